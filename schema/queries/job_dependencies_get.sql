@@ -1,0 +1,1 @@
+SELECT after_id FROM job_dependency WHERE job_id = ?1 ORDER BY after_id;

@@ -1,0 +1,5 @@
+SELECT id, state, action, target, priority, not_before, deadline,
+       max_attempts, timeout_ms, idempotency_key, log_path, attempts,
+       exit_code, reboot_required, last_error, created_at, started_at,
+       finished_at, retry_at, cancel_requested
+  FROM job WHERE id = ?1;

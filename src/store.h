@@ -1,0 +1,124 @@
+/* store.h: the durable job queue in one SQLite file.
+ *
+ * Every connection runs in WAL mode with synchronous=FULL (an acknowledged
+ * enqueue survives power loss), a busy timeout and foreign keys. Every write
+ * is one BEGIN IMMEDIATE transaction and every state change is a
+ * compare-and-set on the state the caller saw. SQLite result codes are
+ * translated into msiq statuses here and nowhere else.
+ */
+#ifndef MSIQ_STORE_H
+#define MSIQ_STORE_H
+
+#include "job.h"
+
+typedef struct msiq_store msiq_store;
+
+/* How long a connection waits for another writer before giving up with
+ * MSIQ_ELOCKED. Long enough for a burst of parallel enqueues with fsync. */
+#define MSIQ_STORE_BUSY_TIMEOUT_MS 30000
+
+enum msiq_store_open_flags {
+  /* Create the database (and its directory) if it does not exist. Without
+   * it a missing database is MSIQ_EMISSING, so a mistyped --db path on a
+   * read-only command does not silently show an empty queue. */
+  MSIQ_STORE_CREATE = 1 << 0,
+};
+
+/* Opens the database, refusing one written by a newer msiq (MSIQ_ESCHEMA,
+ * file untouched), and applies pending migrations in one transaction. */
+int msiq_store_open(const char *path, int flags, msiq_store **store,
+                    msiq_diag *diag);
+void msiq_store_close(msiq_store *store);
+
+/* The schema version in PRAGMA user_version, and the newest one this build
+ * knows. */
+int msiq_store_schema_version(msiq_store *store, int *version, msiq_diag *diag);
+int msiq_store_latest_schema_version(void);
+
+/* Validates and stores a new job. With an idempotency key that names an
+ * unfinished job, stores nothing, sets *existing and returns that job's id.
+ * The store completes the spec as it stores it: package and log paths become
+ * absolute and dependencies given by key are added as ids. */
+int msiq_store_enqueue(msiq_store *store, msiq_job_spec *spec, int64_t *id,
+                       bool *existing, msiq_diag *diag);
+
+/* Reads a JSON array of job objects and enqueues all of them in one
+ * transaction: on any error nothing is stored. *ids (free() it) receives
+ * one id per item, in order. no_check skips target existence checks. */
+int msiq_store_import(msiq_store *store, const char *json_text, bool no_check,
+                      int64_t **ids, size_t *id_count, msiq_diag *diag);
+
+/* Reads one job with every field; MSIQ_ENOT_FOUND if there is none. The
+ * caller cleans *job up with msiq_job_cleanup(). */
+int msiq_store_get_job(msiq_store *store, int64_t id, msiq_job *job,
+                       msiq_diag *diag);
+
+/* One attempt of the history. */
+typedef struct msiq_attempt {
+  int64_t number;
+  int64_t started_at;
+  int64_t finished_at; /* MSIQ_TIME_UNSET while running */
+  bool has_exit_code;
+  int64_t exit_code;
+  char outcome[16]; /* "" while running */
+  char *message;
+} msiq_attempt;
+
+int msiq_store_get_attempts(msiq_store *store, int64_t job_id,
+                            msiq_attempt **attempts, size_t *count,
+                            msiq_diag *diag);
+void msiq_attempts_free(msiq_attempt *attempts, size_t count);
+
+/* Calls visit for each job in id order (state_filter < 0: every job). The
+ * job passed to visit carries the job table's columns only (no properties,
+ * dependencies or rules) and is cleaned up after the call. */
+typedef int (*msiq_job_visitor)(const msiq_job *job, void *context);
+int msiq_store_list_jobs(msiq_store *store, int state_filter,
+                         msiq_job_visitor visit, void *context,
+                         msiq_diag *diag);
+
+/* JSON text (free() it): one job object, with "history" when asked; or an
+ * array of job objects, filtered by state as above. */
+int msiq_store_job_json(msiq_store *store, int64_t id, bool with_history,
+                        char **json, msiq_diag *diag);
+int msiq_store_list_json(msiq_store *store, int state_filter, char **json,
+                         msiq_diag *diag);
+
+/* Cancels a queued or retrying job. A running job is refused with
+ * MSIQ_ESTATE unless force is set, in which case the cancel is requested
+ * and the dispatcher stops the installer (*requested is set). */
+int msiq_store_cancel(msiq_store *store, int64_t id, bool force,
+                      bool *requested, msiq_diag *diag);
+
+/* Puts a failed or cancelled job back in the queue for a new round of
+ * attempts; its history is kept. */
+int msiq_store_retry(msiq_store *store, int64_t id, msiq_diag *diag);
+
+/* The queue's paused flag and its reason. */
+typedef struct msiq_queue_status {
+  bool paused;
+  char pause_reason[256];
+  int64_t paused_at;
+} msiq_queue_status;
+
+int msiq_store_pause(msiq_store *store, const char *reason, msiq_diag *diag);
+int msiq_store_resume(msiq_store *store, msiq_diag *diag);
+int msiq_store_queue_status(msiq_store *store, msiq_queue_status *status,
+                            msiq_diag *diag);
+
+/* Deletes finished jobs that finished before `before` (UTC ms), except those
+ * an unfinished job still waits for. */
+int msiq_store_purge(msiq_store *store, int64_t before, int64_t *deleted,
+                     msiq_diag *diag);
+
+/* Counts of jobs by state, indexed by msiq_state. */
+int msiq_store_count_by_state(msiq_store *store,
+                              int64_t counts[MSIQ_STATE_COUNT],
+                              msiq_diag *diag);
+
+/* Runs PRAGMA quick_check; *problem receives its first complaint, or "" for
+ * a healthy database. */
+int msiq_store_quick_check(msiq_store *store, char *problem, size_t size,
+                           msiq_diag *diag);
+
+#endif /* MSIQ_STORE_H */

@@ -1,0 +1,104 @@
+# lib.sh: helpers for the tests that run the msiq binary as an admin would.
+#
+# Each test script sources this file, calls the check_* helpers and ends with
+# `finish`, which prints "N passed, N failed" and sets the exit status.
+# MSIQ_BIN is the binary under test; MSIQ_RUNNER (for example "wine") is put
+# in front of it when set.
+
+set -u
+
+passed=0
+failed=0
+test_name=$(basename "$0" .sh)
+work_dir=$(mktemp -d "${MSIQ_TEST_TMPDIR:-/tmp}/${test_name}.XXXXXX")
+export MSIQ_DB="$work_dir/queue.db"
+trap 'rm -rf "$work_dir"' EXIT
+
+# msiq ARGS...: runs the binary, output to stdout/stderr as usual.
+msiq() {
+  ${MSIQ_RUNNER:-} "$MSIQ_BIN" "$@"
+}
+
+# run ARGS...: runs msiq, keeping stdout in $out, stderr in $err and the exit
+# status in $status.
+run() {
+  out=$(msiq "$@" 2>"$work_dir/stderr")
+  status=$?
+  err=$(cat "$work_dir/stderr")
+}
+
+pass() {
+  passed=$((passed + 1))
+}
+
+fail() {
+  failed=$((failed + 1))
+  echo "FAIL: $*" >&2
+}
+
+# check_status EXPECTED DESCRIPTION: the last run exited with EXPECTED.
+check_status() {
+  if [ "$status" -eq "$1" ]; then pass; else fail "$2: exit $status, expected $1 (stderr: $err)"; fi
+}
+
+# check_equal ACTUAL EXPECTED DESCRIPTION
+check_equal() {
+  if [ "$1" = "$2" ]; then pass; else fail "$3: got '$1', expected '$2'"; fi
+}
+
+# check_match TEXT REGEX DESCRIPTION (extended regular expression)
+check_match() {
+  if printf '%s' "$1" | grep -Eq -- "$2"; then pass; else fail "$3: '$1' does not match /$2/"; fi
+}
+
+# check_error EXPECTED_STATUS REGEX DESCRIPTION: the last run failed with
+# EXPECTED_STATUS and one stderr line starting with "msiq: " matching REGEX.
+check_error() {
+  check_status "$1" "$3"
+  local lines
+  lines=$(printf '%s\n' "$err" | grep -c .)
+  if [ "$lines" -eq 1 ] && printf '%s' "$err" | grep -Eq -- "^msiq: .*$2"; then
+    pass
+  else
+    fail "$3: stderr is not one 'msiq: ' line matching /$2/: $err"
+  fi
+}
+
+# queue_snapshot: a text dump of the whole queue, to prove a command changed
+# nothing ("" when the database does not exist).
+queue_snapshot() {
+  if [ -e "$MSIQ_DB" ]; then msiq --json list 2>&1; else echo "(no database)"; fi
+}
+
+# jq_of JSON FILTER: applies a jq filter (raw output) to JSON text.
+jq_of() {
+  printf '%s' "$1" | jq -r "$2"
+}
+
+finish() {
+  echo "$test_name: $passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
+}
+
+# check_rejected STATUS REGEX DESCRIPTION ARGS...: runs msiq ARGS and checks
+# that it failed as check_error STATUS REGEX says and that the queue is
+# exactly as it was before (queue_snapshot before == after).
+check_rejected() {
+  local expected_status=$1 regex=$2 description=$3 before after
+  shift 3
+  before=$(queue_snapshot)
+  run "$@"
+  check_error "$expected_status" "$regex" "$description"
+  after=$(queue_snapshot)
+  check_equal "$after" "$before" "$description: queue unchanged"
+}
+
+# check_no_database DESCRIPTION: no database file (nor its -wal/-shm) exists
+# at $MSIQ_DB.
+check_no_database() {
+  if [ -e "$MSIQ_DB" ] || [ -e "$MSIQ_DB-wal" ] || [ -e "$MSIQ_DB-shm" ]; then
+    fail "$1: a database file exists at $MSIQ_DB"
+  else
+    pass
+  fi
+}

@@ -1,0 +1,71 @@
+/* test_error.c: the status table yields names, messages and exit codes. */
+#include "test_support.h"
+
+#include <string.h>
+
+static void test_every_status_has_name_message_and_exit_code(void **state) {
+  (void)state;
+#define CHECK_STATUS(name, value, exit_code, message)                          \
+  assert_string_equal(msiq_err_name(MSIQ_E##name), "MSIQ_E" #name);            \
+  assert_string_equal(msiq_strerror(MSIQ_E##name), message);                   \
+  assert_int_equal(msiq_status_exit_code(MSIQ_E##name), exit_code);            \
+  assert_true(MSIQ_E##name < 0);
+  MSIQ_STATUS_MAP(CHECK_STATUS)
+#undef CHECK_STATUS
+  assert_int_equal(msiq_status_exit_code(MSIQ_OK), 0);
+  assert_string_equal(msiq_err_name(12345), "MSIQ_UNKNOWN");
+}
+
+static void test_exit_codes_match_the_cli_contract(void **state) {
+  (void)state;
+  assert_int_equal(msiq_status_exit_code(MSIQ_EUSAGE), 2);
+  assert_int_equal(msiq_status_exit_code(MSIQ_EINVAL), 2);
+  assert_int_equal(msiq_status_exit_code(MSIQ_ENOT_FOUND), 3);
+  assert_int_equal(msiq_status_exit_code(MSIQ_ESTATE), 3);
+  assert_int_equal(msiq_status_exit_code(MSIQ_ECORRUPT), 4);
+  assert_int_equal(msiq_status_exit_code(MSIQ_ELOCKED), 4);
+  assert_int_equal(msiq_status_exit_code(MSIQ_EFULL), 4);
+  assert_int_equal(msiq_status_exit_code(MSIQ_ESCHEMA), 4);
+  assert_int_equal(msiq_status_exit_code(MSIQ_EDISPATCHER_RUNNING), 5);
+}
+
+static void test_diag_set_formats_and_returns_status(void **state) {
+  (void)state;
+  msiq_diag diag = {{0}};
+  assert_int_equal(msiq_diag_set(&diag, MSIQ_EINVAL, "bad '%s' %d", "x", 7),
+                   MSIQ_EINVAL);
+  assert_string_equal(diag.message, "bad 'x' 7");
+  /* A NULL diagnostic discards the message but keeps the status. */
+  assert_int_equal(msiq_diag_set(NULL, MSIQ_ESTATE, "ignored"), MSIQ_ESTATE);
+}
+
+static void test_names_round_trip(void **state) {
+  (void)state;
+  for (int action = 0; action < MSIQ_ACTION_COUNT; action++) {
+    msiq_action parsed;
+    assert_int_equal(msiq_action_parse(msiq_action_name(action), &parsed),
+                     MSIQ_OK);
+    assert_int_equal(parsed, action);
+  }
+  for (int job_state = 0; job_state < MSIQ_STATE_COUNT; job_state++) {
+    msiq_state parsed;
+    assert_int_equal(msiq_state_parse(msiq_state_name(job_state), &parsed),
+                     MSIQ_OK);
+    assert_int_equal(parsed, job_state);
+  }
+  msiq_action action;
+  assert_int_equal(msiq_action_parse("Install", &action), MSIQ_EINVAL);
+  assert_int_equal(msiq_action_parse("", &action), MSIQ_EINVAL);
+  assert_true(msiq_state_is_final(MSIQ_STATE_CANCELLED));
+  assert_false(msiq_state_is_final(MSIQ_STATE_RETRYING));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_every_status_has_name_message_and_exit_code),
+      cmocka_unit_test(test_exit_codes_match_the_cli_contract),
+      cmocka_unit_test(test_diag_set_formats_and_returns_status),
+      cmocka_unit_test(test_names_round_trip),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,168 @@
+/* test_migrate.c: opening, migrating and refusing databases. */
+#include "test_support.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+/* Reads a whole file into a malloc'ed buffer; *size receives its length. */
+static char *read_file(const char *path, long *size) {
+  FILE *file = fopen(path, "rb");
+  assert_non_null(file);
+  assert_int_equal(fseek(file, 0, SEEK_END), 0);
+  *size = ftell(file);
+  assert_int_equal(fseek(file, 0, SEEK_SET), 0);
+  char *buffer = malloc((size_t)*size + 1);
+  assert_non_null(buffer);
+  assert_int_equal(fread(buffer, 1, (size_t)*size, file), (size_t)*size);
+  fclose(file);
+  return buffer;
+}
+
+static void assert_file_unchanged(const char *path, const char *before,
+                                  long before_size) {
+  long after_size = 0;
+  char *after = read_file(path, &after_size);
+  assert_int_equal(after_size, before_size);
+  assert_memory_equal(after, before, (size_t)before_size);
+  free(after);
+}
+
+/* Runs SQL on a database through a plain SQLite connection. */
+static void raw_exec(const char *path, const char *sql) {
+  sqlite3 *db = NULL;
+  assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_close(db);
+}
+
+static char *raw_text(const char *path, const char *sql) {
+  sqlite3 *db = NULL;
+  sqlite3_stmt *statement = NULL;
+  assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &statement, NULL),
+                   SQLITE_OK);
+  assert_int_equal(sqlite3_step(statement), SQLITE_ROW);
+  const char *text = (const char *)sqlite3_column_text(statement, 0);
+  char *copy = malloc(strlen(text) + 1);
+  strcpy(copy, text);
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+  return copy;
+}
+
+static void test_new_database_is_migrated_to_the_latest_version(void **state) {
+  (void)state;
+  char path[512];
+  test_unique_path(path, sizeof path, "migrate-new");
+  msiq_store *store = NULL;
+  assert_int_equal(msiq_store_open(path, MSIQ_STORE_CREATE, &store, NULL),
+                   MSIQ_OK);
+  int version = 0;
+  assert_int_equal(msiq_store_schema_version(store, &version, NULL), MSIQ_OK);
+  assert_int_equal(version, msiq_store_latest_schema_version());
+  assert_true(version >= 1);
+  msiq_store_close(store);
+
+  /* WAL is a property of the file, so a plain connection sees it too. */
+  char *mode = raw_text(path, "PRAGMA journal_mode");
+  assert_string_equal(mode, "wal");
+  free(mode);
+  char *tables = raw_text(path, "SELECT group_concat(name, ',') FROM "
+                                "(SELECT name FROM sqlite_schema WHERE "
+                                "type = 'table' ORDER BY name)");
+  assert_string_equal(tables, "attempt,job,job_dependency,job_exit_code,"
+                              "job_property,queue");
+  free(tables);
+
+  /* Reopening finds nothing to do and keeps the version. */
+  assert_int_equal(msiq_store_open(path, 0, &store, NULL), MSIQ_OK);
+  assert_int_equal(msiq_store_schema_version(store, &version, NULL), MSIQ_OK);
+  assert_int_equal(version, msiq_store_latest_schema_version());
+  msiq_store_close(store);
+  test_remove_database(path);
+}
+
+static void test_newer_schema_is_refused_and_left_untouched(void **state) {
+  (void)state;
+  char path[512];
+  test_unique_path(path, sizeof path, "migrate-newer");
+  raw_exec(path, "CREATE TABLE future (x); PRAGMA user_version = 99;");
+  long size = 0;
+  char *before = read_file(path, &size);
+
+  msiq_store *store = NULL;
+  msiq_diag diag = {{0}};
+  assert_int_equal(msiq_store_open(path, MSIQ_STORE_CREATE, &store, &diag),
+                   MSIQ_ESCHEMA);
+  assert_null(store);
+  assert_non_null(strstr(diag.message, "99"));
+  assert_non_null(strstr(diag.message, "newer msiq"));
+  assert_file_unchanged(path, before, size);
+  free(before);
+  test_remove_database(path);
+}
+
+static void
+test_file_that_is_not_a_database_is_refused_untouched(void **state) {
+  (void)state;
+  char path[512];
+  test_unique_path(path, sizeof path, "migrate-garbage");
+  const char *garbage = "this is not a database, it is a shopping list\n";
+  test_write_file(path, garbage);
+  msiq_store *store = NULL;
+  msiq_diag diag = {{0}};
+  assert_int_equal(msiq_store_open(path, MSIQ_STORE_CREATE, &store, &diag),
+                   MSIQ_ECORRUPT);
+  assert_non_null(strstr(diag.message, path));
+  assert_file_unchanged(path, garbage, (long)strlen(garbage));
+  test_remove_database(path);
+}
+
+static void
+test_missing_database_is_not_created_without_the_flag(void **state) {
+  (void)state;
+  char path[512];
+  test_unique_path(path, sizeof path, "migrate-missing");
+  msiq_store *store = NULL;
+  msiq_diag diag = {{0}};
+  assert_int_equal(msiq_store_open(path, 0, &store, &diag), MSIQ_EMISSING);
+  assert_non_null(strstr(diag.message, "does not exist"));
+  FILE *file = fopen(path, "rb");
+  assert_null(file);
+}
+
+static void test_older_schema_is_upgraded_in_place(void **state) {
+  (void)state;
+  /* A database at version 0 with an unrelated table (as a brand-new file
+   * someone pre-created) is migrated, and its data is kept. */
+  char path[512];
+  test_unique_path(path, sizeof path, "migrate-old");
+  raw_exec(path, "CREATE TABLE notes (text); INSERT INTO notes VALUES ('x');");
+  msiq_store *store = NULL;
+  assert_int_equal(msiq_store_open(path, 0, &store, NULL), MSIQ_OK);
+  msiq_store_close(store);
+  char *kept = raw_text(path, "SELECT text FROM notes");
+  assert_string_equal(kept, "x");
+  free(kept);
+  char *version =
+      raw_text(path, "SELECT user_version FROM pragma_user_version");
+  assert_int_equal(atoi(version), msiq_store_latest_schema_version());
+  free(version);
+  test_remove_database(path);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_new_database_is_migrated_to_the_latest_version),
+      cmocka_unit_test(test_newer_schema_is_refused_and_left_untouched),
+      cmocka_unit_test(test_file_that_is_not_a_database_is_refused_untouched),
+      cmocka_unit_test(test_missing_database_is_not_created_without_the_flag),
+      cmocka_unit_test(test_older_schema_is_upgraded_in_place),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

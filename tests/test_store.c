@@ -1,0 +1,403 @@
+/* test_store.c: the queue's operations against a real SQLite file. */
+#include "test_support.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+
+typedef struct store_fixture {
+  char path[512];
+  msiq_store *store;
+} store_fixture;
+
+static int store_setup(void **state) {
+  store_fixture *fixture = calloc(1, sizeof *fixture);
+  assert_non_null(fixture);
+  test_unique_path(fixture->path, sizeof fixture->path, "store");
+  assert_int_equal(
+      msiq_store_open(fixture->path, MSIQ_STORE_CREATE, &fixture->store, NULL),
+      MSIQ_OK);
+  *state = fixture;
+  return 0;
+}
+
+static int store_teardown(void **state) {
+  store_fixture *fixture = *state;
+  msiq_store_close(fixture->store);
+  test_remove_database(fixture->path);
+  free(fixture);
+  return 0;
+}
+
+/* Enqueues a job for a target that need not exist; returns its id. */
+static int64_t enqueue_simple(msiq_store *store, const char *target,
+                              int64_t priority, const char *key) {
+  msiq_job_spec spec;
+  msiq_job_spec_init(&spec);
+  assert_int_equal(msiq_job_spec_set_target(&spec, target), MSIQ_OK);
+  spec.no_check = true;
+  spec.priority = priority;
+  if (key != NULL) {
+    assert_int_equal(msiq_job_spec_set_key(&spec, key), MSIQ_OK);
+  }
+  int64_t id = 0;
+  bool existing = false;
+  msiq_diag diag = {{0}};
+  assert_int_equal(msiq_store_enqueue(store, &spec, &id, &existing, &diag),
+                   MSIQ_OK);
+  msiq_job_spec_cleanup(&spec);
+  return id;
+}
+
+static int count_visitor(const msiq_job *job, void *context) {
+  (void)job;
+  (*(int *)context)++;
+  return MSIQ_OK;
+}
+
+static int count_jobs(msiq_store *store, int state_filter) {
+  int count = 0;
+  assert_int_equal(
+      msiq_store_list_jobs(store, state_filter, count_visitor, &count, NULL),
+      MSIQ_OK);
+  return count;
+}
+
+static void test_enqueue_round_trips_every_field(void **state) {
+  store_fixture *fixture = *state;
+  int64_t first = enqueue_simple(fixture->store, "/pkgs/base.msi", 0, NULL);
+  msiq_job_spec spec;
+  msiq_job_spec_init(&spec);
+  msiq_diag diag = {{0}};
+  spec.action = MSIQ_ACTION_PATCH;
+  spec.no_check = true;
+  assert_int_equal(msiq_job_spec_set_target(&spec, "/pkgs/fix.msp"), MSIQ_OK);
+  assert_int_equal(msiq_job_spec_add_property(&spec, "Z", "last", &diag),
+                   MSIQ_OK);
+  assert_int_equal(
+      msiq_job_spec_add_property(&spec, "A", "with \"quote\"", &diag), MSIQ_OK);
+  assert_int_equal(msiq_job_spec_add_after(&spec, first), MSIQ_OK);
+  assert_int_equal(msiq_job_spec_add_exit_code_rule(&spec, "1603=retry", &diag),
+                   MSIQ_OK);
+  spec.priority = 7;
+  spec.not_before = 1700000000000;
+  spec.deadline = 1800000000000;
+  spec.max_attempts = 4;
+  spec.timeout_ms = 60000;
+  assert_int_equal(msiq_job_spec_set_key(&spec, "patch-night"), MSIQ_OK);
+  assert_int_equal(msiq_job_spec_set_log_path(&spec, "/logs/fix.log"), MSIQ_OK);
+  int64_t id = 0;
+  bool existing = true;
+  assert_int_equal(
+      msiq_store_enqueue(fixture->store, &spec, &id, &existing, &diag),
+      MSIQ_OK);
+  assert_false(existing);
+  assert_true(id > first);
+  msiq_job_spec_cleanup(&spec);
+
+  msiq_job job;
+  assert_int_equal(msiq_store_get_job(fixture->store, id, &job, &diag),
+                   MSIQ_OK);
+  assert_int_equal(job.state, MSIQ_STATE_QUEUED);
+  assert_int_equal(job.action, MSIQ_ACTION_PATCH);
+  assert_string_equal(job.target, "/pkgs/fix.msp");
+  assert_int_equal(job.property_count, 2);
+  assert_string_equal(job.properties[0].name, "Z");
+  assert_string_equal(job.properties[1].name, "A");
+  assert_string_equal(job.properties[1].value, "with \"quote\"");
+  assert_int_equal(job.after_count, 1);
+  assert_int_equal(job.after[0], first);
+  assert_int_equal(job.exit_code_rule_count, 1);
+  assert_int_equal(job.exit_code_rules[0].code, 1603);
+  assert_int_equal(job.exit_code_rules[0].outcome, MSIQ_OUTCOME_RETRY);
+  assert_int_equal(job.priority, 7);
+  assert_int_equal(job.not_before, 1700000000000);
+  assert_int_equal(job.deadline, 1800000000000);
+  assert_int_equal(job.max_attempts, 4);
+  assert_int_equal(job.timeout_ms, 60000);
+  assert_string_equal(job.key, "patch-night");
+  assert_string_equal(job.log_path, "/logs/fix.log");
+  assert_int_equal(job.attempts, 0);
+  assert_false(job.has_exit_code);
+  assert_int_equal(job.started_at, MSIQ_TIME_UNSET);
+  assert_true(job.created_at > 1700000000000);
+  msiq_job_cleanup(&job);
+}
+
+static void test_idempotency_key_names_one_unfinished_job(void **state) {
+  store_fixture *fixture = *state;
+  int64_t id = enqueue_simple(fixture->store, "/pkgs/a.msi", 0, "k");
+  int64_t again = enqueue_simple(fixture->store, "/pkgs/other.msi", 0, "k");
+  assert_int_equal(again, id);
+  assert_int_equal(count_jobs(fixture->store, -1), 1);
+  bool requested = false;
+  assert_int_equal(
+      msiq_store_cancel(fixture->store, id, false, &requested, NULL), MSIQ_OK);
+  /* A finished job's key may be used again. */
+  int64_t fresh = enqueue_simple(fixture->store, "/pkgs/a.msi", 0, "k");
+  assert_true(fresh > id);
+  assert_int_equal(count_jobs(fixture->store, -1), 2);
+  /* Retrying the cancelled one would make two unfinished jobs with key k. */
+  msiq_diag diag = {{0}};
+  assert_int_equal(msiq_store_retry(fixture->store, id, &diag), MSIQ_ESTATE);
+  assert_non_null(strstr(diag.message, "same key"));
+}
+
+static void
+test_enqueue_refuses_unknown_dependency_and_stores_nothing(void **state) {
+  store_fixture *fixture = *state;
+  msiq_job_spec spec;
+  msiq_job_spec_init(&spec);
+  spec.no_check = true;
+  assert_int_equal(msiq_job_spec_set_target(&spec, "/pkgs/a.msi"), MSIQ_OK);
+  assert_int_equal(msiq_job_spec_add_after(&spec, 42), MSIQ_OK);
+  int64_t id = 0;
+  bool existing = false;
+  msiq_diag diag = {{0}};
+  assert_int_equal(
+      msiq_store_enqueue(fixture->store, &spec, &id, &existing, &diag),
+      MSIQ_EINVAL);
+  assert_non_null(strstr(diag.message, "42"));
+  assert_int_equal(count_jobs(fixture->store, -1), 0);
+  msiq_job_spec_cleanup(&spec);
+}
+
+static void test_enqueue_checks_that_the_package_exists(void **state) {
+  store_fixture *fixture = *state;
+  msiq_job_spec spec;
+  msiq_job_spec_init(&spec);
+  assert_int_equal(msiq_job_spec_set_target(&spec, "/no/such/package.msi"),
+                   MSIQ_OK);
+  int64_t id = 0;
+  bool existing = false;
+  msiq_diag diag = {{0}};
+  assert_int_equal(
+      msiq_store_enqueue(fixture->store, &spec, &id, &existing, &diag),
+      MSIQ_EINVAL);
+  assert_non_null(strstr(diag.message, "/no/such/package.msi"));
+  spec.no_check = true;
+  assert_int_equal(
+      msiq_store_enqueue(fixture->store, &spec, &id, &existing, &diag),
+      MSIQ_OK);
+  msiq_job_spec_cleanup(&spec);
+}
+
+static void test_cancel_and_retry_follow_the_state_machine(void **state) {
+  store_fixture *fixture = *state;
+  int64_t id = enqueue_simple(fixture->store, "/pkgs/a.msi", 0, NULL);
+  msiq_diag diag = {{0}};
+  bool requested = true;
+  assert_int_equal(msiq_store_retry(fixture->store, id, &diag), MSIQ_ESTATE);
+  assert_int_equal(
+      msiq_store_cancel(fixture->store, id, false, &requested, &diag), MSIQ_OK);
+  assert_false(requested);
+  assert_int_equal(
+      msiq_store_cancel(fixture->store, id, false, &requested, &diag),
+      MSIQ_ESTATE);
+  assert_non_null(strstr(diag.message, "already cancelled"));
+  assert_int_equal(
+      msiq_store_cancel(fixture->store, 999, false, &requested, &diag),
+      MSIQ_ENOT_FOUND);
+
+  msiq_job job;
+  assert_int_equal(msiq_store_get_job(fixture->store, id, &job, NULL), MSIQ_OK);
+  assert_int_equal(job.state, MSIQ_STATE_CANCELLED);
+  assert_true(job.finished_at != MSIQ_TIME_UNSET);
+  msiq_job_cleanup(&job);
+
+  assert_int_equal(msiq_store_retry(fixture->store, id, &diag), MSIQ_OK);
+  assert_int_equal(msiq_store_get_job(fixture->store, id, &job, NULL), MSIQ_OK);
+  assert_int_equal(job.state, MSIQ_STATE_QUEUED);
+  assert_int_equal(job.finished_at, MSIQ_TIME_UNSET);
+  assert_null(job.last_error);
+  msiq_job_cleanup(&job);
+}
+
+static void test_pause_and_resume(void **state) {
+  store_fixture *fixture = *state;
+  msiq_queue_status queue;
+  assert_int_equal(msiq_store_queue_status(fixture->store, &queue, NULL),
+                   MSIQ_OK);
+  assert_false(queue.paused);
+  assert_int_equal(msiq_store_pause(fixture->store, "patch freeze", NULL),
+                   MSIQ_OK);
+  assert_int_equal(msiq_store_queue_status(fixture->store, &queue, NULL),
+                   MSIQ_OK);
+  assert_true(queue.paused);
+  assert_string_equal(queue.pause_reason, "patch freeze");
+  assert_true(queue.paused_at != MSIQ_TIME_UNSET);
+  assert_int_equal(msiq_store_resume(fixture->store, NULL), MSIQ_OK);
+  assert_int_equal(msiq_store_queue_status(fixture->store, &queue, NULL),
+                   MSIQ_OK);
+  assert_false(queue.paused);
+  assert_string_equal(queue.pause_reason, "");
+}
+
+static void test_purge_keeps_unfinished_and_needed_jobs(void **state) {
+  store_fixture *fixture = *state;
+  int64_t done = enqueue_simple(fixture->store, "/pkgs/a.msi", 0, NULL);
+  int64_t needed = enqueue_simple(fixture->store, "/pkgs/b.msi", 0, NULL);
+  int64_t waiting = 0;
+  {
+    msiq_job_spec spec;
+    msiq_job_spec_init(&spec);
+    spec.no_check = true;
+    assert_int_equal(msiq_job_spec_set_target(&spec, "/pkgs/c.msi"), MSIQ_OK);
+    assert_int_equal(msiq_job_spec_add_after(&spec, needed), MSIQ_OK);
+    bool existing = false;
+    assert_int_equal(
+        msiq_store_enqueue(fixture->store, &spec, &waiting, &existing, NULL),
+        MSIQ_OK);
+    msiq_job_spec_cleanup(&spec);
+  }
+  bool requested = false;
+  assert_int_equal(
+      msiq_store_cancel(fixture->store, done, false, &requested, NULL),
+      MSIQ_OK);
+  assert_int_equal(
+      msiq_store_cancel(fixture->store, needed, false, &requested, NULL),
+      MSIQ_OK);
+  int64_t deleted = -1;
+  /* Nothing finished before an hour ago. */
+  assert_int_equal(msiq_store_purge(fixture->store, 1000, &deleted, NULL),
+                   MSIQ_OK);
+  assert_int_equal(deleted, 0);
+  /* Everything finished before the far future, except `needed`, which the
+   * queued job `waiting` still depends on. */
+  assert_int_equal(msiq_store_purge(fixture->store, INT64_MAX, &deleted, NULL),
+                   MSIQ_OK);
+  assert_int_equal(deleted, 1);
+  msiq_job job;
+  assert_int_equal(msiq_store_get_job(fixture->store, done, &job, NULL),
+                   MSIQ_ENOT_FOUND);
+  assert_int_equal(msiq_store_get_job(fixture->store, needed, &job, NULL),
+                   MSIQ_OK);
+  msiq_job_cleanup(&job);
+  assert_int_equal(count_jobs(fixture->store, MSIQ_STATE_QUEUED), 1);
+}
+
+static void test_import_is_all_or_nothing(void **state) {
+  store_fixture *fixture = *state;
+  int64_t *ids = NULL;
+  size_t count = 0;
+  msiq_diag diag = {{0}};
+  const char *bad_third =
+      "[{\"target\":\"/p/a.msi\"},{\"target\":\"/p/b.msi\"},"
+      "{\"target\":\"/p/c.msi\",\"properties\":{\"9X\":\"1\"}}]";
+  assert_int_equal(
+      msiq_store_import(fixture->store, bad_third, true, &ids, &count, &diag),
+      MSIQ_EINVAL);
+  assert_non_null(strstr(diag.message, "item 3"));
+  assert_non_null(strstr(diag.message, "9X"));
+  assert_null(ids);
+  assert_int_equal(count_jobs(fixture->store, -1), 0);
+
+  const char *good =
+      "[{\"target\":\"/p/base.msi\",\"key\":\"base\","
+      "\"properties\":{\"B\":\"2\",\"A\":1}},"
+      "{\"action\":\"patch\",\"target\":\"/p/fix.msp\",\"after\":[\"base\"],"
+      "\"priority\":3,\"timeout\":\"15m\",\"exit_codes\":{\"1603\":\"retry\"}}"
+      "]";
+  assert_int_equal(
+      msiq_store_import(fixture->store, good, true, &ids, &count, &diag),
+      MSIQ_OK);
+  assert_int_equal(count, 2);
+  msiq_job job;
+  assert_int_equal(msiq_store_get_job(fixture->store, ids[1], &job, NULL),
+                   MSIQ_OK);
+  assert_int_equal(job.action, MSIQ_ACTION_PATCH);
+  assert_int_equal(job.after_count, 1);
+  assert_int_equal(job.after[0], ids[0]);
+  assert_int_equal(job.priority, 3);
+  assert_int_equal(job.timeout_ms, 15 * 60 * 1000);
+  assert_int_equal(job.exit_code_rule_count, 1);
+  msiq_job_cleanup(&job);
+  assert_int_equal(msiq_store_get_job(fixture->store, ids[0], &job, NULL),
+                   MSIQ_OK);
+  assert_int_equal(job.property_count, 2);
+  assert_string_equal(job.properties[0].name, "B");
+  assert_string_equal(job.properties[1].value, "1");
+  msiq_job_cleanup(&job);
+  free(ids);
+}
+
+static void
+test_import_rejects_documents_that_are_not_job_arrays(void **state) {
+  store_fixture *fixture = *state;
+  int64_t *ids = NULL;
+  size_t count = 0;
+  msiq_diag diag = {{0}};
+  assert_int_equal(msiq_store_import(fixture->store, "{\"target\":\"x\"}", true,
+                                     &ids, &count, &diag),
+                   MSIQ_EINVAL);
+  assert_non_null(strstr(diag.message, "array"));
+  assert_int_equal(
+      msiq_store_import(fixture->store, "[{", true, &ids, &count, &diag),
+      MSIQ_EINVAL);
+  assert_non_null(strstr(diag.message, "not JSON"));
+  assert_int_equal(msiq_store_import(fixture->store, "[{\"colour\":1}]", true,
+                                     &ids, &count, &diag),
+                   MSIQ_EINVAL);
+  assert_non_null(strstr(diag.message, "colour"));
+  assert_int_equal(msiq_store_import(fixture->store,
+                                     "[{\"target\":\"/a.msi\",\"priority\":"
+                                     "\"high\"}]",
+                                     true, &ids, &count, &diag),
+                   MSIQ_EINVAL);
+  assert_non_null(strstr(diag.message, "priority"));
+  assert_int_equal(count_jobs(fixture->store, -1), 0);
+}
+
+static void test_counts_and_quick_check(void **state) {
+  store_fixture *fixture = *state;
+  enqueue_simple(fixture->store, "/pkgs/a.msi", 0, NULL);
+  int64_t second = enqueue_simple(fixture->store, "/pkgs/b.msi", 0, NULL);
+  bool requested = false;
+  assert_int_equal(
+      msiq_store_cancel(fixture->store, second, false, &requested, NULL),
+      MSIQ_OK);
+  int64_t counts[MSIQ_STATE_COUNT];
+  assert_int_equal(msiq_store_count_by_state(fixture->store, counts, NULL),
+                   MSIQ_OK);
+  assert_int_equal(counts[MSIQ_STATE_QUEUED], 1);
+  assert_int_equal(counts[MSIQ_STATE_CANCELLED], 1);
+  assert_int_equal(counts[MSIQ_STATE_RUNNING], 0);
+  char problem[128];
+  assert_int_equal(
+      msiq_store_quick_check(fixture->store, problem, sizeof problem, NULL),
+      MSIQ_OK);
+  assert_string_equal(problem, "");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_enqueue_round_trips_every_field,
+                                      store_setup, store_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_idempotency_key_names_one_unfinished_job, store_setup,
+          store_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_enqueue_refuses_unknown_dependency_and_stores_nothing,
+          store_setup, store_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_enqueue_checks_that_the_package_exists, store_setup,
+          store_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_cancel_and_retry_follow_the_state_machine, store_setup,
+          store_teardown),
+      cmocka_unit_test_setup_teardown(test_pause_and_resume, store_setup,
+                                      store_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_purge_keeps_unfinished_and_needed_jobs, store_setup,
+          store_teardown),
+      cmocka_unit_test_setup_teardown(test_import_is_all_or_nothing,
+                                      store_setup, store_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_import_rejects_documents_that_are_not_job_arrays, store_setup,
+          store_teardown),
+      cmocka_unit_test_setup_teardown(test_counts_and_quick_check, store_setup,
+                                      store_teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <sqlite3.h>
+#include <uv.h>
 
 #include "host/host.h"
 #include "msiq_sql.h"
@@ -238,10 +239,18 @@ static int store_enable_wal(msiq_store *store, msiq_diag *diag) {
   if (status != MSIQ_OK || is_wal) {
     return status;
   }
-  /* Switching to WAL is persistent, so it happens once per database. */
-  status = store_exec(store, msiq_sql_journal_mode_set_wal, diag,
-                      "switching to WAL mode");
-  return status;
+  /* Switching to WAL is persistent, so it happens once per database. It
+   * needs an exclusive lock, and SQLite answers SQLITE_BUSY at once rather
+   * than calling the busy handler when several processes open a new
+   * database together, so wait here as the busy timeout would. */
+  for (int waited_ms = 0;; waited_ms += 10) {
+    status = store_exec(store, msiq_sql_journal_mode_set_wal, diag,
+                        "switching to WAL mode");
+    if (status != MSIQ_ELOCKED || waited_ms >= MSIQ_STORE_BUSY_TIMEOUT_MS) {
+      return status;
+    }
+    uv_sleep(10);
+  }
 }
 
 /* Applies the migrations after `from` in one transaction. The version is
@@ -856,6 +865,44 @@ int msiq_store_job_json(msiq_store *store, int64_t id, bool with_history,
   return store_read_json(store, statement, id, json, diag);
 }
 
+/* Runs a report query with up to three text parameters (NULL: unbound)
+ * and copies out its single JSON value. */
+static int store_report_json(msiq_store *store, const char *sql,
+                             const char *first, const char *second,
+                             const char *third, char **json, msiq_diag *diag) {
+  *json = NULL;
+  sqlite3_stmt *statement;
+  int status = store_prepare(store, sql, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  store_bind_optional_text(statement, 1, first);
+  store_bind_optional_text(statement, 2, second);
+  store_bind_optional_text(statement, 3, third);
+  return store_read_json(store, statement, 0, json, diag);
+}
+
+int msiq_store_status_json(msiq_store *store, bool dispatcher_running,
+                           const char *mutex_state, const char *service_state,
+                           char **json, msiq_diag *diag) {
+  return store_report_json(store, msiq_sql_status_json,
+                           dispatcher_running ? "1" : "0", mutex_state,
+                           service_state, json, diag);
+}
+
+int msiq_store_queue_json(msiq_store *store, char **json, msiq_diag *diag) {
+  return store_report_json(store, msiq_sql_queue_json, NULL, NULL, NULL, json,
+                           diag);
+}
+
+int msiq_store_doctor_json(msiq_store *store, const char *quick_check,
+                           char **json, msiq_diag *diag) {
+  char latest[16];
+  snprintf(latest, sizeof latest, "%d", MSIQ_SQL_MIGRATION_COUNT);
+  return store_report_json(store, msiq_sql_doctor_json, quick_check, latest,
+                           NULL, json, diag);
+}
+
 int msiq_store_list_json(msiq_store *store, int state_filter, char **json,
                          msiq_diag *diag) {
   *json = NULL;
@@ -984,7 +1031,7 @@ int msiq_store_retry(msiq_store *store, int64_t id, msiq_diag *diag) {
 }
 
 static int store_set_paused(msiq_store *store, bool paused, const char *reason,
-                            msiq_diag *diag) {
+                            bool reboot_initiated, msiq_diag *diag) {
   int status = store_begin(store, diag);
   if (status != MSIQ_OK) {
     return status;
@@ -996,17 +1043,27 @@ static int store_set_paused(msiq_store *store, bool paused, const char *reason,
     store_bind_optional_text(statement, 2, paused ? reason : NULL);
     store_bind_optional_time(statement, 3,
                              paused ? msiq_host_now_ms() : MSIQ_TIME_UNSET);
+    sqlite3_bind_int(statement, 4, reboot_initiated ? 1 : 0);
     status = store_run(store, statement, diag, "pausing or resuming");
   }
   return store_finish(store, status, diag);
 }
 
 int msiq_store_pause(msiq_store *store, const char *reason, msiq_diag *diag) {
-  return store_set_paused(store, true, reason, diag);
+  return store_set_paused(store, true, reason, false, diag);
+}
+
+int msiq_store_pause_for_reboot(msiq_store *store, const char *reason,
+                                msiq_diag *diag) {
+  return store_set_paused(store, true, reason, true, diag);
 }
 
 int msiq_store_resume(msiq_store *store, msiq_diag *diag) {
-  return store_set_paused(store, false, NULL, diag);
+  return store_set_paused(store, false, NULL, false, diag);
+}
+
+const char *msiq_store_path(const msiq_store *store) {
+  return store->path;
 }
 
 int msiq_store_queue_status(msiq_store *store, msiq_queue_status *queue,
@@ -1025,6 +1082,7 @@ int msiq_store_queue_status(msiq_store *store, msiq_queue_status *queue,
     snprintf(queue->pause_reason, sizeof queue->pause_reason, "%s",
              reason != NULL ? (const char *)reason : "");
     queue->paused_at = store_column_optional_time(statement, 2);
+    queue->reboot_initiated = sqlite3_column_int(statement, 3) != 0;
   } else {
     status = store_fail(store, rc, diag, "reading the queue state");
   }

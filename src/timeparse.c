@@ -144,7 +144,7 @@ static bool duration_parse_with_reason(const char *text, int64_t *milliseconds,
   int64_t total = 0;
   /* The unit of the previous group, to enforce "largest to smallest". */
   int64_t previous_unit = 0;
-  char previous_unit_name = '\0';
+  char previous_unit_name[3] = "";
 
   if (*cursor == '\0') {
     snprintf(reason, reason_size,
@@ -204,21 +204,33 @@ static bool duration_parse_with_reason(const char *text, int64_t *milliseconds,
       }
       return false;
     }
-    int64_t unit = unit_length == 1 ? unit_milliseconds(*unit_start) : 0;
+    /* Milliseconds ("250ms") exist for short poll intervals in tests and
+     * benchmarks; admins will rarely need them. */
+    bool is_milliseconds =
+        unit_length == 2 && unit_start[0] == 'm' && unit_start[1] == 's';
+    int64_t unit = is_milliseconds ? 1
+                   : unit_length == 1 ? unit_milliseconds(*unit_start)
+                                      : 0;
+    const char *unit_name = is_milliseconds ? "ms" : NULL;
+    char single_name[2] = {*unit_start, '\0'};
+    if (unit_name == NULL) {
+      unit_name = single_name;
+    }
     if (unit == 0) {
-      snprintf(reason, reason_size, "unknown unit '%.*s' (use s, m, h or d)",
-               unit_length, unit_start);
+      snprintf(reason, reason_size,
+               "unknown unit '%.*s' (use s, m, h or d, or ms)", unit_length,
+               unit_start);
       return false;
     }
     if (unit == previous_unit) {
-      snprintf(reason, reason_size, "unit '%c' given twice", *unit_start);
+      snprintf(reason, reason_size, "unit '%s' given twice", unit_name);
       return false;
     }
     if (previous_unit != 0 && unit > previous_unit) {
       snprintf(reason, reason_size,
-               "unit '%c' after '%c': units must go from largest to smallest "
-               "(d, h, m, s)",
-               *unit_start, previous_unit_name);
+               "unit '%s' after '%s': units must go from largest to smallest "
+               "(d, h, m, s, ms)",
+               unit_name, previous_unit_name);
       return false;
     }
     if (too_large || number > INT64_MAX / unit ||
@@ -228,7 +240,7 @@ static bool duration_parse_with_reason(const char *text, int64_t *milliseconds,
     }
     total += number * unit;
     previous_unit = unit;
-    previous_unit_name = *unit_start;
+    snprintf(previous_unit_name, sizeof previous_unit_name, "%s", unit_name);
   }
 
   if (total == 0) {

@@ -120,6 +120,18 @@ int tool_parse_integer(const char *name, const char *text, int64_t *value,
  * on failure prints the error and returns its exit code (else 0). */
 int tool_open_store(const tool_context *context, int flags, msiq_store **store);
 
+/* Work that may fail on bad input, run by tool_open_store_checked(). */
+typedef int (*tool_store_check)(msiq_store *store, void *state,
+                                msiq_diag *diag);
+
+/* Opens the queue for a command that adds jobs, creating it if needed. When
+ * the database does not exist yet, `check` first runs against a private
+ * in-memory queue, so bad input is refused without creating the database.
+ * Returns 0, or prints the error and returns its exit code. */
+int tool_open_store_checked(const tool_context *context,
+                            tool_store_check check, void *state,
+                            msiq_store **store);
+
 /* Output helpers (tool_output.c). */
 /* Prints JSON text followed by a newline. */
 void tool_print_json(const char *json);
@@ -128,6 +140,11 @@ const char *tool_format_time(int64_t utc_ms, char *buffer, size_t size);
 /* Prints the job's JSON (optionally with history) and returns an exit code. */
 int tool_print_job_json(const tool_context *context, msiq_store *store,
                         int64_t id, bool with_history);
+
+/* Waits until every job finishes (tool_cmd_wait.c); timeout_ms 0 waits
+ * forever. Returns the msiexec-style exit code described in docs/cli.md. */
+int tool_wait_for_jobs(const tool_context *context, msiq_store *store,
+                       const int64_t *ids, size_t count, int64_t timeout_ms);
 
 /* The commands, in the order `msiq --help` lists them. */
 extern const tool_command tool_cmd_enqueue;
@@ -140,6 +157,9 @@ extern const tool_command tool_cmd_pause;
 extern const tool_command tool_cmd_resume;
 extern const tool_command tool_cmd_purge;
 extern const tool_command tool_cmd_doctor;
+extern const tool_command tool_cmd_run;
+extern const tool_command tool_cmd_status;
+extern const tool_command tool_cmd_wait;
 
 /* The whole tool, callable in-process by tests. */
 int msiq_tool_main(int argc, char **argv);

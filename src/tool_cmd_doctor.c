@@ -2,6 +2,7 @@
 #include "tool.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 static int doctor_exec(tool_context *context, int argc, char **argv) {
   int exit_code = tool_parse_command_line(context, argc, argv, NULL, NULL, NULL,
@@ -30,15 +31,15 @@ static int doctor_exec(tool_context *context, int argc, char **argv) {
     goto cleanup;
   }
   if (context->json) {
-    printf("{\"quick_check\":\"%s\",\"schema_version\":%d,"
-           "\"latest_schema_version\":%d,\"counts\":{",
-           problem[0] ? "failed" : "ok", version,
-           msiq_store_latest_schema_version());
-    for (int state = 0; state < MSIQ_STATE_COUNT; state++) {
-      printf("%s\"%s\":%lld", state ? "," : "",
-             msiq_state_name((msiq_state)state), (long long)counts[state]);
+    char *json = NULL;
+    status = msiq_store_doctor_json(store, problem[0] ? problem : "ok", &json,
+                                    &diag);
+    if (status != MSIQ_OK) {
+      exit_code = tool_report(context, status, &diag);
+      goto cleanup;
     }
-    printf("}}\n");
+    tool_print_json(json);
+    free(json);
   } else {
     printf("quick_check:    %s\n", problem[0] ? problem : "ok");
     printf("schema version: %d (this msiq: %d)\n", version,

@@ -18,6 +18,8 @@ enum enqueue_option_id {
   ENQUEUE_LOG,
   ENQUEUE_NO_CHECK,
   ENQUEUE_EXIT_CODE,
+  ENQUEUE_WAIT,
+  ENQUEUE_WAIT_TIMEOUT,
 };
 
 static const tool_option enqueue_options[] = {
@@ -32,12 +34,23 @@ static const tool_option enqueue_options[] = {
     {"log", 0, TOOL_ARGUMENT_REQUIRED, ENQUEUE_LOG},
     {"no-check", 0, TOOL_ARGUMENT_NONE, ENQUEUE_NO_CHECK},
     {"exit-code", 0, TOOL_ARGUMENT_REQUIRED, ENQUEUE_EXIT_CODE},
+    {"wait", 'w', TOOL_ARGUMENT_NONE, ENQUEUE_WAIT},
+    {"wait-timeout", 0, TOOL_ARGUMENT_REQUIRED, ENQUEUE_WAIT_TIMEOUT},
     {NULL, 0, TOOL_ARGUMENT_NONE, 0},
 };
 
-/* Applies one option to the spec; returns a status, never prints. */
-static int enqueue_apply_option(msiq_job_spec *spec, int id, const char *value,
-                                int64_t now, msiq_diag *diag) {
+/* What the command line asked for besides the job itself. */
+typedef struct enqueue_request {
+  msiq_job_spec spec;
+  bool wait;
+  int64_t wait_timeout_ms;
+} enqueue_request;
+
+/* Applies one option; returns a status, never prints. */
+static int enqueue_apply_option(enqueue_request *request, int id,
+                                const char *value, int64_t now,
+                                msiq_diag *diag) {
+  msiq_job_spec *spec = &request->spec;
   int64_t after = 0;
   int status = MSIQ_OK;
   switch (id) {
@@ -79,6 +92,12 @@ static int enqueue_apply_option(msiq_job_spec *spec, int id, const char *value,
       break;
     case ENQUEUE_EXIT_CODE:
       return msiq_job_spec_add_exit_code_rule(spec, value, diag);
+    case ENQUEUE_WAIT:
+      request->wait = true;
+      break;
+    case ENQUEUE_WAIT_TIMEOUT:
+      request->wait = true;
+      return msiq_duration_parse(value, &request->wait_timeout_ms, diag);
   }
   if (status != MSIQ_OK) {
     return msiq_diag_set(diag, status, "out of memory");
@@ -88,7 +107,8 @@ static int enqueue_apply_option(msiq_job_spec *spec, int id, const char *value,
 
 /* Fills spec from the command line. */
 static int enqueue_parse(tool_context *context, int argc, char **argv,
-                         msiq_job_spec *spec, msiq_diag *diag) {
+                         enqueue_request *request, msiq_diag *diag) {
+  msiq_job_spec *spec = &request->spec;
   tool_parser parser;
   tool_parser_init(&parser, context, argc, argv, enqueue_options);
   int64_t now = msiq_host_now_ms();
@@ -96,7 +116,8 @@ static int enqueue_parse(tool_context *context, int argc, char **argv,
   while ((result = tool_parser_next(&parser, diag)) > 0) {
     int status = MSIQ_OK;
     if (result == TOOL_PARSE_OPTION) {
-      status = enqueue_apply_option(spec, parser.id, parser.value, now, diag);
+      status =
+          enqueue_apply_option(request, parser.id, parser.value, now, diag);
     } else if (spec->target == NULL) {
       if (msiq_job_spec_set_target(spec, parser.value) != MSIQ_OK) {
         status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
@@ -117,14 +138,21 @@ static int enqueue_parse(tool_context *context, int argc, char **argv,
   return MSIQ_OK;
 }
 
+static int enqueue_rehearse(msiq_store *store, void *state, msiq_diag *diag) {
+  int64_t id = 0;
+  bool existing = false;
+  return msiq_store_enqueue(store, state, &id, &existing, diag);
+}
+
 static int enqueue_exec(tool_context *context, int argc, char **argv) {
   msiq_diag diag = {{0}};
-  msiq_job_spec spec;
-  msiq_job_spec_init(&spec);
+  enqueue_request request = {.wait = false};
+  msiq_job_spec *spec = &request.spec;
+  msiq_job_spec_init(spec);
   msiq_store *store = NULL;
   int exit_code = TOOL_EXIT_OK;
 
-  int status = enqueue_parse(context, argc, argv, &spec, &diag);
+  int status = enqueue_parse(context, argc, argv, &request, &diag);
   if (context->help) {
     exit_code = tool_print_command_help(context->command);
     goto cleanup;
@@ -132,28 +160,32 @@ static int enqueue_exec(tool_context *context, int argc, char **argv) {
   /* Everything that can be checked without the database is checked before
    * it is opened, so bad input never creates or touches a queue. */
   if (status == MSIQ_OK) {
-    status = msiq_job_spec_validate(&spec, &diag);
+    status = msiq_job_spec_validate(spec, &diag);
   }
   if (status != MSIQ_OK) {
     exit_code = tool_report(context, status, &diag);
     goto cleanup;
   }
-  exit_code = tool_open_store(context, MSIQ_STORE_CREATE, &store);
+  exit_code = tool_open_store_checked(context, enqueue_rehearse, spec, &store);
   if (exit_code != TOOL_EXIT_OK) {
     goto cleanup;
   }
   int64_t id = 0;
   bool existing = false;
-  status = msiq_store_enqueue(store, &spec, &id, &existing, &diag);
+  status = msiq_store_enqueue(store, spec, &id, &existing, &diag);
   if (status != MSIQ_OK) {
     exit_code = tool_report(context, status, &diag);
     goto cleanup;
   }
   if (existing) {
-    warnf("key '%s' already names unfinished job %lld; nothing added", spec.key,
-          (long long)id);
+    warnf("key '%s' already names unfinished job %lld; nothing added",
+          spec->key, (long long)id);
   }
-  if (context->json) {
+  if (request.wait) {
+    /* Like msiexec: block until the job is done and exit with its code. */
+    exit_code =
+        tool_wait_for_jobs(context, store, &id, 1, request.wait_timeout_ms);
+  } else if (context->json) {
     exit_code = tool_print_job_json(context, store, id, false);
   } else {
     printf("%lld\n", (long long)id);
@@ -161,7 +193,7 @@ static int enqueue_exec(tool_context *context, int argc, char **argv) {
 
 cleanup:
   msiq_store_close(store);
-  msiq_job_spec_cleanup(&spec);
+  msiq_job_spec_cleanup(spec);
   return exit_code;
 }
 
@@ -186,6 +218,9 @@ const tool_command tool_cmd_enqueue = {
     "  --log PATH            msiexec verbose log (default: one per job)\n"
     "  --exit-code C=O       treat installer exit code C as O: success,\n"
     "                        reboot, retry or fail (repeatable)\n"
-    "  --no-check            do not check that the package exists now\n",
+    "  --no-check            do not check that the package exists now\n"
+    "  -w, --wait            wait until the job finishes and exit with an\n"
+    "                        msiexec-style code (see `msiq wait --help`)\n"
+    "  --wait-timeout D      with --wait: stop waiting after D (exit 1460)\n",
     enqueue_exec,
 };

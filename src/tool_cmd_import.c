@@ -58,6 +58,21 @@ static int import_read_stream(FILE *stream, const char *name, char **text,
   return MSIQ_OK;
 }
 
+typedef struct import_request {
+  const char *text;
+  bool no_check;
+} import_request;
+
+static int import_rehearse(msiq_store *store, void *state, msiq_diag *diag) {
+  import_request *request = state;
+  int64_t *ids = NULL;
+  size_t id_count = 0;
+  int status = msiq_store_import(store, request->text, request->no_check, &ids,
+                                 &id_count, diag);
+  free(ids);
+  return status;
+}
+
 static int import_exec(tool_context *context, int argc, char **argv) {
   bool no_check = false;
   const char *source = NULL;
@@ -91,7 +106,9 @@ static int import_exec(tool_context *context, int argc, char **argv) {
     exit_code = tool_report(context, status, &diag);
     goto cleanup;
   }
-  exit_code = tool_open_store(context, MSIQ_STORE_CREATE, &store);
+  import_request request = {text, no_check};
+  exit_code =
+      tool_open_store_checked(context, import_rehearse, &request, &store);
   if (exit_code != TOOL_EXIT_OK) {
     goto cleanup;
   }

@@ -3,6 +3,7 @@
 #include "tool.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 enum pause_option_id { PAUSE_REASON = 1 };
 
@@ -27,7 +28,13 @@ static int pause_print_result(const tool_context *context, msiq_store *store) {
     return tool_report(context, status, &diag);
   }
   if (context->json) {
-    printf("{\"paused\":%s}\n", queue.paused ? "true" : "false");
+    char *json = NULL;
+    status = msiq_store_queue_json(store, &json, &diag);
+    if (status != MSIQ_OK) {
+      return tool_report(context, status, &diag);
+    }
+    tool_print_json(json);
+    free(json);
   } else if (queue.paused) {
     printf("queue paused: %s\n", queue.pause_reason);
   } else {

@@ -149,23 +149,55 @@ int tool_parse_job_id(const char *text, int64_t *id, msiq_diag *diag) {
   return MSIQ_OK;
 }
 
-int tool_open_store(const tool_context *context, int flags,
-                    msiq_store **store) {
-  msiq_diag diag = {{0}};
-  char default_path[1024];
+/* Resolves --db, else $MSIQ_DB, else the platform default. */
+static int tool_database_path(const tool_context *context, char *buffer,
+                              size_t size, msiq_diag *diag) {
   const char *path = context->database_path;
   if (path == NULL || path[0] == '\0') {
     path = getenv("MSIQ_DB");
   }
   if (path == NULL || path[0] == '\0') {
-    int status = msiq_host_default_database_path(default_path,
-                                                 sizeof default_path, &diag);
-    if (status != MSIQ_OK) {
-      return tool_report(context, status, &diag);
-    }
-    path = default_path;
+    return msiq_host_default_database_path(buffer, size, diag);
   }
-  int status = msiq_store_open(path, flags, store, &diag);
+  if (snprintf(buffer, size, "%s", path) >= (int)size) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE, "database path too long");
+  }
+  return MSIQ_OK;
+}
+
+int tool_open_store(const tool_context *context, int flags,
+                    msiq_store **store) {
+  msiq_diag diag = {{0}};
+  char path[4096];
+  int status = tool_database_path(context, path, sizeof path, &diag);
+  if (status == MSIQ_OK) {
+    status = msiq_store_open(path, flags, store, &diag);
+  }
+  if (status != MSIQ_OK) {
+    return tool_report(context, status, &diag);
+  }
+  return TOOL_EXIT_OK;
+}
+
+int tool_open_store_checked(const tool_context *context,
+                            tool_store_check check, void *state,
+                            msiq_store **store) {
+  msiq_diag diag = {{0}};
+  char path[4096];
+  int status = tool_database_path(context, path, sizeof path, &diag);
+  if (status == MSIQ_OK && !msiq_host_file_exists(path)) {
+    /* A rehearsal on a private, empty in-memory queue with the same schema
+     * and rules: if it fails, the real database is never created. */
+    msiq_store *rehearsal = NULL;
+    status = msiq_store_open(":memory:", MSIQ_STORE_CREATE, &rehearsal, &diag);
+    if (status == MSIQ_OK) {
+      status = check(rehearsal, state, &diag);
+    }
+    msiq_store_close(rehearsal);
+  }
+  if (status == MSIQ_OK) {
+    status = msiq_store_open(path, MSIQ_STORE_CREATE, store, &diag);
+  }
   if (status != MSIQ_OK) {
     return tool_report(context, status, &diag);
   }

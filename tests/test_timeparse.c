@@ -115,6 +115,11 @@ static void test_duration_combined_units(void **state) {
   assert_duration_ok("2d30s", 2 * DAY + 30 * SECOND);
   assert_duration_ok("0h30m", 30 * MINUTE);
   assert_duration_ok("1m90s", MINUTE + 90 * SECOND);
+  /* Milliseconds, for short poll intervals in tests. */
+  assert_duration_ok("250ms", 250);
+  assert_duration_ok("1s500ms", SECOND + 500);
+  assert_duration_error("500ms1s", "units must go from largest to smallest");
+  assert_duration_error("5ms5ms", "unit 'ms' given twice");
 }
 
 static void test_duration_empty(void **state) {
@@ -136,8 +141,8 @@ static void test_duration_unknown_unit(void **state) {
   assert_int_equal(msiq_duration_parse("15x", &milliseconds, &diag),
                    MSIQ_EINVAL);
   assert_string_equal(diag.message, "invalid duration '15x': unknown unit "
-                                    "'x' (use s, m, h or d)");
-  assert_duration_error("250ms", "unknown unit 'ms'");
+                                    "'x' (use s, m, h or d, or ms)");
+  assert_duration_error("250us", "unknown unit 'us'");
   assert_duration_error("5M", "unknown unit 'M'");
   assert_duration_error("1h5sec", "unknown unit 'sec'");
 }
@@ -305,7 +310,7 @@ static void test_time_relative_errors(void **state) {
   assert_int_equal(msiq_time_parse("+15x", EXAMPLE_UTC_MS, &utc_ms, &diag),
                    MSIQ_EINVAL);
   assert_string_equal(diag.message, "invalid time '+15x': unknown unit 'x' "
-                                    "(use s, m, h or d)");
+                                    "(use s, m, h or d, or ms)");
   assert_time_error("+", "expected a duration after '+'");
   assert_time_error("+30", "'30' needs a unit");
   assert_time_error("+0m", "greater than zero");

@@ -45,6 +45,10 @@ CREATE INDEX job_runnable ON job (priority DESC, id)
 
 CREATE INDEX job_by_state ON job (state, id);
 
+-- Deadlines of jobs that have not started, checked before every pick.
+CREATE INDEX job_deadline ON job (deadline)
+  WHERE deadline IS NOT NULL AND state IN ('queued', 'retrying');
+
 CREATE INDEX job_finished ON job (finished_at)
   WHERE state IN ('succeeded', 'failed', 'cancelled');
 
@@ -99,10 +103,13 @@ CREATE TABLE attempt (
 
 -- The queue itself: a single row saying whether it is paused and why.
 CREATE TABLE queue (
-  id           INTEGER PRIMARY KEY CHECK (id = 1),
-  paused       INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1)),
-  pause_reason TEXT,
-  paused_at    INTEGER
+  id               INTEGER PRIMARY KEY CHECK (id = 1),
+  paused           INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1)),
+  pause_reason     TEXT,
+  paused_at        INTEGER,
+  -- Set when an installer answered 1641 (it started a reboot): the pause
+  -- is then the reboot's, not an administrator's.
+  reboot_initiated INTEGER NOT NULL DEFAULT 0 CHECK (reboot_initiated IN (0, 1))
 );
 INSERT INTO queue (id, paused) VALUES (1, 0);
 

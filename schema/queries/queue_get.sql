@@ -1,1 +1,1 @@
-SELECT paused, pause_reason, paused_at FROM queue WHERE id = 1;
+SELECT paused, pause_reason, paused_at, reboot_initiated FROM queue WHERE id = 1;

@@ -7,6 +7,9 @@
 #ifndef MSIQ_HOST_H
 #define MSIQ_HOST_H
 
+#include <uv.h>
+
+#include "installer_command.h"
 #include "msiq.h"
 
 /* Current UTC time in milliseconds since the Unix epoch (wall clock; used
@@ -31,5 +34,81 @@ int msiq_host_absolute_path(const char *path, char **absolute, msiq_diag *diag);
 
 /* True when a regular file exists at path (UTF-8). */
 bool msiq_host_file_exists(const char *path);
+
+/* Makes the directory path (and its parents), private like the database's. */
+int msiq_host_make_directory(const char *path, msiq_diag *diag);
+
+/* The gate: Windows Installer must be free before a job starts. */
+
+typedef enum msiq_mutex_state {
+  MSIQ_MUTEX_FREE,
+  MSIQ_MUTEX_HELD,
+} msiq_mutex_state;
+
+typedef enum msiq_service_state {
+  MSIQ_SERVICE_IDLE,    /* running, not installing */
+  MSIQ_SERVICE_BUSY,    /* installing: SERVICE_ACCEPT_SHUTDOWN is set */
+  MSIQ_SERVICE_STOPPED, /* not running: starts on demand, counts as idle */
+  MSIQ_SERVICE_UNKNOWN, /* could not be queried: the mutex decides alone */
+} msiq_service_state;
+
+const char *msiq_mutex_state_name(msiq_mutex_state state);
+const char *msiq_service_state_name(msiq_service_state state);
+
+/* Probes the Global\_MSIExecute mutex (simulation: an flock on the file
+ * named by MSIQ_SIM_MUTEX). Never blocks. */
+msiq_mutex_state msiq_host_installer_mutex_state(void);
+
+/* Probes the msiserver service (simulation: the word in the file named by
+ * MSIQ_SIM_SERVICE). Never blocks for long. */
+msiq_service_state msiq_host_installer_service_state(void);
+
+/* The one-dispatcher-per-database lock: an exclusive lock on
+ * DATABASE.dispatcher.lock, released by the OS when the process dies. */
+typedef struct msiq_host_lock msiq_host_lock;
+
+/* MSIQ_EDISPATCHER_RUNNING when another process holds it. */
+int msiq_host_lock_acquire(const char *database_path, msiq_host_lock **lock,
+                           msiq_diag *diag);
+/* True when some process holds the lock now (for `status`). */
+bool msiq_host_lock_is_held(const char *database_path);
+void msiq_host_lock_release(msiq_host_lock *lock);
+
+/* The installer process. */
+
+/* Writes the installer program: $MSIQ_INSTALLER if set, else
+ * %SystemRoot%\System32\msiexec.exe on Windows. The simulation host has no
+ * msiexec, so there MSIQ_INSTALLER is required. */
+int msiq_host_installer_program(char *buffer, size_t size, msiq_diag *diag);
+
+typedef struct msiq_installer msiq_installer;
+
+/* Called once when the installer exits; exit_code is the full 32-bit code
+ * (or 128 + signal number on POSIX). */
+typedef void (*msiq_installer_exit_cb)(msiq_installer *installer,
+                                       int64_t exit_code, void *data);
+
+/* Starts program with the command's arguments, detached from the
+ * dispatcher's console and signals (a dispatcher stop never kills it), in a
+ * group that msiq_host_installer_stop_tree() can end as a whole (a process
+ * group on POSIX, a Job Object on Windows). */
+int msiq_host_installer_start(uv_loop_t *loop, const char *program,
+                              const msiq_installer_command *command,
+                              msiq_installer_exit_cb on_exit, void *data,
+                              msiq_installer **installer, msiq_diag *diag);
+
+/* Ends the installer and every process it started. */
+int msiq_host_installer_stop_tree(msiq_installer *installer);
+
+/* The process id, for messages. */
+int64_t msiq_host_installer_pid(const msiq_installer *installer);
+
+/* Frees the installer after its exit callback ran; if it is still running
+ * it is left running (the dispatcher is shutting down) and only the handle
+ * is closed. */
+void msiq_host_installer_close(msiq_installer *installer);
+
+/* A random fraction in [0, 1) for backoff jitter. */
+double msiq_host_random_fraction(void);
 
 #endif /* MSIQ_HOST_H */

@@ -4,14 +4,18 @@
  * on Linux under sanitizers; see docs/testing.md for the settings that
  * simulate the installer mutex and service.
  */
-#define _POSIX_C_SOURCE 200809L
+/* flock() is BSD, not POSIX. */
+#define _DEFAULT_SOURCE
 
 #include "host/host.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,20 +48,14 @@ int msiq_host_default_database_path(char *buffer, size_t size,
   return MSIQ_OK;
 }
 
-/* mkdir -p for every parent of path, with owner-only permissions on the
- * directories it creates: the queue decides what gets installed. */
-int msiq_host_prepare_database_directory(const char *database_path,
-                                         msiq_diag *diag) {
+/* mkdir -p, with owner-only permissions on the directories it creates: the
+ * queue decides what gets installed, so only its owner may change it. */
+int msiq_host_make_directory(const char *path, msiq_diag *diag) {
   char directory[4096];
-  if (snprintf(directory, sizeof directory, "%s", database_path) >=
+  if (snprintf(directory, sizeof directory, "%s", path) >=
       (int)sizeof directory) {
-    return msiq_diag_set(diag, MSIQ_EUSAGE, "database path too long");
+    return msiq_diag_set(diag, MSIQ_EUSAGE, "path too long: %s", path);
   }
-  char *last_slash = strrchr(directory, '/');
-  if (last_slash == NULL || last_slash == directory) {
-    return MSIQ_OK;
-  }
-  *last_slash = '\0';
   for (char *cursor = directory + 1;; cursor++) {
     bool at_end = *cursor == '\0';
     if (*cursor == '/' || at_end) {
@@ -73,6 +71,21 @@ int msiq_host_prepare_database_directory(const char *database_path,
     }
   }
   return MSIQ_OK;
+}
+
+int msiq_host_prepare_database_directory(const char *database_path,
+                                         msiq_diag *diag) {
+  char directory[4096];
+  if (snprintf(directory, sizeof directory, "%s", database_path) >=
+      (int)sizeof directory) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE, "database path too long");
+  }
+  char *last_slash = strrchr(directory, '/');
+  if (last_slash == NULL || last_slash == directory) {
+    return MSIQ_OK;
+  }
+  *last_slash = '\0';
+  return msiq_host_make_directory(directory, diag);
 }
 
 bool msiq_host_file_exists(const char *path) {
@@ -103,4 +116,267 @@ int msiq_host_absolute_path(const char *path, char **absolute,
   memcpy(result + prefix, path, length + 1);
   *absolute = result;
   return MSIQ_OK;
+}
+
+/* The simulated gate (docs/testing.md). */
+
+msiq_mutex_state msiq_host_installer_mutex_state(void) {
+  const char *path = getenv("MSIQ_SIM_MUTEX");
+  if (path == NULL || path[0] == '\0') {
+    return MSIQ_MUTEX_FREE;
+  }
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return MSIQ_MUTEX_FREE; /* absent, like a mutex nobody created */
+  }
+  /* A shared lock conflicts only with an exclusive holder, the simulated
+   * msiexec; it is released at once, as the Windows host releases the
+   * mutex it acquired while probing. */
+  msiq_mutex_state state = MSIQ_MUTEX_FREE;
+  if (flock(fd, LOCK_SH | LOCK_NB) != 0) {
+    state = MSIQ_MUTEX_HELD;
+  }
+  close(fd);
+  return state;
+}
+
+msiq_service_state msiq_host_installer_service_state(void) {
+  const char *path = getenv("MSIQ_SIM_SERVICE");
+  if (path == NULL || path[0] == '\0') {
+    return MSIQ_SERVICE_IDLE;
+  }
+  FILE *file = fopen(path, "r");
+  if (file == NULL) {
+    return errno == ENOENT ? MSIQ_SERVICE_IDLE : MSIQ_SERVICE_UNKNOWN;
+  }
+  char word[32] = "";
+  if (fscanf(file, "%31s", word) != 1) {
+    word[0] = '\0';
+  }
+  fclose(file);
+  if (strcmp(word, "busy") == 0) {
+    return MSIQ_SERVICE_BUSY;
+  }
+  if (strcmp(word, "idle") == 0 || word[0] == '\0') {
+    return MSIQ_SERVICE_IDLE;
+  }
+  if (strcmp(word, "stopped") == 0) {
+    return MSIQ_SERVICE_STOPPED;
+  }
+  return MSIQ_SERVICE_UNKNOWN;
+}
+
+/* The dispatcher lock. */
+
+struct msiq_host_lock {
+  int fd;
+};
+
+static int host_lock_path(const char *database_path, char *buffer,
+                          size_t size) {
+  int written = snprintf(buffer, size, "%s.dispatcher.lock", database_path);
+  return written < 0 || (size_t)written >= size ? -1 : 0;
+}
+
+int msiq_host_lock_acquire(const char *database_path, msiq_host_lock **out,
+                           msiq_diag *diag) {
+  char path[4096];
+  if (host_lock_path(database_path, path, sizeof path) != 0) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE, "database path too long");
+  }
+  /* O_CLOEXEC: an installer started later must not inherit the lock, or a
+   * crashed dispatcher's orphaned installer would block the next start. */
+  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return msiq_diag_set(diag, MSIQ_EIO, "cannot open lock file %s: %s", path,
+                         strerror(errno));
+  }
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int error = errno;
+    close(fd);
+    if (error == EWOULDBLOCK) {
+      return msiq_diag_set(diag, MSIQ_EDISPATCHER_RUNNING,
+                           "another dispatcher is running on %s (lock %s)",
+                           database_path, path);
+    }
+    return msiq_diag_set(diag, MSIQ_EIO, "cannot lock %s: %s", path,
+                         strerror(error));
+  }
+  msiq_host_lock *lock = malloc(sizeof *lock);
+  if (lock == NULL) {
+    close(fd);
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  /* The pid in the file is for people; the lock itself is the flock. */
+  char pid[32];
+  int length = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+  if (ftruncate(fd, 0) == 0 && write(fd, pid, (size_t)length) < 0) {
+    /* Best effort only. */
+  }
+  lock->fd = fd;
+  *out = lock;
+  return MSIQ_OK;
+}
+
+bool msiq_host_lock_is_held(const char *database_path) {
+  char path[4096];
+  if (host_lock_path(database_path, path, sizeof path) != 0) {
+    return false;
+  }
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return false;
+  }
+  bool held = flock(fd, LOCK_SH | LOCK_NB) != 0;
+  close(fd);
+  return held;
+}
+
+void msiq_host_lock_release(msiq_host_lock *lock) {
+  if (lock != NULL) {
+    close(lock->fd);
+    free(lock);
+  }
+}
+
+/* The installer process. */
+
+int msiq_host_installer_program(char *buffer, size_t size, msiq_diag *diag) {
+  const char *program = getenv("MSIQ_INSTALLER");
+  if (program == NULL || program[0] == '\0') {
+    return msiq_diag_set(diag, MSIQ_EUSAGE,
+                         "no installer: the POSIX simulation host has no "
+                         "msiexec; set MSIQ_INSTALLER to a program that "
+                         "stands in for it");
+  }
+  if (snprintf(buffer, size, "%s", program) >= (int)size) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE, "MSIQ_INSTALLER is too long");
+  }
+  return MSIQ_OK;
+}
+
+struct msiq_installer {
+  uv_process_t process;
+  msiq_installer_exit_cb on_exit;
+  void *data;
+  int64_t pid;
+  bool exited;
+  bool closing;
+};
+
+static void host_installer_on_close(uv_handle_t *handle) {
+  msiq_installer *installer = handle->data;
+  free(installer);
+}
+
+/* POSIX exit statuses keep only 8 bits, but Windows Installer codes need 32
+ * (3010, 1641). A stand-in installer may therefore leave its full code in
+ * $MSIQ_SIM_EXIT_CODE_DIR/<pid>.code; see docs/testing.md. */
+static int64_t host_full_exit_code(int64_t pid, int64_t status) {
+  const char *directory = getenv("MSIQ_SIM_EXIT_CODE_DIR");
+  if (directory == NULL || directory[0] == '\0') {
+    return status;
+  }
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%lld.code", directory, (long long)pid);
+  FILE *file = fopen(path, "r");
+  if (file == NULL) {
+    return status;
+  }
+  long long code = 0;
+  if (fscanf(file, "%lld", &code) == 1 && (code & 0xff) == status) {
+    status = code;
+  }
+  fclose(file);
+  remove(path);
+  return status;
+}
+
+static void host_installer_on_exit(uv_process_t *process, int64_t exit_status,
+                                   int term_signal) {
+  msiq_installer *installer = process->data;
+  installer->exited = true;
+  int64_t code = term_signal != 0
+                     ? 128 + term_signal
+                     : host_full_exit_code(installer->pid, exit_status);
+  installer->on_exit(installer, code, installer->data);
+}
+
+int msiq_host_installer_start(uv_loop_t *loop, const char *program,
+                              const msiq_installer_command *command,
+                              msiq_installer_exit_cb on_exit, void *data,
+                              msiq_installer **out, msiq_diag *diag) {
+  char **argv = calloc(command->argument_count + 2, sizeof *argv);
+  msiq_installer *installer = calloc(1, sizeof *installer);
+  if (argv == NULL || installer == NULL) {
+    free(argv);
+    free(installer);
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  argv[0] = (char *)program;
+  for (size_t i = 0; i < command->argument_count; i++) {
+    argv[i + 1] = command->arguments[i];
+  }
+  /* No stdio is shared: a detached installer that outlives the dispatcher
+   * must not hold the dispatcher's pipes open. */
+  uv_stdio_container_t stdio[3] = {
+      {.flags = UV_IGNORE}, {.flags = UV_IGNORE}, {.flags = UV_IGNORE}};
+  uv_process_options_t options;
+  memset(&options, 0, sizeof options);
+  options.file = program;
+  options.args = argv;
+  options.exit_cb = host_installer_on_exit;
+  options.stdio = stdio;
+  options.stdio_count = 3;
+  /* DETACHED makes the installer a session and process-group leader: a
+   * Ctrl-C or stop of the dispatcher never reaches it, and the group can be
+   * ended as a whole on timeout or forced cancel. */
+  options.flags = UV_PROCESS_DETACHED;
+  installer->on_exit = on_exit;
+  installer->data = data;
+  installer->process.data = installer;
+  int rc = uv_spawn(loop, &installer->process, &options);
+  free(argv);
+  if (rc != 0) {
+    /* uv_spawn initialised the handle even on failure; it must be closed. */
+    installer->exited = true;
+    uv_close((uv_handle_t *)&installer->process, host_installer_on_close);
+    return msiq_diag_set(diag, MSIQ_EHOST, "cannot start installer %s: %s",
+                         program, uv_strerror(rc));
+  }
+  installer->pid = installer->process.pid;
+  *out = installer;
+  return MSIQ_OK;
+}
+
+int msiq_host_installer_stop_tree(msiq_installer *installer) {
+  if (installer->exited) {
+    return MSIQ_OK;
+  }
+  /* The installer leads its own process group, so this ends it and every
+   * process it started that did not leave the group. */
+  if (kill(-(pid_t)installer->pid, SIGKILL) != 0 && errno != ESRCH) {
+    return MSIQ_EHOST;
+  }
+  return MSIQ_OK;
+}
+
+int64_t msiq_host_installer_pid(const msiq_installer *installer) {
+  return installer->pid;
+}
+
+void msiq_host_installer_close(msiq_installer *installer) {
+  if (installer != NULL && !installer->closing) {
+    installer->closing = true;
+    uv_close((uv_handle_t *)&installer->process, host_installer_on_close);
+  }
+}
+
+double msiq_host_random_fraction(void) {
+  static bool seeded;
+  if (!seeded) {
+    srand((unsigned)time(NULL) ^ (unsigned)getpid());
+    seeded = true;
+  }
+  return (double)rand() / ((double)RAND_MAX + 1.0);
 }

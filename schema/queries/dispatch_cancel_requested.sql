@@ -1,0 +1,1 @@
+SELECT cancel_requested FROM job WHERE id = ?1 AND state = 'running';

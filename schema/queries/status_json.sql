@@ -1,0 +1,29 @@
+-- `msiq status --json`. The host's view of the gate comes in as parameters:
+-- ?1 dispatcher running (0/1), ?2 mutex state, ?3 service state.
+SELECT json_object(
+  'dispatcher_running', json(CASE ?1 WHEN '1' THEN 'true' ELSE 'false' END),
+  'gate', json_object(
+    'open', json(CASE WHEN q.paused = 0 AND ?2 = 'free' AND ?3 <> 'busy'
+                      THEN 'true' ELSE 'false' END),
+    'paused', json(CASE q.paused WHEN 1 THEN 'true' ELSE 'false' END),
+    'pause_reason', q.pause_reason,
+    'paused_at', strftime('%Y-%m-%dT%H:%M:%SZ', q.paused_at / 1000, 'unixepoch'),
+    'reboot_initiated', json(CASE q.reboot_initiated WHEN 1 THEN 'true' ELSE 'false' END),
+    'mutex', ?2,
+    'service', ?3),
+  'running', json((SELECT json_object(
+                      'id', j.id, 'target', j.target, 'attempt', a.number,
+                      'since', strftime('%Y-%m-%dT%H:%M:%SZ', a.started_at / 1000, 'unixepoch'))
+                     FROM job AS j
+                     JOIN attempt AS a ON a.job_id = j.id AND a.outcome IS NULL
+                    WHERE j.state = 'running' ORDER BY j.id LIMIT 1)),
+  'counts', json_object(
+    'queued', (SELECT count(*) FROM job WHERE state = 'queued'),
+    'running', (SELECT count(*) FROM job WHERE state = 'running'),
+    'retrying', (SELECT count(*) FROM job WHERE state = 'retrying'),
+    'succeeded', (SELECT count(*) FROM job WHERE state = 'succeeded'),
+    'failed', (SELECT count(*) FROM job WHERE state = 'failed'),
+    'cancelled', (SELECT count(*) FROM job WHERE state = 'cancelled')),
+  'next_retry_at', (SELECT strftime('%Y-%m-%dT%H:%M:%SZ', min(retry_at) / 1000, 'unixepoch')
+                      FROM job WHERE state = 'retrying'))
+FROM queue AS q WHERE q.id = 1;

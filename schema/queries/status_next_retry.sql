@@ -1,0 +1,1 @@
+SELECT min(retry_at) FROM job WHERE state = 'retrying';

@@ -235,8 +235,12 @@ bool msiq_property_value_is_valid(const char *value, size_t length) {
   if (value == NULL) {
     return false;
   }
+  /* Every control character is refused, not only line breaks: the msiexec
+   * command line cannot carry them safely, and refusing them here means a
+   * job is rejected at enqueue rather than failing when it starts. */
   for (size_t i = 0; i < length; i++) {
-    if (value[i] == '\n' || value[i] == '\r' || value[i] == '\0') {
+    unsigned char character = (unsigned char)value[i];
+    if (character < 0x20 || character == 0x7f) {
       return false;
     }
   }
@@ -286,6 +290,13 @@ static int property_check(const char *name, const char *value,
       return msiq_diag_set(diag, MSIQ_EINVAL,
                            "property '%s' has a NUL character in its value",
                            quoted);
+    }
+    unsigned char character = (unsigned char)value[i];
+    if (character < 0x20 || character == 0x7f) {
+      return msiq_diag_set(diag, MSIQ_EINVAL,
+                           "property '%s' has a control character (0x%02x) in "
+                           "its value",
+                           quoted, character);
     }
   }
   return MSIQ_OK;

@@ -286,6 +286,11 @@ static void test_add_property_errors(void **state) {
   assert_int_equal(msiq_job_spec_add_property(&spec, "X", "a\rb", &diag),
                    MSIQ_EINVAL);
   assert_message_contains(diag.message, "property 'X' has a carriage return");
+  assert_int_equal(msiq_job_spec_add_property(&spec, "X", "a\tb", &diag),
+                   MSIQ_EINVAL);
+  assert_message_contains(diag.message, "control character (0x09)");
+  assert_false(msiq_property_value_is_valid("a\x1b", 2));
+  assert_true(msiq_property_value_is_valid("caf\xc3\xa9 \"x\"", 8));
   assert_int_equal(msiq_job_spec_add_property(&spec, "X", NULL, &diag),
                    MSIQ_EINVAL);
   assert_message_contains(diag.message, "property 'X' has no value");

@@ -1,0 +1,347 @@
+/* test_outcome.c: exit-code classification, exit-code names and retry
+ * backoff. */
+#include "test_support.h"
+
+#include <string.h>
+
+#include "outcome.h"
+
+#define SECOND INT64_C(1000)
+
+typedef struct default_row {
+  int64_t code;
+  msiq_outcome outcome;
+  bool reboot_initiated;
+  const char *meaning;
+} default_row;
+
+/* The default table, as msiq applies it to an install. */
+static const default_row install_defaults[] = {
+    {0, MSIQ_OUTCOME_SUCCESS, false, "success"},
+    {1707, MSIQ_OUTCOME_SUCCESS, false, "success"},
+    {3010, MSIQ_OUTCOME_REBOOT, false, "success, reboot required"},
+    {3011, MSIQ_OUTCOME_REBOOT, false, "success, restart required"},
+    {1641, MSIQ_OUTCOME_REBOOT, true, "success, reboot initiated"},
+    {1618, MSIQ_OUTCOME_RETRY, false, "another installation is in progress"},
+    {1601, MSIQ_OUTCOME_RETRY, false,
+     "Windows Installer service could not be reached"},
+    {1603, MSIQ_OUTCOME_FAIL, false, "failed"},
+    {1602, MSIQ_OUTCOME_FAIL, false, "failed"},
+    {1605, MSIQ_OUTCOME_FAIL, false, "failed"},
+    {1614, MSIQ_OUTCOME_FAIL, false, "failed"},
+    {1619, MSIQ_OUTCOME_FAIL, false, "failed"},
+    {1638, MSIQ_OUTCOME_FAIL, false, "failed"},
+    {1, MSIQ_OUTCOME_FAIL, false, "failed"},
+    {-1, MSIQ_OUTCOME_FAIL, false, "failed"},
+    {INT64_C(4294967295), MSIQ_OUTCOME_FAIL, false, "failed"},
+};
+
+static void assert_verdict(msiq_verdict verdict, msiq_outcome outcome,
+                           bool reboot_initiated, const char *meaning) {
+  assert_int_equal(verdict.outcome, outcome);
+  assert_int_equal(verdict.reboot_initiated, reboot_initiated);
+  assert_non_null(verdict.meaning);
+  assert_string_equal(verdict.meaning, meaning);
+}
+
+static void test_default_table_for_install(void **state) {
+  (void)state;
+  for (size_t i = 0; i < sizeof install_defaults / sizeof install_defaults[0];
+       i++) {
+    const default_row *row = &install_defaults[i];
+    msiq_verdict verdict =
+        msiq_outcome_classify(MSIQ_ACTION_INSTALL, NULL, 0, row->code);
+    if (verdict.outcome != row->outcome) {
+      fail_msg("code %lld: outcome %s, expected %s", (long long)row->code,
+               msiq_outcome_name(verdict.outcome),
+               msiq_outcome_name(row->outcome));
+    }
+    assert_verdict(verdict, row->outcome, row->reboot_initiated, row->meaning);
+  }
+}
+
+/* Patch and repair share the install table: only uninstall differs. */
+static void test_default_table_for_other_actions(void **state) {
+  (void)state;
+  static const msiq_action actions[] = {MSIQ_ACTION_PATCH, MSIQ_ACTION_REPAIR};
+  for (size_t a = 0; a < sizeof actions / sizeof actions[0]; a++) {
+    for (size_t i = 0; i < sizeof install_defaults / sizeof install_defaults[0];
+         i++) {
+      const default_row *row = &install_defaults[i];
+      assert_verdict(msiq_outcome_classify(actions[a], NULL, 0, row->code),
+                     row->outcome, row->reboot_initiated, row->meaning);
+    }
+  }
+}
+
+static void test_uninstall_only_codes(void **state) {
+  (void)state;
+  static const int64_t codes[] = {1605, 1614};
+  for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+    assert_verdict(
+        msiq_outcome_classify(MSIQ_ACTION_UNINSTALL, NULL, 0, codes[i]),
+        MSIQ_OUTCOME_SUCCESS, false, "not installed (nothing to uninstall)");
+    assert_verdict(
+        msiq_outcome_classify(MSIQ_ACTION_INSTALL, NULL, 0, codes[i]),
+        MSIQ_OUTCOME_FAIL, false, "failed");
+    assert_verdict(msiq_outcome_classify(MSIQ_ACTION_REPAIR, NULL, 0, codes[i]),
+                   MSIQ_OUTCOME_FAIL, false, "failed");
+  }
+  /* The rest of the table is the same for an uninstall. */
+  assert_verdict(msiq_outcome_classify(MSIQ_ACTION_UNINSTALL, NULL, 0, 0),
+                 MSIQ_OUTCOME_SUCCESS, false, "success");
+  assert_verdict(msiq_outcome_classify(MSIQ_ACTION_UNINSTALL, NULL, 0, 1641),
+                 MSIQ_OUTCOME_REBOOT, true, "success, reboot initiated");
+  assert_verdict(msiq_outcome_classify(MSIQ_ACTION_UNINSTALL, NULL, 0, 1618),
+                 MSIQ_OUTCOME_RETRY, false,
+                 "another installation is in progress");
+  assert_verdict(msiq_outcome_classify(MSIQ_ACTION_UNINSTALL, NULL, 0, 1603),
+                 MSIQ_OUTCOME_FAIL, false, "failed");
+}
+
+static void test_rules_override_defaults(void **state) {
+  (void)state;
+  static const char rule_meaning[] =
+      "outcome set by the job's --exit-code rule";
+  static const msiq_exit_code_rule rules[] = {
+      {1603, MSIQ_OUTCOME_RETRY},   {0, MSIQ_OUTCOME_FAIL},
+      {3010, MSIQ_OUTCOME_SUCCESS}, {1605, MSIQ_OUTCOME_FAIL},
+      {42, MSIQ_OUTCOME_REBOOT},
+  };
+  size_t count = sizeof rules / sizeof rules[0];
+  assert_verdict(msiq_outcome_classify(MSIQ_ACTION_INSTALL, rules, count, 1603),
+                 MSIQ_OUTCOME_RETRY, false, rule_meaning);
+  assert_verdict(msiq_outcome_classify(MSIQ_ACTION_INSTALL, rules, count, 0),
+                 MSIQ_OUTCOME_FAIL, false, rule_meaning);
+  /* 3010 as plain success: the job does not want a reboot recorded. */
+  assert_verdict(msiq_outcome_classify(MSIQ_ACTION_INSTALL, rules, count, 3010),
+                 MSIQ_OUTCOME_SUCCESS, false, rule_meaning);
+  /* A rule beats the uninstall-only default too. */
+  assert_verdict(
+      msiq_outcome_classify(MSIQ_ACTION_UNINSTALL, rules, count, 1605),
+      MSIQ_OUTCOME_FAIL, false, rule_meaning);
+  assert_verdict(msiq_outcome_classify(MSIQ_ACTION_INSTALL, rules, count, 42),
+                 MSIQ_OUTCOME_REBOOT, false, rule_meaning);
+  /* Codes without a rule still follow the default table. */
+  assert_verdict(msiq_outcome_classify(MSIQ_ACTION_INSTALL, rules, count, 1618),
+                 MSIQ_OUTCOME_RETRY, false,
+                 "another installation is in progress");
+  assert_verdict(msiq_outcome_classify(MSIQ_ACTION_INSTALL, rules, count, 1707),
+                 MSIQ_OUTCOME_SUCCESS, false, "success");
+  assert_verdict(msiq_outcome_classify(MSIQ_ACTION_INSTALL, rules, count, 7),
+                 MSIQ_OUTCOME_FAIL, false, "failed");
+  /* A rule count of zero means no rules, whatever the pointer. */
+  assert_verdict(msiq_outcome_classify(MSIQ_ACTION_INSTALL, rules, 0, 1603),
+                 MSIQ_OUTCOME_FAIL, false, "failed");
+}
+
+static void test_rule_exact_match_only(void **state) {
+  (void)state;
+  static const msiq_exit_code_rule rules[] = {{1603, MSIQ_OUTCOME_SUCCESS}};
+  assert_int_equal(
+      msiq_outcome_classify(MSIQ_ACTION_INSTALL, rules, 1, 1603).outcome,
+      MSIQ_OUTCOME_SUCCESS);
+  assert_int_equal(
+      msiq_outcome_classify(MSIQ_ACTION_INSTALL, rules, 1, 16030).outcome,
+      MSIQ_OUTCOME_FAIL);
+  assert_int_equal(
+      msiq_outcome_classify(MSIQ_ACTION_INSTALL, rules, 1, 160).outcome,
+      MSIQ_OUTCOME_FAIL);
+}
+
+static void test_rule_with_damaged_outcome_is_ignored(void **state) {
+  (void)state;
+  msiq_exit_code_rule rules[1];
+  rules[0].code = 0;
+  rules[0].outcome = MSIQ_OUTCOME_COUNT;
+  assert_verdict(msiq_outcome_classify(MSIQ_ACTION_INSTALL, rules, 1, 0),
+                 MSIQ_OUTCOME_SUCCESS, false, "success");
+}
+
+static void test_reboot_initiated_only_for_1641(void **state) {
+  (void)state;
+  static const msiq_outcome outcomes[] = {
+      MSIQ_OUTCOME_SUCCESS, MSIQ_OUTCOME_REBOOT, MSIQ_OUTCOME_RETRY,
+      MSIQ_OUTCOME_FAIL};
+  static const bool expected[] = {true, true, false, false};
+  for (size_t i = 0; i < sizeof outcomes / sizeof outcomes[0]; i++) {
+    msiq_exit_code_rule rules[2] = {{1641, outcomes[i]}, {3010, outcomes[i]}};
+    msiq_verdict verdict =
+        msiq_outcome_classify(MSIQ_ACTION_INSTALL, rules, 2, 1641);
+    assert_int_equal(verdict.outcome, outcomes[i]);
+    assert_int_equal(verdict.reboot_initiated, expected[i]);
+    /* Any other code, even a reboot one, never says a reboot started. */
+    verdict = msiq_outcome_classify(MSIQ_ACTION_INSTALL, rules, 2, 3010);
+    assert_int_equal(verdict.outcome, outcomes[i]);
+    assert_false(verdict.reboot_initiated);
+  }
+  for (int64_t code = -5; code < 5000; code++) {
+    msiq_verdict verdict =
+        msiq_outcome_classify(MSIQ_ACTION_UNINSTALL, NULL, 0, code);
+    assert_int_equal(verdict.reboot_initiated, code == 1641);
+    assert_non_null(verdict.meaning);
+  }
+}
+
+static void test_exit_code_names(void **state) {
+  (void)state;
+  static const struct {
+    int64_t code;
+    const char *name;
+  } names[] = {
+      {0, "ERROR_SUCCESS"},
+      {1601, "ERROR_INSTALL_SERVICE_FAILURE"},
+      {1602, "ERROR_INSTALL_USEREXIT"},
+      {1603, "ERROR_INSTALL_FAILURE"},
+      {1605, "ERROR_UNKNOWN_PRODUCT"},
+      {1614, "ERROR_PRODUCT_UNINSTALLED"},
+      {1618, "ERROR_INSTALL_ALREADY_RUNNING"},
+      {1619, "ERROR_INSTALL_PACKAGE_OPEN_FAILED"},
+      {1620, "ERROR_INSTALL_PACKAGE_INVALID"},
+      {1624, "ERROR_INSTALL_TRANSFORM_FAILURE"},
+      {1625, "ERROR_INSTALL_PACKAGE_REJECTED"},
+      {1633, "ERROR_INSTALL_PLATFORM_UNSUPPORTED"},
+      {1638, "ERROR_PRODUCT_VERSION"},
+      {1639, "ERROR_INVALID_COMMAND_LINE"},
+      {1641, "ERROR_SUCCESS_REBOOT_INITIATED"},
+      {1642, "ERROR_PATCH_TARGET_NOT_FOUND"},
+      {1643, "ERROR_PATCH_PACKAGE_REJECTED"},
+      {1707, "ERROR_SUCCESS_PRODUCT_INSTALLED"},
+      {3010, "ERROR_SUCCESS_REBOOT_REQUIRED"},
+      {3011, "ERROR_SUCCESS_RESTART_REQUIRED"},
+  };
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+    const char *name = msiq_exit_code_name(names[i].code);
+    if (name == NULL || strcmp(name, names[i].name) != 0) {
+      fail_msg("code %lld: name %s, expected %s", (long long)names[i].code,
+               name != NULL ? name : "(null)", names[i].name);
+    }
+  }
+  assert_null(msiq_exit_code_name(1));
+  assert_null(msiq_exit_code_name(1604));
+  assert_null(msiq_exit_code_name(-1));
+  assert_null(msiq_exit_code_name(INT64_C(4294967295)));
+  assert_null(msiq_exit_code_name(INT64_MAX));
+  assert_null(msiq_exit_code_name(INT64_MIN));
+}
+
+/* The constants in outcome.h name the codes the default table uses. */
+static void test_exit_code_constants(void **state) {
+  (void)state;
+  assert_string_equal(msiq_exit_code_name(MSIQ_EXIT_SUCCESS), "ERROR_SUCCESS");
+  assert_string_equal(msiq_exit_code_name(MSIQ_EXIT_INSTALL_FAILURE),
+                      "ERROR_INSTALL_FAILURE");
+  assert_string_equal(msiq_exit_code_name(MSIQ_EXIT_INSTALL_ALREADY_RUNNING),
+                      "ERROR_INSTALL_ALREADY_RUNNING");
+  assert_string_equal(msiq_exit_code_name(MSIQ_EXIT_SUCCESS_REBOOT_INITIATED),
+                      "ERROR_SUCCESS_REBOOT_INITIATED");
+  assert_string_equal(msiq_exit_code_name(MSIQ_EXIT_SUCCESS_REBOOT_REQUIRED),
+                      "ERROR_SUCCESS_REBOOT_REQUIRED");
+  assert_string_equal(msiq_exit_code_name(MSIQ_EXIT_COMPLETED_SUCCESSFULLY),
+                      "ERROR_SUCCESS_PRODUCT_INSTALLED");
+}
+
+static void test_backoff_sequence(void **state) {
+  (void)state;
+  const msiq_backoff backoff = {10 * SECOND, 300 * SECOND};
+  static const int64_t nominal_seconds[] = {10, 20, 40, 80, 160, 300, 300};
+  for (size_t i = 0; i < sizeof nominal_seconds / sizeof nominal_seconds[0];
+       i++) {
+    int64_t attempts = (int64_t)i + 1;
+    int64_t nominal = nominal_seconds[i] * SECOND;
+    int64_t low = msiq_backoff_delay(&backoff, attempts, 0.0);
+    int64_t high = msiq_backoff_delay(&backoff, attempts, 0.999);
+    assert_int_equal(low, nominal / 2);
+    assert_int_equal(high,
+                     nominal / 2 + (int64_t)(0.999 * (double)(nominal / 2)));
+    assert_true(high >= nominal / 2);
+    assert_true(high < nominal);
+    int64_t middle = msiq_backoff_delay(&backoff, attempts, 0.5);
+    assert_int_equal(middle, nominal / 2 + nominal / 4);
+  }
+  assert_int_equal(msiq_backoff_delay(&backoff, 1, 0.999), 9995);
+  assert_int_equal(msiq_backoff_delay(&backoff, 6, 0.999), 299850);
+}
+
+static void test_backoff_attempts_below_one(void **state) {
+  (void)state;
+  const msiq_backoff backoff = {10 * SECOND, 300 * SECOND};
+  assert_int_equal(msiq_backoff_delay(&backoff, 0, 0.0), 5 * SECOND);
+  assert_int_equal(msiq_backoff_delay(&backoff, -7, 0.0), 5 * SECOND);
+  assert_int_equal(msiq_backoff_delay(&backoff, INT64_MIN, 0.0), 5 * SECOND);
+}
+
+static void test_backoff_does_not_overflow(void **state) {
+  (void)state;
+  const msiq_backoff backoff = {10 * SECOND, 300 * SECOND};
+  assert_int_equal(msiq_backoff_delay(&backoff, 1000, 0.0), 150 * SECOND);
+  assert_true(msiq_backoff_delay(&backoff, 1000, 0.999) < 300 * SECOND);
+  assert_int_equal(msiq_backoff_delay(&backoff, INT64_MAX, 0.0), 150 * SECOND);
+
+  /* A cap at INT64_MAX makes the doubling itself reach the limit. */
+  const msiq_backoff uncapped = {INT64_MAX / 3, INT64_MAX};
+  int64_t delay = msiq_backoff_delay(&uncapped, 1000, 0.0);
+  assert_true(delay == INT64_MAX / 2);
+  delay = msiq_backoff_delay(&uncapped, 1000, 0.999999);
+  assert_true(delay >= INT64_MAX / 2);
+  delay = msiq_backoff_delay(&uncapped, 1, 0.0);
+  assert_true(delay == INT64_MAX / 6);
+
+  const msiq_backoff tiny = {1, INT64_MAX};
+  assert_true(msiq_backoff_delay(&tiny, 1000, 0.0) == INT64_MAX / 2);
+  assert_int_equal(msiq_backoff_delay(&tiny, 11, 0.0), 512);
+}
+
+static void test_backoff_random_fraction_clamped(void **state) {
+  (void)state;
+  const msiq_backoff backoff = {10 * SECOND, 300 * SECOND};
+  int64_t nominal = 10 * SECOND;
+  assert_int_equal(msiq_backoff_delay(&backoff, 1, -0.5), nominal / 2);
+  int64_t at_one = msiq_backoff_delay(&backoff, 1, 1.0);
+  assert_true(at_one >= nominal / 2);
+  assert_true(at_one < nominal);
+  int64_t above_one = msiq_backoff_delay(&backoff, 1, 7.0);
+  assert_true(above_one < nominal);
+  double not_a_number = 0.0;
+  not_a_number = not_a_number / not_a_number;
+  assert_int_equal(msiq_backoff_delay(&backoff, 1, not_a_number), nominal / 2);
+}
+
+static void test_backoff_minimum_and_degenerate(void **state) {
+  (void)state;
+  /* A 1 ms base halves to 0; the delay is still at least 1 ms. */
+  const msiq_backoff one = {1, 1};
+  assert_int_equal(msiq_backoff_delay(&one, 1, 0.0), 1);
+  assert_int_equal(msiq_backoff_delay(&one, 50, 0.999), 1);
+  /* A cap below the base wins, but never below 1 ms. */
+  const msiq_backoff capped = {10 * SECOND, 4 * SECOND};
+  assert_int_equal(msiq_backoff_delay(&capped, 1, 0.0), 2 * SECOND);
+  const msiq_backoff zero_cap = {10 * SECOND, 0};
+  assert_int_equal(msiq_backoff_delay(&zero_cap, 3, 0.5), 1);
+  /* No base means no wait. */
+  const msiq_backoff none = {0, 300 * SECOND};
+  assert_int_equal(msiq_backoff_delay(&none, 5, 0.5), 0);
+  const msiq_backoff negative = {-10, 300 * SECOND};
+  assert_int_equal(msiq_backoff_delay(&negative, 5, 0.5), 0);
+  assert_int_equal(msiq_backoff_delay(NULL, 5, 0.5), 0);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_default_table_for_install),
+      cmocka_unit_test(test_default_table_for_other_actions),
+      cmocka_unit_test(test_uninstall_only_codes),
+      cmocka_unit_test(test_rules_override_defaults),
+      cmocka_unit_test(test_rule_exact_match_only),
+      cmocka_unit_test(test_rule_with_damaged_outcome_is_ignored),
+      cmocka_unit_test(test_reboot_initiated_only_for_1641),
+      cmocka_unit_test(test_exit_code_names),
+      cmocka_unit_test(test_exit_code_constants),
+      cmocka_unit_test(test_backoff_sequence),
+      cmocka_unit_test(test_backoff_attempts_below_one),
+      cmocka_unit_test(test_backoff_does_not_overflow),
+      cmocka_unit_test(test_backoff_random_fraction_clamped),
+      cmocka_unit_test(test_backoff_minimum_and_degenerate),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

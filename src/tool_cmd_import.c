@@ -1,6 +1,8 @@
 /* tool_cmd_import.c: `msiq import`, enqueue a JSON manifest all or nothing. */
 #include "tool.h"
 
+#include "host/host.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,7 +95,7 @@ static int import_exec(tool_context *context, int argc, char **argv) {
   if (strcmp(source, "-") == 0) {
     status = import_read_stream(stdin, "standard input", &text, &diag);
   } else {
-    FILE *file = fopen(source, "rb");
+    FILE *file = msiq_host_fopen(source, "rb");
     if (file == NULL) {
       status = msiq_diag_set(&diag, MSIQ_EINVAL, "cannot open %s: %s", source,
                              strerror(errno));

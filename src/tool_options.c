@@ -154,9 +154,9 @@ static int tool_database_path(const tool_context *context, char *buffer,
                               size_t size, msiq_diag *diag) {
   const char *path = context->database_path;
   if (path == NULL || path[0] == '\0') {
-    path = getenv("MSIQ_DB");
-  }
-  if (path == NULL || path[0] == '\0') {
+    if (msiq_host_getenv("MSIQ_DB", buffer, size)) {
+      return MSIQ_OK;
+    }
     return msiq_host_default_database_path(buffer, size, diag);
   }
   if (snprintf(buffer, size, "%s", path) >= (int)size) {

@@ -7,10 +7,23 @@
 #ifndef MSIQ_HOST_H
 #define MSIQ_HOST_H
 
+#include <stdio.h>
+
 #include <uv.h>
 
 #include "installer_command.h"
 #include "msiq.h"
+
+/* Process set-up: on Windows, the command line as UTF-8 (main's argv is in
+ * the ANSI code page there) and a UTF-8 console; on POSIX, argv as it is.
+ * The returned array lives until the process exits. */
+int msiq_host_main_arguments(int argc, char **argv, char ***utf8_argv);
+
+/* An environment variable as UTF-8 in buffer; false when unset or empty. */
+bool msiq_host_getenv(const char *name, char *buffer, size_t size);
+
+/* fopen() for a UTF-8 path. */
+FILE *msiq_host_fopen(const char *path, const char *mode);
 
 /* Current UTC time in milliseconds since the Unix epoch (wall clock; used
  * only for timestamps stored in the queue, never for timers). */

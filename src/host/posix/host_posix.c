@@ -380,3 +380,21 @@ double msiq_host_random_fraction(void) {
   }
   return (double)rand() / ((double)RAND_MAX + 1.0);
 }
+
+int msiq_host_main_arguments(int argc, char **argv, char ***utf8_argv) {
+  (void)argc;
+  *utf8_argv = argv;
+  return MSIQ_OK;
+}
+
+bool msiq_host_getenv(const char *name, char *buffer, size_t size) {
+  const char *value = getenv(name);
+  if (value == NULL || value[0] == '\0') {
+    return false;
+  }
+  return snprintf(buffer, size, "%s", value) < (int)size;
+}
+
+FILE *msiq_host_fopen(const char *path, const char *mode) {
+  return fopen(path, mode);
+}

@@ -1,0 +1,575 @@
+/* host_win.c: the Win32 host, the product's.
+ *
+ * UTF-8 everywhere inside msiq; UTF-16 at every Win32 call, converted here.
+ * Win32 error codes are translated into msiq statuses here and nowhere else.
+ */
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+
+#include <sddl.h>
+#include <shellapi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "host/host.h"
+
+/* UTF-8 <-> UTF-16. */
+
+/* Returns a malloc'ed UTF-16 copy of text, or NULL (bad UTF-8, no memory). */
+static wchar_t *host_wide(const char *text) {
+  int length = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, text, -1,
+                                   NULL, 0);
+  if (length <= 0) {
+    return NULL;
+  }
+  wchar_t *wide = malloc((size_t)length * sizeof *wide);
+  if (wide != NULL &&
+      MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, text, -1, wide,
+                          length) != length) {
+    free(wide);
+    wide = NULL;
+  }
+  return wide;
+}
+
+/* Returns a malloc'ed UTF-8 copy of wide, or NULL. */
+static char *host_narrow(const wchar_t *wide) {
+  int length = WideCharToMultiByte(CP_UTF8, 0, wide, -1, NULL, 0, NULL, NULL);
+  if (length <= 0) {
+    return NULL;
+  }
+  char *text = malloc((size_t)length);
+  if (text != NULL && WideCharToMultiByte(CP_UTF8, 0, wide, -1, text, length,
+                                          NULL, NULL) != length) {
+    free(text);
+    text = NULL;
+  }
+  return text;
+}
+
+/* Writes the message of a Win32 error code into buffer, on one line. */
+static const char *host_error_text(DWORD error, char *buffer, size_t size) {
+  wchar_t wide[256];
+  DWORD length = FormatMessageW(
+      FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, error,
+      MAKELANGID(LANG_ENGLISH, SUBLANG_DEFAULT), wide, 256, NULL);
+  while (length > 0 && (wide[length - 1] == L'\r' || wide[length - 1] == L'\n' ||
+                        wide[length - 1] == L'.' || wide[length - 1] == L' ')) {
+    wide[--length] = L'\0';
+  }
+  char *text = length > 0 ? host_narrow(wide) : NULL;
+  snprintf(buffer, size, "%s (Win32 error %lu)",
+           text != NULL ? text : "unknown error", (unsigned long)error);
+  free(text);
+  return buffer;
+}
+
+static int host_fail(msiq_diag *diag, int status, DWORD error,
+                     const char *doing, const char *subject) {
+  char text[320];
+  host_error_text(error, text, sizeof text);
+  if (error == ERROR_ACCESS_DENIED && status != MSIQ_EDISPATCHER_RUNNING) {
+    return msiq_diag_set(diag, MSIQ_EREADONLY,
+                         "cannot %s %s: access denied (run as administrator)",
+                         doing, subject);
+  }
+  return msiq_diag_set(diag, status, "cannot %s %s: %s", doing, subject, text);
+}
+
+/* Process set-up. */
+
+int msiq_host_main_arguments(int argc, char **argv, char ***utf8_argv) {
+  (void)argv;
+  int count = 0;
+  wchar_t **wide = CommandLineToArgvW(GetCommandLineW(), &count);
+  if (wide == NULL || count != argc) {
+    if (wide != NULL) {
+      LocalFree(wide);
+    }
+    return MSIQ_EHOST;
+  }
+  char **converted = calloc((size_t)count + 1, sizeof *converted);
+  if (converted == NULL) {
+    LocalFree(wide);
+    return MSIQ_ENOMEM;
+  }
+  for (int i = 0; i < count; i++) {
+    converted[i] = host_narrow(wide[i]);
+    if (converted[i] == NULL) {
+      LocalFree(wide);
+      return MSIQ_EHOST;
+    }
+  }
+  LocalFree(wide);
+  /* Output is UTF-8 so package paths such as "Mise à jour" print intact. */
+  SetConsoleOutputCP(CP_UTF8);
+  *utf8_argv = converted;
+  return MSIQ_OK;
+}
+
+bool msiq_host_getenv(const char *name, char *buffer, size_t size) {
+  wchar_t *wide_name = host_wide(name);
+  wchar_t value[4096];
+  DWORD length = wide_name != NULL
+                     ? GetEnvironmentVariableW(wide_name, value, 4096)
+                     : 0;
+  free(wide_name);
+  if (length == 0 || length >= 4096) {
+    return false;
+  }
+  char *text = host_narrow(value);
+  bool fits = text != NULL && snprintf(buffer, size, "%s", text) < (int)size;
+  free(text);
+  return fits;
+}
+
+FILE *msiq_host_fopen(const char *path, const char *mode) {
+  wchar_t *wide_path = host_wide(path);
+  wchar_t *wide_mode = host_wide(mode);
+  FILE *file = NULL;
+  if (wide_path != NULL && wide_mode != NULL) {
+    file = _wfopen(wide_path, wide_mode);
+  }
+  free(wide_path);
+  free(wide_mode);
+  return file;
+}
+
+/* Time: FILETIME counts 100 ns from 1601-01-01. */
+
+int64_t msiq_host_now_ms(void) {
+  FILETIME now;
+  GetSystemTimeAsFileTime(&now);
+  ULARGE_INTEGER ticks;
+  ticks.LowPart = now.dwLowDateTime;
+  ticks.HighPart = now.dwHighDateTime;
+  return (int64_t)(ticks.QuadPart / 10000ULL) - 11644473600000LL;
+}
+
+/* Paths and the protected data directory. */
+
+int msiq_host_default_database_path(char *buffer, size_t size,
+                                    msiq_diag *diag) {
+  char program_data[2048];
+  if (!msiq_host_getenv("ProgramData", program_data, sizeof program_data)) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE,
+                         "no default database location (%%ProgramData%% is "
+                         "not set); pass --db or set MSIQ_DB");
+  }
+  if (snprintf(buffer, size, "%s\\msiq\\queue.db", program_data) >=
+      (int)size) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE, "default database path too long");
+  }
+  return MSIQ_OK;
+}
+
+/* Only SYSTEM and Administrators may enter a directory msiq creates: the
+ * queue decides what gets installed on the machine. "P" protects the DACL
+ * from inheriting the parent's entries; OICI passes the two entries on to
+ * the database, its WAL files and the logs created inside. */
+static const wchar_t host_private_directory_sddl[] =
+    L"D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)";
+
+static int host_create_private_directory(const wchar_t *path,
+                                         const char *display,
+                                         msiq_diag *diag) {
+  PSECURITY_DESCRIPTOR descriptor = NULL;
+  if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(
+          host_private_directory_sddl, SDDL_REVISION_1, &descriptor, NULL)) {
+    return host_fail(diag, MSIQ_EHOST, GetLastError(),
+                     "build the security descriptor for", display);
+  }
+  SECURITY_ATTRIBUTES attributes = {sizeof attributes, descriptor, FALSE};
+  BOOL created = CreateDirectoryW(path, &attributes);
+  DWORD error = GetLastError();
+  LocalFree(descriptor);
+  if (!created && error != ERROR_ALREADY_EXISTS) {
+    return host_fail(diag, MSIQ_EIO, error, "create directory", display);
+  }
+  return MSIQ_OK;
+}
+
+int msiq_host_make_directory(const char *path, msiq_diag *diag) {
+  wchar_t *wide = host_wide(path);
+  if (wide == NULL) {
+    return msiq_diag_set(diag, MSIQ_EINVAL, "invalid path '%s'", path);
+  }
+  int status = MSIQ_OK;
+  /* Create each missing component from the root down ("C:\a\b" makes "C:\a"
+   * then "C:\a\b"); components that exist are left as they are. */
+  size_t length = wcslen(wide);
+  for (size_t i = 1; status == MSIQ_OK && i <= length; i++) {
+    if (i < length && wide[i] != L'\\' && wide[i] != L'/') {
+      continue;
+    }
+    wchar_t saved = wide[i];
+    wide[i] = L'\0';
+    bool is_drive = i == 2 && wide[1] == L':';
+    DWORD attributes = GetFileAttributesW(wide);
+    if (!is_drive && attributes == INVALID_FILE_ATTRIBUTES) {
+      status = host_create_private_directory(wide, path, diag);
+    }
+    wide[i] = saved;
+  }
+  free(wide);
+  return status;
+}
+
+int msiq_host_prepare_database_directory(const char *database_path,
+                                         msiq_diag *diag) {
+  char directory[4096];
+  if (snprintf(directory, sizeof directory, "%s", database_path) >=
+      (int)sizeof directory) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE, "database path too long");
+  }
+  char *slash = strrchr(directory, '\\');
+  char *forward = strrchr(directory, '/');
+  if (forward != NULL && (slash == NULL || forward > slash)) {
+    slash = forward;
+  }
+  if (slash == NULL || slash == directory) {
+    return MSIQ_OK;
+  }
+  *slash = '\0';
+  return msiq_host_make_directory(directory, diag);
+}
+
+int msiq_host_absolute_path(const char *path, char **absolute,
+                            msiq_diag *diag) {
+  wchar_t *wide = host_wide(path);
+  if (wide == NULL) {
+    return msiq_diag_set(diag, MSIQ_EINVAL, "invalid path '%s'", path);
+  }
+  DWORD length = GetFullPathNameW(wide, 0, NULL, NULL);
+  wchar_t *full = length > 0 ? malloc(length * sizeof *full) : NULL;
+  DWORD written = full != NULL ? GetFullPathNameW(wide, length, full, NULL) : 0;
+  DWORD error = GetLastError();
+  free(wide);
+  if (written == 0 || written >= length) {
+    free(full);
+    return host_fail(diag, MSIQ_EINVAL, error, "resolve path", path);
+  }
+  *absolute = host_narrow(full);
+  free(full);
+  if (*absolute == NULL) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  return MSIQ_OK;
+}
+
+bool msiq_host_file_exists(const char *path) {
+  wchar_t *wide = host_wide(path);
+  if (wide == NULL) {
+    return false;
+  }
+  DWORD attributes = GetFileAttributesW(wide);
+  free(wide);
+  return attributes != INVALID_FILE_ATTRIBUTES &&
+         !(attributes & FILE_ATTRIBUTE_DIRECTORY);
+}
+
+/* The gate. */
+
+msiq_mutex_state msiq_host_installer_mutex_state(void) {
+  HANDLE mutex = OpenMutexW(SYNCHRONIZE, FALSE, L"Global\\_MSIExecute");
+  if (mutex == NULL) {
+    /* Absent means no installation is running. Access denied means it
+     * exists and someone is using it: count it as held. */
+    return GetLastError() == ERROR_ACCESS_DENIED ? MSIQ_MUTEX_HELD
+                                                 : MSIQ_MUTEX_FREE;
+  }
+  msiq_mutex_state state = MSIQ_MUTEX_FREE;
+  switch (WaitForSingleObject(mutex, 0)) {
+    case WAIT_OBJECT_0:
+    case WAIT_ABANDONED:
+      /* Acquired (or inherited from a dead owner): it was free. Release at
+       * once so that msiexec can take it. */
+      ReleaseMutex(mutex);
+      break;
+    default:
+      state = MSIQ_MUTEX_HELD;
+      break;
+  }
+  CloseHandle(mutex);
+  return state;
+}
+
+msiq_service_state msiq_host_installer_service_state(void) {
+  char name[256] = "msiserver";
+  /* Tests point this at a service of their own (docs/windows.md). */
+  msiq_host_getenv("MSIQ_INSTALLER_SERVICE", name, sizeof name);
+  wchar_t *wide_name = host_wide(name);
+  SC_HANDLE manager = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
+  SC_HANDLE service = manager != NULL && wide_name != NULL
+                          ? OpenServiceW(manager, wide_name,
+                                         SERVICE_QUERY_STATUS)
+                          : NULL;
+  msiq_service_state state = MSIQ_SERVICE_UNKNOWN;
+  SERVICE_STATUS_PROCESS status;
+  DWORD needed = 0;
+  if (service != NULL &&
+      QueryServiceStatusEx(service, SC_STATUS_PROCESS_INFO, (LPBYTE)&status,
+                           sizeof status, &needed)) {
+    if (status.dwCurrentState == SERVICE_STOPPED) {
+      state = MSIQ_SERVICE_STOPPED;
+    } else if (status.dwCurrentState == SERVICE_RUNNING) {
+      /* msiserver accepts SHUTDOWN only while an installation runs. */
+      state = (status.dwControlsAccepted & SERVICE_ACCEPT_SHUTDOWN)
+                  ? MSIQ_SERVICE_BUSY
+                  : MSIQ_SERVICE_IDLE;
+    } else {
+      /* Starting, stopping, pausing: in motion, so not idle. */
+      state = MSIQ_SERVICE_BUSY;
+    }
+  }
+  if (service != NULL) {
+    CloseServiceHandle(service);
+  }
+  if (manager != NULL) {
+    CloseServiceHandle(manager);
+  }
+  free(wide_name);
+  return state;
+}
+
+/* The dispatcher lock. */
+
+struct msiq_host_lock {
+  HANDLE file;
+};
+
+static wchar_t *host_lock_path(const char *database_path) {
+  char path[4096];
+  if (snprintf(path, sizeof path, "%s.dispatcher.lock", database_path) >=
+      (int)sizeof path) {
+    return NULL;
+  }
+  return host_wide(path);
+}
+
+/* Opens the lock file and tries to lock it; returns the handle or
+ * INVALID_HANDLE_VALUE with *error set. */
+static HANDLE host_lock_try(const char *database_path, bool exclusive,
+                            DWORD *error) {
+  wchar_t *path = host_lock_path(database_path);
+  if (path == NULL) {
+    *error = ERROR_FILENAME_EXCED_RANGE;
+    return INVALID_HANDLE_VALUE;
+  }
+  /* Not inheritable (the default): an installer started later must not hold
+   * the lock after a crashed dispatcher. */
+  HANDLE file = CreateFileW(path, GENERIC_READ | GENERIC_WRITE,
+                            FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
+                            exclusive ? OPEN_ALWAYS : OPEN_EXISTING,
+                            FILE_ATTRIBUTE_NORMAL, NULL);
+  *error = GetLastError();
+  free(path);
+  if (file == INVALID_HANDLE_VALUE) {
+    return file;
+  }
+  OVERLAPPED whole = {0};
+  DWORD flags = LOCKFILE_FAIL_IMMEDIATELY;
+  if (exclusive) {
+    flags |= LOCKFILE_EXCLUSIVE_LOCK;
+  }
+  if (!LockFileEx(file, flags, 0, MAXDWORD, MAXDWORD, &whole)) {
+    *error = GetLastError();
+    CloseHandle(file);
+    return INVALID_HANDLE_VALUE;
+  }
+  return file;
+}
+
+int msiq_host_lock_acquire(const char *database_path, msiq_host_lock **out,
+                           msiq_diag *diag) {
+  DWORD error = 0;
+  HANDLE file = host_lock_try(database_path, true, &error);
+  if (file == INVALID_HANDLE_VALUE) {
+    if (error == ERROR_LOCK_VIOLATION || error == ERROR_IO_PENDING) {
+      return msiq_diag_set(diag, MSIQ_EDISPATCHER_RUNNING,
+                           "another dispatcher is running on %s",
+                           database_path);
+    }
+    return host_fail(diag, MSIQ_EIO, error, "lock", database_path);
+  }
+  msiq_host_lock *lock = malloc(sizeof *lock);
+  if (lock == NULL) {
+    CloseHandle(file);
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  lock->file = file;
+  *out = lock;
+  return MSIQ_OK;
+}
+
+bool msiq_host_lock_is_held(const char *database_path) {
+  DWORD error = 0;
+  HANDLE file = host_lock_try(database_path, false, &error);
+  if (file != INVALID_HANDLE_VALUE) {
+    CloseHandle(file);
+    return false;
+  }
+  return error == ERROR_LOCK_VIOLATION || error == ERROR_IO_PENDING;
+}
+
+void msiq_host_lock_release(msiq_host_lock *lock) {
+  if (lock != NULL) {
+    CloseHandle(lock->file);
+    free(lock);
+  }
+}
+
+/* The installer process. */
+
+int msiq_host_installer_program(char *buffer, size_t size, msiq_diag *diag) {
+  if (msiq_host_getenv("MSIQ_INSTALLER", buffer, size)) {
+    return MSIQ_OK;
+  }
+  /* Always by absolute path, never found through PATH: a msiexec.exe planted
+   * in the current directory or on PATH must not be what runs. */
+  wchar_t system[MAX_PATH];
+  UINT length = GetSystemDirectoryW(system, MAX_PATH);
+  if (length == 0 || length >= MAX_PATH) {
+    return host_fail(diag, MSIQ_EHOST, GetLastError(), "find",
+                     "the system directory");
+  }
+  char *narrow = host_narrow(system);
+  int written = narrow != NULL
+                    ? snprintf(buffer, size, "%s\\msiexec.exe", narrow)
+                    : -1;
+  free(narrow);
+  if (written < 0 || (size_t)written >= size) {
+    return msiq_diag_set(diag, MSIQ_EHOST, "system directory path too long");
+  }
+  return MSIQ_OK;
+}
+
+struct msiq_installer {
+  uv_process_t process;
+  HANDLE job;
+  msiq_installer_exit_cb on_exit;
+  void *data;
+  int64_t pid;
+  bool exited;
+  bool closing;
+};
+
+static void host_installer_on_close(uv_handle_t *handle) {
+  msiq_installer *installer = handle->data;
+  if (installer->job != NULL) {
+    /* The job has no kill-on-close limit: closing it leaves a still
+     * running installer alone. */
+    CloseHandle(installer->job);
+  }
+  free(installer);
+}
+
+static void host_installer_on_exit(uv_process_t *process, int64_t exit_status,
+                                   int term_signal) {
+  msiq_installer *installer = process->data;
+  (void)term_signal;
+  installer->exited = true;
+  /* GetExitCodeProcess gives the full 32-bit code (3010, 1641). */
+  installer->on_exit(installer, (int64_t)(uint32_t)exit_status,
+                     installer->data);
+}
+
+int msiq_host_installer_start(uv_loop_t *loop, const char *program,
+                              const msiq_installer_command *command,
+                              msiq_installer_exit_cb on_exit, void *data,
+                              msiq_installer **out, msiq_diag *diag) {
+  /* msiexec parses its own command line, not by the C runtime's rules, so
+   * the line is built here (NAME="value", inner quotes doubled) and handed
+   * to CreateProcess verbatim. */
+  char *line = NULL;
+  int status = msiq_installer_command_line(program, command, &line, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  msiq_installer *installer = calloc(1, sizeof *installer);
+  if (installer == NULL) {
+    free(line);
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  installer->job = CreateJobObjectW(NULL, NULL);
+  if (installer->job == NULL) {
+    status = host_fail(diag, MSIQ_EHOST, GetLastError(), "create a job object",
+                       "for the installer");
+    free(installer);
+    free(line);
+    return status;
+  }
+  char *args[] = {line, NULL};
+  uv_stdio_container_t stdio[3] = {
+      {.flags = UV_IGNORE}, {.flags = UV_IGNORE}, {.flags = UV_IGNORE}};
+  uv_process_options_t options;
+  memset(&options, 0, sizeof options);
+  options.file = program;
+  options.args = args;
+  options.exit_cb = host_installer_on_exit;
+  options.stdio = stdio;
+  options.stdio_count = 3;
+  /* DETACHED keeps the installer out of libuv's kill-on-close job and out of
+   * the dispatcher's console group: a stop or Ctrl-C of the dispatcher never
+   * reaches it. HIDE: msiexec /qn shows nothing anyway. */
+  options.flags = UV_PROCESS_DETACHED | UV_PROCESS_WINDOWS_VERBATIM_ARGUMENTS |
+                  UV_PROCESS_WINDOWS_HIDE;
+  installer->on_exit = on_exit;
+  installer->data = data;
+  installer->process.data = installer;
+  int rc = uv_spawn(loop, &installer->process, &options);
+  free(line);
+  if (rc != 0) {
+    installer->exited = true;
+    uv_close((uv_handle_t *)&installer->process, host_installer_on_close);
+    return msiq_diag_set(diag, MSIQ_EHOST, "cannot start installer %s: %s",
+                         program, uv_strerror(rc));
+  }
+  installer->pid = installer->process.pid;
+  /* Everything msiexec starts from here on joins the job, so a timeout or
+   * a forced cancel can end the whole tree. A child it starts in the first
+   * instant, before this call, escapes; msiexec starts none that early. */
+  if (!AssignProcessToJobObject(installer->job,
+                                installer->process.process_handle)) {
+    CloseHandle(installer->job);
+    installer->job = NULL;
+  }
+  *out = installer;
+  return MSIQ_OK;
+}
+
+int msiq_host_installer_stop_tree(msiq_installer *installer) {
+  if (installer->exited) {
+    return MSIQ_OK;
+  }
+  if (installer->job != NULL && TerminateJobObject(installer->job, 1)) {
+    return MSIQ_OK;
+  }
+  /* Without a job (assignment refused), at least the installer itself. */
+  return uv_process_kill(&installer->process, SIGTERM) == 0 ? MSIQ_OK
+                                                            : MSIQ_EHOST;
+}
+
+int64_t msiq_host_installer_pid(const msiq_installer *installer) {
+  return installer->pid;
+}
+
+void msiq_host_installer_close(msiq_installer *installer) {
+  if (installer != NULL && !installer->closing) {
+    installer->closing = true;
+    uv_close((uv_handle_t *)&installer->process, host_installer_on_close);
+  }
+}
+
+double msiq_host_random_fraction(void) {
+  static bool seeded;
+  if (!seeded) {
+    srand((unsigned)GetTickCount() ^ (unsigned)GetCurrentProcessId());
+    seeded = true;
+  }
+  return (double)rand() / ((double)RAND_MAX + 1.0);
+}

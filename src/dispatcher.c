@@ -30,7 +30,7 @@ typedef enum dispatcher_stop_reason {
   DISPATCHER_STOP_CANCEL,
 } dispatcher_stop_reason;
 
-typedef struct dispatcher {
+typedef struct msiq_dispatcher {
   msiq_store *store;
   msiq_dispatcher_options options;
   char program[4096];
@@ -58,6 +58,8 @@ typedef struct dispatcher {
   bool closing;
   int status; /* the first fatal error */
   msiq_diag diag;
+  /* Wakes the loop from another thread (a Windows service's stop). */
+  uv_async_t stop_async;
 } dispatcher;
 
 static void dispatcher_report(dispatcher *self, const char *format, ...)
@@ -100,6 +102,7 @@ static void dispatcher_close_handles(dispatcher *self) {
   uv_close((uv_handle_t *)&self->grace_timer, NULL);
   uv_close((uv_handle_t *)&self->interrupt_signal, NULL);
   uv_close((uv_handle_t *)&self->terminate_signal, NULL);
+  uv_close((uv_handle_t *)&self->stop_async, NULL);
   if (self->installer != NULL) {
     /* Still running after the grace period: it is left running, never
      * killed by a stop. The next start records the attempt as interrupted. */
@@ -429,14 +432,16 @@ cleanup:
 /* The gate. */
 
 /* Returns true when a job may start now; otherwise reports (once per
- * change) what it waits for. */
-static bool dispatcher_gate_open(dispatcher *self) {
+ * change) what it waits for, and says in *paused whether the queue is. */
+static bool dispatcher_gate_open(dispatcher *self, bool *paused) {
   char waiting[384] = "";
   msiq_queue_status queue;
+  *paused = false;
   int status = msiq_store_queue_status(self->store, &queue, &self->diag);
   if (dispatcher_fatal(self, status)) {
     return false;
   }
+  *paused = queue.paused;
   if (queue.paused) {
     snprintf(waiting, sizeof waiting, "queue paused: %s", queue.pause_reason);
   } else if (msiq_host_installer_mutex_state() == MSIQ_MUTEX_HELD) {
@@ -546,8 +551,15 @@ static void dispatcher_on_check(uv_timer_t *timer) {
   if (found) {
     /* A ready job is looked at again every tick until the gate opens. */
     self->next_check_at = 0;
-    if (dispatcher_gate_open(self)) {
+    bool paused = false;
+    if (dispatcher_gate_open(self, &paused)) {
       dispatcher_start(self, id);
+    } else if (paused && self->options.drain && !self->closing) {
+      /* Only an administrator can resume a paused queue; a scheduled drain
+       * run does not wait for that. */
+      dispatcher_report(self, "drained: the queue is paused");
+      self->stopping = true;
+      dispatcher_close_handles(self);
     }
     return;
   }
@@ -584,16 +596,16 @@ static void dispatcher_on_grace_expired(uv_timer_t *timer) {
   dispatcher_close_handles(self);
 }
 
-static void dispatcher_on_signal(uv_signal_t *handle, int signal_number) {
-  dispatcher *self = handle->data;
+/* Stops gracefully: no new job starts; a running installer gets the grace
+ * period to finish so that its outcome is recorded, and is never killed. */
+static void dispatcher_begin_stop(dispatcher *self, const char *why) {
   if (self->stopping) {
-    /* A second signal: stop waiting for the installer. */
+    /* A second request: stop waiting for the installer. */
     dispatcher_on_grace_expired(&self->grace_timer);
     return;
   }
   self->stopping = true;
-  dispatcher_report(self, "signal %d: stopping; no new job starts",
-                    signal_number);
+  dispatcher_report(self, "%s: stopping; no new job starts", why);
   if (self->installer == NULL) {
     dispatcher_close_handles(self);
     return;
@@ -604,6 +616,20 @@ static void dispatcher_on_signal(uv_signal_t *handle, int signal_number) {
                     (long long)self->job.id);
   uv_timer_start(&self->grace_timer, dispatcher_on_grace_expired,
                  (uint64_t)self->options.grace_ms, 0);
+}
+
+static void dispatcher_on_signal(uv_signal_t *handle, int signal_number) {
+  char why[32];
+  snprintf(why, sizeof why, "signal %d", signal_number);
+  dispatcher_begin_stop(handle->data, why);
+}
+
+static void dispatcher_on_stop_request(uv_async_t *handle) {
+  dispatcher_begin_stop(handle->data, "stop requested");
+}
+
+void msiq_dispatcher_request_stop(msiq_dispatcher *self) {
+  uv_async_send(&self->stop_async);
 }
 
 /* Setting up. */
@@ -661,6 +687,8 @@ static int dispatcher_init(dispatcher *self, msiq_store *store,
   self->grace_timer.data = self;
   self->interrupt_signal.data = self;
   self->terminate_signal.data = self;
+  uv_async_init(&self->loop, &self->stop_async, dispatcher_on_stop_request);
+  self->stop_async.data = self;
   /* libuv turns Ctrl-C and Ctrl-Break on Windows into SIGINT as well. */
   uv_signal_start(&self->interrupt_signal, dispatcher_on_signal, SIGINT);
   uv_signal_start(&self->terminate_signal, dispatcher_on_signal, SIGTERM);
@@ -706,6 +734,9 @@ int msiq_dispatcher_run(msiq_store *store,
                       options->drain ? ", drain mode" : "");
     uv_timer_start(&self->check_timer, dispatcher_on_check, 0,
                    (uint64_t)options->poll_ms);
+    if (options->on_started != NULL) {
+      options->on_started(self, options->report_context);
+    }
     uv_run(&self->loop, UV_RUN_DEFAULT);
     status = self->status;
   } else {

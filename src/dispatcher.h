@@ -21,6 +21,12 @@
 
 typedef void (*msiq_dispatcher_report_cb)(void *context, const char *line);
 
+typedef struct msiq_dispatcher msiq_dispatcher;
+
+/* Asks a running dispatcher to stop gracefully, as SIGTERM does. Safe to
+ * call from any thread (a Windows service's control handler). */
+void msiq_dispatcher_request_stop(msiq_dispatcher *dispatcher);
+
 typedef struct msiq_dispatcher_options {
   int64_t poll_ms;            /* gate and queue re-check while waiting */
   int64_t retry_base_ms;      /* first 1618 back-off */
@@ -37,6 +43,9 @@ typedef struct msiq_dispatcher_options {
   /* Receives one line per event (job started, finished, gate closed...). */
   msiq_dispatcher_report_cb report;
   void *report_context;
+  /* Called once the loop runs, with report_context; the dispatcher pointer
+   * stays valid until msiq_dispatcher_run() returns. */
+  void (*on_started)(msiq_dispatcher *dispatcher, void *context);
 } msiq_dispatcher_options;
 
 void msiq_dispatcher_options_init(msiq_dispatcher_options *options);

@@ -160,6 +160,7 @@ extern const tool_command tool_cmd_doctor;
 extern const tool_command tool_cmd_run;
 extern const tool_command tool_cmd_status;
 extern const tool_command tool_cmd_wait;
+extern const tool_command tool_cmd_service;
 
 /* The whole tool, callable in-process by tests. */
 int msiq_tool_main(int argc, char **argv);

@@ -121,6 +121,33 @@ int64_t msiq_host_installer_pid(const msiq_installer *installer);
  * is closed. */
 void msiq_host_installer_close(msiq_installer *installer);
 
+/* Windows service mode (`msiq service ...`). The POSIX simulation host has
+ * no service manager: there each of these returns MSIQ_EUSAGE. */
+
+/* Registers service `name` (LocalSystem, automatic delayed start) to run
+ * this executable with `arguments` ("service run --db ..."). */
+int msiq_host_service_install(const char *name, const char *arguments,
+                              msiq_diag *diag);
+int msiq_host_service_uninstall(const char *name, msiq_diag *diag);
+int msiq_host_service_start(const char *name, msiq_diag *diag);
+/* Sends the stop control and waits up to wait_ms for the service to stop. */
+int msiq_host_service_stop(const char *name, int64_t wait_ms,
+                           msiq_diag *diag);
+/* Writes "running", "stopped", "start pending"... or "not installed". */
+int msiq_host_service_query(const char *name, char *state, size_t size,
+                            msiq_diag *diag);
+
+/* Runs body as service `name` when the service manager started this
+ * process. On a stop or shutdown control, the host reports STOP_PENDING
+ * with a wait hint of stop_wait_ms and calls request_stop(stop_context)
+ * from the service manager's thread; when body returns the service is
+ * reported stopped. */
+typedef int (*msiq_service_body)(void *context);
+int msiq_host_service_run(const char *name, msiq_service_body body,
+                          void *context, void (*request_stop)(void *),
+                          void *stop_context, int64_t stop_wait_ms,
+                          msiq_diag *diag);
+
 /* A random fraction in [0, 1) for backoff jitter. */
 double msiq_host_random_fraction(void);
 

@@ -398,3 +398,56 @@ bool msiq_host_getenv(const char *name, char *buffer, size_t size) {
 FILE *msiq_host_fopen(const char *path, const char *mode) {
   return fopen(path, mode);
 }
+
+/* No service manager in the simulation: `msiq run` under a supervisor
+ * (systemd, a shell) plays that part. */
+static int host_no_services(msiq_diag *diag) {
+  return msiq_diag_set(diag, MSIQ_EUSAGE,
+                       "services exist only on Windows; on this platform run "
+                       "`msiq run` under a supervisor instead");
+}
+
+int msiq_host_service_install(const char *name, const char *arguments,
+                              msiq_diag *diag) {
+  (void)name;
+  (void)arguments;
+  return host_no_services(diag);
+}
+
+int msiq_host_service_uninstall(const char *name, msiq_diag *diag) {
+  (void)name;
+  return host_no_services(diag);
+}
+
+int msiq_host_service_start(const char *name, msiq_diag *diag) {
+  (void)name;
+  return host_no_services(diag);
+}
+
+int msiq_host_service_stop(const char *name, int64_t wait_ms,
+                           msiq_diag *diag) {
+  (void)name;
+  (void)wait_ms;
+  return host_no_services(diag);
+}
+
+int msiq_host_service_query(const char *name, char *state, size_t size,
+                            msiq_diag *diag) {
+  (void)name;
+  (void)state;
+  (void)size;
+  return host_no_services(diag);
+}
+
+int msiq_host_service_run(const char *name, msiq_service_body body,
+                          void *context, void (*request_stop)(void *),
+                          void *stop_context, int64_t stop_wait_ms,
+                          msiq_diag *diag) {
+  (void)name;
+  (void)body;
+  (void)context;
+  (void)request_stop;
+  (void)stop_context;
+  (void)stop_wait_ms;
+  return host_no_services(diag);
+}

@@ -573,3 +573,311 @@ double msiq_host_random_fraction(void) {
   }
   return (double)rand() / ((double)RAND_MAX + 1.0);
 }
+
+/* Windows service mode. */
+
+static int host_service_open(const char *name, DWORD access,
+                             SC_HANDLE *manager, SC_HANDLE *service,
+                             msiq_diag *diag) {
+  *service = NULL;
+  *manager = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
+  if (*manager == NULL) {
+    return host_fail(diag, MSIQ_EHOST, GetLastError(), "open",
+                     "the service manager");
+  }
+  wchar_t *wide = host_wide(name);
+  *service = wide != NULL ? OpenServiceW(*manager, wide, access) : NULL;
+  DWORD error = GetLastError();
+  free(wide);
+  if (*service == NULL) {
+    CloseServiceHandle(*manager);
+    *manager = NULL;
+    if (error == ERROR_SERVICE_DOES_NOT_EXIST) {
+      return msiq_diag_set(diag, MSIQ_EUSAGE,
+                           "service %s is not installed (msiq service "
+                           "install)",
+                           name);
+    }
+    return host_fail(diag, MSIQ_EHOST, error, "open service", name);
+  }
+  return MSIQ_OK;
+}
+
+static void host_service_close(SC_HANDLE manager, SC_HANDLE service) {
+  if (service != NULL) {
+    CloseServiceHandle(service);
+  }
+  if (manager != NULL) {
+    CloseServiceHandle(manager);
+  }
+}
+
+int msiq_host_service_install(const char *name, const char *arguments,
+                              msiq_diag *diag) {
+  wchar_t program[MAX_PATH];
+  DWORD length = GetModuleFileNameW(NULL, program, MAX_PATH);
+  if (length == 0 || length >= MAX_PATH) {
+    return host_fail(diag, MSIQ_EHOST, GetLastError(), "find",
+                     "msiq's own path");
+  }
+  char *program_text = host_narrow(program);
+  char command[8192];
+  int written = program_text != NULL
+                    ? snprintf(command, sizeof command, "\"%s\" %s",
+                               program_text, arguments)
+                    : -1;
+  free(program_text);
+  if (written < 0 || (size_t)written >= sizeof command) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE, "service command line too long");
+  }
+  wchar_t *wide_command = host_wide(command);
+  wchar_t *wide_name = host_wide(name);
+  SC_HANDLE manager = OpenSCManagerW(NULL, NULL, SC_MANAGER_CREATE_SERVICE);
+  if (manager == NULL || wide_command == NULL || wide_name == NULL) {
+    DWORD error = GetLastError();
+    free(wide_command);
+    free(wide_name);
+    if (manager != NULL) {
+      CloseServiceHandle(manager);
+    }
+    return host_fail(diag, MSIQ_EHOST, error, "open",
+                     "the service manager to install a service");
+  }
+  /* LocalSystem (no account given), started automatically after boot. */
+  SC_HANDLE service = CreateServiceW(
+      manager, wide_name, L"msiq Windows Installer queue", SERVICE_ALL_ACCESS,
+      SERVICE_WIN32_OWN_PROCESS, SERVICE_AUTO_START, SERVICE_ERROR_NORMAL,
+      wide_command, NULL, NULL, NULL, NULL, NULL);
+  DWORD error = GetLastError();
+  free(wide_command);
+  free(wide_name);
+  if (service == NULL) {
+    CloseServiceHandle(manager);
+    if (error == ERROR_SERVICE_EXISTS) {
+      return msiq_diag_set(diag, MSIQ_EUSAGE, "service %s is already installed",
+                           name);
+    }
+    return host_fail(diag, MSIQ_EHOST, error, "install service", name);
+  }
+  /* Delayed start keeps msiq out of the way of boot, and of the Windows
+   * Installer work that boot itself may finish. */
+  SERVICE_DELAYED_AUTO_START_INFO delayed = {TRUE};
+  ChangeServiceConfig2W(service, SERVICE_CONFIG_DELAYED_AUTO_START_INFO,
+                        &delayed);
+  SERVICE_DESCRIPTIONW description = {
+      L"Runs queued Windows Installer jobs one at a time when Windows "
+      L"Installer is free (msiq)."};
+  ChangeServiceConfig2W(service, SERVICE_CONFIG_DESCRIPTION, &description);
+  host_service_close(manager, service);
+  return MSIQ_OK;
+}
+
+int msiq_host_service_uninstall(const char *name, msiq_diag *diag) {
+  SC_HANDLE manager = NULL;
+  SC_HANDLE service = NULL;
+  int status = host_service_open(name, DELETE, &manager, &service, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  if (!DeleteService(service)) {
+    status = host_fail(diag, MSIQ_EHOST, GetLastError(), "uninstall service",
+                       name);
+  }
+  host_service_close(manager, service);
+  return status;
+}
+
+int msiq_host_service_start(const char *name, msiq_diag *diag) {
+  SC_HANDLE manager = NULL;
+  SC_HANDLE service = NULL;
+  int status = host_service_open(name, SERVICE_START, &manager, &service, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  if (!StartServiceW(service, 0, NULL) &&
+      GetLastError() != ERROR_SERVICE_ALREADY_RUNNING) {
+    status = host_fail(diag, MSIQ_EHOST, GetLastError(), "start service", name);
+  }
+  host_service_close(manager, service);
+  return status;
+}
+
+static const char *host_service_state_text(DWORD state) {
+  switch (state) {
+    case SERVICE_STOPPED:
+      return "stopped";
+    case SERVICE_START_PENDING:
+      return "start pending";
+    case SERVICE_STOP_PENDING:
+      return "stop pending";
+    case SERVICE_RUNNING:
+      return "running";
+    case SERVICE_CONTINUE_PENDING:
+      return "continue pending";
+    case SERVICE_PAUSE_PENDING:
+      return "pause pending";
+    case SERVICE_PAUSED:
+      return "paused";
+  }
+  return "unknown";
+}
+
+int msiq_host_service_stop(const char *name, int64_t wait_ms,
+                           msiq_diag *diag) {
+  SC_HANDLE manager = NULL;
+  SC_HANDLE service = NULL;
+  int status = host_service_open(name, SERVICE_STOP | SERVICE_QUERY_STATUS,
+                                 &manager, &service, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  SERVICE_STATUS current;
+  if (!ControlService(service, SERVICE_CONTROL_STOP, &current) &&
+      GetLastError() != ERROR_SERVICE_NOT_ACTIVE) {
+    status = host_fail(diag, MSIQ_EHOST, GetLastError(), "stop service", name);
+  }
+  /* The stop is graceful (the running installer may finish first), so wait
+   * for it as `net stop` does. */
+  for (int64_t waited = 0; status == MSIQ_OK; waited += 250) {
+    if (!QueryServiceStatus(service, &current)) {
+      status = host_fail(diag, MSIQ_EHOST, GetLastError(), "query service",
+                         name);
+    } else if (current.dwCurrentState == SERVICE_STOPPED) {
+      break;
+    } else if (waited >= wait_ms) {
+      status = msiq_diag_set(diag, MSIQ_ETIMEDOUT,
+                             "service %s did not stop within %lld s (%s)",
+                             name, (long long)(wait_ms / 1000),
+                             host_service_state_text(current.dwCurrentState));
+    } else {
+      Sleep(250);
+    }
+  }
+  host_service_close(manager, service);
+  return status;
+}
+
+int msiq_host_service_query(const char *name, char *state, size_t size,
+                            msiq_diag *diag) {
+  SC_HANDLE manager = NULL;
+  SC_HANDLE service = NULL;
+  int status = host_service_open(name, SERVICE_QUERY_STATUS, &manager,
+                                 &service, diag);
+  if (status == MSIQ_EUSAGE) {
+    snprintf(state, size, "not installed");
+    return MSIQ_OK;
+  }
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  SERVICE_STATUS current;
+  if (QueryServiceStatus(service, &current)) {
+    snprintf(state, size, "%s", host_service_state_text(current.dwCurrentState));
+  } else {
+    status = host_fail(diag, MSIQ_EHOST, GetLastError(), "query service", name);
+  }
+  host_service_close(manager, service);
+  return status;
+}
+
+/* The running service: one per process, so its state is static. */
+static struct {
+  wchar_t name[256];
+  SERVICE_STATUS_HANDLE handle;
+  SERVICE_STATUS status;
+  msiq_service_body body;
+  void *context;
+  void (*request_stop)(void *);
+  void *stop_context;
+  int64_t stop_wait_ms;
+  int result;
+} host_service;
+
+static void host_service_report(DWORD state, DWORD wait_hint) {
+  host_service.status.dwServiceType = SERVICE_WIN32_OWN_PROCESS;
+  host_service.status.dwCurrentState = state;
+  host_service.status.dwControlsAccepted =
+      state == SERVICE_RUNNING ? SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_SHUTDOWN
+                               : 0;
+  host_service.status.dwWin32ExitCode = NO_ERROR;
+  host_service.status.dwWaitHint = wait_hint;
+  if (state == SERVICE_START_PENDING || state == SERVICE_STOP_PENDING) {
+    host_service.status.dwCheckPoint++;
+  } else {
+    host_service.status.dwCheckPoint = 0;
+  }
+  SetServiceStatus(host_service.handle, &host_service.status);
+}
+
+static DWORD WINAPI host_service_control(DWORD control, DWORD event_type,
+                                         LPVOID event_data, LPVOID context) {
+  (void)event_type;
+  (void)event_data;
+  (void)context;
+  switch (control) {
+    case SERVICE_CONTROL_STOP:
+    case SERVICE_CONTROL_SHUTDOWN:
+      /* A graceful stop: the running installer is given the grace period
+       * and never killed; the wait hint tells the manager to be patient. */
+      host_service_report(SERVICE_STOP_PENDING,
+                          (DWORD)host_service.stop_wait_ms);
+      host_service.request_stop(host_service.stop_context);
+      return NO_ERROR;
+    case SERVICE_CONTROL_INTERROGATE:
+      return NO_ERROR;
+  }
+  return ERROR_CALL_NOT_IMPLEMENTED;
+}
+
+static void WINAPI host_service_main(DWORD argc, LPWSTR *argv) {
+  (void)argc;
+  (void)argv;
+  host_service.handle = RegisterServiceCtrlHandlerExW(
+      host_service.name, host_service_control, NULL);
+  if (host_service.handle == NULL) {
+    host_service.result = MSIQ_EHOST;
+    return;
+  }
+  host_service_report(SERVICE_START_PENDING, 5000);
+  host_service_report(SERVICE_RUNNING, 0);
+  host_service.result = host_service.body(host_service.context);
+  host_service.status.dwWin32ExitCode =
+      host_service.result == MSIQ_OK ? NO_ERROR : ERROR_SERVICE_SPECIFIC_ERROR;
+  host_service.status.dwServiceSpecificExitCode =
+      (DWORD)msiq_status_exit_code(host_service.result);
+  host_service.status.dwCurrentState = SERVICE_STOPPED;
+  host_service.status.dwControlsAccepted = 0;
+  host_service.status.dwCheckPoint = 0;
+  SetServiceStatus(host_service.handle, &host_service.status);
+}
+
+int msiq_host_service_run(const char *name, msiq_service_body body,
+                          void *context, void (*request_stop)(void *),
+                          void *stop_context, int64_t stop_wait_ms,
+                          msiq_diag *diag) {
+  if (MultiByteToWideChar(CP_UTF8, 0, name, -1, host_service.name, 256) == 0) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE, "invalid service name '%s'", name);
+  }
+  host_service.body = body;
+  host_service.context = context;
+  host_service.request_stop = request_stop;
+  host_service.stop_context = stop_context;
+  host_service.stop_wait_ms = stop_wait_ms;
+  host_service.result = MSIQ_OK;
+  SERVICE_TABLE_ENTRYW table[] = {{host_service.name, host_service_main},
+                                  {NULL, NULL}};
+  if (!StartServiceCtrlDispatcherW(table)) {
+    DWORD error = GetLastError();
+    if (error == ERROR_FAILED_SERVICE_CONTROLLER_CONNECT) {
+      return msiq_diag_set(diag, MSIQ_EUSAGE,
+                           "`msiq service run` is for the service manager; "
+                           "use `msiq service start` or `msiq run`");
+    }
+    return host_fail(diag, MSIQ_EHOST, error, "run as service", name);
+  }
+  if (host_service.result != MSIQ_OK) {
+    return msiq_diag_set(diag, host_service.result, "service %s failed: %s",
+                         name, msiq_strerror(host_service.result));
+  }
+  return MSIQ_OK;
+}

@@ -15,6 +15,7 @@
 
 #include <uv.h>
 
+#include "gate_watch.h"
 #include "host/host.h"
 #include "installer_command.h"
 #include "outcome.h"
@@ -60,6 +61,8 @@ typedef struct msiq_dispatcher {
   msiq_diag diag;
   /* Wakes the loop from another thread (a Windows service's stop). */
   uv_async_t stop_async;
+  /* Set while a ready job waits for the installer mutex. */
+  msiq_gate_watch *mutex_watch;
 } dispatcher;
 
 static void dispatcher_report(dispatcher *self, const char *format, ...)
@@ -103,6 +106,8 @@ static void dispatcher_close_handles(dispatcher *self) {
   uv_close((uv_handle_t *)&self->interrupt_signal, NULL);
   uv_close((uv_handle_t *)&self->terminate_signal, NULL);
   uv_close((uv_handle_t *)&self->stop_async, NULL);
+  msiq_gate_watch_stop(self->mutex_watch);
+  self->mutex_watch = NULL;
   if (self->installer != NULL) {
     /* Still running after the grace period: it is left running, never
      * killed by a stop. The next start records the attempt as interrupted. */
@@ -431,6 +436,13 @@ cleanup:
 
 /* The gate. */
 
+static void dispatcher_on_mutex_released(void *data) {
+  dispatcher *self = data;
+  msiq_gate_watch_stop(self->mutex_watch);
+  self->mutex_watch = NULL;
+  dispatcher_check_soon(self);
+}
+
 /* Returns true when a job may start now; otherwise reports (once per
  * change) what it waits for, and says in *paused whether the queue is. */
 static bool dispatcher_gate_open(dispatcher *self, bool *paused) {
@@ -447,6 +459,12 @@ static bool dispatcher_gate_open(dispatcher *self, bool *paused) {
   } else if (msiq_host_installer_mutex_state() == MSIQ_MUTEX_HELD) {
     snprintf(waiting, sizeof waiting,
              "another installation holds the Windows Installer mutex");
+    /* Wake as soon as it is released rather than at the next poll. */
+    if (self->mutex_watch == NULL &&
+        msiq_gate_watch_start(&self->loop, dispatcher_on_mutex_released, self,
+                              &self->mutex_watch) != MSIQ_OK) {
+      self->mutex_watch = NULL;
+    }
   } else {
     msiq_service_state service = msiq_host_installer_service_state();
     if (service == MSIQ_SERVICE_BUSY) {

@@ -72,6 +72,12 @@ const char *msiq_service_state_name(msiq_service_state state);
  * named by MSIQ_SIM_MUTEX). Never blocks. */
 msiq_mutex_state msiq_host_installer_mutex_state(void);
 
+/* Waits up to timeout_ms for the mutex to be free and returns what it saw
+ * last; a worker thread uses it so that the dispatcher wakes as soon as a
+ * concurrent installation ends, without polling the loop (Windows: a wait on
+ * the mutex handle; simulation: short lock probes). */
+msiq_mutex_state msiq_host_installer_mutex_wait(int64_t timeout_ms);
+
 /* Probes the msiserver service (simulation: the word in the file named by
  * MSIQ_SIM_SERVICE). Never blocks for long. */
 msiq_service_state msiq_host_installer_service_state(void);

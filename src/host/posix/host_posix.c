@@ -140,6 +140,21 @@ msiq_mutex_state msiq_host_installer_mutex_state(void) {
   return state;
 }
 
+msiq_mutex_state msiq_host_installer_mutex_wait(int64_t timeout_ms) {
+  /* flock has no timed form, so probe every 10 ms: the simulation trades a
+   * little CPU while an installation runs for a prompt start after it. */
+  for (int64_t waited = 0;; waited += 10) {
+    if (msiq_host_installer_mutex_state() == MSIQ_MUTEX_FREE) {
+      return MSIQ_MUTEX_FREE;
+    }
+    if (waited >= timeout_ms) {
+      return MSIQ_MUTEX_HELD;
+    }
+    struct timespec pause = {0, 10 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+  }
+}
+
 msiq_service_state msiq_host_installer_service_state(void) {
   const char *path = getenv("MSIQ_SIM_SERVICE");
   if (path == NULL || path[0] == '\0') {

@@ -298,6 +298,31 @@ msiq_mutex_state msiq_host_installer_mutex_state(void) {
   return state;
 }
 
+msiq_mutex_state msiq_host_installer_mutex_wait(int64_t timeout_ms) {
+  HANDLE mutex = OpenMutexW(SYNCHRONIZE, FALSE, L"Global\\_MSIExecute");
+  if (mutex == NULL) {
+    if (GetLastError() != ERROR_ACCESS_DENIED) {
+      return MSIQ_MUTEX_FREE;
+    }
+    /* Cannot wait on it: sleep out the timeout and let the caller probe. */
+    Sleep((DWORD)timeout_ms);
+    return msiq_host_installer_mutex_state();
+  }
+  msiq_mutex_state state = MSIQ_MUTEX_HELD;
+  switch (WaitForSingleObject(mutex, (DWORD)timeout_ms)) {
+    case WAIT_OBJECT_0:
+    case WAIT_ABANDONED:
+      /* Released by the installation: give it back at once. */
+      ReleaseMutex(mutex);
+      state = MSIQ_MUTEX_FREE;
+      break;
+    default:
+      break;
+  }
+  CloseHandle(mutex);
+  return state;
+}
+
 msiq_service_state msiq_host_installer_service_state(void) {
   char name[256] = "msiserver";
   /* Tests point this at a service of their own (docs/windows.md). */

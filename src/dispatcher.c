@@ -369,15 +369,20 @@ static int dispatcher_log_path(dispatcher *self, char *buffer, size_t size) {
   if (status != MSIQ_OK) {
     return status;
   }
-  int written = snprintf(buffer, size, "%s/job-%lld.log", self->log_directory,
-                         (long long)self->job.id);
+  /* The separator the directory already uses, so a Windows path stays one
+   * ("C:\\ProgramData\\msiq\\logs\\job-1.log"). */
+  const char *separator =
+      strchr(self->log_directory, '\\') != NULL ? "\\" : "/";
+  int written = snprintf(buffer, size, "%s%sjob-%lld.log", self->log_directory,
+                         separator, (long long)self->job.id);
   if (written < 0 || (size_t)written >= size) {
     return msiq_diag_set(&self->diag, MSIQ_EUSAGE, "log path too long");
   }
   return MSIQ_OK;
 }
 
-static void dispatcher_start(dispatcher *self, int64_t id) {
+static void dispatcher_start(dispatcher *self, int64_t id,
+                             msiq_state picked_state) {
   int status = msiq_store_get_job(self->store, id, &self->job, &self->diag);
   if (dispatcher_fatal(self, status)) {
     return;
@@ -390,7 +395,6 @@ static void dispatcher_start(dispatcher *self, int64_t id) {
     status = msiq_installer_command_build(&self->job, log_path, &command,
                                           &self->diag);
   }
-  msiq_state picked_state = self->job.state;
   int64_t now = msiq_host_now_ms();
   /* The attempt is committed before the installer starts: if the
    * dispatcher dies in between, the next start sees an interrupted attempt
@@ -533,15 +537,20 @@ static bool dispatcher_drained(dispatcher *self, int64_t now) {
 
 static void dispatcher_on_check(uv_timer_t *timer) {
   dispatcher *self = timer->data;
-  if (self->stopping || self->closing) {
+  if (self->closing) {
     return;
   }
   bool changed = dispatcher_data_changed(self);
   if (self->closing) {
     return;
   }
+  /* A running installer is watched for cancel --force even while stopping:
+   * the grace period is for it to finish, not to ignore the administrator. */
   if (self->installer != NULL) {
     dispatcher_check_running(self, changed);
+    return;
+  }
+  if (self->stopping) {
     return;
   }
   int64_t now = msiq_host_now_ms();
@@ -561,8 +570,10 @@ static void dispatcher_on_check(uv_timer_t *timer) {
                       (long long)failed, failed == 1 ? "" : "s");
   }
   int64_t id = 0;
+  msiq_state picked_state = MSIQ_STATE_QUEUED;
   bool found = false;
-  status = msiq_store_pick_next(self->store, now, &id, &found, &self->diag);
+  status = msiq_store_pick_next(self->store, now, &id, &picked_state, &found,
+                                &self->diag);
   if (dispatcher_fatal(self, status)) {
     return;
   }
@@ -571,7 +582,7 @@ static void dispatcher_on_check(uv_timer_t *timer) {
     self->next_check_at = 0;
     bool paused = false;
     if (dispatcher_gate_open(self, &paused)) {
-      dispatcher_start(self, id);
+      dispatcher_start(self, id, picked_state);
     } else if (paused && self->options.drain && !self->closing) {
       /* Only an administrator can resume a paused queue; a scheduled drain
        * run does not wait for that. */

@@ -140,9 +140,11 @@ int msiq_store_recover_interrupted(msiq_store *store, int64_t now,
 int msiq_store_fail_unrunnable(msiq_store *store, int64_t now, int64_t *failed,
                                msiq_diag *diag);
 
-/* The next job to start at `now`, if any (see dispatch_pick_next.sql). */
+/* The next job to start at `now`, if any (see dispatch_pick_next.sql), and
+ * the state it was picked in: the expected state of the start's
+ * compare-and-set, so a cancel committed in between wins. */
 int msiq_store_pick_next(msiq_store *store, int64_t now, int64_t *id,
-                         bool *found, msiq_diag *diag);
+                         msiq_state *state, bool *found, msiq_diag *diag);
 
 /* The earliest time after `now` at which a waiting job becomes due, or
  * MSIQ_TIME_UNSET. */

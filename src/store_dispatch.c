@@ -96,9 +96,25 @@ static int dispatch_read_optional(msiq_store *store, const char *sql,
 }
 
 int msiq_store_pick_next(msiq_store *store, int64_t now, int64_t *id,
-                         bool *found, msiq_diag *diag) {
-  return dispatch_read_optional(store, msiq_sql_dispatch_pick_next, now, id,
-                                found, diag, "picking the next job");
+                         msiq_state *state, bool *found, msiq_diag *diag) {
+  sqlite3_stmt *statement;
+  int status = store_prepare(store, msiq_sql_dispatch_pick_next, &statement,
+                             diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  sqlite3_bind_int64(statement, 1, now);
+  *found = false;
+  int rc = sqlite3_step(statement);
+  if (rc == SQLITE_ROW) {
+    *found = true;
+    *id = sqlite3_column_int64(statement, 0);
+    msiq_state_parse((const char *)sqlite3_column_text(statement, 1), state);
+  } else if (rc != SQLITE_DONE) {
+    status = store_fail(store, rc, diag, "picking the next job");
+  }
+  store_release(store, statement);
+  return status;
 }
 
 int msiq_store_next_due(msiq_store *store, int64_t now, int64_t *due,

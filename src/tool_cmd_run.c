@@ -84,12 +84,19 @@ static int run_exec(tool_context *context, int argc, char **argv) {
                        &diag);
   }
   options.report = run_print_report;
+  /* Checked before the database is opened, so a misconfigured run creates
+   * nothing. */
+  char program[4096];
+  int status = msiq_host_installer_program(program, sizeof program, &diag);
+  if (status != MSIQ_OK) {
+    return tool_report(context, status, &diag);
+  }
   msiq_store *store = NULL;
   exit_code = tool_open_store(context, MSIQ_STORE_CREATE, &store);
   if (exit_code != TOOL_EXIT_OK) {
     return exit_code;
   }
-  int status = msiq_dispatcher_run(store, &options, &diag);
+  status = msiq_dispatcher_run(store, &options, &diag);
   if (status != MSIQ_OK) {
     exit_code = tool_report(context, status, &diag);
   }

@@ -16,6 +16,10 @@
  *       stays one line. The line goes out with one fwrite on a file opened
  *       for appending, so whole lines never interleave.
  *
+ *   FAKE_INSTALLER_RAW_LOG=FILE
+ *       Windows only: append the raw command line (GetCommandLineW, as
+ *       UTF-8), one line per invocation, to check msiexec's quoting exactly.
+ *
  *   FAKE_INSTALLER_CODES=FILE
  *       Whitespace-separated exit codes ("1618 1618 0"), unsigned 32-bit
  *       decimal. Each invocation takes the first code, at start-up, and
@@ -219,6 +223,43 @@ static bool os_exit_code_is_truncated(void) {
   return false;
 #else
   return true;
+#endif
+}
+
+/* Appends the raw command line this process received, as UTF-8 and one line
+ * per run, to path. On Windows that is GetCommandLineW(): exactly what msiq
+ * passed to CreateProcess, before any parsing, so a test can check msiexec's
+ * quoting. POSIX has no raw command line; nothing is written there. */
+static void os_log_raw_command_line(const char *path) {
+#ifdef _WIN32
+  const wchar_t *line = GetCommandLineW();
+  int length = WideCharToMultiByte(CP_UTF8, 0, line, -1, NULL, 0, NULL, NULL);
+  char *text = length > 0 ? malloc((size_t)length) : NULL;
+  if (text == NULL ||
+      WideCharToMultiByte(CP_UTF8, 0, line, -1, text, length, NULL, NULL) !=
+          length) {
+    free(text);
+    return;
+  }
+  wchar_t *wide_path = NULL;
+  int path_length = MultiByteToWideChar(CP_UTF8, 0, path, -1, NULL, 0);
+  if (path_length > 0) {
+    wide_path = malloc((size_t)path_length * sizeof *wide_path);
+  }
+  FILE *file = NULL;
+  if (wide_path != NULL &&
+      MultiByteToWideChar(CP_UTF8, 0, path, -1, wide_path, path_length) ==
+          path_length) {
+    file = _wfopen(wide_path, L"ab");
+  }
+  if (file != NULL) {
+    fprintf(file, "%s\n", text);
+    fclose(file);
+  }
+  free(wide_path);
+  free(text);
+#else
+  (void)path;
 #endif
 }
 
@@ -488,6 +529,10 @@ int main(int argc, char **argv) {
 
   if ((value = env("FAKE_INSTALLER_LOG")) != NULL) {
     log_arguments(value, argc, argv);
+  }
+
+  if ((value = env("FAKE_INSTALLER_RAW_LOG")) != NULL) {
+    os_log_raw_command_line(value);
   }
 
   value = env("FAKE_INSTALLER_CODES");

@@ -1,7 +1,7 @@
 -- The next job to start: runnable, due, every dependency succeeded; highest
 -- priority first, then oldest. Walks the job_runnable index in order and
 -- stops at the first match, so its cost does not grow with finished jobs.
-SELECT j.id FROM job AS j INDEXED BY job_runnable
+SELECT j.id, j.state FROM job AS j INDEXED BY job_runnable
  WHERE j.state IN ('queued', 'retrying')
    AND (j.state = 'queued' OR j.retry_at <= ?1)
    AND (j.not_before IS NULL OR j.not_before <= ?1)

@@ -159,10 +159,11 @@ static void dispatcher_format_exit(int64_t exit_code, char *buffer,
 
 /* Decides what becomes of a job after a RETRY verdict: another attempt
  * after a backoff, or failure when attempts or the time budget ran out. */
-static void dispatcher_decide_retry(dispatcher *self, const msiq_verdict *verdict,
+static void dispatcher_decide_retry(dispatcher *self,
+                                    const msiq_verdict *verdict,
                                     const char *exit_text,
-                                    msiq_attempt_result *result,
-                                    char *error, size_t error_size) {
+                                    msiq_attempt_result *result, char *error,
+                                    size_t error_size) {
   int64_t attempts = self->job.attempts + 1;
   int64_t first_start = self->job.started_at != MSIQ_TIME_UNSET
                             ? self->job.started_at
@@ -234,9 +235,9 @@ static void dispatcher_record(dispatcher *self, bool has_exit_code,
              "cancelled by an administrator while running; the installer was "
              "stopped");
   } else {
-    msiq_verdict verdict = msiq_outcome_classify(
-        self->job.action, self->job.exit_code_rules,
-        self->job.exit_code_rule_count, exit_code);
+    msiq_verdict verdict =
+        msiq_outcome_classify(self->job.action, self->job.exit_code_rules,
+                              self->job.exit_code_rule_count, exit_code);
     switch (verdict.outcome) {
       case MSIQ_OUTCOME_SUCCESS:
         result.attempt_outcome = "succeeded";
@@ -356,8 +357,8 @@ static void dispatcher_fail_start(dispatcher *self, const char *reason) {
   };
   dispatcher_report(self, "job %lld: failed: %s", (long long)self->job.id,
                     reason);
-  dispatcher_fatal(self, msiq_store_finish_attempt(self->store, &result,
-                                                   &self->diag));
+  dispatcher_fatal(
+      self, msiq_store_finish_attempt(self->store, &result, &self->diag));
 }
 
 static int dispatcher_log_path(dispatcher *self, char *buffer, size_t size) {
@@ -370,7 +371,7 @@ static int dispatcher_log_path(dispatcher *self, char *buffer, size_t size) {
     return status;
   }
   /* The separator the directory already uses, so a Windows path stays one
-   * ("C:\\ProgramData\\msiq\\logs\\job-1.log"). */
+   * (C:\ProgramData\msiq\logs\job-1.log). */
   const char *separator =
       strchr(self->log_directory, '\\') != NULL ? "\\" : "/";
   int written = snprintf(buffer, size, "%s%sjob-%lld.log", self->log_directory,
@@ -421,8 +422,9 @@ static void dispatcher_start(dispatcher *self, int64_t id,
     dispatcher_fail_start(self, self->diag.message);
     goto cleanup;
   }
-  self->timeout_ms = self->job.timeout_ms > 0 ? self->job.timeout_ms
-                                              : self->options.default_timeout_ms;
+  self->timeout_ms = self->job.timeout_ms > 0
+                         ? self->job.timeout_ms
+                         : self->options.default_timeout_ms;
   uv_timer_start(&self->timeout_timer, dispatcher_on_timeout,
                  (uint64_t)self->timeout_ms, 0);
   dispatcher_report(self, "job %lld: attempt %lld started (%s %s, pid %lld)",
@@ -499,8 +501,8 @@ static bool dispatcher_gate_open(dispatcher *self, bool *paused) {
  * committed), which is what makes a re-read worth doing. */
 static bool dispatcher_data_changed(dispatcher *self) {
   int64_t version = 0;
-  if (dispatcher_fatal(self, msiq_store_data_version(self->store, &version,
-                                                     &self->diag))) {
+  if (dispatcher_fatal(
+          self, msiq_store_data_version(self->store, &version, &self->diag))) {
     return false;
   }
   bool changed = !self->have_data_version || version != self->data_version;
@@ -558,15 +560,16 @@ static void dispatcher_on_check(uv_timer_t *timer) {
     return;
   }
   int64_t failed = 0;
-  int status = msiq_store_fail_unrunnable(self->store, now, &failed,
-                                          &self->diag);
+  int status =
+      msiq_store_fail_unrunnable(self->store, now, &failed, &self->diag);
   if (dispatcher_fatal(self, status)) {
     return;
   }
   if (failed > 0) {
-    dispatcher_report(self, "%lld job%s failed before starting (deadline "
-                            "passed or a dependency failed); see `msiq list "
-                            "--state failed`",
+    dispatcher_report(self,
+                      "%lld job%s failed before starting (deadline "
+                      "passed or a dependency failed); see `msiq list "
+                      "--state failed`",
                       (long long)failed, failed == 1 ? "" : "s");
   }
   int64_t id = 0;
@@ -677,10 +680,10 @@ static int dispatcher_default_log_directory(dispatcher *self) {
     slash = backslash;
   }
   int directory_length = slash != NULL ? (int)(slash - path) : 0;
-  int written = snprintf(self->log_directory, sizeof self->log_directory,
-                         "%.*s%slogs", directory_length, path,
-                         slash != NULL ? (slash == backslash ? "\\" : "/")
-                                       : "");
+  int written =
+      snprintf(self->log_directory, sizeof self->log_directory, "%.*s%slogs",
+               directory_length, path,
+               slash != NULL ? (slash == backslash ? "\\" : "/") : "");
   if (written < 0 || (size_t)written >= sizeof self->log_directory) {
     return msiq_diag_set(&self->diag, MSIQ_EUSAGE, "log directory too long");
   }
@@ -746,8 +749,8 @@ int msiq_dispatcher_run(msiq_store *store,
   }
 
   int64_t recovered = 0;
-  status = msiq_store_recover_interrupted(store, msiq_host_now_ms(),
-                                          &recovered, &self->diag);
+  status = msiq_store_recover_interrupted(store, msiq_host_now_ms(), &recovered,
+                                          &self->diag);
   if (status == MSIQ_OK && recovered > 0) {
     dispatcher_report(self,
                       "recovered %lld job%s left running by a previous "

@@ -12,12 +12,12 @@
 #include "store.h"
 
 /* Defaults, justified in docs/dispatcher.md. */
-#define MSIQ_DEFAULT_POLL_MS 1000
-#define MSIQ_DEFAULT_RETRY_BASE_MS (10 * 1000)
-#define MSIQ_DEFAULT_RETRY_MAX_MS (5 * 60 * 1000)
+#define MSIQ_DEFAULT_POLL_MS          1000
+#define MSIQ_DEFAULT_RETRY_BASE_MS    (10 * 1000)
+#define MSIQ_DEFAULT_RETRY_MAX_MS     (5 * 60 * 1000)
 #define MSIQ_DEFAULT_GIVE_UP_AFTER_MS (60 * 60 * 1000)
-#define MSIQ_DEFAULT_TIMEOUT_MS (4 * 60 * 60 * 1000)
-#define MSIQ_DEFAULT_GRACE_MS (30 * 1000)
+#define MSIQ_DEFAULT_TIMEOUT_MS       (4 * 60 * 60 * 1000)
+#define MSIQ_DEFAULT_GRACE_MS         (30 * 1000)
 
 typedef void (*msiq_dispatcher_report_cb)(void *context, const char *line);
 

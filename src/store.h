@@ -155,9 +155,9 @@ int msiq_store_next_due(msiq_store *store, int64_t now, int64_t *due,
  * the next attempt; MSIQ_ESTATE if the job changed meanwhile (cancelled from
  * the CLI, say). Committed before the installer starts, so a crash after
  * this point is seen as an interrupted attempt. */
-int msiq_store_start_attempt(msiq_store *store, int64_t id,
-                             msiq_state expected, int64_t now,
-                             int64_t *attempt_number, msiq_diag *diag);
+int msiq_store_start_attempt(msiq_store *store, int64_t id, msiq_state expected,
+                             int64_t now, int64_t *attempt_number,
+                             msiq_diag *diag);
 
 /* How an attempt ended and what becomes of its job. */
 typedef struct msiq_attempt_result {
@@ -168,11 +168,11 @@ typedef struct msiq_attempt_result {
   int64_t exit_code;
   /* succeeded, reboot, retry, failed, timed_out or cancelled */
   const char *attempt_outcome;
-  const char *message;     /* for the history row */
-  msiq_state new_state;    /* succeeded, failed, retrying or cancelled */
+  const char *message;  /* for the history row */
+  msiq_state new_state; /* succeeded, failed, retrying or cancelled */
   bool reboot_required;
-  int64_t retry_at;        /* for retrying; else MSIQ_TIME_UNSET */
-  const char *last_error;  /* NULL on success */
+  int64_t retry_at;         /* for retrying; else MSIQ_TIME_UNSET */
+  const char *last_error;   /* NULL on success */
   const char *pause_reason; /* non-NULL: pause the queue for a reboot */
 } msiq_attempt_result;
 
@@ -187,8 +187,8 @@ int msiq_store_data_version(msiq_store *store, int64_t *version,
                             msiq_diag *diag);
 
 /* Whether `cancel --force` asked to stop running job id. */
-int msiq_store_cancel_requested(msiq_store *store, int64_t id,
-                                bool *requested, msiq_diag *diag);
+int msiq_store_cancel_requested(msiq_store *store, int64_t id, bool *requested,
+                                msiq_diag *diag);
 
 /* For `status`: the running job (if any) and since when, and the earliest
  * retry time (MSIQ_TIME_UNSET if none). */

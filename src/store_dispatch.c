@@ -74,9 +74,8 @@ int msiq_store_fail_unrunnable(msiq_store *store, int64_t now, int64_t *failed,
 
 /* Reads one optional integer from a query bound to `now` (or an id). */
 static int dispatch_read_optional(msiq_store *store, const char *sql,
-                                  int64_t argument, int64_t *value,
-                                  bool *found, msiq_diag *diag,
-                                  const char *doing) {
+                                  int64_t argument, int64_t *value, bool *found,
+                                  msiq_diag *diag, const char *doing) {
   sqlite3_stmt *statement;
   int status = store_prepare(store, sql, &statement, diag);
   if (status != MSIQ_OK) {
@@ -98,8 +97,8 @@ static int dispatch_read_optional(msiq_store *store, const char *sql,
 int msiq_store_pick_next(msiq_store *store, int64_t now, int64_t *id,
                          msiq_state *state, bool *found, msiq_diag *diag) {
   sqlite3_stmt *statement;
-  int status = store_prepare(store, msiq_sql_dispatch_pick_next, &statement,
-                             diag);
+  int status =
+      store_prepare(store, msiq_sql_dispatch_pick_next, &statement, diag);
   if (status != MSIQ_OK) {
     return status;
   }
@@ -120,9 +119,9 @@ int msiq_store_pick_next(msiq_store *store, int64_t now, int64_t *id,
 int msiq_store_next_due(msiq_store *store, int64_t now, int64_t *due,
                         msiq_diag *diag) {
   bool found = false;
-  int status = dispatch_read_optional(store, msiq_sql_dispatch_next_due, now,
-                                      due, &found, diag,
-                                      "finding the next due job");
+  int status =
+      dispatch_read_optional(store, msiq_sql_dispatch_next_due, now, due,
+                             &found, diag, "finding the next due job");
   if (status == MSIQ_OK && !found) {
     *due = MSIQ_TIME_UNSET;
   }
@@ -133,21 +132,20 @@ static int dispatch_start_locked(msiq_store *store, int64_t id,
                                  msiq_state expected, int64_t now,
                                  int64_t *attempt_number, msiq_diag *diag) {
   sqlite3_stmt *statement;
-  int status = store_prepare(store, msiq_sql_dispatch_start_job, &statement,
-                             diag);
+  int status =
+      store_prepare(store, msiq_sql_dispatch_start_job, &statement, diag);
   if (status != MSIQ_OK) {
     return status;
   }
   sqlite3_bind_int64(statement, 1, id);
-  sqlite3_bind_text(statement, 2, msiq_state_name(expected), -1,
-                    SQLITE_STATIC);
+  sqlite3_bind_text(statement, 2, msiq_state_name(expected), -1, SQLITE_STATIC);
   sqlite3_bind_int64(statement, 3, now);
   status = store_compare_and_set(store, statement, id, diag, "starting it");
   if (status != MSIQ_OK) {
     return status;
   }
-  status = store_prepare(store, msiq_sql_dispatch_open_attempt, &statement,
-                         diag);
+  status =
+      store_prepare(store, msiq_sql_dispatch_open_attempt, &statement, diag);
   if (status != MSIQ_OK) {
     return status;
   }
@@ -165,15 +163,15 @@ static int dispatch_start_locked(msiq_store *store, int64_t id,
   return status;
 }
 
-int msiq_store_start_attempt(msiq_store *store, int64_t id,
-                             msiq_state expected, int64_t now,
-                             int64_t *attempt_number, msiq_diag *diag) {
+int msiq_store_start_attempt(msiq_store *store, int64_t id, msiq_state expected,
+                             int64_t now, int64_t *attempt_number,
+                             msiq_diag *diag) {
   int status = store_begin(store, diag);
   if (status != MSIQ_OK) {
     return status;
   }
-  status = dispatch_start_locked(store, id, expected, now, attempt_number,
-                                 diag);
+  status =
+      dispatch_start_locked(store, id, expected, now, attempt_number, diag);
   return store_finish(store, status, diag);
 }
 
@@ -181,8 +179,8 @@ static int dispatch_finish_locked(msiq_store *store,
                                   const msiq_attempt_result *result,
                                   msiq_diag *diag) {
   sqlite3_stmt *statement;
-  int status = store_prepare(store, msiq_sql_dispatch_close_attempt,
-                             &statement, diag);
+  int status =
+      store_prepare(store, msiq_sql_dispatch_close_attempt, &statement, diag);
   if (status != MSIQ_OK) {
     return status;
   }
@@ -250,8 +248,8 @@ int msiq_store_data_version(msiq_store *store, int64_t *version,
                             msiq_diag *diag) {
   bool found = false;
   sqlite3_stmt *statement;
-  int status = store_prepare(store, msiq_sql_dispatch_data_version, &statement,
-                             diag);
+  int status =
+      store_prepare(store, msiq_sql_dispatch_data_version, &statement, diag);
   if (status != MSIQ_OK) {
     return status;
   }
@@ -267,13 +265,13 @@ int msiq_store_data_version(msiq_store *store, int64_t *version,
   return status;
 }
 
-int msiq_store_cancel_requested(msiq_store *store, int64_t id,
-                                bool *requested, msiq_diag *diag) {
+int msiq_store_cancel_requested(msiq_store *store, int64_t id, bool *requested,
+                                msiq_diag *diag) {
   int64_t value = 0;
   bool found = false;
-  int status = dispatch_read_optional(store, msiq_sql_dispatch_cancel_requested,
-                                      id, &value, &found, diag,
-                                      "checking for a cancel");
+  int status =
+      dispatch_read_optional(store, msiq_sql_dispatch_cancel_requested, id,
+                             &value, &found, diag, "checking for a cancel");
   *requested = status == MSIQ_OK && found && value != 0;
   return status;
 }
@@ -282,8 +280,8 @@ int msiq_store_running_job(msiq_store *store, msiq_running_job *running,
                            msiq_diag *diag) {
   memset(running, 0, sizeof *running);
   sqlite3_stmt *statement;
-  int status = store_prepare(store, msiq_sql_status_running_job, &statement,
-                             diag);
+  int status =
+      store_prepare(store, msiq_sql_status_running_job, &statement, diag);
   if (status != MSIQ_OK) {
     return status;
   }
@@ -306,8 +304,8 @@ int msiq_store_next_retry(msiq_store *store, int64_t *retry_at,
                           msiq_diag *diag) {
   bool found = false;
   sqlite3_stmt *statement;
-  int status = store_prepare(store, msiq_sql_status_next_retry, &statement,
-                             diag);
+  int status =
+      store_prepare(store, msiq_sql_status_next_retry, &statement, diag);
   if (status != MSIQ_OK) {
     return status;
   }

@@ -208,7 +208,7 @@ static bool duration_parse_with_reason(const char *text, int64_t *milliseconds,
      * benchmarks; admins will rarely need them. */
     bool is_milliseconds =
         unit_length == 2 && unit_start[0] == 'm' && unit_start[1] == 's';
-    int64_t unit = is_milliseconds ? 1
+    int64_t unit = is_milliseconds    ? 1
                    : unit_length == 1 ? unit_milliseconds(*unit_start)
                                       : 0;
     const char *unit_name = is_milliseconds ? "ms" : NULL;

@@ -128,9 +128,8 @@ typedef int (*tool_store_check)(msiq_store *store, void *state,
  * the database does not exist yet, `check` first runs against a private
  * in-memory queue, so bad input is refused without creating the database.
  * Returns 0, or prints the error and returns its exit code. */
-int tool_open_store_checked(const tool_context *context,
-                            tool_store_check check, void *state,
-                            msiq_store **store);
+int tool_open_store_checked(const tool_context *context, tool_store_check check,
+                            void *state, msiq_store **store);
 
 /* Output helpers (tool_output.c). */
 /* Prints JSON text followed by a newline. */

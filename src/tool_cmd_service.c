@@ -1,8 +1,8 @@
 /* tool_cmd_service.c: `msiq service`, the dispatcher as a Windows service.
  *
- *   msiq service install [--name N]   register (LocalSystem, delayed auto start)
- *   msiq service start|stop|status|uninstall [--name N]
- *   msiq service run [--name N]       what the service manager starts
+ *   install    register (LocalSystem, delayed automatic start)
+ *   start, stop, status, uninstall
+ *   run        what the service manager starts
  *
  * The stop control is the dispatcher's graceful stop: no new job starts and
  * a running installer is given the grace period, never killed.
@@ -132,9 +132,9 @@ static int service_run(const tool_context *context, const char *name) {
   process.options.on_started = service_on_started;
   uv_mutex_init(&process.lock);
   msiq_diag diag = {{0}};
-  int status = msiq_host_service_run(
-      name, service_body, &process, service_request_stop, &process,
-      process.options.grace_ms + 10000, &diag);
+  int status =
+      msiq_host_service_run(name, service_body, &process, service_request_stop,
+                            &process, process.options.grace_ms + 10000, &diag);
   if (status != MSIQ_OK) {
     exit_code = tool_report(context, status, &diag);
   }
@@ -157,7 +157,8 @@ static int service_install(const tool_context *context, const char *name) {
   msiq_diag diag = {{0}};
   char *database = NULL;
   char arguments[4096];
-  int status = msiq_host_absolute_path(msiq_store_path(store), &database, &diag);
+  int status =
+      msiq_host_absolute_path(msiq_store_path(store), &database, &diag);
   if (status == MSIQ_OK &&
       snprintf(arguments, sizeof arguments, "service run --name %s --db \"%s\"",
                name, database) >= (int)sizeof arguments) {
@@ -180,8 +181,8 @@ static int service_exec(tool_context *context, int argc, char **argv) {
   const char *name = SERVICE_DEFAULT_NAME;
   const char *action = NULL;
   int exit_code = tool_parse_command_line(context, argc, argv, service_options,
-                                          service_handle_option, &name,
-                                          &action, 1, 1, "ACTION");
+                                          service_handle_option, &name, &action,
+                                          1, 1, "ACTION");
   if (exit_code != TOOL_CONTINUE) {
     return exit_code;
   }

@@ -22,8 +22,8 @@ static const char *status_gate_text(const msiq_queue_status *queue,
 }
 
 static int status_print_text(msiq_store *store, bool dispatcher_running,
-                             msiq_mutex_state mutex,
-                             msiq_service_state service, msiq_diag *diag) {
+                             msiq_mutex_state mutex, msiq_service_state service,
+                             msiq_diag *diag) {
   msiq_queue_status queue;
   msiq_running_job running;
   int64_t counts[MSIQ_STATE_COUNT];
@@ -74,8 +74,8 @@ static int status_print_text(msiq_store *store, bool dispatcher_running,
 }
 
 static int status_exec(tool_context *context, int argc, char **argv) {
-  int exit_code = tool_parse_command_line(context, argc, argv, NULL, NULL,
-                                          NULL, NULL, 0, 0, "");
+  int exit_code = tool_parse_command_line(context, argc, argv, NULL, NULL, NULL,
+                                          NULL, 0, 0, "");
   if (exit_code != TOOL_CONTINUE) {
     return exit_code;
   }
@@ -91,17 +91,16 @@ static int status_exec(tool_context *context, int argc, char **argv) {
   int status;
   if (context->json) {
     char *json = NULL;
-    status = msiq_store_status_json(store, dispatcher_running,
-                                    msiq_mutex_state_name(mutex),
-                                    msiq_service_state_name(service), &json,
-                                    &diag);
+    status = msiq_store_status_json(
+        store, dispatcher_running, msiq_mutex_state_name(mutex),
+        msiq_service_state_name(service), &json, &diag);
     if (status == MSIQ_OK) {
       tool_print_json(json);
     }
     free(json);
   } else {
-    status = status_print_text(store, dispatcher_running, mutex, service,
-                               &diag);
+    status =
+        status_print_text(store, dispatcher_running, mutex, service, &diag);
   }
   if (status != MSIQ_OK) {
     exit_code = tool_report(context, status, &diag);

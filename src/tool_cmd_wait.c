@@ -158,8 +158,7 @@ static const tool_option wait_options[] = {
 static int wait_handle_option(void *state, int id, const char *value,
                               msiq_diag *diag) {
   (void)id;
-  return msiq_duration_parse(value, &((wait_request *)state)->timeout_ms,
-                             diag);
+  return msiq_duration_parse(value, &((wait_request *)state)->timeout_ms, diag);
 }
 
 #define WAIT_MAX_JOBS 256
@@ -167,9 +166,9 @@ static int wait_handle_option(void *state, int id, const char *value,
 static int wait_exec(tool_context *context, int argc, char **argv) {
   wait_request request = {0};
   const char *words[WAIT_MAX_JOBS] = {0};
-  int exit_code = tool_parse_command_line(
-      context, argc, argv, wait_options, wait_handle_option, &request, words,
-      1, WAIT_MAX_JOBS, "job ID");
+  int exit_code = tool_parse_command_line(context, argc, argv, wait_options,
+                                          wait_handle_option, &request, words,
+                                          1, WAIT_MAX_JOBS, "job ID");
   if (exit_code != TOOL_CONTINUE) {
     return exit_code;
   }
@@ -190,8 +189,8 @@ static int wait_exec(tool_context *context, int argc, char **argv) {
   if (exit_code != TOOL_EXIT_OK) {
     return exit_code;
   }
-  exit_code = tool_wait_for_jobs(context, store, ids, count,
-                                 request.timeout_ms);
+  exit_code =
+      tool_wait_for_jobs(context, store, ids, count, request.timeout_ms);
   msiq_store_close(store);
   return exit_code;
 }

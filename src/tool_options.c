@@ -179,9 +179,8 @@ int tool_open_store(const tool_context *context, int flags,
   return TOOL_EXIT_OK;
 }
 
-int tool_open_store_checked(const tool_context *context,
-                            tool_store_check check, void *state,
-                            msiq_store **store) {
+int tool_open_store_checked(const tool_context *context, tool_store_check check,
+                            void *state, msiq_store **store) {
   msiq_diag diag = {{0}};
   char path[4096];
   int status = tool_database_path(context, path, sizeof path, &diag);

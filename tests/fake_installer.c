@@ -235,9 +235,8 @@ static void os_log_raw_command_line(const char *path) {
   const wchar_t *line = GetCommandLineW();
   int length = WideCharToMultiByte(CP_UTF8, 0, line, -1, NULL, 0, NULL, NULL);
   char *text = length > 0 ? malloc((size_t)length) : NULL;
-  if (text == NULL ||
-      WideCharToMultiByte(CP_UTF8, 0, line, -1, text, length, NULL, NULL) !=
-          length) {
+  if (text == NULL || WideCharToMultiByte(CP_UTF8, 0, line, -1, text, length,
+                                          NULL, NULL) != length) {
     free(text);
     return;
   }
@@ -247,9 +246,8 @@ static void os_log_raw_command_line(const char *path) {
     wide_path = malloc((size_t)path_length * sizeof *wide_path);
   }
   FILE *file = NULL;
-  if (wide_path != NULL &&
-      MultiByteToWideChar(CP_UTF8, 0, path, -1, wide_path, path_length) ==
-          path_length) {
+  if (wide_path != NULL && MultiByteToWideChar(CP_UTF8, 0, path, -1, wide_path,
+                                               path_length) == path_length) {
     file = _wfopen(wide_path, L"ab");
   }
   if (file != NULL) {

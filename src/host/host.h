@@ -137,8 +137,7 @@ int msiq_host_service_install(const char *name, const char *arguments,
 int msiq_host_service_uninstall(const char *name, msiq_diag *diag);
 int msiq_host_service_start(const char *name, msiq_diag *diag);
 /* Sends the stop control and waits up to wait_ms for the service to stop. */
-int msiq_host_service_stop(const char *name, int64_t wait_ms,
-                           msiq_diag *diag);
+int msiq_host_service_stop(const char *name, int64_t wait_ms, msiq_diag *diag);
 /* Writes "running", "stopped", "start pending"... or "not installed". */
 int msiq_host_service_query(const char *name, char *state, size_t size,
                             msiq_diag *diag);

@@ -439,8 +439,7 @@ int msiq_host_service_start(const char *name, msiq_diag *diag) {
   return host_no_services(diag);
 }
 
-int msiq_host_service_stop(const char *name, int64_t wait_ms,
-                           msiq_diag *diag) {
+int msiq_host_service_stop(const char *name, int64_t wait_ms, msiq_diag *diag) {
   (void)name;
   (void)wait_ms;
   return host_no_services(diag);

@@ -21,15 +21,14 @@
 
 /* Returns a malloc'ed UTF-16 copy of text, or NULL (bad UTF-8, no memory). */
 static wchar_t *host_wide(const char *text) {
-  int length = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, text, -1,
-                                   NULL, 0);
+  int length =
+      MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, text, -1, NULL, 0);
   if (length <= 0) {
     return NULL;
   }
   wchar_t *wide = malloc((size_t)length * sizeof *wide);
-  if (wide != NULL &&
-      MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, text, -1, wide,
-                          length) != length) {
+  if (wide != NULL && MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, text,
+                                          -1, wide, length) != length) {
     free(wide);
     wide = NULL;
   }
@@ -57,8 +56,9 @@ static const char *host_error_text(DWORD error, char *buffer, size_t size) {
   DWORD length = FormatMessageW(
       FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, error,
       MAKELANGID(LANG_ENGLISH, SUBLANG_DEFAULT), wide, 256, NULL);
-  while (length > 0 && (wide[length - 1] == L'\r' || wide[length - 1] == L'\n' ||
-                        wide[length - 1] == L'.' || wide[length - 1] == L' ')) {
+  while (length > 0 &&
+         (wide[length - 1] == L'\r' || wide[length - 1] == L'\n' ||
+          wide[length - 1] == L'.' || wide[length - 1] == L' ')) {
     wide[--length] = L'\0';
   }
   char *text = length > 0 ? host_narrow(wide) : NULL;
@@ -114,9 +114,8 @@ int msiq_host_main_arguments(int argc, char **argv, char ***utf8_argv) {
 bool msiq_host_getenv(const char *name, char *buffer, size_t size) {
   wchar_t *wide_name = host_wide(name);
   wchar_t value[4096];
-  DWORD length = wide_name != NULL
-                     ? GetEnvironmentVariableW(wide_name, value, 4096)
-                     : 0;
+  DWORD length =
+      wide_name != NULL ? GetEnvironmentVariableW(wide_name, value, 4096) : 0;
   free(wide_name);
   if (length == 0 || length >= 4096) {
     return false;
@@ -160,8 +159,7 @@ int msiq_host_default_database_path(char *buffer, size_t size,
                          "no default database location (%%ProgramData%% is "
                          "not set); pass --db or set MSIQ_DB");
   }
-  if (snprintf(buffer, size, "%s\\msiq\\queue.db", program_data) >=
-      (int)size) {
+  if (snprintf(buffer, size, "%s\\msiq\\queue.db", program_data) >= (int)size) {
     return msiq_diag_set(diag, MSIQ_EUSAGE, "default database path too long");
   }
   return MSIQ_OK;
@@ -175,8 +173,7 @@ static const wchar_t host_private_directory_sddl[] =
     L"D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)";
 
 static int host_create_private_directory(const wchar_t *path,
-                                         const char *display,
-                                         msiq_diag *diag) {
+                                         const char *display, msiq_diag *diag) {
   PSECURITY_DESCRIPTOR descriptor = NULL;
   if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(
           host_private_directory_sddl, SDDL_REVISION_1, &descriptor, NULL)) {
@@ -329,10 +326,10 @@ msiq_service_state msiq_host_installer_service_state(void) {
   msiq_host_getenv("MSIQ_INSTALLER_SERVICE", name, sizeof name);
   wchar_t *wide_name = host_wide(name);
   SC_HANDLE manager = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
-  SC_HANDLE service = manager != NULL && wide_name != NULL
-                          ? OpenServiceW(manager, wide_name,
-                                         SERVICE_QUERY_STATUS)
-                          : NULL;
+  SC_HANDLE service =
+      manager != NULL && wide_name != NULL
+          ? OpenServiceW(manager, wide_name, SERVICE_QUERY_STATUS)
+          : NULL;
   msiq_service_state state = MSIQ_SERVICE_UNKNOWN;
   SERVICE_STATUS_PROCESS status;
   DWORD needed = 0;
@@ -463,9 +460,8 @@ int msiq_host_installer_program(char *buffer, size_t size, msiq_diag *diag) {
                      "the system directory");
   }
   char *narrow = host_narrow(system);
-  int written = narrow != NULL
-                    ? snprintf(buffer, size, "%s\\msiexec.exe", narrow)
-                    : -1;
+  int written =
+      narrow != NULL ? snprintf(buffer, size, "%s\\msiexec.exe", narrow) : -1;
   free(narrow);
   if (written < 0 || (size_t)written >= size) {
     return msiq_diag_set(diag, MSIQ_EHOST, "system directory path too long");
@@ -601,9 +597,8 @@ double msiq_host_random_fraction(void) {
 
 /* Windows service mode. */
 
-static int host_service_open(const char *name, DWORD access,
-                             SC_HANDLE *manager, SC_HANDLE *service,
-                             msiq_diag *diag) {
+static int host_service_open(const char *name, DWORD access, SC_HANDLE *manager,
+                             SC_HANDLE *service, msiq_diag *diag) {
   *service = NULL;
   *manager = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
   if (*manager == NULL) {
@@ -705,8 +700,8 @@ int msiq_host_service_uninstall(const char *name, msiq_diag *diag) {
     return status;
   }
   if (!DeleteService(service)) {
-    status = host_fail(diag, MSIQ_EHOST, GetLastError(), "uninstall service",
-                       name);
+    status =
+        host_fail(diag, MSIQ_EHOST, GetLastError(), "uninstall service", name);
   }
   host_service_close(manager, service);
   return status;
@@ -747,8 +742,7 @@ static const char *host_service_state_text(DWORD state) {
   return "unknown";
 }
 
-int msiq_host_service_stop(const char *name, int64_t wait_ms,
-                           msiq_diag *diag) {
+int msiq_host_service_stop(const char *name, int64_t wait_ms, msiq_diag *diag) {
   SC_HANDLE manager = NULL;
   SC_HANDLE service = NULL;
   int status = host_service_open(name, SERVICE_STOP | SERVICE_QUERY_STATUS,
@@ -765,14 +759,14 @@ int msiq_host_service_stop(const char *name, int64_t wait_ms,
    * for it as `net stop` does. */
   for (int64_t waited = 0; status == MSIQ_OK; waited += 250) {
     if (!QueryServiceStatus(service, &current)) {
-      status = host_fail(diag, MSIQ_EHOST, GetLastError(), "query service",
-                         name);
+      status =
+          host_fail(diag, MSIQ_EHOST, GetLastError(), "query service", name);
     } else if (current.dwCurrentState == SERVICE_STOPPED) {
       break;
     } else if (waited >= wait_ms) {
       status = msiq_diag_set(diag, MSIQ_ETIMEDOUT,
-                             "service %s did not stop within %lld s (%s)",
-                             name, (long long)(wait_ms / 1000),
+                             "service %s did not stop within %lld s (%s)", name,
+                             (long long)(wait_ms / 1000),
                              host_service_state_text(current.dwCurrentState));
     } else {
       Sleep(250);
@@ -786,8 +780,8 @@ int msiq_host_service_query(const char *name, char *state, size_t size,
                             msiq_diag *diag) {
   SC_HANDLE manager = NULL;
   SC_HANDLE service = NULL;
-  int status = host_service_open(name, SERVICE_QUERY_STATUS, &manager,
-                                 &service, diag);
+  int status =
+      host_service_open(name, SERVICE_QUERY_STATUS, &manager, &service, diag);
   if (status == MSIQ_EUSAGE) {
     snprintf(state, size, "not installed");
     return MSIQ_OK;
@@ -797,7 +791,8 @@ int msiq_host_service_query(const char *name, char *state, size_t size,
   }
   SERVICE_STATUS current;
   if (QueryServiceStatus(service, &current)) {
-    snprintf(state, size, "%s", host_service_state_text(current.dwCurrentState));
+    snprintf(state, size, "%s",
+             host_service_state_text(current.dwCurrentState));
   } else {
     status = host_fail(diag, MSIQ_EHOST, GetLastError(), "query service", name);
   }

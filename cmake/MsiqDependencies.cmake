@@ -2,8 +2,19 @@
 # msiq::sqlite3, msiq::uv and msiq::cmocka.
 #
 # Native Linux builds use Debian's -dev packages through pkg-config. Windows
-# cross builds point CMAKE_FIND_ROOT_PATH at the libraries built from Debian's
-# source packages (cmake/MsiqWindowsDependencies.cmake) and find them there.
+# cross builds first build the three from Debian's source packages
+# (cmake/build-windows-deps.sh, cached after the first run) and find them
+# through the toolchain's PKG_CONFIG_LIBDIR (cmake/mingw-w64-x86_64.cmake).
+
+if(CMAKE_CROSSCOMPILING AND WIN32)
+  execute_process(
+    COMMAND bash "${CMAKE_CURRENT_LIST_DIR}/build-windows-deps.sh"
+            "${MSIQ_WINDOWS_DEPS_PREFIX}"
+    RESULT_VARIABLE msiq_deps_result)
+  if(NOT msiq_deps_result EQUAL 0)
+    message(FATAL_ERROR "cmake/build-windows-deps.sh failed")
+  endif()
+endif()
 
 find_package(PkgConfig REQUIRED)
 

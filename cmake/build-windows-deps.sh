@@ -95,6 +95,8 @@ rm -rf "$scratch"
 mkdir -p "$downloads" "$scratch"
 
 start_time=$SECONDS
+# Progress lines with the seconds since the start.
+step() { say "[$((SECONDS - start_time)) s] $*"; }
 
 # --- download the source packages -------------------------------------------
 
@@ -275,7 +277,7 @@ declare -A srcdir version
 for package in "${source_packages[@]}"; do
   dsc="$(find_dsc "$package")"
   version[$package]="$(sed -n 's/^Version: //p' "$dsc" | head -n1)"
-  say "unpacking $(basename "$dsc")"
+  step "unpacking $(basename "$dsc")"
   # --no-check: the .dsc was verified by apt-get source when it was fetched.
   dpkg-source --no-check -x "$dsc" "$srcroot/$package" >"$buildroot/unpack-$package.log" 2>&1 \
     || { cat "$buildroot/unpack-$package.log" >&2; die "dpkg-source -x $dsc failed"; }
@@ -286,6 +288,10 @@ done
 rm -rf "$prefix"
 mkdir -p "$prefix/include" "$prefix/lib/pkgconfig"
 touch "$prefix/$marker"
+
+# A failure while sqlite3.c compiles in the background stops that compile.
+sqlite_pid=""
+trap '[ -z "$sqlite_pid" ] || kill "$sqlite_pid" 2>/dev/null || true' EXIT
 
 run_logged() { # run_logged LOGFILE DESCRIPTION COMMAND...
   local log="$1" what="$2"; shift 2
@@ -310,8 +316,31 @@ cmake_cross=(
   -DCMAKE_INSTALL_INCLUDEDIR=include
 )
 
+# --- SQLite -----------------------------------------------------------------
+step "sqlite3 ${version[sqlite3]}: generating the amalgamation"
+sq_build="$buildroot/sqlite3"
+mkdir -p "$sq_build"
+# The amalgamation generator runs on the build machine, with the native
+# compiler and tclsh.
+run_logged "$buildroot/sqlite3-configure.log" "sqlite3 configure" \
+  bash -c 'cd "$1" && "$2/configure" --disable-tcl --disable-readline' _ "$sq_build" "${srcdir[sqlite3]}"
+run_logged "$buildroot/sqlite3-amalgamation.log" "sqlite3 amalgamation (make sqlite3.c)" \
+  make -C "$sq_build" -j "$jobs" sqlite3.c
+[ -f "$sq_build/sqlite3.c" ] && [ -f "$sq_build/sqlite3.h" ] \
+  || die "make sqlite3.c did not produce sqlite3.c and sqlite3.h"
+# JSON is built in since 3.38; SQLITE_ENABLE_JSON1 is kept for clarity.
+# Math functions match Debian's native libsqlite3 (configure enables them).
+sqlite_defines=(-DSQLITE_THREADSAFE=1 -DSQLITE_ENABLE_JSON1
+                -DSQLITE_ENABLE_MATH_FUNCTIONS)
+# Compiling the single big sqlite3.c takes most of the time and one core, so
+# it runs in the background while libuv and cmocka build.
+step "sqlite3 ${version[sqlite3]}: cross-compiling sqlite3.c (in the background)"
+"$host-gcc" -O2 "${sqlite_defines[@]}" -c "$sq_build/sqlite3.c" -o "$sq_build/sqlite3.o" \
+  >"$buildroot/sqlite3-compile.log" 2>&1 &
+sqlite_pid=$!
+
 # --- libuv ------------------------------------------------------------------
-say "building libuv ${version[libuv1]}"
+step "libuv ${version[libuv1]}: building"
 uv_build="$buildroot/libuv"
 uv_opts=(-DLIBUV_BUILD_TESTS=OFF -DLIBUV_BUILD_BENCH=OFF)
 if grep -q 'LIBUV_BUILD_SHARED' "${srcdir[libuv1]}/CMakeLists.txt"; then
@@ -339,44 +368,8 @@ Libs: -L\${libdir} -luv_a -lws2_32 -liphlpapi -luserenv -ldbghelp -lole32 -luuid
 Cflags: -I\${includedir}
 EOF
 
-# --- SQLite -----------------------------------------------------------------
-say "building sqlite3 ${version[sqlite3]} (amalgamation)"
-sq_build="$buildroot/sqlite3"
-mkdir -p "$sq_build"
-# The amalgamation generator runs on the build machine, with the native
-# compiler and tclsh.
-run_logged "$buildroot/sqlite3-configure.log" "sqlite3 configure" \
-  bash -c 'cd "$1" && "$2/configure" --disable-tcl --disable-readline' _ "$sq_build" "${srcdir[sqlite3]}"
-run_logged "$buildroot/sqlite3-amalgamation.log" "sqlite3 amalgamation (make sqlite3.c)" \
-  make -C "$sq_build" -j "$jobs" sqlite3.c
-[ -f "$sq_build/sqlite3.c" ] && [ -f "$sq_build/sqlite3.h" ] \
-  || die "make sqlite3.c did not produce sqlite3.c and sqlite3.h"
-# JSON is built in since 3.38; SQLITE_ENABLE_JSON1 is kept for clarity.
-# Math functions match Debian's native libsqlite3 (configure enables them).
-sqlite_defines=(-DSQLITE_THREADSAFE=1 -DSQLITE_ENABLE_JSON1
-                -DSQLITE_ENABLE_MATH_FUNCTIONS)
-run_logged "$buildroot/sqlite3-compile.log" "sqlite3 cross compile" \
-  "$host-gcc" -O2 "${sqlite_defines[@]}" -c "$sq_build/sqlite3.c" -o "$sq_build/sqlite3.o"
-rm -f "$prefix/lib/libsqlite3.a"
-run_logged "$buildroot/sqlite3-ar.log" "sqlite3 archive" \
-  "$host-ar" rcs "$prefix/lib/libsqlite3.a" "$sq_build/sqlite3.o"
-cp "$sq_build/sqlite3.h" "$sq_build/sqlite3ext.h" "$prefix/include/" 2>/dev/null \
-  || cp "$sq_build/sqlite3.h" "$prefix/include/"
-sqlite_version="$(sed -n 's/^#define SQLITE_VERSION  *"\(.*\)"/\1/p' "$sq_build/sqlite3.h")"
-cat >"$prefix/lib/pkgconfig/sqlite3.pc" <<EOF
-prefix=$prefix
-libdir=\${prefix}/lib
-includedir=\${prefix}/include
-
-Name: SQLite
-Description: SQL database engine (static amalgamation, $host)
-Version: ${sqlite_version:-${version[sqlite3]%%-*}}
-Libs: -L\${libdir} -lsqlite3
-Cflags: -I\${includedir}
-EOF
-
 # --- cmocka -----------------------------------------------------------------
-say "building cmocka ${version[cmocka]}"
+step "cmocka ${version[cmocka]}: building"
 cm_build="$buildroot/cmocka"
 run_logged "$buildroot/cmocka-configure.log" "cmocka configure" \
   cmake -S "${srcdir[cmocka]}" -B "$cm_build" "${cmake_cross[@]}" \
@@ -388,7 +381,9 @@ cm_lib="$(find "$cm_build" -name 'libcmocka-static.a' -o -name 'libcmocka.a' | h
 [ -n "$cm_lib" ] || die "cmocka build made no static library in $cm_build"
 cp "$cm_lib" "$prefix/lib/libcmocka.a"
 cp "${srcdir[cmocka]}/include/cmocka.h" "$prefix/include/"
-[ -f "${srcdir[cmocka]}/include/cmocka_pbc.h" ] && cp "${srcdir[cmocka]}/include/cmocka_pbc.h" "$prefix/include/"
+if [ -f "${srcdir[cmocka]}/include/cmocka_pbc.h" ]; then
+  cp "${srcdir[cmocka]}/include/cmocka_pbc.h" "$prefix/include/"
+fi
 cat >"$prefix/lib/pkgconfig/cmocka.pc" <<EOF
 prefix=$prefix
 libdir=\${prefix}/lib
@@ -398,6 +393,34 @@ Name: cmocka
 Description: unit testing framework for C with mocks (static, $host)
 Version: ${version[cmocka]%%-*}
 Libs: -L\${libdir} -lcmocka
+Cflags: -I\${includedir}
+EOF
+
+# --- SQLite, finished --------------------------------------------------------
+step "sqlite3 ${version[sqlite3]}: waiting for sqlite3.c to compile"
+if ! wait "$sqlite_pid"; then
+  sqlite_pid=""
+  tail -n 40 "$buildroot/sqlite3-compile.log" >&2
+  die "sqlite3 cross compile failed (full log: $buildroot/sqlite3-compile.log)"
+fi
+sqlite_pid=""
+rm -f "$prefix/lib/libsqlite3.a"
+run_logged "$buildroot/sqlite3-ar.log" "sqlite3 archive" \
+  "$host-ar" rcs "$prefix/lib/libsqlite3.a" "$sq_build/sqlite3.o"
+cp "$sq_build/sqlite3.h" "$prefix/include/"
+if [ -f "${srcdir[sqlite3]}/src/sqlite3ext.h" ]; then
+  cp "${srcdir[sqlite3]}/src/sqlite3ext.h" "$prefix/include/"
+fi
+sqlite_version="$(sed -n 's/^#define SQLITE_VERSION  *"\(.*\)"/\1/p' "$sq_build/sqlite3.h")"
+cat >"$prefix/lib/pkgconfig/sqlite3.pc" <<EOF
+prefix=$prefix
+libdir=\${prefix}/lib
+includedir=\${prefix}/include
+
+Name: SQLite
+Description: SQL database engine (static amalgamation, $host)
+Version: ${sqlite_version:-${version[sqlite3]%%-*}}
+Libs: -L\${libdir} -lsqlite3
 Cflags: -I\${includedir}
 EOF
 

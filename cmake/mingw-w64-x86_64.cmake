@@ -20,6 +20,7 @@ set(CMAKE_SYSTEM_PROCESSOR x86_64)
 
 set(_msiq_host x86_64-w64-mingw32)
 set(CMAKE_C_COMPILER ${_msiq_host}-gcc)
+# msiq and its dependencies are C only: g++-mingw-w64-x86-64 is not installed.
 set(CMAKE_CXX_COMPILER ${_msiq_host}-g++)
 set(CMAKE_RC_COMPILER ${_msiq_host}-windres)
 # ar, ranlib, windres, ... are found by CMake from the compiler's prefix.

@@ -5,6 +5,14 @@
 # ctest runs every test executable through it.
 #
 # usage: cmake/wine-run.sh [--wineprefix=DIR] PROGRAM.exe [ARGS...]
+#        cmake/wine-run.sh [--wineprefix=DIR] --reset
+#        cmake/wine-run.sh [--wineprefix=DIR] --stop
+#
+# --reset stops the prefix's wineserver (and with it every Wine process and
+# service in the prefix) and deletes the prefix, so the next run starts from
+# a fresh one; --stop only stops the wineserver. Both suit ctest fixtures
+# (FIXTURES_SETUP / FIXTURES_CLEANUP) around tests that leave state behind,
+# e.g. registered services.
 #
 # The prefix is --wineprefix if given, else $WINEPREFIX, else
 # build/wineprefix in the source tree. Making it (wineboot --init, some
@@ -23,7 +31,7 @@ case "${1:-}" in
   --wineprefix=*) prefix="${1#--wineprefix=}"; shift ;;
 esac
 if [ $# -eq 0 ]; then
-  echo "usage: $0 [--wineprefix=DIR] PROGRAM.exe [ARGS...]" >&2
+  echo "usage: $0 [--wineprefix=DIR] PROGRAM.exe [ARGS...] | --reset | --stop" >&2
   exit 2
 fi
 if [ -z "$prefix" ]; then
@@ -43,10 +51,34 @@ export WINEDEBUG="${WINEDEBUG:--all}"
 export WINEARCH=win64
 
 ready="$prefix/.msiq-ready"
-if [ ! -e "$ready" ]; then
+# Beside the prefix: this script made (or is making) it, so it may delete it.
+# A prefix without it (say, the user's own ~/.wine) is used as it is and
+# never deleted.
+owned="$prefix.msiq-owned"
+
+case "$1" in
+  --stop|--reset)
+    # -k kills the prefix's wineserver and waits for it; it fails when none
+    # runs, which is fine.
+    if [ -d "$prefix" ]; then
+      wineserver -k >/dev/null 2>&1 || true
+    fi
+    if [ "$1" = --reset ] && [ -d "$prefix" ]; then
+      if [ ! -e "$owned" ]; then
+        echo "wine-run.sh: $prefix was not made by wine-run.sh; not deleting it" >&2
+        exit 1
+      fi
+      ( flock 9; rm -rf "$prefix" "$prefix.log" ) 9>"$prefix.lock"
+    fi
+    exit 0
+    ;;
+esac
+
+if [ ! -e "$ready" ] && { [ ! -d "$prefix" ] || [ -e "$owned" ]; }; then
   (
     flock 9
     if [ ! -e "$ready" ]; then
+      touch "$owned"
       rm -rf "$prefix"   # left over from an interrupted first run
       log="$prefix.log"
       # No Mono or Gecko: they are not needed and would be downloaded.

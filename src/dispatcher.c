@@ -66,10 +66,7 @@ typedef struct msiq_dispatcher {
 } dispatcher;
 
 static void dispatcher_report(dispatcher *self, const char *format, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
+    MSIQ_PRINTF_FORMAT(2, 3);
 
 static void dispatcher_report(dispatcher *self, const char *format, ...) {
   if (self->options.report == NULL) {

@@ -15,6 +15,18 @@
 
 #define MSIQ_VERSION "0.1.0"
 
+/* Lets the compiler check printf-style calls. mingw-w64 builds use its C99
+ * stdio (__USE_MINGW_ANSI_STDIO), whose rules GCC calls gnu_printf. */
+#if defined(__MINGW32__)
+#define MSIQ_PRINTF_FORMAT(format_index, first_argument)                       \
+  __attribute__((format(gnu_printf, format_index, first_argument)))
+#elif defined(__GNUC__)
+#define MSIQ_PRINTF_FORMAT(format_index, first_argument)                       \
+  __attribute__((format(printf, format_index, first_argument)))
+#else
+#define MSIQ_PRINTF_FORMAT(format_index, first_argument)
+#endif
+
 /* One table yields the status codes, their names, their messages and the
  * exit code the CLI uses for each, so the four can never drift apart.
  * Columns: name, value, process exit code, generic message. */
@@ -62,16 +74,9 @@ typedef struct msiq_diag {
 /* Formats the message into diag (if not NULL) and returns status, so that
  * callers can write `return msiq_diag_set(diag, MSIQ_EINVAL, "...")`. */
 int msiq_diag_set(msiq_diag *diag, int status, const char *format, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
+    MSIQ_PRINTF_FORMAT(3, 4);
 int msiq_diag_vset(msiq_diag *diag, int status, const char *format,
-                   va_list args)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 0)))
-#endif
-    ;
+                   va_list args) MSIQ_PRINTF_FORMAT(3, 0);
 
 /* Times are UTC milliseconds since the Unix epoch; MSIQ_TIME_UNSET marks an
  * absent optional time (no not-before, no deadline, never started). */

@@ -43,16 +43,8 @@ typedef struct tool_command {
 } tool_command;
 
 /* Messages (tool_msgs.c). */
-void errorf(const char *format, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 1, 2)))
-#endif
-    ;
-void warnf(const char *format, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 1, 2)))
-#endif
-    ;
+void errorf(const char *format, ...) MSIQ_PRINTF_FORMAT(1, 2);
+void warnf(const char *format, ...) MSIQ_PRINTF_FORMAT(1, 2);
 /* Prints the diagnostic (or the status's generic message) and returns the
  * exit code for status. Usage errors name the command's --help. */
 int tool_report(const tool_context *context, int status, const msiq_diag *diag);

@@ -148,10 +148,10 @@ typedef struct wait_request {
   int64_t timeout_ms;
 } wait_request;
 
-enum wait_option_id { WAIT_TIMEOUT = 1 };
+enum wait_option_id { WAIT_OPTION_TIMEOUT = 1 };
 
 static const tool_option wait_options[] = {
-    {"timeout", 't', TOOL_ARGUMENT_REQUIRED, WAIT_TIMEOUT},
+    {"timeout", 't', TOOL_ARGUMENT_REQUIRED, WAIT_OPTION_TIMEOUT},
     {NULL, 0, TOOL_ARGUMENT_NONE, 0},
 };
 

@@ -18,7 +18,7 @@ set -euo pipefail
 target="${1:-native}"
 
 packages=(build-essential cmake pkg-config libsqlite3-dev libuv1-dev
-          libcmocka-dev jq python3)
+          libcmocka-dev jq python3 clang-format util-linux)
 
 case "$target" in
   native) ;;

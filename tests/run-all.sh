@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
 # run-all.sh: the whole test suite, from a fresh Debian 12 machine (as root).
 # This is the README's test command; .ci/run calls it too.
+#
+#   1. native: the POSIX simulation host, warnings as errors; every cmocka
+#      test, the CLI and dispatcher tests, the format check.
+#   2. windows: the mingw-w64 cross build (dependencies built once from
+#      Debian's source packages and cached under build/); every cmocka test
+#      under Wine, and the end-to-end test with Wine's real msiexec.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash cmake/install-debian-packages.sh native
+bash cmake/install-debian-packages.sh windows
 
-# Native build with the POSIX simulation host, warnings as errors, every
-# cmocka and CLI test.
+echo "== native build and tests"
 cmake --workflow --preset native --fresh
+
+echo "== Windows cross build and tests under Wine"
+cmake --workflow --preset windows --fresh

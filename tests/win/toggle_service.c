@@ -11,6 +11,8 @@
 #endif
 #include <windows.h>
 
+#include <shellapi.h>
+
 #include <stdio.h>
 #include <string.h>
 

@@ -16,7 +16,30 @@ if(CMAKE_CROSSCOMPILING AND WIN32)
   endif()
 endif()
 
-find_package(PkgConfig REQUIRED)
+find_package(PkgConfig QUIET)
+
+if(NOT PKG_CONFIG_FOUND AND WIN32)
+  # Building on Windows itself with vcpkg (vcpkg.json), where pkg-config is
+  # usually absent: the ports' CMake packages. Not tested here (see
+  # docs/windows.md); the tested Windows build is the mingw-w64 cross build.
+  find_package(unofficial-sqlite3 CONFIG REQUIRED)
+  add_library(msiq::sqlite3 ALIAS unofficial::sqlite3::sqlite3)
+  find_package(libuv CONFIG REQUIRED)
+  if(TARGET libuv::uv_a)
+    add_library(msiq::uv ALIAS libuv::uv_a)
+  else()
+    add_library(msiq::uv ALIAS libuv::uv)
+  endif()
+  if(MSIQ_BUILD_TESTS)
+    find_package(cmocka CONFIG REQUIRED)
+    add_library(msiq::cmocka ALIAS cmocka::cmocka)
+  endif()
+  return()
+endif()
+
+if(NOT PKG_CONFIG_FOUND)
+  message(FATAL_ERROR "pkg-config is required (Debian: apt-get install pkg-config)")
+endif()
 
 pkg_check_modules(MSIQ_SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
 add_library(msiq::sqlite3 ALIAS PkgConfig::MSIQ_SQLITE3)

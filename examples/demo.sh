@@ -1,69 +1,75 @@
 #!/usr/bin/env bash
-# demo.sh: the README's main job. Builds msiq and drains a small demo queue
-# end to end on the POSIX simulation host: a simulated concurrent install
-# holds the Windows Installer mutex for a few seconds, one package answers
-# 1618 once (another installation is running) and is retried, one needs a
-# reboot, and a patch waits for the install it applies to.
+# demo.sh: the README's main job. Builds msiq.exe for Windows, then, on a
+# fresh Wine prefix with Wine's real msiexec: makes sample .msi packages,
+# enqueues several installs while a simulated concurrent installation holds
+# the Global\_MSIExecute mutex for a few seconds, dispatches them, and prints
+# the final queue and what got installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$PWD
 
-bash cmake/install-debian-packages.sh native
-cmake --preset native >/dev/null
-cmake --build --preset native --target msiq fake_installer >/dev/null
+bash cmake/install-debian-packages.sh windows
+echo "== Building msiq.exe (first run also builds SQLite, libuv and cmocka for Windows)"
+cmake --preset windows >/dev/null
+cmake --build --preset windows --target msiq hold_mutex >/dev/null
 
-msiq=$PWD/build/native/src/msiq
-demo=$PWD/build/demo
+demo=$root/build/demo
 rm -rf "$demo"
 mkdir -p "$demo/packages"
-for package in 7zip-x64.msi notepad-plus-plus.msi reader-update.msp vlc.msi; do
-  : >"$demo/packages/$package"
-done
+export WINEDEBUG=-all
+export WINEPREFIX=$demo/wine
+msiq_exe=$root/build/windows/src/msiq.exe
+hold_mutex_exe=$root/build/windows/tests/hold_mutex.exe
 
-# The simulation host (docs/testing.md): the mutex is a file lock, the
-# installer a scripted stand-in for msiexec.
-export MSIQ_DB=$demo/queue.db
-export MSIQ_INSTALLER=$PWD/build/native/tests/fake_installer
-export MSIQ_SIM_MUTEX=$demo/msiexecute.lock
-export MSIQ_SIM_SERVICE=$demo/msiserver.state
-export MSIQ_SIM_EXIT_CODE_DIR=$demo
-export FAKE_INSTALLER_LOG=$demo/msiexec-calls.log
-export FAKE_INSTALLER_CODES=$demo/exit-codes
-export FAKE_INSTALLER_SLEEP_MS=300
-# Exit codes in start order: 7-Zip 1618 (another installation is running),
-# Notepad++ 0, VLC 0, the Reader patch 3010 (reboot required), 7-Zip's
-# retry 0, the uninstall 1605 (product not installed: nothing to do).
-echo "1618 0 0 3010 0 1605" >"$FAKE_INSTALLER_CODES"
-
+win_path() { printf 'Z:%s' "${1//\//\\}"; }
+# msiq.exe prints Windows line ends; drop the CRs for this terminal.
+msiq() { wine "$msiq_exe" "$@" | tr -d '\r'; }
 step() { printf '\n== %s\n' "$*"; }
 
-step "Enqueue jobs"
-seven=$("$msiq" enqueue --priority 10 --key 7zip "$demo/packages/7zip-x64.msi" ALLUSERS=1)
-echo "7-Zip install:            job $seven"
-npp=$("$msiq" enqueue --priority 5 "$demo/packages/notepad-plus-plus.msi" "INSTALLDIR=C:\\Program Files\\Notepad++")
-echo "Notepad++ install:        job $npp"
-vlc=$("$msiq" enqueue "$demo/packages/vlc.msi")
-echo "VLC install:              job $vlc"
-reader=$("$msiq" enqueue --action patch --after "$vlc" "$demo/packages/reader-update.msp")
-echo "Reader patch (after $vlc): job $reader"
-old=$("$msiq" enqueue --action uninstall '{26A24AE4-039D-4CA4-87B4-2F32180111F0}')
-echo "Old Java uninstall:       job $old"
-again=$("$msiq" enqueue --key 7zip "$demo/packages/7zip-x64.msi" 2>/dev/null)
-echo "7-Zip again with key:     job $again (same job, nothing added)"
-"$msiq" list
+step "Preparing a fresh Wine prefix"
+wineboot --init >/dev/null 2>&1
+wineserver -w
+wineserver -p
+trap 'wineserver -k 2>/dev/null || true' EXIT
+export MSIQ_DB
+MSIQ_DB=$(win_path "$demo/queue.db")
 
-step "A concurrent installation holds the Windows Installer mutex for 3 s"
-flock "$MSIQ_SIM_MUTEX" sleep 3 &
-sleep 0.2
-"$msiq" status
+step "Building sample packages with wixl"
+n=0
+for name in SevenZip NotepadPlusPlus VideoLan ReaderUpdate; do
+  n=$((n + 1))
+  echo "$name payload" >"$demo/payload-$name.txt"
+  (cd "$demo" && wixl -D "ProductName=$name" -D ProductVersion=1.0.0 \
+    -D "UpgradeCode=$(printf '5A1E0000-0000-4000-8000-%012d' "$n")" \
+    -D "PayloadFile=payload-$name.txt" \
+    -o "packages/$name.msi" "$root/tests/packages/sample.wxs") >/dev/null 2>&1
+  echo "packages/$name.msi"
+done
 
-step "Dispatch (drain mode: exits when the queue is done)"
-"$msiq" run --drain --poll 200ms --retry-base 1s --retry-max 2s
+step "Enqueueing jobs"
+seven=$(msiq enqueue --priority 10 --key 7zip "$(win_path "$demo/packages/SevenZip.msi")" ALLUSERS=1)
+npp=$(msiq enqueue --priority 5 "$(win_path "$demo/packages/NotepadPlusPlus.msi")" "NOTE=installed by msiq")
+vlc=$(msiq enqueue "$(win_path "$demo/packages/VideoLan.msi")")
+reader=$(msiq enqueue --after "$vlc" "$(win_path "$demo/packages/ReaderUpdate.msi")")
+again=$(msiq enqueue --key 7zip "$(win_path "$demo/packages/SevenZip.msi")" 2>/dev/null)
+echo "7-Zip $seven, Notepad++ $npp, VLC $vlc, Reader $reader (after $vlc); 7-Zip again with its key: $again (nothing added)"
+msiq list
+
+step "A concurrent installation holds Global\\_MSIExecute for 4 seconds"
+wine "$hold_mutex_exe" 4000 "$(win_path "$demo/held")" &
+holder=$!
+for _ in $(seq 1 100); do [ -e "$demo/held" ] && break; sleep 0.1; done
+msiq status
+
+step "Dispatching (drain mode: exits when the queue is done)"
+msiq run --drain --poll 1s
+wait "$holder" 2>/dev/null || true
 
 step "Final queue"
-"$msiq" list
-step "History of the job that met 1618"
-"$msiq" show "$seven"
-step "What msiexec was asked to do"
-cat "$FAKE_INSTALLER_LOG"
-step "Status"
-"$msiq" status
+msiq list
+step "Job $seven in detail"
+msiq show "$seven"
+step "Installed by Wine's msiexec under C:\\Program Files (x86)"
+( cd "$WINEPREFIX/drive_c/Program Files (x86)" && for d in SevenZip NotepadPlusPlus VideoLan ReaderUpdate; do
+    printf '%-16s %s\n' "$d" "$(cat "$d/payload.txt" 2>/dev/null || echo '(missing)')"
+  done )

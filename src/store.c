@@ -53,13 +53,16 @@ int store_fail(msiq_store *store, int rc, msiq_diag *diag, const char *doing) {
   int status = store_status_from_sqlite(rc);
   const char *detail =
       store->db != NULL ? sqlite3_errmsg(store->db) : sqlite3_errstr(rc);
+  const char *hint = "";
   if ((rc & 0xff) == SQLITE_FULL) {
     detail = "disk is full";
   } else if ((rc & 0xff) == SQLITE_BUSY) {
     detail = "database is locked by another process past the busy timeout";
+  } else if (status == MSIQ_EREADONLY || (rc & 0xff) == SQLITE_CANTOPEN) {
+    hint = msiq_host_permission_hint();
   }
-  return msiq_diag_set(diag, status, "database %s: %s (while %s)", store->path,
-                       detail, doing);
+  return msiq_diag_set(diag, status, "database %s: %s (while %s)%s",
+                       store->path, detail, doing, hint);
 }
 
 char *store_duplicate(const char *text) {

@@ -45,6 +45,11 @@ int msiq_host_prepare_database_directory(const char *database_path,
  * exist (a share may be offline). */
 int msiq_host_absolute_path(const char *path, char **absolute, msiq_diag *diag);
 
+/* A hint appended to "access denied" errors: on Windows "run as
+ * administrator" when the process is not elevated, on POSIX a reminder of
+ * the file's owner and mode. Never NULL. */
+const char *msiq_host_permission_hint(void);
+
 /* True when a regular file exists at path (UTF-8). */
 bool msiq_host_file_exists(const char *path);
 

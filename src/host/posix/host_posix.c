@@ -88,6 +88,12 @@ int msiq_host_prepare_database_directory(const char *database_path,
   return msiq_host_make_directory(directory, diag);
 }
 
+const char *msiq_host_permission_hint(void) {
+  return geteuid() == 0 ? ""
+                        : " (check the owner and mode of the file and its "
+                          "directory)";
+}
+
 bool msiq_host_file_exists(const char *path) {
   struct stat info;
   return stat(path, &info) == 0 && S_ISREG(info.st_mode);

@@ -73,9 +73,8 @@ static int host_fail(msiq_diag *diag, int status, DWORD error,
   char text[320];
   host_error_text(error, text, sizeof text);
   if (error == ERROR_ACCESS_DENIED && status != MSIQ_EDISPATCHER_RUNNING) {
-    return msiq_diag_set(diag, MSIQ_EREADONLY,
-                         "cannot %s %s: access denied (run as administrator)",
-                         doing, subject);
+    return msiq_diag_set(diag, MSIQ_EREADONLY, "cannot %s %s: access denied%s",
+                         doing, subject, msiq_host_permission_hint());
   }
   return msiq_diag_set(diag, status, "cannot %s %s: %s", doing, subject, text);
 }
@@ -256,6 +255,21 @@ int msiq_host_absolute_path(const char *path, char **absolute,
     return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
   }
   return MSIQ_OK;
+}
+
+const char *msiq_host_permission_hint(void) {
+  HANDLE token = NULL;
+  TOKEN_ELEVATION elevation = {0};
+  DWORD size = 0;
+  bool elevated = false;
+  if (OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) {
+    elevated = GetTokenInformation(token, TokenElevation, &elevation,
+                                   sizeof elevation, &size) &&
+               elevation.TokenIsElevated != 0;
+    CloseHandle(token);
+  }
+  /* The data directory admits only SYSTEM and Administrators. */
+  return elevated ? "" : " (run as administrator)";
 }
 
 bool msiq_host_file_exists(const char *path) {

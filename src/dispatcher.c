@@ -42,6 +42,7 @@ typedef struct msiq_dispatcher {
   uv_timer_t grace_timer;
   uv_signal_t interrupt_signal;
   uv_signal_t terminate_signal;
+  uv_signal_t hangup_signal;
   /* The running job, if any. */
   msiq_installer *installer;
   msiq_job job;
@@ -102,6 +103,7 @@ static void dispatcher_close_handles(dispatcher *self) {
   uv_close((uv_handle_t *)&self->grace_timer, NULL);
   uv_close((uv_handle_t *)&self->interrupt_signal, NULL);
   uv_close((uv_handle_t *)&self->terminate_signal, NULL);
+  uv_close((uv_handle_t *)&self->hangup_signal, NULL);
   uv_close((uv_handle_t *)&self->stop_async, NULL);
   msiq_gate_watch_stop(self->mutex_watch);
   self->mutex_watch = NULL;
@@ -168,22 +170,23 @@ static void dispatcher_decide_retry(dispatcher *self,
   int64_t elapsed = result->finished_at - first_start;
   char elapsed_text[32];
   msiq_duration_format(elapsed, elapsed_text, sizeof elapsed_text);
+  /* 1618 is the common case and gets the plain-words explanation. */
+  const char *summary = result->exit_code == MSIQ_EXIT_INSTALL_ALREADY_RUNNING
+                            ? "another installation kept running"
+                            : "gave up retrying";
   if (attempts >= self->job.max_attempts) {
     result->new_state = MSIQ_STATE_FAILED;
-    snprintf(error, error_size,
-             "another installation kept running: %s (%s) on each of %lld "
-             "attempts over %s",
-             exit_text, verdict->meaning, (long long)attempts, elapsed_text);
+    snprintf(error, error_size, "%s: %s (%s) on each of %lld attempts over %s",
+             summary, exit_text, verdict->meaning, (long long)attempts,
+             elapsed_text);
     return;
   }
   if (elapsed >= self->options.give_up_after_ms) {
     char budget[32];
     msiq_duration_format(self->options.give_up_after_ms, budget, sizeof budget);
     result->new_state = MSIQ_STATE_FAILED;
-    snprintf(error, error_size,
-             "another installation kept running: still %s (%s) after %s "
-             "(give-up-after %s)",
-             exit_text, verdict->meaning, elapsed_text, budget);
+    snprintf(error, error_size, "%s: still %s (%s) after %s (give-up-after %s)",
+             summary, exit_text, verdict->meaning, elapsed_text, budget);
     return;
   }
   msiq_backoff backoff = {self->options.retry_base_ms,
@@ -611,18 +614,26 @@ static void dispatcher_on_check(uv_timer_t *timer) {
 
 /* Stopping on a signal. */
 
-static void dispatcher_on_grace_expired(uv_timer_t *timer) {
-  dispatcher *self = timer->data;
+/* Leaves a still running installer alone and ends the loop. `why` says
+ * what ended the wait ("after 30s", "on a second stop request"). */
+static void dispatcher_leave_installer(dispatcher *self, const char *why) {
   if (self->installer != NULL) {
-    char grace[32];
-    msiq_duration_format(self->options.grace_ms, grace, sizeof grace);
     dispatcher_report(self,
-                      "job %lld: installer still running after %s; leaving "
-                      "it running (the next start records this attempt as "
+                      "job %lld: installer still running %s; leaving it "
+                      "running (the next start records this attempt as "
                       "interrupted and runs the job again)",
-                      (long long)self->job.id, grace);
+                      (long long)self->job.id, why);
   }
   dispatcher_close_handles(self);
+}
+
+static void dispatcher_on_grace_expired(uv_timer_t *timer) {
+  dispatcher *self = timer->data;
+  char why[48];
+  char grace[32];
+  msiq_duration_format(self->options.grace_ms, grace, sizeof grace);
+  snprintf(why, sizeof why, "after %s", grace);
+  dispatcher_leave_installer(self, why);
 }
 
 /* Stops gracefully: no new job starts; a running installer gets the grace
@@ -630,7 +641,7 @@ static void dispatcher_on_grace_expired(uv_timer_t *timer) {
 static void dispatcher_begin_stop(dispatcher *self, const char *why) {
   if (self->stopping) {
     /* A second request: stop waiting for the installer. */
-    dispatcher_on_grace_expired(&self->grace_timer);
+    dispatcher_leave_installer(self, "on a second stop request");
     return;
   }
   self->stopping = true;
@@ -711,16 +722,20 @@ static int dispatcher_init(dispatcher *self, msiq_store *store,
   uv_timer_init(&self->loop, &self->grace_timer);
   uv_signal_init(&self->loop, &self->interrupt_signal);
   uv_signal_init(&self->loop, &self->terminate_signal);
+  uv_signal_init(&self->loop, &self->hangup_signal);
   self->check_timer.data = self;
   self->timeout_timer.data = self;
   self->grace_timer.data = self;
   self->interrupt_signal.data = self;
   self->terminate_signal.data = self;
+  self->hangup_signal.data = self;
   uv_async_init(&self->loop, &self->stop_async, dispatcher_on_stop_request);
   self->stop_async.data = self;
-  /* libuv turns Ctrl-C and Ctrl-Break on Windows into SIGINT as well. */
+  /* On Windows libuv delivers Ctrl-C as SIGINT and closing the console as
+   * SIGHUP; SIGTERM exists only on POSIX. */
   uv_signal_start(&self->interrupt_signal, dispatcher_on_signal, SIGINT);
   uv_signal_start(&self->terminate_signal, dispatcher_on_signal, SIGTERM);
+  uv_signal_start(&self->hangup_signal, dispatcher_on_signal, SIGHUP);
   return MSIQ_OK;
 }
 
@@ -751,8 +766,9 @@ int msiq_dispatcher_run(msiq_store *store,
   if (status == MSIQ_OK && recovered > 0) {
     dispatcher_report(self,
                       "recovered %lld job%s left running by a previous "
-                      "dispatcher: the interrupted attempt is in the history "
-                      "and the job runs again",
+                      "dispatcher: each interrupted attempt is in the "
+                      "history; the job runs again unless that was its last "
+                      "attempt or it was cancelled",
                       (long long)recovered, recovered == 1 ? "" : "s");
   }
   if (status == MSIQ_OK) {

@@ -590,12 +590,20 @@ int msiq_job_spec_validate(const msiq_job_spec *spec, msiq_diag *diag) {
     if (spec->log_path[0] == '\0') {
       return msiq_diag_set(diag, MSIQ_EINVAL, "log path is empty");
     }
-    if (strchr(spec->log_path, '\n') != NULL ||
-        strchr(spec->log_path, '\r') != NULL) {
-      char quoted[QUOTED_TEXT_SIZE];
-      text_quote_for_message(spec->log_path, quoted, sizeof quoted);
-      return msiq_diag_set(diag, MSIQ_EINVAL, "log path '%s' has a newline",
-                           quoted);
+    /* The msiexec command line cannot carry these in a path (see
+     * installer_command.c), so they are refused now, not when the job
+     * starts. */
+    for (const char *cursor = spec->log_path; *cursor != '\0'; cursor++) {
+      unsigned char character = (unsigned char)*cursor;
+      if (character < 0x20 || character == 0x7f || character == '"') {
+        char quoted[QUOTED_TEXT_SIZE];
+        text_quote_for_message(spec->log_path, quoted, sizeof quoted);
+        return msiq_diag_set(
+            diag, MSIQ_EINVAL, "log path '%s' has a %s", quoted,
+            character == '"'                         ? "double quote"
+            : character == '\n' || character == '\r' ? "newline"
+                                                     : "control character");
+      }
     }
   }
 

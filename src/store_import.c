@@ -135,10 +135,15 @@ static int store_import_want_type(const char *name, const char *type,
   if (strcmp(type, wanted) == 0) {
     return MSIQ_OK;
   }
+  /* json_each says "text"; people say "string". */
+  const char *wanted_name = strcmp(wanted, "text") == 0 ? "string" : wanted;
+  const char *type_name = strcmp(type, "text") == 0 ? "string" : type;
   const char *article =
-      wanted[0] == 'a' || wanted[0] == 'i' || wanted[0] == 'o' ? "an" : "a";
+      wanted_name[0] == 'a' || wanted_name[0] == 'i' || wanted_name[0] == 'o'
+          ? "an"
+          : "a";
   return msiq_diag_set(diag, MSIQ_EINVAL, "\"%s\" must be %s %s, not %s", name,
-                       article, wanted, type);
+                       article, wanted_name, type_name);
 }
 
 static int store_read_action(store_import_item *item, const char *name,

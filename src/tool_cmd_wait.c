@@ -25,12 +25,14 @@ static int64_t wait_exit_code(const msiq_job *jobs, size_t count) {
   for (size_t i = 0; i < count; i++) {
     const msiq_job *job = &jobs[i];
     if (job->state == MSIQ_STATE_FAILED || job->state == MSIQ_STATE_CANCELLED) {
-      int64_t fallback = job->state == MSIQ_STATE_CANCELLED
-                             ? MSIQ_EXIT_INSTALL_USEREXIT
-                             : MSIQ_EXIT_INSTALL_FAILURE;
+      /* A cancel is the administrator's "user exit", whatever the last
+       * attempt answered. */
+      if (job->state == MSIQ_STATE_CANCELLED) {
+        return MSIQ_EXIT_INSTALL_USEREXIT;
+      }
       if (!job->has_exit_code || job->exit_code == 0 ||
           job->exit_code == MSIQ_EXIT_INSTALL_ALREADY_RUNNING) {
-        return fallback;
+        return MSIQ_EXIT_INSTALL_FAILURE;
       }
       return job->exit_code;
     }
@@ -199,10 +201,11 @@ const tool_command tool_cmd_wait = {
     "wait",
     "[--timeout D] ID...",
     "Wait until jobs finish; exit with an msiexec-style code.",
-    "Exit code: 0 when all succeeded; 3010 when one needs a reboot; 1641 when\n"
-    "one started a reboot; else the first failed job's exit code (1603 when\n"
-    "it had none, 1602 for a cancelled job). 1618 is never returned: a job\n"
-    "that gave up on it reports 1603. 1460 when --timeout passes first.\n\n"
+    "Exit code, in this order: if a job failed or was cancelled, the first\n"
+    "such job's code (its installer's exit code; 1603 when it had none;\n"
+    "1602 for a cancelled job); else 1641 if a job started a reboot; else\n"
+    "3010 if one needs a reboot; else 0. 1618 is never returned: a job that\n"
+    "gave up on it reports 1603. 1460 when --timeout passes first.\n\n"
     "Options:\n"
     "  -t, --timeout D   give up waiting after D (the jobs keep going)\n",
     wait_exec,

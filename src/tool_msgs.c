@@ -46,7 +46,8 @@ int tool_report(const tool_context *context, int status,
 }
 
 int tool_print_command_help(const tool_command *command) {
-  printf("usage: msiq %s %s\n\n%s\n", command->name, command->usage,
+  printf("usage: msiq %s%s%s\n\n%s\n", command->name,
+         command->usage[0] != '\0' ? " " : "", command->usage,
          command->summary);
   if (command->help != NULL && command->help[0] != '\0') {
     printf("\n%s", command->help);

@@ -640,6 +640,11 @@ static void test_validate_log_path(void **state) {
   assert_spec_invalid(&spec, "log path 'a\\x0ab.log' has a newline");
   assert_int_equal(msiq_job_spec_set_log_path(&spec, "a\rb.log"), MSIQ_OK);
   assert_spec_invalid(&spec, "log path 'a\\x0db.log' has a newline");
+  /* The msiexec command line cannot carry these in a path either. */
+  assert_int_equal(msiq_job_spec_set_log_path(&spec, "a\"b.log"), MSIQ_OK);
+  assert_spec_invalid(&spec, "has a double quote");
+  assert_int_equal(msiq_job_spec_set_log_path(&spec, "a\tb.log"), MSIQ_OK);
+  assert_spec_invalid(&spec, "has a control character");
   msiq_job_spec_cleanup(&spec);
 }
 

@@ -1,6 +1,8 @@
--- Jobs that have not started by their deadline fail.
+-- Jobs still waiting at their deadline fail: queued ones never started,
+-- retrying ones may not try again after it.
 UPDATE job SET state = 'failed', finished_at = ?1, retry_at = NULL,
        last_error = 'deadline passed (' ||
                     strftime('%Y-%m-%dT%H:%M:%SZ', deadline / 1000, 'unixepoch') ||
-                    ') before the job could start'
+                    CASE state WHEN 'queued' THEN ') before the job could start'
+                               ELSE ') while waiting to try again' END
  WHERE state IN ('queued', 'retrying') AND deadline IS NOT NULL AND deadline < ?1;

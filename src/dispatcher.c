@@ -742,8 +742,14 @@ static int dispatcher_init(dispatcher *self, msiq_store *store,
 int msiq_dispatcher_run(msiq_store *store,
                         const msiq_dispatcher_options *options,
                         msiq_diag *diag) {
+  /* The dispatcher runs whatever the queue says: refuse a queue that
+   * people other than administrators can change. */
+  int status = msiq_host_check_private(msiq_store_path(store), diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
   msiq_host_lock *lock = NULL;
-  int status = msiq_host_lock_acquire(msiq_store_path(store), &lock, diag);
+  status = msiq_host_lock_acquire(msiq_store_path(store), &lock, diag);
   if (status != MSIQ_OK) {
     return status;
   }

@@ -47,7 +47,8 @@
   XX(DISPATCHER_RUNNING, -14, 5, "another dispatcher is running")              \
   XX(HOST, -15, 1, "operating system error")                                   \
   XX(TIMEDOUT, -16, 1, "timed out")                                            \
-  XX(INTERRUPTED, -17, 1, "interrupted")
+  XX(INTERRUPTED, -17, 1, "interrupted")                                       \
+  XX(INSECURE, -18, 4, "database can be changed by other users")
 
 typedef enum msiq_status {
   MSIQ_OK = 0,

@@ -50,6 +50,14 @@ int msiq_host_absolute_path(const char *path, char **absolute, msiq_diag *diag);
  * the file's owner and mode. Never NULL. */
 const char *msiq_host_permission_hint(void);
 
+/* Like sshd's StrictModes: MSIQ_EINSECURE unless the database file and the
+ * directory that holds it can be changed only by administrators (Windows:
+ * the DACL grants write access only to SYSTEM, Administrators,
+ * TrustedInstaller and the owner; POSIX: owned by root or the current user
+ * and not writable by group or others). The dispatcher runs whatever the
+ * queue says, so a queue others can write is a way in. */
+int msiq_host_check_private(const char *database_path, msiq_diag *diag);
+
 /* True when a regular file exists at path (UTF-8). */
 bool msiq_host_file_exists(const char *path);
 

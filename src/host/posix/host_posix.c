@@ -94,6 +94,51 @@ const char *msiq_host_permission_hint(void) {
                           "directory)";
 }
 
+static int host_check_private_path(const char *path, const char *what,
+                                   msiq_diag *diag) {
+  struct stat info;
+  if (stat(path, &info) != 0) {
+    return msiq_diag_set(diag, MSIQ_EIO, "cannot check %s %s: %s", what, path,
+                         strerror(errno));
+  }
+  if (info.st_uid != 0 && info.st_uid != geteuid()) {
+    return msiq_diag_set(diag, MSIQ_EINSECURE,
+                         "refusing to run: %s %s is owned by another user "
+                         "(uid %ld)",
+                         what, path, (long)info.st_uid);
+  }
+  if (info.st_mode & (S_IWGRP | S_IWOTH)) {
+    return msiq_diag_set(diag, MSIQ_EINSECURE,
+                         "refusing to run: %s %s is writable by %s (mode "
+                         "%04o); chmod go-w it",
+                         what, path,
+                         (info.st_mode & S_IWOTH) ? "everyone" : "its group",
+                         (unsigned)(info.st_mode & 07777));
+  }
+  return MSIQ_OK;
+}
+
+int msiq_host_check_private(const char *database_path, msiq_diag *diag) {
+  char directory[4096];
+  if (snprintf(directory, sizeof directory, "%s", database_path) >=
+      (int)sizeof directory) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE, "database path too long");
+  }
+  char *slash = strrchr(directory, '/');
+  if (slash == NULL) {
+    snprintf(directory, sizeof directory, ".");
+  } else if (slash == directory) {
+    slash[1] = '\0';
+  } else {
+    *slash = '\0';
+  }
+  int status = host_check_private_path(database_path, "database", diag);
+  if (status == MSIQ_OK) {
+    status = host_check_private_path(directory, "database directory", diag);
+  }
+  return status;
+}
+
 bool msiq_host_file_exists(const char *path) {
   struct stat info;
   return stat(path, &info) == 0 && S_ISREG(info.st_mode);

@@ -18,6 +18,7 @@
 #include "gate_watch.h"
 #include "host/host.h"
 #include "installer_command.h"
+#include "log_excerpt.h"
 #include "outcome.h"
 #include "timeparse.h"
 
@@ -48,6 +49,7 @@ typedef struct msiq_dispatcher {
   msiq_job job;
   int64_t attempt_number;
   int64_t attempt_started_at;
+  char log_path[4096];
   int64_t timeout_ms;
   dispatcher_stop_reason stop_reason;
   /* What the last check saw, to skip work when nothing changed. */
@@ -201,10 +203,59 @@ static void dispatcher_decide_retry(dispatcher *self,
            verdict->meaning, when);
 }
 
+/* "installer failed with exit code 1603 (...)", followed by the lines of
+ * the verbose log around its first "Return value 3" when there are any. */
+static void dispatcher_describe_failure(dispatcher *self, const char *exit_text,
+                                        char *error, size_t size) {
+  int written = snprintf(error, size, "installer failed with %s", exit_text);
+  char *log = NULL;
+  if (self->log_path[0] == '\0' ||
+      msiq_log_read(self->log_path, &log, NULL) != MSIQ_OK) {
+    return;
+  }
+  char *excerpt = msiq_log_failure_excerpt(log);
+  if (excerpt != NULL && written > 0 && (size_t)written < size) {
+    snprintf(error + written, size - (size_t)written, "; from the log:\n%s",
+             excerpt);
+  }
+  free(excerpt);
+  free(log);
+}
+
+/* One Application event per job start, success and failure (Windows). */
+static void dispatcher_report_event(dispatcher *self,
+                                    const msiq_attempt_result *result) {
+  char message[1024];
+  msiq_event_kind kind = MSIQ_EVENT_INFORMATION;
+  switch (result->new_state) {
+    case MSIQ_STATE_SUCCEEDED:
+      snprintf(message, sizeof message,
+               "msiq job %lld succeeded: %s %s (attempt %lld, %s)%s",
+               (long long)self->job.id, msiq_action_name(self->job.action),
+               self->job.target, (long long)result->attempt_number,
+               result->message,
+               result->reboot_required ? "; a reboot is required" : "");
+      kind = result->pause_reason != NULL ? MSIQ_EVENT_WARNING
+                                          : MSIQ_EVENT_INFORMATION;
+      break;
+    case MSIQ_STATE_FAILED:
+    case MSIQ_STATE_CANCELLED:
+      snprintf(message, sizeof message, "msiq job %lld %s: %s %s: %s",
+               (long long)self->job.id, msiq_state_name(result->new_state),
+               msiq_action_name(self->job.action), self->job.target,
+               result->last_error != NULL ? result->last_error : "");
+      kind = MSIQ_EVENT_ERROR;
+      break;
+    default:
+      return;
+  }
+  msiq_host_report_event(kind, message);
+}
+
 static void dispatcher_record(dispatcher *self, bool has_exit_code,
                               int64_t exit_code) {
   char exit_text[96] = "no exit code";
-  char error[768] = "";
+  char error[2048] = "";
   char message[768] = "";
   char pause_reason[256] = "";
   msiq_attempt_result result = {
@@ -257,10 +308,11 @@ static void dispatcher_record(dispatcher *self, bool has_exit_code,
       case MSIQ_OUTCOME_COUNT:
         result.attempt_outcome = "failed";
         result.new_state = MSIQ_STATE_FAILED;
-        snprintf(error, sizeof error, "installer failed with %s", exit_text);
+        dispatcher_describe_failure(self, exit_text, error, sizeof error);
         break;
     }
     if (verdict.reboot_initiated) {
+      result.boot_time = msiq_host_boot_time_ms();
       snprintf(pause_reason, sizeof pause_reason,
                "reboot initiated by job %lld (exit 1641); resume after the "
                "reboot",
@@ -294,6 +346,7 @@ static void dispatcher_record(dispatcher *self, bool has_exit_code,
   if (result.pause_reason != NULL) {
     dispatcher_report(self, "queue paused: %s", result.pause_reason);
   }
+  dispatcher_report_event(self, &result);
 }
 
 static void dispatcher_end_job(dispatcher *self) {
@@ -388,12 +441,12 @@ static void dispatcher_start(dispatcher *self, int64_t id,
   if (dispatcher_fatal(self, status)) {
     return;
   }
-  char log_path[4096];
   msiq_installer_command command;
   msiq_installer_command_init(&command);
-  status = dispatcher_log_path(self, log_path, sizeof log_path);
+  self->log_path[0] = '\0';
+  status = dispatcher_log_path(self, self->log_path, sizeof self->log_path);
   if (status == MSIQ_OK) {
-    status = msiq_installer_command_build(&self->job, log_path, &command,
+    status = msiq_installer_command_build(&self->job, self->log_path, &command,
                                           &self->diag);
   }
   int64_t now = msiq_host_now_ms();
@@ -427,6 +480,11 @@ static void dispatcher_start(dispatcher *self, int64_t id,
                          : self->options.default_timeout_ms;
   uv_timer_start(&self->timeout_timer, dispatcher_on_timeout,
                  (uint64_t)self->timeout_ms, 0);
+  char event[1200];
+  snprintf(event, sizeof event, "msiq job %lld started: %s %s (attempt %lld)",
+           (long long)id, msiq_action_name(self->job.action), self->job.target,
+           (long long)self->attempt_number);
+  msiq_host_report_event(MSIQ_EVENT_INFORMATION, event);
   dispatcher_report(self, "job %lld: attempt %lld started (%s %s, pid %lld)",
                     (long long)id, (long long)self->attempt_number,
                     msiq_action_name(self->job.action), self->job.target,
@@ -459,9 +517,39 @@ static bool dispatcher_gate_open(dispatcher *self, bool *paused) {
   if (dispatcher_fatal(self, status)) {
     return false;
   }
+  if (queue.paused && queue.reboot_initiated) {
+    /* A 1641 paused the queue; once the machine has really rebooted (its
+     * boot time changed) there is nothing left to wait for. */
+    bool resumed = false;
+    status = msiq_store_resume_after_reboot(
+        self->store, msiq_host_boot_time_ms(), &resumed, &self->diag);
+    if (dispatcher_fatal(self, status)) {
+      return false;
+    }
+    if (resumed) {
+      dispatcher_report(self, "the machine has rebooted since the queue was "
+                              "paused for a reboot; queue resumed");
+      queue.paused = false;
+    }
+  }
   *paused = queue.paused;
+  char reboot_reason[128];
+  int64_t now = msiq_host_now_ms();
   if (queue.paused) {
     snprintf(waiting, sizeof waiting, "queue paused: %s", queue.pause_reason);
+  } else if (self->options.has_window &&
+             !msiq_window_contains(&self->options.window, now)) {
+    char window[16];
+    char opens[40];
+    msiq_window_format(&self->options.window, window, sizeof window);
+    msiq_time_format_utc(msiq_window_next_open(&self->options.window, now),
+                         opens, sizeof opens);
+    snprintf(waiting, sizeof waiting,
+             "outside the maintenance window %s (opens at %s)", window, opens);
+  } else if (self->options.hold_on_pending_reboot &&
+             msiq_host_reboot_pending(reboot_reason, sizeof reboot_reason)) {
+    snprintf(waiting, sizeof waiting, "a reboot is pending (%s)",
+             reboot_reason);
   } else if (msiq_host_installer_mutex_state() == MSIQ_MUTEX_HELD) {
     snprintf(waiting, sizeof waiting,
              "another installation holds the Windows Installer mutex");
@@ -778,6 +866,14 @@ int msiq_dispatcher_run(msiq_store *store,
                       (long long)recovered, recovered == 1 ? "" : "s");
   }
   if (status == MSIQ_OK) {
+    char window[16] = "";
+    if (options->has_window) {
+      msiq_window_format(&options->window, window, sizeof window);
+    }
+    status = msiq_store_set_maintenance_window(
+        store, options->has_window ? window : NULL, &self->diag);
+  }
+  if (status == MSIQ_OK) {
     char poll[32];
     msiq_duration_format(options->poll_ms, poll, sizeof poll);
     dispatcher_report(self, "dispatcher started on %s (poll %s%s)",
@@ -793,6 +889,9 @@ int msiq_dispatcher_run(msiq_store *store,
   } else {
     dispatcher_close_handles(self);
     uv_run(&self->loop, UV_RUN_DEFAULT);
+  }
+  if (options->has_window) {
+    msiq_store_set_maintenance_window(store, NULL, NULL);
   }
   if (status != MSIQ_OK) {
     msiq_diag_set(diag, status, "%s", self->diag.message);

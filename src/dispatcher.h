@@ -10,6 +10,7 @@
 #define MSIQ_DISPATCHER_H
 
 #include "store.h"
+#include "timeparse.h"
 
 /* Defaults, justified in docs/dispatcher.md. */
 #define MSIQ_DEFAULT_POLL_MS          1000
@@ -37,6 +38,11 @@ typedef struct msiq_dispatcher_options {
   /* Exit once no installer runs and no job is ready or waiting for a
    * retry (docs/dispatcher.md says exactly when). */
   bool drain;
+  /* Start jobs only inside this daily window (local time). */
+  bool has_window;
+  msiq_window window;
+  /* Start nothing while Windows has a reboot pending. */
+  bool hold_on_pending_reboot;
   /* Where per-job msiexec logs go when a job names none; NULL: "logs"
    * beside the database. */
   const char *log_directory;

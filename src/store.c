@@ -871,39 +871,45 @@ int msiq_store_job_json(msiq_store *store, int64_t id, bool with_history,
 /* Runs a report query with up to three text parameters (NULL: unbound)
  * and copies out its single JSON value. */
 static int store_report_json(msiq_store *store, const char *sql,
-                             const char *first, const char *second,
-                             const char *third, char **json, msiq_diag *diag) {
+                             const char *const *parameters, int count,
+                             char **json, msiq_diag *diag) {
   *json = NULL;
   sqlite3_stmt *statement;
   int status = store_prepare(store, sql, &statement, diag);
   if (status != MSIQ_OK) {
     return status;
   }
-  store_bind_optional_text(statement, 1, first);
-  store_bind_optional_text(statement, 2, second);
-  store_bind_optional_text(statement, 3, third);
+  for (int i = 0; i < count; i++) {
+    store_bind_optional_text(statement, i + 1, parameters[i]);
+  }
   return store_read_json(store, statement, 0, json, diag);
 }
 
-int msiq_store_status_json(msiq_store *store, bool dispatcher_running,
-                           const char *mutex_state, const char *service_state,
+int msiq_store_status_json(msiq_store *store, const msiq_status_facts *facts,
                            char **json, msiq_diag *diag) {
-  return store_report_json(store, msiq_sql_status_json,
-                           dispatcher_running ? "1" : "0", mutex_state,
-                           service_state, json, diag);
+  const char *parameters[] = {
+      facts->dispatcher_running ? "1" : "0",
+      facts->mutex_state,
+      facts->service_state,
+      facts->gate_open ? "1" : "0",
+      facts->reboot_pending_reason,
+      facts->window_opens_at,
+  };
+  return store_report_json(store, msiq_sql_status_json, parameters, 6, json,
+                           diag);
 }
 
 int msiq_store_queue_json(msiq_store *store, char **json, msiq_diag *diag) {
-  return store_report_json(store, msiq_sql_queue_json, NULL, NULL, NULL, json,
-                           diag);
+  return store_report_json(store, msiq_sql_queue_json, NULL, 0, json, diag);
 }
 
 int msiq_store_doctor_json(msiq_store *store, const char *quick_check,
                            char **json, msiq_diag *diag) {
   char latest[16];
   snprintf(latest, sizeof latest, "%d", MSIQ_SQL_MIGRATION_COUNT);
-  return store_report_json(store, msiq_sql_doctor_json, quick_check, latest,
-                           NULL, json, diag);
+  const char *parameters[] = {quick_check, latest};
+  return store_report_json(store, msiq_sql_doctor_json, parameters, 2, json,
+                           diag);
 }
 
 int msiq_store_list_json(msiq_store *store, int state_filter, char **json,
@@ -1047,6 +1053,7 @@ static int store_set_paused(msiq_store *store, bool paused, const char *reason,
     store_bind_optional_time(statement, 3,
                              paused ? msiq_host_now_ms() : MSIQ_TIME_UNSET);
     sqlite3_bind_int(statement, 4, reboot_initiated ? 1 : 0);
+    sqlite3_bind_null(statement, 5);
     status = store_run(store, statement, diag, "pausing or resuming");
   }
   return store_finish(store, status, diag);
@@ -1063,6 +1070,40 @@ int msiq_store_pause_for_reboot(msiq_store *store, const char *reason,
 
 int msiq_store_resume(msiq_store *store, msiq_diag *diag) {
   return store_set_paused(store, false, NULL, false, diag);
+}
+
+int msiq_store_set_maintenance_window(msiq_store *store, const char *window,
+                                      msiq_diag *diag) {
+  int status = store_begin(store, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  sqlite3_stmt *statement;
+  status = store_prepare(store, msiq_sql_queue_set_maintenance_window,
+                         &statement, diag);
+  if (status == MSIQ_OK) {
+    store_bind_optional_text(statement, 1, window);
+    status = store_run(store, statement, diag, "recording the window");
+  }
+  return store_finish(store, status, diag);
+}
+
+int msiq_store_resume_after_reboot(msiq_store *store, int64_t boot_time,
+                                   bool *resumed, msiq_diag *diag) {
+  *resumed = false;
+  int status = store_begin(store, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  sqlite3_stmt *statement;
+  status = store_prepare(store, msiq_sql_queue_resume_after_reboot, &statement,
+                         diag);
+  if (status == MSIQ_OK) {
+    sqlite3_bind_int64(statement, 1, boot_time);
+    status = store_run(store, statement, diag, "resuming after a reboot");
+    *resumed = status == MSIQ_OK && sqlite3_changes(store->db) == 1;
+  }
+  return store_finish(store, status, diag);
 }
 
 const char *msiq_store_path(const msiq_store *store) {
@@ -1086,6 +1127,10 @@ int msiq_store_queue_status(msiq_store *store, msiq_queue_status *queue,
              reason != NULL ? (const char *)reason : "");
     queue->paused_at = store_column_optional_time(statement, 2);
     queue->reboot_initiated = sqlite3_column_int(statement, 3) != 0;
+    const unsigned char *window = sqlite3_column_text(statement, 4);
+    snprintf(queue->maintenance_window, sizeof queue->maintenance_window, "%s",
+             window != NULL ? (const char *)window : "");
+    queue->paused_boot_time = store_column_optional_time(statement, 5);
   } else {
     status = store_fail(store, rc, diag, "reading the queue state");
   }

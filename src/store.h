@@ -101,6 +101,10 @@ typedef struct msiq_queue_status {
   int64_t paused_at;
   /* The pause came from an installer that started a reboot (1641). */
   bool reboot_initiated;
+  /* The machine's boot time when that happened (UTC ms), or unset. */
+  int64_t paused_boot_time;
+  /* The running dispatcher's maintenance window ("22:00-05:00"), or "". */
+  char maintenance_window[16];
 } msiq_queue_status;
 
 int msiq_store_pause(msiq_store *store, const char *reason, msiq_diag *diag);
@@ -174,6 +178,7 @@ typedef struct msiq_attempt_result {
   int64_t retry_at;         /* for retrying; else MSIQ_TIME_UNSET */
   const char *last_error;   /* NULL on success */
   const char *pause_reason; /* non-NULL: pause the queue for a reboot */
+  int64_t boot_time;        /* with pause_reason: the boot time now */
 } msiq_attempt_result;
 
 /* Closes the attempt and moves the job from running to its new state, in one
@@ -205,10 +210,29 @@ int msiq_store_running_job(msiq_store *store, msiq_running_job *running,
 int msiq_store_next_retry(msiq_store *store, int64_t *retry_at,
                           msiq_diag *diag);
 
+/* Records the running dispatcher's maintenance window (NULL: none). */
+int msiq_store_set_maintenance_window(msiq_store *store, const char *window,
+                                      msiq_diag *diag);
+
+/* Resumes a queue that a 1641 paused if the machine has booted since
+ * (boot_time differs from the one recorded at the pause); *resumed says
+ * whether it did. */
+int msiq_store_resume_after_reboot(msiq_store *store, int64_t boot_time,
+                                   bool *resumed, msiq_diag *diag);
+
 /* JSON reports (free() the text). SQLite writes them, so every string is
  * escaped by the same rules as the job objects. */
-int msiq_store_status_json(msiq_store *store, bool dispatcher_running,
-                           const char *mutex_state, const char *service_state,
+/* What `status` learns from the host, for its JSON. */
+typedef struct msiq_status_facts {
+  bool dispatcher_running;
+  const char *mutex_state;
+  const char *service_state;
+  bool gate_open;
+  const char *reboot_pending_reason; /* NULL: no reboot pending */
+  const char *window_opens_at;       /* NULL: no window, or open now */
+} msiq_status_facts;
+
+int msiq_store_status_json(msiq_store *store, const msiq_status_facts *facts,
                            char **json, msiq_diag *diag);
 int msiq_store_queue_json(msiq_store *store, char **json, msiq_diag *diag);
 int msiq_store_doctor_json(msiq_store *store, const char *quick_check,

@@ -230,6 +230,7 @@ static int dispatch_finish_locked(msiq_store *store,
   sqlite3_bind_text(statement, 2, result->pause_reason, -1, SQLITE_STATIC);
   sqlite3_bind_int64(statement, 3, result->finished_at);
   sqlite3_bind_int(statement, 4, 1);
+  sqlite3_bind_int64(statement, 5, result->boot_time);
   return store_run(store, statement, diag, "pausing the queue for a reboot");
 }
 

@@ -615,3 +615,91 @@ void msiq_duration_format(int64_t milliseconds, char *buffer, size_t size) {
     }
   }
 }
+
+/* Maintenance windows. */
+
+static bool window_parse_clock(const char *text, int *minute) {
+  if (!character_is_digit(text[0]) || !character_is_digit(text[1]) ||
+      text[2] != ':' || !character_is_digit(text[3]) ||
+      !character_is_digit(text[4])) {
+    return false;
+  }
+  int hour = (text[0] - '0') * 10 + (text[1] - '0');
+  int minutes = (text[3] - '0') * 10 + (text[4] - '0');
+  if (hour > 23 || minutes > 59) {
+    return false;
+  }
+  *minute = hour * 60 + minutes;
+  return true;
+}
+
+int msiq_window_parse(const char *text, msiq_window *window, msiq_diag *diag) {
+  msiq_window parsed;
+  if (text == NULL || strlen(text) != 11 || text[5] != '-' ||
+      !window_parse_clock(text, &parsed.start_minute) ||
+      !window_parse_clock(text + 6, &parsed.end_minute)) {
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "invalid maintenance window '%s': use HH:MM-HH:MM "
+                         "in local time, such as 22:00-05:00",
+                         text != NULL ? text : "");
+  }
+  if (parsed.start_minute == parsed.end_minute) {
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "invalid maintenance window '%s': start and end are "
+                         "the same (leave --window out to allow any time)",
+                         text);
+  }
+  *window = parsed;
+  return MSIQ_OK;
+}
+
+void msiq_window_format(const msiq_window *window, char *buffer, size_t size) {
+  snprintf(buffer, size, "%02d:%02d-%02d:%02d", window->start_minute / 60,
+           window->start_minute % 60, window->end_minute / 60,
+           window->end_minute % 60);
+}
+
+/* Local minute of the day at utc_ms. localtime() is standard C; the
+ * dispatcher calls it from one thread only. */
+static int window_local_minute(int64_t utc_ms, struct tm *local) {
+  time_t seconds = (time_t)integer_divide_floor(utc_ms, 1000);
+  struct tm *broken = localtime(&seconds);
+  if (broken == NULL) {
+    return 0;
+  }
+  *local = *broken;
+  return local->tm_hour * 60 + local->tm_min;
+}
+
+bool msiq_window_contains(const msiq_window *window, int64_t utc_ms) {
+  struct tm local;
+  int minute = window_local_minute(utc_ms, &local);
+  if (window->start_minute < window->end_minute) {
+    return minute >= window->start_minute && minute < window->end_minute;
+  }
+  /* Crosses midnight: 22:00-05:00 is 22:00..23:59 and 00:00..04:59. */
+  return minute >= window->start_minute || minute < window->end_minute;
+}
+
+int64_t msiq_window_next_open(const msiq_window *window, int64_t utc_ms) {
+  if (msiq_window_contains(window, utc_ms)) {
+    return utc_ms;
+  }
+  struct tm local;
+  window_local_minute(utc_ms, &local);
+  /* Today's opening, or tomorrow's if today's has passed; mktime
+   * normalises the day and finds the right offset across DST changes. */
+  local.tm_hour = window->start_minute / 60;
+  local.tm_min = window->start_minute % 60;
+  local.tm_sec = 0;
+  local.tm_isdst = -1;
+  time_t opening = mktime(&local);
+  if ((int64_t)opening * 1000 <= utc_ms) {
+    local.tm_mday += 1;
+    local.tm_hour = window->start_minute / 60;
+    local.tm_min = window->start_minute % 60;
+    local.tm_isdst = -1;
+    opening = mktime(&local);
+  }
+  return (int64_t)opening * 1000;
+}

@@ -30,4 +30,22 @@ void msiq_time_format_utc(int64_t utc_ms, char *buffer, size_t size);
 /* Writes a compact duration such as "1h30m" or "90s" (at least 32 bytes). */
 void msiq_duration_format(int64_t milliseconds, char *buffer, size_t size);
 
+/* A daily maintenance window in local time, "22:00-05:00"; it may cross
+ * midnight. Start and end are minutes after local midnight; the window
+ * includes its start and excludes its end. */
+typedef struct msiq_window {
+  int start_minute;
+  int end_minute;
+} msiq_window;
+
+/* Parses "HH:MM-HH:MM" (start and end must differ). */
+int msiq_window_parse(const char *text, msiq_window *window, msiq_diag *diag);
+/* Writes "22:00-05:00" (at least 12 bytes). */
+void msiq_window_format(const msiq_window *window, char *buffer, size_t size);
+/* True when utc_ms falls inside the window, in local time. */
+bool msiq_window_contains(const msiq_window *window, int64_t utc_ms);
+/* When the window next opens at or after utc_ms (utc_ms itself when inside
+ * it), as UTC ms. */
+int64_t msiq_window_next_open(const msiq_window *window, int64_t utc_ms);
+
 #endif /* MSIQ_TIMEPARSE_H */

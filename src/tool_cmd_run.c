@@ -16,6 +16,8 @@ enum run_option_id {
   RUN_GRACE,
   RUN_DRAIN,
   RUN_LOG_DIRECTORY,
+  RUN_WINDOW,
+  RUN_HOLD_ON_PENDING_REBOOT,
 };
 
 static const tool_option run_options[] = {
@@ -27,6 +29,9 @@ static const tool_option run_options[] = {
     {"grace", 0, TOOL_ARGUMENT_REQUIRED, RUN_GRACE},
     {"drain", 0, TOOL_ARGUMENT_NONE, RUN_DRAIN},
     {"log-dir", 0, TOOL_ARGUMENT_REQUIRED, RUN_LOG_DIRECTORY},
+    {"window", 0, TOOL_ARGUMENT_REQUIRED, RUN_WINDOW},
+    {"hold-on-pending-reboot", 0, TOOL_ARGUMENT_NONE,
+     RUN_HOLD_ON_PENDING_REBOOT},
     {NULL, 0, TOOL_ARGUMENT_NONE, 0},
 };
 
@@ -51,6 +56,12 @@ static int run_handle_option(void *state, int id, const char *value,
       return MSIQ_OK;
     case RUN_LOG_DIRECTORY:
       options->log_directory = value;
+      return MSIQ_OK;
+    case RUN_WINDOW:
+      options->has_window = true;
+      return msiq_window_parse(value, &options->window, diag);
+    case RUN_HOLD_ON_PENDING_REBOOT:
+      options->hold_on_pending_reboot = true;
       return MSIQ_OK;
   }
   return MSIQ_OK;
@@ -127,6 +138,13 @@ const tool_command tool_cmd_run = {
     "  --drain              exit once no installer runs and no job is ready\n"
     "                       or waiting for a retry (for scheduled tasks)\n"
     "  --log-dir DIR        msiexec logs of jobs without --log (default: logs\n"
-    "                       beside the database)\n",
+    "                       beside the database)\n"
+    "  --window HH:MM-HH:MM start jobs only inside this daily window, local\n"
+    "                       time; it may cross midnight (22:00-05:00)\n"
+    "  --hold-on-pending-reboot\n"
+    "                       start nothing while Windows has a reboot pending\n"
+    "\n"
+    "After an installer answers 1641 (it started a reboot) the queue pauses;\n"
+    "it resumes by itself once the machine has really rebooted.\n",
     run_exec,
 };

@@ -1,1 +1,3 @@
-SELECT paused, pause_reason, paused_at, reboot_initiated FROM queue WHERE id = 1;
+SELECT paused, pause_reason, paused_at, reboot_initiated, maintenance_window,
+       paused_boot_time
+  FROM queue WHERE id = 1;

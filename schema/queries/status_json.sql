@@ -1,16 +1,21 @@
 -- `msiq status --json`. The host's view of the gate comes in as parameters:
--- ?1 dispatcher running (0/1), ?2 mutex state, ?3 service state.
+-- ?1 dispatcher running (0/1), ?2 mutex state, ?3 service state, ?4 gate
+-- open now (0/1), ?5 why a reboot is pending (NULL: none), ?6 when the
+-- maintenance window opens next (NULL: no window, or open now).
 SELECT json_object(
   'dispatcher_running', json(CASE ?1 WHEN '1' THEN 'true' ELSE 'false' END),
   'gate', json_object(
-    'open', json(CASE WHEN q.paused = 0 AND ?2 = 'free' AND ?3 <> 'busy'
-                      THEN 'true' ELSE 'false' END),
+    'open', json(CASE ?4 WHEN '1' THEN 'true' ELSE 'false' END),
     'paused', json(CASE q.paused WHEN 1 THEN 'true' ELSE 'false' END),
     'pause_reason', q.pause_reason,
     'paused_at', strftime('%Y-%m-%dT%H:%M:%SZ', q.paused_at / 1000, 'unixepoch'),
     'reboot_initiated', json(CASE q.reboot_initiated WHEN 1 THEN 'true' ELSE 'false' END),
     'mutex', ?2,
-    'service', ?3),
+    'service', ?3,
+    'reboot_pending', json(CASE WHEN ?5 IS NULL THEN 'false' ELSE 'true' END),
+    'reboot_pending_reason', ?5,
+    'maintenance_window', q.maintenance_window,
+    'window_opens_at', ?6),
   'running', json((SELECT json_object(
                       'id', j.id, 'target', j.target, 'attempt', a.number,
                       'since', strftime('%Y-%m-%dT%H:%M:%SZ', a.started_at / 1000, 'unixepoch'))

@@ -166,6 +166,32 @@ int msiq_host_service_run(const char *name, msiq_service_body body,
                           void *stop_context, int64_t stop_wait_ms,
                           msiq_diag *diag);
 
+/* Reboots. */
+
+/* True when Windows has a reboot pending: Component Based Servicing's
+ * RebootPending key, Windows Update's RebootRequired key, or Session
+ * Manager's PendingFileRenameOperations value. `why` names which. The
+ * simulation reports one while the file named by MSIQ_SIM_REBOOT_PENDING
+ * exists (its first line is the reason). */
+bool msiq_host_reboot_pending(char *why, size_t size);
+
+/* When the machine last booted (UTC ms, to within a second or so). The
+ * simulation reads it from the file named by MSIQ_SIM_BOOT_TIME (Unix
+ * seconds) when set, else from /proc/stat. */
+int64_t msiq_host_boot_time_ms(void);
+
+/* The operating system's event log: on Windows an Application event from
+ * source "msiq" (information, warning or error), so fleet tools and SIEMs
+ * that collect event logs see job outcomes. The simulation appends the line
+ * to the file named by MSIQ_SIM_EVENT_LOG, if set. */
+typedef enum msiq_event_kind {
+  MSIQ_EVENT_INFORMATION,
+  MSIQ_EVENT_WARNING,
+  MSIQ_EVENT_ERROR,
+} msiq_event_kind;
+
+void msiq_host_report_event(msiq_event_kind kind, const char *message);
+
 /* A random fraction in [0, 1) for backoff jitter. */
 double msiq_host_random_fraction(void);
 

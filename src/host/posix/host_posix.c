@@ -516,3 +516,52 @@ int msiq_host_service_run(const char *name, msiq_service_body body,
   (void)stop_wait_ms;
   return host_no_services(diag);
 }
+
+bool msiq_host_reboot_pending(char *why, size_t size) {
+  const char *path = getenv("MSIQ_SIM_REBOOT_PENDING");
+  FILE *file = path != NULL && path[0] != '\0' ? fopen(path, "r") : NULL;
+  if (file == NULL) {
+    return false;
+  }
+  if (fgets(why, (int)size, file) == NULL) {
+    snprintf(why, size, "simulated reboot pending");
+  }
+  why[strcspn(why, "\r\n")] = '\0';
+  fclose(file);
+  return true;
+}
+
+int64_t msiq_host_boot_time_ms(void) {
+  const char *path = getenv("MSIQ_SIM_BOOT_TIME");
+  long long seconds = 0;
+  FILE *file =
+      fopen(path != NULL && path[0] != '\0' ? path : "/proc/stat", "r");
+  if (file == NULL) {
+    return 0;
+  }
+  if (path != NULL && path[0] != '\0') {
+    if (fscanf(file, "%lld", &seconds) != 1) {
+      seconds = 0;
+    }
+  } else {
+    char line[256];
+    while (fgets(line, sizeof line, file) != NULL) {
+      if (sscanf(line, "btime %lld", &seconds) == 1) {
+        break;
+      }
+    }
+  }
+  fclose(file);
+  return (int64_t)seconds * 1000;
+}
+
+void msiq_host_report_event(msiq_event_kind kind, const char *message) {
+  const char *path = getenv("MSIQ_SIM_EVENT_LOG");
+  FILE *file = path != NULL && path[0] != '\0' ? fopen(path, "a") : NULL;
+  if (file == NULL) {
+    return;
+  }
+  static const char *const kinds[] = {"information", "warning", "error"};
+  fprintf(file, "%s: %s\n", kinds[kind], message);
+  fclose(file);
+}

@@ -1035,3 +1035,64 @@ int msiq_host_service_run(const char *name, msiq_service_body body,
   }
   return MSIQ_OK;
 }
+
+/* Reboots. */
+
+static bool host_registry_key_exists(const wchar_t *path) {
+  HKEY key = NULL;
+  if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, path, 0, KEY_READ, &key) !=
+      ERROR_SUCCESS) {
+    return false;
+  }
+  RegCloseKey(key);
+  return true;
+}
+
+bool msiq_host_reboot_pending(char *why, size_t size) {
+  if (host_registry_key_exists(L"SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\"
+                               L"Component Based Servicing\\RebootPending")) {
+    snprintf(why, size, "Component Based Servicing RebootPending");
+    return true;
+  }
+  if (host_registry_key_exists(
+          L"SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\WindowsUpdate\\"
+          L"Auto Update\\RebootRequired")) {
+    snprintf(why, size, "Windows Update RebootRequired");
+    return true;
+  }
+  DWORD type = 0;
+  DWORD bytes = 0;
+  if (RegGetValueW(HKEY_LOCAL_MACHINE,
+                   L"SYSTEM\\CurrentControlSet\\Control\\Session Manager",
+                   L"PendingFileRenameOperations", RRF_RT_REG_MULTI_SZ, &type,
+                   NULL, &bytes) == ERROR_SUCCESS &&
+      bytes > 2 * sizeof(wchar_t)) {
+    snprintf(why, size, "Session Manager PendingFileRenameOperations");
+    return true;
+  }
+  return false;
+}
+
+int64_t msiq_host_boot_time_ms(void) {
+  /* Whole seconds: the two clocks are read a moment apart. */
+  int64_t boot = msiq_host_now_ms() - (int64_t)GetTickCount64();
+  return boot - boot % 1000;
+}
+
+void msiq_host_report_event(msiq_event_kind kind, const char *message) {
+  /* Registering the source once per call keeps msiq free of installation
+   * steps; an unregistered source still logs, with a generic description. */
+  HANDLE source = RegisterEventSourceW(NULL, L"msiq");
+  wchar_t *wide = host_wide(message);
+  if (source != NULL && wide != NULL) {
+    static const WORD types[] = {EVENTLOG_INFORMATION_TYPE,
+                                 EVENTLOG_WARNING_TYPE, EVENTLOG_ERROR_TYPE};
+    const wchar_t *strings[] = {wide};
+    ReportEventW(source, types[kind], 0, 1000 + (DWORD)kind, NULL, 1, 0,
+                 strings, NULL);
+  }
+  free(wide);
+  if (source != NULL) {
+    DeregisterEventSource(source);
+  }
+}

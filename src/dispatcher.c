@@ -322,7 +322,8 @@ static void dispatcher_record(dispatcher *self, bool has_exit_code,
     snprintf(message, sizeof message, "%s: %s", exit_text, verdict.meaning);
   }
   if (message[0] == '\0') {
-    snprintf(message, sizeof message, "%s", error);
+    /* The history keeps the first line; last_error keeps any log lines. */
+    snprintf(message, sizeof message, "%.*s", (int)strcspn(error, "\n"), error);
   }
   result.message = message;
   result.last_error = error[0] != '\0' ? error : NULL;
@@ -454,7 +455,9 @@ static void dispatcher_start(dispatcher *self, int64_t id,
    * dispatcher dies in between, the next start sees an interrupted attempt
    * rather than a job that silently ran twice. */
   int start_status = msiq_store_start_attempt(
-      self->store, id, picked_state, now, &self->attempt_number, &self->diag);
+      self->store, id, picked_state, now,
+      self->log_path[0] != '\0' ? self->log_path : NULL, &self->attempt_number,
+      &self->diag);
   if (start_status == MSIQ_ESTATE) {
     /* Cancelled or changed from the CLI between the pick and now. */
     dispatcher_report(self, "job %lld: %s", (long long)id, self->diag.message);

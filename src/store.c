@@ -912,6 +912,46 @@ int msiq_store_doctor_json(msiq_store *store, const char *quick_check,
                            diag);
 }
 
+int msiq_store_report_json(msiq_store *store, int64_t since, char **json,
+                           msiq_diag *diag) {
+  *json = NULL;
+  sqlite3_stmt *statement;
+  int status = store_prepare(store, msiq_sql_report_json, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  sqlite3_bind_int64(statement, 1, since);
+  return store_read_json(store, statement, 0, json, diag);
+}
+
+int msiq_store_list_finished(msiq_store *store, int64_t since,
+                             msiq_job_visitor visit, void *context,
+                             msiq_diag *diag) {
+  sqlite3_stmt *statement;
+  int status = store_prepare(store, msiq_sql_report_finished, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  sqlite3_bind_int64(statement, 1, since);
+  int rc = SQLITE_DONE;
+  while (status == MSIQ_OK && (rc = sqlite3_step(statement)) == SQLITE_ROW) {
+    msiq_job job;
+    msiq_job_init(&job);
+    status = store_read_job_row(statement, &job);
+    if (status == MSIQ_OK) {
+      status = visit(&job, context);
+    } else {
+      status = msiq_diag_set(diag, status, "out of memory");
+    }
+    msiq_job_cleanup(&job);
+  }
+  if (status == MSIQ_OK && rc != SQLITE_DONE) {
+    status = store_fail(store, rc, diag, "reading the report");
+  }
+  store_release(store, statement);
+  return status;
+}
+
 int msiq_store_list_json(msiq_store *store, int state_filter, char **json,
                          msiq_diag *diag) {
   *json = NULL;

@@ -160,8 +160,8 @@ int msiq_store_next_due(msiq_store *store, int64_t now, int64_t *due,
  * the CLI, say). Committed before the installer starts, so a crash after
  * this point is seen as an interrupted attempt. */
 int msiq_store_start_attempt(msiq_store *store, int64_t id, msiq_state expected,
-                             int64_t now, int64_t *attempt_number,
-                             msiq_diag *diag);
+                             int64_t now, const char *log_path,
+                             int64_t *attempt_number, msiq_diag *diag);
 
 /* How an attempt ended and what becomes of its job. */
 typedef struct msiq_attempt_result {
@@ -237,6 +237,14 @@ int msiq_store_status_json(msiq_store *store, const msiq_status_facts *facts,
 int msiq_store_queue_json(msiq_store *store, char **json, msiq_diag *diag);
 int msiq_store_doctor_json(msiq_store *store, const char *quick_check,
                            char **json, msiq_diag *diag);
+
+/* `msiq report`: JSON for the period since `since` (UTC ms), and a visit
+ * of the jobs that finished in it. */
+int msiq_store_report_json(msiq_store *store, int64_t since, char **json,
+                           msiq_diag *diag);
+int msiq_store_list_finished(msiq_store *store, int64_t since,
+                             msiq_job_visitor visit, void *context,
+                             msiq_diag *diag);
 
 /* The database's path as opened. */
 const char *msiq_store_path(const msiq_store *store);

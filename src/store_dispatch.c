@@ -130,7 +130,8 @@ int msiq_store_next_due(msiq_store *store, int64_t now, int64_t *due,
 
 static int dispatch_start_locked(msiq_store *store, int64_t id,
                                  msiq_state expected, int64_t now,
-                                 int64_t *attempt_number, msiq_diag *diag) {
+                                 const char *log_path, int64_t *attempt_number,
+                                 msiq_diag *diag) {
   sqlite3_stmt *statement;
   int status =
       store_prepare(store, msiq_sql_dispatch_start_job, &statement, diag);
@@ -140,6 +141,7 @@ static int dispatch_start_locked(msiq_store *store, int64_t id,
   sqlite3_bind_int64(statement, 1, id);
   sqlite3_bind_text(statement, 2, msiq_state_name(expected), -1, SQLITE_STATIC);
   sqlite3_bind_int64(statement, 3, now);
+  store_bind_optional_text(statement, 4, log_path);
   status = store_compare_and_set(store, statement, id, diag, "starting it");
   if (status != MSIQ_OK) {
     return status;
@@ -164,14 +166,14 @@ static int dispatch_start_locked(msiq_store *store, int64_t id,
 }
 
 int msiq_store_start_attempt(msiq_store *store, int64_t id, msiq_state expected,
-                             int64_t now, int64_t *attempt_number,
-                             msiq_diag *diag) {
+                             int64_t now, const char *log_path,
+                             int64_t *attempt_number, msiq_diag *diag) {
   int status = store_begin(store, diag);
   if (status != MSIQ_OK) {
     return status;
   }
-  status =
-      dispatch_start_locked(store, id, expected, now, attempt_number, diag);
+  status = dispatch_start_locked(store, id, expected, now, log_path,
+                                 attempt_number, diag);
   return store_finish(store, status, diag);
 }
 

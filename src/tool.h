@@ -152,6 +152,9 @@ extern const tool_command tool_cmd_run;
 extern const tool_command tool_cmd_status;
 extern const tool_command tool_cmd_wait;
 extern const tool_command tool_cmd_service;
+extern const tool_command tool_cmd_exec;
+extern const tool_command tool_cmd_log;
+extern const tool_command tool_cmd_report;
 
 /* The whole tool, callable in-process by tests. */
 int msiq_tool_main(int argc, char **argv);

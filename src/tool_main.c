@@ -6,10 +6,11 @@
 
 /* The command list, in the order `msiq --help` shows it. */
 static const tool_command *const tool_commands[] = {
-    &tool_cmd_enqueue, &tool_cmd_import,  &tool_cmd_list,  &tool_cmd_show,
-    &tool_cmd_cancel,  &tool_cmd_retry,   &tool_cmd_pause, &tool_cmd_resume,
-    &tool_cmd_purge,   &tool_cmd_doctor,  &tool_cmd_run,   &tool_cmd_status,
-    &tool_cmd_wait,    &tool_cmd_service,
+    &tool_cmd_enqueue, &tool_cmd_import, &tool_cmd_exec,   &tool_cmd_list,
+    &tool_cmd_show,    &tool_cmd_log,    &tool_cmd_cancel, &tool_cmd_retry,
+    &tool_cmd_pause,   &tool_cmd_resume, &tool_cmd_purge,  &tool_cmd_doctor,
+    &tool_cmd_run,     &tool_cmd_status, &tool_cmd_wait,   &tool_cmd_report,
+    &tool_cmd_service,
 };
 
 static const tool_command *tool_command_find(const char *name) {

@@ -1,0 +1,9 @@
+-- `msiq report`: jobs that finished since ?1, oldest first. Same columns as
+-- job_get.sql.
+SELECT id, state, action, target, priority, not_before, deadline,
+       max_attempts, timeout_ms, idempotency_key, log_path, attempts,
+       exit_code, reboot_required, last_error, created_at, started_at,
+       finished_at, retry_at, cancel_requested
+  FROM job INDEXED BY job_finished
+ WHERE state IN ('succeeded', 'failed', 'cancelled') AND finished_at >= ?1
+ ORDER BY finished_at, id;

@@ -18,7 +18,8 @@ set -euo pipefail
 target="${1:-native}"
 
 packages=(build-essential cmake pkg-config libsqlite3-dev libuv1-dev
-          libcmocka-dev jq python3 clang-format util-linux)
+          libcmocka-dev jq python3 clang-format util-linux valgrind
+          clang libclang-rt-14-dev)
 
 case "$target" in
   native) ;;

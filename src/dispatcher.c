@@ -411,6 +411,11 @@ static void dispatcher_fail_start(dispatcher *self, const char *reason) {
   };
   dispatcher_report(self, "job %lld: failed: %s", (long long)self->job.id,
                     reason);
+  char event[1200];
+  snprintf(event, sizeof event, "msiq job %lld failed: %s %s: %s",
+           (long long)self->job.id, msiq_action_name(self->job.action),
+           self->job.target, reason);
+  msiq_host_report_event(MSIQ_EVENT_ERROR, event);
   dispatcher_fatal(
       self, msiq_store_finish_attempt(self->store, &result, &self->diag));
 }
@@ -433,6 +438,9 @@ static int dispatcher_log_path(dispatcher *self, char *buffer, size_t size) {
   if (written < 0 || (size_t)written >= size) {
     return msiq_diag_set(&self->diag, MSIQ_EUSAGE, "log path too long");
   }
+  /* A log left by an earlier queue's job with the same id must not be
+   * mistaken for this attempt's (msiexec writes a new one anyway). */
+  remove(buffer);
   return MSIQ_OK;
 }
 
@@ -503,6 +511,27 @@ cleanup:
 
 /* The gate. */
 
+/* After a 1641 paused the queue: once the machine has really rebooted (its
+ * boot time changed) there is nothing left to wait for. Checked on every
+ * full check, so it happens even when no job is waiting. Returns true while
+ * the queue still waits for that reboot. */
+static bool dispatcher_resume_after_reboot(dispatcher *self) {
+  msiq_queue_status queue;
+  int status = msiq_store_queue_status(self->store, &queue, &self->diag);
+  if (dispatcher_fatal(self, status) ||
+      !(queue.paused && queue.reboot_initiated)) {
+    return false;
+  }
+  bool resumed = false;
+  status = msiq_store_resume_after_reboot(self->store, msiq_host_boot_time_ms(),
+                                          &resumed, &self->diag);
+  if (!dispatcher_fatal(self, status) && resumed) {
+    dispatcher_report(self, "the machine has rebooted since the queue was "
+                            "paused for a reboot; queue resumed");
+  }
+  return !resumed;
+}
+
 static void dispatcher_on_mutex_released(void *data) {
   dispatcher *self = data;
   msiq_gate_watch_stop(self->mutex_watch);
@@ -519,21 +548,6 @@ static bool dispatcher_gate_open(dispatcher *self, bool *paused) {
   int status = msiq_store_queue_status(self->store, &queue, &self->diag);
   if (dispatcher_fatal(self, status)) {
     return false;
-  }
-  if (queue.paused && queue.reboot_initiated) {
-    /* A 1641 paused the queue; once the machine has really rebooted (its
-     * boot time changed) there is nothing left to wait for. */
-    bool resumed = false;
-    status = msiq_store_resume_after_reboot(
-        self->store, msiq_host_boot_time_ms(), &resumed, &self->diag);
-    if (dispatcher_fatal(self, status)) {
-      return false;
-    }
-    if (resumed) {
-      dispatcher_report(self, "the machine has rebooted since the queue was "
-                              "paused for a reboot; queue resumed");
-      queue.paused = false;
-    }
   }
   *paused = queue.paused;
   char reboot_reason[128];
@@ -616,6 +630,21 @@ static void dispatcher_check_running(dispatcher *self, bool changed) {
   }
 }
 
+/* A job that failed before it could start (deadline, dependency): a line
+ * and an event of its own, like any other failure. */
+static void dispatcher_on_failed_unstarted(void *context, int64_t id,
+                                           const char *action,
+                                           const char *target,
+                                           const char *reason) {
+  dispatcher *self = context;
+  dispatcher_report(self, "job %lld: failed before starting: %s", (long long)id,
+                    reason);
+  char event[1200];
+  snprintf(event, sizeof event, "msiq job %lld failed: %s %s: %s",
+           (long long)id, action, target, reason);
+  msiq_host_report_event(MSIQ_EVENT_ERROR, event);
+}
+
 /* In drain mode: is there anything left worth waiting for? A job ready now
  * (possibly behind a closed gate) or a pending retry is. */
 static bool dispatcher_drained(dispatcher *self, int64_t now) {
@@ -650,18 +679,16 @@ static void dispatcher_on_check(uv_timer_t *timer) {
   if (!changed && self->next_check_at != 0 && now < self->next_check_at) {
     return;
   }
-  int64_t failed = 0;
-  int status =
-      msiq_store_fail_unrunnable(self->store, now, &failed, &self->diag);
-  if (dispatcher_fatal(self, status)) {
+  bool waiting_for_reboot = dispatcher_resume_after_reboot(self);
+  if (self->closing) {
     return;
   }
-  if (failed > 0) {
-    dispatcher_report(self,
-                      "%lld job%s failed before starting (deadline "
-                      "passed or a dependency failed); see `msiq list "
-                      "--state failed`",
-                      (long long)failed, failed == 1 ? "" : "s");
+  int64_t failed = 0;
+  int status = msiq_store_fail_unrunnable(self->store, now, &failed,
+                                          dispatcher_on_failed_unstarted, self,
+                                          &self->diag);
+  if (dispatcher_fatal(self, status)) {
+    return;
   }
   int64_t id = 0;
   msiq_state picked_state = MSIQ_STATE_QUEUED;
@@ -701,6 +728,10 @@ static void dispatcher_on_check(uv_timer_t *timer) {
   int64_t idle_until = now + DISPATCHER_IDLE_RECHECK_MS;
   self->next_check_at =
       due != MSIQ_TIME_UNSET && due < idle_until ? due : idle_until;
+  if (waiting_for_reboot) {
+    /* Cheap (one row read per poll) and only until the reboot. */
+    self->next_check_at = 0;
+  }
 }
 
 /* Stopping on a signal. */
@@ -873,8 +904,9 @@ int msiq_dispatcher_run(msiq_store *store,
     if (options->has_window) {
       msiq_window_format(&options->window, window, sizeof window);
     }
-    status = msiq_store_set_maintenance_window(
-        store, options->has_window ? window : NULL, &self->diag);
+    status = msiq_store_set_dispatcher_settings(
+        store, options->has_window ? window : NULL,
+        options->hold_on_pending_reboot, &self->diag);
   }
   if (status == MSIQ_OK) {
     char poll[32];
@@ -893,8 +925,8 @@ int msiq_dispatcher_run(msiq_store *store,
     dispatcher_close_handles(self);
     uv_run(&self->loop, UV_RUN_DEFAULT);
   }
-  if (options->has_window) {
-    msiq_store_set_maintenance_window(store, NULL, NULL);
+  if (options->has_window || options->hold_on_pending_reboot) {
+    msiq_store_set_dispatcher_settings(store, NULL, false, NULL);
   }
   if (status != MSIQ_OK) {
     msiq_diag_set(diag, status, "%s", self->diag.message);

@@ -1112,8 +1112,9 @@ int msiq_store_resume(msiq_store *store, msiq_diag *diag) {
   return store_set_paused(store, false, NULL, false, diag);
 }
 
-int msiq_store_set_maintenance_window(msiq_store *store, const char *window,
-                                      msiq_diag *diag) {
+int msiq_store_set_dispatcher_settings(msiq_store *store, const char *window,
+                                       bool hold_on_pending_reboot,
+                                       msiq_diag *diag) {
   int status = store_begin(store, diag);
   if (status != MSIQ_OK) {
     return status;
@@ -1123,6 +1124,7 @@ int msiq_store_set_maintenance_window(msiq_store *store, const char *window,
                          &statement, diag);
   if (status == MSIQ_OK) {
     store_bind_optional_text(statement, 1, window);
+    sqlite3_bind_int(statement, 2, hold_on_pending_reboot ? 1 : 0);
     status = store_run(store, statement, diag, "recording the window");
   }
   return store_finish(store, status, diag);
@@ -1171,6 +1173,7 @@ int msiq_store_queue_status(msiq_store *store, msiq_queue_status *queue,
     snprintf(queue->maintenance_window, sizeof queue->maintenance_window, "%s",
              window != NULL ? (const char *)window : "");
     queue->paused_boot_time = store_column_optional_time(statement, 5);
+    queue->hold_on_pending_reboot = sqlite3_column_int(statement, 6) != 0;
   } else {
     status = store_fail(store, rc, diag, "reading the queue state");
   }
@@ -1236,6 +1239,12 @@ int msiq_store_quick_check(msiq_store *store, char *problem, size_t size,
     const char *result = (const char *)sqlite3_column_text(statement, 0);
     if (result == NULL || strcmp(result, "ok") != 0) {
       snprintf(problem, size, "%s", result != NULL ? result : "unknown");
+      /* quick_check's report spans lines; keep it on one. */
+      for (char *cursor = problem; *cursor != '\0'; cursor++) {
+        if (*cursor == '\n' || *cursor == '\r') {
+          *cursor = ' ';
+        }
+      }
     }
   } else {
     status = store_fail(store, rc, diag, "checking the database");

@@ -105,6 +105,8 @@ typedef struct msiq_queue_status {
   int64_t paused_boot_time;
   /* The running dispatcher's maintenance window ("22:00-05:00"), or "". */
   char maintenance_window[16];
+  /* The running dispatcher holds jobs while a reboot is pending. */
+  bool hold_on_pending_reboot;
 } msiq_queue_status;
 
 int msiq_store_pause(msiq_store *store, const char *reason, msiq_diag *diag);
@@ -140,8 +142,13 @@ int msiq_store_recover_interrupted(msiq_store *store, int64_t now,
                                    int64_t *recovered, msiq_diag *diag);
 
 /* Fails waiting jobs whose deadline passed or whose dependency failed or
- * was cancelled; *failed receives how many. */
+ * was cancelled; *failed receives how many, and visit (if not NULL) sees
+ * each one. */
+typedef void (*msiq_failed_job_visitor)(void *context, int64_t id,
+                                        const char *action, const char *target,
+                                        const char *reason);
 int msiq_store_fail_unrunnable(msiq_store *store, int64_t now, int64_t *failed,
+                               msiq_failed_job_visitor visit, void *context,
                                msiq_diag *diag);
 
 /* The next job to start at `now`, if any (see dispatch_pick_next.sql), and
@@ -210,9 +217,11 @@ int msiq_store_running_job(msiq_store *store, msiq_running_job *running,
 int msiq_store_next_retry(msiq_store *store, int64_t *retry_at,
                           msiq_diag *diag);
 
-/* Records the running dispatcher's maintenance window (NULL: none). */
-int msiq_store_set_maintenance_window(msiq_store *store, const char *window,
-                                      msiq_diag *diag);
+/* Records the running dispatcher's maintenance window (NULL: none) and
+ * whether it holds jobs while a reboot is pending. */
+int msiq_store_set_dispatcher_settings(msiq_store *store, const char *window,
+                                       bool hold_on_pending_reboot,
+                                       msiq_diag *diag);
 
 /* Resumes a queue that a 1641 paused if the machine has booted since
  * (boot_time differs from the one recorded at the pause); *resumed says

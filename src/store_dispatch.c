@@ -43,7 +43,37 @@ int msiq_store_recover_interrupted(msiq_store *store, int64_t now,
   return store_finish(store, status, diag);
 }
 
+/* Runs one of the fail-before-start statements and reports each job it
+ * failed (their RETURNING rows). */
+static int dispatch_fail_jobs(msiq_store *store, const char *sql, int64_t now,
+                              msiq_failed_job_visitor visit, void *context,
+                              int64_t *changed, msiq_diag *diag) {
+  sqlite3_stmt *statement;
+  int status = store_prepare(store, sql, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  sqlite3_bind_int64(statement, 1, now);
+  int rc;
+  *changed = 0;
+  while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
+    (*changed)++;
+    if (visit != NULL) {
+      visit(context, sqlite3_column_int64(statement, 0),
+            (const char *)sqlite3_column_text(statement, 1),
+            (const char *)sqlite3_column_text(statement, 2),
+            (const char *)sqlite3_column_text(statement, 3));
+    }
+  }
+  if (rc != SQLITE_DONE) {
+    status = store_fail(store, rc, diag, "failing jobs that cannot start");
+  }
+  store_release(store, statement);
+  return status;
+}
+
 int msiq_store_fail_unrunnable(msiq_store *store, int64_t now, int64_t *failed,
+                               msiq_failed_job_visitor visit, void *context,
                                msiq_diag *diag) {
   *failed = 0;
   int status = store_begin(store, diag);
@@ -51,8 +81,8 @@ int msiq_store_fail_unrunnable(msiq_store *store, int64_t now, int64_t *failed,
     return status;
   }
   int64_t changed = 0;
-  status = dispatch_update_at(store, msiq_sql_dispatch_fail_past_deadline, now,
-                              &changed, diag, "failing jobs past deadline");
+  status = dispatch_fail_jobs(store, msiq_sql_dispatch_fail_past_deadline, now,
+                              visit, context, &changed, diag);
   *failed += changed;
   /* A failed dependency fails its dependents, which may fail theirs: repeat
    * until nothing changes (each round finishes at least one more job, so
@@ -60,9 +90,9 @@ int msiq_store_fail_unrunnable(msiq_store *store, int64_t now, int64_t *failed,
   do {
     changed = 0;
     if (status == MSIQ_OK) {
-      status = dispatch_update_at(
-          store, msiq_sql_dispatch_fail_broken_dependencies, now, &changed,
-          diag, "failing jobs whose dependency failed");
+      status =
+          dispatch_fail_jobs(store, msiq_sql_dispatch_fail_broken_dependencies,
+                             now, visit, context, &changed, diag);
     }
     *failed += changed;
   } while (status == MSIQ_OK && changed > 0);

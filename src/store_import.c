@@ -6,6 +6,7 @@
  */
 #include "store_internal.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,7 +122,12 @@ static int store_import_exit_code(const char *key, const char *value,
                          "\"exit_codes\" value for %s must be a string", key);
   }
   char rule[128];
-  snprintf(rule, sizeof rule, "%s=%s", key, value);
+  int written = snprintf(rule, sizeof rule, "%s=%s", key, value);
+  if (written < 0 || (size_t)written >= sizeof rule) {
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "\"exit_codes\" entry is too long to be a code and "
+                         "an outcome");
+  }
   return msiq_job_spec_add_exit_code_rule(item->spec, rule, diag);
 }
 
@@ -358,6 +364,24 @@ int msiq_store_import(msiq_store *store, const char *json_text, bool no_check,
   if (strcmp(type, "array") != 0) {
     return msiq_diag_set(diag, MSIQ_EINVAL,
                          "import: expected a JSON array of jobs, not %s", type);
+  }
+  /* SQLite's JSON functions end a string at \u0000, which would silently
+   * shorten a target or a property value; refuse it, as a raw NUL is. */
+  for (const char *cursor = strstr(json_text, "\\u"); cursor != NULL;
+       cursor = strstr(cursor + 2, "\\u")) {
+    /* Count the backslashes before it: an even number means it is itself
+     * escaped ("\\u0000" is the six characters \u0000). */
+    size_t backslashes = 0;
+    while (cursor - (ptrdiff_t)backslashes > json_text &&
+           cursor[-(ptrdiff_t)backslashes - 1] == '\\') {
+      backslashes++;
+    }
+    if (backslashes % 2 == 0 && strncmp(cursor + 2, "0000", 4) == 0) {
+      return msiq_diag_set(diag, MSIQ_EINVAL,
+                           "import: the manifest contains \\u0000 (a NUL "
+                           "character), which no target, key or property "
+                           "may contain");
+    }
   }
   store_import_run run = {store, no_check, msiq_host_now_ms(), 0, NULL};
   status = store_begin(store, diag);

@@ -552,6 +552,11 @@ int msiq_time_parse(const char *text, int64_t now_ms, int64_t *utc_ms,
                          "invalid time '%s': before 1970-01-01T00:00:00Z",
                          quoted);
   }
+  /* An offset can push the last day of 9999 into year 10000. */
+  if (converted > latest_ms) {
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "invalid time '%s': later than year 9999", quoted);
+  }
   *utc_ms = converted;
   return MSIQ_OK;
 }

@@ -26,6 +26,9 @@ static const char *status_gate_text(const status_view *view) {
   if (view->outside_window) {
     return "closed (outside the maintenance window)";
   }
+  if (view->reboot_pending && view->queue.hold_on_pending_reboot) {
+    return "closed (a reboot is pending)";
+  }
   if (view->mutex == MSIQ_MUTEX_HELD) {
     return "closed (another installation holds the mutex)";
   }

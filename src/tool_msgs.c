@@ -5,10 +5,25 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+static void tool_vprint(const char *kind, const char *format, va_list args)
+    MSIQ_PRINTF_FORMAT(2, 0);
+
+/* Messages quote user input (a bad action, a manifest's field name), so
+ * control characters are escaped here, at the one place messages leave:
+ * every message stays one line and none can forge a second "msiq:" line. */
 static void tool_vprint(const char *kind, const char *format, va_list args) {
+  char message[2048];
+  vsnprintf(message, sizeof message, format, args);
   fputs("msiq: ", stderr);
   fputs(kind, stderr);
-  vfprintf(stderr, format, args);
+  for (const char *cursor = message; *cursor != '\0'; cursor++) {
+    unsigned char character = (unsigned char)*cursor;
+    if (character < 0x20 || character == 0x7f) {
+      fprintf(stderr, "\\x%02x", character);
+    } else {
+      fputc(character, stderr);
+    }
+  }
   fputc('\n', stderr);
   fflush(stderr);
 }

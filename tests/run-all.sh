@@ -4,7 +4,11 @@
 #
 #   1. native: the POSIX simulation host, warnings as errors; every cmocka
 #      test, the CLI and dispatcher tests, the format check.
-#   2. windows: the mingw-w64 cross build (dependencies built once from
+#   2. sanitize: the same native suite built with AddressSanitizer and
+#      UndefinedBehaviorSanitizer (leak checks on); any report fails the
+#      test. The load and valgrind tests are left out there (label "slow",
+#      "valgrind"; see tests/reliability/CMakeLists.txt).
+#   3. windows: the mingw-w64 cross build (dependencies built once from
 #      Debian's source packages and cached under build/); every cmocka test
 #      under Wine, and the end-to-end test with Wine's real msiexec.
 set -euo pipefail
@@ -14,6 +18,12 @@ bash cmake/install-debian-packages.sh windows
 
 echo "== native build and tests"
 cmake --workflow --preset native --fresh
+
+echo "== native build and tests under AddressSanitizer and UndefinedBehaviorSanitizer"
+cmake --workflow --preset sanitize --fresh
+
+echo "== libFuzzer harnesses, about a minute each (hostile input)"
+cmake --workflow --preset fuzz --fresh
 
 echo "== Windows cross build and tests under Wine"
 cmake --workflow --preset windows --fresh

@@ -10,3 +10,8 @@ ALTER TABLE queue ADD COLUMN maintenance_window TEXT;
 -- time then (UTC ms). A later dispatcher that sees a different boot time
 -- knows the machine really rebooted and resumes the queue by itself.
 ALTER TABLE queue ADD COLUMN paused_boot_time INTEGER;
+
+-- Whether the running dispatcher holds jobs while a reboot is pending
+-- (run --hold-on-pending-reboot), so `status` can tell whether a pending
+-- reboot closes the gate.
+ALTER TABLE queue ADD COLUMN hold_on_pending_reboot INTEGER NOT NULL DEFAULT 0;

@@ -7,4 +7,5 @@ UPDATE job SET state = 'failed', finished_at = ?1, retry_at = NULL,
                       ORDER BY a.id LIMIT 1)
  WHERE state IN ('queued', 'retrying')
    AND id IN (SELECT d.job_id FROM job_dependency AS d JOIN job AS a ON a.id = d.after_id
-               WHERE a.state IN ('failed', 'cancelled'));
+               WHERE a.state IN ('failed', 'cancelled'))
+RETURNING id, action, target, last_error;

@@ -1,8 +1,10 @@
 -- Jobs still waiting at their deadline fail: queued ones never started,
 -- retrying ones may not try again after it.
-UPDATE job SET state = 'failed', finished_at = ?1, retry_at = NULL,
+-- The partial index job_deadline keeps this from walking every waiting job.
+UPDATE job INDEXED BY job_deadline SET state = 'failed', finished_at = ?1, retry_at = NULL,
        last_error = 'deadline passed (' ||
                     strftime('%Y-%m-%dT%H:%M:%SZ', deadline / 1000, 'unixepoch') ||
                     CASE state WHEN 'queued' THEN ') before the job could start'
                                ELSE ') while waiting to try again' END
- WHERE state IN ('queued', 'retrying') AND deadline IS NOT NULL AND deadline < ?1;
+ WHERE state IN ('queued', 'retrying') AND deadline IS NOT NULL AND deadline < ?1
+RETURNING id, action, target, last_error;

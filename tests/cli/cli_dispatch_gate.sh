@@ -384,7 +384,7 @@ check_match "$(job_field "$job_d" .last_error)" "^dependency job $job_c failed" 
 check_equal "$(job_field "$job_d" '.attempts')" "0" "after: the dependent has no attempt"
 sleep 0.3
 if ran "$d"; then fail "after: the dependent of a failed job ran"; else pass; fi
-check_equal "$(count_in_run_log '1 job failed before starting')" "1" "after: the run log reports the job failed before starting"
+check_equal "$(count_in_run_log "job $job_d: failed before starting: dependency job")" "1" "after: the run log reports the job failed before starting"
 stop_dispatcher
 
 # ---------------------------------------------------------------------------
@@ -417,7 +417,7 @@ check_match "$(job_field "$job_a" .last_error)" '^deadline passed \([0-9]{4}-[0-
 check_equal "$(job_field "$job_a" '.attempts')" "0" "deadline: the job has no attempt"
 sleep 0.5
 if ran "$a"; then fail "deadline: a job past its deadline ran"; else pass; fi
-check_equal "$(count_in_run_log '1 job failed before starting (deadline passed or a dependency failed)')" "1" \
+check_equal "$(count_in_run_log 'failed before starting: deadline passed')" "1" \
   "deadline: the run log reports the job failed before starting"
 stop_dispatcher
 

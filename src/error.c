@@ -59,3 +59,32 @@ int msiq_diag_set(msiq_diag *diag, int status, const char *format, ...) {
   va_end(args);
   return status;
 }
+
+/* Copies text for display in a one-line diagnostic: control characters
+ * become \xNN escapes so that a stray newline cannot split the line, and
+ * overlong input ends in "..." so that the rest of the message survives. */
+void msiq_quote_for_message(const char *text, char *buffer, size_t size) {
+  size_t used = 0;
+  if (text == NULL) {
+    text = "";
+  }
+  for (const unsigned char *cursor = (const unsigned char *)text;
+       *cursor != '\0'; cursor++) {
+    char piece[8];
+    if (*cursor < 0x20 || *cursor == 0x7f) {
+      snprintf(piece, sizeof piece, "\\x%02x", (unsigned)*cursor);
+    } else {
+      piece[0] = (char)*cursor;
+      piece[1] = '\0';
+    }
+    size_t length = strlen(piece);
+    if (used + length + 4 >= size) {
+      memcpy(buffer + used, "...", 3);
+      used += 3;
+      break;
+    }
+    memcpy(buffer + used, piece, length);
+    used += length;
+  }
+  buffer[used] = '\0';
+}

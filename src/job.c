@@ -82,36 +82,6 @@ static void *array_grow_by_one(void *array, size_t count, size_t element) {
   return realloc(array, (count + 1) * element);
 }
 
-/* Copies text for display in a one-line diagnostic: control characters
- * become \xNN escapes so that a stray newline cannot split the line, and
- * overlong input ends in "..." so that the rest of the message survives. */
-static void text_quote_for_message(const char *text, char *buffer,
-                                   size_t size) {
-  size_t used = 0;
-  if (text == NULL) {
-    text = "";
-  }
-  for (const unsigned char *cursor = (const unsigned char *)text;
-       *cursor != '\0'; cursor++) {
-    char piece[8];
-    if (*cursor < 0x20 || *cursor == 0x7f) {
-      snprintf(piece, sizeof piece, "\\x%02x", (unsigned)*cursor);
-    } else {
-      piece[0] = (char)*cursor;
-      piece[1] = '\0';
-    }
-    size_t length = strlen(piece);
-    if (used + length + 4 >= size) {
-      memcpy(buffer + used, "...", 3);
-      used += 3;
-      break;
-    }
-    memcpy(buffer + used, piece, length);
-    used += length;
-  }
-  buffer[used] = '\0';
-}
-
 static bool text_has_control_character(const char *text) {
   for (const unsigned char *cursor = (const unsigned char *)text;
        *cursor != '\0'; cursor++) {
@@ -266,7 +236,7 @@ bool msiq_product_code_is_valid(const char *text) {
 static int property_check(const char *name, const char *value,
                           size_t value_length, msiq_diag *diag) {
   char quoted[QUOTED_TEXT_SIZE];
-  text_quote_for_message(name, quoted, sizeof quoted);
+  msiq_quote_for_message(name, quoted, sizeof quoted);
   if (!msiq_property_name_is_valid(name)) {
     return msiq_diag_set(diag, MSIQ_EINVAL,
                          "invalid property name '%s': must match %s", quoted,
@@ -342,7 +312,7 @@ int msiq_job_spec_add_property_assignment(msiq_job_spec *spec,
   char quoted[QUOTED_TEXT_SIZE];
   const char *equals = assignment != NULL ? strchr(assignment, '=') : NULL;
   if (equals == NULL || equals == assignment) {
-    text_quote_for_message(assignment, quoted, sizeof quoted);
+    msiq_quote_for_message(assignment, quoted, sizeof quoted);
     return msiq_diag_set(diag, MSIQ_EINVAL,
                          "invalid property '%s': expected NAME=VALUE", quoted);
   }
@@ -401,7 +371,7 @@ int msiq_job_spec_add_after_key(msiq_job_spec *spec, const char *key) {
 int msiq_job_spec_add_exit_code_rule(msiq_job_spec *spec, const char *text,
                                      msiq_diag *diag) {
   char quoted[QUOTED_TEXT_SIZE];
-  text_quote_for_message(text, quoted, sizeof quoted);
+  msiq_quote_for_message(text, quoted, sizeof quoted);
   const char *equals = text != NULL ? strchr(text, '=') : NULL;
   if (equals == NULL) {
     return msiq_diag_set(diag, MSIQ_EINVAL,
@@ -433,7 +403,7 @@ int msiq_job_spec_add_exit_code_rule(msiq_job_spec *spec, const char *text,
   msiq_outcome outcome;
   if (msiq_outcome_parse(equals + 1, &outcome) != MSIQ_OK) {
     char quoted_outcome[QUOTED_TEXT_SIZE];
-    text_quote_for_message(equals + 1, quoted_outcome, sizeof quoted_outcome);
+    msiq_quote_for_message(equals + 1, quoted_outcome, sizeof quoted_outcome);
     return msiq_diag_set(diag, MSIQ_EINVAL,
                          "invalid --exit-code '%s': unknown outcome '%s' (use "
                          "success, reboot, retry or fail)",
@@ -471,7 +441,7 @@ static int target_check(const msiq_job_spec *spec, msiq_diag *diag) {
   if (target == NULL || target[0] == '\0') {
     return msiq_diag_set(diag, MSIQ_EINVAL, "%s target is empty", action);
   }
-  text_quote_for_message(target, quoted, sizeof quoted);
+  msiq_quote_for_message(target, quoted, sizeof quoted);
   if (text_has_control_character(target)) {
     return msiq_diag_set(diag, MSIQ_EINVAL,
                          "%s target '%s' has a control character", action,
@@ -529,7 +499,7 @@ static int key_check(const char *key, const char *role, msiq_diag *diag) {
   }
   if (text_has_control_character(key)) {
     char quoted[QUOTED_TEXT_SIZE];
-    text_quote_for_message(key, quoted, sizeof quoted);
+    msiq_quote_for_message(key, quoted, sizeof quoted);
     return msiq_diag_set(diag, MSIQ_EINVAL, "%s '%s' has a control character",
                          role, quoted);
   }
@@ -597,7 +567,7 @@ int msiq_job_spec_validate(const msiq_job_spec *spec, msiq_diag *diag) {
       unsigned char character = (unsigned char)*cursor;
       if (character < 0x20 || character == 0x7f || character == '"') {
         char quoted[QUOTED_TEXT_SIZE];
-        text_quote_for_message(spec->log_path, quoted, sizeof quoted);
+        msiq_quote_for_message(spec->log_path, quoted, sizeof quoted);
         return msiq_diag_set(
             diag, MSIQ_EINVAL, "log path '%s' has a %s", quoted,
             character == '"'                         ? "double quote"

@@ -79,6 +79,10 @@ int msiq_diag_set(msiq_diag *diag, int status, const char *format, ...)
 int msiq_diag_vset(msiq_diag *diag, int status, const char *format,
                    va_list args) MSIQ_PRINTF_FORMAT(3, 0);
 
+/* Copies user text into buffer for a one-line message: control characters
+ * become \xNN and overlong text ends in "...". */
+void msiq_quote_for_message(const char *text, char *buffer, size_t size);
+
 /* Times are UTC milliseconds since the Unix epoch; MSIQ_TIME_UNSET marks an
  * absent optional time (no not-before, no deadline, never started). */
 #define MSIQ_TIME_UNSET INT64_MIN

@@ -807,16 +807,13 @@ static void store_bind_state_filter(sqlite3_stmt *statement, int state_filter) {
   }
 }
 
-int msiq_store_list_jobs(msiq_store *store, int state_filter,
-                         msiq_job_visitor visit, void *context,
-                         msiq_diag *diag) {
-  sqlite3_stmt *statement;
-  int status = store_prepare(store, msiq_sql_job_list, &statement, diag);
-  if (status != MSIQ_OK) {
-    return status;
-  }
-  store_bind_state_filter(statement, state_filter);
-  int rc;
+/* Steps a statement with job_get.sql's columns, calling visit for each job
+ * (cleaned up after the call), and releases it. */
+static int store_visit_job_rows(msiq_store *store, sqlite3_stmt *statement,
+                                msiq_job_visitor visit, void *context,
+                                msiq_diag *diag, const char *doing) {
+  int status = MSIQ_OK;
+  int rc = SQLITE_DONE;
   while (status == MSIQ_OK && (rc = sqlite3_step(statement)) == SQLITE_ROW) {
     msiq_job job;
     msiq_job_init(&job);
@@ -829,10 +826,23 @@ int msiq_store_list_jobs(msiq_store *store, int state_filter,
     msiq_job_cleanup(&job);
   }
   if (status == MSIQ_OK && rc != SQLITE_DONE) {
-    status = store_fail(store, rc, diag, "listing jobs");
+    status = store_fail(store, rc, diag, doing);
   }
   store_release(store, statement);
   return status;
+}
+
+int msiq_store_list_jobs(msiq_store *store, int state_filter,
+                         msiq_job_visitor visit, void *context,
+                         msiq_diag *diag) {
+  sqlite3_stmt *statement;
+  int status = store_prepare(store, msiq_sql_job_list, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  store_bind_state_filter(statement, state_filter);
+  return store_visit_job_rows(store, statement, visit, context, diag,
+                              "listing jobs");
 }
 
 /* Runs a query whose single row holds one JSON text, and copies it out. */
@@ -933,23 +943,8 @@ int msiq_store_list_finished(msiq_store *store, int64_t since,
     return status;
   }
   sqlite3_bind_int64(statement, 1, since);
-  int rc = SQLITE_DONE;
-  while (status == MSIQ_OK && (rc = sqlite3_step(statement)) == SQLITE_ROW) {
-    msiq_job job;
-    msiq_job_init(&job);
-    status = store_read_job_row(statement, &job);
-    if (status == MSIQ_OK) {
-      status = visit(&job, context);
-    } else {
-      status = msiq_diag_set(diag, status, "out of memory");
-    }
-    msiq_job_cleanup(&job);
-  }
-  if (status == MSIQ_OK && rc != SQLITE_DONE) {
-    status = store_fail(store, rc, diag, "reading the report");
-  }
-  store_release(store, statement);
-  return status;
+  return store_visit_job_rows(store, statement, visit, context, diag,
+                              "reading the report");
 }
 
 int msiq_store_list_json(msiq_store *store, int state_filter, char **json,

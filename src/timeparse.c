@@ -29,36 +29,6 @@
 static const char usage_hint[] =
     "use ISO 8601 (2026-11-24T22:00:00Z) or a relative time (+30m)";
 
-/* Copies text for display in a one-line diagnostic: control characters
- * become \xNN escapes so that a stray newline cannot split the line, and
- * overlong input ends in "..." so that the rest of the message survives. */
-static void text_quote_for_message(const char *text, char *buffer,
-                                   size_t size) {
-  size_t used = 0;
-  if (text == NULL) {
-    text = "";
-  }
-  for (const unsigned char *cursor = (const unsigned char *)text;
-       *cursor != '\0'; cursor++) {
-    char piece[8];
-    if (*cursor < 0x20 || *cursor == 0x7f) {
-      snprintf(piece, sizeof piece, "\\x%02x", (unsigned)*cursor);
-    } else {
-      piece[0] = (char)*cursor;
-      piece[1] = '\0';
-    }
-    size_t length = strlen(piece);
-    if (used + length + 4 >= size) {
-      memcpy(buffer + used, "...", 3);
-      used += 3;
-      break;
-    }
-    memcpy(buffer + used, piece, length);
-    used += length;
-  }
-  buffer[used] = '\0';
-}
-
 /* Days since 1970-01-01 of a proleptic Gregorian date. */
 static int64_t civil_to_days(int64_t year, int month, int day) {
   year -= month <= 2;
@@ -179,7 +149,7 @@ static bool duration_parse_with_reason(const char *text, int64_t *milliseconds,
       /* Only reachable after a complete group: something that is neither a
        * digit nor a letter follows a unit, as in "1h 30m" or "1h-". */
       char quoted[QUOTED_TEXT_SIZE];
-      text_quote_for_message(cursor, quoted, sizeof quoted);
+      msiq_quote_for_message(cursor, quoted, sizeof quoted);
       snprintf(reason, reason_size, "unexpected '%s' after '%.*s'", quoted,
                (int)(cursor - text), text);
       return false;
@@ -196,7 +166,7 @@ static bool duration_parse_with_reason(const char *text, int64_t *milliseconds,
                  number_length, number_start);
       } else {
         char quoted[QUOTED_TEXT_SIZE];
-        text_quote_for_message(cursor, quoted, sizeof quoted);
+        msiq_quote_for_message(cursor, quoted, sizeof quoted);
         snprintf(reason, reason_size,
                  "unexpected '%s' after '%.*s' (use whole numbers, as in "
                  "1h30m)",
@@ -260,7 +230,7 @@ int msiq_duration_parse(const char *text, int64_t *milliseconds,
   }
   if (!duration_parse_with_reason(text, &parsed, reason, sizeof reason)) {
     char quoted[QUOTED_TEXT_SIZE];
-    text_quote_for_message(text, quoted, sizeof quoted);
+    msiq_quote_for_message(text, quoted, sizeof quoted);
     return msiq_diag_set(diag, MSIQ_EINVAL, "invalid duration '%s': %s", quoted,
                          reason);
   }
@@ -326,7 +296,7 @@ static bool time_fields_parse(const char *text, time_fields *fields,
     return true;
   }
   if (*cursor != 'T' && *cursor != 't' && *cursor != ' ') {
-    text_quote_for_message(cursor, quoted, sizeof quoted);
+    msiq_quote_for_message(cursor, quoted, sizeof quoted);
     snprintf(reason, reason_size,
              "unexpected '%s' after the date (expected T or a space and a "
              "time)",
@@ -376,7 +346,7 @@ static bool time_fields_parse(const char *text, time_fields *fields,
     const char *offset_start = cursor;
     cursor++;
     if (!cursor_read_digits(&cursor, 2, &offset_hours)) {
-      text_quote_for_message(offset_start, quoted, sizeof quoted);
+      msiq_quote_for_message(offset_start, quoted, sizeof quoted);
       snprintf(reason, reason_size,
                "invalid offset '%s' (expected +HH:MM, +HHMM or +HH)", quoted);
       return false;
@@ -385,7 +355,7 @@ static bool time_fields_parse(const char *text, time_fields *fields,
     bool has_colon = cursor_skip(&cursor, ':');
     if ((has_colon || character_is_digit(*cursor)) &&
         !cursor_read_digits(&cursor, 2, &offset_minutes)) {
-      text_quote_for_message(offset_start, quoted, sizeof quoted);
+      msiq_quote_for_message(offset_start, quoted, sizeof quoted);
       snprintf(reason, reason_size,
                "invalid offset '%s' (expected +HH:MM, +HHMM or +HH)", quoted);
       return false;
@@ -403,7 +373,7 @@ static bool time_fields_parse(const char *text, time_fields *fields,
     fields->has_zone = true;
     fields->offset_minutes = sign * (offset_hours * 60 + offset_minutes);
   } else if (*cursor != '\0') {
-    text_quote_for_message(cursor, quoted, sizeof quoted);
+    msiq_quote_for_message(cursor, quoted, sizeof quoted);
     snprintf(reason, reason_size,
              "unexpected '%s' after the time (expected Z or an offset such "
              "as +01:00)",
@@ -411,7 +381,7 @@ static bool time_fields_parse(const char *text, time_fields *fields,
     return false;
   }
   if (*cursor != '\0') {
-    text_quote_for_message(cursor, quoted, sizeof quoted);
+    msiq_quote_for_message(cursor, quoted, sizeof quoted);
     snprintf(reason, reason_size, "unexpected '%s' at the end", quoted);
     return false;
   }
@@ -499,7 +469,7 @@ int msiq_time_parse(const char *text, int64_t now_ms, int64_t *utc_ms,
   if (text == NULL) {
     text = "";
   }
-  text_quote_for_message(text, quoted, sizeof quoted);
+  msiq_quote_for_message(text, quoted, sizeof quoted);
 
   if (text[0] == '+') {
     int64_t duration = 0;

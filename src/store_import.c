@@ -15,6 +15,17 @@
 #include "msiq_sql.h"
 #include "timeparse.h"
 
+/* User text (a field name, a value) made safe for a one-line message. */
+typedef struct store_quoted {
+  char text[160];
+} store_quoted;
+
+static store_quoted store_quote(const char *text) {
+  store_quoted quoted;
+  msiq_quote_for_message(text, quoted.text, sizeof quoted.text);
+  return quoted;
+}
+
 /* Iterates the members of a JSON array or object. */
 typedef int (*store_json_member_visitor)(const char *key, const char *value,
                                          const char *type, void *context,
@@ -87,7 +98,7 @@ static int store_import_property(const char *key, const char *value,
       strcmp(type, "real") != 0) {
     return msiq_diag_set(diag, MSIQ_EINVAL,
                          "property '%s' must be a string or a number, not %s",
-                         key, type);
+                         store_quote(key).text, type);
   }
   return msiq_job_spec_add_property(item->spec, key, value, diag);
 }
@@ -119,7 +130,8 @@ static int store_import_exit_code(const char *key, const char *value,
   store_import_item *item = context;
   if (strcmp(type, "text") != 0) {
     return msiq_diag_set(diag, MSIQ_EINVAL,
-                         "\"exit_codes\" value for %s must be a string", key);
+                         "\"exit_codes\" value for %s must be a string",
+                         store_quote(key).text);
   }
   char rule[128];
   int written = snprintf(rule, sizeof rule, "%s=%s", key, value);
@@ -159,7 +171,7 @@ static int store_read_action(store_import_item *item, const char *name,
     return msiq_diag_set(diag, MSIQ_EINVAL,
                          "unknown action '%s' (use install, uninstall, patch "
                          "or repair)",
-                         value);
+                         store_quote(value).text);
   }
   return MSIQ_OK;
 }
@@ -296,7 +308,8 @@ static int store_import_field_visit(const char *key, const char *value,
     int status = store_import_want_type(key, type, field->type, diag);
     return status == MSIQ_OK ? field->read(item, key, value, diag) : status;
   }
-  return msiq_diag_set(diag, MSIQ_EINVAL, "unknown field \"%s\"", key);
+  return msiq_diag_set(diag, MSIQ_EINVAL, "unknown field \"%s\"",
+                       store_quote(key).text);
 }
 
 typedef struct store_import_run {

@@ -1,0 +1,699 @@
+#!/usr/bin/env bash
+# tests/bench/run.sh: measures the performance targets of issue 7 on the
+# native build (POSIX simulation host) and prints each figure as the median
+# and the worst of several runs, next to its target, with PASS or MISS.
+# Run on demand; it is not registered with ctest. Method, machine and the
+# latest figures: docs/performance.md.
+#
+#   bash tests/bench/run.sh                      # everything, about 5 minutes
+#   BENCH_RUNS=3 BENCH_IDLE_SECONDS=10 bash tests/bench/run.sh    # quicker
+#   BENCH_FIGURES="1 3" bash tests/bench/run.sh  # only figures 1 and 3
+#
+# Settings (environment):
+#   BENCH_RUNS=5            runs per figure (median and worst of these)
+#   BENCH_FIGURES="1 2 3 4 5 6 7"  which figures to measure
+#   BENCH_ENQUEUES=200      figure 1: enqueue processes timed (each is a sample)
+#   BENCH_IMPORT_JOBS=100000        figure 2: jobs per manifest
+#   BENCH_PICK_SMALL=1000 BENCH_PICK_LARGE=1000000  figure 3: queue sizes
+#   BENCH_PICK_ITERATIONS=2000      figure 3: checks timed per run, at most
+#   BENCH_PICK_BUDGET_MS=3000       figure 3: ...and for at most this long
+#   BENCH_PICK_EXTRA=1      figure 3: also the two harder cases (see below)
+#   BENCH_HISTORY_JOBS=1000000      figure 4: finished jobs in the history
+#   BENCH_DISPATCH_JOBS=2000        figure 5: jobs drained per run
+#   BENCH_GATE_TRIALS=8     figure 6: trials for msiq and for the 1 s loop each
+#   BENCH_IDLE_SECONDS=60   figure 7: how long the idle dispatcher is watched
+#   BENCH_IDLE_TRACE_SECONDS=15     figure 7: then how long strace times its
+#                           wake-ups (the exact rate)
+#   BENCH_PROFILE=1         callgrind: enqueue, the pick, a 10,000-job import
+#   BENCH_TMPFS=1           figures 1 and 5 again with the database on tmpfs
+#                           (/dev/shm), where fsync is free: a diagnostic row
+#   BENCH_BUILD_DIR=build/native    where msiq and fake_installer are built
+#   BENCH_NO_BUILD=1        use the binaries in BENCH_BUILD_DIR as they are
+#   BENCH_SNAPSHOT=1        build a private copy of src/ and schema/ in the
+#                           work directory instead (also the fallback when
+#                           the build in BENCH_BUILD_DIR fails, for example
+#                           while someone is half-way through an edit)
+#   BENCH_WORK=DIR          work directory (default: a new /tmp/msiq-bench.*)
+#   BENCH_KEEP=1            keep the work directory (databases, profiles, logs)
+#
+# Needs: cmake, gcc, pkg-config, libsqlite3-dev, libuv1-dev, python3,
+# util-linux (flock); hyperfine and valgrind are used when installed
+# (apt-get install -y hyperfine valgrind).
+set -euo pipefail
+export LC_ALL=C # EPOCHREALTIME and printf use '.' as the decimal point
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BENCH_DIR=$ROOT/tests/bench
+RUNS=${BENCH_RUNS:-5}
+FIGURES=${BENCH_FIGURES:-1 2 3 4 5 6 7}
+ENQUEUES=${BENCH_ENQUEUES:-200}
+IMPORT_JOBS=${BENCH_IMPORT_JOBS:-100000}
+PICK_SMALL=${BENCH_PICK_SMALL:-1000}
+PICK_LARGE=${BENCH_PICK_LARGE:-1000000}
+PICK_ITERATIONS=${BENCH_PICK_ITERATIONS:-2000}
+PICK_BUDGET_MS=${BENCH_PICK_BUDGET_MS:-3000}
+PICK_EXTRA=${BENCH_PICK_EXTRA:-1}
+HISTORY_JOBS=${BENCH_HISTORY_JOBS:-1000000}
+DISPATCH_JOBS=${BENCH_DISPATCH_JOBS:-2000}
+GATE_TRIALS=${BENCH_GATE_TRIALS:-8}
+IDLE_SECONDS=${BENCH_IDLE_SECONDS:-60}
+TRACE_SECONDS=${BENCH_IDLE_TRACE_SECONDS:-15}
+PROFILE=${BENCH_PROFILE:-1}
+TMPFS=${BENCH_TMPFS:-1}
+BUILD_DIR=${BENCH_BUILD_DIR:-$ROOT/build/native}
+WORK=${BENCH_WORK:-$(mktemp -d /tmp/msiq-bench.XXXXXX)}
+mkdir -p "$WORK"
+chmod 700 "$WORK" # msiq run refuses a database directory others can write
+WORK=$(cd "$WORK" && pwd)
+rm -f "$WORK/profiles.txt"
+
+SHM=
+if [ "$TMPFS" = 1 ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
+  SHM=$(mktemp -d /dev/shm/msiq-bench.XXXXXX)
+fi
+
+started_at=$EPOCHREALTIME
+# The one background process of ours running at any moment (a mutex holder
+# or the idle dispatcher), ended by its pid if the script stops early.
+background_pid=
+cleanup() {
+  if [ -n "$background_pid" ]; then
+    kill "$background_pid" 2>/dev/null || true
+  fi
+  if [ -n "$SHM" ]; then
+    rm -rf "$SHM"
+  fi
+  if [ "${BENCH_KEEP:-0}" = 1 ]; then
+    echo "work directory kept: $WORK"
+  else
+    rm -rf "$WORK"
+  fi
+}
+trap cleanup EXIT
+
+say() { printf '== %s\n' "$*" >&2; }
+die() {
+  printf 'run.sh: %s\n' "$*" >&2
+  exit 1
+}
+wants() { [[ " $FIGURES " == *" $1 "* ]]; }
+
+# Microseconds since the epoch, from bash itself (no fork).
+now_us() { echo "${EPOCHREALTIME/./}"; }
+
+# stats: numbers on stdin -> "median min max count".
+stats() {
+  sort -g | awk '{ v[NR] = $1 }
+    END {
+      if (NR == 0) { print "nan nan nan 0"; exit }
+      m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+      print m, v[1], v[NR], NR
+    }'
+}
+
+# calc EXPR: floating-point arithmetic through awk.
+calc() { awk "BEGIN { printf \"%.6g\", $* }"; }
+
+# ---------------------------------------------------------------- results
+
+rows=()
+# result FIGURE TARGET MEDIAN WORST UNIT VERDICT NOTE
+result() {
+  rows+=("$1|$2|$3|$4|$5|$6|$7")
+  printf '   %s: median %s %s, worst %s %s -> %s %s\n' "$1" "$3" "$5" "$4" "$5" "$6" "$7" >&2
+}
+# verdict VALUE OP LIMIT: PASS or MISS (OP is <= or >=).
+verdict() {
+  if awk "BEGIN { exit !($1 $2 $3) }"; then echo PASS; else echo MISS; fi
+}
+# fmt VALUE [DECIMALS]
+fmt() { printf "%.${2:-1}f" "$1"; }
+
+# ------------------------------------------------------------------ build
+
+build_snapshot() {
+  local source=$WORK/snapshot build=$WORK/snapshot-build
+  say "building a private snapshot of src/ and schema/ in $source"
+  rm -rf "$source" "$build"
+  mkdir -p "$source/tests"
+  cp -r "$ROOT/CMakeLists.txt" "$ROOT/CMakePresets.json" "$ROOT/cmake" \
+    "$ROOT/src" "$ROOT/schema" "$source/"
+  cp "$ROOT/tests/fake_installer.c" "$source/tests/"
+  cmake -S "$source" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DMSIQ_BUILD_TESTS=OFF >"$WORK/build-snapshot.log" 2>&1 &&
+    cmake --build "$build" --target msiq -j "$(nproc)" >>"$WORK/build-snapshot.log" 2>&1 ||
+    die "snapshot build failed; see $WORK/build-snapshot.log (BENCH_KEEP=1 keeps it)"
+  mkdir -p "$build/tests"
+  gcc -O2 -g -std=c11 -o "$build/tests/fake_installer" "$source/tests/fake_installer.c" ||
+    die "cannot compile fake_installer"
+  BUILD_DIR=$build
+  SRC_DIR=$source/src
+  BUILD_KIND="snapshot of the working tree (tests off), $build"
+}
+
+build_msiq() {
+  BUILD_KIND="$BUILD_DIR"
+  SRC_DIR=$ROOT/src
+  if [ "${BENCH_SNAPSHOT:-0}" = 1 ]; then
+    build_snapshot
+    return
+  fi
+  if [ "${BENCH_NO_BUILD:-0}" = 1 ]; then
+    return
+  fi
+  say "building msiq and fake_installer in $BUILD_DIR"
+  local ok=1
+  if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
+    if [ "$BUILD_DIR" = "$ROOT/build/native" ]; then
+      (cd "$ROOT" && cmake --preset native) >"$WORK/build.log" 2>&1 || ok=0
+    else
+      cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        >"$WORK/build.log" 2>&1 || ok=0
+    fi
+  fi
+  if [ "$ok" = 1 ]; then
+    cmake --build "$BUILD_DIR" --target msiq fake_installer -j "$(nproc)" \
+      >>"$WORK/build.log" 2>&1 || ok=0
+  fi
+  if [ "$ok" = 0 ]; then
+    printf 'run.sh: warning: building in %s failed (last lines below); falling back to a snapshot build\n' \
+      "$BUILD_DIR" >&2
+    tail -5 "$WORK/build.log" >&2 || true
+    build_snapshot
+  fi
+}
+
+build_msiq
+MSIQ=$BUILD_DIR/src/msiq
+FAKE=$BUILD_DIR/tests/fake_installer
+[ -x "$MSIQ" ] || die "no msiq binary at $MSIQ"
+[ -x "$FAKE" ] || die "no fake_installer at $FAKE"
+
+BIN=$WORK/bin
+mkdir -p "$BIN"
+uv_sqlite_libs=$(pkg-config --libs sqlite3 libuv 2>/dev/null || echo "-lsqlite3 -luv")
+pick_flags=
+if grep -q msiq_failed_job_visitor "$SRC_DIR/store.h"; then
+  pick_flags=-DBENCH_FAIL_UNRUNNABLE_VISITOR
+fi
+gcc -O2 -g -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra $pick_flags \
+  -I "$SRC_DIR" -I "$BUILD_DIR/generated" \
+  -o "$BIN/bench_pick" "$BENCH_DIR/bench_pick.c" \
+  "$BUILD_DIR/src/libmsiq_core.a" "$BUILD_DIR/src/libmsiq_host.a" \
+  "$BUILD_DIR/src/libmsiq_rules.a" $uv_sqlite_libs -lpthread -lm ||
+  die "cannot compile tests/bench/bench_pick.c"
+gcc -O2 -std=c11 -o "$BIN/stamp_installer" "$BENCH_DIR/stamp_installer.c" ||
+  die "cannot compile tests/bench/stamp_installer.c"
+DATA="python3 $BENCH_DIR/bench_data.py"
+
+# A database made by msiq itself (schema, WAL, migrations), with no job:
+# an empty drain run creates it.
+new_database() {
+  local db=$1
+  rm -f "$db" "$db-wal" "$db-shm"
+  mkdir -p "$(dirname "$db")"
+  chmod 700 "$(dirname "$db")"
+  MSIQ_DB=$db MSIQ_INSTALLER=$FAKE "$MSIQ" run --drain >/dev/null 2>&1 ||
+    die "msiq run --drain could not create $db"
+}
+
+# ------------------------------------------------------------ environment
+
+cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+sqlite_version=$(pkg-config --modversion sqlite3 2>/dev/null || echo "?")
+uv_version=$(pkg-config --modversion libuv 2>/dev/null || echo "?")
+revision=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "?")
+dirty=$(git -C "$ROOT" status --porcelain -- src schema 2>/dev/null | wc -l)
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+fs_type=$(stat -f -c %T "$WORK")
+
+say "msiq $revision ($dirty changed files in src/ schema/), build: $BUILD_KIND"
+say "machine: $(nproc) CPUs, $cpu_model; SQLite $sqlite_version, libuv $uv_version; work dir $WORK ($fs_type)"
+
+# --------------------------------------------------- figure 1: enqueue
+
+# enqueue_samples DIR: times ENQUEUES enqueue processes against a database
+# in DIR that already holds 1,000 jobs; one time in ms per line in DIR/ms.txt.
+enqueue_samples() {
+  local d=$1 db
+  db=$d/queue.db
+  new_database "$db"
+  $DATA manifest 1000 "$d/m.json"
+  MSIQ_DB=$db "$MSIQ" import --no-check "$d/m.json" >/dev/null
+  local command="$MSIQ enqueue --no-check /srv/packages/app.msi ALLUSERS=1"
+  if command -v hyperfine >/dev/null; then
+    MSIQ_DB=$db hyperfine -N --style none --warmup 5 --runs "$ENQUEUES" \
+      --export-json "$d/hyperfine.json" "$command" >/dev/null 2>&1 ||
+      die "hyperfine failed"
+    python3 -c 'import json,sys
+for t in json.load(open(sys.argv[1]))["results"][0]["times"]: print(t * 1000)' \
+      "$d/hyperfine.json" >"$d/ms.txt"
+    how="hyperfine -N"
+  else
+    : >"$d/ms.txt"
+    local i t0 t1
+    for ((i = 0; i < ENQUEUES + 5; i++)); do
+      t0=$(now_us)
+      MSIQ_DB=$db $command >/dev/null
+      t1=$(now_us)
+      if ((i >= 5)); then calc "($t1 - $t0) / 1000" >>"$d/ms.txt" && echo >>"$d/ms.txt"; fi
+    done
+    how="bash loop (includes fork/exec)"
+  fi
+}
+
+figure_1() {
+  say "figure 1: one 'msiq enqueue' process ($ENQUEUES processes, database already there)"
+  local d=$WORK/f1 p90 count
+  enqueue_samples "$d"
+  read -r median _ worst count < <(stats <"$d/ms.txt")
+  p90=$(sort -g "$d/ms.txt" | awk '{ v[NR] = $1 } END { print v[int(NR * 0.9)] }')
+  result "1 enqueue, wall time" "median <= 5 ms" "$(fmt "$median" 2)" "$(fmt "$worst" 2)" ms \
+    "$(verdict "$median" "<=" 5)" "$count processes, $how; p90 $(fmt "$p90" 2) ms"
+  if [ -n "$SHM" ]; then
+    # The same on tmpfs, where fsync costs nothing: what is left is the
+    # process and its CPU, so the difference is the storage's flushes.
+    enqueue_samples "$SHM/f1"
+    read -r median _ worst count < <(stats <"$SHM/f1/ms.txt")
+    result "1 same, database on tmpfs (no fsync cost)" "(none)" "$(fmt "$median" 2)" "$(fmt "$worst" 2)" ms \
+      info "diagnostic: the difference to the row above is the cost of the flushes"
+  fi
+}
+
+# ----------------------------------------------------- figure 2: import
+
+# timed FILE COMMAND...: runs COMMAND (output discarded) and appends
+# "wall user sys" in seconds to FILE.
+timed() {
+  local file=$1 TIMEFORMAT='%3R %3U %3S'
+  shift
+  { time "$@" >/dev/null 2>"$WORK/timed.err"; } 2>>"$file" ||
+    die "$* failed: $(cat "$WORK/timed.err")"
+}
+
+figure_2() {
+  say "figure 2: 'msiq import' of $IMPORT_JOBS jobs ($RUNS runs each: existing database, brand-new database)"
+  local d=$WORK/f2 db i
+  mkdir -p "$d"
+  chmod 700 "$d"
+  $DATA manifest "$IMPORT_JOBS" "$d/manifest.json"
+  : >"$d/existing.times"
+  : >"$d/new.times"
+  for ((i = 0; i < RUNS; i++)); do
+    db=$d/existing.db
+    new_database "$db"
+    MSIQ_DB=$db timed "$d/existing.times" "$MSIQ" import --no-check "$d/manifest.json"
+    rm -f "$db" "$db-wal" "$db-shm"
+    db=$d/new.db
+    rm -f "$db" "$db-wal" "$db-shm"
+    MSIQ_DB=$db timed "$d/new.times" "$MSIQ" import --no-check "$d/manifest.json"
+    rm -f "$db" "$db-wal" "$db-shm"
+  done
+  local rate cpu kind
+  for kind in existing new; do
+    read -r median _ worst _ < <(cut -d' ' -f1 "$d/$kind.times" | stats)
+    read -r cpu _ _ _ < <(awk '{ print $2 + $3 }' "$d/$kind.times" | stats)
+    rate=$(calc "$IMPORT_JOBS / $median")
+    if [ "$kind" = existing ]; then
+      result "2 import $IMPORT_JOBS jobs, existing db" "<= 2 s" "$(fmt "$median" 2)" "$(fmt "$worst" 2)" s \
+        "$(verdict "$worst" "<=" 2)" "$(fmt "$rate" 0) jobs/s; CPU (user+sys) median $(fmt "$cpu" 2) s"
+    else
+      result "2 import $IMPORT_JOBS jobs, brand-new db" "<= 2 s" "$(fmt "$median" 2)" "$(fmt "$worst" 2)" s \
+        "$(verdict "$worst" "<=" 2)" "includes the in-memory rehearsal of a new database; CPU median $(fmt "$cpu" 2) s"
+    fi
+  done
+}
+
+# ------------------------------------------------- figure 3: the pick
+
+# pick_runs DB LABEL: runs bench_pick RUNS times; leaves the per-run mean
+# check time (ms) in $WORK/f3/LABEL.txt and the last run's line in
+# $WORK/f3/LABEL.last.
+pick_runs() {
+  local db=$1 label=$2 i line
+  : >"$WORK/f3/$label.txt"
+  for ((i = 0; i < RUNS; i++)); do
+    line=$("$BIN/bench_pick" "$db" "$PICK_ITERATIONS" 20 "$PICK_BUDGET_MS")
+    echo "$line" >"$WORK/f3/$label.last"
+    awk -v RS=' ' -F= '$1 == "check_mean_us" { print $2 / 1000 }' <<<"$line" >>"$WORK/f3/$label.txt"
+  done
+}
+field() { awk -v RS=' ' -F= -v k="$2" '$1 == k { print $2 }' <"$1"; }
+
+figure_3() {
+  say "figure 3: choosing the next job (fail_unrunnable + pick_next), $PICK_SMALL vs $PICK_LARGE queued"
+  local d=$WORK/f3
+  mkdir -p "$d"
+  new_database "$d/small.db"
+  $DATA fill "$d/small.db" "$PICK_SMALL" queued
+  new_database "$d/large.db"
+  $DATA fill "$d/large.db" "$PICK_LARGE" queued
+  pick_runs "$d/small.db" small
+  pick_runs "$d/large.db" large
+  local small_median small_worst large_median large_worst growth note
+  read -r small_median _ small_worst _ < <(stats <"$d/small.txt")
+  read -r large_median _ large_worst _ < <(stats <"$d/large.txt")
+  note="per check, mean of $(field "$d/small.last" iterations); pick alone $(field "$d/small.last" pick_median_us) us, fail_unrunnable $(field "$d/small.last" fail_median_us) us (medians)"
+  result "3 choose next job, $PICK_SMALL queued" "<= 1 ms" "$(fmt "$small_median" 3)" "$(fmt "$small_worst" 3)" ms \
+    "$(verdict "$small_worst" "<=" 1)" "$note"
+  note="per check, mean of $(field "$d/large.last" iterations); pick alone $(field "$d/large.last" pick_median_us) us, fail_unrunnable $(field "$d/large.last" fail_median_us) us (medians)"
+  result "3 choose next job, $PICK_LARGE queued" "<= 1 ms" "$(fmt "$large_median" 3)" "$(fmt "$large_worst" 3)" ms \
+    "$(verdict "$large_worst" "<=" 1)" "$note"
+  # No growth: the large queue's median within twice the small one's (a
+  # B-tree two levels deeper costs a little; a scan costs 1000 times more).
+  growth=$(calc "$large_median / $small_median")
+  result "3 growth, $PICK_LARGE vs $PICK_SMALL queued" "no growth (<= 2x)" "$(fmt "$growth" 1)" "$(fmt "$(calc "$large_worst / $small_median")" 1)" x \
+    "$(verdict "$growth" "<=" 2)" "ratio of the medians (worst: worst large / median small)"
+  if [ "$PICK_EXTRA" = 1 ]; then
+    # Harder cases than the target's: every queued job waits for a
+    # not-before time (the pick walks the whole index and finds nothing),
+    # and a small queue over a large history of failed jobs (the
+    # broken-dependency check looks at failed jobs).
+    new_database "$d/future.db"
+    $DATA fill "$d/future.db" "$PICK_LARGE" future
+    pick_runs "$d/future.db" future
+    read -r median _ worst _ < <(stats <"$d/future.txt")
+    result "3 extra: $PICK_LARGE queued, none due yet" "<= 1 ms" "$(fmt "$median" 3)" "$(fmt "$worst" 3)" ms \
+      "$(verdict "$worst" "<=" 1)" "not a target case: pick $(field "$d/future.last" pick_median_us) us, fail_unrunnable $(field "$d/future.last" fail_median_us) us"
+    new_database "$d/failed.db"
+    $DATA fill "$d/failed.db" "$PICK_LARGE" failed
+    $DATA fill "$d/failed.db" "$PICK_SMALL" queued
+    pick_runs "$d/failed.db" failed
+    read -r median _ worst _ < <(stats <"$d/failed.txt")
+    result "3 extra: $PICK_SMALL queued, $PICK_LARGE failed in history" "<= 1 ms" "$(fmt "$median" 3)" "$(fmt "$worst" 3)" ms \
+      "$(verdict "$worst" "<=" 1)" "not a target case: pick $(field "$d/failed.last" pick_median_us) us, fail_unrunnable $(field "$d/failed.last" fail_median_us) us"
+    rm -f "$d/future.db"* "$d/failed.db"*
+  fi
+}
+
+# ------------------------------------------ figure 4: start with history
+
+figure_4() {
+  say "figure 4: 'msiq run --drain' on $HISTORY_JOBS finished jobs, nothing queued ($RUNS runs)"
+  local d=$WORK/f4 db i t0 t_started t_end
+  db=$d/queue.db
+  new_database "$db"
+  $DATA fill "$db" "$HISTORY_JOBS" succeeded
+  : >"$d/started.txt"
+  : >"$d/total.txt"
+  for ((i = 0; i < RUNS; i++)); do
+    t0=$(now_us)
+    MSIQ_DB=$db MSIQ_INSTALLER=$FAKE "$MSIQ" run --drain 2>&1 |
+      while IFS= read -r line; do printf '%s %s\n' "${EPOCHREALTIME/./}" "$line"; done >"$d/run.out"
+    t_end=$(now_us)
+    t_started=$(awk '/dispatcher started/ { print $1; exit }' "$d/run.out")
+    grep -q "drained" "$d/run.out" || die "figure 4: the dispatcher did not drain: $(cat "$d/run.out")"
+    calc "($t_started - $t0) / 1000" >>"$d/started.txt" && echo >>"$d/started.txt"
+    calc "($t_end - $t0) / 1000" >>"$d/total.txt" && echo >>"$d/total.txt"
+  done
+  local s_median s_worst
+  read -r s_median _ s_worst _ < <(stats <"$d/started.txt")
+  read -r median _ worst _ < <(stats <"$d/total.txt")
+  result "4 start to drained exit, $HISTORY_JOBS in history" "<= 1 s" "$(fmt "$median" 1)" "$(fmt "$worst" 1)" ms \
+    "$(verdict "$worst" "<=" 1000)" "to 'dispatcher started': median $(fmt "$s_median" 1) ms, worst $(fmt "$s_worst" 1) ms"
+  rm -f "$db" "$db-wal" "$db-shm"
+}
+
+# ---------------------------------------- figure 5: dispatch throughput
+
+# dispatch_rates DIR: RUNS drains of DISPATCH_JOBS jobs each from a fresh
+# database in DIR; jobs per second, one per line, in DIR/rate.txt.
+dispatch_rates() {
+  local d=$1 db i t0 t1 done_count
+  db=$d/queue.db
+  mkdir -p "$d"
+  chmod 700 "$d"
+  $DATA manifest "$DISPATCH_JOBS" "$d/manifest.json"
+  : >"$d/rate.txt"
+  for ((i = 0; i < RUNS; i++)); do
+    new_database "$db"
+    MSIQ_DB=$db "$MSIQ" import --no-check "$d/manifest.json" >/dev/null
+    t0=$(now_us)
+    MSIQ_DB=$db MSIQ_INSTALLER=$FAKE FAKE_INSTALLER_DEFAULT_CODE=0 \
+      "$MSIQ" run --drain --poll 10ms >"$d/run.out" 2>&1
+    t1=$(now_us)
+    done_count=$(grep -c "attempt 1 succeeded" "$d/run.out" || true)
+    [ "$done_count" = "$DISPATCH_JOBS" ] ||
+      die "figure 5: $done_count of $DISPATCH_JOBS jobs succeeded; see $d/run.out"
+    calc "$DISPATCH_JOBS / (($t1 - $t0) / 1e6)" >>"$d/rate.txt" && echo >>"$d/rate.txt"
+  done
+}
+
+figure_5() {
+  say "figure 5: draining $DISPATCH_JOBS jobs, open gate, installer that exits at once ($RUNS runs)"
+  local best
+  dispatch_rates "$WORK/f5"
+  read -r median worst best _ < <(stats <"$WORK/f5/rate.txt") # worst is the lowest rate
+  result "5 dispatch, open gate, instant installer" ">= 200 jobs/s" "$(fmt "$median" 0)" "$(fmt "$worst" 0)" jobs/s \
+    "$(verdict "$worst" ">=" 200)" "$(fmt "$(calc "1000 / $median")" 2) ms per job at the median; fake_installer, --poll 10ms"
+  if [ -n "$SHM" ]; then
+    dispatch_rates "$SHM/f5"
+    read -r median worst best _ < <(stats <"$SHM/f5/rate.txt")
+    result "5 same, database on tmpfs (no fsync cost)" "(none)" "$(fmt "$median" 0)" "$(fmt "$worst" 0)" jobs/s \
+      info "diagnostic: two commits per job (start, outcome) cost nothing here"
+  fi
+}
+
+# ------------------------------------------------ figure 6: gate latency
+
+# hold LOCK MS HELD RELEASED: takes the simulated mutex (an exclusive flock
+# on LOCK), says so by creating HELD, holds it MS milliseconds, then
+# releases it by closing the descriptor (a bash builtin, no fork) right
+# after reading the clock; the time goes to RELEASED.
+hold() {
+  local lock=$1 ms=$2 held=$3 released=$4 t
+  exec 9>"$lock"
+  flock 9
+  : >"$held"
+  sleep "$(calc "$ms / 1000")"
+  t=$EPOCHREALTIME
+  exec 9>&-
+  echo "$t" >"$released"
+}
+
+# wait_file FILE: waits up to 10 s for FILE to exist.
+wait_file() {
+  local i
+  for ((i = 0; i < 1000; i++)); do
+    [ -e "$1" ] && return 0
+    sleep 0.01
+  done
+  die "timed out waiting for $1"
+}
+
+figure_6() {
+  say "figure 6: gate opens -> installer starts ($GATE_TRIALS trials for msiq and for a 1 s polling loop)"
+  local d=$WORK/f6 lock db i hold_ms holder latency
+  mkdir -p "$d"
+  chmod 700 "$d"
+  lock=$d/msiexecute.lock
+  db=$d/queue.db
+  : >"$d/msiq.txt"
+  : >"$d/poll.txt"
+  for ((i = 0; i < GATE_TRIALS; i++)); do
+    # The mutex is held 1 s plus a random part, so that the release falls
+    # at a random phase of a polling loop.
+    hold_ms=$((1000 + RANDOM % 1000))
+
+    # msiq: a job is queued and the dispatcher (default --poll 1s) is
+    # waiting at the closed gate when the mutex is released.
+    rm -f "$d/held" "$d/released" "$d/stamp"
+    new_database "$db"
+    MSIQ_DB=$db "$MSIQ" enqueue --no-check /srv/packages/app.msi >/dev/null
+    hold "$lock" "$hold_ms" "$d/held" "$d/released" &
+    holder=$!
+    background_pid=$holder
+    wait_file "$d/held"
+    MSIQ_DB=$db MSIQ_INSTALLER=$BIN/stamp_installer BENCH_STAMP=$d/stamp \
+      MSIQ_SIM_MUTEX=$lock "$MSIQ" run --drain >"$d/run.out" 2>&1
+    wait "$holder"
+    background_pid=
+    grep -q "waiting: another installation holds" "$d/run.out" ||
+      die "figure 6: the dispatcher never saw the mutex held: $(cat "$d/run.out")"
+    latency=$(calc "($(cat "$d/stamp") - $(cat "$d/released")) * 1000")
+    echo "$latency" >>"$d/msiq.txt"
+
+    # The 1 s polling loop, same hold, same stand-in installer.
+    rm -f "$d/held" "$d/released" "$d/stamp"
+    hold "$lock" "$hold_ms" "$d/held" "$d/released" &
+    holder=$!
+    background_pid=$holder
+    wait_file "$d/held"
+    BENCH_STAMP=$d/stamp "$BENCH_DIR/poll_1s.sh" "$lock" "$BIN/stamp_installer"
+    wait "$holder"
+    latency=$(calc "($(cat "$d/stamp") - $(cat "$d/released")) * 1000")
+    echo "$latency" >>"$d/poll.txt"
+  done
+  local p_median p_worst
+  read -r median _ worst _ < <(stats <"$d/msiq.txt")
+  read -r p_median _ p_worst _ < <(stats <"$d/poll.txt")
+  result "6 gate opens -> installer starts, msiq" "median <= 50 ms" "$(fmt "$median" 1)" "$(fmt "$worst" 1)" ms \
+    "$(verdict "$median" "<=" 50)" "$GATE_TRIALS trials; each: $(tr '\n' ' ' <"$d/msiq.txt" | xargs printf '%.1f ')"
+  result "6 same, 1 s polling loop (comparison)" "(none)" "$(fmt "$p_median" 1)" "$(fmt "$p_worst" 1)" ms \
+    "info" "tests/bench/poll_1s.sh; each: $(tr '\n' ' ' <"$d/poll.txt" | xargs printf '%.0f ')"
+}
+
+# ------------------------------------------------- figure 7: idle
+
+# proc_sample PID: "time_us voluntary nonvoluntary cpu_ns rss_kb threads",
+# summed over the process's threads. A voluntary context switch is the
+# thread going to sleep (epoll_wait, a lock...), so each one is followed by
+# exactly one wake-up; a nonvoluntary one is a preemption while it ran
+# (more of those on a busy machine), not a wake-up.
+proc_sample() {
+  local pid=$1 voluntary=0 nonvoluntary=0 cpu=0 threads=0 task v n
+  local when=${EPOCHREALTIME/./}
+  for task in /proc/"$pid"/task/*; do
+    [ -r "$task/schedstat" ] || continue
+    threads=$((threads + 1))
+    while read -r v n; do
+      case $v in
+        voluntary_ctxt_switches:) voluntary=$((voluntary + n)) ;;
+        nonvoluntary_ctxt_switches:) nonvoluntary=$((nonvoluntary + n)) ;;
+      esac
+    done <"$task/status"
+    read -r n _ <"$task/schedstat"
+    cpu=$((cpu + n))
+  done
+  echo "$when $voluntary $nonvoluntary $cpu $(awk '/^VmHWM:/ { print $2 }' /proc/"$pid"/status) $threads"
+}
+
+figure_7() {
+  say "figure 7: idle dispatcher ('msiq run', default poll, empty queue) for $IDLE_SECONDS s"
+  local d=$WORK/f7 db pid windows window_s i
+  local t0 v0 n0 c0 t1 v1 n1 c1 rss threads first_t first_v first_n first_c
+  db=$d/queue.db
+  new_database "$db"
+  MSIQ_DB=$db MSIQ_INSTALLER=$FAKE "$MSIQ" run >"$d/run.out" 2>&1 &
+  pid=$!
+  background_pid=$pid
+  sleep 2 # start-up is not idling
+  windows=$RUNS
+  window_s=$(calc "$IDLE_SECONDS / $windows")
+  : >"$d/wakeups.txt"
+  : >"$d/cpu.txt"
+  read -r t0 v0 n0 c0 _ _ < <(proc_sample "$pid")
+  first_t=$t0 first_v=$v0 first_n=$n0 first_c=$c0
+  for ((i = 0; i < windows; i++)); do
+    sleep "$window_s"
+    read -r t1 v1 n1 c1 rss threads < <(proc_sample "$pid")
+    # Rates over the time that really passed between the two samples.
+    calc "($v1 - $v0) * 60e6 / ($t1 - $t0)" >>"$d/wakeups.txt" && echo >>"$d/wakeups.txt"
+    calc "($c1 - $c0) / 1e6 * 60e6 / ($t1 - $t0)" >>"$d/cpu.txt" && echo >>"$d/cpu.txt"
+    t0=$t1 v0=$v1 n0=$n1 c0=$c1
+  done
+  # The counts above are exact but their windows are not aligned with the
+  # dispatcher's ticks, so a window can hold one tick more or less than its
+  # length says. The exact rate comes from the wake-ups' own timestamps:
+  # strace (syscall stops for epoll_wait only) notes when each loop sleep
+  # ends, and the rate is 60 s over the mean interval between them.
+  local trace_rate="" trace_note="strace not installed: rate from $windows windows of context switches, each +-1 tick"
+  if command -v strace >/dev/null; then
+    timeout "$TRACE_SECONDS" strace -tt -e trace=epoll_wait,epoll_pwait -p "$pid" \
+      -o "$d/epoll.txt" 2>/dev/null || true
+    # Each line is stamped when the call began, that is right after the
+    # previous wake-up; the first call was cut short by the attach. One
+    # rate per interval (60 s / interval) in epoll-rates.txt.
+    awk '/epoll_(p)?wait\(/ && !/unfinished|resumed|Process/ {
+        split($1, hms, ":"); t = hms[1] * 3600 + hms[2] * 60 + hms[3]
+        if (++seen == 1) next
+        if (n > 0) printf "%.3f\n", 60 / (t - last)
+        last = t; n++ }' "$d/epoll.txt" >"$d/epoll-rates.txt"
+    trace_rate=$(awk '/epoll_(p)?wait\(/ && !/unfinished|resumed|Process/ {
+        split($1, hms, ":"); t = hms[1] * 3600 + hms[2] * 60 + hms[3]
+        if (++seen == 1) next
+        if (n == 0) first = t; last = t; n++ }
+      END { if (n > 2) printf "%.3f", (n - 1) * 60 / (last - first) }' "$d/epoll.txt")
+    if [ -n "$trace_rate" ]; then
+      trace_note="$(fmt "$trace_rate" 2)/min over $(wc -l <"$d/epoll-rates.txt") intervals between wake-ups traced for ${TRACE_SECONDS} s (median/worst: per interval)"
+      cp "$d/epoll-rates.txt" "$d/wakeups.txt"
+    else
+      trace_note="strace could not attach: verdict on the window counts"
+    fi
+  fi
+  kill -TERM "$pid"
+  wait "$pid" || true
+  background_pid=
+  local elapsed_us total_wakeups total_preempt total_cpu_ms cpu_percent w_median w_worst c_median c_worst
+  elapsed_us=$((t1 - first_t))
+  total_wakeups=$(calc "($v1 - $first_v) * 60e6 / $elapsed_us")
+  total_preempt=$(calc "($n1 - $first_n) * 60e6 / $elapsed_us")
+  total_cpu_ms=$(calc "($c1 - $first_c) / 1e6 * 60e6 / $elapsed_us")
+  cpu_percent=$(calc "$total_cpu_ms / 600") # ms per minute -> % of one CPU
+  read -r w_median _ w_worst _ < <(stats <"$d/wakeups.txt")
+  read -r c_median _ c_worst _ < <(stats <"$d/cpu.txt")
+  result "7 idle: wake-ups per minute" "<= 60" "$(fmt "$w_median" 1)" "$(fmt "$w_worst" 1)" /min \
+    "$(verdict "${trace_rate:-$total_wakeups}" "<=" 60)" "$trace_note; cross-check: $((v1 - first_v)) sleeps (voluntary context switches, $threads thread(s)) in $(fmt "$(calc "$elapsed_us / 1e6")" 1) s = $(fmt "$total_wakeups" 1)/min, +-1 tick; $(fmt "$total_preempt" 1)/min preemptions"
+  result "7 idle: CPU time per minute" "~0 (<= 0.1% of a CPU)" "$(fmt "$c_median" 2)" "$(fmt "$c_worst" 2)" ms/min \
+    "$(verdict "$cpu_percent" "<=" 0.1)" "whole run: $(fmt "$total_cpu_ms" 2) ms/min = $(fmt "$cpu_percent" 4)% of one CPU"
+  result "7 idle: peak RSS" "<= 8 MB" "$(fmt "$(calc "$rss / 1024")" 2)" "$(fmt "$(calc "$rss / 1024")" 2)" MB \
+    "$(verdict "$rss" "<=" 8192)" "VmHWM after ${IDLE_SECONDS} s"
+}
+
+# ------------------------------------------------------------- profiles
+
+callgrind_top() {
+  # callgrind_top OUT TITLE: the costliest functions, inclusive, with file
+  # names shortened to their last component and duplicates dropped.
+  local out=$1 title=$2
+  echo "-- $title (callgrind, inclusive Ir; full profile: $out)"
+  callgrind_annotate --inclusive=yes "$out" 2>/dev/null |
+    awk '/^-+$/ { dashes++; next } dashes >= 4 && NF > 0' |
+    grep -v -E 'file:function|\?\?\?:0x|below main|libc_start|tool_entry.c:main|msiq_tool_main|ld-linux' |
+    sed -E 's/ \[[^]]*\]$//; s#  [^ ]*/([^/ ]+:)#  \1#' |
+    awk '!seen[$NF]++' | head -16 || true
+}
+
+profiles() {
+  if ! command -v valgrind >/dev/null; then
+    say "profiles skipped: valgrind is not installed (apt-get install -y valgrind)"
+    return
+  fi
+  say "callgrind profiles"
+  local d=$WORK/profile db
+  db=$d/queue.db
+  new_database "$db"
+  $DATA fill "$db" 1000 queued
+  MSIQ_DB=$db valgrind --tool=callgrind --callgrind-out-file="$d/enqueue.out" \
+    "$MSIQ" enqueue --no-check /srv/packages/app.msi ALLUSERS=1 >/dev/null 2>"$d/enqueue.log"
+  valgrind --tool=callgrind --callgrind-out-file="$d/pick-small.out" \
+    "$BIN/bench_pick" "$db" 200 >/dev/null 2>"$d/pick-small.log"
+  if [ -f "$WORK/f3/large.db" ]; then
+    valgrind --tool=callgrind --callgrind-out-file="$d/pick-large.out" \
+      "$BIN/bench_pick" "$WORK/f3/large.db" 3 1 >/dev/null 2>"$d/pick-large.log"
+  fi
+  $DATA manifest 10000 "$d/m10k.json"
+  MSIQ_DB=$db valgrind --tool=callgrind --callgrind-out-file="$d/import.out" \
+    "$MSIQ" import --no-check "$d/m10k.json" >/dev/null 2>"$d/import.log"
+  {
+    callgrind_top "$d/enqueue.out" "msiq enqueue (1 job, 1001 queued)"
+    callgrind_top "$d/pick-small.out" "bench_pick, 1,000 queued, 220 checks"
+    if [ -f "$d/pick-large.out" ]; then
+      callgrind_top "$d/pick-large.out" "bench_pick, $PICK_LARGE queued, 4 checks"
+    fi
+    callgrind_top "$d/import.out" "msiq import, 10,000 jobs"
+  } >"$WORK/profiles.txt"
+}
+
+# ----------------------------------------------------------------- main
+
+for figure in 1 2 3 4 5 6 7; do
+  if wants "$figure"; then "figure_$figure"; fi
+done
+if [ "$PROFILE" = 1 ]; then profiles; fi
+
+elapsed=$(calc "($(now_us) - ${started_at/./}) / 1e6")
+echo
+echo "msiq performance, $(date -u +%Y-%m-%dT%H:%M:%SZ), msiq $revision ($dirty changed files in src/ schema/)"
+echo "machine: $(nproc) CPUs, $cpu_model, $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo) RAM, $(uname -r), work dir on $fs_type"
+echo "SQLite $sqlite_version, libuv $uv_version; build: $BUILD_KIND"
+echo "runs per figure: $RUNS; load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg); took $(fmt "$elapsed" 0) s"
+echo
+{
+  echo "figure|target|median|worst|unit|verdict|note"
+  printf '%s\n' "${rows[@]}"
+} | column -t -s '|'
+if [ -f "$WORK/profiles.txt" ]; then
+  echo
+  cat "$WORK/profiles.txt"
+fi

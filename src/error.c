@@ -63,28 +63,33 @@ int msiq_diag_set(msiq_diag *diag, int status, const char *format, ...) {
 /* Copies text for display in a one-line diagnostic: control characters
  * become \xNN escapes so that a stray newline cannot split the line, and
  * overlong input ends in "..." so that the rest of the message survives. */
-void msiq_quote_for_message(const char *text, char *buffer, size_t size) {
+void msiq_quote_prefix_for_message(const char *text, size_t length,
+                                   char *buffer, size_t size) {
   size_t used = 0;
   if (text == NULL) {
     text = "";
   }
-  for (const unsigned char *cursor = (const unsigned char *)text;
-       *cursor != '\0'; cursor++) {
+  for (size_t i = 0; i < length && text[i] != '\0'; i++) {
+    unsigned char character = (unsigned char)text[i];
     char piece[8];
-    if (*cursor < 0x20 || *cursor == 0x7f) {
-      snprintf(piece, sizeof piece, "\\x%02x", (unsigned)*cursor);
+    if (character < 0x20 || character == 0x7f) {
+      snprintf(piece, sizeof piece, "\\x%02x", (unsigned)character);
     } else {
-      piece[0] = (char)*cursor;
+      piece[0] = (char)character;
       piece[1] = '\0';
     }
-    size_t length = strlen(piece);
-    if (used + length + 4 >= size) {
+    size_t piece_length = strlen(piece);
+    if (used + piece_length + 4 >= size) {
       memcpy(buffer + used, "...", 3);
       used += 3;
       break;
     }
-    memcpy(buffer + used, piece, length);
-    used += length;
+    memcpy(buffer + used, piece, piece_length);
+    used += piece_length;
   }
   buffer[used] = '\0';
+}
+
+void msiq_quote_for_message(const char *text, char *buffer, size_t size) {
+  msiq_quote_prefix_for_message(text, SIZE_MAX, buffer, size);
 }

@@ -74,34 +74,6 @@ static bool text_has_control_character(const char *text) {
   return false;
 }
 
-/* Copies text for display in a one-line diagnostic: control characters
- * become \xNN escapes so that a stray newline cannot split the line, and
- * overlong input ends in "..." so that the rest of the message survives.
- * length bounds how much of text is shown. */
-static void text_quote_for_message(const char *text, size_t length,
-                                   char *buffer, size_t size) {
-  size_t used = 0;
-  for (size_t i = 0; i < length && text[i] != '\0'; i++) {
-    unsigned char character = (unsigned char)text[i];
-    char piece[8];
-    if (character_is_control(character)) {
-      snprintf(piece, sizeof piece, "\\x%02x", (unsigned)character);
-    } else {
-      piece[0] = (char)character;
-      piece[1] = '\0';
-    }
-    size_t piece_length = strlen(piece);
-    if (used + piece_length + 4 >= size) {
-      memcpy(buffer + used, "...", 3);
-      used += 3;
-      break;
-    }
-    memcpy(buffer + used, piece, piece_length);
-    used += piece_length;
-  }
-  buffer[used] = '\0';
-}
-
 void msiq_installer_command_init(msiq_installer_command *command) {
   command->arguments = NULL;
   command->argument_count = 0;
@@ -291,7 +263,7 @@ static int plain_argument_check(const char *argument, msiq_diag *diag) {
     return MSIQ_OK;
   }
   char quoted[QUOTED_TEXT_SIZE];
-  text_quote_for_message(argument, strlen(argument), quoted, sizeof quoted);
+  msiq_quote_for_message(argument, quoted, sizeof quoted);
   return msiq_diag_set(diag, MSIQ_EINVAL,
                        "cannot pass '%s' to msiexec safely: it contains %s",
                        quoted, problem);
@@ -304,14 +276,14 @@ static int property_argument_check(const char *argument, msiq_diag *diag) {
   char quoted[QUOTED_TEXT_SIZE];
   const char *equals = strchr(argument, '=');
   if (equals == NULL) {
-    text_quote_for_message(argument, strlen(argument), quoted, sizeof quoted);
+    msiq_quote_for_message(argument, quoted, sizeof quoted);
     return msiq_diag_set(diag, MSIQ_EINVAL,
                          "cannot pass '%s' to msiexec safely: expected "
                          "NAME=VALUE after the log path",
                          quoted);
   }
   size_t name_length = (size_t)(equals - argument);
-  text_quote_for_message(argument, name_length, quoted, sizeof quoted);
+  msiq_quote_prefix_for_message(argument, name_length, quoted, sizeof quoted);
   bool valid = false;
   if (property_name_check(argument, name_length, &valid) != MSIQ_OK) {
     return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");

@@ -82,6 +82,9 @@ int msiq_diag_vset(msiq_diag *diag, int status, const char *format,
 /* Copies user text into buffer for a one-line message: control characters
  * become \xNN and overlong text ends in "...". */
 void msiq_quote_for_message(const char *text, char *buffer, size_t size);
+/* The same for at most the first length bytes of text. */
+void msiq_quote_prefix_for_message(const char *text, size_t length,
+                                   char *buffer, size_t size);
 
 /* Times are UTC milliseconds since the Unix epoch; MSIQ_TIME_UNSET marks an
  * absent optional time (no not-before, no deadline, never started). */

@@ -256,12 +256,47 @@ static int store_enable_wal(msiq_store *store, msiq_diag *diag) {
   }
 }
 
+/* Fails unless PRAGMA foreign_key_check finds every reference intact. */
+static int store_check_foreign_keys(msiq_store *store, msiq_diag *diag) {
+  sqlite3_stmt *statement;
+  int rc = sqlite3_prepare_v2(store->db, "PRAGMA foreign_key_check", -1,
+                              &statement, NULL);
+  if (rc != SQLITE_OK) {
+    return store_fail(store, rc, diag, "checking foreign keys");
+  }
+  rc = sqlite3_step(statement);
+  int status = MSIQ_OK;
+  if (rc == SQLITE_ROW) {
+    status = msiq_diag_set(diag, MSIQ_ECORRUPT,
+                           "database %s: a migration left a row of %s "
+                           "referring to a missing row",
+                           store->path,
+                           (const char *)sqlite3_column_text(statement, 0));
+  } else if (rc != SQLITE_DONE) {
+    status = store_fail(store, rc, diag, "checking foreign keys");
+  }
+  sqlite3_finalize(statement);
+  return status;
+}
+
 /* Applies the migrations after `from` in one transaction. The version is
  * read again inside the transaction because another process may have
- * migrated the database while this one waited for the write lock. */
+ * migrated the database while this one waited for the write lock.
+ *
+ * Foreign keys are off meanwhile, as SQLite's procedure for rebuilding a
+ * table asks (0003 rebuilds the job table, which other tables refer to;
+ * with them on, dropping the old table would delete its children), and
+ * checked before the commit instead. The setting cannot change inside a
+ * transaction, hence around it. */
 static int store_migrate(msiq_store *store, msiq_diag *diag) {
-  int status = store_begin(store, diag);
+  int status = store_exec(store, "PRAGMA foreign_keys = OFF", diag,
+                          "preparing to migrate");
   if (status != MSIQ_OK) {
+    return status;
+  }
+  status = store_begin(store, diag);
+  if (status != MSIQ_OK) {
+    store_exec(store, "PRAGMA foreign_keys = ON", NULL, "migrating");
     return status;
   }
   int version = 0;
@@ -274,13 +309,19 @@ static int store_migrate(msiq_store *store, msiq_diag *diag) {
     status = store_exec(store, msiq_sql_migrations[next].sql, diag, doing);
   }
   if (status == MSIQ_OK && version < MSIQ_SQL_MIGRATION_COUNT) {
+    status = store_check_foreign_keys(store, diag);
+  }
+  if (status == MSIQ_OK && version < MSIQ_SQL_MIGRATION_COUNT) {
     /* PRAGMA takes no parameters, so the number is formatted in. */
     char pragma[64];
     snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d",
              MSIQ_SQL_MIGRATION_COUNT);
     status = store_exec(store, pragma, diag, "recording the schema version");
   }
-  return store_finish(store, status, diag);
+  status = store_finish(store, status, diag);
+  int restored = store_exec(store, "PRAGMA foreign_keys = ON",
+                            status == MSIQ_OK ? diag : NULL, "migrating");
+  return status == MSIQ_OK ? restored : status;
 }
 
 int msiq_store_open(const char *path, int flags, msiq_store **out,
@@ -357,6 +398,9 @@ void msiq_store_close(msiq_store *store) {
   }
   for (size_t i = 0; i < store->cache_count; i++) {
     sqlite3_finalize(store->cache[i].statement);
+  }
+  for (size_t i = 0; i < STORE_JSON_EACH_DEPTHS; i++) {
+    sqlite3_finalize(store->json_each[i]);
   }
   if (store->db != NULL) {
     sqlite3_close(store->db);

@@ -96,6 +96,15 @@ int msiq_store_fail_unrunnable(msiq_store *store, int64_t now, int64_t *failed,
     }
     *failed += changed;
   } while (status == MSIQ_OK && changed > 0);
+  sqlite3_stmt *clear;
+  if (status == MSIQ_OK) {
+    status = store_prepare(store, msiq_sql_dispatch_clear_broken_dependencies,
+                           &clear, diag);
+  }
+  if (status == MSIQ_OK) {
+    status = store_run(store, clear, diag,
+                       "clearing the broken-dependency work list");
+  }
   if (status != MSIQ_OK) {
     *failed = 0;
   }

@@ -18,11 +18,19 @@ typedef struct store_cached_statement {
   sqlite3_stmt *statement;
 } store_cached_statement;
 
+/* json_each is re-entered for nested documents (an import item inside the
+ * manifest array, its properties inside the item), so one statement cannot
+ * serve every level at once: each nesting depth keeps its own. */
+#define STORE_JSON_EACH_DEPTHS 4
+
 struct msiq_store {
   sqlite3 *db;
   char *path;
   store_cached_statement cache[STORE_STATEMENT_CACHE_SIZE];
   size_t cache_count;
+  sqlite3_stmt *json_each[STORE_JSON_EACH_DEPTHS];
+  /* How many store_json_each calls are under way (the next one's depth). */
+  size_t json_each_depth;
 };
 
 /* Translates a SQLite result code into a status and fills diag with

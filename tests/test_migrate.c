@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 
+#include "msiq_sql.h"
 #include "store.h"
 
 /* Reads a whole file into a malloc'ed buffer; *size receives its length. */
@@ -75,8 +76,8 @@ static void test_new_database_is_migrated_to_the_latest_version(void **state) {
   char *tables = raw_text(path, "SELECT group_concat(name, ',') FROM "
                                 "(SELECT name FROM sqlite_schema WHERE "
                                 "type = 'table' ORDER BY name)");
-  assert_string_equal(tables, "attempt,job,job_dependency,job_exit_code,"
-                              "job_property,queue");
+  assert_string_equal(tables, "attempt,dependency_broken,job,job_dependency,"
+                              "job_exit_code,job_property,queue");
   free(tables);
 
   /* Reopening finds nothing to do and keeps the version. */
@@ -156,6 +157,55 @@ static void test_older_schema_is_upgraded_in_place(void **state) {
   test_remove_database(path);
 }
 
+static void
+test_version_2_database_keeps_a_broken_dependency_to_fail(void **state) {
+  (void)state;
+  /* A database written by the version before the dependency work list
+   * (0003), holding a job that waits for a cancelled one: the upgrade must
+   * leave that job for the dispatcher's next check to fail. */
+  char path[512];
+  test_unique_path(path, sizeof path, "migrate-v2");
+  assert_true(MSIQ_SQL_MIGRATION_COUNT >= 3);
+  raw_exec(path, msiq_sql_migrations[0].sql);
+  raw_exec(path, msiq_sql_migrations[1].sql);
+  raw_exec(
+      path,
+      "PRAGMA user_version = 2;"
+      "INSERT INTO job (id, state, action, target, max_attempts, "
+      "                 created_at, finished_at)"
+      " VALUES (1, 'cancelled', 'install', '/a.msi', 1, 0, 0),"
+      "        (2, 'queued', 'install', '/b.msi', 1, 0, NULL),"
+      "        (3, 'queued', 'install', '/c.msi', 1, 0, NULL);"
+      "INSERT INTO job_dependency (job_id, after_id) VALUES (2, 1);"
+      "INSERT INTO job_property (job_id, position, name, value)"
+      " VALUES (3, 0, 'ALLUSERS', '1');"
+      "INSERT INTO attempt (job_id, number, started_at) VALUES (1, 1, 0);");
+  msiq_store *store = NULL;
+  assert_int_equal(msiq_store_open(path, 0, &store, NULL), MSIQ_OK);
+  int64_t failed = 0;
+  assert_int_equal(
+      msiq_store_fail_unrunnable(store, 1, &failed, NULL, NULL, NULL), MSIQ_OK);
+  assert_int_equal(failed, 1);
+  msiq_store_close(store);
+  char *states =
+      raw_text(path, "SELECT group_concat(id || ':' || state, ' ')"
+                     " FROM (SELECT id, state FROM job ORDER BY id)");
+  assert_string_equal(states, "1:cancelled 2:failed 3:queued");
+  free(states);
+  /* 0003 rebuilds the job table: the rows that refer to jobs survive it. */
+  char *children = raw_text(
+      path, "SELECT (SELECT count(*) FROM job_dependency) || ' ' ||"
+            " (SELECT group_concat(job_id || name) FROM job_property) || ' ' ||"
+            " (SELECT count(*) FROM attempt WHERE job_id = 1)");
+  assert_string_equal(children, "1 3ALLUSERS 1");
+  free(children);
+  char *foreign_keys = raw_text(path, "SELECT count(*) FROM "
+                                      "pragma_foreign_key_check");
+  assert_string_equal(foreign_keys, "0");
+  free(foreign_keys);
+  test_remove_database(path);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_new_database_is_migrated_to_the_latest_version),
@@ -163,6 +213,8 @@ int main(void) {
       cmocka_unit_test(test_file_that_is_not_a_database_is_refused_untouched),
       cmocka_unit_test(test_missing_database_is_not_created_without_the_flag),
       cmocka_unit_test(test_older_schema_is_upgraded_in_place),
+      cmocka_unit_test(
+          test_version_2_database_keeps_a_broken_dependency_to_fail),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /* test_store.c: the queue's operations against a real SQLite file. */
 #include "test_support.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +50,96 @@ static int64_t enqueue_simple(msiq_store *store, const char *target,
                    MSIQ_OK);
   msiq_job_spec_cleanup(&spec);
   return id;
+}
+
+/* Enqueues a job that runs after the job `after`; returns its id. */
+static int64_t enqueue_after(msiq_store *store, const char *target,
+                             int64_t after) {
+  msiq_job_spec spec;
+  msiq_job_spec_init(&spec);
+  assert_int_equal(msiq_job_spec_set_target(&spec, target), MSIQ_OK);
+  spec.no_check = true;
+  assert_int_equal(msiq_job_spec_add_after(&spec, after), MSIQ_OK);
+  int64_t id = 0;
+  bool existing = false;
+  assert_int_equal(msiq_store_enqueue(store, &spec, &id, &existing, NULL),
+                   MSIQ_OK);
+  msiq_job_spec_cleanup(&spec);
+  return id;
+}
+
+/* Asserts a job's state and, when `error` is not NULL, its last error. */
+static void assert_job_state(msiq_store *store, int64_t id, msiq_state state,
+                             const char *error) {
+  msiq_job job;
+  assert_int_equal(msiq_store_get_job(store, id, &job, NULL), MSIQ_OK);
+  assert_int_equal(job.state, state);
+  if (error != NULL) {
+    assert_non_null(job.last_error);
+    assert_string_equal(job.last_error, error);
+  }
+  msiq_job_cleanup(&job);
+}
+
+static int64_t fail_unrunnable(msiq_store *store) {
+  int64_t failed = -1;
+  assert_int_equal(msiq_store_fail_unrunnable(store, msiq_host_now_ms(),
+                                              &failed, NULL, NULL, NULL),
+                   MSIQ_OK);
+  return failed;
+}
+
+static void
+test_cancelled_dependency_fails_its_dependents_down_the_chain(void **state) {
+  store_fixture *fixture = *state;
+  int64_t a = enqueue_simple(fixture->store, "/pkgs/a.msi", 0, NULL);
+  int64_t b = enqueue_after(fixture->store, "/pkgs/b.msi", a);
+  int64_t c = enqueue_after(fixture->store, "/pkgs/c.msi", b);
+  int64_t other = enqueue_simple(fixture->store, "/pkgs/other.msi", 0, NULL);
+  assert_int_equal(fail_unrunnable(fixture->store), 0);
+  bool requested = false;
+  assert_int_equal(
+      msiq_store_cancel(fixture->store, a, false, &requested, NULL), MSIQ_OK);
+  assert_int_equal(fail_unrunnable(fixture->store), 2);
+  char expected[64];
+  snprintf(expected, sizeof expected, "dependency job %lld cancelled",
+           (long long)a);
+  assert_job_state(fixture->store, b, MSIQ_STATE_FAILED, expected);
+  snprintf(expected, sizeof expected, "dependency job %lld failed",
+           (long long)b);
+  assert_job_state(fixture->store, c, MSIQ_STATE_FAILED, expected);
+  assert_job_state(fixture->store, other, MSIQ_STATE_QUEUED, NULL);
+  /* The work list is done: the next check finds nothing. */
+  assert_int_equal(fail_unrunnable(fixture->store), 0);
+}
+
+static void test_dependency_on_a_job_that_already_failed_fails(void **state) {
+  store_fixture *fixture = *state;
+  int64_t a = enqueue_simple(fixture->store, "/pkgs/a.msi", 0, NULL);
+  bool requested = false;
+  assert_int_equal(
+      msiq_store_cancel(fixture->store, a, false, &requested, NULL), MSIQ_OK);
+  assert_int_equal(fail_unrunnable(fixture->store), 0);
+  int64_t b = enqueue_after(fixture->store, "/pkgs/b.msi", a);
+  assert_int_equal(fail_unrunnable(fixture->store), 1);
+  char expected[64];
+  snprintf(expected, sizeof expected, "dependency job %lld cancelled",
+           (long long)a);
+  assert_job_state(fixture->store, b, MSIQ_STATE_FAILED, expected);
+}
+
+static void
+test_dependency_retried_before_the_check_holds_nothing(void **state) {
+  store_fixture *fixture = *state;
+  int64_t a = enqueue_simple(fixture->store, "/pkgs/a.msi", 0, NULL);
+  int64_t b = enqueue_after(fixture->store, "/pkgs/b.msi", a);
+  bool requested = false;
+  assert_int_equal(
+      msiq_store_cancel(fixture->store, a, false, &requested, NULL), MSIQ_OK);
+  /* The administrator thinks better of it before the dispatcher looks. */
+  assert_int_equal(msiq_store_retry(fixture->store, a, NULL), MSIQ_OK);
+  assert_int_equal(fail_unrunnable(fixture->store), 0);
+  assert_job_state(fixture->store, b, MSIQ_STATE_QUEUED, NULL);
 }
 
 static int count_visitor(const msiq_job *job, void *context) {
@@ -406,6 +497,15 @@ int main(void) {
           store_teardown),
       cmocka_unit_test_setup_teardown(test_counts_and_quick_check, store_setup,
                                       store_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_cancelled_dependency_fails_its_dependents_down_the_chain,
+          store_setup, store_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_dependency_on_a_job_that_already_failed_fails, store_setup,
+          store_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_dependency_retried_before_the_check_holds_nothing, store_setup,
+          store_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

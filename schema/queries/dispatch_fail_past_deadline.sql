@@ -6,5 +6,6 @@ UPDATE job INDEXED BY job_deadline SET state = 'failed', finished_at = ?1, retry
                     strftime('%Y-%m-%dT%H:%M:%SZ', deadline / 1000, 'unixepoch') ||
                     CASE state WHEN 'queued' THEN ') before the job could start'
                                ELSE ') while waiting to try again' END
- WHERE state IN ('queued', 'retrying') AND deadline IS NOT NULL AND deadline < ?1
+ WHERE deadline IS NOT NULL AND (state = 'queued' OR state = 'retrying')
+   AND deadline < ?1
 RETURNING id, action, target, last_error;

@@ -5,5 +5,6 @@ SELECT id, state, action, target, priority, not_before, deadline,
        exit_code, reboot_required, last_error, created_at, started_at,
        finished_at, retry_at, cancel_requested
   FROM job INDEXED BY job_finished
- WHERE state IN ('succeeded', 'failed', 'cancelled') AND finished_at >= ?1
+ WHERE (state = 'succeeded' OR state = 'failed' OR state = 'cancelled')
+   AND finished_at >= ?1
  ORDER BY finished_at, id;

@@ -409,6 +409,50 @@ void msiq_store_close(msiq_store *store) {
   free(store);
 }
 
+int msiq_store_publish_new(msiq_store *store, const char *path,
+                           msiq_store **published, msiq_diag *diag) {
+  *published = NULL;
+  int status = msiq_host_prepare_database_directory(path, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  unsigned char random[8];
+  sqlite3_randomness(sizeof random, random);
+  char temporary[4200];
+  int written = snprintf(temporary, sizeof temporary,
+                         "%s.new-%02x%02x%02x%02x%02x%02x%02x%02x", path,
+                         random[0], random[1], random[2], random[3], random[4],
+                         random[5], random[6], random[7]);
+  if (written < 0 || (size_t)written >= sizeof temporary) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE, "database path too long: %s", path);
+  }
+  /* VACUUM INTO writes a compact copy with every row id, the schema and
+   * PRAGMA user_version; it is far cheaper than doing the work again. */
+  sqlite3_stmt *statement = NULL;
+  int rc =
+      sqlite3_prepare_v2(store->db, "VACUUM INTO ?1", -1, &statement, NULL);
+  if (rc == SQLITE_OK) {
+    sqlite3_bind_text(statement, 1, temporary, -1, SQLITE_STATIC);
+    rc = sqlite3_step(statement);
+  }
+  sqlite3_finalize(statement);
+  if (rc != SQLITE_DONE && rc != SQLITE_OK) {
+    status = msiq_diag_set(diag, MSIQ_EIO, "cannot write %s: %s", temporary,
+                           sqlite3_errmsg(store->db));
+    remove(temporary);
+    return status;
+  }
+  bool existed = false;
+  status = msiq_host_move_file_if_absent(temporary, path, &existed, diag);
+  if (status != MSIQ_OK || existed) {
+    return status;
+  }
+  /* Opening switches the copy to WAL (VACUUM INTO writes a rollback-journal
+   * database), which commits with synchronous=FULL: the file is on disk
+   * before the caller reports success. */
+  return msiq_store_open(path, 0, published, diag);
+}
+
 /* Small lookups used inside transactions. */
 
 /* Runs a one-parameter query that yields an id; *found says if it did. */

@@ -30,6 +30,15 @@ int msiq_store_open(const char *path, int flags, msiq_store **store,
                     msiq_diag *diag);
 void msiq_store_close(msiq_store *store);
 
+/* Writes the whole database of `store` (an in-memory rehearsal queue) to a
+ * new database file at path, then opens that as *published. Nothing is
+ * written at path if a file appeared there meanwhile: *published stays NULL
+ * and the caller works on that file instead. The copy is made under a
+ * temporary name in the same directory and takes the final name in one
+ * step, so no other process ever sees a half-written database. */
+int msiq_store_publish_new(msiq_store *store, const char *path,
+                           msiq_store **published, msiq_diag *diag);
+
 /* The schema version in PRAGMA user_version, and the newest one this build
  * knows. */
 int msiq_store_schema_version(msiq_store *store, int *version, msiq_diag *diag);

@@ -123,6 +123,15 @@ typedef int (*tool_store_check)(msiq_store *store, void *state,
 int tool_open_store_checked(const tool_context *context, tool_store_check check,
                             void *state, msiq_store **store);
 
+/* The same, for work worth not doing twice (a large import): when the
+ * database did not exist, the rehearsal's result becomes the new database
+ * and *done is set; the caller then reports what `check` did instead of
+ * doing it again. If another process created the database meanwhile, *done
+ * stays false and the caller does the work in it as usual. */
+int tool_open_store_checked_once(const tool_context *context,
+                                 tool_store_check check, void *state,
+                                 msiq_store **store, bool *done);
+
 /* Output helpers (tool_output.c). */
 /* Prints JSON text followed by a newline. */
 void tool_print_json(const char *json);

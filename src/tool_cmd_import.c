@@ -63,16 +63,16 @@ static int import_read_stream(FILE *stream, const char *name, char **text,
 typedef struct import_request {
   const char *text;
   bool no_check;
+  /* The ids the rehearsal gave, which are the real ones when the rehearsal
+   * becomes the new database. */
+  int64_t *ids;
+  size_t id_count;
 } import_request;
 
 static int import_rehearse(msiq_store *store, void *state, msiq_diag *diag) {
   import_request *request = state;
-  int64_t *ids = NULL;
-  size_t id_count = 0;
-  int status = msiq_store_import(store, request->text, request->no_check, &ids,
-                                 &id_count, diag);
-  free(ids);
-  return status;
+  return msiq_store_import(store, request->text, request->no_check,
+                           &request->ids, &request->id_count, diag);
 }
 
 static int import_exec(tool_context *context, int argc, char **argv) {
@@ -108,16 +108,24 @@ static int import_exec(tool_context *context, int argc, char **argv) {
     exit_code = tool_report(context, status, &diag);
     goto cleanup;
   }
-  import_request request = {text, no_check};
-  exit_code =
-      tool_open_store_checked(context, import_rehearse, &request, &store);
+  import_request request = {text, no_check, NULL, 0};
+  bool done = false;
+  exit_code = tool_open_store_checked_once(context, import_rehearse, &request,
+                                           &store, &done);
   if (exit_code != TOOL_EXIT_OK) {
+    free(request.ids);
     goto cleanup;
   }
-  status = msiq_store_import(store, text, no_check, &ids, &id_count, &diag);
-  if (status != MSIQ_OK) {
-    exit_code = tool_report(context, status, &diag);
-    goto cleanup;
+  if (done) {
+    ids = request.ids;
+    id_count = request.id_count;
+  } else {
+    free(request.ids);
+    status = msiq_store_import(store, text, no_check, &ids, &id_count, &diag);
+    if (status != MSIQ_OK) {
+      exit_code = tool_report(context, status, &diag);
+      goto cleanup;
+    }
   }
   if (context->json) {
     fputc('[', stdout);

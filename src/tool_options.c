@@ -179,8 +179,9 @@ int tool_open_store(const tool_context *context, int flags,
   return TOOL_EXIT_OK;
 }
 
-int tool_open_store_checked(const tool_context *context, tool_store_check check,
-                            void *state, msiq_store **store) {
+static int tool_open_store_rehearsed(const tool_context *context,
+                                     tool_store_check check, void *state,
+                                     msiq_store **store, bool *done) {
   msiq_diag diag = {{0}};
   char path[4096];
   int status = tool_database_path(context, path, sizeof path, &diag);
@@ -192,15 +193,33 @@ int tool_open_store_checked(const tool_context *context, tool_store_check check,
     if (status == MSIQ_OK) {
       status = check(rehearsal, state, &diag);
     }
+    if (status == MSIQ_OK && done != NULL) {
+      status = msiq_store_publish_new(rehearsal, path, store, &diag);
+      *done = *store != NULL;
+    }
     msiq_store_close(rehearsal);
   }
-  if (status == MSIQ_OK) {
+  if (status == MSIQ_OK && *store == NULL) {
     status = msiq_store_open(path, MSIQ_STORE_CREATE, store, &diag);
   }
   if (status != MSIQ_OK) {
     return tool_report(context, status, &diag);
   }
   return TOOL_EXIT_OK;
+}
+
+int tool_open_store_checked(const tool_context *context, tool_store_check check,
+                            void *state, msiq_store **store) {
+  *store = NULL;
+  return tool_open_store_rehearsed(context, check, state, store, NULL);
+}
+
+int tool_open_store_checked_once(const tool_context *context,
+                                 tool_store_check check, void *state,
+                                 msiq_store **store, bool *done) {
+  *store = NULL;
+  *done = false;
+  return tool_open_store_rehearsed(context, check, state, store, done);
 }
 
 int tool_parse_command_line(tool_context *context, int argc, char **argv,

@@ -1,6 +1,7 @@
 /* test_store.c: the queue's operations against a real SQLite file. */
 #include "test_support.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -469,6 +470,89 @@ static void test_counts_and_quick_check(void **state) {
   assert_string_equal(problem, "");
 }
 
+/* Counts the files in the directory of path whose names start with the
+ * database's name followed by ".new-" (a publish's temporary copy). */
+static int count_temporary_copies(const char *path) {
+  char pattern[600];
+  snprintf(pattern, sizeof pattern, "%s.new-", path);
+  const char *slash = strrchr(pattern, '/');
+  assert_non_null(slash);
+  char directory[600];
+  snprintf(directory, sizeof directory, "%.*s", (int)(slash - pattern),
+           pattern);
+  DIR *listing = opendir(directory);
+  assert_non_null(listing);
+  int count = 0;
+  for (struct dirent *entry; (entry = readdir(listing)) != NULL;) {
+    if (strncmp(entry->d_name, slash + 1, strlen(slash + 1)) == 0) {
+      count++;
+    }
+  }
+  closedir(listing);
+  return count;
+}
+
+static void
+test_publish_new_writes_the_rehearsal_as_the_database(void **state) {
+  store_fixture *fixture = *state;
+  msiq_store *memory = NULL;
+  assert_int_equal(
+      msiq_store_open(":memory:", MSIQ_STORE_CREATE, &memory, NULL), MSIQ_OK);
+  int64_t first = enqueue_simple(memory, "/pkgs/a.msi", 3, "night");
+  int64_t second = enqueue_after(memory, "/pkgs/b.msi", first);
+
+  char path[512];
+  test_unique_path(path, sizeof path, "publish");
+  msiq_store *published = NULL;
+  assert_int_equal(msiq_store_publish_new(memory, path, &published, NULL),
+                   MSIQ_OK);
+  msiq_store_close(memory);
+  assert_non_null(published);
+  /* Same ids, same rows, a current schema, and no temporary copy left. */
+  int version = 0;
+  assert_int_equal(msiq_store_schema_version(published, &version, NULL),
+                   MSIQ_OK);
+  assert_int_equal(version, msiq_store_latest_schema_version());
+  msiq_job job;
+  assert_int_equal(msiq_store_get_job(published, second, &job, NULL), MSIQ_OK);
+  /* The path was made absolute ("Z:\\pkgs\\b.msi" on Windows). */
+  assert_non_null(strstr(job.target, "b.msi"));
+  assert_int_equal(job.after_count, 1);
+  assert_int_equal(job.after[0], first);
+  msiq_job_cleanup(&job);
+  assert_int_equal(count_jobs(published, -1), 2);
+  assert_int_equal(count_temporary_copies(path), 0);
+  /* It is a working queue: the next enqueue follows on. */
+  assert_int_equal(enqueue_simple(published, "/pkgs/c.msi", 0, NULL),
+                   second + 1);
+  msiq_store_close(published);
+  test_remove_database(path);
+  (void)fixture;
+}
+
+static void test_publish_new_leaves_an_existing_database_alone(void **state) {
+  store_fixture *fixture = *state;
+  /* The fixture's database appeared "meanwhile", with a job of its own. */
+  int64_t theirs = enqueue_simple(fixture->store, "/pkgs/theirs.msi", 0, NULL);
+  msiq_store *memory = NULL;
+  assert_int_equal(
+      msiq_store_open(":memory:", MSIQ_STORE_CREATE, &memory, NULL), MSIQ_OK);
+  enqueue_simple(memory, "/pkgs/mine.msi", 0, NULL);
+  enqueue_simple(memory, "/pkgs/mine-too.msi", 0, NULL);
+  msiq_store *published = (msiq_store *)&published; /* must be cleared */
+  assert_int_equal(
+      msiq_store_publish_new(memory, fixture->path, &published, NULL), MSIQ_OK);
+  msiq_store_close(memory);
+  assert_null(published);
+  assert_int_equal(count_jobs(fixture->store, -1), 1);
+  msiq_job job;
+  assert_int_equal(msiq_store_get_job(fixture->store, theirs, &job, NULL),
+                   MSIQ_OK);
+  assert_non_null(strstr(job.target, "theirs.msi"));
+  msiq_job_cleanup(&job);
+  assert_int_equal(count_temporary_copies(fixture->path), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_enqueue_round_trips_every_field,
@@ -505,6 +589,12 @@ int main(void) {
           store_teardown),
       cmocka_unit_test_setup_teardown(
           test_dependency_retried_before_the_check_holds_nothing, store_setup,
+          store_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_publish_new_writes_the_rehearsal_as_the_database, store_setup,
+          store_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_publish_new_leaves_an_existing_database_alone, store_setup,
           store_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

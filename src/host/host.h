@@ -64,6 +64,14 @@ bool msiq_host_file_exists(const char *path);
 /* Makes the directory path (and its parents), private like the database's. */
 int msiq_host_make_directory(const char *path, msiq_diag *diag);
 
+/* Gives the file `from` the name `to` only if nothing has that name yet, in
+ * one step no other process can come between (POSIX link(), Windows
+ * MoveFileEx without MOVEFILE_REPLACE_EXISTING); `from` is gone afterwards
+ * either way. *existed is set when `to` was already there, which is not an
+ * error. Both names are in the same directory. */
+int msiq_host_move_file_if_absent(const char *from, const char *to,
+                                  bool *existed, msiq_diag *diag);
+
 /* The gate: Windows Installer must be free before a job starts. */
 
 typedef enum msiq_mutex_state {

@@ -157,4 +157,29 @@ run import - <<EOF
 EOF
 check_status 0 "an item with no_check true may name a missing package"
 
+# Into a database that does not exist yet: the in-memory rehearsal becomes
+# the database (msiq_store_publish_new), with the ids it printed, in WAL
+# mode, with no temporary copy left behind; a bad manifest creates nothing.
+fresh_dir="$work_dir/fresh"
+mkdir -p "$fresh_dir"
+chmod 700 "$fresh_dir"
+MSIQ_DB="$fresh_dir/queue.db" check_rejected 2 'import item 2: "target" is missing' \
+  "a bad manifest for a new database" import - <<EOF
+[{"target": "$app"}, {"priority": 1}]
+EOF
+MSIQ_DB="$fresh_dir/queue.db" check_no_database "a bad manifest creates no database"
+MSIQ_DB="$fresh_dir/queue.db" run import - <<EOF
+[{"target": "$app", "key": "one"}, {"target": "$app", "after": ["one"]}]
+EOF
+check_status 0 "import into a new database exits 0"
+check_equal "$(printf '%s\n' "$out" | tr '\n' ' ')" "1 2 " "a new database gets the ids the import printed"
+check_equal "$(MSIQ_DB="$fresh_dir/queue.db" msiq --json show 2 | jq -c '[.target, .after]')" \
+  "[\"$app\",[1]]" "the new database holds the imported jobs and their dependency"
+# Bytes 18 and 19 of a SQLite database are 2 in WAL mode.
+check_equal "$(od -An -tu1 -j18 -N2 "$fresh_dir/queue.db" | xargs)" "2 2" \
+  "the new database is in WAL mode"
+check_equal "$(find "$fresh_dir" -name '*.new-*' | wc -l)" "0" "no temporary copy is left"
+MSIQ_DB="$fresh_dir/queue.db" run enqueue "$app"
+check_equal "$out" "3" "the next enqueue follows the imported ids"
+
 finish

@@ -139,6 +139,23 @@ int msiq_host_check_private(const char *database_path, msiq_diag *diag) {
   return status;
 }
 
+int msiq_host_move_file_if_absent(const char *from, const char *to,
+                                  bool *existed, msiq_diag *diag) {
+  /* rename() would replace `to`; link() refuses when it exists. */
+  *existed = false;
+  int status = MSIQ_OK;
+  if (link(from, to) != 0) {
+    if (errno == EEXIST) {
+      *existed = true;
+    } else {
+      status = msiq_diag_set(diag, MSIQ_EIO, "cannot create %s: %s", to,
+                             strerror(errno));
+    }
+  }
+  unlink(from);
+  return status;
+}
+
 bool msiq_host_file_exists(const char *path) {
   struct stat info;
   return stat(path, &info) == 0 && S_ISREG(info.st_mode);

@@ -392,6 +392,34 @@ int msiq_host_check_private(const char *database_path, msiq_diag *diag) {
   return status;
 }
 
+int msiq_host_move_file_if_absent(const char *from, const char *to,
+                                  bool *existed, msiq_diag *diag) {
+  *existed = false;
+  wchar_t *wide_from = host_wide(from);
+  wchar_t *wide_to = host_wide(to);
+  int status = MSIQ_OK;
+  if (wide_from == NULL || wide_to == NULL) {
+    status = msiq_diag_set(diag, MSIQ_EINVAL, "invalid path '%s'", to);
+    goto cleanup;
+  }
+  /* Without MOVEFILE_REPLACE_EXISTING the move fails if `to` exists; write
+   * through so the new name is on disk when this returns. */
+  if (!MoveFileExW(wide_from, wide_to, MOVEFILE_WRITE_THROUGH)) {
+    DWORD error = GetLastError();
+    if (error == ERROR_ALREADY_EXISTS || error == ERROR_FILE_EXISTS) {
+      *existed = true;
+    } else {
+      status = host_fail(diag, MSIQ_EIO, error, "creating", to);
+    }
+    DeleteFileW(wide_from);
+  }
+
+cleanup:
+  free(wide_from);
+  free(wide_to);
+  return status;
+}
+
 bool msiq_host_file_exists(const char *path) {
   wchar_t *wide = host_wide(path);
   if (wide == NULL) {

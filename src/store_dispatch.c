@@ -72,11 +72,37 @@ static int dispatch_fail_jobs(msiq_store *store, const char *sql, int64_t now,
   return status;
 }
 
+/* Sets *pending when a deadline passed or a dependency broke (see
+ * dispatch_unrunnable_pending.sql). */
+static int dispatch_unrunnable_pending(msiq_store *store, int64_t now,
+                                       bool *pending, msiq_diag *diag) {
+  sqlite3_stmt *statement;
+  int status = store_prepare(store, msiq_sql_dispatch_unrunnable_pending,
+                             &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  sqlite3_bind_int64(statement, 1, now);
+  int rc = sqlite3_step(statement);
+  if (rc == SQLITE_ROW) {
+    *pending = sqlite3_column_int(statement, 0) != 0;
+  } else {
+    status = store_fail(store, rc, diag, "looking for jobs that cannot start");
+  }
+  store_release(store, statement);
+  return status;
+}
+
 int msiq_store_fail_unrunnable(msiq_store *store, int64_t now, int64_t *failed,
                                msiq_failed_job_visitor visit, void *context,
                                msiq_diag *diag) {
   *failed = 0;
-  int status = store_begin(store, diag);
+  bool pending = false;
+  int status = dispatch_unrunnable_pending(store, now, &pending, diag);
+  if (status != MSIQ_OK || !pending) {
+    return status;
+  }
+  status = store_begin(store, diag);
   if (status != MSIQ_OK) {
     return status;
   }

@@ -553,6 +553,40 @@ static void test_publish_new_leaves_an_existing_database_alone(void **state) {
   assert_int_equal(count_temporary_copies(fixture->path), 0);
 }
 
+static long file_size(const char *path) {
+  FILE *file = fopen(path, "rb");
+  if (file == NULL) {
+    return -1;
+  }
+  assert_int_equal(fseek(file, 0, SEEK_END), 0);
+  long size = ftell(file);
+  fclose(file);
+  return size;
+}
+
+static void test_check_with_nothing_to_fail_writes_nothing(void **state) {
+  store_fixture *fixture = *state;
+  /* A queue with a dependency on a job that was cancelled (and its
+   * dependent failed by the first check): the
+   * dispatcher checks it before every pick, and a check that fails nothing
+   * must not write (each write would be a WAL frame and an fsync). */
+  int64_t a = enqueue_simple(fixture->store, "/pkgs/a.msi", 0, NULL);
+  bool requested = false;
+  assert_int_equal(
+      msiq_store_cancel(fixture->store, a, false, &requested, NULL), MSIQ_OK);
+  int64_t b = enqueue_after(fixture->store, "/pkgs/b.msi", a);
+  assert_int_equal(fail_unrunnable(fixture->store), 1);
+  assert_job_state(fixture->store, b, MSIQ_STATE_FAILED, NULL);
+  char wal[600];
+  snprintf(wal, sizeof wal, "%s-wal", fixture->path);
+  long before = file_size(wal);
+  assert_true(before > 0);
+  for (int i = 0; i < 5; i++) {
+    assert_int_equal(fail_unrunnable(fixture->store), 0);
+  }
+  assert_int_equal(file_size(wal), before);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_enqueue_round_trips_every_field,
@@ -589,6 +623,9 @@ int main(void) {
           store_teardown),
       cmocka_unit_test_setup_teardown(
           test_dependency_retried_before_the_check_holds_nothing, store_setup,
+          store_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_check_with_nothing_to_fail_writes_nothing, store_setup,
           store_teardown),
       cmocka_unit_test_setup_teardown(
           test_publish_new_writes_the_rehearsal_as_the_database, store_setup,

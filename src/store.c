@@ -439,7 +439,7 @@ int msiq_store_publish_new(msiq_store *store, const char *path,
   if (rc != SQLITE_DONE && rc != SQLITE_OK) {
     status = msiq_diag_set(diag, MSIQ_EIO, "cannot write %s: %s", temporary,
                            sqlite3_errmsg(store->db));
-    remove(temporary);
+    msiq_host_remove_file(temporary);
     return status;
   }
   bool existed = false;

@@ -72,22 +72,23 @@ static int dispatch_fail_jobs(msiq_store *store, const char *sql, int64_t now,
   return status;
 }
 
-/* Sets *pending when a deadline passed or a dependency broke (see
- * dispatch_unrunnable_pending.sql). */
-static int dispatch_unrunnable_pending(msiq_store *store, int64_t now,
-                                       bool *pending, msiq_diag *diag) {
+/* Reads one optional integer from a query bound to `now` (or an id). */
+static int dispatch_read_optional(msiq_store *store, const char *sql,
+                                  int64_t argument, int64_t *value, bool *found,
+                                  msiq_diag *diag, const char *doing) {
   sqlite3_stmt *statement;
-  int status = store_prepare(store, msiq_sql_dispatch_unrunnable_pending,
-                             &statement, diag);
+  int status = store_prepare(store, sql, &statement, diag);
   if (status != MSIQ_OK) {
     return status;
   }
-  sqlite3_bind_int64(statement, 1, now);
+  sqlite3_bind_int64(statement, 1, argument);
+  *found = false;
   int rc = sqlite3_step(statement);
   if (rc == SQLITE_ROW) {
-    *pending = sqlite3_column_int(statement, 0) != 0;
-  } else {
-    status = store_fail(store, rc, diag, "looking for jobs that cannot start");
+    *found = sqlite3_column_type(statement, 0) != SQLITE_NULL;
+    *value = sqlite3_column_int64(statement, 0);
+  } else if (rc != SQLITE_DONE) {
+    status = store_fail(store, rc, diag, doing);
   }
   store_release(store, statement);
   return status;
@@ -97,9 +98,14 @@ int msiq_store_fail_unrunnable(msiq_store *store, int64_t now, int64_t *failed,
                                msiq_failed_job_visitor visit, void *context,
                                msiq_diag *diag) {
   *failed = 0;
-  bool pending = false;
-  int status = dispatch_unrunnable_pending(store, now, &pending, diag);
-  if (status != MSIQ_OK || !pending) {
+  /* Nearly every check has nothing to fail: a read answers that without the
+   * write lock (see dispatch_unrunnable_pending.sql). */
+  int64_t pending = 0;
+  bool found = false;
+  int status = dispatch_read_optional(
+      store, msiq_sql_dispatch_unrunnable_pending, now, &pending, &found, diag,
+      "looking for jobs that cannot start");
+  if (status != MSIQ_OK || pending == 0) {
     return status;
   }
   status = store_begin(store, diag);
@@ -135,28 +141,6 @@ int msiq_store_fail_unrunnable(msiq_store *store, int64_t now, int64_t *failed,
     *failed = 0;
   }
   return store_finish(store, status, diag);
-}
-
-/* Reads one optional integer from a query bound to `now` (or an id). */
-static int dispatch_read_optional(msiq_store *store, const char *sql,
-                                  int64_t argument, int64_t *value, bool *found,
-                                  msiq_diag *diag, const char *doing) {
-  sqlite3_stmt *statement;
-  int status = store_prepare(store, sql, &statement, diag);
-  if (status != MSIQ_OK) {
-    return status;
-  }
-  sqlite3_bind_int64(statement, 1, argument);
-  *found = false;
-  int rc = sqlite3_step(statement);
-  if (rc == SQLITE_ROW) {
-    *found = sqlite3_column_type(statement, 0) != SQLITE_NULL;
-    *value = sqlite3_column_int64(statement, 0);
-  } else if (rc != SQLITE_DONE) {
-    status = store_fail(store, rc, diag, doing);
-  }
-  store_release(store, statement);
-  return status;
 }
 
 int msiq_store_pick_next(msiq_store *store, int64_t now, int64_t *id,

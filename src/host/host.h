@@ -72,6 +72,9 @@ int msiq_host_make_directory(const char *path, msiq_diag *diag);
 int msiq_host_move_file_if_absent(const char *from, const char *to,
                                   bool *existed, msiq_diag *diag);
 
+/* Deletes the file at path (UTF-8), if it is there. */
+void msiq_host_remove_file(const char *path);
+
 /* The gate: Windows Installer must be free before a job starts. */
 
 typedef enum msiq_mutex_state {

@@ -139,6 +139,10 @@ int msiq_host_check_private(const char *database_path, msiq_diag *diag) {
   return status;
 }
 
+void msiq_host_remove_file(const char *path) {
+  unlink(path);
+}
+
 int msiq_host_move_file_if_absent(const char *from, const char *to,
                                   bool *existed, msiq_diag *diag) {
   /* rename() would replace `to`; link() refuses when it exists. */
@@ -152,7 +156,7 @@ int msiq_host_move_file_if_absent(const char *from, const char *to,
                              strerror(errno));
     }
   }
-  unlink(from);
+  msiq_host_remove_file(from);
   return status;
 }
 

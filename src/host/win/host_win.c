@@ -392,6 +392,14 @@ int msiq_host_check_private(const char *database_path, msiq_diag *diag) {
   return status;
 }
 
+void msiq_host_remove_file(const char *path) {
+  wchar_t *wide = host_wide(path);
+  if (wide != NULL) {
+    DeleteFileW(wide);
+    free(wide);
+  }
+}
+
 int msiq_host_move_file_if_absent(const char *from, const char *to,
                                   bool *existed, msiq_diag *diag) {
   *existed = false;
@@ -411,7 +419,7 @@ int msiq_host_move_file_if_absent(const char *from, const char *to,
     } else {
       status = host_fail(diag, MSIQ_EIO, error, "creating", to);
     }
-    DeleteFileW(wide_from);
+    msiq_host_remove_file(from);
   }
 
 cleanup:

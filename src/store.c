@@ -439,18 +439,36 @@ int msiq_store_publish_new(msiq_store *store, const char *path,
   if (rc != SQLITE_DONE && rc != SQLITE_OK) {
     status = msiq_diag_set(diag, MSIQ_EIO, "cannot write %s: %s", temporary,
                            sqlite3_errmsg(store->db));
-    msiq_host_remove_file(temporary);
-    return status;
+  }
+  /* VACUUM INTO writes a rollback-journal database. Opening the copy under
+   * its temporary name switches it to WAL, and closing it checkpoints with
+   * synchronous=FULL: once it takes the real name it is a finished, durable
+   * database that any process can open without a lock of its own. */
+  msiq_store *copy = NULL;
+  if (status == MSIQ_OK) {
+    status = msiq_store_open(temporary, 0, &copy, diag);
+    msiq_store_close(copy);
   }
   bool existed = false;
-  status = msiq_host_move_file_if_absent(temporary, path, &existed, diag);
+  if (status == MSIQ_OK) {
+    status = msiq_host_move_file_if_absent(temporary, path, &existed, diag);
+  } else {
+    msiq_host_remove_file(temporary);
+  }
   if (status != MSIQ_OK || existed) {
     return status;
   }
-  /* Opening switches the copy to WAL (VACUUM INTO writes a rollback-journal
-   * database), which commits with synchronous=FULL: the file is on disk
-   * before the caller reports success. */
-  return msiq_store_open(path, 0, published, diag);
+  status = msiq_store_open(path, 0, published, diag);
+  if (status != MSIQ_OK) {
+    /* The jobs are in the queue; say so, or a retry would add them again. */
+    char reason[sizeof diag->message];
+    snprintf(reason, sizeof reason, "%s", diag != NULL ? diag->message : "");
+    status = msiq_diag_set(diag, status,
+                           "the jobs were stored in the new database %s, but "
+                           "it could not be opened again: %s",
+                           path, reason);
+  }
+  return status;
 }
 
 /* Small lookups used inside transactions. */

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "installer_command.h"
+#include "core/installer_command.h"
 
 #define MSIEXEC           "C:\\Windows\\System32\\msiexec.exe"
 #define PRODUCT_CODE      "{12345678-1234-1234-1234-123456789ABC}"

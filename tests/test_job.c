@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "job.h"
+#include "core/job.h"
 
 #define HOUR INT64_C(3600000)
 /* 2026-11-24T22:00:00Z */

@@ -7,7 +7,7 @@
 
 #include <sqlite3.h>
 
-#include "store.h"
+#include "store/store.h"
 
 typedef struct json_fixture {
   char path[512];

@@ -8,7 +8,7 @@
 #include <sqlite3.h>
 
 #include "msiq_sql.h"
-#include "store.h"
+#include "store/store.h"
 
 /* Reads a whole file into a malloc'ed buffer; *size receives its length. */
 static char *read_file(const char *path, long *size) {

@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "outcome.h"
+#include "core/outcome.h"
 
 #define SECOND INT64_C(1000)
 

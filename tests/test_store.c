@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "host/host.h"
-#include "store.h"
+#include "store/store.h"
 
 typedef struct store_fixture {
   char path[512];

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "msiq.h"
+#include "core/msiq.h"
 
 /* Writes a fresh, not yet existing path under $MSIQ_TEST_TMPDIR (or the
  * system temporary directory) into buffer: "<tmp>/<stem>-<pid>-<n>.db". */

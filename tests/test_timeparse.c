@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "timeparse.h"
+#include "core/timeparse.h"
 
 #define SECOND INT64_C(1000)
 #define MINUTE (60 * SECOND)

@@ -11,8 +11,8 @@
 
 #include <uv.h>
 
-#include "installer_command.h"
-#include "msiq.h"
+#include "core/installer_command.h"
+#include "core/msiq.h"
 
 /* Process set-up: on Windows, the command line as UTF-8 (main's argv is in
  * the ANSI code page there) and a UTF-8 console; on POSIX, argv as it is.

@@ -31,7 +31,7 @@
 #include <time.h>
 
 #include "host/host.h"
-#include "store.h"
+#include "store/store.h"
 
 static double bench_now_us(void) {
   struct timespec now;

@@ -193,14 +193,14 @@ BIN=$WORK/bin
 mkdir -p "$BIN"
 uv_sqlite_libs=$(pkg-config --libs sqlite3 libuv 2>/dev/null || echo "-lsqlite3 -luv")
 pick_flags=
-if grep -q msiq_failed_job_visitor "$SRC_DIR/store.h"; then
+if grep -q msiq_failed_job_visitor "$SRC_DIR/store/store.h"; then
   pick_flags=-DBENCH_FAIL_UNRUNNABLE_VISITOR
 fi
 gcc -O2 -g -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra $pick_flags \
   -I "$SRC_DIR" -I "$BUILD_DIR/generated" \
   -o "$BIN/bench_pick" "$BENCH_DIR/bench_pick.c" \
-  "$BUILD_DIR/src/libmsiq_core.a" "$BUILD_DIR/src/libmsiq_host.a" \
-  "$BUILD_DIR/src/libmsiq_rules.a" $uv_sqlite_libs -lpthread -lm ||
+  "$BUILD_DIR/src/store/libmsiq_store.a" "$BUILD_DIR/src/host/libmsiq_host.a" \
+  "$BUILD_DIR/src/core/libmsiq_core.a" $uv_sqlite_libs -lpthread -lm ||
   die "cannot compile tests/bench/bench_pick.c"
 gcc -O2 -std=c11 -o "$BIN/stamp_installer" "$BENCH_DIR/stamp_installer.c" ||
   die "cannot compile tests/bench/stamp_installer.c"

@@ -61,8 +61,8 @@
 #include <unistd.h>
 
 #include "fuzz_support.h"
-#include "store.h"
-#include "tool.h"
+#include "store/store.h"
+#include "cli/tool.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

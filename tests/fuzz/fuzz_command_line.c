@@ -31,7 +31,7 @@
 #include <string.h>
 
 #include "fuzz_support.h"
-#include "installer_command.h"
+#include "core/installer_command.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

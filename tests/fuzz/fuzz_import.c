@@ -34,9 +34,9 @@
 #include <string.h>
 
 #include "fuzz_support.h"
-#include "installer_command.h"
-#include "store.h"
-#include "store_internal.h"
+#include "core/installer_command.h"
+#include "store/store.h"
+#include "store/store_internal.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

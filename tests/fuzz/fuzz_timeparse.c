@@ -25,7 +25,7 @@
 #include <time.h>
 
 #include "fuzz_support.h"
-#include "timeparse.h"
+#include "core/timeparse.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -31,7 +31,7 @@
 #include <sqlite3.h>
 
 #include "host/host.h"
-#include "store.h"
+#include "store/store.h"
 
 /* ---- The fault-injecting VFS ------------------------------------------- */
 

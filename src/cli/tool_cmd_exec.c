@@ -1,0 +1,205 @@
+/* tool_cmd_exec.c: `msiq exec`, a drop-in for msiexec in scripts.
+ *
+ *   msiq exec /i app.msi /qn ALLUSERS=1
+ *
+ * enqueues the job the msiexec arguments describe, waits for it and exits
+ * with msiexec's exit code (never 1618: msiq waits that out), so a
+ * deployment script gains the queue by replacing one word.
+ */
+#include "cli/tool.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "host/host.h"
+#include "core/installer_command.h"
+
+/* Compares an msiexec switch case-insensitively, with / or - as its lead. */
+static bool exec_switch_is(const char *word, const char *name) {
+  if (word[0] != '/' && word[0] != '-') {
+    return false;
+  }
+  word++;
+  for (; *word != '\0' && *name != '\0'; word++, name++) {
+    if (tolower((unsigned char)*word) != tolower((unsigned char)*name)) {
+      return false;
+    }
+  }
+  return *word == '\0' && *name == '\0';
+}
+
+static bool exec_switch_starts(const char *word, const char *prefix) {
+  if (word[0] != '/' && word[0] != '-') {
+    return false;
+  }
+  size_t length = strlen(prefix);
+  for (size_t i = 0; i < length; i++) {
+    if (tolower((unsigned char)word[1 + i]) !=
+        tolower((unsigned char)prefix[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/* Switches msiq accepts because it always behaves that way: silent, no
+ * restart. */
+static const char *const exec_implied_switches[] = {
+    "q", "qn", "quiet", "norestart", "qn-", "qn+",
+};
+
+/* Translates msiexec arguments into a job spec; never prints. */
+static int exec_parse(int argc, char **argv, msiq_job_spec *spec,
+                      msiq_diag *diag) {
+  bool have_action = false;
+  for (int i = 0; i < argc; i++) {
+    const char *word = argv[i];
+    const char *action_switch = NULL;
+    msiq_action action = MSIQ_ACTION_INSTALL;
+    if (exec_switch_is(word, "i") || exec_switch_is(word, "package")) {
+      action_switch = word;
+      action = MSIQ_ACTION_INSTALL;
+    } else if (exec_switch_is(word, "x") || exec_switch_is(word, "uninstall")) {
+      action_switch = word;
+      action = MSIQ_ACTION_UNINSTALL;
+    } else if (exec_switch_is(word, "update") || exec_switch_is(word, "p")) {
+      action_switch = word;
+      action = MSIQ_ACTION_PATCH;
+    } else if (exec_switch_starts(word, "f") &&
+               !exec_switch_starts(word, "forcerestart")) {
+      /* Repair: msiq repairs with msiexec's default mode, /fomus. */
+      const char *mode = word + 2;
+      if (mode[0] != '\0' && strcmp(mode, MSIQ_DEFAULT_REPAIR_MODE) != 0) {
+        return msiq_diag_set(diag, MSIQ_EUSAGE,
+                             "repair mode '%s' is not supported (msiq repairs "
+                             "with /f%s, msiexec's default)",
+                             mode, MSIQ_DEFAULT_REPAIR_MODE);
+      }
+      action_switch = word;
+      action = MSIQ_ACTION_REPAIR;
+    }
+    if (action_switch != NULL) {
+      if (have_action) {
+        return msiq_diag_set(diag, MSIQ_EUSAGE,
+                             "only one of /i, /x, /update or /f may be given");
+      }
+      if (i + 1 >= argc) {
+        return msiq_diag_set(diag, MSIQ_EUSAGE, "%s needs a package",
+                             action_switch);
+      }
+      spec->action = action;
+      if (msiq_job_spec_set_target(spec, argv[++i]) != MSIQ_OK) {
+        return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+      }
+      have_action = true;
+      continue;
+    }
+    if (exec_switch_starts(word, "l") || exec_switch_is(word, "log")) {
+      /* msiq always logs verbosely (/l*v); any /l form names the file. */
+      if (i + 1 >= argc) {
+        return msiq_diag_set(diag, MSIQ_EUSAGE, "%s needs a log file", word);
+      }
+      if (msiq_job_spec_set_log_path(spec, argv[++i]) != MSIQ_OK) {
+        return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+      }
+      continue;
+    }
+    bool implied = false;
+    for (size_t k = 0;
+         k < sizeof exec_implied_switches / sizeof exec_implied_switches[0];
+         k++) {
+      implied = implied || exec_switch_is(word, exec_implied_switches[k]);
+    }
+    if (implied) {
+      continue;
+    }
+    if (word[0] == '/' || word[0] == '-') {
+      return msiq_diag_set(diag, MSIQ_EUSAGE,
+                           "msiexec switch '%s' is not supported by msiq exec "
+                           "(supported: /i, /package, /x, /uninstall, "
+                           "/update, /p, /f, /q, /qn, /quiet, /norestart, "
+                           "/l*v LOG, /log LOG, NAME=VALUE)",
+                           word);
+    }
+    if (strchr(word, '=') == NULL) {
+      return msiq_diag_set(diag, MSIQ_EUSAGE,
+                           "unexpected argument '%s' (expected a switch or "
+                           "NAME=VALUE)",
+                           word);
+    }
+    int status = msiq_job_spec_add_property_assignment(spec, word, diag);
+    if (status != MSIQ_OK) {
+      return status;
+    }
+  }
+  if (!have_action) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE,
+                         "no action: give /i, /x, /update or /f with a "
+                         "package");
+  }
+  return MSIQ_OK;
+}
+
+static int exec_rehearse(msiq_store *store, void *state, msiq_diag *diag) {
+  int64_t id = 0;
+  bool existing = false;
+  return msiq_store_enqueue(store, state, &id, &existing, diag);
+}
+
+static int exec_exec(tool_context *context, int argc, char **argv) {
+  /* Everything after `exec` is msiexec's, except msiq's own global
+   * options in front and a lone -h/--help. */
+  if (argc == 1 &&
+      (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
+    return tool_print_command_help(context->command);
+  }
+  msiq_diag diag = {{0}};
+  msiq_job_spec spec;
+  msiq_job_spec_init(&spec);
+  msiq_store *store = NULL;
+  int exit_code;
+  int status = exec_parse(argc, argv, &spec, &diag);
+  if (status == MSIQ_OK) {
+    status = msiq_job_spec_validate(&spec, &diag);
+  }
+  if (status != MSIQ_OK) {
+    exit_code = tool_report(context, status, &diag);
+    goto cleanup;
+  }
+  exit_code = tool_open_store_checked(context, exec_rehearse, &spec, &store);
+  if (exit_code != TOOL_EXIT_OK) {
+    goto cleanup;
+  }
+  int64_t id = 0;
+  bool existing = false;
+  status = msiq_store_enqueue(store, &spec, &id, &existing, &diag);
+  if (status != MSIQ_OK) {
+    exit_code = tool_report(context, status, &diag);
+    goto cleanup;
+  }
+  exit_code = tool_wait_for_jobs(context, store, &id, 1, 0);
+
+cleanup:
+  msiq_store_close(store);
+  msiq_job_spec_cleanup(&spec);
+  return exit_code;
+}
+
+const tool_command tool_cmd_exec = {
+    "exec",
+    "MSIEXEC-ARGUMENTS...",
+    "Enqueue msiexec-style arguments, wait, and exit with msiexec's code.",
+    "A drop-in for msiexec in deployment scripts: `msiq exec /i app.msi /qn\n"
+    "ALLUSERS=1` enqueues the job, waits until the dispatcher has run it, and\n"
+    "exits with the installer's code (0, 3010, 1641, or the failure's code;\n"
+    "never 1618, which msiq waits out). A dispatcher (`msiq run` or the\n"
+    "service) must be running.\n\n"
+    "Supported: /i or /package, /x or /uninstall, /update or /p, /f (msiq\n"
+    "repairs with /fomus), /l*v LOG or /log LOG, NAME=VALUE. Accepted and\n"
+    "implied: /q, /qn, /quiet, /norestart (msiq always installs silently,\n"
+    "without restarting). Anything else (/qb, /passive, /forcerestart, /a,\n"
+    "/j, transforms given as switches...) is refused with a clear error.\n"
+    "Global options (--db, --json) go before `exec`.\n",
+    exec_exec,
+};

@@ -1,0 +1,141 @@
+/* tool_cmd_show.c: `msiq show ID`, one job with its attempt history. */
+#include "cli/tool.h"
+
+#include <stdio.h>
+
+#include "core/timeparse.h"
+
+static void show_print_job(const msiq_job *job) {
+  char time_text[40];
+  printf("id:              %lld\n", (long long)job->id);
+  printf("state:           %s\n", msiq_state_name(job->state));
+  printf("action:          %s\n", msiq_action_name(job->action));
+  printf("target:          %s\n", job->target);
+  for (size_t i = 0; i < job->property_count; i++) {
+    printf("property:        %s=%s\n", job->properties[i].name,
+           job->properties[i].value);
+  }
+  printf("priority:        %lld\n", (long long)job->priority);
+  printf("attempts:        %lld of %lld\n", (long long)job->attempts,
+         (long long)job->max_attempts);
+  if (job->timeout_ms > 0) {
+    msiq_duration_format(job->timeout_ms, time_text, sizeof time_text);
+    printf("timeout:         %s\n", time_text);
+  }
+  if (job->not_before != MSIQ_TIME_UNSET) {
+    printf("not before:      %s\n",
+           tool_format_time(job->not_before, time_text, sizeof time_text));
+  }
+  if (job->deadline != MSIQ_TIME_UNSET) {
+    printf("deadline:        %s\n",
+           tool_format_time(job->deadline, time_text, sizeof time_text));
+  }
+  for (size_t i = 0; i < job->after_count; i++) {
+    printf("after:           %lld\n", (long long)job->after[i]);
+  }
+  for (size_t i = 0; i < job->exit_code_rule_count; i++) {
+    printf("exit code rule:  %lld=%s\n",
+           (long long)job->exit_code_rules[i].code,
+           msiq_outcome_name(job->exit_code_rules[i].outcome));
+  }
+  if (job->key != NULL) {
+    printf("key:             %s\n", job->key);
+  }
+  if (job->log_path != NULL) {
+    printf("log:             %s\n", job->log_path);
+  }
+  if (job->has_exit_code) {
+    printf("exit code:       %lld\n", (long long)job->exit_code);
+  }
+  printf("reboot required: %s\n", job->reboot_required ? "yes" : "no");
+  printf("created:         %s\n",
+         tool_format_time(job->created_at, time_text, sizeof time_text));
+  printf("started:         %s\n",
+         tool_format_time(job->started_at, time_text, sizeof time_text));
+  printf("finished:        %s\n",
+         tool_format_time(job->finished_at, time_text, sizeof time_text));
+  if (job->retry_at != MSIQ_TIME_UNSET) {
+    printf("next attempt:    %s\n",
+           tool_format_time(job->retry_at, time_text, sizeof time_text));
+  }
+  if (job->cancel_requested) {
+    printf("cancel:          requested\n");
+  }
+  if (job->last_error != NULL) {
+    printf("last error:      %s\n", job->last_error);
+  }
+}
+
+static void show_print_history(const msiq_attempt *attempts, size_t count) {
+  char started[40];
+  char finished[40];
+  printf("\nhistory:\n");
+  if (count == 0) {
+    printf("  (no attempts yet)\n");
+    return;
+  }
+  printf("  %-3s %-20s %-20s %-6s %-11s %s\n", "#", "STARTED", "FINISHED",
+         "EXIT", "OUTCOME", "MESSAGE");
+  for (size_t i = 0; i < count; i++) {
+    char exit_code[24] = "-";
+    if (attempts[i].has_exit_code) {
+      snprintf(exit_code, sizeof exit_code, "%lld",
+               (long long)attempts[i].exit_code);
+    }
+    printf("  %-3lld %-20s %-20s %-6s %-11s %s\n",
+           (long long)attempts[i].number,
+           tool_format_time(attempts[i].started_at, started, sizeof started),
+           tool_format_time(attempts[i].finished_at, finished, sizeof finished),
+           exit_code, attempts[i].outcome[0] ? attempts[i].outcome : "running",
+           attempts[i].message != NULL ? attempts[i].message : "");
+  }
+}
+
+static int show_exec(tool_context *context, int argc, char **argv) {
+  const char *word = NULL;
+  int exit_code = tool_parse_command_line(context, argc, argv, NULL, NULL, NULL,
+                                          &word, 1, 1, "job ID");
+  if (exit_code != TOOL_CONTINUE) {
+    return exit_code;
+  }
+  msiq_diag diag = {{0}};
+  int64_t id = 0;
+  int status = tool_parse_job_id(word, &id, &diag);
+  if (status != MSIQ_OK) {
+    return tool_report(context, status, &diag);
+  }
+  msiq_store *store = NULL;
+  exit_code = tool_open_store(context, 0, &store);
+  if (exit_code != TOOL_EXIT_OK) {
+    return exit_code;
+  }
+  if (context->json) {
+    exit_code = tool_print_job_json(context, store, id, true);
+    msiq_store_close(store);
+    return exit_code;
+  }
+  msiq_job job;
+  msiq_attempt *attempts = NULL;
+  size_t attempt_count = 0;
+  status = msiq_store_get_job(store, id, &job, &diag);
+  if (status == MSIQ_OK) {
+    status =
+        msiq_store_get_attempts(store, id, &attempts, &attempt_count, &diag);
+    if (status == MSIQ_OK) {
+      show_print_job(&job);
+      show_print_history(attempts, attempt_count);
+    }
+    msiq_job_cleanup(&job);
+  }
+  if (status != MSIQ_OK) {
+    exit_code = tool_report(context, status, &diag);
+  }
+  msiq_attempts_free(attempts, attempt_count);
+  msiq_store_close(store);
+  return exit_code;
+}
+
+const tool_command tool_cmd_show = {
+    "show", "ID",      "Show one job with every field and its attempt history.",
+    "",     show_exec,
+};

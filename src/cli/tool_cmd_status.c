@@ -1,0 +1,170 @@
+/* tool_cmd_status.c: `msiq status`, the gate, the running job and counts. */
+#include "cli/tool.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "host/host.h"
+#include "core/timeparse.h"
+
+/* Everything `status` shows that does not come from the database. */
+typedef struct status_view {
+  msiq_queue_status queue;
+  bool dispatcher_running;
+  msiq_mutex_state mutex;
+  msiq_service_state service;
+  bool reboot_pending;
+  char reboot_reason[128];
+  bool outside_window;
+  char window_opens_at[40];
+} status_view;
+
+static const char *status_gate_text(const status_view *view) {
+  if (view->queue.paused) {
+    return "closed (queue paused)";
+  }
+  if (view->outside_window) {
+    return "closed (outside the maintenance window)";
+  }
+  if (view->reboot_pending && view->queue.hold_on_pending_reboot) {
+    return "closed (a reboot is pending)";
+  }
+  if (view->mutex == MSIQ_MUTEX_HELD) {
+    return "closed (another installation holds the mutex)";
+  }
+  if (view->service == MSIQ_SERVICE_BUSY) {
+    return "closed (the Windows Installer service is busy)";
+  }
+  return "open";
+}
+
+static int status_read_view(msiq_store *store, status_view *view,
+                            msiq_diag *diag) {
+  int status = msiq_store_queue_status(store, &view->queue, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  view->dispatcher_running = msiq_host_lock_is_held(msiq_store_path(store));
+  view->mutex = msiq_host_installer_mutex_state();
+  view->service = msiq_host_installer_service_state();
+  view->reboot_pending =
+      msiq_host_reboot_pending(view->reboot_reason, sizeof view->reboot_reason);
+  msiq_window window;
+  int64_t now = msiq_host_now_ms();
+  if (view->queue.maintenance_window[0] != '\0' &&
+      msiq_window_parse(view->queue.maintenance_window, &window, NULL) ==
+          MSIQ_OK &&
+      !msiq_window_contains(&window, now)) {
+    view->outside_window = true;
+    msiq_time_format_utc(msiq_window_next_open(&window, now),
+                         view->window_opens_at, sizeof view->window_opens_at);
+  }
+  return MSIQ_OK;
+}
+
+static int status_print_text(msiq_store *store, const status_view *view,
+                             msiq_diag *diag) {
+  msiq_running_job running;
+  int64_t counts[MSIQ_STATE_COUNT];
+  int64_t next_retry = MSIQ_TIME_UNSET;
+  int status = msiq_store_running_job(store, &running, diag);
+  if (status == MSIQ_OK) {
+    status = msiq_store_count_by_state(store, counts, diag);
+  }
+  if (status == MSIQ_OK) {
+    status = msiq_store_next_retry(store, &next_retry, diag);
+  }
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  char time_text[40];
+  printf("dispatcher:  %s\n",
+         view->dispatcher_running ? "running" : "not running");
+  printf("gate:        %s\n", status_gate_text(view));
+  if (view->queue.paused) {
+    printf("  queue:     paused since %s: %s%s\n",
+           tool_format_time(view->queue.paused_at, time_text, sizeof time_text),
+           view->queue.pause_reason,
+           view->queue.reboot_initiated ? " [reboot initiated]" : "");
+  } else {
+    printf("  queue:     not paused\n");
+  }
+  if (view->queue.maintenance_window[0] != '\0') {
+    printf("  window:    %s local time, %s%s\n", view->queue.maintenance_window,
+           view->outside_window ? "opens at " : "open now",
+           view->outside_window ? view->window_opens_at : "");
+  }
+  printf("  mutex:     %s\n", msiq_mutex_state_name(view->mutex));
+  printf("  service:   %s%s\n", msiq_service_state_name(view->service),
+         view->service == MSIQ_SERVICE_UNKNOWN ? " (the mutex decides alone)"
+                                               : "");
+  printf("reboot:      %s%s%s\n",
+         view->reboot_pending ? "pending (" : "not pending",
+         view->reboot_pending ? view->reboot_reason : "",
+         view->reboot_pending ? ")" : "");
+  if (running.found) {
+    printf("running:     job %lld, attempt %lld, since %s: %s\n",
+           (long long)running.id, (long long)running.attempt_number,
+           tool_format_time(running.since, time_text, sizeof time_text),
+           running.target);
+  } else {
+    printf("running:     none\n");
+  }
+  printf("jobs:       ");
+  for (int state = 0; state < MSIQ_STATE_COUNT; state++) {
+    printf(" %s %lld%s", msiq_state_name((msiq_state)state),
+           (long long)counts[state], state + 1 < MSIQ_STATE_COUNT ? "," : "\n");
+  }
+  printf("next retry:  %s\n",
+         tool_format_time(next_retry, time_text, sizeof time_text));
+  return MSIQ_OK;
+}
+
+static int status_exec(tool_context *context, int argc, char **argv) {
+  int exit_code = tool_parse_command_line(context, argc, argv, NULL, NULL, NULL,
+                                          NULL, 0, 0, "");
+  if (exit_code != TOOL_CONTINUE) {
+    return exit_code;
+  }
+  msiq_store *store = NULL;
+  exit_code = tool_open_store(context, 0, &store);
+  if (exit_code != TOOL_EXIT_OK) {
+    return exit_code;
+  }
+  msiq_diag diag = {{0}};
+  status_view view = {0};
+  int status = status_read_view(store, &view, &diag);
+  if (status == MSIQ_OK && context->json) {
+    char *json = NULL;
+    msiq_status_facts facts = {
+        .dispatcher_running = view.dispatcher_running,
+        .mutex_state = msiq_mutex_state_name(view.mutex),
+        .service_state = msiq_service_state_name(view.service),
+        .gate_open = status_gate_text(&view)[0] == 'o',
+        .reboot_pending_reason =
+            view.reboot_pending ? view.reboot_reason : NULL,
+        .window_opens_at = view.outside_window ? view.window_opens_at : NULL,
+    };
+    status = msiq_store_status_json(store, &facts, &json, &diag);
+    if (status == MSIQ_OK) {
+      tool_print_json(json);
+    }
+    free(json);
+  } else if (status == MSIQ_OK) {
+    status = status_print_text(store, &view, &diag);
+  }
+  if (status != MSIQ_OK) {
+    exit_code = tool_report(context, status, &diag);
+  }
+  msiq_store_close(store);
+  return exit_code;
+}
+
+const tool_command tool_cmd_status = {
+    "status",
+    "",
+    "Show the gate (pause, window, mutex, service), reboots, the running job "
+    "and job counts.",
+    "",
+    status_exec,
+};

@@ -1,0 +1,95 @@
+/* error.c: the status table of msiq.h turned into messages, names and exit
+ * codes, and the diagnostic buffer. */
+#include "core/msiq.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const char *msiq_strerror(int status) {
+  switch (status) {
+    case MSIQ_OK:
+      return "success";
+#define MSIQ_STATUS_MESSAGE(name, value, exit_code, message)                   \
+  case MSIQ_E##name:                                                           \
+    return message;
+      MSIQ_STATUS_MAP(MSIQ_STATUS_MESSAGE)
+#undef MSIQ_STATUS_MESSAGE
+  }
+  return "unknown error";
+}
+
+const char *msiq_err_name(int status) {
+  switch (status) {
+    case MSIQ_OK:
+      return "MSIQ_OK";
+#define MSIQ_STATUS_NAME(name, value, exit_code, message)                      \
+  case MSIQ_E##name:                                                           \
+    return "MSIQ_E" #name;
+      MSIQ_STATUS_MAP(MSIQ_STATUS_NAME)
+#undef MSIQ_STATUS_NAME
+  }
+  return "MSIQ_UNKNOWN";
+}
+
+int msiq_status_exit_code(int status) {
+  switch (status) {
+    case MSIQ_OK:
+      return 0;
+#define MSIQ_STATUS_EXIT(name, value, exit_code, message)                      \
+  case MSIQ_E##name:                                                           \
+    return exit_code;
+      MSIQ_STATUS_MAP(MSIQ_STATUS_EXIT)
+#undef MSIQ_STATUS_EXIT
+  }
+  return 1;
+}
+
+int msiq_diag_vset(msiq_diag *diag, int status, const char *format,
+                   va_list args) {
+  if (diag != NULL) {
+    vsnprintf(diag->message, sizeof diag->message, format, args);
+  }
+  return status;
+}
+
+int msiq_diag_set(msiq_diag *diag, int status, const char *format, ...) {
+  va_list args;
+  va_start(args, format);
+  msiq_diag_vset(diag, status, format, args);
+  va_end(args);
+  return status;
+}
+
+/* Copies text for display in a one-line diagnostic: control characters
+ * become \xNN escapes so that a stray newline cannot split the line, and
+ * overlong input ends in "..." so that the rest of the message survives. */
+void msiq_quote_prefix_for_message(const char *text, size_t length,
+                                   char *buffer, size_t size) {
+  size_t used = 0;
+  if (text == NULL) {
+    text = "";
+  }
+  for (size_t i = 0; i < length && text[i] != '\0'; i++) {
+    unsigned char character = (unsigned char)text[i];
+    char piece[8];
+    if (character < 0x20 || character == 0x7f) {
+      snprintf(piece, sizeof piece, "\\x%02x", (unsigned)character);
+    } else {
+      piece[0] = (char)character;
+      piece[1] = '\0';
+    }
+    size_t piece_length = strlen(piece);
+    if (used + piece_length + 4 >= size) {
+      memcpy(buffer + used, "...", 3);
+      used += 3;
+      break;
+    }
+    memcpy(buffer + used, piece, piece_length);
+    used += piece_length;
+  }
+  buffer[used] = '\0';
+}
+
+void msiq_quote_for_message(const char *text, char *buffer, size_t size) {
+  msiq_quote_prefix_for_message(text, SIZE_MAX, buffer, size);
+}

@@ -1,0 +1,444 @@
+/* installer_command.c: the msiexec argument list for a job, and the one
+ * Windows command line that carries it.
+ *
+ * msiexec does not split its command line the way the C runtime does. It
+ * separates arguments at spaces and tabs outside double quotes, treats a
+ * double quote as "start or end quoting" and, inside quotes, a doubled
+ * double quote as one literal double quote; backslashes are ordinary
+ * characters. The quoting here writes exactly what that parser reads back,
+ * and refuses whatever it cannot write safely, so that nothing inside a
+ * property value can ever turn into a switch or an argument of its own.
+ *
+ * Portable C11 only: the Windows host uses the result with libuv's verbatim
+ * arguments, and the tests and fuzzers run it on any platform.
+ */
+#include "core/installer_command.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The layout msiq_installer_command_build() produces: the action switch and
+ * target, /qn, /norestart, the log switch and log path, then properties. */
+#define LOG_SWITCH           "/l*v"
+#define FIXED_ARGUMENT_COUNT 6
+
+/* Room for a quoted copy of an argument inside a diagnostic; longer text is
+ * cut short so that the explanation after it still fits. */
+#define QUOTED_TEXT_SIZE 160
+
+/* Property names up to this length are checked in a stack buffer; longer
+ * ones (legal, but unusual) need a heap copy. */
+#define NAME_BUFFER_SIZE 256
+
+static const char property_name_rule[] = "[A-Za-z_][A-Za-z0-9_.]*";
+
+/* strdup() is POSIX, not C11, and the core must build with any C11
+ * compiler (including mingw-w64 in strict mode). */
+static char *text_duplicate(const char *text) {
+  size_t size = strlen(text) + 1;
+  char *copy = malloc(size);
+  if (copy != NULL) {
+    memcpy(copy, text, size);
+  }
+  return copy;
+}
+
+/* Joins name, '=' and value into a new string. */
+static char *property_assignment_create(const char *name, const char *value) {
+  size_t name_length = strlen(name);
+  size_t value_length = strlen(value);
+  if (name_length > SIZE_MAX - 2 - value_length) {
+    return NULL;
+  }
+  char *assignment = malloc(name_length + value_length + 2);
+  if (assignment != NULL) {
+    memcpy(assignment, name, name_length);
+    assignment[name_length] = '=';
+    memcpy(assignment + name_length + 1, value, value_length + 1);
+  }
+  return assignment;
+}
+
+static bool character_is_control(unsigned char character) {
+  return character < 0x20 || character == 0x7f;
+}
+
+static bool text_has_control_character(const char *text) {
+  for (const unsigned char *cursor = (const unsigned char *)text;
+       *cursor != '\0'; cursor++) {
+    if (character_is_control(*cursor)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void msiq_installer_command_init(msiq_installer_command *command) {
+  command->arguments = NULL;
+  command->argument_count = 0;
+}
+
+void msiq_installer_command_cleanup(msiq_installer_command *command) {
+  for (size_t i = 0; i < command->argument_count; i++) {
+    free(command->arguments[i]);
+  }
+  free(command->arguments);
+  msiq_installer_command_init(command);
+}
+
+/* The switch (and, for repair, its mode) that selects the action. */
+static const char *action_switch(msiq_action action) {
+  switch (action) {
+    case MSIQ_ACTION_INSTALL:
+      return "/i";
+    case MSIQ_ACTION_UNINSTALL:
+      return "/x";
+    case MSIQ_ACTION_PATCH:
+      return "/update";
+    case MSIQ_ACTION_REPAIR:
+      /* msiexec reads the repair mode as letters glued to /f. */
+      return "/f" MSIQ_DEFAULT_REPAIR_MODE;
+    case MSIQ_ACTION_COUNT:
+      break;
+  }
+  return NULL;
+}
+
+int msiq_installer_command_build(const msiq_job *job, const char *log_path,
+                                 msiq_installer_command *command,
+                                 msiq_diag *diag) {
+  if (job == NULL || command == NULL) {
+    return msiq_diag_set(diag, MSIQ_EINVAL, "no job to build a command for");
+  }
+  const char *switch_text = action_switch(job->action);
+  if (switch_text == NULL) {
+    return msiq_diag_set(diag, MSIQ_EINVAL, "unknown action %d",
+                         (int)job->action);
+  }
+  if (job->target == NULL || job->target[0] == '\0') {
+    return msiq_diag_set(diag, MSIQ_EINVAL, "%s target is empty",
+                         msiq_action_name(job->action));
+  }
+  /* Every job is logged verbosely: the log is the only way to learn why a
+   * silent install failed, so a missing path is a caller's bug. */
+  if (log_path == NULL || log_path[0] == '\0') {
+    return msiq_diag_set(diag, MSIQ_EINVAL, "no installer log path given");
+  }
+  if (job->property_count > 0 && job->properties == NULL) {
+    return msiq_diag_set(diag, MSIQ_EINVAL, "job properties are missing");
+  }
+  for (size_t i = 0; i < job->property_count; i++) {
+    if (job->properties[i].name == NULL || job->properties[i].value == NULL) {
+      return msiq_diag_set(diag, MSIQ_EINVAL,
+                           "job property %lu has no name or no value",
+                           (unsigned long)i + 1);
+    }
+  }
+
+  if (job->property_count > SIZE_MAX / sizeof(char *) - FIXED_ARGUMENT_COUNT) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  size_t count = FIXED_ARGUMENT_COUNT + job->property_count;
+  /* The list is built aside and only handed over when complete, so a
+   * failure leaves the caller's command as it was. */
+  msiq_installer_command built;
+  msiq_installer_command_init(&built);
+  built.arguments = calloc(count, sizeof *built.arguments);
+  if (built.arguments == NULL) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  const char *fixed[FIXED_ARGUMENT_COUNT] = {
+      switch_text, job->target, "/qn", "/norestart", LOG_SWITCH, log_path};
+  for (size_t i = 0; i < FIXED_ARGUMENT_COUNT; i++) {
+    built.arguments[built.argument_count] = text_duplicate(fixed[i]);
+    if (built.arguments[built.argument_count] == NULL) {
+      msiq_installer_command_cleanup(&built);
+      return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+    }
+    built.argument_count++;
+  }
+  for (size_t i = 0; i < job->property_count; i++) {
+    built.arguments[built.argument_count] = property_assignment_create(
+        job->properties[i].name, job->properties[i].value);
+    if (built.arguments[built.argument_count] == NULL) {
+      msiq_installer_command_cleanup(&built);
+      return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+    }
+    built.argument_count++;
+  }
+
+  msiq_installer_command_cleanup(command);
+  *command = built;
+  return MSIQ_OK;
+}
+
+typedef enum argument_kind {
+  /* The program, a switch, a target or a log path: passed whole. */
+  ARGUMENT_PLAIN,
+  /* NAME=VALUE: the value is always quoted. */
+  ARGUMENT_PROPERTY
+} argument_kind;
+
+/* Checks whether the first length bytes of text form a valid property name,
+ * through the one rule in job.h so that enqueue and the command line can
+ * never disagree. Returns MSIQ_ENOMEM only if a long name cannot be copied. */
+static int property_name_check(const char *text, size_t length, bool *valid) {
+  char small[NAME_BUFFER_SIZE];
+  char *name = small;
+  if (length >= sizeof small) {
+    name = malloc(length + 1);
+    if (name == NULL) {
+      return MSIQ_ENOMEM;
+    }
+  }
+  memcpy(name, text, length);
+  name[length] = '\0';
+  *valid = msiq_property_name_is_valid(name);
+  if (name != small) {
+    free(name);
+  }
+  return MSIQ_OK;
+}
+
+/* Where the properties start. The command line receives only the argument
+ * list, so the positions are recovered from the builder's layout: after
+ * "/l*v" comes the log path, and everything after that is NAME=VALUE. A
+ * list without "/l*v" (assembled by hand, say by a test or a fuzzer) has
+ * no such landmark; there, *by_layout is false and each argument is judged
+ * on its own by argument_kind_of(). */
+static size_t property_start_find(const msiq_installer_command *command,
+                                  bool *by_layout) {
+  for (size_t i = 0; i < command->argument_count; i++) {
+    /* msiexec switches are case-insensitive, so "/L*V" is the same. */
+    const char *argument = command->arguments[i];
+    if (argument[0] == '/' && (argument[1] == 'l' || argument[1] == 'L') &&
+        argument[2] == '*' && (argument[3] == 'v' || argument[3] == 'V') &&
+        argument[4] == '\0') {
+      *by_layout = true;
+      return i + 2 < command->argument_count ? i + 2 : command->argument_count;
+    }
+  }
+  *by_layout = false;
+  return command->argument_count;
+}
+
+/* Decides how to write the argument at index. Without the "/l*v" landmark,
+ * an argument is a property when it does not start with '/', contains '='
+ * and the part before the first '=' is a valid property name; anything else
+ * is passed whole. Misjudging either way stays safe: a plain argument with
+ * a double quote is refused, and one with spaces is quoted whole. */
+static int argument_kind_of(const char *argument, size_t index,
+                            size_t property_start, bool by_layout,
+                            argument_kind *kind) {
+  if (by_layout) {
+    *kind = index >= property_start ? ARGUMENT_PROPERTY : ARGUMENT_PLAIN;
+    return MSIQ_OK;
+  }
+  *kind = ARGUMENT_PLAIN;
+  const char *equals = strchr(argument, '=');
+  if (argument[0] == '/' || equals == NULL) {
+    return MSIQ_OK;
+  }
+  bool valid = false;
+  int status =
+      property_name_check(argument, (size_t)(equals - argument), &valid);
+  if (status == MSIQ_OK && valid) {
+    *kind = ARGUMENT_PROPERTY;
+  }
+  return status;
+}
+
+/* A plain argument may hold neither a double quote (msiexec has no way to
+ * escape one outside a property value) nor a control character (no path or
+ * switch contains one, and a newline could end the line in a log). */
+static int plain_argument_check(const char *argument, msiq_diag *diag) {
+  const char *problem = NULL;
+  if (strchr(argument, '"') != NULL) {
+    problem = "a double quote";
+  } else if (text_has_control_character(argument)) {
+    problem = "a control character";
+  }
+  if (problem == NULL) {
+    return MSIQ_OK;
+  }
+  char quoted[QUOTED_TEXT_SIZE];
+  msiq_quote_for_message(argument, quoted, sizeof quoted);
+  return msiq_diag_set(diag, MSIQ_EINVAL,
+                       "cannot pass '%s' to msiexec safely: it contains %s",
+                       quoted, problem);
+}
+
+/* A property needs a valid name (so that it cannot pose as a switch or
+ * smuggle in a quote) and a value without control characters. Diagnostics
+ * name the property but never show its value, which may be a password. */
+static int property_argument_check(const char *argument, msiq_diag *diag) {
+  char quoted[QUOTED_TEXT_SIZE];
+  const char *equals = strchr(argument, '=');
+  if (equals == NULL) {
+    msiq_quote_for_message(argument, quoted, sizeof quoted);
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "cannot pass '%s' to msiexec safely: expected "
+                         "NAME=VALUE after the log path",
+                         quoted);
+  }
+  size_t name_length = (size_t)(equals - argument);
+  msiq_quote_prefix_for_message(argument, name_length, quoted, sizeof quoted);
+  bool valid = false;
+  if (property_name_check(argument, name_length, &valid) != MSIQ_OK) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  if (!valid) {
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "cannot pass property '%s' to msiexec safely: its "
+                         "name must match %s",
+                         quoted, property_name_rule);
+  }
+  if (text_has_control_character(equals + 1)) {
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "cannot pass property '%s' to msiexec safely: its "
+                         "value contains a control character",
+                         quoted);
+  }
+  return MSIQ_OK;
+}
+
+/* An empty argument would vanish without quotes, and a space or tab would
+ * split it. (Tabs are refused as control characters before this matters;
+ * the test is here so that the rule is complete on its own.) */
+static bool plain_argument_needs_quotes(const char *argument) {
+  return argument[0] == '\0' || strchr(argument, ' ') != NULL ||
+         strchr(argument, '\t') != NULL;
+}
+
+/* The number of bytes the written argument takes, or 0 if that does not fit
+ * in a size_t. Every written argument takes at least one byte ("" for an
+ * empty one), so 0 is free to signal overflow. */
+static size_t argument_written_length(const char *argument,
+                                      argument_kind kind) {
+  size_t length = strlen(argument);
+  if (kind == ARGUMENT_PLAIN) {
+    if (!plain_argument_needs_quotes(argument)) {
+      return length;
+    }
+    return length <= SIZE_MAX - 2 ? length + 2 : 0;
+  }
+  /* NAME="VALUE" with each quote in the value doubled. */
+  size_t quotes = 0;
+  for (const char *cursor = strchr(argument, '=') + 1; *cursor != '\0';
+       cursor++) {
+    if (*cursor == '"') {
+      quotes++;
+    }
+  }
+  if (length > SIZE_MAX - 2 - quotes) {
+    return 0;
+  }
+  return length + quotes + 2;
+}
+
+/* Writes the argument at out and returns the position after it. */
+static char *argument_write(char *out, const char *argument,
+                            argument_kind kind) {
+  if (kind == ARGUMENT_PLAIN) {
+    bool quote = plain_argument_needs_quotes(argument);
+    size_t length = strlen(argument);
+    if (quote) {
+      *out++ = '"';
+    }
+    memcpy(out, argument, length);
+    out += length;
+    if (quote) {
+      *out++ = '"';
+    }
+    return out;
+  }
+  const char *equals = strchr(argument, '=');
+  size_t name_length = (size_t)(equals - argument) + 1;
+  memcpy(out, argument, name_length);
+  out += name_length;
+  *out++ = '"';
+  for (const char *cursor = equals + 1; *cursor != '\0'; cursor++) {
+    if (*cursor == '"') {
+      *out++ = '"';
+    }
+    *out++ = *cursor;
+  }
+  *out++ = '"';
+  return out;
+}
+
+int msiq_installer_command_line(const char *program,
+                                const msiq_installer_command *command,
+                                char **command_line, msiq_diag *diag) {
+  if (command_line == NULL || program == NULL || command == NULL ||
+      (command->argument_count > 0 && command->arguments == NULL)) {
+    return msiq_diag_set(diag, MSIQ_EINVAL, "no command to quote");
+  }
+  *command_line = NULL;
+  for (size_t i = 0; i < command->argument_count; i++) {
+    if (command->arguments[i] == NULL) {
+      return msiq_diag_set(diag, MSIQ_EINVAL, "msiexec argument %lu is missing",
+                           (unsigned long)i + 1);
+    }
+  }
+
+  /* First pass: classify, check and measure, so that nothing is written
+   * for a command that will be refused and the line is allocated once. The
+   * kinds are kept so that the second pass cannot judge differently. */
+  int status = plain_argument_check(program, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  size_t total = argument_written_length(program, ARGUMENT_PLAIN);
+  if (total == 0) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  argument_kind *kinds = NULL;
+  if (command->argument_count > 0) {
+    kinds = calloc(command->argument_count, sizeof *kinds);
+    if (kinds == NULL) {
+      return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+    }
+  }
+  bool by_layout = false;
+  size_t property_start = property_start_find(command, &by_layout);
+  for (size_t i = 0; i < command->argument_count; i++) {
+    const char *argument = command->arguments[i];
+    if (argument_kind_of(argument, i, property_start, by_layout, &kinds[i]) !=
+        MSIQ_OK) {
+      free(kinds);
+      return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+    }
+    status = kinds[i] == ARGUMENT_PLAIN
+                 ? plain_argument_check(argument, diag)
+                 : property_argument_check(argument, diag);
+    if (status != MSIQ_OK) {
+      free(kinds);
+      return status;
+    }
+    size_t length = argument_written_length(argument, kinds[i]);
+    /* One more byte for the separating space, and one for the end. */
+    if (length == 0 || length >= SIZE_MAX - 2 - total) {
+      free(kinds);
+      return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+    }
+    total += 1 + length;
+  }
+
+  char *line = malloc(total + 1);
+  if (line == NULL) {
+    free(kinds);
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  /* Second pass: write exactly what was measured. */
+  char *out = argument_write(line, program, ARGUMENT_PLAIN);
+  for (size_t i = 0; i < command->argument_count; i++) {
+    *out++ = ' ';
+    out = argument_write(out, command->arguments[i], kinds[i]);
+  }
+  free(kinds);
+  *out = '\0';
+  *command_line = line;
+  return MSIQ_OK;
+}

@@ -1,0 +1,639 @@
+/* job.c: the job model of job.h, its setters and its validation.
+ *
+ * Enqueue and import both build a msiq_job_spec with these setters and then
+ * call msiq_job_spec_validate(), so every rule lives here once. The setters
+ * check what they can at once (so the CLI can name the offending argument);
+ * validation re-checks everything, because a spec may also be filled in
+ * directly.
+ */
+#include "core/job.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/timeparse.h"
+
+/* Attempts beyond this are almost certainly a typo, and an unbounded count
+ * would let a broken package occupy the dispatcher forever. */
+#define MAX_ATTEMPTS_LIMIT 1000
+
+/* The largest Windows process exit code (a DWORD). */
+#define EXIT_CODE_LIMIT INT64_C(4294967295)
+
+/* Room for a quoted copy of the user's input inside a diagnostic; longer
+ * input is cut short so that the explanation after it still fits. */
+#define QUOTED_TEXT_SIZE 160
+
+static const char property_name_rule[] = "[A-Za-z_][A-Za-z0-9_.]*";
+static const char product_code_form[] =
+    "{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}";
+static const char exit_code_form[] = "CODE=success|reboot|retry|fail";
+
+static const char *const outcome_names[] = {
+#define MSIQ_OUTCOME_TEXT(name, text) text,
+    MSIQ_OUTCOME_MAP(MSIQ_OUTCOME_TEXT)
+#undef MSIQ_OUTCOME_TEXT
+};
+
+const char *msiq_outcome_name(msiq_outcome outcome) {
+  return (unsigned)outcome < MSIQ_OUTCOME_COUNT ? outcome_names[outcome] : "?";
+}
+
+int msiq_outcome_parse(const char *text, msiq_outcome *outcome) {
+  for (int i = 0; i < MSIQ_OUTCOME_COUNT; i++) {
+    if (text != NULL && strcmp(outcome_names[i], text) == 0) {
+      *outcome = (msiq_outcome)i;
+      return MSIQ_OK;
+    }
+  }
+  return MSIQ_EINVAL;
+}
+
+/* strdup() is POSIX, not C11, and the core must build with any C11
+ * compiler (including mingw-w64 in strict mode). */
+static char *text_duplicate(const char *text) {
+  size_t size = strlen(text) + 1;
+  char *copy = malloc(size);
+  if (copy != NULL) {
+    memcpy(copy, text, size);
+  }
+  return copy;
+}
+
+/* Copies length bytes of text and terminates the copy. */
+static char *text_duplicate_length(const char *text, size_t length) {
+  char *copy = malloc(length + 1);
+  if (copy != NULL) {
+    memcpy(copy, text, length);
+    copy[length] = '\0';
+  }
+  return copy;
+}
+
+/* Grows an array by one element. The structs keep no capacity, and specs
+ * hold a handful of entries, so growing one element at a time is cheap
+ * enough and keeps the layout of job.h simple. */
+static void *array_grow_by_one(void *array, size_t count, size_t element) {
+  if (count >= SIZE_MAX / element - 1) {
+    return NULL;
+  }
+  return realloc(array, (count + 1) * element);
+}
+
+static bool text_has_control_character(const char *text) {
+  for (const unsigned char *cursor = (const unsigned char *)text;
+       *cursor != '\0'; cursor++) {
+    if (*cursor < 0x20 || *cursor == 0x7f) {
+      return true;
+    }
+  }
+  return false;
+}
+
+static char character_to_lower(char character) {
+  if (character >= 'A' && character <= 'Z') {
+    return (char)(character - 'A' + 'a');
+  }
+  return character;
+}
+
+/* True when text ends in suffix (given in lower case), ignoring case, and
+ * has at least one character before it. */
+static bool text_ends_with_ignoring_case(const char *text, const char *suffix) {
+  size_t text_length = strlen(text);
+  size_t suffix_length = strlen(suffix);
+  if (text_length <= suffix_length) {
+    return false;
+  }
+  const char *tail = text + text_length - suffix_length;
+  for (size_t i = 0; i < suffix_length; i++) {
+    if (character_to_lower(tail[i]) != suffix[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+static bool character_is_hex_digit(char character) {
+  return (character >= '0' && character <= '9') ||
+         (character >= 'a' && character <= 'f') ||
+         (character >= 'A' && character <= 'F');
+}
+
+void msiq_job_spec_init(msiq_job_spec *spec) {
+  memset(spec, 0, sizeof *spec);
+  spec->action = MSIQ_ACTION_INSTALL;
+  spec->priority = 0;
+  spec->not_before = MSIQ_TIME_UNSET;
+  spec->deadline = MSIQ_TIME_UNSET;
+  spec->max_attempts = MSIQ_DEFAULT_MAX_ATTEMPTS;
+  spec->timeout_ms = 0;
+}
+
+static void properties_free(msiq_property *properties, size_t count) {
+  for (size_t i = 0; i < count; i++) {
+    free(properties[i].name);
+    free(properties[i].value);
+  }
+  free(properties);
+}
+
+void msiq_job_spec_cleanup(msiq_job_spec *spec) {
+  free(spec->target);
+  properties_free(spec->properties, spec->property_count);
+  free(spec->key);
+  free(spec->log_path);
+  free(spec->after);
+  free(spec->exit_code_rules);
+  for (size_t i = 0; i < spec->after_key_count; i++) {
+    free(spec->after_keys[i]);
+  }
+  free(spec->after_keys);
+  msiq_job_spec_init(spec);
+}
+
+/* Replaces *field with a copy of text (or NULL when text is NULL). */
+static int field_replace_text(char **field, const char *text) {
+  char *copy = NULL;
+  if (text != NULL) {
+    copy = text_duplicate(text);
+    if (copy == NULL) {
+      return MSIQ_ENOMEM;
+    }
+  }
+  free(*field);
+  *field = copy;
+  return MSIQ_OK;
+}
+
+int msiq_job_spec_set_target(msiq_job_spec *spec, const char *target) {
+  return field_replace_text(&spec->target, target);
+}
+
+int msiq_job_spec_set_key(msiq_job_spec *spec, const char *key) {
+  return field_replace_text(&spec->key, key);
+}
+
+int msiq_job_spec_set_log_path(msiq_job_spec *spec, const char *path) {
+  return field_replace_text(&spec->log_path, path);
+}
+
+bool msiq_property_name_is_valid(const char *name) {
+  if (name == NULL) {
+    return false;
+  }
+  char first = name[0];
+  if (!((first >= 'A' && first <= 'Z') || (first >= 'a' && first <= 'z') ||
+        first == '_')) {
+    return false;
+  }
+  for (const char *cursor = name + 1; *cursor != '\0'; cursor++) {
+    char character = *cursor;
+    if (!((character >= 'A' && character <= 'Z') ||
+          (character >= 'a' && character <= 'z') ||
+          (character >= '0' && character <= '9') || character == '_' ||
+          character == '.')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool msiq_property_value_is_valid(const char *value, size_t length) {
+  if (value == NULL) {
+    return false;
+  }
+  /* Every control character is refused, not only line breaks: the msiexec
+   * command line cannot carry them safely, and refusing them here means a
+   * job is rejected at enqueue rather than failing when it starts. */
+  for (size_t i = 0; i < length; i++) {
+    unsigned char character = (unsigned char)value[i];
+    if (character < 0x20 || character == 0x7f) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool msiq_product_code_is_valid(const char *text) {
+  /* Offsets of the hyphens in {XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}. */
+  if (text == NULL || strlen(text) != 38 || text[0] != '{' || text[37] != '}') {
+    return false;
+  }
+  for (size_t i = 1; i < 37; i++) {
+    bool hyphen_expected = i == 9 || i == 14 || i == 19 || i == 24;
+    if (hyphen_expected ? text[i] != '-' : !character_is_hex_digit(text[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/* Checks one property against the name and value rules; value_length lets
+ * callers with counted strings report an embedded NUL. */
+static int property_check(const char *name, const char *value,
+                          size_t value_length, msiq_diag *diag) {
+  char quoted[QUOTED_TEXT_SIZE];
+  msiq_quote_for_message(name, quoted, sizeof quoted);
+  if (!msiq_property_name_is_valid(name)) {
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "invalid property name '%s': must match %s", quoted,
+                         property_name_rule);
+  }
+  if (value == NULL) {
+    return msiq_diag_set(diag, MSIQ_EINVAL, "property '%s' has no value",
+                         quoted);
+  }
+  for (size_t i = 0; i < value_length; i++) {
+    if (value[i] == '\n') {
+      return msiq_diag_set(diag, MSIQ_EINVAL,
+                           "property '%s' has a newline in its value", quoted);
+    }
+    if (value[i] == '\r') {
+      return msiq_diag_set(diag, MSIQ_EINVAL,
+                           "property '%s' has a carriage return in its value",
+                           quoted);
+    }
+    if (value[i] == '\0') {
+      return msiq_diag_set(diag, MSIQ_EINVAL,
+                           "property '%s' has a NUL character in its value",
+                           quoted);
+    }
+    unsigned char character = (unsigned char)value[i];
+    if (character < 0x20 || character == 0x7f) {
+      return msiq_diag_set(diag, MSIQ_EINVAL,
+                           "property '%s' has a control character (0x%02x) in "
+                           "its value",
+                           quoted, character);
+    }
+  }
+  return MSIQ_OK;
+}
+
+int msiq_job_spec_add_property(msiq_job_spec *spec, const char *name,
+                               const char *value, msiq_diag *diag) {
+  int status =
+      property_check(name, value, value != NULL ? strlen(value) : 0, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  /* MSI property names are case-sensitive, so only an exact repeat is a
+   * duplicate; msiexec would silently keep one of the two values. */
+  for (size_t i = 0; i < spec->property_count; i++) {
+    if (strcmp(spec->properties[i].name, name) == 0) {
+      return msiq_diag_set(diag, MSIQ_EINVAL, "property '%s' given twice",
+                           name);
+    }
+  }
+  msiq_property *grown = array_grow_by_one(
+      spec->properties, spec->property_count, sizeof *spec->properties);
+  if (grown == NULL) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  spec->properties = grown;
+  char *name_copy = text_duplicate(name);
+  char *value_copy = text_duplicate(value);
+  if (name_copy == NULL || value_copy == NULL) {
+    free(name_copy);
+    free(value_copy);
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  spec->properties[spec->property_count].name = name_copy;
+  spec->properties[spec->property_count].value = value_copy;
+  spec->property_count++;
+  return MSIQ_OK;
+}
+
+int msiq_job_spec_add_property_assignment(msiq_job_spec *spec,
+                                          const char *assignment,
+                                          msiq_diag *diag) {
+  char quoted[QUOTED_TEXT_SIZE];
+  const char *equals = assignment != NULL ? strchr(assignment, '=') : NULL;
+  if (equals == NULL || equals == assignment) {
+    msiq_quote_for_message(assignment, quoted, sizeof quoted);
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "invalid property '%s': expected NAME=VALUE", quoted);
+  }
+  /* The value is everything after the first '=', so values may themselves
+   * contain '=' (connection strings, for example). */
+  char *name = text_duplicate_length(assignment, (size_t)(equals - assignment));
+  if (name == NULL) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  int status = msiq_job_spec_add_property(spec, name, equals + 1, diag);
+  free(name);
+  return status;
+}
+
+int msiq_job_spec_add_after(msiq_job_spec *spec, int64_t id) {
+  /* A repeated dependency adds nothing, and the store may keep dependencies
+   * in a table keyed by (job, dependency), so repeats are dropped here. */
+  for (size_t i = 0; i < spec->after_count; i++) {
+    if (spec->after[i] == id) {
+      return MSIQ_OK;
+    }
+  }
+  int64_t *grown =
+      array_grow_by_one(spec->after, spec->after_count, sizeof *spec->after);
+  if (grown == NULL) {
+    return MSIQ_ENOMEM;
+  }
+  spec->after = grown;
+  spec->after[spec->after_count++] = id;
+  return MSIQ_OK;
+}
+
+int msiq_job_spec_add_after_key(msiq_job_spec *spec, const char *key) {
+  if (key == NULL) {
+    return MSIQ_EINVAL;
+  }
+  for (size_t i = 0; i < spec->after_key_count; i++) {
+    if (strcmp(spec->after_keys[i], key) == 0) {
+      return MSIQ_OK;
+    }
+  }
+  char **grown = array_grow_by_one(spec->after_keys, spec->after_key_count,
+                                   sizeof *spec->after_keys);
+  if (grown == NULL) {
+    return MSIQ_ENOMEM;
+  }
+  spec->after_keys = grown;
+  char *copy = text_duplicate(key);
+  if (copy == NULL) {
+    return MSIQ_ENOMEM;
+  }
+  spec->after_keys[spec->after_key_count++] = copy;
+  return MSIQ_OK;
+}
+
+int msiq_job_spec_add_exit_code_rule(msiq_job_spec *spec, const char *text,
+                                     msiq_diag *diag) {
+  char quoted[QUOTED_TEXT_SIZE];
+  msiq_quote_for_message(text, quoted, sizeof quoted);
+  const char *equals = text != NULL ? strchr(text, '=') : NULL;
+  if (equals == NULL) {
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "invalid --exit-code '%s': expected %s", quoted,
+                         exit_code_form);
+  }
+  if (equals == text) {
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "invalid --exit-code '%s': missing the exit code "
+                         "before '='",
+                         quoted);
+  }
+  int64_t code = 0;
+  for (const char *cursor = text; cursor < equals; cursor++) {
+    if (*cursor < '0' || *cursor > '9') {
+      return msiq_diag_set(diag, MSIQ_EINVAL,
+                           "invalid --exit-code '%s': the exit code must be a "
+                           "non-negative whole number",
+                           quoted);
+    }
+    code = code * 10 + (*cursor - '0');
+    if (code > EXIT_CODE_LIMIT) {
+      return msiq_diag_set(diag, MSIQ_EINVAL,
+                           "invalid --exit-code '%s': exit code out of range "
+                           "(0-%" PRId64 ")",
+                           quoted, EXIT_CODE_LIMIT);
+    }
+  }
+  msiq_outcome outcome;
+  if (msiq_outcome_parse(equals + 1, &outcome) != MSIQ_OK) {
+    char quoted_outcome[QUOTED_TEXT_SIZE];
+    msiq_quote_for_message(equals + 1, quoted_outcome, sizeof quoted_outcome);
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "invalid --exit-code '%s': unknown outcome '%s' (use "
+                         "success, reboot, retry or fail)",
+                         quoted, quoted_outcome);
+  }
+  for (size_t i = 0; i < spec->exit_code_rule_count; i++) {
+    if (spec->exit_code_rules[i].code == code) {
+      return msiq_diag_set(diag, MSIQ_EINVAL,
+                           "exit code %" PRId64 " given twice", code);
+    }
+  }
+  msiq_exit_code_rule *grown =
+      array_grow_by_one(spec->exit_code_rules, spec->exit_code_rule_count,
+                        sizeof *spec->exit_code_rules);
+  if (grown == NULL) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  spec->exit_code_rules = grown;
+  spec->exit_code_rules[spec->exit_code_rule_count].code = code;
+  spec->exit_code_rules[spec->exit_code_rule_count].outcome = outcome;
+  spec->exit_code_rule_count++;
+  return MSIQ_OK;
+}
+
+/* Checks the target against what msiexec accepts for the action: /i takes a
+ * package, /update a patch, /x and /f a package or a product code. */
+static int target_check(const msiq_job_spec *spec, msiq_diag *diag) {
+  char quoted[QUOTED_TEXT_SIZE];
+  const char *target = spec->target;
+  if ((unsigned)spec->action >= MSIQ_ACTION_COUNT) {
+    return msiq_diag_set(diag, MSIQ_EINVAL, "unknown action %d",
+                         (int)spec->action);
+  }
+  const char *action = msiq_action_name(spec->action);
+  if (target == NULL || target[0] == '\0') {
+    return msiq_diag_set(diag, MSIQ_EINVAL, "%s target is empty", action);
+  }
+  msiq_quote_for_message(target, quoted, sizeof quoted);
+  if (text_has_control_character(target)) {
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "%s target '%s' has a control character", action,
+                         quoted);
+  }
+  /* No Windows path can contain a double quote, and one would break the
+   * quoting of the msiexec command line. */
+  if (strchr(target, '"') != NULL) {
+    return msiq_diag_set(diag, MSIQ_EINVAL, "%s target '%s' has a double quote",
+                         action, quoted);
+  }
+  switch (spec->action) {
+    case MSIQ_ACTION_INSTALL:
+      if (!text_ends_with_ignoring_case(target, ".msi")) {
+        return msiq_diag_set(diag, MSIQ_EINVAL,
+                             "install target '%s' must be a .msi package",
+                             quoted);
+      }
+      return MSIQ_OK;
+    case MSIQ_ACTION_PATCH:
+      if (!text_ends_with_ignoring_case(target, ".msp")) {
+        return msiq_diag_set(diag, MSIQ_EINVAL,
+                             "patch target '%s' must be a .msp package",
+                             quoted);
+      }
+      return MSIQ_OK;
+    case MSIQ_ACTION_UNINSTALL:
+    case MSIQ_ACTION_REPAIR:
+      if (target[0] == '{') {
+        if (!msiq_product_code_is_valid(target)) {
+          return msiq_diag_set(diag, MSIQ_EINVAL,
+                               "invalid product code '%s': expected %s", quoted,
+                               product_code_form);
+        }
+        return MSIQ_OK;
+      }
+      if (!text_ends_with_ignoring_case(target, ".msi")) {
+        return msiq_diag_set(diag, MSIQ_EINVAL,
+                             "%s target '%s' must be a .msi package or a "
+                             "product code %s",
+                             action, quoted, product_code_form);
+      }
+      return MSIQ_OK;
+    case MSIQ_ACTION_COUNT:
+      break;
+  }
+  return msiq_diag_set(diag, MSIQ_EINVAL, "unknown action %d",
+                       (int)spec->action);
+}
+
+/* Checks an idempotency key (the job's own or one it waits for). */
+static int key_check(const char *key, const char *role, msiq_diag *diag) {
+  if (key[0] == '\0') {
+    return msiq_diag_set(diag, MSIQ_EINVAL, "%s is empty", role);
+  }
+  if (text_has_control_character(key)) {
+    char quoted[QUOTED_TEXT_SIZE];
+    msiq_quote_for_message(key, quoted, sizeof quoted);
+    return msiq_diag_set(diag, MSIQ_EINVAL, "%s '%s' has a control character",
+                         role, quoted);
+  }
+  return MSIQ_OK;
+}
+
+int msiq_job_spec_validate(const msiq_job_spec *spec, msiq_diag *diag) {
+  int status = target_check(spec, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+
+  for (size_t i = 0; i < spec->property_count; i++) {
+    const msiq_property *property = &spec->properties[i];
+    status = property_check(
+        property->name, property->value,
+        property->value != NULL ? strlen(property->value) : 0, diag);
+    if (status != MSIQ_OK) {
+      return status;
+    }
+    for (size_t j = 0; j < i; j++) {
+      if (strcmp(spec->properties[j].name, property->name) == 0) {
+        return msiq_diag_set(diag, MSIQ_EINVAL, "property '%s' given twice",
+                             property->name);
+      }
+    }
+  }
+
+  if (spec->max_attempts < 1 || spec->max_attempts > MAX_ATTEMPTS_LIMIT) {
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "max attempts %" PRId64 " out of range (1-%d)",
+                         spec->max_attempts, MAX_ATTEMPTS_LIMIT);
+  }
+  if (spec->timeout_ms < 0) {
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "timeout %" PRId64 " ms is negative",
+                         spec->timeout_ms);
+  }
+  if (spec->not_before != MSIQ_TIME_UNSET &&
+      spec->deadline != MSIQ_TIME_UNSET && spec->deadline < spec->not_before) {
+    char deadline_text[32];
+    char not_before_text[32];
+    msiq_time_format_utc(spec->deadline, deadline_text, sizeof deadline_text);
+    msiq_time_format_utc(spec->not_before, not_before_text,
+                         sizeof not_before_text);
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "deadline %s is before not-before %s", deadline_text,
+                         not_before_text);
+  }
+
+  if (spec->key != NULL) {
+    status = key_check(spec->key, "idempotency key", diag);
+    if (status != MSIQ_OK) {
+      return status;
+    }
+  }
+  if (spec->log_path != NULL) {
+    if (spec->log_path[0] == '\0') {
+      return msiq_diag_set(diag, MSIQ_EINVAL, "log path is empty");
+    }
+    /* The msiexec command line cannot carry these in a path (see
+     * installer_command.c), so they are refused now, not when the job
+     * starts. */
+    for (const char *cursor = spec->log_path; *cursor != '\0'; cursor++) {
+      unsigned char character = (unsigned char)*cursor;
+      if (character < 0x20 || character == 0x7f || character == '"') {
+        char quoted[QUOTED_TEXT_SIZE];
+        msiq_quote_for_message(spec->log_path, quoted, sizeof quoted);
+        return msiq_diag_set(
+            diag, MSIQ_EINVAL, "log path '%s' has a %s", quoted,
+            character == '"'                         ? "double quote"
+            : character == '\n' || character == '\r' ? "newline"
+                                                     : "control character");
+      }
+    }
+  }
+
+  for (size_t i = 0; i < spec->after_count; i++) {
+    if (spec->after[i] <= 0) {
+      return msiq_diag_set(diag, MSIQ_EINVAL,
+                           "dependency id %" PRId64
+                           " is not a job id (ids start at 1)",
+                           spec->after[i]);
+    }
+  }
+  for (size_t i = 0; i < spec->after_key_count; i++) {
+    status = key_check(spec->after_keys[i], "dependency key", diag);
+    if (status != MSIQ_OK) {
+      return status;
+    }
+  }
+
+  for (size_t i = 0; i < spec->exit_code_rule_count; i++) {
+    const msiq_exit_code_rule *rule = &spec->exit_code_rules[i];
+    if (rule->code < 0 || rule->code > EXIT_CODE_LIMIT) {
+      return msiq_diag_set(diag, MSIQ_EINVAL,
+                           "exit code %" PRId64 " out of range (0-%" PRId64 ")",
+                           rule->code, EXIT_CODE_LIMIT);
+    }
+    if ((unsigned)rule->outcome >= MSIQ_OUTCOME_COUNT) {
+      return msiq_diag_set(diag, MSIQ_EINVAL,
+                           "exit code %" PRId64 " has an unknown outcome",
+                           rule->code);
+    }
+    for (size_t j = 0; j < i; j++) {
+      if (spec->exit_code_rules[j].code == rule->code) {
+        return msiq_diag_set(diag, MSIQ_EINVAL,
+                             "exit code %" PRId64 " given twice", rule->code);
+      }
+    }
+  }
+  return MSIQ_OK;
+}
+
+void msiq_job_init(msiq_job *job) {
+  memset(job, 0, sizeof *job);
+  job->state = MSIQ_STATE_QUEUED;
+  job->action = MSIQ_ACTION_INSTALL;
+  job->not_before = MSIQ_TIME_UNSET;
+  job->deadline = MSIQ_TIME_UNSET;
+  job->max_attempts = MSIQ_DEFAULT_MAX_ATTEMPTS;
+  job->created_at = MSIQ_TIME_UNSET;
+  job->started_at = MSIQ_TIME_UNSET;
+  job->finished_at = MSIQ_TIME_UNSET;
+  job->retry_at = MSIQ_TIME_UNSET;
+}
+
+void msiq_job_cleanup(msiq_job *job) {
+  free(job->target);
+  properties_free(job->properties, job->property_count);
+  free(job->key);
+  free(job->log_path);
+  free(job->after);
+  free(job->exit_code_rules);
+  free(job->last_error);
+  msiq_job_init(job);
+}

@@ -1,0 +1,138 @@
+/* job.h: the job model and its validation.
+ *
+ * A msiq_job_spec is what a user asks for (from `enqueue` arguments or an
+ * `import` manifest); a msiq_job is what the store holds, read back with every
+ * field. Validation lives here so that enqueue and import apply exactly the
+ * same rules.
+ */
+#ifndef MSIQ_JOB_H
+#define MSIQ_JOB_H
+
+#include "core/msiq.h"
+
+typedef struct msiq_property {
+  char *name;
+  char *value;
+} msiq_property;
+
+/* How an installer exit code is judged; see docs/dispatcher.md. */
+#define MSIQ_OUTCOME_MAP(XX)                                                   \
+  XX(SUCCESS, "success")                                                       \
+  XX(REBOOT, "reboot")                                                         \
+  XX(RETRY, "retry")                                                           \
+  XX(FAIL, "fail")
+
+typedef enum msiq_outcome {
+#define MSIQ_OUTCOME_ENUM(name, text) MSIQ_OUTCOME_##name,
+  MSIQ_OUTCOME_MAP(MSIQ_OUTCOME_ENUM)
+#undef MSIQ_OUTCOME_ENUM
+      MSIQ_OUTCOME_COUNT
+} msiq_outcome;
+
+const char *msiq_outcome_name(msiq_outcome outcome);
+int msiq_outcome_parse(const char *text, msiq_outcome *outcome);
+
+/* A per-job override of the default exit-code table (`--exit-code 1603=retry`).
+ */
+typedef struct msiq_exit_code_rule {
+  int64_t code;
+  msiq_outcome outcome;
+} msiq_exit_code_rule;
+
+/* Default number of attempts when a job does not say. */
+#define MSIQ_DEFAULT_MAX_ATTEMPTS 10
+
+/* The fields a user supplies. The spec owns every string and array it holds:
+ * build it with msiq_job_spec_init() and the msiq_job_spec_* setters, release
+ * it with msiq_job_spec_cleanup(). */
+typedef struct msiq_job_spec {
+  msiq_action action;
+  char *target;
+  msiq_property *properties;
+  size_t property_count;
+  int64_t priority;
+  int64_t not_before;   /* UTC ms, or MSIQ_TIME_UNSET */
+  int64_t deadline;     /* UTC ms, or MSIQ_TIME_UNSET */
+  int64_t max_attempts; /* 1 or more */
+  int64_t timeout_ms;   /* 0 means the dispatcher's default */
+  char *key;            /* idempotency key, or NULL */
+  char *log_path;       /* or NULL for the default per-job log */
+  int64_t *after;       /* ids this job waits for */
+  size_t after_count;
+  msiq_exit_code_rule *exit_code_rules;
+  size_t exit_code_rule_count;
+  /* Skips the check that an install or patch target exists now (for shares
+   * that are offline at enqueue time). Not stored. */
+  bool no_check;
+  /* Keys of jobs this one waits for; resolved to ids by the store inside the
+   * enqueue transaction (import manifests may refer to keys). */
+  char **after_keys;
+  size_t after_key_count;
+} msiq_job_spec;
+
+void msiq_job_spec_init(msiq_job_spec *spec);
+void msiq_job_spec_cleanup(msiq_job_spec *spec);
+int msiq_job_spec_set_target(msiq_job_spec *spec, const char *target);
+int msiq_job_spec_set_key(msiq_job_spec *spec, const char *key);
+int msiq_job_spec_set_log_path(msiq_job_spec *spec, const char *path);
+/* Appends NAME=VALUE after validating both; duplicate names are refused
+ * because msiexec would silently keep only one of them. */
+int msiq_job_spec_add_property(msiq_job_spec *spec, const char *name,
+                               const char *value, msiq_diag *diag);
+/* Parses "NAME=VALUE" and appends it. */
+int msiq_job_spec_add_property_assignment(msiq_job_spec *spec,
+                                          const char *assignment,
+                                          msiq_diag *diag);
+int msiq_job_spec_add_after(msiq_job_spec *spec, int64_t id);
+int msiq_job_spec_add_after_key(msiq_job_spec *spec, const char *key);
+/* Parses "CODE=success|reboot|retry|fail" and appends it. */
+int msiq_job_spec_add_exit_code_rule(msiq_job_spec *spec, const char *text,
+                                     msiq_diag *diag);
+
+/* Checks everything that can be checked without the database: target form
+ * for the action, property names and values, deadline after not-before,
+ * attempt count and timeout ranges. */
+int msiq_job_spec_validate(const msiq_job_spec *spec, msiq_diag *diag);
+
+/* Individual rules, exposed for tests and for the import reader. */
+bool msiq_property_name_is_valid(const char *name);
+bool msiq_product_code_is_valid(const char *text);
+/* Property values may not contain a newline, carriage return or NUL (the NUL
+ * case arrives as an explicit length longer than strlen). */
+bool msiq_property_value_is_valid(const char *value, size_t length);
+
+/* A job as stored, with every field. */
+typedef struct msiq_job {
+  int64_t id;
+  msiq_state state;
+  msiq_action action;
+  char *target;
+  msiq_property *properties;
+  size_t property_count;
+  int64_t priority;
+  int64_t not_before;
+  int64_t deadline;
+  int64_t max_attempts;
+  int64_t timeout_ms;
+  char *key;
+  char *log_path;
+  int64_t *after;
+  size_t after_count;
+  msiq_exit_code_rule *exit_code_rules;
+  size_t exit_code_rule_count;
+  int64_t attempts;
+  bool has_exit_code;
+  int64_t exit_code;
+  bool reboot_required;
+  char *last_error;
+  int64_t created_at;
+  int64_t started_at;
+  int64_t finished_at;
+  int64_t retry_at;
+  bool cancel_requested;
+} msiq_job;
+
+void msiq_job_init(msiq_job *job);
+void msiq_job_cleanup(msiq_job *job);
+
+#endif /* MSIQ_JOB_H */

@@ -1,0 +1,51 @@
+/* outcome.h: what an installer exit code means for a job, and when to try
+ * again. The default table is documented in docs/dispatcher.md; a job's own
+ * --exit-code rules take precedence over it. */
+#ifndef MSIQ_OUTCOME_H
+#define MSIQ_OUTCOME_H
+
+#include "core/job.h"
+
+/* Windows Installer exit codes msiq treats specially. */
+#define MSIQ_EXIT_SUCCESS                  0
+#define MSIQ_EXIT_INSTALL_USEREXIT         1602
+#define MSIQ_EXIT_INSTALL_FAILURE          1603
+#define MSIQ_EXIT_INSTALL_SERVICE_FAILURE  1601
+#define MSIQ_EXIT_UNKNOWN_PRODUCT          1605
+#define MSIQ_EXIT_PRODUCT_UNINSTALLED      1614
+#define MSIQ_EXIT_INSTALL_ALREADY_RUNNING  1618
+#define MSIQ_EXIT_SUCCESS_REBOOT_INITIATED 1641
+#define MSIQ_EXIT_COMPLETED_SUCCESSFULLY   1707
+#define MSIQ_EXIT_SUCCESS_REBOOT_REQUIRED  3010
+#define MSIQ_EXIT_SUCCESS_RESTART_REQUIRED 3011
+
+typedef struct msiq_verdict {
+  msiq_outcome outcome;
+  /* 1641: the installer started a reboot; the dispatcher pauses the queue. */
+  bool reboot_initiated;
+  /* A short explanation for the history ("success, reboot required"). */
+  const char *meaning;
+} msiq_verdict;
+
+/* Judges exit_code for a job with the given action and rules. */
+msiq_verdict msiq_outcome_classify(msiq_action action,
+                                   const msiq_exit_code_rule *rules,
+                                   size_t rule_count, int64_t exit_code);
+
+/* The symbolic name of a well-known Windows Installer exit code
+ * ("ERROR_INSTALL_FAILURE"), or NULL. */
+const char *msiq_exit_code_name(int64_t exit_code);
+
+typedef struct msiq_backoff {
+  int64_t base_ms; /* delay before the second attempt */
+  int64_t max_ms;  /* cap on any one delay */
+} msiq_backoff;
+
+/* Delay before the next attempt after `attempts` attempts (1 or more):
+ * base * 2^(attempts - 1), capped at max, with "equal jitter": half of it
+ * fixed and half uniformly random (random_fraction in [0, 1)), so that many
+ * machines released by one event do not all retry in the same second. */
+int64_t msiq_backoff_delay(const msiq_backoff *backoff, int64_t attempts,
+                           double random_fraction);
+
+#endif /* MSIQ_OUTCOME_H */

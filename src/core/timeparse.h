@@ -1,0 +1,51 @@
+/* timeparse.h: the time and duration formats of the CLI and manifests.
+ *
+ * Times:     ISO 8601 "2026-11-24T22:00:00Z" (UTC), "2026-11-24T22:00:00"
+ *            or "2026-11-24 22:00" (local time), "2026-11-24" (local
+ *            midnight), a numeric offset "2026-11-24T22:00:00+01:00", or
+ *            relative to now: "+30m", "+2h", "+90s", "+1d".
+ * Durations: a positive whole number followed by a unit s, m, h or d,
+ *            optionally several in a row from largest to smallest: "90s",
+ *            "15m", "2h", "1d", "1h30m".
+ *
+ * Parsers never print: they return MSIQ_OK or MSIQ_EINVAL and explain the
+ * problem in the diagnostic.
+ */
+#ifndef MSIQ_TIMEPARSE_H
+#define MSIQ_TIMEPARSE_H
+
+#include "core/msiq.h"
+
+/* Parses a duration into milliseconds (always > 0). */
+int msiq_duration_parse(const char *text, int64_t *milliseconds,
+                        msiq_diag *diag);
+
+/* Parses a time into UTC milliseconds; now_ms anchors relative times. */
+int msiq_time_parse(const char *text, int64_t now_ms, int64_t *utc_ms,
+                    msiq_diag *diag);
+
+/* Writes "2026-11-24T22:00:00Z" (UTC) into buffer (at least 32 bytes). */
+void msiq_time_format_utc(int64_t utc_ms, char *buffer, size_t size);
+
+/* Writes a compact duration such as "1h30m" or "90s" (at least 32 bytes). */
+void msiq_duration_format(int64_t milliseconds, char *buffer, size_t size);
+
+/* A daily maintenance window in local time, "22:00-05:00"; it may cross
+ * midnight. Start and end are minutes after local midnight; the window
+ * includes its start and excludes its end. */
+typedef struct msiq_window {
+  int start_minute;
+  int end_minute;
+} msiq_window;
+
+/* Parses "HH:MM-HH:MM" (start and end must differ). */
+int msiq_window_parse(const char *text, msiq_window *window, msiq_diag *diag);
+/* Writes "22:00-05:00" (at least 12 bytes). */
+void msiq_window_format(const msiq_window *window, char *buffer, size_t size);
+/* True when utc_ms falls inside the window, in local time. */
+bool msiq_window_contains(const msiq_window *window, int64_t utc_ms);
+/* When the window next opens at or after utc_ms (utc_ms itself when inside
+ * it), as UTC ms. */
+int64_t msiq_window_next_open(const msiq_window *window, int64_t utc_ms);
+
+#endif /* MSIQ_TIMEPARSE_H */

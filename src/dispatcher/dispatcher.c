@@ -1,0 +1,941 @@
+/* dispatcher.c: `msiq run`. See dispatcher.h and docs/dispatcher.md.
+ *
+ * Everything happens on one libuv loop: a repeating check timer (the poll
+ * interval, on the monotonic clock), the installer's exit callback, a
+ * timeout timer for the running installer, a grace timer for stopping, and
+ * signal handlers. Between checks the process sleeps; a check costs one
+ * PRAGMA data_version unless something changed or a job became due.
+ */
+#include "dispatcher/dispatcher.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include "dispatcher/gate_watch.h"
+#include "host/host.h"
+#include "core/installer_command.h"
+#include "dispatcher/log_excerpt.h"
+#include "core/outcome.h"
+#include "core/timeparse.h"
+
+/* With nothing due, the queue is still looked at this often, so that
+ * deadlines of jobs that cannot start are noticed. */
+#define DISPATCHER_IDLE_RECHECK_MS (60 * 1000)
+
+typedef enum dispatcher_stop_reason {
+  DISPATCHER_STOP_NONE,
+  DISPATCHER_STOP_TIMEOUT,
+  DISPATCHER_STOP_CANCEL,
+} dispatcher_stop_reason;
+
+typedef struct msiq_dispatcher {
+  msiq_store *store;
+  msiq_dispatcher_options options;
+  char program[4096];
+  char log_directory[4096];
+  uv_loop_t loop;
+  uv_timer_t check_timer;
+  uv_timer_t timeout_timer;
+  uv_timer_t grace_timer;
+  uv_signal_t interrupt_signal;
+  uv_signal_t terminate_signal;
+  uv_signal_t hangup_signal;
+  /* The running job, if any. */
+  msiq_installer *installer;
+  msiq_job job;
+  int64_t attempt_number;
+  int64_t attempt_started_at;
+  char log_path[4096];
+  int64_t timeout_ms;
+  dispatcher_stop_reason stop_reason;
+  /* What the last check saw, to skip work when nothing changed. */
+  bool have_data_version;
+  int64_t data_version;
+  int64_t next_check_at; /* wall-clock ms; 0: check at the next tick */
+  char last_gate_report[384];
+  bool warned_unknown_service;
+  bool stopping;
+  bool closing;
+  int status; /* the first fatal error */
+  msiq_diag diag;
+  /* Wakes the loop from another thread (a Windows service's stop). */
+  uv_async_t stop_async;
+  /* Set while a ready job waits for the installer mutex. */
+  msiq_gate_watch *mutex_watch;
+} dispatcher;
+
+static void dispatcher_report(dispatcher *self, const char *format, ...)
+    MSIQ_PRINTF_FORMAT(2, 3);
+
+static void dispatcher_report(dispatcher *self, const char *format, ...) {
+  if (self->options.report == NULL) {
+    return;
+  }
+  char line[1536];
+  va_list args;
+  va_start(args, format);
+  vsnprintf(line, sizeof line, format, args);
+  va_end(args);
+  self->options.report(self->options.report_context, line);
+}
+
+void msiq_dispatcher_options_init(msiq_dispatcher_options *options) {
+  memset(options, 0, sizeof *options);
+  options->poll_ms = MSIQ_DEFAULT_POLL_MS;
+  options->retry_base_ms = MSIQ_DEFAULT_RETRY_BASE_MS;
+  options->retry_max_ms = MSIQ_DEFAULT_RETRY_MAX_MS;
+  options->give_up_after_ms = MSIQ_DEFAULT_GIVE_UP_AFTER_MS;
+  options->default_timeout_ms = MSIQ_DEFAULT_TIMEOUT_MS;
+  options->grace_ms = MSIQ_DEFAULT_GRACE_MS;
+}
+
+/* Shutting down. */
+
+static void dispatcher_close_handles(dispatcher *self) {
+  if (self->closing) {
+    return;
+  }
+  self->closing = true;
+  uv_close((uv_handle_t *)&self->check_timer, NULL);
+  uv_close((uv_handle_t *)&self->timeout_timer, NULL);
+  uv_close((uv_handle_t *)&self->grace_timer, NULL);
+  uv_close((uv_handle_t *)&self->interrupt_signal, NULL);
+  uv_close((uv_handle_t *)&self->terminate_signal, NULL);
+  uv_close((uv_handle_t *)&self->hangup_signal, NULL);
+  uv_close((uv_handle_t *)&self->stop_async, NULL);
+  msiq_gate_watch_stop(self->mutex_watch);
+  self->mutex_watch = NULL;
+  if (self->installer != NULL) {
+    /* Still running after the grace period: it is left running, never
+     * killed by a stop. The next start records the attempt as interrupted. */
+    msiq_host_installer_close(self->installer);
+    self->installer = NULL;
+  }
+}
+
+/* A database error that the loop cannot work around ends the run. A lock
+ * held past the busy timeout is not such an error: the next check tries
+ * again. */
+static bool dispatcher_fatal(dispatcher *self, int status) {
+  if (status == MSIQ_OK) {
+    return false;
+  }
+  if (status == MSIQ_ELOCKED) {
+    dispatcher_report(self, "warning: %s; trying again", self->diag.message);
+    return true;
+  }
+  dispatcher_report(self, "error: %s", self->diag.message);
+  if (self->status == MSIQ_OK) {
+    self->status = status;
+  }
+  self->stopping = true;
+  dispatcher_close_handles(self);
+  return true;
+}
+
+/* Schedules a check at the next loop iteration (after a job ended, say). */
+static void dispatcher_check_soon(dispatcher *self) {
+  self->next_check_at = 0;
+  if (!self->closing) {
+    uv_timer_start(&self->check_timer, self->check_timer.timer_cb, 0,
+                   (uint64_t)self->options.poll_ms);
+  }
+}
+
+/* Recording outcomes. */
+
+static void dispatcher_format_exit(int64_t exit_code, char *buffer,
+                                   size_t size) {
+  const char *name = msiq_exit_code_name(exit_code);
+  if (name != NULL) {
+    snprintf(buffer, size, "exit code %lld (%s)", (long long)exit_code, name);
+  } else {
+    snprintf(buffer, size, "exit code %lld", (long long)exit_code);
+  }
+}
+
+/* Decides what becomes of a job after a RETRY verdict: another attempt
+ * after a backoff, or failure when attempts or the time budget ran out. */
+static void dispatcher_decide_retry(dispatcher *self,
+                                    const msiq_verdict *verdict,
+                                    const char *exit_text,
+                                    msiq_attempt_result *result, char *error,
+                                    size_t error_size) {
+  int64_t attempts = self->job.attempts + 1;
+  int64_t first_start = self->job.started_at != MSIQ_TIME_UNSET
+                            ? self->job.started_at
+                            : self->attempt_started_at;
+  int64_t elapsed = result->finished_at - first_start;
+  char elapsed_text[32];
+  msiq_duration_format(elapsed, elapsed_text, sizeof elapsed_text);
+  /* 1618 is the common case and gets the plain-words explanation. */
+  const char *summary = result->exit_code == MSIQ_EXIT_INSTALL_ALREADY_RUNNING
+                            ? "another installation kept running"
+                            : "gave up retrying";
+  if (attempts >= self->job.max_attempts) {
+    result->new_state = MSIQ_STATE_FAILED;
+    snprintf(error, error_size, "%s: %s (%s) on each of %lld attempts over %s",
+             summary, exit_text, verdict->meaning, (long long)attempts,
+             elapsed_text);
+    return;
+  }
+  if (elapsed >= self->options.give_up_after_ms) {
+    char budget[32];
+    msiq_duration_format(self->options.give_up_after_ms, budget, sizeof budget);
+    result->new_state = MSIQ_STATE_FAILED;
+    snprintf(error, error_size, "%s: still %s (%s) after %s (give-up-after %s)",
+             summary, exit_text, verdict->meaning, elapsed_text, budget);
+    return;
+  }
+  msiq_backoff backoff = {self->options.retry_base_ms,
+                          self->options.retry_max_ms};
+  int64_t delay =
+      msiq_backoff_delay(&backoff, attempts, msiq_host_random_fraction());
+  char when[40];
+  result->new_state = MSIQ_STATE_RETRYING;
+  result->retry_at = result->finished_at + delay;
+  msiq_time_format_utc(result->retry_at, when, sizeof when);
+  snprintf(error, error_size, "%s: %s; next attempt at %s", exit_text,
+           verdict->meaning, when);
+}
+
+/* "installer failed with exit code 1603 (...)", followed by the lines of
+ * the verbose log around its first "Return value 3" when there are any. */
+static void dispatcher_describe_failure(dispatcher *self, const char *exit_text,
+                                        char *error, size_t size) {
+  int written = snprintf(error, size, "installer failed with %s", exit_text);
+  char *log = NULL;
+  if (self->log_path[0] == '\0' ||
+      msiq_log_read(self->log_path, &log, NULL) != MSIQ_OK) {
+    return;
+  }
+  char *excerpt = msiq_log_failure_excerpt(log);
+  if (excerpt != NULL && written > 0 && (size_t)written < size) {
+    snprintf(error + written, size - (size_t)written, "; from the log:\n%s",
+             excerpt);
+  }
+  free(excerpt);
+  free(log);
+}
+
+/* One Application event per job start, success and failure (Windows). */
+static void dispatcher_report_event(dispatcher *self,
+                                    const msiq_attempt_result *result) {
+  char message[1024];
+  msiq_event_kind kind = MSIQ_EVENT_INFORMATION;
+  switch (result->new_state) {
+    case MSIQ_STATE_SUCCEEDED:
+      snprintf(message, sizeof message,
+               "msiq job %lld succeeded: %s %s (attempt %lld, %s)%s",
+               (long long)self->job.id, msiq_action_name(self->job.action),
+               self->job.target, (long long)result->attempt_number,
+               result->message,
+               result->reboot_required ? "; a reboot is required" : "");
+      kind = result->pause_reason != NULL ? MSIQ_EVENT_WARNING
+                                          : MSIQ_EVENT_INFORMATION;
+      break;
+    case MSIQ_STATE_FAILED:
+    case MSIQ_STATE_CANCELLED:
+      snprintf(message, sizeof message, "msiq job %lld %s: %s %s: %s",
+               (long long)self->job.id, msiq_state_name(result->new_state),
+               msiq_action_name(self->job.action), self->job.target,
+               result->last_error != NULL ? result->last_error : "");
+      kind = MSIQ_EVENT_ERROR;
+      break;
+    default:
+      return;
+  }
+  msiq_host_report_event(kind, message);
+}
+
+static void dispatcher_record(dispatcher *self, bool has_exit_code,
+                              int64_t exit_code) {
+  char exit_text[96] = "no exit code";
+  char error[2048] = "";
+  char message[768] = "";
+  char pause_reason[256] = "";
+  msiq_attempt_result result = {
+      .job_id = self->job.id,
+      .attempt_number = self->attempt_number,
+      .finished_at = msiq_host_now_ms(),
+      .has_exit_code = has_exit_code,
+      .exit_code = exit_code,
+      .retry_at = MSIQ_TIME_UNSET,
+  };
+  if (has_exit_code) {
+    dispatcher_format_exit(exit_code, exit_text, sizeof exit_text);
+  }
+
+  if (self->stop_reason == DISPATCHER_STOP_TIMEOUT) {
+    char limit[32];
+    msiq_duration_format(self->timeout_ms, limit, sizeof limit);
+    result.attempt_outcome = "timed_out";
+    result.new_state = MSIQ_STATE_FAILED;
+    snprintf(error, sizeof error,
+             "timed out after %s; the installer and every process it started "
+             "were stopped",
+             limit);
+  } else if (self->stop_reason == DISPATCHER_STOP_CANCEL) {
+    result.attempt_outcome = "cancelled";
+    result.new_state = MSIQ_STATE_CANCELLED;
+    snprintf(error, sizeof error,
+             "cancelled by an administrator while running; the installer was "
+             "stopped");
+  } else {
+    msiq_verdict verdict =
+        msiq_outcome_classify(self->job.action, self->job.exit_code_rules,
+                              self->job.exit_code_rule_count, exit_code);
+    switch (verdict.outcome) {
+      case MSIQ_OUTCOME_SUCCESS:
+        result.attempt_outcome = "succeeded";
+        result.new_state = MSIQ_STATE_SUCCEEDED;
+        break;
+      case MSIQ_OUTCOME_REBOOT:
+        result.attempt_outcome = "reboot";
+        result.new_state = MSIQ_STATE_SUCCEEDED;
+        result.reboot_required = true;
+        break;
+      case MSIQ_OUTCOME_RETRY:
+        result.attempt_outcome = "retry";
+        dispatcher_decide_retry(self, &verdict, exit_text, &result, error,
+                                sizeof error);
+        break;
+      case MSIQ_OUTCOME_FAIL:
+      case MSIQ_OUTCOME_COUNT:
+        result.attempt_outcome = "failed";
+        result.new_state = MSIQ_STATE_FAILED;
+        dispatcher_describe_failure(self, exit_text, error, sizeof error);
+        break;
+    }
+    if (verdict.reboot_initiated) {
+      result.boot_time = msiq_host_boot_time_ms();
+      snprintf(pause_reason, sizeof pause_reason,
+               "reboot initiated by job %lld (exit 1641); resume after the "
+               "reboot",
+               (long long)self->job.id);
+      result.pause_reason = pause_reason;
+    }
+    snprintf(message, sizeof message, "%s: %s", exit_text, verdict.meaning);
+  }
+  if (message[0] == '\0') {
+    /* The history keeps the first line; last_error keeps any log lines. */
+    snprintf(message, sizeof message, "%.*s", (int)strcspn(error, "\n"), error);
+  }
+  result.message = message;
+  result.last_error = error[0] != '\0' ? error : NULL;
+
+  int status = msiq_store_finish_attempt(self->store, &result, &self->diag);
+  if (status != MSIQ_OK) {
+    /* The job stays running in the database; the next start recovers it as
+     * interrupted and runs it again (at-least-once). */
+    dispatcher_report(self,
+                      "error: job %lld: could not record the outcome (%s): "
+                      "%s",
+                      (long long)self->job.id, message, self->diag.message);
+    dispatcher_fatal(self, status);
+    return;
+  }
+  dispatcher_report(self, "job %lld: attempt %lld %s: %s%s",
+                    (long long)self->job.id, (long long)self->attempt_number,
+                    msiq_state_name(result.new_state),
+                    result.last_error != NULL ? result.last_error : message,
+                    result.reboot_required ? " (reboot required)" : "");
+  if (result.pause_reason != NULL) {
+    dispatcher_report(self, "queue paused: %s", result.pause_reason);
+  }
+  dispatcher_report_event(self, &result);
+}
+
+static void dispatcher_end_job(dispatcher *self) {
+  uv_timer_stop(&self->timeout_timer);
+  msiq_host_installer_close(self->installer);
+  self->installer = NULL;
+  msiq_job_cleanup(&self->job);
+  self->stop_reason = DISPATCHER_STOP_NONE;
+  if (self->stopping) {
+    dispatcher_close_handles(self);
+  } else {
+    dispatcher_check_soon(self);
+  }
+}
+
+static void dispatcher_on_installer_exit(msiq_installer *installer,
+                                         int64_t exit_code, void *data) {
+  dispatcher *self = data;
+  (void)installer;
+  /* A killed installer has no exit code of its own to judge. */
+  bool has_exit_code = self->stop_reason == DISPATCHER_STOP_NONE;
+  dispatcher_record(self, has_exit_code, exit_code);
+  dispatcher_end_job(self);
+}
+
+static void dispatcher_stop_installer(dispatcher *self,
+                                      dispatcher_stop_reason reason) {
+  if (self->installer == NULL || self->stop_reason != DISPATCHER_STOP_NONE) {
+    return;
+  }
+  self->stop_reason = reason;
+  if (msiq_host_installer_stop_tree(self->installer) != MSIQ_OK) {
+    dispatcher_report(self, "warning: job %lld: could not stop installer %lld",
+                      (long long)self->job.id,
+                      (long long)msiq_host_installer_pid(self->installer));
+  }
+}
+
+static void dispatcher_on_timeout(uv_timer_t *timer) {
+  dispatcher *self = timer->data;
+  char limit[32];
+  msiq_duration_format(self->timeout_ms, limit, sizeof limit);
+  dispatcher_report(self, "job %lld: timed out after %s; stopping installer",
+                    (long long)self->job.id, limit);
+  dispatcher_stop_installer(self, DISPATCHER_STOP_TIMEOUT);
+}
+
+/* Starting a job. */
+
+/* Fails a job whose installer could not even be started. */
+static void dispatcher_fail_start(dispatcher *self, const char *reason) {
+  msiq_attempt_result result = {
+      .job_id = self->job.id,
+      .attempt_number = self->attempt_number,
+      .finished_at = msiq_host_now_ms(),
+      .attempt_outcome = "failed",
+      .message = reason,
+      .new_state = MSIQ_STATE_FAILED,
+      .retry_at = MSIQ_TIME_UNSET,
+      .last_error = reason,
+  };
+  dispatcher_report(self, "job %lld: failed: %s", (long long)self->job.id,
+                    reason);
+  char event[1200];
+  snprintf(event, sizeof event, "msiq job %lld failed: %s %s: %s",
+           (long long)self->job.id, msiq_action_name(self->job.action),
+           self->job.target, reason);
+  msiq_host_report_event(MSIQ_EVENT_ERROR, event);
+  dispatcher_fatal(
+      self, msiq_store_finish_attempt(self->store, &result, &self->diag));
+}
+
+static int dispatcher_log_path(dispatcher *self, char *buffer, size_t size) {
+  if (self->job.log_path != NULL) {
+    snprintf(buffer, size, "%s", self->job.log_path);
+    return MSIQ_OK;
+  }
+  int status = msiq_host_make_directory(self->log_directory, &self->diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  /* The separator the directory already uses, so a Windows path stays one
+   * (C:\ProgramData\msiq\logs\job-1.log). */
+  const char *separator =
+      strchr(self->log_directory, '\\') != NULL ? "\\" : "/";
+  int written = snprintf(buffer, size, "%s%sjob-%lld.log", self->log_directory,
+                         separator, (long long)self->job.id);
+  if (written < 0 || (size_t)written >= size) {
+    return msiq_diag_set(&self->diag, MSIQ_EUSAGE, "log path too long");
+  }
+  /* A log left by an earlier queue's job with the same id must not be
+   * mistaken for this attempt's (msiexec writes a new one anyway). */
+  remove(buffer);
+  return MSIQ_OK;
+}
+
+static void dispatcher_start(dispatcher *self, int64_t id,
+                             msiq_state picked_state) {
+  int status = msiq_store_get_job(self->store, id, &self->job, &self->diag);
+  if (dispatcher_fatal(self, status)) {
+    return;
+  }
+  msiq_installer_command command;
+  msiq_installer_command_init(&command);
+  self->log_path[0] = '\0';
+  status = dispatcher_log_path(self, self->log_path, sizeof self->log_path);
+  if (status == MSIQ_OK) {
+    status = msiq_installer_command_build(&self->job, self->log_path, &command,
+                                          &self->diag);
+  }
+  int64_t now = msiq_host_now_ms();
+  /* The attempt is committed before the installer starts: if the
+   * dispatcher dies in between, the next start sees an interrupted attempt
+   * rather than a job that silently ran twice. */
+  int start_status = msiq_store_start_attempt(
+      self->store, id, picked_state, now,
+      self->log_path[0] != '\0' ? self->log_path : NULL, &self->attempt_number,
+      &self->diag);
+  if (start_status == MSIQ_ESTATE) {
+    /* Cancelled or changed from the CLI between the pick and now. */
+    dispatcher_report(self, "job %lld: %s", (long long)id, self->diag.message);
+    goto cleanup;
+  }
+  if (dispatcher_fatal(self, start_status)) {
+    goto cleanup;
+  }
+  self->attempt_started_at = now;
+  if (status != MSIQ_OK) {
+    dispatcher_fail_start(self, self->diag.message);
+    goto cleanup;
+  }
+  status = msiq_host_installer_start(&self->loop, self->program, &command,
+                                     dispatcher_on_installer_exit, self,
+                                     &self->installer, &self->diag);
+  if (status != MSIQ_OK) {
+    dispatcher_fail_start(self, self->diag.message);
+    goto cleanup;
+  }
+  self->timeout_ms = self->job.timeout_ms > 0
+                         ? self->job.timeout_ms
+                         : self->options.default_timeout_ms;
+  uv_timer_start(&self->timeout_timer, dispatcher_on_timeout,
+                 (uint64_t)self->timeout_ms, 0);
+  char event[1200];
+  snprintf(event, sizeof event, "msiq job %lld started: %s %s (attempt %lld)",
+           (long long)id, msiq_action_name(self->job.action), self->job.target,
+           (long long)self->attempt_number);
+  msiq_host_report_event(MSIQ_EVENT_INFORMATION, event);
+  dispatcher_report(self, "job %lld: attempt %lld started (%s %s, pid %lld)",
+                    (long long)id, (long long)self->attempt_number,
+                    msiq_action_name(self->job.action), self->job.target,
+                    (long long)msiq_host_installer_pid(self->installer));
+  msiq_installer_command_cleanup(&command);
+  return;
+
+cleanup:
+  msiq_installer_command_cleanup(&command);
+  msiq_job_cleanup(&self->job);
+  dispatcher_check_soon(self);
+}
+
+/* The gate. */
+
+/* After a 1641 paused the queue: once the machine has really rebooted (its
+ * boot time changed) there is nothing left to wait for. Checked on every
+ * full check, so it happens even when no job is waiting. Returns true while
+ * the queue still waits for that reboot. */
+static bool dispatcher_resume_after_reboot(dispatcher *self) {
+  msiq_queue_status queue;
+  int status = msiq_store_queue_status(self->store, &queue, &self->diag);
+  if (dispatcher_fatal(self, status) ||
+      !(queue.paused && queue.reboot_initiated)) {
+    return false;
+  }
+  bool resumed = false;
+  status = msiq_store_resume_after_reboot(self->store, msiq_host_boot_time_ms(),
+                                          &resumed, &self->diag);
+  if (!dispatcher_fatal(self, status) && resumed) {
+    dispatcher_report(self, "the machine has rebooted since the queue was "
+                            "paused for a reboot; queue resumed");
+  }
+  return !resumed;
+}
+
+static void dispatcher_on_mutex_released(void *data) {
+  dispatcher *self = data;
+  msiq_gate_watch_stop(self->mutex_watch);
+  self->mutex_watch = NULL;
+  dispatcher_check_soon(self);
+}
+
+/* Returns true when a job may start now; otherwise reports (once per
+ * change) what it waits for, and says in *paused whether the queue is. */
+static bool dispatcher_gate_open(dispatcher *self, bool *paused) {
+  char waiting[384] = "";
+  msiq_queue_status queue;
+  *paused = false;
+  int status = msiq_store_queue_status(self->store, &queue, &self->diag);
+  if (dispatcher_fatal(self, status)) {
+    return false;
+  }
+  *paused = queue.paused;
+  char reboot_reason[128];
+  int64_t now = msiq_host_now_ms();
+  if (queue.paused) {
+    snprintf(waiting, sizeof waiting, "queue paused: %s", queue.pause_reason);
+  } else if (self->options.has_window &&
+             !msiq_window_contains(&self->options.window, now)) {
+    char window[16];
+    char opens[40];
+    msiq_window_format(&self->options.window, window, sizeof window);
+    msiq_time_format_utc(msiq_window_next_open(&self->options.window, now),
+                         opens, sizeof opens);
+    snprintf(waiting, sizeof waiting,
+             "outside the maintenance window %s (opens at %s)", window, opens);
+  } else if (self->options.hold_on_pending_reboot &&
+             msiq_host_reboot_pending(reboot_reason, sizeof reboot_reason)) {
+    snprintf(waiting, sizeof waiting, "a reboot is pending (%s)",
+             reboot_reason);
+  } else if (msiq_host_installer_mutex_state() == MSIQ_MUTEX_HELD) {
+    snprintf(waiting, sizeof waiting,
+             "another installation holds the Windows Installer mutex");
+    /* Wake as soon as it is released rather than at the next poll. */
+    if (self->mutex_watch == NULL &&
+        msiq_gate_watch_start(&self->loop, dispatcher_on_mutex_released, self,
+                              &self->mutex_watch) != MSIQ_OK) {
+      self->mutex_watch = NULL;
+    }
+  } else {
+    msiq_service_state service = msiq_host_installer_service_state();
+    if (service == MSIQ_SERVICE_BUSY) {
+      snprintf(waiting, sizeof waiting,
+               "the Windows Installer service is busy installing");
+    } else if (service == MSIQ_SERVICE_UNKNOWN &&
+               !self->warned_unknown_service) {
+      self->warned_unknown_service = true;
+      dispatcher_report(self, "warning: the Windows Installer service state "
+                              "is unknown; relying on the mutex alone");
+    }
+  }
+  if (strcmp(waiting, self->last_gate_report) != 0) {
+    if (waiting[0] != '\0') {
+      dispatcher_report(self, "waiting: %s", waiting);
+    } else if (self->last_gate_report[0] != '\0') {
+      dispatcher_report(self, "gate open");
+    }
+    snprintf(self->last_gate_report, sizeof self->last_gate_report, "%s",
+             waiting);
+  }
+  return waiting[0] == '\0';
+}
+
+/* The check: runs every poll interval. */
+
+/* True when the database changed since the last look (another process
+ * committed), which is what makes a re-read worth doing. */
+static bool dispatcher_data_changed(dispatcher *self) {
+  int64_t version = 0;
+  if (dispatcher_fatal(
+          self, msiq_store_data_version(self->store, &version, &self->diag))) {
+    return false;
+  }
+  bool changed = !self->have_data_version || version != self->data_version;
+  self->have_data_version = true;
+  self->data_version = version;
+  return changed;
+}
+
+static void dispatcher_check_running(dispatcher *self, bool changed) {
+  if (!changed || self->stop_reason != DISPATCHER_STOP_NONE) {
+    return;
+  }
+  bool requested = false;
+  int status = msiq_store_cancel_requested(self->store, self->job.id,
+                                           &requested, &self->diag);
+  if (!dispatcher_fatal(self, status) && requested) {
+    dispatcher_report(self, "job %lld: cancel requested; stopping installer",
+                      (long long)self->job.id);
+    dispatcher_stop_installer(self, DISPATCHER_STOP_CANCEL);
+  }
+}
+
+/* A job that failed before it could start (deadline, dependency): a line
+ * and an event of its own, like any other failure. */
+static void dispatcher_on_failed_unstarted(void *context, int64_t id,
+                                           const char *action,
+                                           const char *target,
+                                           const char *reason) {
+  dispatcher *self = context;
+  dispatcher_report(self, "job %lld: failed before starting: %s", (long long)id,
+                    reason);
+  char event[1200];
+  snprintf(event, sizeof event, "msiq job %lld failed: %s %s: %s",
+           (long long)id, action, target, reason);
+  msiq_host_report_event(MSIQ_EVENT_ERROR, event);
+}
+
+/* In drain mode: is there anything left worth waiting for? A job ready now
+ * (possibly behind a closed gate) or a pending retry is. */
+static bool dispatcher_drained(dispatcher *self, int64_t now) {
+  int64_t retry_at = MSIQ_TIME_UNSET;
+  int status = msiq_store_next_retry(self->store, &retry_at, &self->diag);
+  if (dispatcher_fatal(self, status)) {
+    return false;
+  }
+  (void)now;
+  return retry_at == MSIQ_TIME_UNSET;
+}
+
+static void dispatcher_on_check(uv_timer_t *timer) {
+  dispatcher *self = timer->data;
+  if (self->closing) {
+    return;
+  }
+  bool changed = dispatcher_data_changed(self);
+  if (self->closing) {
+    return;
+  }
+  /* A running installer is watched for cancel --force even while stopping:
+   * the grace period is for it to finish, not to ignore the administrator. */
+  if (self->installer != NULL) {
+    dispatcher_check_running(self, changed);
+    return;
+  }
+  if (self->stopping) {
+    return;
+  }
+  int64_t now = msiq_host_now_ms();
+  if (!changed && self->next_check_at != 0 && now < self->next_check_at) {
+    return;
+  }
+  bool waiting_for_reboot = dispatcher_resume_after_reboot(self);
+  if (self->closing) {
+    return;
+  }
+  int64_t failed = 0;
+  int status = msiq_store_fail_unrunnable(self->store, now, &failed,
+                                          dispatcher_on_failed_unstarted, self,
+                                          &self->diag);
+  if (dispatcher_fatal(self, status)) {
+    return;
+  }
+  int64_t id = 0;
+  msiq_state picked_state = MSIQ_STATE_QUEUED;
+  bool found = false;
+  status = msiq_store_pick_next(self->store, now, &id, &picked_state, &found,
+                                &self->diag);
+  if (dispatcher_fatal(self, status)) {
+    return;
+  }
+  if (found) {
+    /* A ready job is looked at again every tick until the gate opens. */
+    self->next_check_at = 0;
+    bool paused = false;
+    if (dispatcher_gate_open(self, &paused)) {
+      dispatcher_start(self, id, picked_state);
+    } else if (paused && self->options.drain && !self->closing) {
+      /* Only an administrator can resume a paused queue; a scheduled drain
+       * run does not wait for that. */
+      dispatcher_report(self, "drained: the queue is paused");
+      self->stopping = true;
+      dispatcher_close_handles(self);
+    }
+    return;
+  }
+  if (self->options.drain && dispatcher_drained(self, now)) {
+    dispatcher_report(self, "drained: no job is running, ready or waiting "
+                            "for a retry");
+    self->stopping = true;
+    dispatcher_close_handles(self);
+    return;
+  }
+  int64_t due = MSIQ_TIME_UNSET;
+  status = msiq_store_next_due(self->store, now, &due, &self->diag);
+  if (dispatcher_fatal(self, status)) {
+    return;
+  }
+  int64_t idle_until = now + DISPATCHER_IDLE_RECHECK_MS;
+  self->next_check_at =
+      due != MSIQ_TIME_UNSET && due < idle_until ? due : idle_until;
+  if (waiting_for_reboot) {
+    /* Cheap (one row read per poll) and only until the reboot. */
+    self->next_check_at = 0;
+  }
+}
+
+/* Stopping on a signal. */
+
+/* Leaves a still running installer alone and ends the loop. `why` says
+ * what ended the wait ("after 30s", "on a second stop request"). */
+static void dispatcher_leave_installer(dispatcher *self, const char *why) {
+  if (self->installer != NULL) {
+    dispatcher_report(self,
+                      "job %lld: installer still running %s; leaving it "
+                      "running (the next start records this attempt as "
+                      "interrupted and runs the job again)",
+                      (long long)self->job.id, why);
+  }
+  dispatcher_close_handles(self);
+}
+
+static void dispatcher_on_grace_expired(uv_timer_t *timer) {
+  dispatcher *self = timer->data;
+  char why[48];
+  char grace[32];
+  msiq_duration_format(self->options.grace_ms, grace, sizeof grace);
+  snprintf(why, sizeof why, "after %s", grace);
+  dispatcher_leave_installer(self, why);
+}
+
+/* Stops gracefully: no new job starts; a running installer gets the grace
+ * period to finish so that its outcome is recorded, and is never killed. */
+static void dispatcher_begin_stop(dispatcher *self, const char *why) {
+  if (self->stopping) {
+    /* A second request: stop waiting for the installer. */
+    dispatcher_leave_installer(self, "on a second stop request");
+    return;
+  }
+  self->stopping = true;
+  dispatcher_report(self, "%s: stopping; no new job starts", why);
+  if (self->installer == NULL) {
+    dispatcher_close_handles(self);
+    return;
+  }
+  char grace[32];
+  msiq_duration_format(self->options.grace_ms, grace, sizeof grace);
+  dispatcher_report(self, "waiting up to %s for job %lld to finish", grace,
+                    (long long)self->job.id);
+  uv_timer_start(&self->grace_timer, dispatcher_on_grace_expired,
+                 (uint64_t)self->options.grace_ms, 0);
+}
+
+static void dispatcher_on_signal(uv_signal_t *handle, int signal_number) {
+  char why[32];
+  snprintf(why, sizeof why, "signal %d", signal_number);
+  dispatcher_begin_stop(handle->data, why);
+}
+
+static void dispatcher_on_stop_request(uv_async_t *handle) {
+  dispatcher_begin_stop(handle->data, "stop requested");
+}
+
+void msiq_dispatcher_request_stop(msiq_dispatcher *self) {
+  uv_async_send(&self->stop_async);
+}
+
+/* Setting up. */
+
+static int dispatcher_default_log_directory(dispatcher *self) {
+  if (self->options.log_directory != NULL) {
+    snprintf(self->log_directory, sizeof self->log_directory, "%s",
+             self->options.log_directory);
+    return MSIQ_OK;
+  }
+  /* "logs" beside the database: the same protected data directory. */
+  const char *path = msiq_store_path(self->store);
+  const char *slash = strrchr(path, '/');
+  const char *backslash = strrchr(path, '\\');
+  if (backslash != NULL && (slash == NULL || backslash > slash)) {
+    slash = backslash;
+  }
+  int directory_length = slash != NULL ? (int)(slash - path) : 0;
+  int written =
+      snprintf(self->log_directory, sizeof self->log_directory, "%.*s%slogs",
+               directory_length, path,
+               slash != NULL ? (slash == backslash ? "\\" : "/") : "");
+  if (written < 0 || (size_t)written >= sizeof self->log_directory) {
+    return msiq_diag_set(&self->diag, MSIQ_EUSAGE, "log directory too long");
+  }
+  return MSIQ_OK;
+}
+
+static int dispatcher_init(dispatcher *self, msiq_store *store,
+                           const msiq_dispatcher_options *options) {
+  memset(self, 0, sizeof *self);
+  self->store = store;
+  self->options = *options;
+  msiq_job_init(&self->job);
+  int status = msiq_host_installer_program(self->program, sizeof self->program,
+                                           &self->diag);
+  if (status == MSIQ_OK) {
+    status = dispatcher_default_log_directory(self);
+  }
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  int rc = uv_loop_init(&self->loop);
+  if (rc != 0) {
+    return msiq_diag_set(&self->diag, MSIQ_EHOST, "cannot start event loop: %s",
+                         uv_strerror(rc));
+  }
+  uv_timer_init(&self->loop, &self->check_timer);
+  uv_timer_init(&self->loop, &self->timeout_timer);
+  uv_timer_init(&self->loop, &self->grace_timer);
+  uv_signal_init(&self->loop, &self->interrupt_signal);
+  uv_signal_init(&self->loop, &self->terminate_signal);
+  uv_signal_init(&self->loop, &self->hangup_signal);
+  self->check_timer.data = self;
+  self->timeout_timer.data = self;
+  self->grace_timer.data = self;
+  self->interrupt_signal.data = self;
+  self->terminate_signal.data = self;
+  self->hangup_signal.data = self;
+  uv_async_init(&self->loop, &self->stop_async, dispatcher_on_stop_request);
+  self->stop_async.data = self;
+  /* On Windows libuv delivers Ctrl-C as SIGINT and closing the console as
+   * SIGHUP; SIGTERM exists only on POSIX. */
+  uv_signal_start(&self->interrupt_signal, dispatcher_on_signal, SIGINT);
+  uv_signal_start(&self->terminate_signal, dispatcher_on_signal, SIGTERM);
+  uv_signal_start(&self->hangup_signal, dispatcher_on_signal, SIGHUP);
+  return MSIQ_OK;
+}
+
+int msiq_dispatcher_run(msiq_store *store,
+                        const msiq_dispatcher_options *options,
+                        msiq_diag *diag) {
+  /* The dispatcher runs whatever the queue says: refuse a queue that
+   * people other than administrators can change. */
+  int status = msiq_host_check_private(msiq_store_path(store), diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  msiq_host_lock *lock = NULL;
+  status = msiq_host_lock_acquire(msiq_store_path(store), &lock, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  dispatcher *self = malloc(sizeof *self);
+  if (self == NULL) {
+    msiq_host_lock_release(lock);
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  status = dispatcher_init(self, store, options);
+  if (status != MSIQ_OK) {
+    msiq_diag_set(diag, status, "%s", self->diag.message);
+    free(self);
+    msiq_host_lock_release(lock);
+    return status;
+  }
+
+  int64_t recovered = 0;
+  status = msiq_store_recover_interrupted(store, msiq_host_now_ms(), &recovered,
+                                          &self->diag);
+  if (status == MSIQ_OK && recovered > 0) {
+    dispatcher_report(self,
+                      "recovered %lld job%s left running by a previous "
+                      "dispatcher: each interrupted attempt is in the "
+                      "history; the job runs again unless that was its last "
+                      "attempt or it was cancelled",
+                      (long long)recovered, recovered == 1 ? "" : "s");
+  }
+  if (status == MSIQ_OK) {
+    char window[16] = "";
+    if (options->has_window) {
+      msiq_window_format(&options->window, window, sizeof window);
+    }
+    status = msiq_store_set_dispatcher_settings(
+        store, options->has_window ? window : NULL,
+        options->hold_on_pending_reboot, &self->diag);
+  }
+  if (status == MSIQ_OK) {
+    char poll[32];
+    msiq_duration_format(options->poll_ms, poll, sizeof poll);
+    dispatcher_report(self, "dispatcher started on %s (poll %s%s)",
+                      msiq_store_path(store), poll,
+                      options->drain ? ", drain mode" : "");
+    uv_timer_start(&self->check_timer, dispatcher_on_check, 0,
+                   (uint64_t)options->poll_ms);
+    if (options->on_started != NULL) {
+      options->on_started(self, options->report_context);
+    }
+    uv_run(&self->loop, UV_RUN_DEFAULT);
+    status = self->status;
+  } else {
+    dispatcher_close_handles(self);
+    uv_run(&self->loop, UV_RUN_DEFAULT);
+  }
+  if (options->has_window || options->hold_on_pending_reboot) {
+    msiq_store_set_dispatcher_settings(store, NULL, false, NULL);
+  }
+  if (status != MSIQ_OK) {
+    msiq_diag_set(diag, status, "%s", self->diag.message);
+  } else {
+    dispatcher_report(self, "dispatcher stopped");
+  }
+  msiq_job_cleanup(&self->job);
+  uv_loop_close(&self->loop);
+  free(self);
+  msiq_host_lock_release(lock);
+  return status;
+}

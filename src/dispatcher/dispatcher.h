@@ -1,0 +1,66 @@
+/* dispatcher.h: `msiq run`, the loop that drains the queue.
+ *
+ * One installer at a time, started only when the gate is open (queue not
+ * paused, Global\_MSIExecute free, msiserver idle); exit codes judged by
+ * outcome.h; 1618 retried with capped, jittered backoff; timeouts and forced
+ * cancels end the installer's whole process tree; a crash is recovered at
+ * the next start. See docs/dispatcher.md.
+ */
+#ifndef MSIQ_DISPATCHER_H
+#define MSIQ_DISPATCHER_H
+
+#include "store/store.h"
+#include "core/timeparse.h"
+
+/* Defaults, justified in docs/dispatcher.md. */
+#define MSIQ_DEFAULT_POLL_MS          1000
+#define MSIQ_DEFAULT_RETRY_BASE_MS    (10 * 1000)
+#define MSIQ_DEFAULT_RETRY_MAX_MS     (5 * 60 * 1000)
+#define MSIQ_DEFAULT_GIVE_UP_AFTER_MS (60 * 60 * 1000)
+#define MSIQ_DEFAULT_TIMEOUT_MS       (4 * 60 * 60 * 1000)
+#define MSIQ_DEFAULT_GRACE_MS         (30 * 1000)
+
+typedef void (*msiq_dispatcher_report_cb)(void *context, const char *line);
+
+typedef struct msiq_dispatcher msiq_dispatcher;
+
+/* Asks a running dispatcher to stop gracefully, as SIGTERM does. Safe to
+ * call from any thread (a Windows service's control handler). */
+void msiq_dispatcher_request_stop(msiq_dispatcher *dispatcher);
+
+typedef struct msiq_dispatcher_options {
+  int64_t poll_ms;            /* gate and queue re-check while waiting */
+  int64_t retry_base_ms;      /* first 1618 back-off */
+  int64_t retry_max_ms;       /* cap on one back-off */
+  int64_t give_up_after_ms;   /* time budget for 1618 retries of a job */
+  int64_t default_timeout_ms; /* for jobs without --timeout */
+  int64_t grace_ms;           /* how long a stop waits for the installer */
+  /* Exit once no installer runs and no job is ready or waiting for a
+   * retry (docs/dispatcher.md says exactly when). */
+  bool drain;
+  /* Start jobs only inside this daily window (local time). */
+  bool has_window;
+  msiq_window window;
+  /* Start nothing while Windows has a reboot pending. */
+  bool hold_on_pending_reboot;
+  /* Where per-job msiexec logs go when a job names none; NULL: "logs"
+   * beside the database. */
+  const char *log_directory;
+  /* Receives one line per event (job started, finished, gate closed...). */
+  msiq_dispatcher_report_cb report;
+  void *report_context;
+  /* Called once the loop runs, with report_context; the dispatcher pointer
+   * stays valid until msiq_dispatcher_run() returns. */
+  void (*on_started)(msiq_dispatcher *dispatcher, void *context);
+} msiq_dispatcher_options;
+
+void msiq_dispatcher_options_init(msiq_dispatcher_options *options);
+
+/* Runs until a signal (SIGINT, SIGTERM, Ctrl-C) or, in drain mode, until
+ * the queue is drained. MSIQ_EDISPATCHER_RUNNING if another dispatcher holds
+ * the database. */
+int msiq_dispatcher_run(msiq_store *store,
+                        const msiq_dispatcher_options *options,
+                        msiq_diag *diag);
+
+#endif /* MSIQ_DISPATCHER_H */

@@ -1,0 +1,28 @@
+/* log_excerpt.h: reading msiexec's verbose logs.
+ *
+ * msiexec writes its /l*v log in UTF-16LE with a byte-order mark; msiq
+ * prints and stores UTF-8. When an installation fails, the useful part is
+ * around the first "Return value 3." line: the action that failed and the
+ * error messages just before it.
+ */
+#ifndef MSIQ_LOG_EXCERPT_H
+#define MSIQ_LOG_EXCERPT_H
+
+#include "core/msiq.h"
+
+/* Converts log bytes (UTF-16LE or UTF-16BE with a BOM, UTF-8 with or
+ * without one) to NUL-terminated UTF-8 (free() it). Invalid UTF-16 becomes
+ * U+FFFD. */
+int msiq_log_decode(const unsigned char *bytes, size_t length, char **text,
+                    msiq_diag *diag);
+
+/* Reads and decodes a log file. */
+int msiq_log_read(const char *path, char **text, msiq_diag *diag);
+
+/* The lines around the first "Return value 3" (up to MSIQ_LOG_CONTEXT_LINES
+ * before it, and it), each trimmed, joined by newlines; NULL when the log
+ * shows no failure. free() the result. */
+#define MSIQ_LOG_CONTEXT_LINES 6
+char *msiq_log_failure_excerpt(const char *text);
+
+#endif /* MSIQ_LOG_EXCERPT_H */

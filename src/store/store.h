@@ -1,0 +1,270 @@
+/* store.h: the durable job queue in one SQLite file.
+ *
+ * Every connection runs in WAL mode with synchronous=FULL (an acknowledged
+ * enqueue survives power loss), a busy timeout and foreign keys. Every write
+ * is one BEGIN IMMEDIATE transaction and every state change is a
+ * compare-and-set on the state the caller saw. SQLite result codes are
+ * translated into msiq statuses here and nowhere else.
+ */
+#ifndef MSIQ_STORE_H
+#define MSIQ_STORE_H
+
+#include "core/job.h"
+
+typedef struct msiq_store msiq_store;
+
+/* How long a connection waits for another writer before giving up with
+ * MSIQ_ELOCKED. Long enough for a burst of parallel enqueues with fsync. */
+#define MSIQ_STORE_BUSY_TIMEOUT_MS 30000
+
+enum msiq_store_open_flags {
+  /* Create the database (and its directory) if it does not exist. Without
+   * it a missing database is MSIQ_EMISSING, so a mistyped --db path on a
+   * read-only command does not silently show an empty queue. */
+  MSIQ_STORE_CREATE = 1 << 0,
+};
+
+/* Opens the database, refusing one written by a newer msiq (MSIQ_ESCHEMA,
+ * file untouched), and applies pending migrations in one transaction. */
+int msiq_store_open(const char *path, int flags, msiq_store **store,
+                    msiq_diag *diag);
+void msiq_store_close(msiq_store *store);
+
+/* Writes the whole database of `store` (an in-memory rehearsal queue) to a
+ * new database file at path, then opens that as *published. Nothing is
+ * written at path if a file appeared there meanwhile: *published stays NULL
+ * and the caller works on that file instead. The copy is made under a
+ * temporary name in the same directory and takes the final name in one
+ * step, so no other process ever sees a half-written database. */
+int msiq_store_publish_new(msiq_store *store, const char *path,
+                           msiq_store **published, msiq_diag *diag);
+
+/* The schema version in PRAGMA user_version, and the newest one this build
+ * knows. */
+int msiq_store_schema_version(msiq_store *store, int *version, msiq_diag *diag);
+int msiq_store_latest_schema_version(void);
+
+/* Validates and stores a new job. With an idempotency key that names an
+ * unfinished job, stores nothing, sets *existing and returns that job's id.
+ * The store completes the spec as it stores it: package and log paths become
+ * absolute and dependencies given by key are added as ids. */
+int msiq_store_enqueue(msiq_store *store, msiq_job_spec *spec, int64_t *id,
+                       bool *existing, msiq_diag *diag);
+
+/* Reads a JSON array of job objects and enqueues all of them in one
+ * transaction: on any error nothing is stored. *ids (free() it) receives
+ * one id per item, in order. no_check skips target existence checks. */
+int msiq_store_import(msiq_store *store, const char *json_text, bool no_check,
+                      int64_t **ids, size_t *id_count, msiq_diag *diag);
+
+/* Reads one job with every field; MSIQ_ENOT_FOUND if there is none. The
+ * caller cleans *job up with msiq_job_cleanup(). */
+int msiq_store_get_job(msiq_store *store, int64_t id, msiq_job *job,
+                       msiq_diag *diag);
+
+/* One attempt of the history. */
+typedef struct msiq_attempt {
+  int64_t number;
+  int64_t started_at;
+  int64_t finished_at; /* MSIQ_TIME_UNSET while running */
+  bool has_exit_code;
+  int64_t exit_code;
+  char outcome[16]; /* "" while running */
+  char *message;
+} msiq_attempt;
+
+int msiq_store_get_attempts(msiq_store *store, int64_t job_id,
+                            msiq_attempt **attempts, size_t *count,
+                            msiq_diag *diag);
+void msiq_attempts_free(msiq_attempt *attempts, size_t count);
+
+/* Calls visit for each job in id order (state_filter < 0: every job). The
+ * job passed to visit carries the job table's columns only (no properties,
+ * dependencies or rules) and is cleaned up after the call. */
+typedef int (*msiq_job_visitor)(const msiq_job *job, void *context);
+int msiq_store_list_jobs(msiq_store *store, int state_filter,
+                         msiq_job_visitor visit, void *context,
+                         msiq_diag *diag);
+
+/* JSON text (free() it): one job object, with "history" when asked; or an
+ * array of job objects, filtered by state as above. */
+int msiq_store_job_json(msiq_store *store, int64_t id, bool with_history,
+                        char **json, msiq_diag *diag);
+int msiq_store_list_json(msiq_store *store, int state_filter, char **json,
+                         msiq_diag *diag);
+
+/* Cancels a queued or retrying job. A running job is refused with
+ * MSIQ_ESTATE unless force is set, in which case the cancel is requested
+ * and the dispatcher stops the installer (*requested is set). */
+int msiq_store_cancel(msiq_store *store, int64_t id, bool force,
+                      bool *requested, msiq_diag *diag);
+
+/* Puts a failed or cancelled job back in the queue for a new round of
+ * attempts; its history is kept. */
+int msiq_store_retry(msiq_store *store, int64_t id, msiq_diag *diag);
+
+/* The queue's paused flag and its reason. */
+typedef struct msiq_queue_status {
+  bool paused;
+  char pause_reason[256];
+  int64_t paused_at;
+  /* The pause came from an installer that started a reboot (1641). */
+  bool reboot_initiated;
+  /* The machine's boot time when that happened (UTC ms), or unset. */
+  int64_t paused_boot_time;
+  /* The running dispatcher's maintenance window ("22:00-05:00"), or "". */
+  char maintenance_window[16];
+  /* The running dispatcher holds jobs while a reboot is pending. */
+  bool hold_on_pending_reboot;
+} msiq_queue_status;
+
+int msiq_store_pause(msiq_store *store, const char *reason, msiq_diag *diag);
+/* Pauses because an installer started a reboot (exit 1641). */
+int msiq_store_pause_for_reboot(msiq_store *store, const char *reason,
+                                msiq_diag *diag);
+int msiq_store_resume(msiq_store *store, msiq_diag *diag);
+int msiq_store_queue_status(msiq_store *store, msiq_queue_status *status,
+                            msiq_diag *diag);
+
+/* Deletes finished jobs that finished before `before` (UTC ms), except those
+ * an unfinished job still waits for. */
+int msiq_store_purge(msiq_store *store, int64_t before, int64_t *deleted,
+                     msiq_diag *diag);
+
+/* Counts of jobs by state, indexed by msiq_state. */
+int msiq_store_count_by_state(msiq_store *store,
+                              int64_t counts[MSIQ_STATE_COUNT],
+                              msiq_diag *diag);
+
+/* Runs PRAGMA quick_check; *problem receives its first complaint, or "" for
+ * a healthy database. */
+int msiq_store_quick_check(msiq_store *store, char *problem, size_t size,
+                           msiq_diag *diag);
+
+/* The dispatcher's view (store_dispatch.c). Only the one dispatcher that
+ * holds the database's dispatcher lock calls these. */
+
+/* Crash recovery at start: every job left running by a dead dispatcher has
+ * its open attempt closed as interrupted and is retried at once (or fails
+ * when that was its last attempt). */
+int msiq_store_recover_interrupted(msiq_store *store, int64_t now,
+                                   int64_t *recovered, msiq_diag *diag);
+
+/* Fails waiting jobs whose deadline passed or whose dependency failed or
+ * was cancelled; *failed receives how many, and visit (if not NULL) sees
+ * each one. */
+typedef void (*msiq_failed_job_visitor)(void *context, int64_t id,
+                                        const char *action, const char *target,
+                                        const char *reason);
+int msiq_store_fail_unrunnable(msiq_store *store, int64_t now, int64_t *failed,
+                               msiq_failed_job_visitor visit, void *context,
+                               msiq_diag *diag);
+
+/* The next job to start at `now`, if any (see dispatch_pick_next.sql), and
+ * the state it was picked in: the expected state of the start's
+ * compare-and-set, so a cancel committed in between wins. */
+int msiq_store_pick_next(msiq_store *store, int64_t now, int64_t *id,
+                         msiq_state *state, bool *found, msiq_diag *diag);
+
+/* The earliest time after `now` at which a waiting job becomes due, or
+ * MSIQ_TIME_UNSET. */
+int msiq_store_next_due(msiq_store *store, int64_t now, int64_t *due,
+                        msiq_diag *diag);
+
+/* Compare-and-set from `expected` (queued or retrying) to running, and opens
+ * the next attempt; MSIQ_ESTATE if the job changed meanwhile (cancelled from
+ * the CLI, say). Committed before the installer starts, so a crash after
+ * this point is seen as an interrupted attempt. */
+int msiq_store_start_attempt(msiq_store *store, int64_t id, msiq_state expected,
+                             int64_t now, const char *log_path,
+                             int64_t *attempt_number, msiq_diag *diag);
+
+/* How an attempt ended and what becomes of its job. */
+typedef struct msiq_attempt_result {
+  int64_t job_id;
+  int64_t attempt_number;
+  int64_t finished_at;
+  bool has_exit_code;
+  int64_t exit_code;
+  /* succeeded, reboot, retry, failed, timed_out or cancelled */
+  const char *attempt_outcome;
+  const char *message;  /* for the history row */
+  msiq_state new_state; /* succeeded, failed, retrying or cancelled */
+  bool reboot_required;
+  int64_t retry_at;         /* for retrying; else MSIQ_TIME_UNSET */
+  const char *last_error;   /* NULL on success */
+  const char *pause_reason; /* non-NULL: pause the queue for a reboot */
+  int64_t boot_time;        /* with pause_reason: the boot time now */
+} msiq_attempt_result;
+
+/* Closes the attempt and moves the job from running to its new state, in one
+ * transaction (compare-and-set on running). */
+int msiq_store_finish_attempt(msiq_store *store,
+                              const msiq_attempt_result *result,
+                              msiq_diag *diag);
+
+/* PRAGMA data_version: changes whenever another connection commits. */
+int msiq_store_data_version(msiq_store *store, int64_t *version,
+                            msiq_diag *diag);
+
+/* Whether `cancel --force` asked to stop running job id. */
+int msiq_store_cancel_requested(msiq_store *store, int64_t id, bool *requested,
+                                msiq_diag *diag);
+
+/* For `status`: the running job (if any) and since when, and the earliest
+ * retry time (MSIQ_TIME_UNSET if none). */
+typedef struct msiq_running_job {
+  bool found;
+  int64_t id;
+  int64_t attempt_number;
+  int64_t since;
+  char target[1024];
+} msiq_running_job;
+
+int msiq_store_running_job(msiq_store *store, msiq_running_job *running,
+                           msiq_diag *diag);
+int msiq_store_next_retry(msiq_store *store, int64_t *retry_at,
+                          msiq_diag *diag);
+
+/* Records the running dispatcher's maintenance window (NULL: none) and
+ * whether it holds jobs while a reboot is pending. */
+int msiq_store_set_dispatcher_settings(msiq_store *store, const char *window,
+                                       bool hold_on_pending_reboot,
+                                       msiq_diag *diag);
+
+/* Resumes a queue that a 1641 paused if the machine has booted since
+ * (boot_time differs from the one recorded at the pause); *resumed says
+ * whether it did. */
+int msiq_store_resume_after_reboot(msiq_store *store, int64_t boot_time,
+                                   bool *resumed, msiq_diag *diag);
+
+/* JSON reports (free() the text). SQLite writes them, so every string is
+ * escaped by the same rules as the job objects. */
+/* What `status` learns from the host, for its JSON. */
+typedef struct msiq_status_facts {
+  bool dispatcher_running;
+  const char *mutex_state;
+  const char *service_state;
+  bool gate_open;
+  const char *reboot_pending_reason; /* NULL: no reboot pending */
+  const char *window_opens_at;       /* NULL: no window, or open now */
+} msiq_status_facts;
+
+int msiq_store_status_json(msiq_store *store, const msiq_status_facts *facts,
+                           char **json, msiq_diag *diag);
+int msiq_store_queue_json(msiq_store *store, char **json, msiq_diag *diag);
+int msiq_store_doctor_json(msiq_store *store, const char *quick_check,
+                           char **json, msiq_diag *diag);
+
+/* `msiq report`: JSON for the period since `since` (UTC ms), and a visit
+ * of the jobs that finished in it. */
+int msiq_store_report_json(msiq_store *store, int64_t since, char **json,
+                           msiq_diag *diag);
+int msiq_store_list_finished(msiq_store *store, int64_t since,
+                             msiq_job_visitor visit, void *context,
+                             msiq_diag *diag);
+
+/* The database's path as opened. */
+const char *msiq_store_path(const msiq_store *store);
+
+#endif /* MSIQ_STORE_H */

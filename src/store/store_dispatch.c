@@ -1,0 +1,376 @@
+/* store_dispatch.c: the queries only the dispatcher runs: crash recovery,
+ * housekeeping, picking the next job and recording attempts. Every state
+ * change is a compare-and-set inside BEGIN IMMEDIATE, like the CLI's. */
+#include "store/store_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "msiq_sql.h"
+
+/* Runs a statement whose only parameter is `now`, in its own transaction
+ * unless the caller has one, and returns how many rows it changed. */
+static int dispatch_update_at(msiq_store *store, const char *sql, int64_t now,
+                              int64_t *changed, msiq_diag *diag,
+                              const char *doing) {
+  sqlite3_stmt *statement;
+  int status = store_prepare(store, sql, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  sqlite3_bind_int64(statement, 1, now);
+  status = store_run(store, statement, diag, doing);
+  if (status == MSIQ_OK) {
+    *changed = sqlite3_changes(store->db);
+  }
+  return status;
+}
+
+int msiq_store_recover_interrupted(msiq_store *store, int64_t now,
+                                   int64_t *recovered, msiq_diag *diag) {
+  *recovered = 0;
+  int64_t attempts = 0;
+  int status = store_begin(store, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  status = dispatch_update_at(store, msiq_sql_dispatch_recover_attempts, now,
+                              &attempts, diag, "recovering attempts");
+  if (status == MSIQ_OK) {
+    status = dispatch_update_at(store, msiq_sql_dispatch_recover_jobs, now,
+                                recovered, diag, "recovering jobs");
+  }
+  return store_finish(store, status, diag);
+}
+
+/* Runs one of the fail-before-start statements and reports each job it
+ * failed (their RETURNING rows). */
+static int dispatch_fail_jobs(msiq_store *store, const char *sql, int64_t now,
+                              msiq_failed_job_visitor visit, void *context,
+                              int64_t *changed, msiq_diag *diag) {
+  sqlite3_stmt *statement;
+  int status = store_prepare(store, sql, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  sqlite3_bind_int64(statement, 1, now);
+  int rc;
+  *changed = 0;
+  while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
+    (*changed)++;
+    if (visit != NULL) {
+      visit(context, sqlite3_column_int64(statement, 0),
+            (const char *)sqlite3_column_text(statement, 1),
+            (const char *)sqlite3_column_text(statement, 2),
+            (const char *)sqlite3_column_text(statement, 3));
+    }
+  }
+  if (rc != SQLITE_DONE) {
+    status = store_fail(store, rc, diag, "failing jobs that cannot start");
+  }
+  store_release(store, statement);
+  return status;
+}
+
+/* Reads one optional integer from a query bound to `now` (or an id). */
+static int dispatch_read_optional(msiq_store *store, const char *sql,
+                                  int64_t argument, int64_t *value, bool *found,
+                                  msiq_diag *diag, const char *doing) {
+  sqlite3_stmt *statement;
+  int status = store_prepare(store, sql, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  sqlite3_bind_int64(statement, 1, argument);
+  *found = false;
+  int rc = sqlite3_step(statement);
+  if (rc == SQLITE_ROW) {
+    *found = sqlite3_column_type(statement, 0) != SQLITE_NULL;
+    *value = sqlite3_column_int64(statement, 0);
+  } else if (rc != SQLITE_DONE) {
+    status = store_fail(store, rc, diag, doing);
+  }
+  store_release(store, statement);
+  return status;
+}
+
+int msiq_store_fail_unrunnable(msiq_store *store, int64_t now, int64_t *failed,
+                               msiq_failed_job_visitor visit, void *context,
+                               msiq_diag *diag) {
+  *failed = 0;
+  /* Nearly every check has nothing to fail: a read answers that without the
+   * write lock (see dispatch_unrunnable_pending.sql). */
+  int64_t pending = 0;
+  bool found = false;
+  int status = dispatch_read_optional(
+      store, msiq_sql_dispatch_unrunnable_pending, now, &pending, &found, diag,
+      "looking for jobs that cannot start");
+  if (status != MSIQ_OK || pending == 0) {
+    return status;
+  }
+  status = store_begin(store, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  int64_t changed = 0;
+  status = dispatch_fail_jobs(store, msiq_sql_dispatch_fail_past_deadline, now,
+                              visit, context, &changed, diag);
+  *failed += changed;
+  /* A failed dependency fails its dependents, which may fail theirs: repeat
+   * until nothing changes (each round finishes at least one more job, so
+   * this ends). */
+  do {
+    changed = 0;
+    if (status == MSIQ_OK) {
+      status =
+          dispatch_fail_jobs(store, msiq_sql_dispatch_fail_broken_dependencies,
+                             now, visit, context, &changed, diag);
+    }
+    *failed += changed;
+  } while (status == MSIQ_OK && changed > 0);
+  sqlite3_stmt *clear;
+  if (status == MSIQ_OK) {
+    status = store_prepare(store, msiq_sql_dispatch_clear_broken_dependencies,
+                           &clear, diag);
+  }
+  if (status == MSIQ_OK) {
+    status = store_run(store, clear, diag,
+                       "clearing the broken-dependency work list");
+  }
+  if (status != MSIQ_OK) {
+    *failed = 0;
+  }
+  return store_finish(store, status, diag);
+}
+
+int msiq_store_pick_next(msiq_store *store, int64_t now, int64_t *id,
+                         msiq_state *state, bool *found, msiq_diag *diag) {
+  sqlite3_stmt *statement;
+  int status =
+      store_prepare(store, msiq_sql_dispatch_pick_next, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  sqlite3_bind_int64(statement, 1, now);
+  *found = false;
+  int rc = sqlite3_step(statement);
+  if (rc == SQLITE_ROW) {
+    *found = true;
+    *id = sqlite3_column_int64(statement, 0);
+    msiq_state_parse((const char *)sqlite3_column_text(statement, 1), state);
+  } else if (rc != SQLITE_DONE) {
+    status = store_fail(store, rc, diag, "picking the next job");
+  }
+  store_release(store, statement);
+  return status;
+}
+
+int msiq_store_next_due(msiq_store *store, int64_t now, int64_t *due,
+                        msiq_diag *diag) {
+  bool found = false;
+  int status =
+      dispatch_read_optional(store, msiq_sql_dispatch_next_due, now, due,
+                             &found, diag, "finding the next due job");
+  if (status == MSIQ_OK && !found) {
+    *due = MSIQ_TIME_UNSET;
+  }
+  return status;
+}
+
+static int dispatch_start_locked(msiq_store *store, int64_t id,
+                                 msiq_state expected, int64_t now,
+                                 const char *log_path, int64_t *attempt_number,
+                                 msiq_diag *diag) {
+  sqlite3_stmt *statement;
+  int status =
+      store_prepare(store, msiq_sql_dispatch_start_job, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  sqlite3_bind_int64(statement, 1, id);
+  sqlite3_bind_text(statement, 2, msiq_state_name(expected), -1, SQLITE_STATIC);
+  sqlite3_bind_int64(statement, 3, now);
+  store_bind_optional_text(statement, 4, log_path);
+  status = store_compare_and_set(store, statement, id, diag, "starting it");
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  status =
+      store_prepare(store, msiq_sql_dispatch_open_attempt, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  sqlite3_bind_int64(statement, 1, id);
+  sqlite3_bind_int64(statement, 2, now);
+  int rc = sqlite3_step(statement);
+  if (rc == SQLITE_ROW) {
+    *attempt_number = sqlite3_column_int64(statement, 0);
+    rc = sqlite3_step(statement);
+  }
+  if (rc != SQLITE_DONE) {
+    status = store_fail(store, rc, diag, "opening an attempt");
+  }
+  store_release(store, statement);
+  return status;
+}
+
+int msiq_store_start_attempt(msiq_store *store, int64_t id, msiq_state expected,
+                             int64_t now, const char *log_path,
+                             int64_t *attempt_number, msiq_diag *diag) {
+  int status = store_begin(store, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  status = dispatch_start_locked(store, id, expected, now, log_path,
+                                 attempt_number, diag);
+  return store_finish(store, status, diag);
+}
+
+static int dispatch_finish_locked(msiq_store *store,
+                                  const msiq_attempt_result *result,
+                                  msiq_diag *diag) {
+  sqlite3_stmt *statement;
+  int status =
+      store_prepare(store, msiq_sql_dispatch_close_attempt, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  sqlite3_bind_int64(statement, 1, result->job_id);
+  sqlite3_bind_int64(statement, 2, result->attempt_number);
+  sqlite3_bind_int64(statement, 3, result->finished_at);
+  if (result->has_exit_code) {
+    sqlite3_bind_int64(statement, 4, result->exit_code);
+  } else {
+    sqlite3_bind_null(statement, 4);
+  }
+  sqlite3_bind_text(statement, 5, result->attempt_outcome, -1, SQLITE_STATIC);
+  store_bind_optional_text(statement, 6, result->message);
+  status = store_compare_and_set(store, statement, result->job_id, diag,
+                                 "closing its attempt");
+  if (status != MSIQ_OK) {
+    return status;
+  }
+
+  status = store_prepare(store, msiq_sql_dispatch_finish_job, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  sqlite3_bind_int64(statement, 1, result->job_id);
+  sqlite3_bind_text(statement, 2, msiq_state_name(result->new_state), -1,
+                    SQLITE_STATIC);
+  if (result->has_exit_code) {
+    sqlite3_bind_int64(statement, 3, result->exit_code);
+  } else {
+    sqlite3_bind_null(statement, 3);
+  }
+  sqlite3_bind_int(statement, 4, result->reboot_required ? 1 : 0);
+  store_bind_optional_time(statement, 5, result->retry_at);
+  store_bind_optional_text(statement, 6, result->last_error);
+  sqlite3_bind_int64(statement, 7, result->finished_at);
+  status = store_compare_and_set(store, statement, result->job_id, diag,
+                                 "recording its outcome");
+  if (status != MSIQ_OK || result->pause_reason == NULL) {
+    return status;
+  }
+
+  status = store_prepare(store, msiq_sql_queue_set_paused, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  sqlite3_bind_int(statement, 1, 1);
+  sqlite3_bind_text(statement, 2, result->pause_reason, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(statement, 3, result->finished_at);
+  sqlite3_bind_int(statement, 4, 1);
+  sqlite3_bind_int64(statement, 5, result->boot_time);
+  return store_run(store, statement, diag, "pausing the queue for a reboot");
+}
+
+int msiq_store_finish_attempt(msiq_store *store,
+                              const msiq_attempt_result *result,
+                              msiq_diag *diag) {
+  int status = store_begin(store, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  status = dispatch_finish_locked(store, result, diag);
+  return store_finish(store, status, diag);
+}
+
+int msiq_store_data_version(msiq_store *store, int64_t *version,
+                            msiq_diag *diag) {
+  bool found = false;
+  sqlite3_stmt *statement;
+  int status =
+      store_prepare(store, msiq_sql_dispatch_data_version, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  int rc = sqlite3_step(statement);
+  if (rc == SQLITE_ROW) {
+    found = true;
+    *version = sqlite3_column_int64(statement, 0);
+  }
+  if (!found) {
+    status = store_fail(store, rc, diag, "reading the data version");
+  }
+  store_release(store, statement);
+  return status;
+}
+
+int msiq_store_cancel_requested(msiq_store *store, int64_t id, bool *requested,
+                                msiq_diag *diag) {
+  int64_t value = 0;
+  bool found = false;
+  int status =
+      dispatch_read_optional(store, msiq_sql_dispatch_cancel_requested, id,
+                             &value, &found, diag, "checking for a cancel");
+  *requested = status == MSIQ_OK && found && value != 0;
+  return status;
+}
+
+int msiq_store_running_job(msiq_store *store, msiq_running_job *running,
+                           msiq_diag *diag) {
+  memset(running, 0, sizeof *running);
+  sqlite3_stmt *statement;
+  int status =
+      store_prepare(store, msiq_sql_status_running_job, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  int rc = sqlite3_step(statement);
+  if (rc == SQLITE_ROW) {
+    running->found = true;
+    running->id = sqlite3_column_int64(statement, 0);
+    snprintf(running->target, sizeof running->target, "%s",
+             (const char *)sqlite3_column_text(statement, 1));
+    running->since = sqlite3_column_int64(statement, 2);
+    running->attempt_number = sqlite3_column_int64(statement, 3);
+  } else if (rc != SQLITE_DONE) {
+    status = store_fail(store, rc, diag, "reading the running job");
+  }
+  store_release(store, statement);
+  return status;
+}
+
+int msiq_store_next_retry(msiq_store *store, int64_t *retry_at,
+                          msiq_diag *diag) {
+  bool found = false;
+  sqlite3_stmt *statement;
+  int status =
+      store_prepare(store, msiq_sql_status_next_retry, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  int rc = sqlite3_step(statement);
+  if (rc == SQLITE_ROW) {
+    found = sqlite3_column_type(statement, 0) != SQLITE_NULL;
+    *retry_at = sqlite3_column_int64(statement, 0);
+  } else {
+    status = store_fail(store, rc, diag, "reading the next retry");
+  }
+  store_release(store, statement);
+  if (!found) {
+    *retry_at = MSIQ_TIME_UNSET;
+  }
+  return status;
+}

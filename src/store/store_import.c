@@ -1,0 +1,436 @@
+/* store_import.c: `msiq import`, a JSON manifest enqueued all or nothing.
+ *
+ * JSON is read through SQLite's JSON functions (json_each), never by a parser
+ * of our own; each item becomes a msiq_job_spec and goes through the same
+ * validation and insert as `enqueue`, inside one transaction.
+ */
+#include "store/store_internal.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/host.h"
+#include "msiq_sql.h"
+#include "core/timeparse.h"
+
+/* User text (a field name, a value) made safe for a one-line message. */
+typedef struct store_quoted {
+  char text[160];
+} store_quoted;
+
+static store_quoted store_quote(const char *text) {
+  store_quoted quoted;
+  msiq_quote_for_message(text, quoted.text, sizeof quoted.text);
+  return quoted;
+}
+
+/* Iterates the members of a JSON array or object. */
+typedef int (*store_json_member_visitor)(const char *key, const char *value,
+                                         const char *type, void *context,
+                                         msiq_diag *diag);
+
+static int store_json_each(msiq_store *store, const char *json,
+                           store_json_member_visitor visit, void *context,
+                           msiq_diag *diag) {
+  /* Preparing the statement costs more than walking a small object, and an
+   * import of 100,000 jobs walks 200,000 of them: keep one statement per
+   * nesting depth. Deeper documents than the import format has (it has
+   * three levels) get a statement of their own. */
+  size_t depth = store->json_each_depth;
+  sqlite3_stmt *statement =
+      depth < STORE_JSON_EACH_DEPTHS ? store->json_each[depth] : NULL;
+  int rc = SQLITE_OK;
+  if (statement == NULL) {
+    rc = sqlite3_prepare_v3(store->db, msiq_sql_json_each_member, -1,
+                            SQLITE_PREPARE_PERSISTENT, &statement, NULL);
+    if (rc != SQLITE_OK) {
+      return store_fail(store, rc, diag, "reading JSON");
+    }
+    if (depth < STORE_JSON_EACH_DEPTHS) {
+      store->json_each[depth] = statement;
+    }
+  }
+  sqlite3_bind_text(statement, 1, json, -1, SQLITE_STATIC);
+  store->json_each_depth++;
+  int status = MSIQ_OK;
+  while (status == MSIQ_OK && (rc = sqlite3_step(statement)) == SQLITE_ROW) {
+    const char *value = (const char *)sqlite3_column_text(statement, 1);
+    status =
+        visit((const char *)sqlite3_column_text(statement, 0),
+              value != NULL ? value : "",
+              (const char *)sqlite3_column_text(statement, 2), context, diag);
+  }
+  store->json_each_depth--;
+  if (status == MSIQ_OK && rc != SQLITE_DONE) {
+    status = store_fail(store, rc, diag, "reading JSON");
+  }
+  if (depth < STORE_JSON_EACH_DEPTHS) {
+    /* Reset, and let go of the document: it belongs to the caller. */
+    sqlite3_reset(statement);
+    sqlite3_clear_bindings(statement);
+  } else {
+    sqlite3_finalize(statement);
+  }
+  return status;
+}
+
+/* Returns the JSON type of a document ("array", "object", ...) or NULL
+ * (into type, empty) when the text is not JSON. */
+static int store_json_type(msiq_store *store, const char *json, char *type,
+                           size_t size, msiq_diag *diag) {
+  sqlite3_stmt *statement;
+  int status =
+      store_prepare(store, msiq_sql_json_document_type, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  sqlite3_bind_text(statement, 1, json, -1, SQLITE_STATIC);
+  type[0] = '\0';
+  int rc = sqlite3_step(statement);
+  if (rc == SQLITE_ROW) {
+    const unsigned char *text = sqlite3_column_text(statement, 0);
+    if (text != NULL) {
+      snprintf(type, size, "%s", (const char *)text);
+    }
+  } else {
+    status = store_fail(store, rc, diag, "reading JSON");
+  }
+  store_release(store, statement);
+  return status;
+}
+
+typedef struct store_import_item {
+  msiq_store *store;
+  msiq_job_spec *spec;
+  int64_t now;
+  bool has_timeout;
+} store_import_item;
+
+static int store_import_property(const char *key, const char *value,
+                                 const char *type, void *context,
+                                 msiq_diag *diag) {
+  store_import_item *item = context;
+  if (strcmp(type, "text") != 0 && strcmp(type, "integer") != 0 &&
+      strcmp(type, "real") != 0) {
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "property '%s' must be a string or a number, not %s",
+                         store_quote(key).text, type);
+  }
+  return msiq_job_spec_add_property(item->spec, key, value, diag);
+}
+
+static int store_import_after(const char *key, const char *value,
+                              const char *type, void *context,
+                              msiq_diag *diag) {
+  store_import_item *item = context;
+  (void)key;
+  if (strcmp(type, "integer") == 0) {
+    long long id = strtoll(value, NULL, 10);
+    if (id <= 0) {
+      return msiq_diag_set(diag, MSIQ_EINVAL,
+                           "\"after\" id %lld is not a job id", id);
+    }
+    return msiq_job_spec_add_after(item->spec, id);
+  }
+  if (strcmp(type, "text") == 0) {
+    return msiq_job_spec_add_after_key(item->spec, value);
+  }
+  return msiq_diag_set(diag, MSIQ_EINVAL,
+                       "\"after\" entries must be job ids or keys, not %s",
+                       type);
+}
+
+static int store_import_exit_code(const char *key, const char *value,
+                                  const char *type, void *context,
+                                  msiq_diag *diag) {
+  store_import_item *item = context;
+  if (strcmp(type, "text") != 0) {
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "\"exit_codes\" value for %s must be a string",
+                         store_quote(key).text);
+  }
+  char rule[128];
+  int written = snprintf(rule, sizeof rule, "%s=%s", key, value);
+  if (written < 0 || (size_t)written >= sizeof rule) {
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "\"exit_codes\" entry is too long to be a code and "
+                         "an outcome");
+  }
+  return msiq_job_spec_add_exit_code_rule(item->spec, rule, diag);
+}
+
+/* Field readers for one import item, chosen from a table by field name. */
+typedef int (*store_import_field_reader)(store_import_item *item,
+                                         const char *name, const char *value,
+                                         msiq_diag *diag);
+
+static int store_import_want_type(const char *name, const char *type,
+                                  const char *wanted, msiq_diag *diag) {
+  if (strcmp(type, wanted) == 0) {
+    return MSIQ_OK;
+  }
+  /* json_each says "text"; people say "string". */
+  const char *wanted_name = strcmp(wanted, "text") == 0 ? "string" : wanted;
+  const char *type_name = strcmp(type, "text") == 0 ? "string" : type;
+  const char *article =
+      wanted_name[0] == 'a' || wanted_name[0] == 'i' || wanted_name[0] == 'o'
+          ? "an"
+          : "a";
+  return msiq_diag_set(diag, MSIQ_EINVAL, "\"%s\" must be %s %s, not %s", name,
+                       article, wanted_name, type_name);
+}
+
+static int store_read_action(store_import_item *item, const char *name,
+                             const char *value, msiq_diag *diag) {
+  (void)name;
+  if (msiq_action_parse(value, &item->spec->action) != MSIQ_OK) {
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "unknown action '%s' (use install, uninstall, patch "
+                         "or repair)",
+                         store_quote(value).text);
+  }
+  return MSIQ_OK;
+}
+
+static int store_read_target(store_import_item *item, const char *name,
+                             const char *value, msiq_diag *diag) {
+  (void)name;
+  if (msiq_job_spec_set_target(item->spec, value) != MSIQ_OK) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  return MSIQ_OK;
+}
+
+static int store_read_key(store_import_item *item, const char *name,
+                          const char *value, msiq_diag *diag) {
+  (void)name;
+  if (msiq_job_spec_set_key(item->spec, value) != MSIQ_OK) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  return MSIQ_OK;
+}
+
+static int store_read_log(store_import_item *item, const char *name,
+                          const char *value, msiq_diag *diag) {
+  (void)name;
+  if (msiq_job_spec_set_log_path(item->spec, value) != MSIQ_OK) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  return MSIQ_OK;
+}
+
+static int store_read_priority(store_import_item *item, const char *name,
+                               const char *value, msiq_diag *diag) {
+  (void)name;
+  (void)diag;
+  item->spec->priority = strtoll(value, NULL, 10);
+  return MSIQ_OK;
+}
+
+static int store_read_max_attempts(store_import_item *item, const char *name,
+                                   const char *value, msiq_diag *diag) {
+  (void)name;
+  (void)diag;
+  item->spec->max_attempts = strtoll(value, NULL, 10);
+  return MSIQ_OK;
+}
+
+static int store_read_not_before(store_import_item *item, const char *name,
+                                 const char *value, msiq_diag *diag) {
+  (void)name;
+  return msiq_time_parse(value, item->now, &item->spec->not_before, diag);
+}
+
+static int store_read_deadline(store_import_item *item, const char *name,
+                               const char *value, msiq_diag *diag) {
+  (void)name;
+  return msiq_time_parse(value, item->now, &item->spec->deadline, diag);
+}
+
+static int store_read_timeout(store_import_item *item, const char *name,
+                              const char *value, msiq_diag *diag) {
+  (void)name;
+  return msiq_duration_parse(value, &item->spec->timeout_ms, diag);
+}
+
+static int store_read_properties(store_import_item *item, const char *name,
+                                 const char *value, msiq_diag *diag) {
+  (void)name;
+  return store_json_each(item->store, value, store_import_property, item, diag);
+}
+
+static int store_read_after(store_import_item *item, const char *name,
+                            const char *value, msiq_diag *diag) {
+  (void)name;
+  return store_json_each(item->store, value, store_import_after, item, diag);
+}
+
+static int store_read_exit_codes(store_import_item *item, const char *name,
+                                 const char *value, msiq_diag *diag) {
+  (void)name;
+  return store_json_each(item->store, value, store_import_exit_code, item,
+                         diag);
+}
+
+static int store_read_no_check(store_import_item *item, const char *name,
+                               const char *value, msiq_diag *diag) {
+  (void)name;
+  (void)value;
+  (void)diag;
+  item->spec->no_check = true;
+  return MSIQ_OK;
+}
+
+typedef struct store_import_field {
+  const char *name;
+  const char *type; /* JSON type required; "boolean" accepts true/false */
+  store_import_field_reader read;
+} store_import_field;
+
+static const store_import_field store_import_fields[] = {
+    {"action", "text", store_read_action},
+    {"target", "text", store_read_target},
+    {"properties", "object", store_read_properties},
+    {"priority", "integer", store_read_priority},
+    {"not_before", "text", store_read_not_before},
+    {"deadline", "text", store_read_deadline},
+    {"max_attempts", "integer", store_read_max_attempts},
+    {"timeout", "text", store_read_timeout},
+    {"key", "text", store_read_key},
+    {"log", "text", store_read_log},
+    {"after", "array", store_read_after},
+    {"exit_codes", "object", store_read_exit_codes},
+    {"no_check", "boolean", store_read_no_check},
+};
+
+static int store_import_field_visit(const char *key, const char *value,
+                                    const char *type, void *context,
+                                    msiq_diag *diag) {
+  store_import_item *item = context;
+  for (size_t i = 0;
+       i < sizeof store_import_fields / sizeof store_import_fields[0]; i++) {
+    const store_import_field *field = &store_import_fields[i];
+    if (strcmp(field->name, key) != 0) {
+      continue;
+    }
+    if (strcmp(field->type, "boolean") == 0) {
+      if (strcmp(type, "true") == 0) {
+        return field->read(item, key, value, diag);
+      }
+      return strcmp(type, "false") == 0
+                 ? MSIQ_OK
+                 : store_import_want_type(key, type, "boolean", diag);
+    }
+    int status = store_import_want_type(key, type, field->type, diag);
+    return status == MSIQ_OK ? field->read(item, key, value, diag) : status;
+  }
+  return msiq_diag_set(diag, MSIQ_EINVAL, "unknown field \"%s\"",
+                       store_quote(key).text);
+}
+
+typedef struct store_import_run {
+  msiq_store *store;
+  bool no_check;
+  int64_t now;
+  size_t item_count;
+  size_t id_capacity;
+  int64_t *ids;
+} store_import_run;
+
+static int store_import_one(const char *key, const char *value,
+                            const char *type, void *context, msiq_diag *diag) {
+  store_import_run *run = context;
+  (void)key;
+  size_t number = run->item_count + 1;
+  if (number > run->id_capacity) {
+    /* Doubling keeps the copies linear in the number of items. */
+    size_t capacity = run->id_capacity == 0 ? 256 : run->id_capacity * 2;
+    int64_t *grown = realloc(run->ids, capacity * sizeof *grown);
+    if (grown == NULL) {
+      return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+    }
+    run->ids = grown;
+    run->id_capacity = capacity;
+  }
+
+  msiq_job_spec spec;
+  msiq_job_spec_init(&spec);
+  spec.no_check = run->no_check;
+  store_import_item item = {run->store, &spec, run->now, false};
+  int status;
+  if (strcmp(type, "object") != 0) {
+    status =
+        msiq_diag_set(diag, MSIQ_EINVAL, "expected a job object, not %s", type);
+  } else {
+    status = store_json_each(run->store, value, store_import_field_visit, &item,
+                             diag);
+  }
+  if (status == MSIQ_OK && spec.target == NULL) {
+    status = msiq_diag_set(diag, MSIQ_EINVAL, "\"target\" is missing");
+  }
+  bool existing = false;
+  if (status == MSIQ_OK) {
+    status = store_insert_job(run->store, &spec, run->now,
+                              &run->ids[run->item_count], &existing, diag);
+  }
+  msiq_job_spec_cleanup(&spec);
+  if (status != MSIQ_OK) {
+    /* Say which item was wrong, keeping the specific reason. */
+    char reason[sizeof diag->message];
+    snprintf(reason, sizeof reason, "%s", diag != NULL ? diag->message : "");
+    return msiq_diag_set(diag, status, "import item %zu: %s", number, reason);
+  }
+  run->item_count = number;
+  return MSIQ_OK;
+}
+
+int msiq_store_import(msiq_store *store, const char *json_text, bool no_check,
+                      int64_t **ids, size_t *id_count, msiq_diag *diag) {
+  *ids = NULL;
+  *id_count = 0;
+  char type[16];
+  int status = store_json_type(store, json_text, type, sizeof type, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  if (type[0] == '\0') {
+    return msiq_diag_set(diag, MSIQ_EINVAL, "import: the input is not JSON");
+  }
+  if (strcmp(type, "array") != 0) {
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "import: expected a JSON array of jobs, not %s", type);
+  }
+  /* SQLite's JSON functions end a string at \u0000, which would silently
+   * shorten a target or a property value; refuse it, as a raw NUL is. */
+  for (const char *cursor = strstr(json_text, "\\u"); cursor != NULL;
+       cursor = strstr(cursor + 2, "\\u")) {
+    /* Count the backslashes before it: an even number means it is itself
+     * escaped ("\\u0000" is the six characters \u0000). */
+    size_t backslashes = 0;
+    while (cursor - (ptrdiff_t)backslashes > json_text &&
+           cursor[-(ptrdiff_t)backslashes - 1] == '\\') {
+      backslashes++;
+    }
+    if (backslashes % 2 == 0 && strncmp(cursor + 2, "0000", 4) == 0) {
+      return msiq_diag_set(diag, MSIQ_EINVAL,
+                           "import: the manifest contains \\u0000 (a NUL "
+                           "character), which no target, key or property "
+                           "may contain");
+    }
+  }
+  store_import_run run = {store, no_check, msiq_host_now_ms(), 0, 0, NULL};
+  status = store_begin(store, diag);
+  if (status == MSIQ_OK) {
+    status = store_json_each(store, json_text, store_import_one, &run, diag);
+    status = store_finish(store, status, diag);
+  }
+  if (status != MSIQ_OK) {
+    free(run.ids);
+    return status;
+  }
+  *ids = run.ids;
+  *id_count = run.item_count;
+  return MSIQ_OK;
+}

@@ -1,11 +1,15 @@
 -- `msiq status --json`. The host's view of the gate comes in as parameters:
 -- ?1 dispatcher running (0/1), ?2 mutex state, ?3 service state, ?4 gate
 -- open now (0/1), ?5 why a reboot is pending (NULL: none), ?6 when the
--- maintenance window opens next (NULL: no window, or open now).
+-- maintenance window opens next (NULL: no window, or open now), ?7 the
+-- gate's reason ("open", "paused", ...), ?8 the gate's text. ?4, ?7 and ?8
+-- are one verdict of core/gate.c.
 SELECT json_object(
   'dispatcher_running', json(CASE ?1 WHEN '1' THEN 'true' ELSE 'false' END),
   'gate', json_object(
     'open', json(CASE ?4 WHEN '1' THEN 'true' ELSE 'false' END),
+    'reason', ?7,
+    'text', ?8,
     'paused', json(CASE q.paused WHEN 1 THEN 'true' ELSE 'false' END),
     'pause_reason', q.pause_reason,
     'paused_at', strftime('%Y-%m-%dT%H:%M:%SZ', q.paused_at / 1000, 'unixepoch'),

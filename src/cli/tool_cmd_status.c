@@ -4,39 +4,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "host/host.h"
+#include "core/gate.h"
 #include "core/timeparse.h"
+#include "host/host.h"
 
 /* Everything `status` shows that does not come from the database. */
 typedef struct status_view {
   msiq_queue_status queue;
   bool dispatcher_running;
-  msiq_mutex_state mutex;
-  msiq_service_state service;
-  bool reboot_pending;
   char reboot_reason[128];
-  bool outside_window;
+  /* The gate's facts as this process sees them now (they point into the
+   * view), and what core/gate.c makes of them: the same evaluator the
+   * dispatcher asks. */
+  msiq_gate_inputs gate;
+  msiq_gate_verdict verdict;
+  /* Outside the maintenance window: when it opens next, else "". */
   char window_opens_at[40];
 } status_view;
-
-static const char *status_gate_text(const status_view *view) {
-  if (view->queue.paused) {
-    return "closed (queue paused)";
-  }
-  if (view->outside_window) {
-    return "closed (outside the maintenance window)";
-  }
-  if (view->reboot_pending && view->queue.hold_on_pending_reboot) {
-    return "closed (a reboot is pending)";
-  }
-  if (view->mutex == MSIQ_MUTEX_HELD) {
-    return "closed (another installation holds the mutex)";
-  }
-  if (view->service == MSIQ_SERVICE_BUSY) {
-    return "closed (the Windows Installer service is busy)";
-  }
-  return "open";
-}
 
 static int status_read_view(msiq_store *store, status_view *view,
                             msiq_diag *diag) {
@@ -45,19 +29,28 @@ static int status_read_view(msiq_store *store, status_view *view,
     return status;
   }
   view->dispatcher_running = msiq_host_lock_is_held(msiq_store_path(store));
-  view->mutex = msiq_host_installer_mutex_state();
-  view->service = msiq_host_installer_service_state();
-  view->reboot_pending =
+  msiq_gate_inputs *gate = &view->gate;
+  gate->paused = view->queue.paused;
+  gate->pause_reason = view->queue.pause_reason;
+  /* The window and the reboot hold are the running dispatcher's, which it
+   * records in the queue. */
+  gate->has_window = view->queue.maintenance_window[0] != '\0' &&
+                     msiq_window_parse(view->queue.maintenance_window,
+                                       &gate->window, NULL) == MSIQ_OK;
+  gate->now = msiq_host_now_ms();
+  gate->hold_on_pending_reboot = view->queue.hold_on_pending_reboot;
+  gate->mutex = msiq_host_installer_mutex_state();
+  gate->service = msiq_host_installer_service_state();
+  /* Probed even when nothing holds for it: the reboot line shows it. */
+  gate->reboot_pending =
       msiq_host_reboot_pending(view->reboot_reason, sizeof view->reboot_reason);
-  msiq_window window;
-  int64_t now = msiq_host_now_ms();
-  if (view->queue.maintenance_window[0] != '\0' &&
-      msiq_window_parse(view->queue.maintenance_window, &window, NULL) ==
-          MSIQ_OK &&
-      !msiq_window_contains(&window, now)) {
-    view->outside_window = true;
-    msiq_time_format_utc(msiq_window_next_open(&window, now),
-                         view->window_opens_at, sizeof view->window_opens_at);
+  gate->reboot_reason = view->reboot_reason;
+  gate->unknown = 0;
+  msiq_gate_evaluate(gate, &view->verdict);
+  int64_t opens_at = msiq_gate_window_opens_at(gate);
+  if (opens_at != MSIQ_TIME_UNSET) {
+    msiq_time_format_utc(opens_at, view->window_opens_at,
+                         sizeof view->window_opens_at);
   }
   return MSIQ_OK;
 }
@@ -80,7 +73,12 @@ static int status_print_text(msiq_store *store, const status_view *view,
   char time_text[40];
   printf("dispatcher:  %s\n",
          view->dispatcher_running ? "running" : "not running");
-  printf("gate:        %s\n", status_gate_text(view));
+  if (view->verdict.reason == MSIQ_GATE_OPEN) {
+    printf("gate:        open\n");
+  } else {
+    printf("gate:        closed (%s)\n",
+           msiq_gate_reason_summary(view->verdict.reason));
+  }
   if (view->queue.paused) {
     printf("  queue:     paused since %s: %s%s\n",
            tool_format_time(view->queue.paused_at, time_text, sizeof time_text),
@@ -89,19 +87,21 @@ static int status_print_text(msiq_store *store, const status_view *view,
   } else {
     printf("  queue:     not paused\n");
   }
+  bool outside_window = view->window_opens_at[0] != '\0';
   if (view->queue.maintenance_window[0] != '\0') {
     printf("  window:    %s local time, %s%s\n", view->queue.maintenance_window,
-           view->outside_window ? "opens at " : "open now",
-           view->outside_window ? view->window_opens_at : "");
+           outside_window ? "opens at " : "open now",
+           outside_window ? view->window_opens_at : "");
   }
-  printf("  mutex:     %s\n", msiq_mutex_state_name(view->mutex));
-  printf("  service:   %s%s\n", msiq_service_state_name(view->service),
-         view->service == MSIQ_SERVICE_UNKNOWN ? " (the mutex decides alone)"
-                                               : "");
+  printf("  mutex:     %s\n", msiq_mutex_state_name(view->gate.mutex));
+  printf("  service:   %s%s\n", msiq_service_state_name(view->gate.service),
+         view->gate.service == MSIQ_SERVICE_UNKNOWN
+             ? " (the mutex decides alone)"
+             : "");
   printf("reboot:      %s%s%s\n",
-         view->reboot_pending ? "pending (" : "not pending",
-         view->reboot_pending ? view->reboot_reason : "",
-         view->reboot_pending ? ")" : "");
+         view->gate.reboot_pending ? "pending (" : "not pending",
+         view->gate.reboot_pending ? view->reboot_reason : "",
+         view->gate.reboot_pending ? ")" : "");
   if (running.found) {
     printf("running:     job %lld, attempt %lld, since %s: %s\n",
            (long long)running.id, (long long)running.attempt_number,
@@ -138,12 +138,15 @@ static int status_exec(tool_context *context, int argc, char **argv) {
     char *json = NULL;
     msiq_status_facts facts = {
         .dispatcher_running = view.dispatcher_running,
-        .mutex_state = msiq_mutex_state_name(view.mutex),
-        .service_state = msiq_service_state_name(view.service),
-        .gate_open = status_gate_text(&view)[0] == 'o',
+        .mutex_state = msiq_mutex_state_name(view.gate.mutex),
+        .service_state = msiq_service_state_name(view.gate.service),
+        .gate_open = view.verdict.reason == MSIQ_GATE_OPEN,
+        .gate_reason = msiq_gate_reason_name(view.verdict.reason),
+        .gate_text = view.verdict.text,
         .reboot_pending_reason =
-            view.reboot_pending ? view.reboot_reason : NULL,
-        .window_opens_at = view.outside_window ? view.window_opens_at : NULL,
+            view.gate.reboot_pending ? view.reboot_reason : NULL,
+        .window_opens_at =
+            view.window_opens_at[0] != '\0' ? view.window_opens_at : NULL,
     };
     status = msiq_store_status_json(store, &facts, &json, &diag);
     if (status == MSIQ_OK) {

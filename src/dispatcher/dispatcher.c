@@ -17,6 +17,7 @@
 
 #include "dispatcher/gate_watch.h"
 #include "host/host.h"
+#include "core/gate.h"
 #include "core/installer_command.h"
 #include "dispatcher/log_excerpt.h"
 #include "core/outcome.h"
@@ -539,10 +540,32 @@ static void dispatcher_on_mutex_released(void *data) {
   dispatcher_check_soon(self);
 }
 
+/* Probes the host fact the gate evaluator asks for. */
+static void dispatcher_probe_gate_fact(msiq_gate_inputs *inputs,
+                                       msiq_gate_fact fact, char *reboot_reason,
+                                       size_t size) {
+  switch (fact) {
+    case MSIQ_GATE_FACT_REBOOT:
+      inputs->reboot_pending = msiq_host_reboot_pending(reboot_reason, size);
+      inputs->reboot_reason = reboot_reason;
+      break;
+    case MSIQ_GATE_FACT_MUTEX:
+      inputs->mutex = msiq_host_installer_mutex_state();
+      break;
+    case MSIQ_GATE_FACT_SERVICE:
+      inputs->service = msiq_host_installer_service_state();
+      break;
+    case MSIQ_GATE_FACT_NONE:
+      break;
+  }
+  inputs->unknown &= ~(unsigned)fact;
+}
+
 /* Returns true when a job may start now; otherwise reports (once per
- * change) what it waits for, and says in *paused whether the queue is. */
+ * change) what it waits for, and says in *paused whether the queue is.
+ * core/gate.c decides; this gathers the facts and does what only the loop
+ * can: report, watch the mutex, warn once about an unknown service. */
 static bool dispatcher_gate_open(dispatcher *self, bool *paused) {
-  char waiting[384] = "";
   msiq_queue_status queue;
   *paused = false;
   int status = msiq_store_queue_status(self->store, &queue, &self->diag);
@@ -550,44 +573,42 @@ static bool dispatcher_gate_open(dispatcher *self, bool *paused) {
     return false;
   }
   *paused = queue.paused;
-  char reboot_reason[128];
-  int64_t now = msiq_host_now_ms();
-  if (queue.paused) {
-    snprintf(waiting, sizeof waiting, "queue paused: %s", queue.pause_reason);
-  } else if (self->options.has_window &&
-             !msiq_window_contains(&self->options.window, now)) {
-    char window[16];
-    char opens[40];
-    msiq_window_format(&self->options.window, window, sizeof window);
-    msiq_time_format_utc(msiq_window_next_open(&self->options.window, now),
-                         opens, sizeof opens);
-    snprintf(waiting, sizeof waiting,
-             "outside the maintenance window %s (opens at %s)", window, opens);
-  } else if (self->options.hold_on_pending_reboot &&
-             msiq_host_reboot_pending(reboot_reason, sizeof reboot_reason)) {
-    snprintf(waiting, sizeof waiting, "a reboot is pending (%s)",
-             reboot_reason);
-  } else if (msiq_host_installer_mutex_state() == MSIQ_MUTEX_HELD) {
-    snprintf(waiting, sizeof waiting,
-             "another installation holds the Windows Installer mutex");
-    /* Wake as soon as it is released rather than at the next poll. */
-    if (self->mutex_watch == NULL &&
-        msiq_gate_watch_start(&self->loop, dispatcher_on_mutex_released, self,
-                              &self->mutex_watch) != MSIQ_OK) {
-      self->mutex_watch = NULL;
-    }
-  } else {
-    msiq_service_state service = msiq_host_installer_service_state();
-    if (service == MSIQ_SERVICE_BUSY) {
-      snprintf(waiting, sizeof waiting,
-               "the Windows Installer service is busy installing");
-    } else if (service == MSIQ_SERVICE_UNKNOWN &&
-               !self->warned_unknown_service) {
-      self->warned_unknown_service = true;
-      dispatcher_report(self, "warning: the Windows Installer service state "
-                              "is unknown; relying on the mutex alone");
-    }
+  /* The host is probed only for the facts the evaluator gets to, so that
+   * the installer mutex is left alone while the queue is paused or outside
+   * its window. */
+  char reboot_reason[128] = "";
+  msiq_gate_inputs inputs = {
+      .paused = queue.paused,
+      .pause_reason = queue.pause_reason,
+      .has_window = self->options.has_window,
+      .window = self->options.window,
+      .now = msiq_host_now_ms(),
+      .hold_on_pending_reboot = self->options.hold_on_pending_reboot,
+      .unknown =
+          MSIQ_GATE_FACT_REBOOT | MSIQ_GATE_FACT_MUTEX | MSIQ_GATE_FACT_SERVICE,
+  };
+  msiq_gate_verdict verdict;
+  msiq_gate_fact needed;
+  while ((needed = msiq_gate_evaluate(&inputs, &verdict)) !=
+         MSIQ_GATE_FACT_NONE) {
+    dispatcher_probe_gate_fact(&inputs, needed, reboot_reason,
+                               sizeof reboot_reason);
   }
+  /* Held mutex: wake as soon as it is released rather than at the next
+   * poll. */
+  if (verdict.reason == MSIQ_GATE_MUTEX_HELD && self->mutex_watch == NULL &&
+      msiq_gate_watch_start(&self->loop, dispatcher_on_mutex_released, self,
+                            &self->mutex_watch) != MSIQ_OK) {
+    self->mutex_watch = NULL;
+  }
+  /* An open gate went through every check, so the service was probed. */
+  if (verdict.reason == MSIQ_GATE_OPEN &&
+      inputs.service == MSIQ_SERVICE_UNKNOWN && !self->warned_unknown_service) {
+    self->warned_unknown_service = true;
+    dispatcher_report(self, "warning: the Windows Installer service state "
+                            "is unknown; relying on the mutex alone");
+  }
+  const char *waiting = verdict.reason == MSIQ_GATE_OPEN ? "" : verdict.text;
   if (strcmp(waiting, self->last_gate_report) != 0) {
     if (waiting[0] != '\0') {
       dispatcher_report(self, "waiting: %s", waiting);
@@ -597,7 +618,7 @@ static bool dispatcher_gate_open(dispatcher *self, bool *paused) {
     snprintf(self->last_gate_report, sizeof self->last_gate_report, "%s",
              waiting);
   }
-  return waiting[0] == '\0';
+  return verdict.reason == MSIQ_GATE_OPEN;
 }
 
 /* The check: runs every poll interval. */

@@ -11,6 +11,7 @@
 
 #include <uv.h>
 
+#include "core/gate.h"
 #include "core/installer_command.h"
 #include "core/msiq.h"
 
@@ -75,22 +76,9 @@ int msiq_host_move_file_if_absent(const char *from, const char *to,
 /* Deletes the file at path (UTF-8), if it is there. */
 void msiq_host_remove_file(const char *path);
 
-/* The gate: Windows Installer must be free before a job starts. */
-
-typedef enum msiq_mutex_state {
-  MSIQ_MUTEX_FREE,
-  MSIQ_MUTEX_HELD,
-} msiq_mutex_state;
-
-typedef enum msiq_service_state {
-  MSIQ_SERVICE_IDLE,    /* running, not installing */
-  MSIQ_SERVICE_BUSY,    /* installing: SERVICE_ACCEPT_SHUTDOWN is set */
-  MSIQ_SERVICE_STOPPED, /* not running: starts on demand, counts as idle */
-  MSIQ_SERVICE_UNKNOWN, /* could not be queried: the mutex decides alone */
-} msiq_service_state;
-
-const char *msiq_mutex_state_name(msiq_mutex_state state);
-const char *msiq_service_state_name(msiq_service_state state);
+/* The gate: Windows Installer must be free before a job starts. The states
+ * below (msiq_mutex_state, msiq_service_state) are declared in core/gate.h,
+ * which decides the gate from them. */
 
 /* Probes the Global\_MSIExecute mutex (simulation: an flock on the file
  * named by MSIQ_SIM_MUTEX). Never blocks. */

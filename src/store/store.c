@@ -984,7 +984,7 @@ int msiq_store_job_json(msiq_store *store, int64_t id, bool with_history,
   return store_read_json(store, statement, id, json, diag);
 }
 
-/* Runs a report query with up to three text parameters (NULL: unbound)
+/* Runs a report query with count text parameters (NULL: unbound)
  * and copies out its single JSON value. */
 static int store_report_json(msiq_store *store, const char *sql,
                              const char *const *parameters, int count,
@@ -1010,9 +1010,12 @@ int msiq_store_status_json(msiq_store *store, const msiq_status_facts *facts,
       facts->gate_open ? "1" : "0",
       facts->reboot_pending_reason,
       facts->window_opens_at,
+      facts->gate_reason,
+      facts->gate_text,
   };
-  return store_report_json(store, msiq_sql_status_json, parameters, 6, json,
-                           diag);
+  return store_report_json(store, msiq_sql_status_json, parameters,
+                           (int)(sizeof parameters / sizeof parameters[0]),
+                           json, diag);
 }
 
 int msiq_store_queue_json(msiq_store *store, char **json, msiq_diag *diag) {

@@ -246,6 +246,8 @@ typedef struct msiq_status_facts {
   const char *mutex_state;
   const char *service_state;
   bool gate_open;
+  const char *gate_reason; /* msiq_gate_reason_name() of the verdict */
+  const char *gate_text;   /* the verdict's text */
   const char *reboot_pending_reason; /* NULL: no reboot pending */
   const char *window_opens_at;       /* NULL: no window, or open now */
 } msiq_status_facts;

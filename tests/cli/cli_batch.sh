@@ -182,6 +182,9 @@ check_match "$out" "window: +$closed local time, opens at $expected_opening" "wi
 run --json status
 check_equal "$(jq_of "$out" '[.gate.open, .gate.maintenance_window, .gate.window_opens_at] | map(tostring) | join(" ")')" \
   "false $closed $expected_opening" "window closed: status --json gate.open, maintenance_window, window_opens_at"
+check_equal "$(jq_of "$out" '[.gate.reason, .gate.text] | join("|")')" \
+  "outside_window|outside the maintenance window $closed (opens at $expected_opening)" \
+  "window closed: status --json gate.reason, and gate.text as the run log says it"
 stop_dispatcher
 run --json status
 check_equal "$(jq_of "$out" '[.gate.maintenance_window, .gate.window_opens_at, .gate.open] | map(tostring) | join(" ")')" \
@@ -234,6 +237,9 @@ check_equal "$(jq_of "$out" '[.gate.reboot_pending, .gate.reboot_pending_reason]
   "true Component Based Servicing RebootPending" "pending reboot: status --json gate.reboot_pending and its reason"
 check_equal "$(jq_of "$out" .gate.open)" "false" \
   "status --json says the gate is closed while the running dispatcher holds the queue for the pending reboot"
+check_equal "$(jq_of "$out" '[.gate.reason, .gate.text] | join("|")')" \
+  "reboot_pending|a reboot is pending (Component Based Servicing RebootPending)" \
+  "pending reboot: status --json gate.reason, and gate.text with the reason"
 rm -f "$MSIQ_SIM_REBOOT_PENDING"
 if wait_until 5000 job_state_is "$job" succeeded; then pass; else fail "pending reboot cleared: the job did not run (state $(job_field "$job" .state))"; fi
 check_match "$(cat "$run_log")" "gate open" "pending reboot cleared: the run log says the gate opened"

@@ -203,6 +203,10 @@ check_match "$out" '^running: +none$' "mutex: status says nothing runs"
 run --json status
 check_equal "$(jq_of "$out" '[.gate.open, .gate.mutex, .gate.paused] | map(tostring) | join(" ")')" "false held false" \
   "mutex: status --json: gate closed, mutex held, not paused"
+# The reason and the text come from the same evaluator as the run log's line.
+check_equal "$(jq_of "$out" '[.gate.reason, .gate.text] | join("|")')" \
+  "mutex_held|another installation holds the Windows Installer mutex" \
+  "mutex: status --json: gate.reason and gate.text, as the run log says them"
 check_equal "$(count_in_run_log 'waiting: another installation holds the Windows Installer mutex')" "1" \
   "mutex: the run log says once that it waits for the mutex"
 # A queued job cancelled while the dispatcher waits on the closed gate.
@@ -238,6 +242,9 @@ check_match "$out" '^  service: +busy$' "service: status says the service is bus
 run --json status
 check_equal "$(jq_of "$out" '[.gate.open, .gate.service] | map(tostring) | join(" ")')" "false busy" \
   "service: status --json: gate closed, service busy"
+check_equal "$(jq_of "$out" '[.gate.reason, .gate.text] | join("|")')" \
+  "service_busy|the Windows Installer service is busy installing" \
+  "service: status --json: gate.reason and gate.text"
 check_equal "$(count_in_run_log 'waiting: the Windows Installer service is busy installing')" "1" \
   "service: the run log says once that it waits for the service"
 set_service idle
@@ -260,6 +267,8 @@ check_match "$out" '^  service: +unknown \(the mutex decides alone\)$' "service:
 run --json status
 check_equal "$(jq_of "$out" '[.gate.open, .gate.service] | map(tostring) | join(" ")')" "true unknown" \
   "service: status --json: gate open, service unknown"
+check_equal "$(jq_of "$out" '[.gate.reason, .gate.text] | join("|")')" "open|open" \
+  "service: status --json: an open gate's reason and text"
 ids=""
 for name in c d e; do
   ids="$ids $(enqueue "$(pkg "$name")")"
@@ -303,6 +312,8 @@ check_match "$out" '^  queue: +paused since [0-9]{4}-[^:]+:[0-9]{2}:[0-9]{2}Z: m
 run --json status
 check_equal "$(jq_of "$out" '[.gate.open, .gate.paused, .gate.pause_reason, .gate.reboot_initiated] | map(tostring) | join("|")')" \
   "false|true|maintenance window|false" "pause: status --json: paused with the reason"
+check_equal "$(jq_of "$out" '[.gate.reason, .gate.text] | join("|")')" \
+  "paused|queue paused: maintenance window" "pause: status --json: gate.reason and gate.text with the pause reason"
 check_equal "$(count_in_run_log 'waiting: queue paused: maintenance window')" "1" "pause: the run log says it waits for the pause"
 run cancel "$job_b"
 check_equal "$out" "job $job_b: cancelled" "pause: a queued job is cancelled while the queue is paused"

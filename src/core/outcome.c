@@ -28,7 +28,9 @@ static const char not_installed[] = "not installed (nothing to uninstall)";
 
 /* The default table, kept in ascending order of code so that it reads like
  * Microsoft's list. Codes that only have a name here fail like any code
- * missing from it. */
+ * missing from it. Columns: code, name, outcome and meaning for an install,
+ * a patch or a repair, reboot initiated, then the meaning and outcome for an
+ * uninstall where they differ ("NULL, 0": the same as for the others). */
 static const msiq_exit_code_row exit_code_table[] = {
     {0, "ERROR_SUCCESS", MSIQ_OUTCOME_SUCCESS, "success", false, NULL, 0},
     {1601, "ERROR_INSTALL_SERVICE_FAILURE", MSIQ_OUTCOME_RETRY,

@@ -1,5 +1,5 @@
-/* test_outcome.c: exit-code classification, exit-code names and retry
- * backoff. */
+/* test_outcome.c: the exit-code table, exit-code classification and names,
+ * retry backoff, and the exit code of `msiq wait`. */
 #include "test_support.h"
 
 #include <string.h>
@@ -42,6 +42,139 @@ static void assert_verdict(msiq_verdict verdict, msiq_outcome outcome,
   assert_int_equal(verdict.reboot_initiated, reboot_initiated);
   assert_non_null(verdict.meaning);
   assert_string_equal(verdict.meaning, meaning);
+}
+
+/* The whole table, written out independently of outcome.c: a row added
+ * there without its row here (or the other way round) fails the walk. */
+typedef struct expected_row {
+  int64_t code;
+  const char *name;
+  msiq_outcome outcome;
+  const char *meaning;
+  bool reboot_initiated;
+  msiq_outcome uninstall_outcome;
+  const char *uninstall_meaning;
+} expected_row;
+
+static const expected_row expected_table[] = {
+    {0, "ERROR_SUCCESS", MSIQ_OUTCOME_SUCCESS, "success", false,
+     MSIQ_OUTCOME_SUCCESS, "success"},
+    {1601, "ERROR_INSTALL_SERVICE_FAILURE", MSIQ_OUTCOME_RETRY,
+     "Windows Installer service could not be reached", false,
+     MSIQ_OUTCOME_RETRY, "Windows Installer service could not be reached"},
+    {1602, "ERROR_INSTALL_USEREXIT", MSIQ_OUTCOME_FAIL, "failed", false,
+     MSIQ_OUTCOME_FAIL, "failed"},
+    {1603, "ERROR_INSTALL_FAILURE", MSIQ_OUTCOME_FAIL, "failed", false,
+     MSIQ_OUTCOME_FAIL, "failed"},
+    {1605, "ERROR_UNKNOWN_PRODUCT", MSIQ_OUTCOME_FAIL, "failed", false,
+     MSIQ_OUTCOME_SUCCESS, "not installed (nothing to uninstall)"},
+    {1614, "ERROR_PRODUCT_UNINSTALLED", MSIQ_OUTCOME_FAIL, "failed", false,
+     MSIQ_OUTCOME_SUCCESS, "not installed (nothing to uninstall)"},
+    {1618, "ERROR_INSTALL_ALREADY_RUNNING", MSIQ_OUTCOME_RETRY,
+     "another installation is in progress", false, MSIQ_OUTCOME_RETRY,
+     "another installation is in progress"},
+    {1619, "ERROR_INSTALL_PACKAGE_OPEN_FAILED", MSIQ_OUTCOME_FAIL, "failed",
+     false, MSIQ_OUTCOME_FAIL, "failed"},
+    {1620, "ERROR_INSTALL_PACKAGE_INVALID", MSIQ_OUTCOME_FAIL, "failed", false,
+     MSIQ_OUTCOME_FAIL, "failed"},
+    {1624, "ERROR_INSTALL_TRANSFORM_FAILURE", MSIQ_OUTCOME_FAIL, "failed",
+     false, MSIQ_OUTCOME_FAIL, "failed"},
+    {1625, "ERROR_INSTALL_PACKAGE_REJECTED", MSIQ_OUTCOME_FAIL, "failed", false,
+     MSIQ_OUTCOME_FAIL, "failed"},
+    {1633, "ERROR_INSTALL_PLATFORM_UNSUPPORTED", MSIQ_OUTCOME_FAIL, "failed",
+     false, MSIQ_OUTCOME_FAIL, "failed"},
+    {1638, "ERROR_PRODUCT_VERSION", MSIQ_OUTCOME_FAIL, "failed", false,
+     MSIQ_OUTCOME_FAIL, "failed"},
+    {1639, "ERROR_INVALID_COMMAND_LINE", MSIQ_OUTCOME_FAIL, "failed", false,
+     MSIQ_OUTCOME_FAIL, "failed"},
+    {1641, "ERROR_SUCCESS_REBOOT_INITIATED", MSIQ_OUTCOME_REBOOT,
+     "success, reboot initiated", true, MSIQ_OUTCOME_REBOOT,
+     "success, reboot initiated"},
+    {1642, "ERROR_PATCH_TARGET_NOT_FOUND", MSIQ_OUTCOME_FAIL, "failed", false,
+     MSIQ_OUTCOME_FAIL, "failed"},
+    {1643, "ERROR_PATCH_PACKAGE_REJECTED", MSIQ_OUTCOME_FAIL, "failed", false,
+     MSIQ_OUTCOME_FAIL, "failed"},
+    {1707, "ERROR_SUCCESS_PRODUCT_INSTALLED", MSIQ_OUTCOME_SUCCESS, "success",
+     false, MSIQ_OUTCOME_SUCCESS, "success"},
+    {3010, "ERROR_SUCCESS_REBOOT_REQUIRED", MSIQ_OUTCOME_REBOOT,
+     "success, reboot required", false, MSIQ_OUTCOME_REBOOT,
+     "success, reboot required"},
+    {3011, "ERROR_SUCCESS_RESTART_REQUIRED", MSIQ_OUTCOME_REBOOT,
+     "success, restart required", false, MSIQ_OUTCOME_REBOOT,
+     "success, restart required"},
+};
+
+#define EXPECTED_TABLE_COUNT (sizeof expected_table / sizeof expected_table[0])
+
+static const expected_row *expected_find(int64_t code) {
+  for (size_t i = 0; i < EXPECTED_TABLE_COUNT; i++) {
+    if (expected_table[i].code == code) {
+      return &expected_table[i];
+    }
+  }
+  return NULL;
+}
+
+/* Walks the table in outcome.c: every row is expected, ordered, and what
+ * msiq_outcome_classify and msiq_exit_code_name answer for its code. */
+static void test_table_rows(void **state) {
+  (void)state;
+  size_t count = 0;
+  const msiq_exit_code_row *table = msiq_exit_code_table(&count);
+  assert_non_null(table);
+  assert_int_equal(count, EXPECTED_TABLE_COUNT);
+  for (size_t i = 0; i < count; i++) {
+    const msiq_exit_code_row *row = &table[i];
+    if (i > 0 && table[i - 1].code >= row->code) {
+      fail_msg("row %zu: code %lld is not above %lld", i, (long long)row->code,
+               (long long)table[i - 1].code);
+    }
+    const expected_row *expected = expected_find(row->code);
+    if (expected == NULL) {
+      fail_msg("code %lld is in the table but not expected here",
+               (long long)row->code);
+    }
+    assert_non_null(row->name);
+    assert_string_equal(row->name, expected->name);
+    assert_string_equal(msiq_exit_code_name(row->code), expected->name);
+
+    static const msiq_action others[] = {MSIQ_ACTION_INSTALL, MSIQ_ACTION_PATCH,
+                                         MSIQ_ACTION_REPAIR};
+    for (size_t a = 0; a < sizeof others / sizeof others[0]; a++) {
+      msiq_verdict verdict =
+          msiq_outcome_classify(others[a], NULL, 0, row->code);
+      if (verdict.outcome != expected->outcome) {
+        fail_msg("code %lld for %s: outcome %s, expected %s",
+                 (long long)row->code, msiq_action_name(others[a]),
+                 msiq_outcome_name(verdict.outcome),
+                 msiq_outcome_name(expected->outcome));
+      }
+      assert_verdict(verdict, expected->outcome, expected->reboot_initiated,
+                     expected->meaning);
+    }
+    assert_verdict(
+        msiq_outcome_classify(MSIQ_ACTION_UNINSTALL, NULL, 0, row->code),
+        expected->uninstall_outcome, expected->reboot_initiated,
+        expected->uninstall_meaning);
+  }
+}
+
+/* Codes between and around the rows are failures without a name. */
+static void test_codes_outside_table(void **state) {
+  (void)state;
+  for (int64_t code = -3; code <= 3100; code++) {
+    if (expected_find(code) != NULL) {
+      continue;
+    }
+    assert_null(msiq_exit_code_name(code));
+    for (int action = 0; action < MSIQ_ACTION_COUNT; action++) {
+      assert_verdict(msiq_outcome_classify((msiq_action)action, NULL, 0, code),
+                     MSIQ_OUTCOME_FAIL, false, "failed");
+    }
+  }
+  size_t count = 0;
+  msiq_exit_code_table(&count);
+  assert_ptr_equal(msiq_exit_code_table(NULL), msiq_exit_code_table(&count));
 }
 
 static void test_default_table_for_install(void **state) {
@@ -326,8 +459,115 @@ static void test_backoff_minimum_and_degenerate(void **state) {
   assert_int_equal(msiq_backoff_delay(NULL, 5, 0.5), 0);
 }
 
+/* `msiq wait`: the exit code for finished jobs. */
+
+typedef struct wait_case_job {
+  msiq_state state;
+  bool has_exit_code;
+  int64_t exit_code;
+  bool reboot_required;
+} wait_case_job;
+
+static int64_t wait_code_for(const wait_case_job *cases, size_t count) {
+  msiq_job jobs[8];
+  assert_true(count <= sizeof jobs / sizeof jobs[0]);
+  for (size_t i = 0; i < count; i++) {
+    msiq_job_init(&jobs[i]);
+    jobs[i].id = (int64_t)i + 1;
+    jobs[i].state = cases[i].state;
+    jobs[i].has_exit_code = cases[i].has_exit_code;
+    jobs[i].exit_code = cases[i].exit_code;
+    jobs[i].reboot_required = cases[i].reboot_required;
+  }
+  int64_t code = msiq_wait_exit_code(jobs, count);
+  for (size_t i = 0; i < count; i++) {
+    msiq_job_cleanup(&jobs[i]);
+  }
+  return code;
+}
+
+#define WAIT_CODE(...)                                                         \
+  wait_code_for((const wait_case_job[]){__VA_ARGS__},                          \
+                sizeof((const wait_case_job[]){__VA_ARGS__}) /                 \
+                    sizeof(wait_case_job))
+
+static void test_wait_all_succeeded(void **state) {
+  (void)state;
+  assert_int_equal(msiq_wait_exit_code(NULL, 0), 0);
+  assert_int_equal(WAIT_CODE({MSIQ_STATE_SUCCEEDED, true, 0, false}), 0);
+  /* 1707 and an uninstall's 1605 are successes: wait says 0, not the code. */
+  assert_int_equal(WAIT_CODE({MSIQ_STATE_SUCCEEDED, true, 0, false},
+                             {MSIQ_STATE_SUCCEEDED, true, 1707, false},
+                             {MSIQ_STATE_SUCCEEDED, true, 1605, false}),
+                   0);
+}
+
+static void test_wait_first_failure_decides(void **state) {
+  (void)state;
+  assert_int_equal(WAIT_CODE({MSIQ_STATE_SUCCEEDED, true, 0, false},
+                             {MSIQ_STATE_FAILED, true, 1605, false},
+                             {MSIQ_STATE_FAILED, true, 1619, false}),
+                   1605);
+  assert_int_equal(WAIT_CODE({MSIQ_STATE_FAILED, true, 1619, false},
+                             {MSIQ_STATE_CANCELLED, true, 0, false}),
+                   1619);
+  /* A failure beats any reboot the other jobs reported. */
+  assert_int_equal(WAIT_CODE({MSIQ_STATE_SUCCEEDED, true, 1641, true},
+                             {MSIQ_STATE_SUCCEEDED, true, 3010, true},
+                             {MSIQ_STATE_FAILED, true, 1638, false}),
+                   1638);
+}
+
+static void test_wait_cancelled_is_user_exit(void **state) {
+  (void)state;
+  assert_int_equal(WAIT_CODE({MSIQ_STATE_CANCELLED, false, 0, false}), 1602);
+  /* Whatever the last attempt answered before the cancel. */
+  assert_int_equal(WAIT_CODE({MSIQ_STATE_CANCELLED, true, 0, false}), 1602);
+  assert_int_equal(WAIT_CODE({MSIQ_STATE_CANCELLED, true, 1618, false}), 1602);
+  assert_int_equal(WAIT_CODE({MSIQ_STATE_SUCCEEDED, true, 3010, true},
+                             {MSIQ_STATE_CANCELLED, true, 1603, false},
+                             {MSIQ_STATE_FAILED, true, 1619, false}),
+                   1602);
+}
+
+/* Codes that would read as success or "try again" become 1603. */
+static void test_wait_failure_without_a_failing_code(void **state) {
+  (void)state;
+  assert_int_equal(WAIT_CODE({MSIQ_STATE_FAILED, false, 0, false}), 1603);
+  assert_int_equal(WAIT_CODE({MSIQ_STATE_FAILED, false, 1619, false}), 1603);
+  assert_int_equal(WAIT_CODE({MSIQ_STATE_FAILED, true, 0, false}), 1603);
+  assert_int_equal(WAIT_CODE({MSIQ_STATE_FAILED, true, 1618, false}), 1603);
+  /* Other codes a rule made failures come out as they are. */
+  assert_int_equal(WAIT_CODE({MSIQ_STATE_FAILED, true, 1601, false}), 1601);
+  assert_int_equal(WAIT_CODE({MSIQ_STATE_FAILED, true, 3010, false}), 3010);
+  assert_int_equal(WAIT_CODE({MSIQ_STATE_FAILED, true, -1, false}), -1);
+}
+
+static void test_wait_reboots(void **state) {
+  (void)state;
+  assert_int_equal(WAIT_CODE({MSIQ_STATE_SUCCEEDED, true, 3010, true}), 3010);
+  /* 3011 and a rule's reboot outcome are "reboot required" too. */
+  assert_int_equal(WAIT_CODE({MSIQ_STATE_SUCCEEDED, true, 3011, true}), 3010);
+  assert_int_equal(WAIT_CODE({MSIQ_STATE_SUCCEEDED, true, 42, true}), 3010);
+  assert_int_equal(WAIT_CODE({MSIQ_STATE_SUCCEEDED, true, 1641, true}), 1641);
+  /* 1641 beats 3010 in either order. */
+  assert_int_equal(WAIT_CODE({MSIQ_STATE_SUCCEEDED, true, 3010, true},
+                             {MSIQ_STATE_SUCCEEDED, true, 1641, true}),
+                   1641);
+  assert_int_equal(WAIT_CODE({MSIQ_STATE_SUCCEEDED, true, 1641, true},
+                             {MSIQ_STATE_SUCCEEDED, true, 3010, true},
+                             {MSIQ_STATE_SUCCEEDED, true, 0, false}),
+                   1641);
+  /* A rule that made 1641 plain success still started a reboot. */
+  assert_int_equal(WAIT_CODE({MSIQ_STATE_SUCCEEDED, true, 1641, false}), 1641);
+  /* An exit code that is not there says nothing. */
+  assert_int_equal(WAIT_CODE({MSIQ_STATE_SUCCEEDED, false, 1641, false}), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_table_rows),
+      cmocka_unit_test(test_codes_outside_table),
       cmocka_unit_test(test_default_table_for_install),
       cmocka_unit_test(test_default_table_for_other_actions),
       cmocka_unit_test(test_uninstall_only_codes),
@@ -342,6 +582,11 @@ int main(void) {
       cmocka_unit_test(test_backoff_does_not_overflow),
       cmocka_unit_test(test_backoff_random_fraction_clamped),
       cmocka_unit_test(test_backoff_minimum_and_degenerate),
+      cmocka_unit_test(test_wait_all_succeeded),
+      cmocka_unit_test(test_wait_first_failure_decides),
+      cmocka_unit_test(test_wait_cancelled_is_user_exit),
+      cmocka_unit_test(test_wait_failure_without_a_failing_code),
+      cmocka_unit_test(test_wait_reboots),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,39 +15,6 @@
  * PRAGMA data_version unless something changed. */
 #define WAIT_POLL_MS 200
 
-/* The exit code for finished jobs, in the order given: the first failed or
- * cancelled job's own code; else 1641 if a job started a reboot; else 3010
- * if one needs a reboot; else 0. 1618 never comes out: a job that gave up
- * on it failed, and reports 1603. */
-static int64_t wait_exit_code(const msiq_job *jobs, size_t count) {
-  bool reboot_required = false;
-  bool reboot_initiated = false;
-  for (size_t i = 0; i < count; i++) {
-    const msiq_job *job = &jobs[i];
-    if (job->state == MSIQ_STATE_FAILED || job->state == MSIQ_STATE_CANCELLED) {
-      /* A cancel is the administrator's "user exit", whatever the last
-       * attempt answered. */
-      if (job->state == MSIQ_STATE_CANCELLED) {
-        return MSIQ_EXIT_INSTALL_USEREXIT;
-      }
-      if (!job->has_exit_code || job->exit_code == 0 ||
-          job->exit_code == MSIQ_EXIT_INSTALL_ALREADY_RUNNING) {
-        return MSIQ_EXIT_INSTALL_FAILURE;
-      }
-      return job->exit_code;
-    }
-    if (job->has_exit_code &&
-        job->exit_code == MSIQ_EXIT_SUCCESS_REBOOT_INITIATED) {
-      reboot_initiated = true;
-    }
-    reboot_required = reboot_required || job->reboot_required;
-  }
-  if (reboot_initiated) {
-    return MSIQ_EXIT_SUCCESS_REBOOT_INITIATED;
-  }
-  return reboot_required ? MSIQ_EXIT_SUCCESS_REBOOT_REQUIRED : 0;
-}
-
 /* Reads every job; *all_final says whether they have all finished. */
 static int wait_read_jobs(msiq_store *store, const int64_t *ids, size_t count,
                           msiq_job *jobs, bool *all_final, msiq_diag *diag) {
@@ -137,7 +104,7 @@ int tool_wait_for_jobs(const tool_context *context, msiq_store *store,
     exit_code = 1460; /* ERROR_TIMEOUT, in the msiexec style */
   } else {
     wait_print_result(context, store, jobs, count);
-    exit_code = (int)wait_exit_code(jobs, count);
+    exit_code = (int)msiq_wait_exit_code(jobs, count);
   }
   for (size_t i = 0; i < count; i++) {
     msiq_job_cleanup(&jobs[i]);

@@ -1,5 +1,5 @@
-/* outcome.c: what an installer exit code means for a job, and how long to
- * wait before trying again.
+/* outcome.c: what an installer exit code means for a job, how long to wait
+ * before trying again, and what `msiq wait` reports for finished jobs.
  *
  * The default table follows what the established deployment tools agree on
  * (Intune's defaults treat 0 and 1707 as success, 3010 as a soft and 1641 as
@@ -9,6 +9,9 @@
  * another attempt, and everything else is a failure. A job's own --exit-code
  * rules always win, because the packager knows codes that are special to one
  * product better than any table can.
+ *
+ * The table below is the only place that says what a code means: the
+ * classification, the names in the history and the tests all read it.
  */
 #include "core/outcome.h"
 
@@ -16,6 +19,80 @@
 #include <stddef.h>
 
 static const char rule_meaning[] = "outcome set by the job's --exit-code rule";
+
+/* Uninstall-only meaning of the two "not installed" codes: for an uninstall
+ * they say the product is already gone, which is what the job asked for.
+ * For any other action they are real errors (a repair or patch of something
+ * that is not there). */
+static const char not_installed[] = "not installed (nothing to uninstall)";
+
+/* The default table, kept in ascending order of code so that it reads like
+ * Microsoft's list. Codes that only have a name here fail like any code
+ * missing from it. Columns: code, name, outcome and meaning for an install,
+ * a patch or a repair, reboot initiated, then the meaning and outcome for an
+ * uninstall where they differ ("NULL, 0": the same as for the others). */
+static const msiq_exit_code_row exit_code_table[] = {
+    {0, "ERROR_SUCCESS", MSIQ_OUTCOME_SUCCESS, "success", false, NULL, 0},
+    {1601, "ERROR_INSTALL_SERVICE_FAILURE", MSIQ_OUTCOME_RETRY,
+     "Windows Installer service could not be reached", false, NULL, 0},
+    {1602, "ERROR_INSTALL_USEREXIT", MSIQ_OUTCOME_FAIL, "failed", false, NULL,
+     0},
+    {1603, "ERROR_INSTALL_FAILURE", MSIQ_OUTCOME_FAIL, "failed", false, NULL,
+     0},
+    {1605, "ERROR_UNKNOWN_PRODUCT", MSIQ_OUTCOME_FAIL, "failed", false,
+     not_installed, MSIQ_OUTCOME_SUCCESS},
+    {1614, "ERROR_PRODUCT_UNINSTALLED", MSIQ_OUTCOME_FAIL, "failed", false,
+     not_installed, MSIQ_OUTCOME_SUCCESS},
+    {1618, "ERROR_INSTALL_ALREADY_RUNNING", MSIQ_OUTCOME_RETRY,
+     "another installation is in progress", false, NULL, 0},
+    {1619, "ERROR_INSTALL_PACKAGE_OPEN_FAILED", MSIQ_OUTCOME_FAIL, "failed",
+     false, NULL, 0},
+    {1620, "ERROR_INSTALL_PACKAGE_INVALID", MSIQ_OUTCOME_FAIL, "failed", false,
+     NULL, 0},
+    {1624, "ERROR_INSTALL_TRANSFORM_FAILURE", MSIQ_OUTCOME_FAIL, "failed",
+     false, NULL, 0},
+    {1625, "ERROR_INSTALL_PACKAGE_REJECTED", MSIQ_OUTCOME_FAIL, "failed", false,
+     NULL, 0},
+    {1633, "ERROR_INSTALL_PLATFORM_UNSUPPORTED", MSIQ_OUTCOME_FAIL, "failed",
+     false, NULL, 0},
+    {1638, "ERROR_PRODUCT_VERSION", MSIQ_OUTCOME_FAIL, "failed", false, NULL,
+     0},
+    {1639, "ERROR_INVALID_COMMAND_LINE", MSIQ_OUTCOME_FAIL, "failed", false,
+     NULL, 0},
+    {1641, "ERROR_SUCCESS_REBOOT_INITIATED", MSIQ_OUTCOME_REBOOT,
+     "success, reboot initiated", true, NULL, 0},
+    {1642, "ERROR_PATCH_TARGET_NOT_FOUND", MSIQ_OUTCOME_FAIL, "failed", false,
+     NULL, 0},
+    {1643, "ERROR_PATCH_PACKAGE_REJECTED", MSIQ_OUTCOME_FAIL, "failed", false,
+     NULL, 0},
+    /* Intune counts 1707 as success by default; msiexec reports it when the
+     * product was installed and nothing else went wrong. */
+    {1707, "ERROR_SUCCESS_PRODUCT_INSTALLED", MSIQ_OUTCOME_SUCCESS, "success",
+     false, NULL, 0},
+    {3010, "ERROR_SUCCESS_REBOOT_REQUIRED", MSIQ_OUTCOME_REBOOT,
+     "success, reboot required", false, NULL, 0},
+    {3011, "ERROR_SUCCESS_RESTART_REQUIRED", MSIQ_OUTCOME_REBOOT,
+     "success, restart required", false, NULL, 0},
+};
+
+#define EXIT_CODE_TABLE_COUNT                                                  \
+  (sizeof exit_code_table / sizeof exit_code_table[0])
+
+const msiq_exit_code_row *msiq_exit_code_table(size_t *count) {
+  if (count != NULL) {
+    *count = EXIT_CODE_TABLE_COUNT;
+  }
+  return exit_code_table;
+}
+
+static const msiq_exit_code_row *exit_code_table_find(int64_t exit_code) {
+  for (size_t i = 0; i < EXIT_CODE_TABLE_COUNT; i++) {
+    if (exit_code_table[i].code == exit_code) {
+      return &exit_code_table[i];
+    }
+  }
+  return NULL;
+}
 
 msiq_verdict msiq_outcome_classify(msiq_action action,
                                    const msiq_exit_code_rule *rules,
@@ -43,92 +120,24 @@ msiq_verdict msiq_outcome_classify(msiq_action action,
     }
   }
 
-  switch (exit_code) {
-    case MSIQ_EXIT_SUCCESS:
-      verdict.outcome = MSIQ_OUTCOME_SUCCESS;
-      verdict.meaning = "success";
-      break;
-    case MSIQ_EXIT_COMPLETED_SUCCESSFULLY:
-      /* Intune counts 1707 as success by default; msiexec reports it when
-       * the product was installed and nothing else went wrong. */
-      verdict.outcome = MSIQ_OUTCOME_SUCCESS;
-      verdict.meaning = "success";
-      break;
-    case MSIQ_EXIT_SUCCESS_REBOOT_REQUIRED:
-      verdict.outcome = MSIQ_OUTCOME_REBOOT;
-      verdict.meaning = "success, reboot required";
-      break;
-    case MSIQ_EXIT_SUCCESS_RESTART_REQUIRED:
-      verdict.outcome = MSIQ_OUTCOME_REBOOT;
-      verdict.meaning = "success, restart required";
-      break;
-    case MSIQ_EXIT_SUCCESS_REBOOT_INITIATED:
-      verdict.outcome = MSIQ_OUTCOME_REBOOT;
-      verdict.reboot_initiated = true;
-      verdict.meaning = "success, reboot initiated";
-      break;
-    case MSIQ_EXIT_INSTALL_ALREADY_RUNNING:
-      verdict.outcome = MSIQ_OUTCOME_RETRY;
-      verdict.meaning = "another installation is in progress";
-      break;
-    case MSIQ_EXIT_INSTALL_SERVICE_FAILURE:
-      verdict.outcome = MSIQ_OUTCOME_RETRY;
-      verdict.meaning = "Windows Installer service could not be reached";
-      break;
-    case MSIQ_EXIT_UNKNOWN_PRODUCT:
-    case MSIQ_EXIT_PRODUCT_UNINSTALLED:
-      /* For an uninstall these say the product is already gone, which is
-       * what the job asked for. For any other action they are real errors
-       * (a repair or patch of something that is not there). */
-      if (action == MSIQ_ACTION_UNINSTALL) {
-        verdict.outcome = MSIQ_OUTCOME_SUCCESS;
-        verdict.meaning = "not installed (nothing to uninstall)";
-      }
-      break;
-    default:
-      break;
+  const msiq_exit_code_row *row = exit_code_table_find(exit_code);
+  if (row == NULL) {
+    return verdict;
   }
+  if (action == MSIQ_ACTION_UNINSTALL && row->uninstall_meaning != NULL) {
+    verdict.outcome = row->uninstall_outcome;
+    verdict.meaning = row->uninstall_meaning;
+  } else {
+    verdict.outcome = row->outcome;
+    verdict.meaning = row->meaning;
+  }
+  verdict.reboot_initiated = row->reboot_initiated;
   return verdict;
 }
 
-typedef struct exit_code_name {
-  int64_t code;
-  const char *name;
-} exit_code_name;
-
-/* Kept in ascending order of code so that the table reads like
- * Microsoft's list. */
-static const exit_code_name exit_code_names[] = {
-    {0, "ERROR_SUCCESS"},
-    {1601, "ERROR_INSTALL_SERVICE_FAILURE"},
-    {1602, "ERROR_INSTALL_USEREXIT"},
-    {1603, "ERROR_INSTALL_FAILURE"},
-    {1605, "ERROR_UNKNOWN_PRODUCT"},
-    {1614, "ERROR_PRODUCT_UNINSTALLED"},
-    {1618, "ERROR_INSTALL_ALREADY_RUNNING"},
-    {1619, "ERROR_INSTALL_PACKAGE_OPEN_FAILED"},
-    {1620, "ERROR_INSTALL_PACKAGE_INVALID"},
-    {1624, "ERROR_INSTALL_TRANSFORM_FAILURE"},
-    {1625, "ERROR_INSTALL_PACKAGE_REJECTED"},
-    {1633, "ERROR_INSTALL_PLATFORM_UNSUPPORTED"},
-    {1638, "ERROR_PRODUCT_VERSION"},
-    {1639, "ERROR_INVALID_COMMAND_LINE"},
-    {1641, "ERROR_SUCCESS_REBOOT_INITIATED"},
-    {1642, "ERROR_PATCH_TARGET_NOT_FOUND"},
-    {1643, "ERROR_PATCH_PACKAGE_REJECTED"},
-    {1707, "ERROR_SUCCESS_PRODUCT_INSTALLED"},
-    {3010, "ERROR_SUCCESS_REBOOT_REQUIRED"},
-    {3011, "ERROR_SUCCESS_RESTART_REQUIRED"},
-};
-
 const char *msiq_exit_code_name(int64_t exit_code) {
-  for (size_t i = 0; i < sizeof exit_code_names / sizeof exit_code_names[0];
-       i++) {
-    if (exit_code_names[i].code == exit_code) {
-      return exit_code_names[i].name;
-    }
-  }
-  return NULL;
+  const msiq_exit_code_row *row = exit_code_table_find(exit_code);
+  return row != NULL ? row->name : NULL;
 }
 
 int64_t msiq_backoff_delay(const msiq_backoff *backoff, int64_t attempts,
@@ -182,4 +191,36 @@ int64_t msiq_backoff_delay(const msiq_backoff *backoff, int64_t attempts,
   /* A positive base promises some wait: a zero delay would let a retry loop
    * spin, and a cap below 1 ms (a configuration mistake) must not either. */
   return delay < 1 ? 1 : delay;
+}
+
+int64_t msiq_wait_exit_code(const msiq_job *jobs, size_t count) {
+  bool reboot_required = false;
+  bool reboot_initiated = false;
+  for (size_t i = 0; jobs != NULL && i < count; i++) {
+    const msiq_job *job = &jobs[i];
+    /* A cancel is the administrator's "user exit", whatever the last
+     * attempt answered. */
+    if (job->state == MSIQ_STATE_CANCELLED) {
+      return MSIQ_EXIT_INSTALL_USEREXIT;
+    }
+    if (job->state == MSIQ_STATE_FAILED) {
+      /* 1618 never comes out: a job that gave up on it failed, and a script
+       * must not read that as "try again later". */
+      if (!job->has_exit_code || job->exit_code == MSIQ_EXIT_SUCCESS ||
+          job->exit_code == MSIQ_EXIT_INSTALL_ALREADY_RUNNING) {
+        return MSIQ_EXIT_INSTALL_FAILURE;
+      }
+      return job->exit_code;
+    }
+    if (job->has_exit_code &&
+        job->exit_code == MSIQ_EXIT_SUCCESS_REBOOT_INITIATED) {
+      reboot_initiated = true;
+    }
+    reboot_required = reboot_required || job->reboot_required;
+  }
+  if (reboot_initiated) {
+    return MSIQ_EXIT_SUCCESS_REBOOT_INITIATED;
+  }
+  return reboot_required ? MSIQ_EXIT_SUCCESS_REBOOT_REQUIRED
+                         : MSIQ_EXIT_SUCCESS;
 }

@@ -1,6 +1,13 @@
-/* outcome.h: what an installer exit code means for a job, and when to try
- * again. The default table is documented in docs/dispatcher.md; a job's own
- * --exit-code rules take precedence over it. */
+/* outcome.h: what an installer exit code means for a job, when to try
+ * again, and which exit code `msiq wait` reports for finished jobs. The
+ * default table is documented in docs/dispatcher.md; a job's own
+ * --exit-code rules take precedence over it.
+ *
+ * Adding an exit-code rule: add one row to the table in outcome.c (it is
+ * kept in ascending order of code) and one row to the expected list in
+ * tests/test_outcome.c, which checks both msiq_outcome_classify and
+ * msiq_exit_code_name against it. If the code needs a name in the history
+ * only, the row's outcome is MSIQ_OUTCOME_FAIL with the meaning "failed". */
 #ifndef MSIQ_OUTCOME_H
 #define MSIQ_OUTCOME_H
 
@@ -18,6 +25,26 @@
 #define MSIQ_EXIT_COMPLETED_SUCCESSFULLY   1707
 #define MSIQ_EXIT_SUCCESS_REBOOT_REQUIRED  3010
 #define MSIQ_EXIT_SUCCESS_RESTART_REQUIRED 3011
+
+/* One row of the default exit-code table. */
+typedef struct msiq_exit_code_row {
+  int64_t code;
+  /* The symbolic name from Microsoft's list ("ERROR_INSTALL_FAILURE"). */
+  const char *name;
+  /* What the code means for an install, a patch or a repair. */
+  msiq_outcome outcome;
+  const char *meaning;
+  /* 1641: the installer started a reboot; the dispatcher pauses the queue. */
+  bool reboot_initiated;
+  /* What the code means for an uninstall when that differs (NULL: the
+   * same as for the other actions). */
+  const char *uninstall_meaning;
+  msiq_outcome uninstall_outcome;
+} msiq_exit_code_row;
+
+/* The default table, in ascending order of code; *count receives the
+ * number of rows. Codes not in it are failures. */
+const msiq_exit_code_row *msiq_exit_code_table(size_t *count);
 
 typedef struct msiq_verdict {
   msiq_outcome outcome;
@@ -47,5 +74,13 @@ typedef struct msiq_backoff {
  * machines released by one event do not all retry in the same second. */
 int64_t msiq_backoff_delay(const msiq_backoff *backoff, int64_t attempts,
                            double random_fraction);
+
+/* The msiexec-style exit code of `msiq wait` for jobs that have all
+ * finished, looked at in the order given: the first failed or cancelled
+ * job decides (1602 for a cancel; 1603 for a failure without an exit code
+ * of its own, or with 0 or 1618, which would read as success or "try
+ * again"; else its exit code); else 1641 if a job started a reboot; else
+ * 3010 if one needs a reboot; else 0. */
+int64_t msiq_wait_exit_code(const msiq_job *jobs, size_t count);
 
 #endif /* MSIQ_OUTCOME_H */

@@ -20,7 +20,7 @@
 #include "core/gate.h"
 #include "core/installer_command.h"
 #include "dispatcher/log_excerpt.h"
-#include "core/outcome.h"
+#include "core/decision.h"
 #include "core/timeparse.h"
 
 /* With nothing due, the queue is still looked at this often, so that
@@ -149,186 +149,128 @@ static void dispatcher_check_soon(dispatcher *self) {
 
 /* Recording outcomes. */
 
-static void dispatcher_format_exit(int64_t exit_code, char *buffer,
-                                   size_t size) {
-  const char *name = msiq_exit_code_name(exit_code);
-  if (name != NULL) {
-    snprintf(buffer, size, "exit code %lld (%s)", (long long)exit_code, name);
-  } else {
-    snprintf(buffer, size, "exit code %lld", (long long)exit_code);
+/* Job event texts are cut to these sizes so that an event stays readable in
+ * an event viewer's list. An event after an attempt, whose error may carry
+ * the log lines, is cut at 1024 bytes; the others at 1200. */
+#define DISPATCHER_EVENT_SIZE         1200
+#define DISPATCHER_OUTCOME_EVENT_SIZE 1024
+
+/* Sends one job event to the operating system's event log (on Windows an
+ * Application event per job start, success and failure), its text cut to
+ * size (at most DISPATCHER_EVENT_SIZE). */
+static void dispatcher_send_event(msiq_event_kind kind,
+                                  const msiq_job_event *event, size_t size) {
+  char text[DISPATCHER_EVENT_SIZE];
+  msiq_job_event_format(event, text, size < sizeof text ? size : sizeof text);
+  msiq_host_report_event(kind, text);
+}
+
+static msiq_attempt_ending
+dispatcher_attempt_ending(dispatcher_stop_reason reason) {
+  switch (reason) {
+    case DISPATCHER_STOP_TIMEOUT:
+      return MSIQ_ATTEMPT_TIMED_OUT;
+    case DISPATCHER_STOP_CANCEL:
+      return MSIQ_ATTEMPT_CANCELLED;
+    case DISPATCHER_STOP_NONE:
+    default:
+      return MSIQ_ATTEMPT_EXITED;
   }
 }
 
-/* Decides what becomes of a job after a RETRY verdict: another attempt
- * after a backoff, or failure when attempts or the time budget ran out. */
-static void dispatcher_decide_retry(dispatcher *self,
-                                    const msiq_verdict *verdict,
-                                    const char *exit_text,
-                                    msiq_attempt_result *result, char *error,
-                                    size_t error_size) {
-  int64_t attempts = self->job.attempts + 1;
-  int64_t first_start = self->job.started_at != MSIQ_TIME_UNSET
-                            ? self->job.started_at
-                            : self->attempt_started_at;
-  int64_t elapsed = result->finished_at - first_start;
-  char elapsed_text[32];
-  msiq_duration_format(elapsed, elapsed_text, sizeof elapsed_text);
-  /* 1618 is the common case and gets the plain-words explanation. */
-  const char *summary = result->exit_code == MSIQ_EXIT_INSTALL_ALREADY_RUNNING
-                            ? "another installation kept running"
-                            : "gave up retrying";
-  if (attempts >= self->job.max_attempts) {
-    result->new_state = MSIQ_STATE_FAILED;
-    snprintf(error, error_size, "%s: %s (%s) on each of %lld attempts over %s",
-             summary, exit_text, verdict->meaning, (long long)attempts,
-             elapsed_text);
-    return;
-  }
-  if (elapsed >= self->options.give_up_after_ms) {
-    char budget[32];
-    msiq_duration_format(self->options.give_up_after_ms, budget, sizeof budget);
-    result->new_state = MSIQ_STATE_FAILED;
-    snprintf(error, error_size, "%s: still %s (%s) after %s (give-up-after %s)",
-             summary, exit_text, verdict->meaning, elapsed_text, budget);
-    return;
-  }
-  msiq_backoff backoff = {self->options.retry_base_ms,
-                          self->options.retry_max_ms};
-  int64_t delay =
-      msiq_backoff_delay(&backoff, attempts, msiq_host_random_fraction());
-  char when[40];
-  result->new_state = MSIQ_STATE_RETRYING;
-  result->retry_at = result->finished_at + delay;
-  msiq_time_format_utc(result->retry_at, when, sizeof when);
-  snprintf(error, error_size, "%s: %s; next attempt at %s", exit_text,
-           verdict->meaning, when);
-}
-
-/* "installer failed with exit code 1603 (...)", followed by the lines of
- * the verbose log around its first "Return value 3" when there are any. */
-static void dispatcher_describe_failure(dispatcher *self, const char *exit_text,
-                                        char *error, size_t size) {
-  int written = snprintf(error, size, "installer failed with %s", exit_text);
+/* The lines of the verbose log around its first "Return value 3", or NULL
+ * (no log, unreadable, or no failure in it). free() the result. */
+static char *dispatcher_read_failure_excerpt(const dispatcher *self) {
   char *log = NULL;
   if (self->log_path[0] == '\0' ||
       msiq_log_read(self->log_path, &log, NULL) != MSIQ_OK) {
-    return;
+    return NULL;
   }
   char *excerpt = msiq_log_failure_excerpt(log);
-  if (excerpt != NULL && written > 0 && (size_t)written < size) {
-    snprintf(error + written, size - (size_t)written, "; from the log:\n%s",
-             excerpt);
-  }
-  free(excerpt);
   free(log);
+  return excerpt;
 }
 
-/* One Application event per job start, success and failure (Windows). */
-static void dispatcher_report_event(dispatcher *self,
-                                    const msiq_attempt_result *result) {
-  char message[1024];
-  msiq_event_kind kind = MSIQ_EVENT_INFORMATION;
-  switch (result->new_state) {
+/* The event for a job that reached a final state after an attempt. */
+static void
+dispatcher_report_outcome_event(const dispatcher *self,
+                                const msiq_attempt_decision *decision) {
+  msiq_job_event event = {
+      .job_id = self->job.id,
+      .action = msiq_action_name(self->job.action),
+      .target = self->job.target,
+      .attempt_number = self->attempt_number,
+      .reboot_required = decision->reboot_required,
+  };
+  msiq_event_kind kind = MSIQ_EVENT_ERROR;
+  switch (decision->new_state) {
     case MSIQ_STATE_SUCCEEDED:
-      snprintf(message, sizeof message,
-               "msiq job %lld succeeded: %s %s (attempt %lld, %s)%s",
-               (long long)self->job.id, msiq_action_name(self->job.action),
-               self->job.target, (long long)result->attempt_number,
-               result->message,
-               result->reboot_required ? "; a reboot is required" : "");
-      kind = result->pause_reason != NULL ? MSIQ_EVENT_WARNING
-                                          : MSIQ_EVENT_INFORMATION;
+      event.kind = MSIQ_JOB_EVENT_SUCCEEDED;
+      event.detail = decision->message;
+      /* A reboot the installer started is worth an administrator's look. */
+      kind =
+          decision->pause_queue ? MSIQ_EVENT_WARNING : MSIQ_EVENT_INFORMATION;
       break;
     case MSIQ_STATE_FAILED:
+      event.kind = MSIQ_JOB_EVENT_FAILED;
+      event.detail = decision->last_error;
+      break;
     case MSIQ_STATE_CANCELLED:
-      snprintf(message, sizeof message, "msiq job %lld %s: %s %s: %s",
-               (long long)self->job.id, msiq_state_name(result->new_state),
-               msiq_action_name(self->job.action), self->job.target,
-               result->last_error != NULL ? result->last_error : "");
-      kind = MSIQ_EVENT_ERROR;
+      event.kind = MSIQ_JOB_EVENT_CANCELLED;
+      event.detail = decision->last_error;
       break;
     default:
+      /* A job waiting for its retry has not finished. */
       return;
   }
-  msiq_host_report_event(kind, message);
+  dispatcher_send_event(kind, &event, DISPATCHER_OUTCOME_EVENT_SIZE);
 }
 
-static void dispatcher_record(dispatcher *self, bool has_exit_code,
-                              int64_t exit_code) {
-  char exit_text[96] = "no exit code";
-  char error[2048] = "";
-  char message[768] = "";
-  char pause_reason[256] = "";
+/* Gathers what the decision needs, lets the core decide, stores the result
+ * and reports it. */
+static void dispatcher_record(dispatcher *self, int64_t exit_code) {
+  msiq_attempt_facts facts = {
+      .job_id = self->job.id,
+      .action = self->job.action,
+      .exit_code_rules = self->job.exit_code_rules,
+      .exit_code_rule_count = self->job.exit_code_rule_count,
+      .attempts_before = self->job.attempts,
+      .max_attempts = self->job.max_attempts,
+      .first_started_at = self->job.started_at,
+      .started_at = self->attempt_started_at,
+      .finished_at = msiq_host_now_ms(),
+      .ending = dispatcher_attempt_ending(self->stop_reason),
+      .exit_code = exit_code,
+      .timeout_ms = self->timeout_ms,
+      .retry = {{self->options.retry_base_ms, self->options.retry_max_ms},
+                self->options.give_up_after_ms},
+      .random_fraction = msiq_host_random_fraction(),
+      .boot_time = msiq_host_boot_time_ms(),
+  };
+  char *excerpt = NULL;
+  if (msiq_attempt_wants_log_excerpt(&facts)) {
+    excerpt = dispatcher_read_failure_excerpt(self);
+    facts.log_excerpt = excerpt;
+  }
+  msiq_attempt_decision decision;
+  msiq_attempt_decide(&facts, &decision);
+  free(excerpt);
+
   msiq_attempt_result result = {
       .job_id = self->job.id,
       .attempt_number = self->attempt_number,
-      .finished_at = msiq_host_now_ms(),
-      .has_exit_code = has_exit_code,
+      .finished_at = facts.finished_at,
+      .has_exit_code = decision.has_exit_code,
       .exit_code = exit_code,
-      .retry_at = MSIQ_TIME_UNSET,
+      .attempt_outcome = decision.attempt_outcome,
+      .message = decision.message,
+      .new_state = decision.new_state,
+      .reboot_required = decision.reboot_required,
+      .retry_at = decision.retry_at,
+      .last_error = decision.last_error[0] != '\0' ? decision.last_error : NULL,
+      .pause_reason = decision.pause_queue ? decision.pause_reason : NULL,
+      .boot_time = decision.boot_time,
   };
-  if (has_exit_code) {
-    dispatcher_format_exit(exit_code, exit_text, sizeof exit_text);
-  }
-
-  if (self->stop_reason == DISPATCHER_STOP_TIMEOUT) {
-    char limit[32];
-    msiq_duration_format(self->timeout_ms, limit, sizeof limit);
-    result.attempt_outcome = "timed_out";
-    result.new_state = MSIQ_STATE_FAILED;
-    snprintf(error, sizeof error,
-             "timed out after %s; the installer and every process it started "
-             "were stopped",
-             limit);
-  } else if (self->stop_reason == DISPATCHER_STOP_CANCEL) {
-    result.attempt_outcome = "cancelled";
-    result.new_state = MSIQ_STATE_CANCELLED;
-    snprintf(error, sizeof error,
-             "cancelled by an administrator while running; the installer was "
-             "stopped");
-  } else {
-    msiq_verdict verdict =
-        msiq_outcome_classify(self->job.action, self->job.exit_code_rules,
-                              self->job.exit_code_rule_count, exit_code);
-    switch (verdict.outcome) {
-      case MSIQ_OUTCOME_SUCCESS:
-        result.attempt_outcome = "succeeded";
-        result.new_state = MSIQ_STATE_SUCCEEDED;
-        break;
-      case MSIQ_OUTCOME_REBOOT:
-        result.attempt_outcome = "reboot";
-        result.new_state = MSIQ_STATE_SUCCEEDED;
-        result.reboot_required = true;
-        break;
-      case MSIQ_OUTCOME_RETRY:
-        result.attempt_outcome = "retry";
-        dispatcher_decide_retry(self, &verdict, exit_text, &result, error,
-                                sizeof error);
-        break;
-      case MSIQ_OUTCOME_FAIL:
-      case MSIQ_OUTCOME_COUNT:
-        result.attempt_outcome = "failed";
-        result.new_state = MSIQ_STATE_FAILED;
-        dispatcher_describe_failure(self, exit_text, error, sizeof error);
-        break;
-    }
-    if (verdict.reboot_initiated) {
-      result.boot_time = msiq_host_boot_time_ms();
-      snprintf(pause_reason, sizeof pause_reason,
-               "reboot initiated by job %lld (exit 1641); resume after the "
-               "reboot",
-               (long long)self->job.id);
-      result.pause_reason = pause_reason;
-    }
-    snprintf(message, sizeof message, "%s: %s", exit_text, verdict.meaning);
-  }
-  if (message[0] == '\0') {
-    /* The history keeps the first line; last_error keeps any log lines. */
-    snprintf(message, sizeof message, "%.*s", (int)strcspn(error, "\n"), error);
-  }
-  result.message = message;
-  result.last_error = error[0] != '\0' ? error : NULL;
-
   int status = msiq_store_finish_attempt(self->store, &result, &self->diag);
   if (status != MSIQ_OK) {
     /* The job stays running in the database; the next start recovers it as
@@ -336,19 +278,20 @@ static void dispatcher_record(dispatcher *self, bool has_exit_code,
     dispatcher_report(self,
                       "error: job %lld: could not record the outcome (%s): "
                       "%s",
-                      (long long)self->job.id, message, self->diag.message);
+                      (long long)self->job.id, result.message,
+                      self->diag.message);
     dispatcher_fatal(self, status);
     return;
   }
-  dispatcher_report(self, "job %lld: attempt %lld %s: %s%s",
-                    (long long)self->job.id, (long long)self->attempt_number,
-                    msiq_state_name(result.new_state),
-                    result.last_error != NULL ? result.last_error : message,
-                    result.reboot_required ? " (reboot required)" : "");
+  dispatcher_report(
+      self, "job %lld: attempt %lld %s: %s%s", (long long)self->job.id,
+      (long long)self->attempt_number, msiq_state_name(result.new_state),
+      result.last_error != NULL ? result.last_error : result.message,
+      result.reboot_required ? " (reboot required)" : "");
   if (result.pause_reason != NULL) {
     dispatcher_report(self, "queue paused: %s", result.pause_reason);
   }
-  dispatcher_report_event(self, &result);
+  dispatcher_report_outcome_event(self, &decision);
 }
 
 static void dispatcher_end_job(dispatcher *self) {
@@ -368,9 +311,9 @@ static void dispatcher_on_installer_exit(msiq_installer *installer,
                                          int64_t exit_code, void *data) {
   dispatcher *self = data;
   (void)installer;
-  /* A killed installer has no exit code of its own to judge. */
-  bool has_exit_code = self->stop_reason == DISPATCHER_STOP_NONE;
-  dispatcher_record(self, has_exit_code, exit_code);
+  /* A stopped installer has no exit code of its own to judge; the decision
+   * knows that from the stop reason. */
+  dispatcher_record(self, exit_code);
   dispatcher_end_job(self);
 }
 
@@ -412,11 +355,14 @@ static void dispatcher_fail_start(dispatcher *self, const char *reason) {
   };
   dispatcher_report(self, "job %lld: failed: %s", (long long)self->job.id,
                     reason);
-  char event[1200];
-  snprintf(event, sizeof event, "msiq job %lld failed: %s %s: %s",
-           (long long)self->job.id, msiq_action_name(self->job.action),
-           self->job.target, reason);
-  msiq_host_report_event(MSIQ_EVENT_ERROR, event);
+  msiq_job_event event = {
+      .kind = MSIQ_JOB_EVENT_FAILED,
+      .job_id = self->job.id,
+      .action = msiq_action_name(self->job.action),
+      .target = self->job.target,
+      .detail = reason,
+  };
+  dispatcher_send_event(MSIQ_EVENT_ERROR, &event, DISPATCHER_EVENT_SIZE);
   dispatcher_fatal(
       self, msiq_store_finish_attempt(self->store, &result, &self->diag));
 }
@@ -492,11 +438,14 @@ static void dispatcher_start(dispatcher *self, int64_t id,
                          : self->options.default_timeout_ms;
   uv_timer_start(&self->timeout_timer, dispatcher_on_timeout,
                  (uint64_t)self->timeout_ms, 0);
-  char event[1200];
-  snprintf(event, sizeof event, "msiq job %lld started: %s %s (attempt %lld)",
-           (long long)id, msiq_action_name(self->job.action), self->job.target,
-           (long long)self->attempt_number);
-  msiq_host_report_event(MSIQ_EVENT_INFORMATION, event);
+  msiq_job_event event = {
+      .kind = MSIQ_JOB_EVENT_STARTED,
+      .job_id = id,
+      .action = msiq_action_name(self->job.action),
+      .target = self->job.target,
+      .attempt_number = self->attempt_number,
+  };
+  dispatcher_send_event(MSIQ_EVENT_INFORMATION, &event, DISPATCHER_EVENT_SIZE);
   dispatcher_report(self, "job %lld: attempt %lld started (%s %s, pid %lld)",
                     (long long)id, (long long)self->attempt_number,
                     msiq_action_name(self->job.action), self->job.target,
@@ -660,10 +609,14 @@ static void dispatcher_on_failed_unstarted(void *context, int64_t id,
   dispatcher *self = context;
   dispatcher_report(self, "job %lld: failed before starting: %s", (long long)id,
                     reason);
-  char event[1200];
-  snprintf(event, sizeof event, "msiq job %lld failed: %s %s: %s",
-           (long long)id, action, target, reason);
-  msiq_host_report_event(MSIQ_EVENT_ERROR, event);
+  msiq_job_event event = {
+      .kind = MSIQ_JOB_EVENT_FAILED,
+      .job_id = id,
+      .action = action,
+      .target = target,
+      .detail = reason,
+  };
+  dispatcher_send_event(MSIQ_EVENT_ERROR, &event, DISPATCHER_EVENT_SIZE);
 }
 
 /* In drain mode: is there anything left worth waiting for? A job ready now

@@ -1,0 +1,543 @@
+/* test_decision.c: what becomes of a job when an attempt ends (state,
+ * retry time, history texts, reboot and pause), and the job event texts. */
+#include "test_support.h"
+
+#include <string.h>
+
+#include "core/decision.h"
+
+#define SECOND INT64_C(1000)
+#define MINUTE (60 * SECOND)
+#define HOUR   (60 * MINUTE)
+#define DAY    (24 * HOUR)
+
+/* 2026-03-14T01:59:26Z, when the attempt in these tests finishes. */
+#define FINISHED_AT INT64_C(1773453566000)
+#define BOOT_TIME   INT64_C(1773400000000)
+
+/* An install of job 7 that ran for a minute, its first attempt, with the
+ * dispatcher's default retry policy and a jitter fraction of one half. */
+static msiq_attempt_facts facts_for_exit(int64_t exit_code) {
+  msiq_attempt_facts facts = {
+      .job_id = 7,
+      .action = MSIQ_ACTION_INSTALL,
+      .attempts_before = 0,
+      .max_attempts = 10,
+      .first_started_at = MSIQ_TIME_UNSET,
+      .started_at = FINISHED_AT - MINUTE,
+      .finished_at = FINISHED_AT,
+      .ending = MSIQ_ATTEMPT_EXITED,
+      .exit_code = exit_code,
+      .timeout_ms = 2 * HOUR,
+      .retry = {{10 * SECOND, 5 * MINUTE}, DAY},
+      .random_fraction = 0.5,
+      .boot_time = BOOT_TIME,
+  };
+  return facts;
+}
+
+static msiq_attempt_decision decide(const msiq_attempt_facts *facts) {
+  msiq_attempt_decision decision;
+  /* Garbage first: the decision must set every field itself. */
+  memset(&decision, 0x5a, sizeof decision);
+  msiq_attempt_decide(facts, &decision);
+  return decision;
+}
+
+static void assert_no_pause(const msiq_attempt_decision *decision) {
+  assert_false(decision->pause_queue);
+  assert_int_equal(decision->boot_time, 0);
+  assert_string_equal(decision->pause_reason, "");
+}
+
+static void test_success(void **state) {
+  (void)state;
+  msiq_attempt_facts facts = facts_for_exit(0);
+  msiq_attempt_decision decision = decide(&facts);
+  assert_string_equal(decision.attempt_outcome, "succeeded");
+  assert_int_equal(decision.new_state, MSIQ_STATE_SUCCEEDED);
+  assert_true(decision.retry_at == MSIQ_TIME_UNSET);
+  assert_true(decision.has_exit_code);
+  assert_false(decision.reboot_required);
+  assert_no_pause(&decision);
+  assert_string_equal(decision.message, "exit code 0 (ERROR_SUCCESS): success");
+  assert_string_equal(decision.last_error, "");
+
+  facts = facts_for_exit(1707);
+  decision = decide(&facts);
+  assert_int_equal(decision.new_state, MSIQ_STATE_SUCCEEDED);
+  assert_string_equal(decision.message,
+                      "exit code 1707 (ERROR_SUCCESS_PRODUCT_INSTALLED): "
+                      "success");
+}
+
+static void test_reboot_required(void **state) {
+  (void)state;
+  msiq_attempt_facts facts = facts_for_exit(3010);
+  msiq_attempt_decision decision = decide(&facts);
+  assert_string_equal(decision.attempt_outcome, "reboot");
+  assert_int_equal(decision.new_state, MSIQ_STATE_SUCCEEDED);
+  assert_true(decision.reboot_required);
+  assert_no_pause(&decision);
+  assert_string_equal(decision.message,
+                      "exit code 3010 (ERROR_SUCCESS_REBOOT_REQUIRED): "
+                      "success, reboot required");
+  assert_string_equal(decision.last_error, "");
+}
+
+/* 1641: the installer started a reboot, so the queue pauses and remembers
+ * the boot time it must see change. */
+static void test_reboot_initiated_pauses(void **state) {
+  (void)state;
+  msiq_attempt_facts facts = facts_for_exit(1641);
+  msiq_attempt_decision decision = decide(&facts);
+  assert_string_equal(decision.attempt_outcome, "reboot");
+  assert_int_equal(decision.new_state, MSIQ_STATE_SUCCEEDED);
+  assert_true(decision.reboot_required);
+  assert_true(decision.pause_queue);
+  assert_true(decision.boot_time == BOOT_TIME);
+  assert_string_equal(decision.pause_reason,
+                      "reboot initiated by job 7 (exit 1641); resume after "
+                      "the reboot");
+  assert_string_equal(decision.message,
+                      "exit code 1641 (ERROR_SUCCESS_REBOOT_INITIATED): "
+                      "success, reboot initiated");
+
+  /* A rule that calls 1641 plain success still pauses (the reboot is
+   * happening); one that calls it a retry does not. */
+  static const msiq_exit_code_rule success_rule[] = {
+      {1641, MSIQ_OUTCOME_SUCCESS}};
+  facts.exit_code_rules = success_rule;
+  facts.exit_code_rule_count = 1;
+  facts.job_id = 12;
+  decision = decide(&facts);
+  assert_string_equal(decision.attempt_outcome, "succeeded");
+  assert_false(decision.reboot_required);
+  assert_true(decision.pause_queue);
+  assert_string_equal(decision.pause_reason,
+                      "reboot initiated by job 12 (exit 1641); resume after "
+                      "the reboot");
+  static const msiq_exit_code_rule retry_rule[] = {{1641, MSIQ_OUTCOME_RETRY}};
+  facts.exit_code_rules = retry_rule;
+  decision = decide(&facts);
+  assert_int_equal(decision.new_state, MSIQ_STATE_RETRYING);
+  assert_no_pause(&decision);
+}
+
+static void test_failure_without_log_excerpt(void **state) {
+  (void)state;
+  msiq_attempt_facts facts = facts_for_exit(1603);
+  assert_true(msiq_attempt_wants_log_excerpt(&facts));
+  msiq_attempt_decision decision = decide(&facts);
+  assert_string_equal(decision.attempt_outcome, "failed");
+  assert_int_equal(decision.new_state, MSIQ_STATE_FAILED);
+  assert_true(decision.retry_at == MSIQ_TIME_UNSET);
+  assert_false(decision.reboot_required);
+  assert_no_pause(&decision);
+  assert_string_equal(decision.message,
+                      "exit code 1603 (ERROR_INSTALL_FAILURE): failed");
+  assert_string_equal(decision.last_error,
+                      "installer failed with exit code 1603 "
+                      "(ERROR_INSTALL_FAILURE)");
+
+  /* A code without a name. */
+  facts = facts_for_exit(42);
+  decision = decide(&facts);
+  assert_string_equal(decision.message, "exit code 42: failed");
+  assert_string_equal(decision.last_error,
+                      "installer failed with exit code 42");
+}
+
+static void test_failure_with_log_excerpt(void **state) {
+  (void)state;
+  msiq_attempt_facts facts = facts_for_exit(1603);
+  facts.log_excerpt = "Error 1722. A custom action failed.\n"
+                      "Action ended 10:00:01: InstallFinalize. Return value 3.";
+  msiq_attempt_decision decision = decide(&facts);
+  assert_int_equal(decision.new_state, MSIQ_STATE_FAILED);
+  /* The history line stays one line; last_error carries the log lines. */
+  assert_string_equal(decision.message,
+                      "exit code 1603 (ERROR_INSTALL_FAILURE): failed");
+  assert_string_equal(decision.last_error,
+                      "installer failed with exit code 1603 "
+                      "(ERROR_INSTALL_FAILURE); from the log:\n"
+                      "Error 1722. A custom action failed.\n"
+                      "Action ended 10:00:01: InstallFinalize. Return value "
+                      "3.");
+
+  /* An excerpt longer than last_error is cut, not overrun. */
+  static char long_excerpt[4096];
+  memset(long_excerpt, 'x', sizeof long_excerpt - 1);
+  long_excerpt[sizeof long_excerpt - 1] = '\0';
+  facts.log_excerpt = long_excerpt;
+  decision = decide(&facts);
+  assert_int_equal(strlen(decision.last_error), sizeof decision.last_error - 1);
+  assert_true(strncmp(decision.last_error,
+                      "installer failed with exit code 1603 "
+                      "(ERROR_INSTALL_FAILURE); from the log:\nxxx",
+                      70) == 0);
+}
+
+/* The log is read only when the decision would show it. */
+static void test_wants_log_excerpt(void **state) {
+  (void)state;
+  static const int64_t not_failures[] = {0, 1707, 3010, 1641, 1618, 1601};
+  for (size_t i = 0; i < sizeof not_failures / sizeof not_failures[0]; i++) {
+    msiq_attempt_facts facts = facts_for_exit(not_failures[i]);
+    assert_false(msiq_attempt_wants_log_excerpt(&facts));
+    /* An excerpt given anyway is not shown. */
+    facts.log_excerpt = "Return value 3.";
+    msiq_attempt_decision decision = decide(&facts);
+    assert_null(strstr(decision.last_error, "from the log"));
+  }
+  msiq_attempt_facts facts = facts_for_exit(1603);
+  facts.ending = MSIQ_ATTEMPT_TIMED_OUT;
+  assert_false(msiq_attempt_wants_log_excerpt(&facts));
+  facts.ending = MSIQ_ATTEMPT_CANCELLED;
+  assert_false(msiq_attempt_wants_log_excerpt(&facts));
+
+  /* The job's rules count: 0=fail shows the log, 1603=retry does not. */
+  static const msiq_exit_code_rule rules[] = {{0, MSIQ_OUTCOME_FAIL},
+                                              {1603, MSIQ_OUTCOME_RETRY}};
+  facts = facts_for_exit(0);
+  facts.exit_code_rules = rules;
+  facts.exit_code_rule_count = 2;
+  assert_true(msiq_attempt_wants_log_excerpt(&facts));
+  facts.exit_code = 1603;
+  assert_false(msiq_attempt_wants_log_excerpt(&facts));
+}
+
+static void test_rules_override_table(void **state) {
+  (void)state;
+  static const msiq_exit_code_rule rules[] = {
+      {1603, MSIQ_OUTCOME_SUCCESS},
+      {0, MSIQ_OUTCOME_FAIL},
+      {3010, MSIQ_OUTCOME_RETRY},
+      {42, MSIQ_OUTCOME_REBOOT},
+  };
+  msiq_attempt_facts facts = facts_for_exit(1603);
+  facts.exit_code_rules = rules;
+  facts.exit_code_rule_count = sizeof rules / sizeof rules[0];
+
+  msiq_attempt_decision decision = decide(&facts);
+  assert_string_equal(decision.attempt_outcome, "succeeded");
+  assert_int_equal(decision.new_state, MSIQ_STATE_SUCCEEDED);
+  assert_string_equal(decision.message,
+                      "exit code 1603 (ERROR_INSTALL_FAILURE): outcome set "
+                      "by the job's --exit-code rule");
+  assert_string_equal(decision.last_error, "");
+
+  facts.exit_code = 0;
+  decision = decide(&facts);
+  assert_string_equal(decision.attempt_outcome, "failed");
+  assert_int_equal(decision.new_state, MSIQ_STATE_FAILED);
+  assert_string_equal(decision.last_error,
+                      "installer failed with exit code 0 (ERROR_SUCCESS)");
+
+  facts.exit_code = 3010;
+  decision = decide(&facts);
+  assert_string_equal(decision.attempt_outcome, "retry");
+  assert_int_equal(decision.new_state, MSIQ_STATE_RETRYING);
+  assert_false(decision.reboot_required);
+
+  facts.exit_code = 42;
+  decision = decide(&facts);
+  assert_string_equal(decision.attempt_outcome, "reboot");
+  assert_true(decision.reboot_required);
+  assert_no_pause(&decision);
+  assert_string_equal(decision.message,
+                      "exit code 42: outcome set by the job's --exit-code "
+                      "rule");
+
+  /* The uninstall-only meaning applies without a rule. */
+  facts = facts_for_exit(1605);
+  facts.action = MSIQ_ACTION_UNINSTALL;
+  decision = decide(&facts);
+  assert_int_equal(decision.new_state, MSIQ_STATE_SUCCEEDED);
+  assert_string_equal(decision.message,
+                      "exit code 1605 (ERROR_UNKNOWN_PRODUCT): not installed "
+                      "(nothing to uninstall)");
+}
+
+/* retry_at is the finish time plus the backoff for the attempts so far:
+ * base * 2^(attempts - 1), capped, half fixed and half times the fraction. */
+static void test_retry_at_is_finish_plus_backoff(void **state) {
+  (void)state;
+  msiq_attempt_facts facts = facts_for_exit(1618);
+  facts.attempts_before = 2; /* this is the third: nominal 40s */
+  facts.first_started_at = FINISHED_AT - 10 * MINUTE;
+  msiq_attempt_decision decision = decide(&facts);
+  assert_string_equal(decision.attempt_outcome, "retry");
+  assert_int_equal(decision.new_state, MSIQ_STATE_RETRYING);
+  assert_true(decision.retry_at == FINISHED_AT + 30 * SECOND);
+  assert_true(decision.has_exit_code);
+  assert_no_pause(&decision);
+  assert_string_equal(decision.message,
+                      "exit code 1618 (ERROR_INSTALL_ALREADY_RUNNING): "
+                      "another installation is in progress");
+  assert_string_equal(decision.last_error,
+                      "exit code 1618 (ERROR_INSTALL_ALREADY_RUNNING): "
+                      "another installation is in progress; next attempt at "
+                      "2026-03-14T01:59:56Z");
+
+  facts.random_fraction = 0.0;
+  decision = decide(&facts);
+  assert_true(decision.retry_at == FINISHED_AT + 20 * SECOND);
+  assert_string_equal(decision.last_error,
+                      "exit code 1618 (ERROR_INSTALL_ALREADY_RUNNING): "
+                      "another installation is in progress; next attempt at "
+                      "2026-03-14T01:59:46Z");
+  facts.random_fraction = 0.999;
+  decision = decide(&facts);
+  assert_true(decision.retry_at == FINISHED_AT + 39980);
+
+  /* Far into the attempts the cap (5m) holds: half of it at fraction 0. */
+  facts.attempts_before = 8;
+  facts.max_attempts = 100;
+  facts.random_fraction = 0.0;
+  decision = decide(&facts);
+  assert_true(decision.retry_at == FINISHED_AT + 150 * SECOND);
+  assert_string_equal(decision.last_error,
+                      "exit code 1618 (ERROR_INSTALL_ALREADY_RUNNING): "
+                      "another installation is in progress; next attempt at "
+                      "2026-03-14T02:01:56Z");
+}
+
+static void test_retry_until_last_attempt(void **state) {
+  (void)state;
+  msiq_attempt_facts facts = facts_for_exit(1618);
+  facts.first_started_at = FINISHED_AT - 3 * MINUTE;
+
+  /* One below the limit: another attempt. */
+  facts.attempts_before = 8;
+  facts.max_attempts = 10;
+  msiq_attempt_decision decision = decide(&facts);
+  assert_int_equal(decision.new_state, MSIQ_STATE_RETRYING);
+  assert_true(decision.retry_at != MSIQ_TIME_UNSET);
+
+  /* attempts + 1 == max: this was the last one. */
+  facts.attempts_before = 9;
+  decision = decide(&facts);
+  assert_string_equal(decision.attempt_outcome, "retry");
+  assert_int_equal(decision.new_state, MSIQ_STATE_FAILED);
+  assert_true(decision.retry_at == MSIQ_TIME_UNSET);
+  assert_string_equal(decision.last_error,
+                      "another installation kept running: exit code 1618 "
+                      "(ERROR_INSTALL_ALREADY_RUNNING) (another installation "
+                      "is in progress) on each of 10 attempts over 3m");
+  assert_string_equal(decision.message,
+                      "exit code 1618 (ERROR_INSTALL_ALREADY_RUNNING): "
+                      "another installation is in progress");
+
+  /* A single allowed attempt; the elapsed time counts from this start. */
+  facts = facts_for_exit(1601);
+  facts.max_attempts = 1;
+  decision = decide(&facts);
+  assert_int_equal(decision.new_state, MSIQ_STATE_FAILED);
+  assert_string_equal(decision.last_error,
+                      "gave up retrying: exit code 1601 "
+                      "(ERROR_INSTALL_SERVICE_FAILURE) (Windows Installer "
+                      "service could not be reached) on each of 1 attempts "
+                      "over 1m");
+}
+
+static void test_retry_until_give_up_after(void **state) {
+  (void)state;
+  msiq_attempt_facts facts = facts_for_exit(1618);
+  facts.attempts_before = 3;
+
+  /* Just below the budget: another attempt. */
+  facts.first_started_at = FINISHED_AT - DAY + 1;
+  msiq_attempt_decision decision = decide(&facts);
+  assert_int_equal(decision.new_state, MSIQ_STATE_RETRYING);
+
+  /* Exactly the budget: no more. */
+  facts.first_started_at = FINISHED_AT - DAY;
+  decision = decide(&facts);
+  assert_string_equal(decision.attempt_outcome, "retry");
+  assert_int_equal(decision.new_state, MSIQ_STATE_FAILED);
+  assert_true(decision.retry_at == MSIQ_TIME_UNSET);
+  assert_string_equal(decision.last_error,
+                      "another installation kept running: still exit code "
+                      "1618 (ERROR_INSTALL_ALREADY_RUNNING) (another "
+                      "installation is in progress) after 1d (give-up-after "
+                      "1d)");
+
+  /* The first start, not this attempt's, is what counts. */
+  facts.first_started_at = FINISHED_AT - 2 * HOUR;
+  facts.started_at = FINISHED_AT - MINUTE;
+  facts.retry.give_up_after_ms = 90 * MINUTE;
+  facts.exit_code = 1601;
+  decision = decide(&facts);
+  assert_int_equal(decision.new_state, MSIQ_STATE_FAILED);
+  assert_string_equal(decision.last_error,
+                      "gave up retrying: still exit code 1601 "
+                      "(ERROR_INSTALL_SERVICE_FAILURE) (Windows Installer "
+                      "service could not be reached) after 2h (give-up-after "
+                      "1h30m)");
+
+  /* Without an earlier start, this attempt's start counts. */
+  facts.first_started_at = MSIQ_TIME_UNSET;
+  decision = decide(&facts);
+  assert_int_equal(decision.new_state, MSIQ_STATE_RETRYING);
+  facts.started_at = FINISHED_AT - 90 * MINUTE;
+  decision = decide(&facts);
+  assert_int_equal(decision.new_state, MSIQ_STATE_FAILED);
+}
+
+static void test_timed_out(void **state) {
+  (void)state;
+  /* Whatever the stopped installer's exit code says, it is not judged. */
+  static const int64_t codes[] = {0, 1641, 1603};
+  for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+    msiq_attempt_facts facts = facts_for_exit(codes[i]);
+    facts.ending = MSIQ_ATTEMPT_TIMED_OUT;
+    facts.timeout_ms = 90 * MINUTE;
+    msiq_attempt_decision decision = decide(&facts);
+    assert_string_equal(decision.attempt_outcome, "timed_out");
+    assert_int_equal(decision.new_state, MSIQ_STATE_FAILED);
+    assert_false(decision.has_exit_code);
+    assert_false(decision.reboot_required);
+    assert_true(decision.retry_at == MSIQ_TIME_UNSET);
+    assert_no_pause(&decision);
+    assert_string_equal(decision.last_error,
+                        "timed out after 1h30m; the installer and every "
+                        "process it started were stopped");
+    assert_string_equal(decision.message, decision.last_error);
+  }
+}
+
+static void test_cancelled_while_running(void **state) {
+  (void)state;
+  static const int64_t codes[] = {0, 1641, 1618};
+  for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+    msiq_attempt_facts facts = facts_for_exit(codes[i]);
+    facts.ending = MSIQ_ATTEMPT_CANCELLED;
+    msiq_attempt_decision decision = decide(&facts);
+    assert_string_equal(decision.attempt_outcome, "cancelled");
+    assert_int_equal(decision.new_state, MSIQ_STATE_CANCELLED);
+    assert_false(decision.has_exit_code);
+    assert_false(decision.reboot_required);
+    assert_true(decision.retry_at == MSIQ_TIME_UNSET);
+    assert_no_pause(&decision);
+    assert_string_equal(decision.last_error,
+                        "cancelled by an administrator while running; the "
+                        "installer was stopped");
+    assert_string_equal(decision.message, decision.last_error);
+  }
+}
+
+/* Job events. */
+
+static void assert_event_text(const msiq_job_event *event,
+                              const char *expected) {
+  char text[1200];
+  msiq_job_event_format(event, text, sizeof text);
+  assert_string_equal(text, expected);
+}
+
+static void test_event_started(void **state) {
+  (void)state;
+  msiq_job_event event = {
+      .kind = MSIQ_JOB_EVENT_STARTED,
+      .job_id = 7,
+      .action = "install",
+      .target = "C:\\pkg\\app.msi",
+      .attempt_number = 2,
+  };
+  assert_event_text(&event,
+                    "msiq job 7 started: install C:\\pkg\\app.msi (attempt 2)");
+}
+
+static void test_event_succeeded(void **state) {
+  (void)state;
+  msiq_job_event event = {
+      .kind = MSIQ_JOB_EVENT_SUCCEEDED,
+      .job_id = 7,
+      .action = "patch",
+      .target = "C:\\pkg\\fix.msp",
+      .attempt_number = 1,
+      .detail = "exit code 0 (ERROR_SUCCESS): success",
+  };
+  assert_event_text(&event, "msiq job 7 succeeded: patch C:\\pkg\\fix.msp "
+                            "(attempt 1, exit code 0 (ERROR_SUCCESS): "
+                            "success)");
+  event.reboot_required = true;
+  event.detail = "exit code 3010 (ERROR_SUCCESS_REBOOT_REQUIRED): success, "
+                 "reboot required";
+  assert_event_text(&event,
+                    "msiq job 7 succeeded: patch C:\\pkg\\fix.msp (attempt 1, "
+                    "exit code 3010 (ERROR_SUCCESS_REBOOT_REQUIRED): success, "
+                    "reboot required); a reboot is required");
+}
+
+static void test_event_failed_and_cancelled(void **state) {
+  (void)state;
+  msiq_job_event event = {
+      .kind = MSIQ_JOB_EVENT_FAILED,
+      .job_id = 31,
+      .action = "uninstall",
+      .target = "{12345678-1234-1234-1234-123456789ABC}",
+      .detail = "deadline passed before the job could start",
+  };
+  assert_event_text(&event, "msiq job 31 failed: uninstall "
+                            "{12345678-1234-1234-1234-123456789ABC}: deadline "
+                            "passed before the job could start");
+  event.kind = MSIQ_JOB_EVENT_CANCELLED;
+  event.detail = "cancelled by an administrator while running; the installer "
+                 "was stopped";
+  assert_event_text(&event, "msiq job 31 cancelled: uninstall "
+                            "{12345678-1234-1234-1234-123456789ABC}: "
+                            "cancelled by an administrator while running; the "
+                            "installer was stopped");
+  /* No detail is an empty one, not a crash. */
+  event.kind = MSIQ_JOB_EVENT_FAILED;
+  event.detail = NULL;
+  assert_event_text(&event, "msiq job 31 failed: uninstall "
+                            "{12345678-1234-1234-1234-123456789ABC}: ");
+}
+
+/* The decision's texts go into the event as they are, and the buffer size
+ * cuts the text. */
+static void test_event_from_decision(void **state) {
+  (void)state;
+  msiq_attempt_facts facts = facts_for_exit(1603);
+  facts.log_excerpt = "Return value 3.";
+  msiq_attempt_decision decision = decide(&facts);
+  msiq_job_event event = {
+      .kind = MSIQ_JOB_EVENT_FAILED,
+      .job_id = facts.job_id,
+      .action = msiq_action_name(facts.action),
+      .target = "C:\\a.msi",
+      .detail = decision.last_error,
+  };
+  assert_event_text(&event, "msiq job 7 failed: install C:\\a.msi: installer "
+                            "failed with exit code 1603 "
+                            "(ERROR_INSTALL_FAILURE); from the log:\n"
+                            "Return value 3.");
+  char small[16];
+  msiq_job_event_format(&event, small, sizeof small);
+  assert_string_equal(small, "msiq job 7 fail");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_success),
+      cmocka_unit_test(test_reboot_required),
+      cmocka_unit_test(test_reboot_initiated_pauses),
+      cmocka_unit_test(test_failure_without_log_excerpt),
+      cmocka_unit_test(test_failure_with_log_excerpt),
+      cmocka_unit_test(test_wants_log_excerpt),
+      cmocka_unit_test(test_rules_override_table),
+      cmocka_unit_test(test_retry_at_is_finish_plus_backoff),
+      cmocka_unit_test(test_retry_until_last_attempt),
+      cmocka_unit_test(test_retry_until_give_up_after),
+      cmocka_unit_test(test_timed_out),
+      cmocka_unit_test(test_cancelled_while_running),
+      cmocka_unit_test(test_event_started),
+      cmocka_unit_test(test_event_succeeded),
+      cmocka_unit_test(test_event_failed_and_cancelled),
+      cmocka_unit_test(test_event_from_decision),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

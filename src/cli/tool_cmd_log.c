@@ -52,11 +52,14 @@ static int log_exec(tool_context *context, int argc, char **argv) {
                            (long long)id);
   }
   if (status == MSIQ_OK) {
-    /* msiexec writes UTF-16; msiq prints UTF-8. */
-    status = msiq_log_read(job.log_path, &text, &diag);
+    /* msiexec writes UTF-16; msiq prints UTF-8. The reader's explanation
+     * gets its own buffer: formatting a diagnostic into itself would
+     * repeat the prefix over the message it is reading. */
+    msiq_diag reason = {{0}};
+    status = msiq_log_read(job.log_path, &text, &reason);
     if (status != MSIQ_OK) {
       status = msiq_diag_set(&diag, MSIQ_ESTATE, "job %lld: %s", (long long)id,
-                             diag.message);
+                             reason.message);
     }
   }
   if (status == MSIQ_OK && failure_only) {

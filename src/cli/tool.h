@@ -1,13 +1,73 @@
 /* tool.h: the msiq command-line tool, kept apart from the core library.
  *
  * Like tmux, each subcommand lives in its own tool_cmd_<name>.c and exports
- * one descriptor; tool_main.c holds the list. Like curl, option parsing is
- * table-driven, parsers return a status and never print, and every message
- * goes through errorf()/warnf() so it starts with "msiq: ".
+ * one descriptor (a tool_command); TOOL_COMMAND_LIST below names them all.
+ * Like curl, options are typed entries of a table that point into the
+ * command's own options struct, parsers return a status and never print, and
+ * every message goes through errorf()/warnf() so it starts with "msiq: ".
+ *
+ * How msiq_tool_main() runs one command line (tool_main.c):
+ *   1. the global options before the command name, then the name;
+ *   2. the command's options struct is allocated zeroed and given its
+ *      defaults (init);
+ *   3. the rest of the line is parsed into it (tool_parse_arguments): the
+ *      options by their table, the positional words as declared, the global
+ *      options --db, --json and --help wherever they stand;
+ *   4. --help prints the command's help on stdout and exits 0; a parse
+ *      error is one line on stderr, exit 2;
+ *   5. check refuses what can be refused before the database is touched;
+ *   6. the store is opened as the descriptor declares (tool_store.c);
+ *   7. exec does the work with the parsed options and the open store;
+ *   8. the store is closed and the options are cleaned up.
+ *
+ * Adding a command `frob ID [--force] [--timeout D]`:
+ *   - write src/cli/tool_cmd_frob.c (and list it in src/cli/CMakeLists.txt):
+ *
+ *       typedef struct frob_options {
+ *         bool force;
+ *         int64_t timeout_ms;
+ *         int64_t id;
+ *       } frob_options;
+ *
+ *       static const tool_option frob_option_table[] = {
+ *           {"force", 'f', TOOL_OPTION_FLAG, offsetof(frob_options, force),
+ *            NULL},
+ *           {"timeout", 0, TOOL_OPTION_DURATION,
+ *            offsetof(frob_options, timeout_ms), NULL},
+ *           TOOL_OPTION_TABLE_END,
+ *       };
+ *
+ *       static int frob_exec(const tool_context *context, void *state,
+ *                            msiq_store *store) {
+ *         const frob_options *options = state;
+ *         ... use options->id and store; print; return an exit code ...
+ *       }
+ *
+ *       const tool_command tool_cmd_frob = {
+ *           .name = "frob",
+ *           .usage = "[--force] [--timeout D] ID",
+ *           .summary = "One line for `msiq --help`.",
+ *           .help = "Options:\n  -f, --force   ...\n",
+ *           .options = frob_option_table,
+ *           .options_size = sizeof(frob_options),
+ *           .words = {.min = 1, .max = 1, .name = "job ID",
+ *                     .type = TOOL_WORD_JOB_ID,
+ *                     .offset = offsetof(frob_options, id)},
+ *           .store = TOOL_STORE_EXISTING,
+ *           .exec = frob_exec,
+ *       };
+ *
+ *   - add XX(frob) to TOOL_COMMAND_LIST, where `msiq --help` should list it.
+ * The generic parsing, --help, error reporting and opening and closing the
+ * store then come for free; the hooks below (init, check, cleanup, custom
+ * options and words, a whole-line parser) are there for what a table cannot
+ * say.
  */
 #ifndef MSIQ_TOOL_H
 #define MSIQ_TOOL_H
 
+#include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "core/msiq.h"
@@ -32,14 +92,117 @@ typedef struct tool_context {
   bool json;                 /* --json */
   bool help;                 /* --help / -h */
   const struct tool_command *command;
+  /* Set when a TOOL_STORE_REHEARSED_ONCE command's rehearsal became the new
+   * database: what the rehearsal did is done, and exec only reports it. */
+  bool rehearsal_published;
 } tool_context;
+
+/* The type of an option's value, and where the value goes. */
+typedef enum tool_option_type {
+  TOOL_OPTION_FLAG,     /* no value; sets a bool to true */
+  TOOL_OPTION_INTEGER,  /* a whole number, into an int64_t */
+  TOOL_OPTION_DURATION, /* 90s, 15m, 2h, 1d: int64_t milliseconds (> 0) */
+  TOOL_OPTION_TIME,     /* ISO 8601 or +30m: int64_t UTC milliseconds */
+  TOOL_OPTION_STRING,   /* the argument itself, into a const char * */
+  TOOL_OPTION_STRINGS,  /* repeatable: each value appended to a tool_strings */
+  TOOL_OPTION_CUSTOM,   /* a value given to the option's parse hook */
+} tool_option_type;
+
+/* The values of a repeatable option, in command-line order. The items point
+ * into argv; the array itself is freed by tool_arguments_cleanup(). */
+typedef struct tool_strings {
+  const char **items;
+  size_t count;
+} tool_strings;
+
+/* Parses a TOOL_OPTION_CUSTOM value into the options struct; returns a
+ * status and never prints. */
+typedef int (*tool_option_parse)(void *options, const char *value,
+                                 msiq_diag *diag);
+
+typedef struct tool_option {
+  const char *name; /* long name without "--"; NULL ends a table */
+  char short_name;  /* or 0 */
+  tool_option_type type;
+  size_t offset;           /* of the value in the options struct */
+  tool_option_parse parse; /* TOOL_OPTION_CUSTOM only, else NULL */
+} tool_option;
+
+#define TOOL_OPTION_TABLE_END                                                  \
+  { NULL, 0, TOOL_OPTION_FLAG, 0, NULL }
+
+/* The positional words of a command, after its options are taken out. */
+typedef enum tool_word_type {
+  TOOL_WORD_STRING, /* into a const char *[max] at offset */
+  TOOL_WORD_JOB_ID, /* positive ids into an int64_t[max] at offset, parsed
+                       once the whole line is (so a bad option is named
+                       before a bad id, and --help still wins) */
+  TOOL_WORD_CUSTOM, /* each word to parse(), in order, as it comes */
+} tool_word_type;
+
+#define TOOL_WORDS_UNLIMITED INT_MAX
+
+typedef struct tool_words {
+  int min;          /* fewer: "missing NAME" */
+  int max;          /* more: "unexpected argument 'WORD'" */
+  const char *name; /* "job ID", "TARGET": names them in "missing ..." */
+  tool_word_type type;
+  size_t offset;
+  /* TOOL_WORD_CUSTOM: index counts from 0; returns a status, never prints */
+  int (*parse)(void *options, int index, const char *word, msiq_diag *diag);
+} tool_words;
+
+/* How a command wants the queue opened before exec runs. */
+typedef enum tool_store_mode {
+  TOOL_STORE_NONE,     /* not at all (or exec opens it itself) */
+  TOOL_STORE_EXISTING, /* the queue must exist (exit 4 if it does not) */
+  TOOL_STORE_CREATE,   /* created if missing */
+  /* Created if missing, for commands that add jobs: when the database does
+   * not exist yet, `rehearse` first runs against a private in-memory queue,
+   * so bad input is refused without creating the database. */
+  TOOL_STORE_REHEARSED,
+  /* The same, for work worth not doing twice (a large import): when the
+   * database did not exist, the rehearsal's result becomes the new database
+   * and context->rehearsal_published is set, so exec reports what
+   * `rehearse` did instead of doing it again. If another process created
+   * the database meanwhile, exec does the work in it as usual. */
+  TOOL_STORE_REHEARSED_ONCE,
+} tool_store_mode;
+
+/* Work that may fail on bad input, rehearsed by TOOL_STORE_REHEARSED*. */
+typedef int (*tool_store_check)(msiq_store *store, void *state,
+                                msiq_diag *diag);
 
 typedef struct tool_command {
   const char *name;
   const char *usage;   /* arguments after the command name */
   const char *summary; /* one line for `msiq --help` */
   const char *help;    /* the options, for `msiq NAME --help` */
-  int (*exec)(tool_context *context, int argc, char **argv);
+
+  /* What the command line holds: options (NULL, or a table ending with
+   * TOOL_OPTION_TABLE_END) and words, parsed into a struct of
+   * options_size bytes, zeroed, then given its defaults by init (or NULL). */
+  const tool_option *options;
+  tool_words words;
+  size_t options_size;
+  void (*init)(void *options);
+  /* Replaces the table parser for a command whose words follow rules of
+   * their own (exec takes msiexec's switches). It sets context->help when
+   * the line asks for help. Returns a status, never prints. */
+  int (*parse)(tool_context *context, void *options, int argc, char **argv,
+               msiq_diag *diag);
+  /* Runs after a successful parse and before the store is opened: what it
+   * refuses never creates or touches a database. Or NULL. */
+  int (*check)(void *options, msiq_diag *diag);
+
+  tool_store_mode store;
+  tool_store_check rehearse; /* TOOL_STORE_REHEARSED* only */
+
+  /* Does the work and returns the exit code; store is NULL for
+   * TOOL_STORE_NONE. Prints its results and errors (tool_report). */
+  int (*exec)(const tool_context *context, void *options, msiq_store *store);
+  /* Frees what init, the hooks or exec left in the options, or NULL. */
+  void (*cleanup)(void *options);
 } tool_command;
 
 /* Messages (tool_msgs.c). */
@@ -52,18 +215,25 @@ int tool_report(const tool_context *context, int status, const msiq_diag *diag);
 int tool_print_command_help(const tool_command *command);
 
 /* Option parsing (tool_options.c). */
-enum tool_option_argument { TOOL_ARGUMENT_NONE, TOOL_ARGUMENT_REQUIRED };
 
-typedef struct tool_option {
-  const char *name; /* long name without "--" */
-  char short_name;  /* or 0 */
-  enum tool_option_argument argument;
-  int id; /* > 0, returned to the command */
-} tool_option;
+/* Parses a command's arguments (everything after its name) into options, as
+ * command->options and command->words declare, or through command->parse.
+ * The global options --db, --json and --help are taken wherever they stand
+ * (before a "--") and go to context. Stops at the first problem and returns
+ * its status (MSIQ_EUSAGE for the shape of the line, MSIQ_EINVAL for a bad
+ * value) with the explanation in diag; never prints. When context->help is
+ * set the caller prints the help whatever the status. */
+int tool_parse_arguments(tool_context *context, const tool_command *command,
+                         void *options, int argc, char **argv, msiq_diag *diag);
+/* Frees what tool_parse_arguments() allocated in options (the arrays of
+ * TOOL_OPTION_STRINGS), leaving the rest to command->cleanup. */
+void tool_arguments_cleanup(const tool_command *command, void *options);
 
+/* The word-by-word scanner under tool_parse_arguments(), also used for the
+ * global options in front of the command name. */
 enum tool_parse_result {
   TOOL_PARSE_END = 0,
-  TOOL_PARSE_OPTION = 1,   /* parser->id and parser->value are set */
+  TOOL_PARSE_OPTION = 1,   /* parser->option and parser->value are set */
   TOOL_PARSE_ARGUMENT = 2, /* parser->value is a positional argument */
 };
 
@@ -72,35 +242,20 @@ typedef struct tool_parser {
   int argc;
   char **argv;
   int index;
-  const tool_option *options; /* ends with an entry whose name is NULL */
+  const tool_option *options; /* NULL, or ends with TOOL_OPTION_TABLE_END */
   bool options_ended;         /* after "--" */
-  int id;
+  int64_t now_ms;             /* what relative times count from */
+  const tool_option *option;
   const char *value;
 } tool_parser;
 
 void tool_parser_init(tool_parser *parser, tool_context *context, int argc,
                       char **argv, const tool_option *options);
-/* Returns a tool_parse_result or a negative status (MSIQ_EUSAGE) with the
- * problem in diag. The global options --db, --json and --help are handled
- * here, wherever they stand, and never reach the command. */
+/* Accepts --name VALUE, --name=VALUE, -x VALUE and "--" to end options.
+ * Returns a tool_parse_result or a negative status (MSIQ_EUSAGE) with the
+ * problem in diag. The global options are applied to the context here and
+ * never reach the caller. */
 int tool_parser_next(tool_parser *parser, msiq_diag *diag);
-
-/* Handles one option of a command; returns a status, never prints. */
-typedef int (*tool_option_handler)(void *state, int id, const char *value,
-                                   msiq_diag *diag);
-
-/* Returned by tool_parse_command_line() when the command should go on. */
-#define TOOL_CONTINUE (-1)
-
-/* Parses a whole command line: options go to handle(state, ...), positional
- * arguments fill words[0..max_words). Prints help (--help) or the error and
- * returns the exit code, or returns TOOL_CONTINUE. words_name names the
- * positional arguments in "missing ..." errors. */
-int tool_parse_command_line(tool_context *context, int argc, char **argv,
-                            const tool_option *options,
-                            tool_option_handler handle, void *state,
-                            const char **words, int min_words, int max_words,
-                            const char *words_name);
 
 /* Parses a job id (a positive integer). */
 int tool_parse_job_id(const char *text, int64_t *id, msiq_diag *diag);
@@ -108,29 +263,17 @@ int tool_parse_job_id(const char *text, int64_t *id, msiq_diag *diag);
 int tool_parse_integer(const char *name, const char *text, int64_t *value,
                        msiq_diag *diag);
 
+/* Opening the queue (tool_store.c). */
+
 /* Opens the queue named by --db, else $MSIQ_DB, else the platform default;
- * on failure prints the error and returns its exit code (else 0). */
+ * on failure prints the error and returns its exit code (else 0). For a
+ * command that opens the store itself (TOOL_STORE_NONE). */
 int tool_open_store(const tool_context *context, int flags, msiq_store **store);
-
-/* Work that may fail on bad input, run by tool_open_store_checked(). */
-typedef int (*tool_store_check)(msiq_store *store, void *state,
-                                msiq_diag *diag);
-
-/* Opens the queue for a command that adds jobs, creating it if needed. When
- * the database does not exist yet, `check` first runs against a private
- * in-memory queue, so bad input is refused without creating the database.
- * Returns 0, or prints the error and returns its exit code. */
-int tool_open_store_checked(const tool_context *context, tool_store_check check,
-                            void *state, msiq_store **store);
-
-/* The same, for work worth not doing twice (a large import): when the
- * database did not exist, the rehearsal's result becomes the new database
- * and *done is set; the caller then reports what `check` did instead of
- * doing it again. If another process created the database meanwhile, *done
- * stays false and the caller does the work in it as usual. */
-int tool_open_store_checked_once(const tool_context *context,
-                                 tool_store_check check, void *state,
-                                 msiq_store **store, bool *done);
+/* Opens the store as command->store declares (*store stays NULL for
+ * TOOL_STORE_NONE); on failure prints the error and returns its exit code
+ * (else 0). */
+int tool_open_command_store(tool_context *context, const tool_command *command,
+                            void *options, msiq_store **store);
 
 /* Output helpers (tool_output.c). */
 /* Prints JSON text followed by a newline. */
@@ -146,24 +289,30 @@ int tool_print_job_json(const tool_context *context, msiq_store *store,
 int tool_wait_for_jobs(const tool_context *context, msiq_store *store,
                        const int64_t *ids, size_t count, int64_t timeout_ms);
 
-/* The commands, in the order `msiq --help` lists them. */
-extern const tool_command tool_cmd_enqueue;
-extern const tool_command tool_cmd_import;
-extern const tool_command tool_cmd_list;
-extern const tool_command tool_cmd_show;
-extern const tool_command tool_cmd_cancel;
-extern const tool_command tool_cmd_retry;
-extern const tool_command tool_cmd_pause;
-extern const tool_command tool_cmd_resume;
-extern const tool_command tool_cmd_purge;
-extern const tool_command tool_cmd_doctor;
-extern const tool_command tool_cmd_run;
-extern const tool_command tool_cmd_status;
-extern const tool_command tool_cmd_wait;
-extern const tool_command tool_cmd_service;
-extern const tool_command tool_cmd_exec;
-extern const tool_command tool_cmd_log;
-extern const tool_command tool_cmd_report;
+/* The commands, in the order `msiq --help` lists them: each XX(name) is
+ * the descriptor tool_cmd_<name> (tool_cmd_pause.c also holds resume). */
+#define TOOL_COMMAND_LIST(XX)                                                  \
+  XX(enqueue)                                                                  \
+  XX(import)                                                                   \
+  XX(exec)                                                                     \
+  XX(list)                                                                     \
+  XX(show)                                                                     \
+  XX(log)                                                                      \
+  XX(cancel)                                                                   \
+  XX(retry)                                                                    \
+  XX(pause)                                                                    \
+  XX(resume)                                                                   \
+  XX(purge)                                                                    \
+  XX(doctor)                                                                   \
+  XX(run)                                                                      \
+  XX(status)                                                                   \
+  XX(wait)                                                                     \
+  XX(report)                                                                   \
+  XX(service)
+
+#define TOOL_COMMAND_DECLARE(name) extern const tool_command tool_cmd_##name;
+TOOL_COMMAND_LIST(TOOL_COMMAND_DECLARE)
+#undef TOOL_COMMAND_DECLARE
 
 /* The whole tool, callable in-process by tests. */
 int msiq_tool_main(int argc, char **argv);

@@ -3,44 +3,24 @@
 
 #include <stdio.h>
 
-enum cancel_option_id { CANCEL_FORCE = 1 };
+typedef struct cancel_options {
+  bool force;
+  int64_t id;
+} cancel_options;
 
-static const tool_option cancel_options[] = {
-    {"force", 'f', TOOL_ARGUMENT_NONE, CANCEL_FORCE},
-    {NULL, 0, TOOL_ARGUMENT_NONE, 0},
+static const tool_option cancel_option_table[] = {
+    {"force", 'f', TOOL_OPTION_FLAG, offsetof(cancel_options, force), NULL},
+    TOOL_OPTION_TABLE_END,
 };
 
-static int cancel_handle_option(void *state, int id, const char *value,
-                                msiq_diag *diag) {
-  (void)id;
-  (void)value;
-  (void)diag;
-  *(bool *)state = true;
-  return MSIQ_OK;
-}
-
-static int cancel_exec(tool_context *context, int argc, char **argv) {
-  bool force = false;
-  const char *word = NULL;
-  int exit_code = tool_parse_command_line(context, argc, argv, cancel_options,
-                                          cancel_handle_option, &force, &word,
-                                          1, 1, "job ID");
-  if (exit_code != TOOL_CONTINUE) {
-    return exit_code;
-  }
+static int cancel_exec(const tool_context *context, void *state,
+                       msiq_store *store) {
+  const cancel_options *options = state;
   msiq_diag diag = {{0}};
-  int64_t id = 0;
-  int status = tool_parse_job_id(word, &id, &diag);
-  if (status != MSIQ_OK) {
-    return tool_report(context, status, &diag);
-  }
-  msiq_store *store = NULL;
-  exit_code = tool_open_store(context, 0, &store);
-  if (exit_code != TOOL_EXIT_OK) {
-    return exit_code;
-  }
+  int64_t id = options->id;
+  int exit_code = TOOL_EXIT_OK;
   bool requested = false;
-  status = msiq_store_cancel(store, id, force, &requested, &diag);
+  int status = msiq_store_cancel(store, id, options->force, &requested, &diag);
   if (status != MSIQ_OK) {
     exit_code = tool_report(context, status, &diag);
   } else if (context->json) {
@@ -51,18 +31,28 @@ static int cancel_exec(tool_context *context, int argc, char **argv) {
   } else {
     printf("job %lld: cancelled\n", (long long)id);
   }
-  msiq_store_close(store);
   return exit_code;
 }
 
-const tool_command tool_cmd_cancel = {
-    "cancel",
-    "[--force] ID",
-    "Cancel a queued or retrying job (--force: also a running one).",
+static const char cancel_help[] =
     "A running job is refused unless --force is given; then the dispatcher\n"
     "stops its installer and every process it started, and records the job\n"
     "as cancelled.\n\n"
     "Options:\n"
-    "  -f, --force   cancel a running job by stopping its installer\n",
-    cancel_exec,
+    "  -f, --force   cancel a running job by stopping its installer\n";
+
+const tool_command tool_cmd_cancel = {
+    .name = "cancel",
+    .usage = "[--force] ID",
+    .summary = "Cancel a queued or retrying job (--force: also a running one).",
+    .help = cancel_help,
+    .options = cancel_option_table,
+    .options_size = sizeof(cancel_options),
+    .words = {.min = 1,
+              .max = 1,
+              .name = "job ID",
+              .type = TOOL_WORD_JOB_ID,
+              .offset = offsetof(cancel_options, id)},
+    .store = TOOL_STORE_EXISTING,
+    .exec = cancel_exec,
 };

@@ -4,17 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static int doctor_exec(tool_context *context, int argc, char **argv) {
-  int exit_code = tool_parse_command_line(context, argc, argv, NULL, NULL, NULL,
-                                          NULL, 0, 0, "");
-  if (exit_code != TOOL_CONTINUE) {
-    return exit_code;
-  }
-  msiq_store *store = NULL;
-  exit_code = tool_open_store(context, 0, &store);
-  if (exit_code != TOOL_EXIT_OK) {
-    return exit_code;
-  }
+static int doctor_exec(const tool_context *context, void *options,
+                       msiq_store *store) {
+  (void)options;
   msiq_diag diag = {{0}};
   char problem[512];
   int version = 0;
@@ -27,16 +19,14 @@ static int doctor_exec(tool_context *context, int argc, char **argv) {
     status = msiq_store_count_by_state(store, counts, &diag);
   }
   if (status != MSIQ_OK) {
-    exit_code = tool_report(context, status, &diag);
-    goto cleanup;
+    return tool_report(context, status, &diag);
   }
   if (context->json) {
     char *json = NULL;
     status = msiq_store_doctor_json(store, problem[0] ? problem : "ok", &json,
                                     &diag);
     if (status != MSIQ_OK) {
-      exit_code = tool_report(context, status, &diag);
-      goto cleanup;
+      return tool_report(context, status, &diag);
     }
     tool_print_json(json);
     free(json);
@@ -51,18 +41,17 @@ static int doctor_exec(tool_context *context, int argc, char **argv) {
   }
   if (problem[0] != '\0') {
     errorf("database failed quick_check: %s", problem);
-    exit_code = TOOL_EXIT_DATABASE;
+    return TOOL_EXIT_DATABASE;
   }
-
-cleanup:
-  msiq_store_close(store);
-  return exit_code;
+  return TOOL_EXIT_OK;
 }
 
 const tool_command tool_cmd_doctor = {
-    "doctor",
-    "",
-    "Check the database (quick_check), its schema version and job counts.",
-    "Exits 4 when the database fails the check.\n",
-    doctor_exec,
+    .name = "doctor",
+    .usage = "",
+    .summary =
+        "Check the database (quick_check), its schema version and job counts.",
+    .help = "Exits 4 when the database fails the check.\n",
+    .store = TOOL_STORE_EXISTING,
+    .exec = doctor_exec,
 };

@@ -3,204 +3,149 @@
 
 #include <stdio.h>
 
-#include "host/host.h"
-#include "core/timeparse.h"
-
-enum enqueue_option_id {
-  ENQUEUE_ACTION = 1,
-  ENQUEUE_PRIORITY,
-  ENQUEUE_NOT_BEFORE,
-  ENQUEUE_DEADLINE,
-  ENQUEUE_MAX_ATTEMPTS,
-  ENQUEUE_TIMEOUT,
-  ENQUEUE_AFTER,
-  ENQUEUE_KEY,
-  ENQUEUE_LOG,
-  ENQUEUE_NO_CHECK,
-  ENQUEUE_EXIT_CODE,
-  ENQUEUE_WAIT,
-  ENQUEUE_WAIT_TIMEOUT,
-};
-
-static const tool_option enqueue_options[] = {
-    {"action", 'a', TOOL_ARGUMENT_REQUIRED, ENQUEUE_ACTION},
-    {"priority", 'p', TOOL_ARGUMENT_REQUIRED, ENQUEUE_PRIORITY},
-    {"not-before", 0, TOOL_ARGUMENT_REQUIRED, ENQUEUE_NOT_BEFORE},
-    {"deadline", 0, TOOL_ARGUMENT_REQUIRED, ENQUEUE_DEADLINE},
-    {"max-attempts", 0, TOOL_ARGUMENT_REQUIRED, ENQUEUE_MAX_ATTEMPTS},
-    {"timeout", 0, TOOL_ARGUMENT_REQUIRED, ENQUEUE_TIMEOUT},
-    {"after", 0, TOOL_ARGUMENT_REQUIRED, ENQUEUE_AFTER},
-    {"key", 'k', TOOL_ARGUMENT_REQUIRED, ENQUEUE_KEY},
-    {"log", 0, TOOL_ARGUMENT_REQUIRED, ENQUEUE_LOG},
-    {"no-check", 0, TOOL_ARGUMENT_NONE, ENQUEUE_NO_CHECK},
-    {"exit-code", 0, TOOL_ARGUMENT_REQUIRED, ENQUEUE_EXIT_CODE},
-    {"wait", 'w', TOOL_ARGUMENT_NONE, ENQUEUE_WAIT},
-    {"wait-timeout", 0, TOOL_ARGUMENT_REQUIRED, ENQUEUE_WAIT_TIMEOUT},
-    {NULL, 0, TOOL_ARGUMENT_NONE, 0},
-};
-
-/* What the command line asked for besides the job itself. */
-typedef struct enqueue_request {
+/* What the command line asked for: the job itself, and what to do once it
+ * is queued. */
+typedef struct enqueue_options {
   msiq_job_spec spec;
+  /* Copied into the spec by enqueue_check(), in this order. */
+  tool_strings after;
+  const char *key;
+  const char *log_path;
+  tool_strings exit_codes;
   bool wait;
   int64_t wait_timeout_ms;
-} enqueue_request;
+} enqueue_options;
 
-/* Applies one option; returns a status, never prints. */
-static int enqueue_apply_option(enqueue_request *request, int id,
-                                const char *value, int64_t now,
+static int enqueue_parse_action(void *state, const char *value,
                                 msiq_diag *diag) {
-  msiq_job_spec *spec = &request->spec;
-  int64_t after = 0;
-  int status = MSIQ_OK;
-  switch (id) {
-    case ENQUEUE_ACTION:
-      if (msiq_action_parse(value, &spec->action) != MSIQ_OK) {
-        return msiq_diag_set(diag, MSIQ_EINVAL,
-                             "unknown action '%s' (use install, uninstall, "
-                             "patch or repair)",
-                             value);
-      }
-      return MSIQ_OK;
-    case ENQUEUE_PRIORITY:
-      return tool_parse_integer("--priority", value, &spec->priority, diag);
-    case ENQUEUE_NOT_BEFORE:
-      return msiq_time_parse(value, now, &spec->not_before, diag);
-    case ENQUEUE_DEADLINE:
-      return msiq_time_parse(value, now, &spec->deadline, diag);
-    case ENQUEUE_MAX_ATTEMPTS:
-      return tool_parse_integer("--max-attempts", value, &spec->max_attempts,
-                                diag);
-    case ENQUEUE_TIMEOUT:
-      return msiq_duration_parse(value, &spec->timeout_ms, diag);
-    case ENQUEUE_AFTER:
-      status = tool_parse_job_id(value, &after, diag);
-      if (status != MSIQ_OK) {
-        return msiq_diag_set(diag, MSIQ_EINVAL, "--after '%s' is not a job id",
-                             value);
-      }
-      status = msiq_job_spec_add_after(spec, after);
-      break;
-    case ENQUEUE_KEY:
-      status = msiq_job_spec_set_key(spec, value);
-      break;
-    case ENQUEUE_LOG:
-      status = msiq_job_spec_set_log_path(spec, value);
-      break;
-    case ENQUEUE_NO_CHECK:
-      spec->no_check = true;
-      break;
-    case ENQUEUE_EXIT_CODE:
-      return msiq_job_spec_add_exit_code_rule(spec, value, diag);
-    case ENQUEUE_WAIT:
-      request->wait = true;
-      break;
-    case ENQUEUE_WAIT_TIMEOUT:
-      request->wait = true;
-      return msiq_duration_parse(value, &request->wait_timeout_ms, diag);
-  }
-  if (status != MSIQ_OK) {
-    return msiq_diag_set(diag, status, "out of memory");
+  enqueue_options *options = state;
+  if (msiq_action_parse(value, &options->spec.action) != MSIQ_OK) {
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "unknown action '%s' (use install, uninstall, "
+                         "patch or repair)",
+                         value);
   }
   return MSIQ_OK;
 }
 
-/* Fills spec from the command line. */
-static int enqueue_parse(tool_context *context, int argc, char **argv,
-                         enqueue_request *request, msiq_diag *diag) {
-  msiq_job_spec *spec = &request->spec;
-  tool_parser parser;
-  tool_parser_init(&parser, context, argc, argv, enqueue_options);
-  int64_t now = msiq_host_now_ms();
-  int result;
-  while ((result = tool_parser_next(&parser, diag)) > 0) {
-    int status = MSIQ_OK;
-    if (result == TOOL_PARSE_OPTION) {
-      status =
-          enqueue_apply_option(request, parser.id, parser.value, now, diag);
-    } else if (spec->target == NULL) {
-      if (msiq_job_spec_set_target(spec, parser.value) != MSIQ_OK) {
-        status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
-      }
-    } else {
-      status = msiq_job_spec_add_property_assignment(spec, parser.value, diag);
+static const tool_option enqueue_option_table[] = {
+    {"action", 'a', TOOL_OPTION_CUSTOM, 0, enqueue_parse_action},
+    {"priority", 'p', TOOL_OPTION_INTEGER,
+     offsetof(enqueue_options, spec.priority), NULL},
+    {"not-before", 0, TOOL_OPTION_TIME,
+     offsetof(enqueue_options, spec.not_before), NULL},
+    {"deadline", 0, TOOL_OPTION_TIME, offsetof(enqueue_options, spec.deadline),
+     NULL},
+    {"max-attempts", 0, TOOL_OPTION_INTEGER,
+     offsetof(enqueue_options, spec.max_attempts), NULL},
+    {"timeout", 0, TOOL_OPTION_DURATION,
+     offsetof(enqueue_options, spec.timeout_ms), NULL},
+    {"after", 0, TOOL_OPTION_STRINGS, offsetof(enqueue_options, after), NULL},
+    {"key", 'k', TOOL_OPTION_STRING, offsetof(enqueue_options, key), NULL},
+    {"log", 0, TOOL_OPTION_STRING, offsetof(enqueue_options, log_path), NULL},
+    {"no-check", 0, TOOL_OPTION_FLAG, offsetof(enqueue_options, spec.no_check),
+     NULL},
+    {"exit-code", 0, TOOL_OPTION_STRINGS, offsetof(enqueue_options, exit_codes),
+     NULL},
+    {"wait", 'w', TOOL_OPTION_FLAG, offsetof(enqueue_options, wait), NULL},
+    {"wait-timeout", 0, TOOL_OPTION_DURATION,
+     offsetof(enqueue_options, wait_timeout_ms), NULL},
+    TOOL_OPTION_TABLE_END,
+};
+
+/* TARGET, then NAME=VALUE properties in the order given. */
+static int enqueue_parse_word(void *state, int index, const char *word,
+                              msiq_diag *diag) {
+  msiq_job_spec *spec = &((enqueue_options *)state)->spec;
+  if (index > 0) {
+    return msiq_job_spec_add_property_assignment(spec, word, diag);
+  }
+  if (msiq_job_spec_set_target(spec, word) != MSIQ_OK) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  return MSIQ_OK;
+}
+
+static void enqueue_init(void *state) {
+  msiq_job_spec_init(&((enqueue_options *)state)->spec);
+}
+
+static void enqueue_cleanup(void *state) {
+  msiq_job_spec_cleanup(&((enqueue_options *)state)->spec);
+}
+
+/* Completes the spec from the options that need more than a store and
+ * validates it; returns a status, never prints. */
+static int enqueue_check(void *state, msiq_diag *diag) {
+  enqueue_options *options = state;
+  msiq_job_spec *spec = &options->spec;
+  int status = MSIQ_OK;
+  for (size_t i = 0; status == MSIQ_OK && i < options->after.count; i++) {
+    const char *value = options->after.items[i];
+    int64_t after = 0;
+    if (tool_parse_job_id(value, &after, diag) != MSIQ_OK) {
+      return msiq_diag_set(diag, MSIQ_EINVAL, "--after '%s' is not a job id",
+                           value);
     }
+    status = msiq_job_spec_add_after(spec, after);
+  }
+  if (status == MSIQ_OK && options->key != NULL) {
+    status = msiq_job_spec_set_key(spec, options->key);
+  }
+  if (status == MSIQ_OK && options->log_path != NULL) {
+    status = msiq_job_spec_set_log_path(spec, options->log_path);
+  }
+  if (status != MSIQ_OK) {
+    return msiq_diag_set(diag, status, "out of memory");
+  }
+  for (size_t i = 0; i < options->exit_codes.count; i++) {
+    status = msiq_job_spec_add_exit_code_rule(
+        spec, options->exit_codes.items[i], diag);
     if (status != MSIQ_OK) {
       return status;
     }
   }
-  if (result < 0 || context->help) {
-    return result;
+  /* --wait-timeout implies --wait (a duration is never 0). */
+  if (options->wait_timeout_ms > 0) {
+    options->wait = true;
   }
-  if (spec->target == NULL) {
-    return msiq_diag_set(diag, MSIQ_EUSAGE, "missing TARGET");
-  }
-  return MSIQ_OK;
+  return msiq_job_spec_validate(spec, diag);
 }
 
 static int enqueue_rehearse(msiq_store *store, void *state, msiq_diag *diag) {
   int64_t id = 0;
   bool existing = false;
-  return msiq_store_enqueue(store, state, &id, &existing, diag);
+  return msiq_store_enqueue(store, &((enqueue_options *)state)->spec, &id,
+                            &existing, diag);
 }
 
-static int enqueue_exec(tool_context *context, int argc, char **argv) {
+static int enqueue_exec(const tool_context *context, void *state,
+                        msiq_store *store) {
+  enqueue_options *options = state;
+  msiq_job_spec *spec = &options->spec;
   msiq_diag diag = {{0}};
-  enqueue_request request = {.wait = false};
-  msiq_job_spec *spec = &request.spec;
-  msiq_job_spec_init(spec);
-  msiq_store *store = NULL;
-  int exit_code = TOOL_EXIT_OK;
-
-  int status = enqueue_parse(context, argc, argv, &request, &diag);
-  if (context->help) {
-    exit_code = tool_print_command_help(context->command);
-    goto cleanup;
-  }
-  /* Everything that can be checked without the database is checked before
-   * it is opened, so bad input never creates or touches a queue. */
-  if (status == MSIQ_OK) {
-    status = msiq_job_spec_validate(spec, &diag);
-  }
-  if (status != MSIQ_OK) {
-    exit_code = tool_report(context, status, &diag);
-    goto cleanup;
-  }
-  exit_code = tool_open_store_checked(context, enqueue_rehearse, spec, &store);
-  if (exit_code != TOOL_EXIT_OK) {
-    goto cleanup;
-  }
   int64_t id = 0;
   bool existing = false;
-  status = msiq_store_enqueue(store, spec, &id, &existing, &diag);
+  int status = msiq_store_enqueue(store, spec, &id, &existing, &diag);
   if (status != MSIQ_OK) {
-    exit_code = tool_report(context, status, &diag);
-    goto cleanup;
+    return tool_report(context, status, &diag);
   }
   if (existing) {
     warnf("key '%s' already names unfinished job %lld; nothing added",
           spec->key, (long long)id);
   }
-  if (request.wait) {
+  if (options->wait) {
     /* Like msiexec: block until the job is done and exit with its code. */
-    exit_code =
-        tool_wait_for_jobs(context, store, &id, 1, request.wait_timeout_ms);
-  } else if (context->json) {
-    exit_code = tool_print_job_json(context, store, id, false);
-  } else {
-    printf("%lld\n", (long long)id);
+    return tool_wait_for_jobs(context, store, &id, 1, options->wait_timeout_ms);
   }
-
-cleanup:
-  msiq_store_close(store);
-  msiq_job_spec_cleanup(spec);
-  return exit_code;
+  if (context->json) {
+    return tool_print_job_json(context, store, id, false);
+  }
+  printf("%lld\n", (long long)id);
+  return TOOL_EXIT_OK;
 }
 
-const tool_command tool_cmd_enqueue = {
-    "enqueue",
-    "[options] TARGET [NAME=VALUE]...",
-    "Add a Windows Installer job to the queue and print its id.",
+static const char enqueue_help[] =
     "TARGET is a .msi package (install), a .msp patch (patch), or a .msi\n"
     "package or braced product code {GUID} (uninstall, repair). NAME=VALUE\n"
     "pairs are MSI properties, passed to msiexec in the order given.\n\n"
@@ -222,6 +167,24 @@ const tool_command tool_cmd_enqueue = {
     "  --no-check            do not check that the package exists now\n"
     "  -w, --wait            wait until the job finishes and exit with an\n"
     "                        msiexec-style code (see `msiq wait --help`)\n"
-    "  --wait-timeout D      with --wait: stop waiting after D (exit 1460)\n",
-    enqueue_exec,
+    "  --wait-timeout D      with --wait: stop waiting after D (exit 1460)\n";
+
+const tool_command tool_cmd_enqueue = {
+    .name = "enqueue",
+    .usage = "[options] TARGET [NAME=VALUE]...",
+    .summary = "Add a Windows Installer job to the queue and print its id.",
+    .help = enqueue_help,
+    .options = enqueue_option_table,
+    .options_size = sizeof(enqueue_options),
+    .init = enqueue_init,
+    .words = {.min = 1,
+              .max = TOOL_WORDS_UNLIMITED,
+              .name = "TARGET",
+              .type = TOOL_WORD_CUSTOM,
+              .parse = enqueue_parse_word},
+    .check = enqueue_check,
+    .store = TOOL_STORE_REHEARSED,
+    .rehearse = enqueue_rehearse,
+    .exec = enqueue_exec,
+    .cleanup = enqueue_cleanup,
 };

@@ -141,55 +141,55 @@ static int exec_parse(int argc, char **argv, msiq_job_spec *spec,
   return MSIQ_OK;
 }
 
+typedef struct exec_options {
+  msiq_job_spec spec;
+} exec_options;
+
+/* Everything after `exec` is msiexec's, except a lone -h or --help: msiq's
+ * own global options go in front of `exec`. */
+static int exec_parse_arguments(tool_context *context, void *state, int argc,
+                                char **argv, msiq_diag *diag) {
+  if (argc == 1 &&
+      (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
+    context->help = true;
+    return MSIQ_OK;
+  }
+  return exec_parse(argc, argv, &((exec_options *)state)->spec, diag);
+}
+
+static void exec_init(void *state) {
+  msiq_job_spec_init(&((exec_options *)state)->spec);
+}
+
+static void exec_cleanup(void *state) {
+  msiq_job_spec_cleanup(&((exec_options *)state)->spec);
+}
+
+static int exec_check(void *state, msiq_diag *diag) {
+  return msiq_job_spec_validate(&((exec_options *)state)->spec, diag);
+}
+
 static int exec_rehearse(msiq_store *store, void *state, msiq_diag *diag) {
   int64_t id = 0;
   bool existing = false;
-  return msiq_store_enqueue(store, state, &id, &existing, diag);
+  return msiq_store_enqueue(store, &((exec_options *)state)->spec, &id,
+                            &existing, diag);
 }
 
-static int exec_exec(tool_context *context, int argc, char **argv) {
-  /* Everything after `exec` is msiexec's, except msiq's own global
-   * options in front and a lone -h/--help. */
-  if (argc == 1 &&
-      (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
-    return tool_print_command_help(context->command);
-  }
+static int exec_exec(const tool_context *context, void *state,
+                     msiq_store *store) {
+  exec_options *options = state;
   msiq_diag diag = {{0}};
-  msiq_job_spec spec;
-  msiq_job_spec_init(&spec);
-  msiq_store *store = NULL;
-  int exit_code;
-  int status = exec_parse(argc, argv, &spec, &diag);
-  if (status == MSIQ_OK) {
-    status = msiq_job_spec_validate(&spec, &diag);
-  }
-  if (status != MSIQ_OK) {
-    exit_code = tool_report(context, status, &diag);
-    goto cleanup;
-  }
-  exit_code = tool_open_store_checked(context, exec_rehearse, &spec, &store);
-  if (exit_code != TOOL_EXIT_OK) {
-    goto cleanup;
-  }
   int64_t id = 0;
   bool existing = false;
-  status = msiq_store_enqueue(store, &spec, &id, &existing, &diag);
+  int status = msiq_store_enqueue(store, &options->spec, &id, &existing, &diag);
   if (status != MSIQ_OK) {
-    exit_code = tool_report(context, status, &diag);
-    goto cleanup;
+    return tool_report(context, status, &diag);
   }
-  exit_code = tool_wait_for_jobs(context, store, &id, 1, 0);
-
-cleanup:
-  msiq_store_close(store);
-  msiq_job_spec_cleanup(&spec);
-  return exit_code;
+  return tool_wait_for_jobs(context, store, &id, 1, 0);
 }
 
-const tool_command tool_cmd_exec = {
-    "exec",
-    "MSIEXEC-ARGUMENTS...",
-    "Enqueue msiexec-style arguments, wait, and exit with msiexec's code.",
+static const char exec_help[] =
     "A drop-in for msiexec in deployment scripts: `msiq exec /i app.msi /qn\n"
     "ALLUSERS=1` enqueues the job, waits until the dispatcher has run it, and\n"
     "exits with the installer's code (0, 3010, 1641, or the failure's code;\n"
@@ -200,6 +200,20 @@ const tool_command tool_cmd_exec = {
     "implied: /q, /qn, /quiet, /norestart (msiq always installs silently,\n"
     "without restarting). Anything else (/qb, /passive, /forcerestart, /a,\n"
     "/j, transforms given as switches...) is refused with a clear error.\n"
-    "Global options (--db, --json) go before `exec`.\n",
-    exec_exec,
+    "Global options (--db, --json) go before `exec`.\n";
+
+const tool_command tool_cmd_exec = {
+    .name = "exec",
+    .usage = "MSIEXEC-ARGUMENTS...",
+    .summary =
+        "Enqueue msiexec-style arguments, wait, and exit with msiexec's code.",
+    .help = exec_help,
+    .options_size = sizeof(exec_options),
+    .init = exec_init,
+    .parse = exec_parse_arguments,
+    .check = exec_check,
+    .store = TOOL_STORE_REHEARSED,
+    .rehearse = exec_rehearse,
+    .exec = exec_exec,
+    .cleanup = exec_cleanup,
 };

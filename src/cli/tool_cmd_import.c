@@ -8,22 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum import_option_id { IMPORT_NO_CHECK = 1 };
-
-static const tool_option import_options[] = {
-    {"no-check", 0, TOOL_ARGUMENT_NONE, IMPORT_NO_CHECK},
-    {NULL, 0, TOOL_ARGUMENT_NONE, 0},
-};
-
-static int import_handle_option(void *state, int id, const char *value,
-                                msiq_diag *diag) {
-  (void)id;
-  (void)value;
-  (void)diag;
-  *(bool *)state = true;
-  return MSIQ_OK;
-}
-
 /* Reads a whole stream into a NUL-terminated buffer (free() it). A NUL byte
  * inside the manifest is refused: SQLite would silently stop reading there. */
 static int import_read_stream(FILE *stream, const char *name, char **text,
@@ -60,73 +44,61 @@ static int import_read_stream(FILE *stream, const char *name, char **text,
   return MSIQ_OK;
 }
 
-typedef struct import_request {
-  const char *text;
+typedef struct import_options {
   bool no_check;
-  /* The ids the rehearsal gave, which are the real ones when the rehearsal
-   * becomes the new database. */
+  const char *source; /* a file name, or "-" for standard input */
+  char *text;         /* the manifest, read by import_check() */
+  /* The ids of the new jobs: the rehearsal's, which are the real ones when
+   * the rehearsal becomes the new database, else the import's. */
   int64_t *ids;
   size_t id_count;
-} import_request;
+} import_options;
 
-static int import_rehearse(msiq_store *store, void *state, msiq_diag *diag) {
-  import_request *request = state;
-  return msiq_store_import(store, request->text, request->no_check,
-                           &request->ids, &request->id_count, diag);
+static const tool_option import_option_table[] = {
+    {"no-check", 0, TOOL_OPTION_FLAG, offsetof(import_options, no_check), NULL},
+    TOOL_OPTION_TABLE_END,
+};
+
+/* Reads the manifest before the database is opened, so an unreadable one
+ * creates nothing. */
+static int import_check(void *state, msiq_diag *diag) {
+  import_options *options = state;
+  const char *source = options->source;
+  if (strcmp(source, "-") == 0) {
+    return import_read_stream(stdin, "standard input", &options->text, diag);
+  }
+  FILE *file = msiq_host_fopen(source, "rb");
+  if (file == NULL) {
+    return msiq_diag_set(diag, MSIQ_EINVAL, "cannot open %s: %s", source,
+                         strerror(errno));
+  }
+  int status = import_read_stream(file, source, &options->text, diag);
+  fclose(file);
+  return status;
 }
 
-static int import_exec(tool_context *context, int argc, char **argv) {
-  bool no_check = false;
-  const char *source = NULL;
-  int exit_code =
-      tool_parse_command_line(context, argc, argv, import_options,
-                              import_handle_option, &no_check, &source, 1, 1,
-                              "FILE (or - for "
-                              "standard input)");
-  if (exit_code != TOOL_CONTINUE) {
-    return exit_code;
-  }
+static int import_rehearse(msiq_store *store, void *state, msiq_diag *diag) {
+  import_options *options = state;
+  return msiq_store_import(store, options->text, options->no_check,
+                           &options->ids, &options->id_count, diag);
+}
+
+static int import_exec(const tool_context *context, void *state,
+                       msiq_store *store) {
+  import_options *options = state;
   msiq_diag diag = {{0}};
-  char *text = NULL;
-  int64_t *ids = NULL;
-  size_t id_count = 0;
-  msiq_store *store = NULL;
-  int status;
-  if (strcmp(source, "-") == 0) {
-    status = import_read_stream(stdin, "standard input", &text, &diag);
-  } else {
-    FILE *file = msiq_host_fopen(source, "rb");
-    if (file == NULL) {
-      status = msiq_diag_set(&diag, MSIQ_EINVAL, "cannot open %s: %s", source,
-                             strerror(errno));
-    } else {
-      status = import_read_stream(file, source, &text, &diag);
-      fclose(file);
-    }
-  }
-  if (status != MSIQ_OK) {
-    exit_code = tool_report(context, status, &diag);
-    goto cleanup;
-  }
-  import_request request = {text, no_check, NULL, 0};
-  bool done = false;
-  exit_code = tool_open_store_checked_once(context, import_rehearse, &request,
-                                           &store, &done);
-  if (exit_code != TOOL_EXIT_OK) {
-    free(request.ids);
-    goto cleanup;
-  }
-  if (done) {
-    ids = request.ids;
-    id_count = request.id_count;
-  } else {
-    free(request.ids);
-    status = msiq_store_import(store, text, no_check, &ids, &id_count, &diag);
+  if (!context->rehearsal_published) {
+    free(options->ids);
+    options->ids = NULL;
+    options->id_count = 0;
+    int status = msiq_store_import(store, options->text, options->no_check,
+                                   &options->ids, &options->id_count, &diag);
     if (status != MSIQ_OK) {
-      exit_code = tool_report(context, status, &diag);
-      goto cleanup;
+      return tool_report(context, status, &diag);
     }
   }
+  const int64_t *ids = options->ids;
+  size_t id_count = options->id_count;
   if (context->json) {
     fputc('[', stdout);
     for (size_t i = 0; i < id_count; i++) {
@@ -138,18 +110,16 @@ static int import_exec(tool_context *context, int argc, char **argv) {
       printf("%lld\n", (long long)ids[i]);
     }
   }
-
-cleanup:
-  free(ids);
-  free(text);
-  msiq_store_close(store);
-  return exit_code;
+  return TOOL_EXIT_OK;
 }
 
-const tool_command tool_cmd_import = {
-    "import",
-    "[--no-check] FILE|-",
-    "Enqueue every job of a JSON manifest, all or nothing; print the ids.",
+static void import_cleanup(void *state) {
+  import_options *options = state;
+  free(options->ids);
+  free(options->text);
+}
+
+static const char import_help[] =
     "FILE (or - for standard input) holds a JSON array of job objects with\n"
     "the fields of `enqueue`: action, target, properties (an object, order\n"
     "kept), priority, not_before, deadline, max_attempts, timeout, key, log,\n"
@@ -158,6 +128,24 @@ const tool_command tool_cmd_import = {
     "is\n"
     "invalid nothing is enqueued. See docs/cli.md for an example.\n\n"
     "Options:\n"
-    "  --no-check   do not check that packages exist now\n",
-    import_exec,
+    "  --no-check   do not check that packages exist now\n";
+
+const tool_command tool_cmd_import = {
+    .name = "import",
+    .usage = "[--no-check] FILE|-",
+    .summary =
+        "Enqueue every job of a JSON manifest, all or nothing; print the ids.",
+    .help = import_help,
+    .options = import_option_table,
+    .options_size = sizeof(import_options),
+    .words = {.min = 1,
+              .max = 1,
+              .name = "FILE (or - for standard input)",
+              .type = TOOL_WORD_STRING,
+              .offset = offsetof(import_options, source)},
+    .check = import_check,
+    .store = TOOL_STORE_REHEARSED_ONCE,
+    .rehearse = import_rehearse,
+    .exec = import_exec,
+    .cleanup = import_cleanup,
 };

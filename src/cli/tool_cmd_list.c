@@ -4,16 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-enum list_option_id { LIST_STATE = 1 };
+typedef struct list_options {
+  int state_filter; /* a msiq_state, or -1 for every job */
+} list_options;
 
-static const tool_option list_options[] = {
-    {"state", 's', TOOL_ARGUMENT_REQUIRED, LIST_STATE},
-    {NULL, 0, TOOL_ARGUMENT_NONE, 0},
-};
-
-static int list_handle_option(void *state, int id, const char *value,
-                              msiq_diag *diag) {
-  (void)id;
+static int list_parse_state(void *state, const char *value, msiq_diag *diag) {
   msiq_state parsed;
   if (msiq_state_parse(value, &parsed) != MSIQ_OK) {
     return msiq_diag_set(diag, MSIQ_EINVAL,
@@ -21,8 +16,17 @@ static int list_handle_option(void *state, int id, const char *value,
                          "succeeded, failed or cancelled)",
                          value);
   }
-  *(int *)state = (int)parsed;
+  ((list_options *)state)->state_filter = (int)parsed;
   return MSIQ_OK;
+}
+
+static const tool_option list_option_table[] = {
+    {"state", 's', TOOL_OPTION_CUSTOM, 0, list_parse_state},
+    TOOL_OPTION_TABLE_END,
+};
+
+static void list_init(void *state) {
+  ((list_options *)state)->state_filter = -1;
 }
 
 static int list_print_row(const msiq_job *job, void *context) {
@@ -38,19 +42,10 @@ static int list_print_row(const msiq_job *job, void *context) {
   return MSIQ_OK;
 }
 
-static int list_exec(tool_context *context, int argc, char **argv) {
-  int state_filter = -1;
-  int exit_code = tool_parse_command_line(context, argc, argv, list_options,
-                                          list_handle_option, &state_filter,
-                                          NULL, 0, 0, "");
-  if (exit_code != TOOL_CONTINUE) {
-    return exit_code;
-  }
-  msiq_store *store = NULL;
-  exit_code = tool_open_store(context, 0, &store);
-  if (exit_code != TOOL_EXIT_OK) {
-    return exit_code;
-  }
+static int list_exec(const tool_context *context, void *state,
+                     msiq_store *store) {
+  int state_filter = ((const list_options *)state)->state_filter;
+  int exit_code = TOOL_EXIT_OK;
   msiq_diag diag = {{0}};
   int status;
   if (context->json) {
@@ -69,16 +64,22 @@ static int list_exec(tool_context *context, int argc, char **argv) {
   if (status != MSIQ_OK) {
     exit_code = tool_report(context, status, &diag);
   }
-  msiq_store_close(store);
   return exit_code;
 }
 
-const tool_command tool_cmd_list = {
-    "list",
-    "[--state S]",
-    "List jobs, oldest first.",
+static const char list_help[] =
     "Options:\n"
     "  -s, --state S   only jobs in state S: queued, running, retrying,\n"
-    "                  succeeded, failed or cancelled\n",
-    list_exec,
+    "                  succeeded, failed or cancelled\n";
+
+const tool_command tool_cmd_list = {
+    .name = "list",
+    .usage = "[--state S]",
+    .summary = "List jobs, oldest first.",
+    .help = list_help,
+    .options = list_option_table,
+    .options_size = sizeof(list_options),
+    .init = list_init,
+    .store = TOOL_STORE_EXISTING,
+    .exec = list_exec,
 };

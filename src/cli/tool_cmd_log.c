@@ -7,59 +7,43 @@
 
 #include "dispatcher/log_excerpt.h"
 
-enum log_option_id { LOG_FAILURE = 1 };
+typedef struct log_options {
+  bool failure_only;
+  int64_t id;
+} log_options;
 
-static const tool_option log_options[] = {
-    {"failure", 'f', TOOL_ARGUMENT_NONE, LOG_FAILURE},
-    {NULL, 0, TOOL_ARGUMENT_NONE, 0},
+static const tool_option log_option_table[] = {
+    {"failure", 'f', TOOL_OPTION_FLAG, offsetof(log_options, failure_only),
+     NULL},
+    TOOL_OPTION_TABLE_END,
 };
 
-static int log_handle_option(void *state, int id, const char *value,
-                             msiq_diag *diag) {
-  (void)id;
-  (void)value;
-  (void)diag;
-  *(bool *)state = true;
-  return MSIQ_OK;
-}
-
-static int log_exec(tool_context *context, int argc, char **argv) {
-  bool failure_only = false;
-  const char *word = NULL;
-  int exit_code = tool_parse_command_line(context, argc, argv, log_options,
-                                          log_handle_option, &failure_only,
-                                          &word, 1, 1, "job ID");
-  if (exit_code != TOOL_CONTINUE) {
-    return exit_code;
-  }
+static int log_exec(const tool_context *context, void *state,
+                    msiq_store *store) {
+  const log_options *options = state;
+  int64_t id = options->id;
+  int exit_code = TOOL_EXIT_OK;
   msiq_diag diag = {{0}};
-  int64_t id = 0;
-  int status = tool_parse_job_id(word, &id, &diag);
-  if (status != MSIQ_OK) {
-    return tool_report(context, status, &diag);
-  }
-  msiq_store *store = NULL;
-  exit_code = tool_open_store(context, 0, &store);
-  if (exit_code != TOOL_EXIT_OK) {
-    return exit_code;
-  }
   msiq_job job;
   char *text = NULL;
-  status = msiq_store_get_job(store, id, &job, &diag);
+  int status = msiq_store_get_job(store, id, &job, &diag);
   if (status == MSIQ_OK && job.log_path == NULL) {
     status = msiq_diag_set(&diag, MSIQ_ESTATE,
                            "job %lld has no log yet (it has not started)",
                            (long long)id);
   }
   if (status == MSIQ_OK) {
-    /* msiexec writes UTF-16; msiq prints UTF-8. */
-    status = msiq_log_read(job.log_path, &text, &diag);
+    /* msiexec writes UTF-16; msiq prints UTF-8. The reader's explanation
+     * gets its own buffer: formatting a diagnostic into itself would
+     * repeat the prefix over the message it is reading. */
+    msiq_diag reason = {{0}};
+    status = msiq_log_read(job.log_path, &text, &reason);
     if (status != MSIQ_OK) {
       status = msiq_diag_set(&diag, MSIQ_ESTATE, "job %lld: %s", (long long)id,
-                             diag.message);
+                             reason.message);
     }
   }
-  if (status == MSIQ_OK && failure_only) {
+  if (status == MSIQ_OK && options->failure_only) {
     char *excerpt = msiq_log_failure_excerpt(text);
     free(text);
     text = excerpt;
@@ -82,16 +66,26 @@ static int log_exec(tool_context *context, int argc, char **argv) {
   if (status != MSIQ_ENOT_FOUND) {
     msiq_job_cleanup(&job);
   }
-  msiq_store_close(store);
   return exit_code;
 }
 
-const tool_command tool_cmd_log = {
-    "log",
-    "[--failure] ID",
-    "Print a job's msiexec log (converted from UTF-16 to UTF-8).",
+static const char log_help[] =
     "Options:\n"
     "  -f, --failure   only the lines around the first \"Return value 3\",\n"
-    "                  where the installation failed\n",
-    log_exec,
+    "                  where the installation failed\n";
+
+const tool_command tool_cmd_log = {
+    .name = "log",
+    .usage = "[--failure] ID",
+    .summary = "Print a job's msiexec log (converted from UTF-16 to UTF-8).",
+    .help = log_help,
+    .options = log_option_table,
+    .options_size = sizeof(log_options),
+    .words = {.min = 1,
+              .max = 1,
+              .name = "job ID",
+              .type = TOOL_WORD_JOB_ID,
+              .offset = offsetof(log_options, id)},
+    .store = TOOL_STORE_EXISTING,
+    .exec = log_exec,
 };

@@ -5,19 +5,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-enum pause_option_id { PAUSE_REASON = 1 };
+typedef struct pause_options {
+  const char *reason;
+} pause_options;
 
-static const tool_option pause_options[] = {
-    {"reason", 'r', TOOL_ARGUMENT_REQUIRED, PAUSE_REASON},
-    {NULL, 0, TOOL_ARGUMENT_NONE, 0},
+static const tool_option pause_option_table[] = {
+    {"reason", 'r', TOOL_OPTION_STRING, offsetof(pause_options, reason), NULL},
+    TOOL_OPTION_TABLE_END,
 };
 
-static int pause_handle_option(void *state, int id, const char *value,
-                               msiq_diag *diag) {
-  (void)id;
-  (void)diag;
-  *(const char **)state = value;
-  return MSIQ_OK;
+static void pause_init(void *state) {
+  ((pause_options *)state)->reason = "paused by an administrator";
 }
 
 static int pause_print_result(const tool_context *context, msiq_store *store) {
@@ -43,56 +41,46 @@ static int pause_print_result(const tool_context *context, msiq_store *store) {
   return TOOL_EXIT_OK;
 }
 
-static int pause_exec(tool_context *context, int argc, char **argv) {
-  const char *reason = "paused by an administrator";
-  int exit_code =
-      tool_parse_command_line(context, argc, argv, pause_options,
-                              pause_handle_option, &reason, NULL, 0, 0, "");
-  if (exit_code != TOOL_CONTINUE) {
-    return exit_code;
-  }
-  msiq_store *store = NULL;
-  exit_code = tool_open_store(context, MSIQ_STORE_CREATE, &store);
-  if (exit_code != TOOL_EXIT_OK) {
-    return exit_code;
-  }
+static int pause_exec(const tool_context *context, void *state,
+                      msiq_store *store) {
+  const pause_options *options = state;
   msiq_diag diag = {{0}};
-  int status = msiq_store_pause(store, reason, &diag);
-  exit_code = status == MSIQ_OK ? pause_print_result(context, store)
-                                : tool_report(context, status, &diag);
-  msiq_store_close(store);
-  return exit_code;
+  int status = msiq_store_pause(store, options->reason, &diag);
+  return status == MSIQ_OK ? pause_print_result(context, store)
+                           : tool_report(context, status, &diag);
 }
 
-static int resume_exec(tool_context *context, int argc, char **argv) {
-  int exit_code = tool_parse_command_line(context, argc, argv, NULL, NULL, NULL,
-                                          NULL, 0, 0, "");
-  if (exit_code != TOOL_CONTINUE) {
-    return exit_code;
-  }
-  msiq_store *store = NULL;
-  exit_code = tool_open_store(context, MSIQ_STORE_CREATE, &store);
-  if (exit_code != TOOL_EXIT_OK) {
-    return exit_code;
-  }
+static int resume_exec(const tool_context *context, void *options,
+                       msiq_store *store) {
+  (void)options;
   msiq_diag diag = {{0}};
   int status = msiq_store_resume(store, &diag);
-  exit_code = status == MSIQ_OK ? pause_print_result(context, store)
-                                : tool_report(context, status, &diag);
-  msiq_store_close(store);
-  return exit_code;
+  return status == MSIQ_OK ? pause_print_result(context, store)
+                           : tool_report(context, status, &diag);
 }
 
-const tool_command tool_cmd_pause = {
-    "pause",
-    "[--reason TEXT]",
-    "Hold the queue: no new job starts until `resume`.",
+static const char pause_help[] =
     "A running installer is not interrupted.\n\n"
     "Options:\n"
-    "  -r, --reason TEXT   why (shown by `status`)\n",
-    pause_exec,
+    "  -r, --reason TEXT   why (shown by `status`)\n";
+
+const tool_command tool_cmd_pause = {
+    .name = "pause",
+    .usage = "[--reason TEXT]",
+    .summary = "Hold the queue: no new job starts until `resume`.",
+    .help = pause_help,
+    .options = pause_option_table,
+    .options_size = sizeof(pause_options),
+    .init = pause_init,
+    .store = TOOL_STORE_CREATE,
+    .exec = pause_exec,
 };
 
 const tool_command tool_cmd_resume = {
-    "resume", "", "Release a paused queue.", "", resume_exec,
+    .name = "resume",
+    .usage = "",
+    .summary = "Release a paused queue.",
+    .help = "",
+    .store = TOOL_STORE_CREATE,
+    .exec = resume_exec,
 };

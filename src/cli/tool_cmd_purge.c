@@ -4,42 +4,32 @@
 #include <stdio.h>
 
 #include "host/host.h"
-#include "core/timeparse.h"
 
-enum purge_option_id { PURGE_OLDER_THAN = 1 };
+typedef struct purge_options {
+  int64_t older_than_ms;
+} purge_options;
 
-static const tool_option purge_options[] = {
-    {"older-than", 0, TOOL_ARGUMENT_REQUIRED, PURGE_OLDER_THAN},
-    {NULL, 0, TOOL_ARGUMENT_NONE, 0},
+static const tool_option purge_option_table[] = {
+    {"older-than", 0, TOOL_OPTION_DURATION,
+     offsetof(purge_options, older_than_ms), NULL},
+    TOOL_OPTION_TABLE_END,
 };
 
-static int purge_handle_option(void *state, int id, const char *value,
-                               msiq_diag *diag) {
-  (void)id;
-  return msiq_duration_parse(value, (int64_t *)state, diag);
+/* --older-than has no default: forgetting history is always asked for. */
+static int purge_check(void *state, msiq_diag *diag) {
+  if (((const purge_options *)state)->older_than_ms <= 0) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE,
+                         "--older-than D is required (for example "
+                         "--older-than 30d)");
+  }
+  return MSIQ_OK;
 }
 
-static int purge_exec(tool_context *context, int argc, char **argv) {
-  int64_t older_than = 0;
-  int exit_code =
-      tool_parse_command_line(context, argc, argv, purge_options,
-                              purge_handle_option, &older_than, NULL, 0, 0, "");
-  if (exit_code != TOOL_CONTINUE) {
-    return exit_code;
-  }
+static int purge_exec(const tool_context *context, void *state,
+                      msiq_store *store) {
+  int64_t older_than = ((const purge_options *)state)->older_than_ms;
+  int exit_code = TOOL_EXIT_OK;
   msiq_diag diag = {{0}};
-  if (older_than <= 0) {
-    return tool_report(context,
-                       msiq_diag_set(&diag, MSIQ_EUSAGE,
-                                     "--older-than D is required (for "
-                                     "example --older-than 30d)"),
-                       &diag);
-  }
-  msiq_store *store = NULL;
-  exit_code = tool_open_store(context, 0, &store);
-  if (exit_code != TOOL_EXIT_OK) {
-    return exit_code;
-  }
   int64_t deleted = 0;
   int status =
       msiq_store_purge(store, msiq_host_now_ms() - older_than, &deleted, &diag);
@@ -51,17 +41,23 @@ static int purge_exec(tool_context *context, int argc, char **argv) {
     printf("purged %lld finished job%s\n", (long long)deleted,
            deleted == 1 ? "" : "s");
   }
-  msiq_store_close(store);
   return exit_code;
 }
 
-const tool_command tool_cmd_purge = {
-    "purge",
-    "--older-than D",
-    "Delete finished jobs (and their history) older than D.",
+static const char purge_help[] =
     "Only succeeded, failed and cancelled jobs are deleted, and never one an\n"
     "unfinished job still waits for.\n\n"
     "Options:\n"
-    "  --older-than D   age of the finish time: 90s, 15m, 2h, 30d\n",
-    purge_exec,
+    "  --older-than D   age of the finish time: 90s, 15m, 2h, 30d\n";
+
+const tool_command tool_cmd_purge = {
+    .name = "purge",
+    .usage = "--older-than D",
+    .summary = "Delete finished jobs (and their history) older than D.",
+    .help = purge_help,
+    .options = purge_option_table,
+    .options_size = sizeof(purge_options),
+    .check = purge_check,
+    .store = TOOL_STORE_EXISTING,
+    .exec = purge_exec,
 };

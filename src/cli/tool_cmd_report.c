@@ -9,23 +9,29 @@
 #include "host/host.h"
 #include "core/timeparse.h"
 
-enum report_option_id { REPORT_SINCE = 1 };
+typedef struct report_options {
+  int64_t since; /* UTC milliseconds */
+} report_options;
 
-static const tool_option report_options[] = {
-    {"since", 's', TOOL_ARGUMENT_REQUIRED, REPORT_SINCE},
-    {NULL, 0, TOOL_ARGUMENT_NONE, 0},
-};
-
-static int report_handle_option(void *state, int id, const char *value,
-                                msiq_diag *diag) {
-  (void)id;
+static int report_parse_since(void *state, const char *value, msiq_diag *diag) {
+  int64_t *since = &((report_options *)state)->since;
   /* A duration means "that long ago" ("24h", "7d"); else a time. */
   int64_t ago = 0;
   if (msiq_duration_parse(value, &ago, NULL) == MSIQ_OK) {
-    *(int64_t *)state = msiq_host_now_ms() - ago;
+    *since = msiq_host_now_ms() - ago;
     return MSIQ_OK;
   }
-  return msiq_time_parse(value, msiq_host_now_ms(), (int64_t *)state, diag);
+  return msiq_time_parse(value, msiq_host_now_ms(), since, diag);
+}
+
+static const tool_option report_option_table[] = {
+    {"since", 's', TOOL_OPTION_CUSTOM, 0, report_parse_since},
+    TOOL_OPTION_TABLE_END,
+};
+
+/* Default: the last 24 hours, a patch night and the morning after. */
+static void report_init(void *state) {
+  ((report_options *)state)->since = msiq_host_now_ms() - 24LL * 60 * 60 * 1000;
 }
 
 typedef struct report_totals {
@@ -114,20 +120,10 @@ static int report_print_text(msiq_store *store, int64_t since,
   return status;
 }
 
-static int report_exec(tool_context *context, int argc, char **argv) {
-  /* Default: the last 24 hours, a patch night and the morning after. */
-  int64_t since = msiq_host_now_ms() - 24LL * 60 * 60 * 1000;
-  int exit_code =
-      tool_parse_command_line(context, argc, argv, report_options,
-                              report_handle_option, &since, NULL, 0, 0, "");
-  if (exit_code != TOOL_CONTINUE) {
-    return exit_code;
-  }
-  msiq_store *store = NULL;
-  exit_code = tool_open_store(context, 0, &store);
-  if (exit_code != TOOL_EXIT_OK) {
-    return exit_code;
-  }
+static int report_exec(const tool_context *context, void *state,
+                       msiq_store *store) {
+  int64_t since = ((const report_options *)state)->since;
+  int exit_code = TOOL_EXIT_OK;
   msiq_diag diag = {{0}};
   int status;
   if (context->json) {
@@ -143,16 +139,23 @@ static int report_exec(tool_context *context, int argc, char **argv) {
   if (status != MSIQ_OK) {
     exit_code = tool_report(context, status, &diag);
   }
-  msiq_store_close(store);
   return exit_code;
 }
 
-const tool_command tool_cmd_report = {
-    "report",
-    "[--since T]",
-    "Summarise what happened: counts, failures with reasons, reboots needed.",
+static const char report_help[] =
     "Options:\n"
     "  -s, --since T   the period's start: a time (ISO 8601), or a duration\n"
-    "                  meaning that long ago (12h, 7d); default 24h\n",
-    report_exec,
+    "                  meaning that long ago (12h, 7d); default 24h\n";
+
+const tool_command tool_cmd_report = {
+    .name = "report",
+    .usage = "[--since T]",
+    .summary = "Summarise what happened: counts, failures with reasons, "
+               "reboots needed.",
+    .help = report_help,
+    .options = report_option_table,
+    .options_size = sizeof(report_options),
+    .init = report_init,
+    .store = TOOL_STORE_EXISTING,
+    .exec = report_exec,
 };

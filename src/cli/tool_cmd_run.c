@@ -7,64 +7,51 @@
 #include "host/host.h"
 #include "core/timeparse.h"
 
-enum run_option_id {
-  RUN_POLL = 1,
-  RUN_RETRY_BASE,
-  RUN_RETRY_MAX,
-  RUN_GIVE_UP_AFTER,
-  RUN_DEFAULT_TIMEOUT,
-  RUN_GRACE,
-  RUN_DRAIN,
-  RUN_LOG_DIRECTORY,
-  RUN_WINDOW,
-  RUN_HOLD_ON_PENDING_REBOOT,
+typedef struct run_options {
+  msiq_dispatcher_options dispatcher;
+} run_options;
+
+static int run_parse_window(void *state, const char *value, msiq_diag *diag) {
+  msiq_dispatcher_options *options = &((run_options *)state)->dispatcher;
+  options->has_window = true;
+  return msiq_window_parse(value, &options->window, diag);
+}
+
+#define RUN_FIELD(member) offsetof(run_options, dispatcher.member)
+
+static const tool_option run_option_table[] = {
+    {"poll", 0, TOOL_OPTION_DURATION, RUN_FIELD(poll_ms), NULL},
+    {"retry-base", 0, TOOL_OPTION_DURATION, RUN_FIELD(retry_base_ms), NULL},
+    {"retry-max", 0, TOOL_OPTION_DURATION, RUN_FIELD(retry_max_ms), NULL},
+    {"give-up-after", 0, TOOL_OPTION_DURATION, RUN_FIELD(give_up_after_ms),
+     NULL},
+    {"default-timeout", 0, TOOL_OPTION_DURATION, RUN_FIELD(default_timeout_ms),
+     NULL},
+    {"grace", 0, TOOL_OPTION_DURATION, RUN_FIELD(grace_ms), NULL},
+    {"drain", 0, TOOL_OPTION_FLAG, RUN_FIELD(drain), NULL},
+    {"log-dir", 0, TOOL_OPTION_STRING, RUN_FIELD(log_directory), NULL},
+    {"window", 0, TOOL_OPTION_CUSTOM, 0, run_parse_window},
+    {"hold-on-pending-reboot", 0, TOOL_OPTION_FLAG,
+     RUN_FIELD(hold_on_pending_reboot), NULL},
+    TOOL_OPTION_TABLE_END,
 };
 
-static const tool_option run_options[] = {
-    {"poll", 0, TOOL_ARGUMENT_REQUIRED, RUN_POLL},
-    {"retry-base", 0, TOOL_ARGUMENT_REQUIRED, RUN_RETRY_BASE},
-    {"retry-max", 0, TOOL_ARGUMENT_REQUIRED, RUN_RETRY_MAX},
-    {"give-up-after", 0, TOOL_ARGUMENT_REQUIRED, RUN_GIVE_UP_AFTER},
-    {"default-timeout", 0, TOOL_ARGUMENT_REQUIRED, RUN_DEFAULT_TIMEOUT},
-    {"grace", 0, TOOL_ARGUMENT_REQUIRED, RUN_GRACE},
-    {"drain", 0, TOOL_ARGUMENT_NONE, RUN_DRAIN},
-    {"log-dir", 0, TOOL_ARGUMENT_REQUIRED, RUN_LOG_DIRECTORY},
-    {"window", 0, TOOL_ARGUMENT_REQUIRED, RUN_WINDOW},
-    {"hold-on-pending-reboot", 0, TOOL_ARGUMENT_NONE,
-     RUN_HOLD_ON_PENDING_REBOOT},
-    {NULL, 0, TOOL_ARGUMENT_NONE, 0},
-};
+#undef RUN_FIELD
 
-static int run_handle_option(void *state, int id, const char *value,
-                             msiq_diag *diag) {
-  msiq_dispatcher_options *options = state;
-  switch (id) {
-    case RUN_POLL:
-      return msiq_duration_parse(value, &options->poll_ms, diag);
-    case RUN_RETRY_BASE:
-      return msiq_duration_parse(value, &options->retry_base_ms, diag);
-    case RUN_RETRY_MAX:
-      return msiq_duration_parse(value, &options->retry_max_ms, diag);
-    case RUN_GIVE_UP_AFTER:
-      return msiq_duration_parse(value, &options->give_up_after_ms, diag);
-    case RUN_DEFAULT_TIMEOUT:
-      return msiq_duration_parse(value, &options->default_timeout_ms, diag);
-    case RUN_GRACE:
-      return msiq_duration_parse(value, &options->grace_ms, diag);
-    case RUN_DRAIN:
-      options->drain = true;
-      return MSIQ_OK;
-    case RUN_LOG_DIRECTORY:
-      options->log_directory = value;
-      return MSIQ_OK;
-    case RUN_WINDOW:
-      options->has_window = true;
-      return msiq_window_parse(value, &options->window, diag);
-    case RUN_HOLD_ON_PENDING_REBOOT:
-      options->hold_on_pending_reboot = true;
-      return MSIQ_OK;
+static void run_init(void *state) {
+  msiq_dispatcher_options_init(&((run_options *)state)->dispatcher);
+}
+
+/* Checked before the database is opened, so a misconfigured run creates
+ * nothing. */
+static int run_check(void *state, msiq_diag *diag) {
+  const msiq_dispatcher_options *options = &((run_options *)state)->dispatcher;
+  if (options->retry_max_ms < options->retry_base_ms) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE,
+                         "--retry-max must not be shorter than --retry-base");
   }
-  return MSIQ_OK;
+  char program[4096];
+  return msiq_host_installer_program(program, sizeof program, diag);
 }
 
 /* One line per dispatcher event, time-stamped, flushed at once so that a
@@ -77,49 +64,20 @@ static void run_print_report(void *context, const char *line) {
   fflush(stdout);
 }
 
-static int run_exec(tool_context *context, int argc, char **argv) {
-  msiq_dispatcher_options options;
-  msiq_dispatcher_options_init(&options);
-  int exit_code =
-      tool_parse_command_line(context, argc, argv, run_options,
-                              run_handle_option, &options, NULL, 0, 0, "");
-  if (exit_code != TOOL_CONTINUE) {
-    return exit_code;
-  }
+static int run_exec(const tool_context *context, void *state,
+                    msiq_store *store) {
+  msiq_dispatcher_options *options = &((run_options *)state)->dispatcher;
+  int exit_code = TOOL_EXIT_OK;
   msiq_diag diag = {{0}};
-  if (options.retry_max_ms < options.retry_base_ms) {
-    return tool_report(context,
-                       msiq_diag_set(&diag, MSIQ_EUSAGE,
-                                     "--retry-max must not be shorter than "
-                                     "--retry-base"),
-                       &diag);
-  }
-  options.report = run_print_report;
-  /* Checked before the database is opened, so a misconfigured run creates
-   * nothing. */
-  char program[4096];
-  int status = msiq_host_installer_program(program, sizeof program, &diag);
-  if (status != MSIQ_OK) {
-    return tool_report(context, status, &diag);
-  }
-  msiq_store *store = NULL;
-  exit_code = tool_open_store(context, MSIQ_STORE_CREATE, &store);
-  if (exit_code != TOOL_EXIT_OK) {
-    return exit_code;
-  }
-  status = msiq_dispatcher_run(store, &options, &diag);
+  options->report = run_print_report;
+  int status = msiq_dispatcher_run(store, options, &diag);
   if (status != MSIQ_OK) {
     exit_code = tool_report(context, status, &diag);
   }
-  msiq_store_close(store);
   return exit_code;
 }
 
-const tool_command tool_cmd_run = {
-    "run",
-    "[options]",
-    "Run the dispatcher: start queued jobs one at a time when Windows "
-    "Installer is free.",
+static const char run_help[] =
     "Starts a job only when the queue is not paused, the Global\\_MSIExecute\n"
     "mutex is free and the msiserver service is idle. Exit code 1618 is\n"
     "retried with capped, jittered exponential backoff. SIGINT, SIGTERM or\n"
@@ -145,6 +103,18 @@ const tool_command tool_cmd_run = {
     "                       start nothing while Windows has a reboot pending\n"
     "\n"
     "After an installer answers 1641 (it started a reboot) the queue pauses;\n"
-    "it resumes by itself once the machine has really rebooted.\n",
-    run_exec,
+    "it resumes by itself once the machine has really rebooted.\n";
+
+const tool_command tool_cmd_run = {
+    .name = "run",
+    .usage = "[options]",
+    .summary = "Run the dispatcher: start queued jobs one at a time when "
+               "Windows Installer is free.",
+    .help = run_help,
+    .options = run_option_table,
+    .options_size = sizeof(run_options),
+    .init = run_init,
+    .check = run_check,
+    .store = TOOL_STORE_CREATE,
+    .exec = run_exec,
 };

@@ -21,17 +21,12 @@
 
 #define SERVICE_DEFAULT_NAME "msiq"
 
-enum service_option_id { SERVICE_NAME = 1 };
+typedef struct service_options {
+  const char *name;
+  const char *action;
+} service_options;
 
-static const tool_option service_options[] = {
-    {"name", 'n', TOOL_ARGUMENT_REQUIRED, SERVICE_NAME},
-    {NULL, 0, TOOL_ARGUMENT_NONE, 0},
-};
-
-static int service_handle_option(void *state, int id, const char *value,
-                                 msiq_diag *diag) {
-  (void)id;
-  const char **name = state;
+static int service_parse_name(void *state, const char *value, msiq_diag *diag) {
   for (const char *cursor = value; *cursor != '\0'; cursor++) {
     /* Service names are passed on a command line; keep them simple. */
     char character = *cursor;
@@ -45,8 +40,17 @@ static int service_handle_option(void *state, int id, const char *value,
                            value);
     }
   }
-  *name = value;
+  ((service_options *)state)->name = value;
   return MSIQ_OK;
+}
+
+static const tool_option service_option_table[] = {
+    {"name", 'n', TOOL_OPTION_CUSTOM, 0, service_parse_name},
+    TOOL_OPTION_TABLE_END,
+};
+
+static void service_init(void *state) {
+  ((service_options *)state)->name = SERVICE_DEFAULT_NAME;
 }
 
 /* The service process: the dispatcher, with its report lines appended to a
@@ -177,15 +181,14 @@ static int service_install(const tool_context *context, const char *name) {
   return exit_code;
 }
 
-static int service_exec(tool_context *context, int argc, char **argv) {
-  const char *name = SERVICE_DEFAULT_NAME;
-  const char *action = NULL;
-  int exit_code = tool_parse_command_line(context, argc, argv, service_options,
-                                          service_handle_option, &name, &action,
-                                          1, 1, "ACTION");
-  if (exit_code != TOOL_CONTINUE) {
-    return exit_code;
-  }
+/* The sub-commands decide for themselves whether they need the queue
+ * (install and run do), so the descriptor opens none. */
+static int service_exec(const tool_context *context, void *parsed,
+                        msiq_store *store) {
+  (void)store;
+  const service_options *options = parsed;
+  const char *name = options->name;
+  const char *action = options->action;
   msiq_diag diag = {{0}};
   int status = MSIQ_OK;
   char state[64] = "";
@@ -218,10 +221,7 @@ static int service_exec(tool_context *context, int argc, char **argv) {
   return TOOL_EXIT_OK;
 }
 
-const tool_command tool_cmd_service = {
-    "service",
-    "[--name N] install|uninstall|start|stop|status|run",
-    "Run the dispatcher as a Windows service (Windows only).",
+static const char service_help[] =
     "install    register service N (default msiq): LocalSystem, automatic\n"
     "           delayed start, running `msiq service run` on this queue\n"
     "uninstall  remove it\n"
@@ -232,6 +232,21 @@ const tool_command tool_cmd_service = {
     "run        what the service manager starts; not for interactive use\n\n"
     "The service writes its events to msiq-service.log beside the database.\n"
     "\nOptions:\n"
-    "  -n, --name N   service name (default msiq)\n",
-    service_exec,
+    "  -n, --name N   service name (default msiq)\n";
+
+const tool_command tool_cmd_service = {
+    .name = "service",
+    .usage = "[--name N] install|uninstall|start|stop|status|run",
+    .summary = "Run the dispatcher as a Windows service (Windows only).",
+    .help = service_help,
+    .options = service_option_table,
+    .options_size = sizeof(service_options),
+    .init = service_init,
+    .words = {.min = 1,
+              .max = 1,
+              .name = "ACTION",
+              .type = TOOL_WORD_STRING,
+              .offset = offsetof(service_options, action)},
+    .store = TOOL_STORE_NONE,
+    .exec = service_exec,
 };

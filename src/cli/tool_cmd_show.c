@@ -91,28 +91,18 @@ static void show_print_history(const msiq_attempt *attempts, size_t count) {
   }
 }
 
-static int show_exec(tool_context *context, int argc, char **argv) {
-  const char *word = NULL;
-  int exit_code = tool_parse_command_line(context, argc, argv, NULL, NULL, NULL,
-                                          &word, 1, 1, "job ID");
-  if (exit_code != TOOL_CONTINUE) {
-    return exit_code;
-  }
+typedef struct show_options {
+  int64_t id;
+} show_options;
+
+static int show_exec(const tool_context *context, void *state,
+                     msiq_store *store) {
+  int64_t id = ((const show_options *)state)->id;
+  int exit_code = TOOL_EXIT_OK;
   msiq_diag diag = {{0}};
-  int64_t id = 0;
-  int status = tool_parse_job_id(word, &id, &diag);
-  if (status != MSIQ_OK) {
-    return tool_report(context, status, &diag);
-  }
-  msiq_store *store = NULL;
-  exit_code = tool_open_store(context, 0, &store);
-  if (exit_code != TOOL_EXIT_OK) {
-    return exit_code;
-  }
+  int status;
   if (context->json) {
-    exit_code = tool_print_job_json(context, store, id, true);
-    msiq_store_close(store);
-    return exit_code;
+    return tool_print_job_json(context, store, id, true);
   }
   msiq_job job;
   msiq_attempt *attempts = NULL;
@@ -131,11 +121,20 @@ static int show_exec(tool_context *context, int argc, char **argv) {
     exit_code = tool_report(context, status, &diag);
   }
   msiq_attempts_free(attempts, attempt_count);
-  msiq_store_close(store);
   return exit_code;
 }
 
 const tool_command tool_cmd_show = {
-    "show", "ID",      "Show one job with every field and its attempt history.",
-    "",     show_exec,
+    .name = "show",
+    .usage = "ID",
+    .summary = "Show one job with every field and its attempt history.",
+    .help = "",
+    .options_size = sizeof(show_options),
+    .words = {.min = 1,
+              .max = 1,
+              .name = "job ID",
+              .type = TOOL_WORD_JOB_ID,
+              .offset = offsetof(show_options, id)},
+    .store = TOOL_STORE_EXISTING,
+    .exec = show_exec,
 };

@@ -120,17 +120,10 @@ static int status_print_text(msiq_store *store, const status_view *view,
   return MSIQ_OK;
 }
 
-static int status_exec(tool_context *context, int argc, char **argv) {
-  int exit_code = tool_parse_command_line(context, argc, argv, NULL, NULL, NULL,
-                                          NULL, 0, 0, "");
-  if (exit_code != TOOL_CONTINUE) {
-    return exit_code;
-  }
-  msiq_store *store = NULL;
-  exit_code = tool_open_store(context, 0, &store);
-  if (exit_code != TOOL_EXIT_OK) {
-    return exit_code;
-  }
+static int status_exec(const tool_context *context, void *options,
+                       msiq_store *store) {
+  (void)options;
+  int exit_code = TOOL_EXIT_OK;
   msiq_diag diag = {{0}};
   status_view view = {0};
   int status = status_read_view(store, &view, &diag);
@@ -159,15 +152,15 @@ static int status_exec(tool_context *context, int argc, char **argv) {
   if (status != MSIQ_OK) {
     exit_code = tool_report(context, status, &diag);
   }
-  msiq_store_close(store);
   return exit_code;
 }
 
 const tool_command tool_cmd_status = {
-    "status",
-    "",
-    "Show the gate (pause, window, mutex, service), reboots, the running job "
-    "and job counts.",
-    "",
-    status_exec,
+    .name = "status",
+    .usage = "",
+    .summary = "Show the gate (pause, window, mutex, service), reboots, the "
+               "running job and job counts.",
+    .help = "",
+    .store = TOOL_STORE_EXISTING,
+    .exec = status_exec,
 };

@@ -113,67 +113,51 @@ int tool_wait_for_jobs(const tool_context *context, msiq_store *store,
   return exit_code;
 }
 
-typedef struct wait_request {
-  int64_t timeout_ms;
-} wait_request;
-
-enum wait_option_id { WAIT_OPTION_TIMEOUT = 1 };
-
-static const tool_option wait_options[] = {
-    {"timeout", 't', TOOL_ARGUMENT_REQUIRED, WAIT_OPTION_TIMEOUT},
-    {NULL, 0, TOOL_ARGUMENT_NONE, 0},
-};
-
-static int wait_handle_option(void *state, int id, const char *value,
-                              msiq_diag *diag) {
-  (void)id;
-  return msiq_duration_parse(value, &((wait_request *)state)->timeout_ms, diag);
-}
-
 #define WAIT_MAX_JOBS 256
 
-static int wait_exec(tool_context *context, int argc, char **argv) {
-  wait_request request = {0};
-  const char *words[WAIT_MAX_JOBS] = {0};
-  int exit_code = tool_parse_command_line(context, argc, argv, wait_options,
-                                          wait_handle_option, &request, words,
-                                          1, WAIT_MAX_JOBS, "job ID");
-  if (exit_code != TOOL_CONTINUE) {
-    return exit_code;
-  }
-  msiq_diag diag = {{0}};
-  int64_t ids[WAIT_MAX_JOBS];
+typedef struct wait_options {
+  int64_t timeout_ms;
+  int64_t ids[WAIT_MAX_JOBS]; /* the ids given; 0 after the last */
+} wait_options;
+
+static const tool_option wait_option_table[] = {
+    {"timeout", 't', TOOL_OPTION_DURATION, offsetof(wait_options, timeout_ms),
+     NULL},
+    TOOL_OPTION_TABLE_END,
+};
+
+static int wait_exec(const tool_context *context, void *state,
+                     msiq_store *store) {
+  const wait_options *options = state;
   size_t count = 0;
-  while (count < WAIT_MAX_JOBS && words[count] != NULL) {
+  while (count < WAIT_MAX_JOBS && options->ids[count] != 0) {
     count++;
   }
-  for (size_t i = 0; i < count; i++) {
-    int status = tool_parse_job_id(words[i], &ids[i], &diag);
-    if (status != MSIQ_OK) {
-      return tool_report(context, status, &diag);
-    }
-  }
-  msiq_store *store = NULL;
-  exit_code = tool_open_store(context, 0, &store);
-  if (exit_code != TOOL_EXIT_OK) {
-    return exit_code;
-  }
-  exit_code =
-      tool_wait_for_jobs(context, store, ids, count, request.timeout_ms);
-  msiq_store_close(store);
-  return exit_code;
+  return tool_wait_for_jobs(context, store, options->ids, count,
+                            options->timeout_ms);
 }
 
-const tool_command tool_cmd_wait = {
-    "wait",
-    "[--timeout D] ID...",
-    "Wait until jobs finish; exit with an msiexec-style code.",
+static const char wait_help[] =
     "Exit code, in this order: if a job failed or was cancelled, the first\n"
     "such job's code (its installer's exit code; 1603 when it had none;\n"
     "1602 for a cancelled job); else 1641 if a job started a reboot; else\n"
     "3010 if one needs a reboot; else 0. 1618 is never returned: a job that\n"
     "gave up on it reports 1603. 1460 when --timeout passes first.\n\n"
     "Options:\n"
-    "  -t, --timeout D   give up waiting after D (the jobs keep going)\n",
-    wait_exec,
+    "  -t, --timeout D   give up waiting after D (the jobs keep going)\n";
+
+const tool_command tool_cmd_wait = {
+    .name = "wait",
+    .usage = "[--timeout D] ID...",
+    .summary = "Wait until jobs finish; exit with an msiexec-style code.",
+    .help = wait_help,
+    .options = wait_option_table,
+    .options_size = sizeof(wait_options),
+    .words = {.min = 1,
+              .max = WAIT_MAX_JOBS,
+              .name = "job ID",
+              .type = TOOL_WORD_JOB_ID,
+              .offset = offsetof(wait_options, ids)},
+    .store = TOOL_STORE_EXISTING,
+    .exec = wait_exec,
 };

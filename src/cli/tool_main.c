@@ -1,17 +1,17 @@
-/* tool_main.c: global options and the command table. */
+/* tool_main.c: global options, the command table, and the one path every
+ * command line takes: parse, help or error, check, open the store, exec,
+ * close (see tool.h). */
 #include "cli/tool.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The command list, in the order `msiq --help` shows it. */
+#define TOOL_COMMAND_ADDRESS(name) &tool_cmd_##name,
 static const tool_command *const tool_commands[] = {
-    &tool_cmd_enqueue, &tool_cmd_import, &tool_cmd_exec,   &tool_cmd_list,
-    &tool_cmd_show,    &tool_cmd_log,    &tool_cmd_cancel, &tool_cmd_retry,
-    &tool_cmd_pause,   &tool_cmd_resume, &tool_cmd_purge,  &tool_cmd_doctor,
-    &tool_cmd_run,     &tool_cmd_status, &tool_cmd_wait,   &tool_cmd_report,
-    &tool_cmd_service,
-};
+    TOOL_COMMAND_LIST(TOOL_COMMAND_ADDRESS)};
+#undef TOOL_COMMAND_ADDRESS
 
 static const tool_command *tool_command_find(const char *name) {
   for (size_t i = 0; i < sizeof tool_commands / sizeof tool_commands[0]; i++) {
@@ -45,19 +45,65 @@ static int tool_print_main_help(void) {
   return TOOL_EXIT_OK;
 }
 
+/* Runs one command on its arguments (the words after its name). */
+static int tool_run_command(tool_context *context, const tool_command *command,
+                            int argc, char **argv) {
+  msiq_diag diag = {{0}};
+  msiq_store *store = NULL;
+  int exit_code;
+  void *options =
+      calloc(1, command->options_size > 0 ? command->options_size : 1);
+  if (options == NULL) {
+    return tool_report(context, MSIQ_ENOMEM, NULL);
+  }
+  if (command->init != NULL) {
+    command->init(options);
+  }
+  int status =
+      tool_parse_arguments(context, command, options, argc, argv, &diag);
+  /* --help wins over whatever else the line holds, as far as it was read. */
+  if (context->help) {
+    exit_code = tool_print_command_help(command);
+    goto cleanup;
+  }
+  /* Everything that can be checked without the database is checked before
+   * it is opened, so bad input never creates or touches a queue. */
+  if (status == MSIQ_OK && command->check != NULL) {
+    status = command->check(options, &diag);
+  }
+  if (status != MSIQ_OK) {
+    exit_code = tool_report(context, status, &diag);
+    goto cleanup;
+  }
+  exit_code = tool_open_command_store(context, command, options, &store);
+  if (exit_code == TOOL_EXIT_OK) {
+    exit_code = command->exec(context, options, store);
+  }
+
+cleanup:
+  msiq_store_close(store);
+  if (command->cleanup != NULL) {
+    command->cleanup(options);
+  }
+  tool_arguments_cleanup(command, options);
+  free(options);
+  return exit_code;
+}
+
 int msiq_tool_main(int argc, char **argv) {
   tool_context context = {0};
   msiq_diag diag = {{0}};
-  static const tool_option no_options[] = {
-      {"version", 0, TOOL_ARGUMENT_NONE, 1},
-      {NULL, 0, TOOL_ARGUMENT_NONE, 0},
+  /* --version is the one option that belongs to no command. */
+  static const tool_option main_options[] = {
+      {"version", 0, TOOL_OPTION_FLAG, 0, NULL},
+      TOOL_OPTION_TABLE_END,
   };
   tool_parser parser;
   /* Global options may come before the command name; the first positional
    * word is the command, and everything after it belongs to the command. */
-  tool_parser_init(&parser, &context, argc - 1, argv + 1, no_options);
-  int result;
-  while ((result = tool_parser_next(&parser, &diag)) == TOOL_PARSE_OPTION) {
+  tool_parser_init(&parser, &context, argc - 1, argv + 1, main_options);
+  int result = tool_parser_next(&parser, &diag);
+  if (result == TOOL_PARSE_OPTION) {
     printf("msiq %s\n", MSIQ_VERSION);
     return TOOL_EXIT_OK;
   }
@@ -78,5 +124,5 @@ int msiq_tool_main(int argc, char **argv) {
   }
   context.command = command;
   int first = 1 + parser.index;
-  return command->exec(&context, argc - first, argv + first);
+  return tool_run_command(&context, command, argc - first, argv + first);
 }

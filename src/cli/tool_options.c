@@ -2,7 +2,8 @@
  *
  * Accepts --name VALUE, --name=VALUE, -x VALUE and "--" to end options. The
  * global options are recognised wherever they stand, so `msiq list --json`
- * and `msiq --json list` mean the same.
+ * and `msiq --json list` mean the same. Each option type has one parser
+ * here; the commands only declare where the values go.
  */
 #include "cli/tool.h"
 
@@ -11,19 +12,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/timeparse.h"
 #include "host/host.h"
 
-enum tool_global_option_id {
-  TOOL_GLOBAL_DB = -100,
-  TOOL_GLOBAL_JSON,
-  TOOL_GLOBAL_HELP,
-};
-
+/* The global options are typed like any other; their values go to the
+ * tool_context instead of a command's options. */
 static const tool_option tool_global_options[] = {
-    {"db", 0, TOOL_ARGUMENT_REQUIRED, TOOL_GLOBAL_DB},
-    {"json", 0, TOOL_ARGUMENT_NONE, TOOL_GLOBAL_JSON},
-    {"help", 'h', TOOL_ARGUMENT_NONE, TOOL_GLOBAL_HELP},
-    {NULL, 0, TOOL_ARGUMENT_NONE, 0},
+    {"db", 0, TOOL_OPTION_STRING, offsetof(tool_context, database_path), NULL},
+    {"json", 0, TOOL_OPTION_FLAG, offsetof(tool_context, json), NULL},
+    {"help", 'h', TOOL_OPTION_FLAG, offsetof(tool_context, help), NULL},
+    TOOL_OPTION_TABLE_END,
 };
 
 void tool_parser_init(tool_parser *parser, tool_context *context, int argc,
@@ -33,6 +31,7 @@ void tool_parser_init(tool_parser *parser, tool_context *context, int argc,
   parser->argc = argc;
   parser->argv = argv;
   parser->options = options;
+  parser->now_ms = msiq_host_now_ms();
 }
 
 /* Finds an option by long name (name_length bytes) or short letter. */
@@ -50,19 +49,46 @@ static const tool_option *tool_option_find(const tool_option *table,
   return NULL;
 }
 
-static void tool_apply_global(tool_context *context, int id,
-                              const char *value) {
-  switch (id) {
-    case TOOL_GLOBAL_DB:
-      context->database_path = value;
-      break;
-    case TOOL_GLOBAL_JSON:
-      context->json = true;
-      break;
-    case TOOL_GLOBAL_HELP:
-      context->help = true;
-      break;
+static int tool_strings_append(tool_strings *strings, const char *value,
+                               msiq_diag *diag) {
+  const char **grown =
+      realloc(strings->items, (strings->count + 1) * sizeof *grown);
+  if (grown == NULL) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
   }
+  grown[strings->count++] = value;
+  strings->items = grown;
+  return MSIQ_OK;
+}
+
+/* Stores one option's value at its offset in base (a command's options or
+ * the tool_context), parsed as its type says. */
+static int tool_option_store(const tool_option *option, void *base,
+                             const char *value, int64_t now_ms,
+                             msiq_diag *diag) {
+  void *field = (char *)base + option->offset;
+  char name[64];
+  switch (option->type) {
+    case TOOL_OPTION_FLAG:
+      *(bool *)field = true;
+      return MSIQ_OK;
+    case TOOL_OPTION_INTEGER:
+      snprintf(name, sizeof name, "--%s", option->name);
+      return tool_parse_integer(name, value, field, diag);
+    case TOOL_OPTION_DURATION:
+      return msiq_duration_parse(value, field, diag);
+    case TOOL_OPTION_TIME:
+      return msiq_time_parse(value, now_ms, field, diag);
+    case TOOL_OPTION_STRING:
+      *(const char **)field = value;
+      return MSIQ_OK;
+    case TOOL_OPTION_STRINGS:
+      return tool_strings_append(field, value, diag);
+    case TOOL_OPTION_CUSTOM:
+      return option->parse(base, value, diag);
+  }
+  return msiq_diag_set(diag, MSIQ_EUSAGE, "option '--%s' has no type",
+                       option->name);
 }
 
 int tool_parser_next(tool_parser *parser, msiq_diag *diag) {
@@ -102,7 +128,7 @@ int tool_parser_next(tool_parser *parser, msiq_diag *diag) {
       return msiq_diag_set(diag, MSIQ_EUSAGE, "unknown option '%s'", word);
     }
     const char *value = NULL;
-    if (option->argument == TOOL_ARGUMENT_REQUIRED) {
+    if (option->type != TOOL_OPTION_FLAG) {
       if (equals != NULL) {
         value = equals + 1;
       } else if (parser->index < parser->argc) {
@@ -116,10 +142,14 @@ int tool_parser_next(tool_parser *parser, msiq_diag *diag) {
                            option->name);
     }
     if (global) {
-      tool_apply_global(parser->context, option->id, value);
+      int status = tool_option_store(option, parser->context, value,
+                                     parser->now_ms, diag);
+      if (status != MSIQ_OK) {
+        return status;
+      }
       continue;
     }
-    parser->id = option->id;
+    parser->option = option;
     parser->value = value;
     return TOOL_PARSE_OPTION;
   }
@@ -149,113 +179,83 @@ int tool_parse_job_id(const char *text, int64_t *id, msiq_diag *diag) {
   return MSIQ_OK;
 }
 
-/* Resolves --db, else $MSIQ_DB, else the platform default. */
-static int tool_database_path(const tool_context *context, char *buffer,
-                              size_t size, msiq_diag *diag) {
-  const char *path = context->database_path;
-  if (path == NULL || path[0] == '\0') {
-    if (msiq_host_getenv("MSIQ_DB", buffer, size)) {
+/* Takes one positional word: stored as it comes, kept in pending for a
+ * job id parsed once the line is, or given to the command's hook. */
+static int tool_word_take(const tool_words *words, void *options,
+                          const char **pending, int index, const char *word,
+                          msiq_diag *diag) {
+  switch (words->type) {
+    case TOOL_WORD_STRING:
+      ((const char **)((char *)options + words->offset))[index] = word;
       return MSIQ_OK;
+    case TOOL_WORD_JOB_ID:
+      pending[index] = word;
+      return MSIQ_OK;
+    case TOOL_WORD_CUSTOM:
+      return words->parse(options, index, word, diag);
+  }
+  return msiq_diag_set(diag, MSIQ_EUSAGE, "unexpected argument '%s'", word);
+}
+
+int tool_parse_arguments(tool_context *context, const tool_command *command,
+                         void *options, int argc, char **argv,
+                         msiq_diag *diag) {
+  if (command->parse != NULL) {
+    return command->parse(context, options, argc, argv, diag);
+  }
+  const tool_words *words = &command->words;
+  /* Job ids wait here until the whole line is read; there are never more
+   * words than arguments. */
+  const char **pending = NULL;
+  if (words->type == TOOL_WORD_JOB_ID && words->max > 0 && argc > 0) {
+    size_t room = (size_t)(argc < words->max ? argc : words->max);
+    pending = calloc(room, sizeof *pending);
+    if (pending == NULL) {
+      return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
     }
-    return msiq_host_default_database_path(buffer, size, diag);
   }
-  if (snprintf(buffer, size, "%s", path) >= (int)size) {
-    return msiq_diag_set(diag, MSIQ_EUSAGE, "database path too long");
-  }
-  return MSIQ_OK;
-}
-
-int tool_open_store(const tool_context *context, int flags,
-                    msiq_store **store) {
-  msiq_diag diag = {{0}};
-  char path[4096];
-  int status = tool_database_path(context, path, sizeof path, &diag);
-  if (status == MSIQ_OK) {
-    status = msiq_store_open(path, flags, store, &diag);
-  }
-  if (status != MSIQ_OK) {
-    return tool_report(context, status, &diag);
-  }
-  return TOOL_EXIT_OK;
-}
-
-static int tool_open_store_rehearsed(const tool_context *context,
-                                     tool_store_check check, void *state,
-                                     msiq_store **store, bool *done) {
-  msiq_diag diag = {{0}};
-  char path[4096];
-  int status = tool_database_path(context, path, sizeof path, &diag);
-  if (status == MSIQ_OK && !msiq_host_file_exists(path)) {
-    /* A rehearsal on a private, empty in-memory queue with the same schema
-     * and rules: if it fails, the real database is never created. */
-    msiq_store *rehearsal = NULL;
-    status = msiq_store_open(":memory:", MSIQ_STORE_CREATE, &rehearsal, &diag);
-    if (status == MSIQ_OK) {
-      status = check(rehearsal, state, &diag);
-    }
-    if (status == MSIQ_OK && done != NULL) {
-      status = msiq_store_publish_new(rehearsal, path, store, &diag);
-      *done = *store != NULL;
-    }
-    msiq_store_close(rehearsal);
-  }
-  if (status == MSIQ_OK && *store == NULL) {
-    status = msiq_store_open(path, MSIQ_STORE_CREATE, store, &diag);
-  }
-  if (status != MSIQ_OK) {
-    return tool_report(context, status, &diag);
-  }
-  return TOOL_EXIT_OK;
-}
-
-int tool_open_store_checked(const tool_context *context, tool_store_check check,
-                            void *state, msiq_store **store) {
-  *store = NULL;
-  return tool_open_store_rehearsed(context, check, state, store, NULL);
-}
-
-int tool_open_store_checked_once(const tool_context *context,
-                                 tool_store_check check, void *state,
-                                 msiq_store **store, bool *done) {
-  *store = NULL;
-  *done = false;
-  return tool_open_store_rehearsed(context, check, state, store, done);
-}
-
-int tool_parse_command_line(tool_context *context, int argc, char **argv,
-                            const tool_option *options,
-                            tool_option_handler handle, void *state,
-                            const char **words, int min_words, int max_words,
-                            const char *words_name) {
-  msiq_diag diag = {{0}};
-  static const tool_option no_options[] = {{NULL, 0, TOOL_ARGUMENT_NONE, 0}};
   tool_parser parser;
-  tool_parser_init(&parser, context, argc, argv,
-                   options != NULL ? options : no_options);
-  int word_count = 0;
+  tool_parser_init(&parser, context, argc, argv, command->options);
+  int count = 0;
   int status = MSIQ_OK;
-  int result;
-  while (status == MSIQ_OK && (result = tool_parser_next(&parser, &diag)) > 0) {
+  int result = TOOL_PARSE_END;
+  while (status == MSIQ_OK && (result = tool_parser_next(&parser, diag)) > 0) {
     if (result == TOOL_PARSE_OPTION) {
-      status = handle(state, parser.id, parser.value, &diag);
-    } else if (word_count < max_words) {
-      words[word_count++] = parser.value;
+      status = tool_option_store(parser.option, options, parser.value,
+                                 parser.now_ms, diag);
+    } else if (count < words->max) {
+      status =
+          tool_word_take(words, options, pending, count++, parser.value, diag);
     } else {
-      status = msiq_diag_set(&diag, MSIQ_EUSAGE, "unexpected argument '%s'",
+      status = msiq_diag_set(diag, MSIQ_EUSAGE, "unexpected argument '%s'",
                              parser.value);
     }
   }
   if (status == MSIQ_OK && result < 0) {
     status = result;
   }
-  if (context->help) {
-    return tool_print_command_help(context->command);
+  if (status == MSIQ_OK && count < words->min) {
+    status = msiq_diag_set(diag, MSIQ_EUSAGE, "missing %s", words->name);
   }
-  if (status == MSIQ_OK && word_count < min_words) {
-    status = msiq_diag_set(&diag, MSIQ_EUSAGE, "missing %s", words_name);
+  if (pending != NULL) {
+    int64_t *ids = (int64_t *)(void *)((char *)options + words->offset);
+    for (int i = 0; status == MSIQ_OK && i < count; i++) {
+      status = tool_parse_job_id(pending[i], &ids[i], diag);
+    }
+    free(pending);
   }
-  if (status != MSIQ_OK) {
-    return tool_report(context, status, &diag);
+  return status;
+}
+
+void tool_arguments_cleanup(const tool_command *command, void *options) {
+  for (const tool_option *option = command->options;
+       option != NULL && option->name != NULL; option++) {
+    if (option->type == TOOL_OPTION_STRINGS) {
+      tool_strings *strings =
+          (tool_strings *)(void *)((char *)options + option->offset);
+      free(strings->items);
+      strings->items = NULL;
+      strings->count = 0;
+    }
   }
-  return TOOL_CONTINUE;
 }

@@ -1,6 +1,7 @@
 /* log_excerpt.c: see log_excerpt.h. */
 #include "dispatcher/log_excerpt.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,9 +120,13 @@ int msiq_log_decode(const unsigned char *bytes, size_t length, char **text,
 }
 
 int msiq_log_read(const char *path, char **text, msiq_diag *diag) {
+  /* The host's fopen leaves the operating system's reason in errno, on
+   * Windows too (_wfopen sets it), so the message can say why. */
   FILE *file = msiq_host_fopen(path, "rb");
   if (file == NULL) {
-    return msiq_diag_set(diag, MSIQ_EINVAL, "cannot open log %s", path);
+    int error = errno;
+    return msiq_diag_set(diag, MSIQ_EINVAL, "cannot open log %s: %s", path,
+                         strerror(error));
   }
   log_buffer raw = {0};
   char chunk[65536];
@@ -130,11 +135,13 @@ int msiq_log_read(const char *path, char **text, msiq_diag *diag) {
     log_buffer_append(&raw, chunk, count);
   }
   bool read_failed = ferror(file) != 0;
+  int read_error = errno;
   fclose(file);
   if (raw.failed || read_failed) {
     free(raw.data);
     return msiq_diag_set(diag, raw.failed ? MSIQ_ENOMEM : MSIQ_EIO,
-                         "cannot read log %s", path);
+                         "cannot read log %s: %s", path,
+                         raw.failed ? "out of memory" : strerror(read_error));
   }
   int status =
       msiq_log_decode((const unsigned char *)raw.data, raw.length, text, diag);

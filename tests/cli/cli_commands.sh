@@ -2,6 +2,7 @@
 # cli_commands.sh: the commands after enqueue. Proves that list (text and
 # --json, with --state), show (with its history), cancel, retry, pause and
 # resume, purge and doctor do what they say with the exit codes of the docs;
+# that `log` of a log it cannot read says why in one line;
 # that read-only commands refuse a missing database without creating it; and
 # that a corrupt database or one from a newer msiq is refused with exit 4 and
 # left byte for byte as it was.
@@ -190,5 +191,25 @@ if [ -e "$newer" ]; then
 else
   echo "SKIP: neither sqlite3 nor python3 is available to make a newer database"
 fi
+
+# log: a log that cannot be read is one line that names the job once and
+# gives the operating system's reason.
+missing_log="$work_dir/no-such-dir/job.log"
+run enqueue "$app" --log "$missing_log"
+check_status 0 "setup: enqueue a job whose log path does not exist"
+log_job=$out
+run log "$log_job"
+check_error 3 "cannot open log" "log of a missing log file fails with exit 3"
+check_equal "$err" "msiq: job $log_job: cannot open log $missing_log: No such file or directory" \
+  "log of a missing log file: one line with the path and the reason"
+check_equal "$(printf '%s\n' "$err" | grep -o "job $log_job:" | wc -l | tr -d ' ')" "1" \
+  "log of a missing log file names the job once"
+mkdir -p "$work_dir/log-is-a-directory"
+run enqueue "$app" --log "$work_dir/log-is-a-directory"
+log_job=$out
+run log --failure "$log_job"
+check_error 3 "cannot (open|read) log" "log of a directory fails with exit 3"
+check_match "$err" "^msiq: job $log_job: cannot (open|read) log $work_dir/log-is-a-directory: Is a directory\$" \
+  "log of a directory: one line with the path and the reason"
 
 finish

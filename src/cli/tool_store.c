@@ -1,0 +1,88 @@
+/* tool_store.c: opening the queue the way a command's descriptor declares
+ * (tool_store_mode), so no command repeats the preamble. */
+#include "cli/tool.h"
+
+#include <stdio.h>
+
+#include "host/host.h"
+
+/* Resolves --db, else $MSIQ_DB, else the platform default. */
+static int tool_database_path(const tool_context *context, char *buffer,
+                              size_t size, msiq_diag *diag) {
+  const char *path = context->database_path;
+  if (path == NULL || path[0] == '\0') {
+    if (msiq_host_getenv("MSIQ_DB", buffer, size)) {
+      return MSIQ_OK;
+    }
+    return msiq_host_default_database_path(buffer, size, diag);
+  }
+  if (snprintf(buffer, size, "%s", path) >= (int)size) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE, "database path too long");
+  }
+  return MSIQ_OK;
+}
+
+int tool_open_store(const tool_context *context, int flags,
+                    msiq_store **store) {
+  msiq_diag diag = {{0}};
+  char path[4096];
+  int status = tool_database_path(context, path, sizeof path, &diag);
+  if (status == MSIQ_OK) {
+    status = msiq_store_open(path, flags, store, &diag);
+  }
+  if (status != MSIQ_OK) {
+    return tool_report(context, status, &diag);
+  }
+  return TOOL_EXIT_OK;
+}
+
+/* TOOL_STORE_REHEARSED and TOOL_STORE_REHEARSED_ONCE (publish). */
+static int tool_open_store_rehearsed(tool_context *context,
+                                     tool_store_check rehearse, void *options,
+                                     bool publish, msiq_store **store) {
+  msiq_diag diag = {{0}};
+  char path[4096];
+  int status = tool_database_path(context, path, sizeof path, &diag);
+  if (status == MSIQ_OK && !msiq_host_file_exists(path)) {
+    /* A rehearsal on a private, empty in-memory queue with the same schema
+     * and rules: if it fails, the real database is never created. */
+    msiq_store *rehearsal = NULL;
+    status = msiq_store_open(":memory:", MSIQ_STORE_CREATE, &rehearsal, &diag);
+    if (status == MSIQ_OK) {
+      status = rehearse(rehearsal, options, &diag);
+    }
+    if (status == MSIQ_OK && publish) {
+      status = msiq_store_publish_new(rehearsal, path, store, &diag);
+      context->rehearsal_published = *store != NULL;
+    }
+    msiq_store_close(rehearsal);
+  }
+  if (status == MSIQ_OK && *store == NULL) {
+    status = msiq_store_open(path, MSIQ_STORE_CREATE, store, &diag);
+  }
+  if (status != MSIQ_OK) {
+    return tool_report(context, status, &diag);
+  }
+  return TOOL_EXIT_OK;
+}
+
+int tool_open_command_store(tool_context *context, const tool_command *command,
+                            void *options, msiq_store **store) {
+  *store = NULL;
+  context->rehearsal_published = false;
+  switch (command->store) {
+    case TOOL_STORE_NONE:
+      return TOOL_EXIT_OK;
+    case TOOL_STORE_EXISTING:
+      return tool_open_store(context, 0, store);
+    case TOOL_STORE_CREATE:
+      return tool_open_store(context, MSIQ_STORE_CREATE, store);
+    case TOOL_STORE_REHEARSED:
+      return tool_open_store_rehearsed(context, command->rehearse, options,
+                                       false, store);
+    case TOOL_STORE_REHEARSED_ONCE:
+      return tool_open_store_rehearsed(context, command->rehearse, options,
+                                       true, store);
+  }
+  return tool_open_store(context, 0, store);
+}

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 
+#include "core/admission.h"
 #include "host/host.h"
 #include "core/timeparse.h"
 
@@ -138,6 +139,12 @@ static int enqueue_parse(tool_context *context, int argc, char **argv,
   return MSIQ_OK;
 }
 
+/* Admission needs two host services; these are the real ones. */
+static const msiq_admission_host enqueue_admission_host = {
+    msiq_host_absolute_path,
+    msiq_host_file_exists,
+};
+
 static int enqueue_rehearse(msiq_store *store, void *state, msiq_diag *diag) {
   int64_t id = 0;
   bool existing = false;
@@ -149,6 +156,7 @@ static int enqueue_exec(tool_context *context, int argc, char **argv) {
   enqueue_request request = {.wait = false};
   msiq_job_spec *spec = &request.spec;
   msiq_job_spec_init(spec);
+  msiq_admission admission;
   msiq_store *store = NULL;
   int exit_code = TOOL_EXIT_OK;
 
@@ -157,22 +165,24 @@ static int enqueue_exec(tool_context *context, int argc, char **argv) {
     exit_code = tool_print_command_help(context->command);
     goto cleanup;
   }
-  /* Everything that can be checked without the database is checked before
-   * it is opened, so bad input never creates or touches a queue. */
+  /* The job is admitted once, before the database is opened, so bad input
+   * never creates or touches a queue; the rehearsal and the real enqueue
+   * both store this admission. */
   if (status == MSIQ_OK) {
-    status = msiq_job_spec_validate(spec, &diag);
+    status = msiq_job_admit(spec, &enqueue_admission_host, &admission, &diag);
   }
   if (status != MSIQ_OK) {
     exit_code = tool_report(context, status, &diag);
     goto cleanup;
   }
-  exit_code = tool_open_store_checked(context, enqueue_rehearse, spec, &store);
+  exit_code =
+      tool_open_store_checked(context, enqueue_rehearse, &admission, &store);
   if (exit_code != TOOL_EXIT_OK) {
     goto cleanup;
   }
   int64_t id = 0;
   bool existing = false;
-  status = msiq_store_enqueue(store, spec, &id, &existing, &diag);
+  status = msiq_store_enqueue(store, &admission, &id, &existing, &diag);
   if (status != MSIQ_OK) {
     exit_code = tool_report(context, status, &diag);
     goto cleanup;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/admission.h"
 #include "host/host.h"
 #include "core/installer_command.h"
 
@@ -141,6 +142,12 @@ static int exec_parse(int argc, char **argv, msiq_job_spec *spec,
   return MSIQ_OK;
 }
 
+/* Admission needs two host services; these are the real ones. */
+static const msiq_admission_host exec_admission_host = {
+    msiq_host_absolute_path,
+    msiq_host_file_exists,
+};
+
 static int exec_rehearse(msiq_store *store, void *state, msiq_diag *diag) {
   int64_t id = 0;
   bool existing = false;
@@ -157,23 +164,25 @@ static int exec_exec(tool_context *context, int argc, char **argv) {
   msiq_diag diag = {{0}};
   msiq_job_spec spec;
   msiq_job_spec_init(&spec);
+  msiq_admission admission;
   msiq_store *store = NULL;
   int exit_code;
   int status = exec_parse(argc, argv, &spec, &diag);
   if (status == MSIQ_OK) {
-    status = msiq_job_spec_validate(&spec, &diag);
+    status = msiq_job_admit(&spec, &exec_admission_host, &admission, &diag);
   }
   if (status != MSIQ_OK) {
     exit_code = tool_report(context, status, &diag);
     goto cleanup;
   }
-  exit_code = tool_open_store_checked(context, exec_rehearse, &spec, &store);
+  exit_code =
+      tool_open_store_checked(context, exec_rehearse, &admission, &store);
   if (exit_code != TOOL_EXIT_OK) {
     goto cleanup;
   }
   int64_t id = 0;
   bool existing = false;
-  status = msiq_store_enqueue(store, &spec, &id, &existing, &diag);
+  status = msiq_store_enqueue(store, &admission, &id, &existing, &diag);
   if (status != MSIQ_OK) {
     exit_code = tool_report(context, status, &diag);
     goto cleanup;

@@ -524,49 +524,12 @@ int store_job_state(msiq_store *store, int64_t id, msiq_state *state,
 
 /* Enqueue. */
 
-static int store_check_target_exists(const msiq_job_spec *spec,
-                                     msiq_diag *diag) {
-  bool is_package_path = spec->action == MSIQ_ACTION_INSTALL ||
-                         spec->action == MSIQ_ACTION_PATCH ||
-                         spec->target[0] != '{';
-  if (spec->no_check || !is_package_path ||
-      msiq_host_file_exists(spec->target)) {
-    return MSIQ_OK;
-  }
-  return msiq_diag_set(diag, MSIQ_EINVAL,
-                       "package '%s' does not exist (use --no-check for a "
-                       "share that is offline now)",
-                       spec->target);
-}
-
-static int store_make_path_absolute(char **path, msiq_diag *diag) {
-  char *absolute = NULL;
-  int status = msiq_host_absolute_path(*path, &absolute, diag);
-  if (status == MSIQ_OK) {
-    free(*path);
-    *path = absolute;
-  }
-  return status;
-}
-
-/* The dispatcher runs jobs later and from its own directory, so relative
- * package and log paths are anchored to the enqueuer's directory now. */
-static int store_make_paths_absolute(msiq_job_spec *spec, msiq_diag *diag) {
-  int status = MSIQ_OK;
-  if (spec->action == MSIQ_ACTION_INSTALL ||
-      spec->action == MSIQ_ACTION_PATCH || spec->target[0] != '{') {
-    status = store_make_path_absolute(&spec->target, diag);
-  }
-  if (status == MSIQ_OK && spec->log_path != NULL) {
-    status = store_make_path_absolute(&spec->log_path, diag);
-  }
-  return status;
-}
-
-/* Inserts the job's dependent rows: properties, dependencies, exit codes. */
+/* Inserts the job's dependent rows: properties, dependencies (the resolved
+ * ids, not the spec's), exit codes. */
 static int store_insert_job_children(msiq_store *store,
-                                     const msiq_job_spec *spec, int64_t id,
-                                     msiq_diag *diag) {
+                                     const msiq_job_spec *spec,
+                                     const int64_t *after, size_t after_count,
+                                     int64_t id, msiq_diag *diag) {
   int status = MSIQ_OK;
   sqlite3_stmt *statement;
   for (size_t i = 0; status == MSIQ_OK && i < spec->property_count; i++) {
@@ -583,14 +546,14 @@ static int store_insert_job_children(msiq_store *store,
                       SQLITE_STATIC);
     status = store_run(store, statement, diag, "storing a property");
   }
-  for (size_t i = 0; status == MSIQ_OK && i < spec->after_count; i++) {
+  for (size_t i = 0; status == MSIQ_OK && i < after_count; i++) {
     status =
         store_prepare(store, msiq_sql_job_dependency_insert, &statement, diag);
     if (status != MSIQ_OK) {
       break;
     }
     sqlite3_bind_int64(statement, 1, id);
-    sqlite3_bind_int64(statement, 2, spec->after[i]);
+    sqlite3_bind_int64(statement, 2, after[i]);
     status = store_run(store, statement, diag, "storing a dependency");
   }
   for (size_t i = 0; status == MSIQ_OK && i < spec->exit_code_rule_count; i++) {
@@ -609,66 +572,51 @@ static int store_insert_job_children(msiq_store *store,
   return status;
 }
 
-/* Resolves the spec's after-keys to ids (in place: the spec gains ids) and
- * checks that every id names a job. Runs inside the enqueue transaction. */
-static int store_resolve_dependencies(msiq_store *store, msiq_job_spec *spec,
-                                      msiq_diag *diag) {
+/* Fills after (room for the spec's ids and keys) with the ids the job waits
+ * for: the spec's ids, then each after-key's newest job, and checks that
+ * every one names a job. Runs inside the enqueue transaction, so a key may
+ * name a job stored earlier in the same import. */
+static int store_resolve_dependencies(msiq_store *store,
+                                      const msiq_job_spec *spec, int64_t *after,
+                                      size_t *after_count, msiq_diag *diag) {
   int status = MSIQ_OK;
+  size_t count = 0;
+  for (size_t i = 0; i < spec->after_count; i++) {
+    after[count++] = spec->after[i];
+  }
   for (size_t i = 0; status == MSIQ_OK && i < spec->after_key_count; i++) {
-    int64_t id = 0;
     bool found = false;
     status = store_lookup_id(store, msiq_sql_job_find_latest_by_key, 0,
-                             spec->after_keys[i], &id, &found, diag);
+                             spec->after_keys[i], &after[count], &found, diag);
     if (status == MSIQ_OK && !found) {
       status = msiq_diag_set(diag, MSIQ_EINVAL,
                              "after key '%s': no job has that key",
                              spec->after_keys[i]);
     }
     if (status == MSIQ_OK) {
-      status = msiq_job_spec_add_after(spec, id);
+      count++;
     }
   }
-  for (size_t i = 0; status == MSIQ_OK && i < spec->after_count; i++) {
+  for (size_t i = 0; status == MSIQ_OK && i < count; i++) {
     bool found = false;
-    status = store_lookup_id(store, msiq_sql_job_exists, spec->after[i], NULL,
-                             NULL, &found, diag);
+    status = store_lookup_id(store, msiq_sql_job_exists, after[i], NULL, NULL,
+                             &found, diag);
     if (status == MSIQ_OK && !found) {
       status = msiq_diag_set(diag, MSIQ_EINVAL, "--after %lld: no such job",
-                             (long long)spec->after[i]);
+                             (long long)after[i]);
     }
   }
+  *after_count = count;
   return status;
 }
 
-/* The body of an enqueue, inside a transaction the caller owns. */
-int store_insert_job(msiq_store *store, msiq_job_spec *spec, int64_t now,
-                     int64_t *id, bool *existing, msiq_diag *diag) {
-  *existing = false;
-  int status = msiq_job_spec_validate(spec, diag);
-  if (status != MSIQ_OK) {
-    return status;
-  }
-  if (spec->key != NULL) {
-    bool found = false;
-    status = store_lookup_id(store, msiq_sql_job_find_unfinished_by_key, 0,
-                             spec->key, id, &found, diag);
-    if (status != MSIQ_OK || found) {
-      *existing = found;
-      return status;
-    }
-  }
-  status = store_make_paths_absolute(spec, diag);
-  if (status == MSIQ_OK) {
-    status = store_check_target_exists(spec, diag);
-  }
-  if (status == MSIQ_OK) {
-    status = store_resolve_dependencies(store, spec, diag);
-  }
-  if (status != MSIQ_OK) {
-    return status;
-  }
+/* Inserts the job row and its children; after holds the resolved
+ * dependencies. */
+static int store_insert_job_rows(msiq_store *store, const msiq_job_spec *spec,
+                                 const int64_t *after, size_t after_count,
+                                 int64_t now, int64_t *id, msiq_diag *diag) {
   sqlite3_stmt *statement;
-  status = store_prepare(store, msiq_sql_job_insert, &statement, diag);
+  int status = store_prepare(store, msiq_sql_job_insert, &statement, diag);
   if (status != MSIQ_OK) {
     return status;
   }
@@ -688,15 +636,59 @@ int store_insert_job(msiq_store *store, msiq_job_spec *spec, int64_t now,
     return status;
   }
   *id = sqlite3_last_insert_rowid(store->db);
-  return store_insert_job_children(store, spec, *id, diag);
+  return store_insert_job_children(store, spec, after, after_count, *id, diag);
 }
 
-int msiq_store_enqueue(msiq_store *store, msiq_job_spec *spec, int64_t *id,
-                       bool *existing, msiq_diag *diag) {
-  int status = store_begin(store, diag);
+/* The body of an enqueue, inside a transaction the caller owns. The order
+ * is what users see: the idempotency key first (it answers its unfinished
+ * job whatever else), then the admission's refusal, then the
+ * dependencies. */
+int store_insert_job(msiq_store *store, const msiq_admission *admission,
+                     int64_t now, int64_t *id, bool *existing,
+                     msiq_diag *diag) {
+  const msiq_job_spec *spec = admission->spec;
+  *existing = false;
+  int status = MSIQ_OK;
+  int64_t *after = NULL;
+  size_t after_count = spec->after_count + spec->after_key_count;
+  if (spec->key != NULL) {
+    bool found = false;
+    status = store_lookup_id(store, msiq_sql_job_find_unfinished_by_key, 0,
+                             spec->key, id, &found, diag);
+    if (status != MSIQ_OK || found) {
+      *existing = found;
+      goto cleanup;
+    }
+  }
+  if (admission->refusal != MSIQ_OK) {
+    status = msiq_diag_set(diag, admission->refusal, "%s",
+                           admission->refusal_diag.message);
+    goto cleanup;
+  }
+  if (after_count > 0) {
+    after = malloc(after_count * sizeof *after);
+    if (after == NULL) {
+      status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+      goto cleanup;
+    }
+  }
+  status = store_resolve_dependencies(store, spec, after, &after_count, diag);
   if (status == MSIQ_OK) {
     status =
-        store_insert_job(store, spec, msiq_host_now_ms(), id, existing, diag);
+        store_insert_job_rows(store, spec, after, after_count, now, id, diag);
+  }
+
+cleanup:
+  free(after);
+  return status;
+}
+
+int msiq_store_enqueue(msiq_store *store, const msiq_admission *admission,
+                       int64_t *id, bool *existing, msiq_diag *diag) {
+  int status = store_begin(store, diag);
+  if (status == MSIQ_OK) {
+    status = store_insert_job(store, admission, msiq_host_now_ms(), id,
+                              existing, diag);
     status = store_finish(store, status, diag);
   }
   return status;

@@ -9,6 +9,7 @@
 #ifndef MSIQ_STORE_H
 #define MSIQ_STORE_H
 
+#include "core/admission.h"
 #include "core/job.h"
 
 typedef struct msiq_store msiq_store;
@@ -44,16 +45,20 @@ int msiq_store_publish_new(msiq_store *store, const char *path,
 int msiq_store_schema_version(msiq_store *store, int *version, msiq_diag *diag);
 int msiq_store_latest_schema_version(void);
 
-/* Validates and stores a new job. With an idempotency key that names an
- * unfinished job, stores nothing, sets *existing and returns that job's id.
- * The store completes the spec as it stores it: package and log paths become
- * absolute and dependencies given by key are added as ids. */
-int msiq_store_enqueue(msiq_store *store, msiq_job_spec *spec, int64_t *id,
-                       bool *existing, msiq_diag *diag);
+/* Stores a job that passed admission (core/admission.h) in one
+ * transaction. With an idempotency key that names an unfinished job, stores
+ * nothing, sets *existing and returns that job's id; otherwise delivers the
+ * admission's refusal, if any, checks that every dependency (by id, or by
+ * key: the newest job with that key) names a job, and inserts. The spec is
+ * left as it was. */
+int msiq_store_enqueue(msiq_store *store, const msiq_admission *admission,
+                       int64_t *id, bool *existing, msiq_diag *diag);
 
 /* Reads a JSON array of job objects and enqueues all of them in one
- * transaction: on any error nothing is stored. *ids (free() it) receives
- * one id per item, in order. no_check skips target existence checks. */
+ * transaction: on any error nothing is stored. Each item is admitted
+ * (core/admission.h, with the host's services) and stored as by enqueue.
+ * *ids (free() it) receives one id per item, in order. no_check skips the
+ * package existence checks. */
 int msiq_store_import(msiq_store *store, const char *json_text, bool no_check,
                       int64_t **ids, size_t *id_count, msiq_diag *diag);
 

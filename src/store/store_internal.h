@@ -71,8 +71,8 @@ int store_lookup_id(msiq_store *store, const char *sql, int64_t id_arg,
 int store_job_state(msiq_store *store, int64_t id, msiq_state *state,
                     msiq_diag *diag);
 /* The body of an enqueue, inside a transaction the caller owns. */
-int store_insert_job(msiq_store *store, msiq_job_spec *spec, int64_t now,
-                     int64_t *id, bool *existing, msiq_diag *diag);
+int store_insert_job(msiq_store *store, const msiq_admission *admission,
+                     int64_t now, int64_t *id, bool *existing, msiq_diag *diag);
 /* Runs a compare-and-set statement and insists that it changed one row
  * (else MSIQ_ESTATE). */
 int store_compare_and_set(msiq_store *store, sqlite3_stmt *statement,

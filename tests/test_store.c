@@ -6,8 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "host/host.h"
+#include "msiq_sql.h"
 #include "store/store.h"
+#include "store/store_dispatch.h"
+/* White-box: the job row's column enum and the store's connection. */
+#include "store/store_internal.h"
 
 typedef struct store_fixture {
   char path[512];
@@ -574,6 +580,30 @@ static void test_import_admits_each_item_like_enqueue(void **state) {
   assert_int_equal(count_jobs(fixture->store, -1), 1);
 }
 
+/* The job row reader reads columns by enum store_job_column; every query
+ * it reads must select exactly those columns, in that order. */
+static void test_job_row_queries_match_the_column_enum(void **state) {
+  store_fixture *fixture = *state;
+  static const char *const names[] = {
+#define COLUMN_NAME(name, text) text,
+      STORE_JOB_COLUMN_MAP(COLUMN_NAME)
+#undef COLUMN_NAME
+  };
+  const char *const queries[] = {msiq_sql_job_get, msiq_sql_job_list,
+                                 msiq_sql_report_finished};
+  for (size_t q = 0; q < sizeof queries / sizeof queries[0]; q++) {
+    sqlite3_stmt *statement = NULL;
+    assert_int_equal(sqlite3_prepare_v2(fixture->store->db, queries[q], -1,
+                                        &statement, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_column_count(statement), STORE_JOB_COLUMN_COUNT);
+    for (int i = 0; i < STORE_JOB_COLUMN_COUNT; i++) {
+      assert_string_equal(sqlite3_column_name(statement, i), names[i]);
+    }
+    sqlite3_finalize(statement);
+  }
+}
+
 static void test_counts_and_quick_check(void **state) {
   store_fixture *fixture = *state;
   enqueue_simple(fixture->store, "/pkgs/a.msi", 0, NULL);
@@ -749,6 +779,9 @@ int main(void) {
           store_teardown),
       cmocka_unit_test_setup_teardown(test_import_admits_each_item_like_enqueue,
                                       store_setup, store_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_job_row_queries_match_the_column_enum, store_setup,
+          store_teardown),
       cmocka_unit_test_setup_teardown(test_counts_and_quick_check, store_setup,
                                       store_teardown),
       cmocka_unit_test_setup_teardown(

@@ -21,6 +21,7 @@
 #include "dispatcher/log_excerpt.h"
 #include "core/outcome.h"
 #include "core/timeparse.h"
+#include "store/store_dispatch.h"
 
 /* With nothing due, the queue is still looked at this often, so that
  * deadlines of jobs that cannot start are noticed. */

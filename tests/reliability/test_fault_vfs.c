@@ -32,6 +32,7 @@
 
 #include "host/host.h"
 #include "store/store.h"
+#include "store/store_dispatch.h"
 
 /* ---- The fault-injecting VFS ------------------------------------------- */
 

@@ -65,10 +65,12 @@ static int64_t enqueue_with_properties(json_fixture *fixture) {
                        &spec, "ALPHA", "C:\\Program Files\\\"x\"", &diag),
                    MSIQ_OK);
   spec.deadline = 1795557600000; /* 2026-11-24T22:00:00Z */
+  msiq_admission admission;
+  test_admit(&spec, &admission);
   int64_t id = 0;
   bool existing = false;
   assert_int_equal(
-      msiq_store_enqueue(fixture->store, &spec, &id, &existing, &diag),
+      msiq_store_enqueue(fixture->store, &admission, &id, &existing, &diag),
       MSIQ_OK);
   msiq_job_spec_cleanup(&spec);
   return id;

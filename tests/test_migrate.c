@@ -9,6 +9,7 @@
 
 #include "msiq_sql.h"
 #include "store/store.h"
+#include "store/store_dispatch.h"
 
 /* Reads a whole file into a malloc'ed buffer; *size receives its length. */
 static char *read_file(const char *path, long *size) {

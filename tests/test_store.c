@@ -6,8 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "host/host.h"
+#include "msiq_sql.h"
 #include "store/store.h"
+#include "store/store_dispatch.h"
+/* White-box: the job row's column enum and the store's connection. */
+#include "store/store_internal.h"
 
 typedef struct store_fixture {
   char path[512];
@@ -33,6 +39,14 @@ static int store_teardown(void **state) {
   return 0;
 }
 
+/* Admits spec as the CLI does and stores it; returns the store's status. */
+static int admit_and_enqueue(msiq_store *store, msiq_job_spec *spec,
+                             int64_t *id, bool *existing, msiq_diag *diag) {
+  msiq_admission admission;
+  test_admit(spec, &admission);
+  return msiq_store_enqueue(store, &admission, id, existing, diag);
+}
+
 /* Enqueues a job for a target that need not exist; returns its id. */
 static int64_t enqueue_simple(msiq_store *store, const char *target,
                               int64_t priority, const char *key) {
@@ -47,7 +61,7 @@ static int64_t enqueue_simple(msiq_store *store, const char *target,
   int64_t id = 0;
   bool existing = false;
   msiq_diag diag = {{0}};
-  assert_int_equal(msiq_store_enqueue(store, &spec, &id, &existing, &diag),
+  assert_int_equal(admit_and_enqueue(store, &spec, &id, &existing, &diag),
                    MSIQ_OK);
   msiq_job_spec_cleanup(&spec);
   return id;
@@ -63,7 +77,7 @@ static int64_t enqueue_after(msiq_store *store, const char *target,
   assert_int_equal(msiq_job_spec_add_after(&spec, after), MSIQ_OK);
   int64_t id = 0;
   bool existing = false;
-  assert_int_equal(msiq_store_enqueue(store, &spec, &id, &existing, NULL),
+  assert_int_equal(admit_and_enqueue(store, &spec, &id, &existing, NULL),
                    MSIQ_OK);
   msiq_job_spec_cleanup(&spec);
   return id;
@@ -183,8 +197,7 @@ static void test_enqueue_round_trips_every_field(void **state) {
   int64_t id = 0;
   bool existing = true;
   assert_int_equal(
-      msiq_store_enqueue(fixture->store, &spec, &id, &existing, &diag),
-      MSIQ_OK);
+      admit_and_enqueue(fixture->store, &spec, &id, &existing, &diag), MSIQ_OK);
   assert_false(existing);
   assert_true(id > first);
   msiq_job_spec_cleanup(&spec);
@@ -255,7 +268,7 @@ test_enqueue_refuses_unknown_dependency_and_stores_nothing(void **state) {
   bool existing = false;
   msiq_diag diag = {{0}};
   assert_int_equal(
-      msiq_store_enqueue(fixture->store, &spec, &id, &existing, &diag),
+      admit_and_enqueue(fixture->store, &spec, &id, &existing, &diag),
       MSIQ_EINVAL);
   assert_non_null(strstr(diag.message, "42"));
   assert_int_equal(count_jobs(fixture->store, -1), 0);
@@ -272,14 +285,102 @@ static void test_enqueue_checks_that_the_package_exists(void **state) {
   bool existing = false;
   msiq_diag diag = {{0}};
   assert_int_equal(
-      msiq_store_enqueue(fixture->store, &spec, &id, &existing, &diag),
+      admit_and_enqueue(fixture->store, &spec, &id, &existing, &diag),
       MSIQ_EINVAL);
   assert_non_null(strstr(diag.message, "package.msi"));
   assert_non_null(strstr(diag.message, "does not exist"));
   spec.no_check = true;
   assert_int_equal(
-      msiq_store_enqueue(fixture->store, &spec, &id, &existing, &diag),
+      admit_and_enqueue(fixture->store, &spec, &id, &existing, &diag), MSIQ_OK);
+  msiq_job_spec_cleanup(&spec);
+}
+
+static void
+test_enqueue_resolves_after_keys_without_changing_the_spec(void **state) {
+  store_fixture *fixture = *state;
+  int64_t base = enqueue_simple(fixture->store, "/pkgs/base.msi", 0, "base");
+  int64_t other = enqueue_simple(fixture->store, "/pkgs/other.msi", 0, NULL);
+  msiq_job_spec spec;
+  msiq_job_spec_init(&spec);
+  spec.no_check = true;
+  assert_int_equal(msiq_job_spec_set_target(&spec, "/pkgs/c.msi"), MSIQ_OK);
+  assert_int_equal(msiq_job_spec_add_after(&spec, other), MSIQ_OK);
+  assert_int_equal(msiq_job_spec_add_after_key(&spec, "base"), MSIQ_OK);
+  const int64_t *after_before = spec.after;
+  int64_t id = 0;
+  bool existing = false;
+  msiq_diag diag = {{0}};
+  assert_int_equal(
+      admit_and_enqueue(fixture->store, &spec, &id, &existing, &diag), MSIQ_OK);
+  /* The key was resolved into the store's own list, not into the spec. */
+  assert_int_equal(spec.after_count, 1);
+  assert_ptr_equal(spec.after, after_before);
+  assert_int_equal(spec.after[0], other);
+  assert_int_equal(spec.after_key_count, 1);
+  assert_string_equal(spec.after_keys[0], "base");
+  msiq_job_spec_cleanup(&spec);
+
+  msiq_job job;
+  assert_int_equal(msiq_store_get_job(fixture->store, id, &job, NULL), MSIQ_OK);
+  /* Both dependencies are stored (read back in id order). */
+  assert_int_equal(job.after_count, 2);
+  assert_int_equal(job.after[0], base);
+  assert_int_equal(job.after[1], other);
+  msiq_job_cleanup(&job);
+}
+
+static void
+test_enqueue_refuses_unknown_after_key_and_stores_nothing(void **state) {
+  store_fixture *fixture = *state;
+  msiq_job_spec spec;
+  msiq_job_spec_init(&spec);
+  spec.no_check = true;
+  assert_int_equal(msiq_job_spec_set_target(&spec, "/pkgs/a.msi"), MSIQ_OK);
+  assert_int_equal(msiq_job_spec_add_after_key(&spec, "nobody"), MSIQ_OK);
+  int64_t id = 0;
+  bool existing = false;
+  msiq_diag diag = {{0}};
+  assert_int_equal(
+      admit_and_enqueue(fixture->store, &spec, &id, &existing, &diag),
+      MSIQ_EINVAL);
+  assert_string_equal(diag.message, "after key 'nobody': no job has that key");
+  assert_int_equal(spec.after_count, 0);
+  assert_int_equal(count_jobs(fixture->store, -1), 0);
+  msiq_job_spec_cleanup(&spec);
+}
+
+/* A repeated keyed enqueue answers the job it made even when the package
+ * has gone meanwhile (a share offline); only a new job needs the package. */
+static void test_unfinished_key_answers_before_a_missing_package(void **state) {
+  store_fixture *fixture = *state;
+  int64_t first = enqueue_simple(fixture->store, "/no/such/app.msi", 0, "k");
+  msiq_job_spec spec;
+  msiq_job_spec_init(&spec);
+  assert_int_equal(msiq_job_spec_set_target(&spec, "/no/such/app.msi"),
+                   MSIQ_OK);
+  assert_int_equal(msiq_job_spec_set_key(&spec, "k"), MSIQ_OK);
+  msiq_admission admission;
+  test_admit(&spec, &admission);
+  assert_int_equal(admission.refusal, MSIQ_EINVAL);
+  msiq_diag diag = {{0}};
+  int64_t id = 0;
+  bool existing = false;
+  assert_int_equal(
+      msiq_store_enqueue(fixture->store, &admission, &id, &existing, &diag),
       MSIQ_OK);
+  assert_true(existing);
+  assert_int_equal(id, first);
+
+  bool requested = false;
+  assert_int_equal(
+      msiq_store_cancel(fixture->store, first, false, &requested, NULL),
+      MSIQ_OK);
+  assert_int_equal(
+      msiq_store_enqueue(fixture->store, &admission, &id, &existing, &diag),
+      MSIQ_EINVAL);
+  assert_false(existing);
+  assert_non_null(strstr(diag.message, "app.msi' does not exist"));
+  assert_int_equal(count_jobs(fixture->store, -1), 1);
   msiq_job_spec_cleanup(&spec);
 }
 
@@ -347,7 +448,7 @@ static void test_purge_keeps_unfinished_and_needed_jobs(void **state) {
     assert_int_equal(msiq_job_spec_add_after(&spec, needed), MSIQ_OK);
     bool existing = false;
     assert_int_equal(
-        msiq_store_enqueue(fixture->store, &spec, &waiting, &existing, NULL),
+        admit_and_enqueue(fixture->store, &spec, &waiting, &existing, NULL),
         MSIQ_OK);
     msiq_job_spec_cleanup(&spec);
   }
@@ -447,6 +548,60 @@ test_import_rejects_documents_that_are_not_job_arrays(void **state) {
                    MSIQ_EINVAL);
   assert_non_null(strstr(diag.message, "priority"));
   assert_int_equal(count_jobs(fixture->store, -1), 0);
+}
+
+/* Import admits every item as enqueue does: a missing package is refused,
+ * with the item's number, unless its key already names an unfinished job. */
+static void test_import_admits_each_item_like_enqueue(void **state) {
+  store_fixture *fixture = *state;
+  int64_t keyed = enqueue_simple(fixture->store, "/no/such/x.msi", 0, "x");
+  int64_t *ids = NULL;
+  size_t count = 0;
+  msiq_diag diag = {{0}};
+  assert_int_equal(
+      msiq_store_import(fixture->store,
+                        "[{\"target\":\"/no/such/x.msi\",\"key\":\"x\"}]",
+                        false, &ids, &count, &diag),
+      MSIQ_OK);
+  assert_int_equal(count, 1);
+  assert_int_equal(ids[0], keyed);
+  free(ids);
+  ids = NULL;
+  assert_int_equal(
+      msiq_store_import(fixture->store,
+                        "[{\"target\":\"/no/such/x.msi\",\"key\":\"x\"},"
+                        "{\"target\":\"/no/such/y.msi\"}]",
+                        false, &ids, &count, &diag),
+      MSIQ_EINVAL);
+  assert_null(ids);
+  assert_string_equal(diag.message,
+                      "import item 2: package '/no/such/y.msi' does not exist "
+                      "(use --no-check for a share that is offline now)");
+  assert_int_equal(count_jobs(fixture->store, -1), 1);
+}
+
+/* The job row reader reads columns by enum store_job_column; every query
+ * it reads must select exactly those columns, in that order. */
+static void test_job_row_queries_match_the_column_enum(void **state) {
+  store_fixture *fixture = *state;
+  static const char *const names[] = {
+#define COLUMN_NAME(name, text) text,
+      STORE_JOB_COLUMN_MAP(COLUMN_NAME)
+#undef COLUMN_NAME
+  };
+  const char *const queries[] = {msiq_sql_job_get, msiq_sql_job_list,
+                                 msiq_sql_report_finished};
+  for (size_t q = 0; q < sizeof queries / sizeof queries[0]; q++) {
+    sqlite3_stmt *statement = NULL;
+    assert_int_equal(sqlite3_prepare_v2(fixture->store->db, queries[q], -1,
+                                        &statement, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_column_count(statement), STORE_JOB_COLUMN_COUNT);
+    for (int i = 0; i < STORE_JOB_COLUMN_COUNT; i++) {
+      assert_string_equal(sqlite3_column_name(statement, i), names[i]);
+    }
+    sqlite3_finalize(statement);
+  }
 }
 
 static void test_counts_and_quick_check(void **state) {
@@ -601,6 +756,15 @@ int main(void) {
           test_enqueue_checks_that_the_package_exists, store_setup,
           store_teardown),
       cmocka_unit_test_setup_teardown(
+          test_enqueue_resolves_after_keys_without_changing_the_spec,
+          store_setup, store_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_enqueue_refuses_unknown_after_key_and_stores_nothing,
+          store_setup, store_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_unfinished_key_answers_before_a_missing_package, store_setup,
+          store_teardown),
+      cmocka_unit_test_setup_teardown(
           test_cancel_and_retry_follow_the_state_machine, store_setup,
           store_teardown),
       cmocka_unit_test_setup_teardown(test_pause_and_resume, store_setup,
@@ -612,6 +776,11 @@ int main(void) {
                                       store_setup, store_teardown),
       cmocka_unit_test_setup_teardown(
           test_import_rejects_documents_that_are_not_job_arrays, store_setup,
+          store_teardown),
+      cmocka_unit_test_setup_teardown(test_import_admits_each_item_like_enqueue,
+                                      store_setup, store_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_job_row_queries_match_the_column_enum, store_setup,
           store_teardown),
       cmocka_unit_test_setup_teardown(test_counts_and_quick_check, store_setup,
                                       store_teardown),

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "host/host.h"
+
 static unsigned test_path_counter;
 
 void test_unique_path(char *buffer, size_t size, const char *stem) {
@@ -38,4 +40,16 @@ void test_write_file(const char *path, const char *text) {
   assert_non_null(file);
   assert_int_equal(fputs(text, file) >= 0, 1);
   assert_int_equal(fclose(file), 0);
+}
+
+void test_admit(msiq_job_spec *spec, msiq_admission *admission) {
+  static const msiq_admission_host host = {
+      msiq_host_absolute_path,
+      msiq_host_file_exists,
+  };
+  msiq_diag diag = {{0}};
+  int status = msiq_job_admit(spec, &host, admission, &diag);
+  if (status != MSIQ_OK) {
+    fail_msg("admission refused the job: %s", diag.message);
+  }
 }

@@ -3,6 +3,9 @@
 
 #include <stdio.h>
 
+#include "core/admission.h"
+#include "host/host.h"
+
 /* What the command line asked for: the job itself, and what to do once it
  * is queued. */
 typedef struct enqueue_options {
@@ -14,6 +17,9 @@ typedef struct enqueue_options {
   tool_strings exit_codes;
   bool wait;
   int64_t wait_timeout_ms;
+  /* The job as admitted by enqueue_check(); the rehearsal and the real
+   * enqueue both store this admission. */
+  msiq_admission admission;
 } enqueue_options;
 
 static int enqueue_parse_action(void *state, const char *value,
@@ -74,8 +80,15 @@ static void enqueue_cleanup(void *state) {
   msiq_job_spec_cleanup(&((enqueue_options *)state)->spec);
 }
 
+/* Admission needs two host services; these are the real ones. */
+static const msiq_admission_host enqueue_admission_host = {
+    msiq_host_absolute_path,
+    msiq_host_file_exists,
+};
+
 /* Completes the spec from the options that need more than a store and
- * validates it; returns a status, never prints. */
+ * admits it, once, before the database is opened, so bad input never
+ * creates or touches a queue; returns a status, never prints. */
 static int enqueue_check(void *state, msiq_diag *diag) {
   enqueue_options *options = state;
   msiq_job_spec *spec = &options->spec;
@@ -109,13 +122,14 @@ static int enqueue_check(void *state, msiq_diag *diag) {
   if (options->wait_timeout_ms > 0) {
     options->wait = true;
   }
-  return msiq_job_spec_validate(spec, diag);
+  return msiq_job_admit(spec, &enqueue_admission_host, &options->admission,
+                        diag);
 }
 
 static int enqueue_rehearse(msiq_store *store, void *state, msiq_diag *diag) {
   int64_t id = 0;
   bool existing = false;
-  return msiq_store_enqueue(store, &((enqueue_options *)state)->spec, &id,
+  return msiq_store_enqueue(store, &((enqueue_options *)state)->admission, &id,
                             &existing, diag);
 }
 
@@ -126,7 +140,8 @@ static int enqueue_exec(const tool_context *context, void *state,
   msiq_diag diag = {{0}};
   int64_t id = 0;
   bool existing = false;
-  int status = msiq_store_enqueue(store, spec, &id, &existing, &diag);
+  int status =
+      msiq_store_enqueue(store, &options->admission, &id, &existing, &diag);
   if (status != MSIQ_OK) {
     return tool_report(context, status, &diag);
   }

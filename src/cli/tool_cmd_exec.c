@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/admission.h"
 #include "host/host.h"
 #include "core/installer_command.h"
 
@@ -143,6 +144,8 @@ static int exec_parse(int argc, char **argv, msiq_job_spec *spec,
 
 typedef struct exec_options {
   msiq_job_spec spec;
+  /* The job as admitted by exec_check(). */
+  msiq_admission admission;
 } exec_options;
 
 /* Everything after `exec` is msiexec's, except a lone -h or --help: msiq's
@@ -165,14 +168,23 @@ static void exec_cleanup(void *state) {
   msiq_job_spec_cleanup(&((exec_options *)state)->spec);
 }
 
+/* Admission needs two host services; these are the real ones. */
+static const msiq_admission_host exec_admission_host = {
+    msiq_host_absolute_path,
+    msiq_host_file_exists,
+};
+
+/* The job is admitted once, before the database is opened. */
 static int exec_check(void *state, msiq_diag *diag) {
-  return msiq_job_spec_validate(&((exec_options *)state)->spec, diag);
+  exec_options *options = state;
+  return msiq_job_admit(&options->spec, &exec_admission_host,
+                        &options->admission, diag);
 }
 
 static int exec_rehearse(msiq_store *store, void *state, msiq_diag *diag) {
   int64_t id = 0;
   bool existing = false;
-  return msiq_store_enqueue(store, &((exec_options *)state)->spec, &id,
+  return msiq_store_enqueue(store, &((exec_options *)state)->admission, &id,
                             &existing, diag);
 }
 
@@ -182,7 +194,8 @@ static int exec_exec(const tool_context *context, void *state,
   msiq_diag diag = {{0}};
   int64_t id = 0;
   bool existing = false;
-  int status = msiq_store_enqueue(store, &options->spec, &id, &existing, &diag);
+  int status =
+      msiq_store_enqueue(store, &options->admission, &id, &existing, &diag);
   if (status != MSIQ_OK) {
     return tool_report(context, status, &diag);
   }

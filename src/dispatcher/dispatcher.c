@@ -22,6 +22,7 @@
 #include "dispatcher/log_excerpt.h"
 #include "core/decision.h"
 #include "core/timeparse.h"
+#include "store/store_dispatch.h"
 
 /* With nothing due, the queue is still looked at this often, so that
  * deadlines of jobs that cannot start are noticed. */

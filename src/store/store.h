@@ -1,4 +1,7 @@
-/* store.h: the durable job queue in one SQLite file.
+/* store.h: the durable job queue in one SQLite file, as the CLI uses it:
+ * open, enqueue, import, read, list, cancel, retry, pause, purge, status and
+ * the JSON reports. The dispatcher's operations (picking jobs, recording
+ * attempts) are in store_dispatch.h, which only the dispatcher includes.
  *
  * Every connection runs in WAL mode with synchronous=FULL (an acknowledged
  * enqueue survives power loss), a busy timeout and foreign keys. Every write
@@ -9,6 +12,7 @@
 #ifndef MSIQ_STORE_H
 #define MSIQ_STORE_H
 
+#include "core/admission.h"
 #include "core/job.h"
 
 typedef struct msiq_store msiq_store;
@@ -44,16 +48,20 @@ int msiq_store_publish_new(msiq_store *store, const char *path,
 int msiq_store_schema_version(msiq_store *store, int *version, msiq_diag *diag);
 int msiq_store_latest_schema_version(void);
 
-/* Validates and stores a new job. With an idempotency key that names an
- * unfinished job, stores nothing, sets *existing and returns that job's id.
- * The store completes the spec as it stores it: package and log paths become
- * absolute and dependencies given by key are added as ids. */
-int msiq_store_enqueue(msiq_store *store, msiq_job_spec *spec, int64_t *id,
-                       bool *existing, msiq_diag *diag);
+/* Stores a job that passed admission (core/admission.h) in one
+ * transaction. With an idempotency key that names an unfinished job, stores
+ * nothing, sets *existing and returns that job's id; otherwise delivers the
+ * admission's refusal, if any, checks that every dependency (by id, or by
+ * key: the newest job with that key) names a job, and inserts. The spec is
+ * left as it was. */
+int msiq_store_enqueue(msiq_store *store, const msiq_admission *admission,
+                       int64_t *id, bool *existing, msiq_diag *diag);
 
 /* Reads a JSON array of job objects and enqueues all of them in one
- * transaction: on any error nothing is stored. *ids (free() it) receives
- * one id per item, in order. no_check skips target existence checks. */
+ * transaction: on any error nothing is stored. Each item is admitted
+ * (core/admission.h, with the host's services) and stored as by enqueue.
+ * *ids (free() it) receives one id per item, in order. no_check skips the
+ * package existence checks. */
 int msiq_store_import(msiq_store *store, const char *json_text, bool no_check,
                       int64_t **ids, size_t *id_count, msiq_diag *diag);
 
@@ -119,9 +127,6 @@ typedef struct msiq_queue_status {
 } msiq_queue_status;
 
 int msiq_store_pause(msiq_store *store, const char *reason, msiq_diag *diag);
-/* Pauses because an installer started a reboot (exit 1641). */
-int msiq_store_pause_for_reboot(msiq_store *store, const char *reason,
-                                msiq_diag *diag);
 int msiq_store_resume(msiq_store *store, msiq_diag *diag);
 int msiq_store_queue_status(msiq_store *store, msiq_queue_status *status,
                             msiq_diag *diag);
@@ -141,78 +146,8 @@ int msiq_store_count_by_state(msiq_store *store,
 int msiq_store_quick_check(msiq_store *store, char *problem, size_t size,
                            msiq_diag *diag);
 
-/* The dispatcher's view (store_dispatch.c). Only the one dispatcher that
- * holds the database's dispatcher lock calls these. */
-
-/* Crash recovery at start: every job left running by a dead dispatcher has
- * its open attempt closed as interrupted and is retried at once (or fails
- * when that was its last attempt). */
-int msiq_store_recover_interrupted(msiq_store *store, int64_t now,
-                                   int64_t *recovered, msiq_diag *diag);
-
-/* Fails waiting jobs whose deadline passed or whose dependency failed or
- * was cancelled; *failed receives how many, and visit (if not NULL) sees
- * each one. */
-typedef void (*msiq_failed_job_visitor)(void *context, int64_t id,
-                                        const char *action, const char *target,
-                                        const char *reason);
-int msiq_store_fail_unrunnable(msiq_store *store, int64_t now, int64_t *failed,
-                               msiq_failed_job_visitor visit, void *context,
-                               msiq_diag *diag);
-
-/* The next job to start at `now`, if any (see dispatch_pick_next.sql), and
- * the state it was picked in: the expected state of the start's
- * compare-and-set, so a cancel committed in between wins. */
-int msiq_store_pick_next(msiq_store *store, int64_t now, int64_t *id,
-                         msiq_state *state, bool *found, msiq_diag *diag);
-
-/* The earliest time after `now` at which a waiting job becomes due, or
- * MSIQ_TIME_UNSET. */
-int msiq_store_next_due(msiq_store *store, int64_t now, int64_t *due,
-                        msiq_diag *diag);
-
-/* Compare-and-set from `expected` (queued or retrying) to running, and opens
- * the next attempt; MSIQ_ESTATE if the job changed meanwhile (cancelled from
- * the CLI, say). Committed before the installer starts, so a crash after
- * this point is seen as an interrupted attempt. */
-int msiq_store_start_attempt(msiq_store *store, int64_t id, msiq_state expected,
-                             int64_t now, const char *log_path,
-                             int64_t *attempt_number, msiq_diag *diag);
-
-/* How an attempt ended and what becomes of its job. */
-typedef struct msiq_attempt_result {
-  int64_t job_id;
-  int64_t attempt_number;
-  int64_t finished_at;
-  bool has_exit_code;
-  int64_t exit_code;
-  /* succeeded, reboot, retry, failed, timed_out or cancelled */
-  const char *attempt_outcome;
-  const char *message;  /* for the history row */
-  msiq_state new_state; /* succeeded, failed, retrying or cancelled */
-  bool reboot_required;
-  int64_t retry_at;         /* for retrying; else MSIQ_TIME_UNSET */
-  const char *last_error;   /* NULL on success */
-  const char *pause_reason; /* non-NULL: pause the queue for a reboot */
-  int64_t boot_time;        /* with pause_reason: the boot time now */
-} msiq_attempt_result;
-
-/* Closes the attempt and moves the job from running to its new state, in one
- * transaction (compare-and-set on running). */
-int msiq_store_finish_attempt(msiq_store *store,
-                              const msiq_attempt_result *result,
-                              msiq_diag *diag);
-
-/* PRAGMA data_version: changes whenever another connection commits. */
-int msiq_store_data_version(msiq_store *store, int64_t *version,
-                            msiq_diag *diag);
-
-/* Whether `cancel --force` asked to stop running job id. */
-int msiq_store_cancel_requested(msiq_store *store, int64_t id, bool *requested,
-                                msiq_diag *diag);
-
 /* For `status`: the running job (if any) and since when, and the earliest
- * retry time (MSIQ_TIME_UNSET if none). */
+ * retry time (MSIQ_TIME_UNSET if none), which the dispatcher reads too. */
 typedef struct msiq_running_job {
   bool found;
   int64_t id;
@@ -226,17 +161,10 @@ int msiq_store_running_job(msiq_store *store, msiq_running_job *running,
 int msiq_store_next_retry(msiq_store *store, int64_t *retry_at,
                           msiq_diag *diag);
 
-/* Records the running dispatcher's maintenance window (NULL: none) and
- * whether it holds jobs while a reboot is pending. */
-int msiq_store_set_dispatcher_settings(msiq_store *store, const char *window,
-                                       bool hold_on_pending_reboot,
-                                       msiq_diag *diag);
-
-/* Resumes a queue that a 1641 paused if the machine has booted since
- * (boot_time differs from the one recorded at the pause); *resumed says
- * whether it did. */
-int msiq_store_resume_after_reboot(msiq_store *store, int64_t boot_time,
-                                   bool *resumed, msiq_diag *diag);
+/* PRAGMA data_version: changes whenever another connection commits. `wait`
+ * and the dispatcher both poll it to re-read only after a change. */
+int msiq_store_data_version(msiq_store *store, int64_t *version,
+                            msiq_diag *diag);
 
 /* JSON reports (free() the text). SQLite writes them, so every string is
  * escaped by the same rules as the job objects. */

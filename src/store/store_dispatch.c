@@ -1,10 +1,10 @@
-/* store_dispatch.c: the queries only the dispatcher runs: crash recovery,
- * housekeeping, picking the next job and recording attempts. Every state
- * change is a compare-and-set inside BEGIN IMMEDIATE, like the CLI's. */
+/* store_dispatch.c: the queries only the dispatcher runs (store_dispatch.h):
+ * crash recovery, housekeeping, picking the next job, recording attempts
+ * and the settings of the running dispatcher. Every state change is a
+ * compare-and-set inside BEGIN IMMEDIATE, like the CLI's. */
 #include "store/store_internal.h"
 
-#include <stdio.h>
-#include <string.h>
+#include <sqlite3.h>
 
 #include "msiq_sql.h"
 
@@ -43,6 +43,28 @@ int msiq_store_recover_interrupted(msiq_store *store, int64_t now,
   return store_finish(store, status, diag);
 }
 
+/* What dispatch_fail_jobs passes to dispatch_report_failed. */
+typedef struct dispatch_failed_jobs {
+  msiq_failed_job_visitor visit;
+  void *context;
+  int64_t *changed;
+} dispatch_failed_jobs;
+
+/* Counts and reports one RETURNING row (id, action, target, reason). */
+static int dispatch_report_failed(sqlite3_stmt *statement, void *context,
+                                  msiq_diag *diag) {
+  const dispatch_failed_jobs *failed = context;
+  (void)diag;
+  (*failed->changed)++;
+  if (failed->visit != NULL) {
+    failed->visit(failed->context, sqlite3_column_int64(statement, 0),
+                  (const char *)sqlite3_column_text(statement, 1),
+                  (const char *)sqlite3_column_text(statement, 2),
+                  (const char *)sqlite3_column_text(statement, 3));
+  }
+  return MSIQ_OK;
+}
+
 /* Runs one of the fail-before-start statements and reports each job it
  * failed (their RETURNING rows). */
 static int dispatch_fail_jobs(msiq_store *store, const char *sql, int64_t now,
@@ -54,22 +76,10 @@ static int dispatch_fail_jobs(msiq_store *store, const char *sql, int64_t now,
     return status;
   }
   sqlite3_bind_int64(statement, 1, now);
-  int rc;
   *changed = 0;
-  while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
-    (*changed)++;
-    if (visit != NULL) {
-      visit(context, sqlite3_column_int64(statement, 0),
-            (const char *)sqlite3_column_text(statement, 1),
-            (const char *)sqlite3_column_text(statement, 2),
-            (const char *)sqlite3_column_text(statement, 3));
-    }
-  }
-  if (rc != SQLITE_DONE) {
-    status = store_fail(store, rc, diag, "failing jobs that cannot start");
-  }
-  store_release(store, statement);
-  return status;
+  dispatch_failed_jobs failed = {visit, context, changed};
+  return store_visit_rows(store, statement, dispatch_report_failed, &failed,
+                          diag, "failing jobs that cannot start");
 }
 
 /* Reads one optional integer from a query bound to `now` (or an id). */
@@ -296,27 +306,6 @@ int msiq_store_finish_attempt(msiq_store *store,
   return store_finish(store, status, diag);
 }
 
-int msiq_store_data_version(msiq_store *store, int64_t *version,
-                            msiq_diag *diag) {
-  bool found = false;
-  sqlite3_stmt *statement;
-  int status =
-      store_prepare(store, msiq_sql_dispatch_data_version, &statement, diag);
-  if (status != MSIQ_OK) {
-    return status;
-  }
-  int rc = sqlite3_step(statement);
-  if (rc == SQLITE_ROW) {
-    found = true;
-    *version = sqlite3_column_int64(statement, 0);
-  }
-  if (!found) {
-    status = store_fail(store, rc, diag, "reading the data version");
-  }
-  store_release(store, statement);
-  return status;
-}
-
 int msiq_store_cancel_requested(msiq_store *store, int64_t id, bool *requested,
                                 msiq_diag *diag) {
   int64_t value = 0;
@@ -328,49 +317,38 @@ int msiq_store_cancel_requested(msiq_store *store, int64_t id, bool *requested,
   return status;
 }
 
-int msiq_store_running_job(msiq_store *store, msiq_running_job *running,
-                           msiq_diag *diag) {
-  memset(running, 0, sizeof *running);
-  sqlite3_stmt *statement;
-  int status =
-      store_prepare(store, msiq_sql_status_running_job, &statement, diag);
+int msiq_store_set_dispatcher_settings(msiq_store *store, const char *window,
+                                       bool hold_on_pending_reboot,
+                                       msiq_diag *diag) {
+  int status = store_begin(store, diag);
   if (status != MSIQ_OK) {
     return status;
   }
-  int rc = sqlite3_step(statement);
-  if (rc == SQLITE_ROW) {
-    running->found = true;
-    running->id = sqlite3_column_int64(statement, 0);
-    snprintf(running->target, sizeof running->target, "%s",
-             (const char *)sqlite3_column_text(statement, 1));
-    running->since = sqlite3_column_int64(statement, 2);
-    running->attempt_number = sqlite3_column_int64(statement, 3);
-  } else if (rc != SQLITE_DONE) {
-    status = store_fail(store, rc, diag, "reading the running job");
+  sqlite3_stmt *statement;
+  status = store_prepare(store, msiq_sql_queue_set_maintenance_window,
+                         &statement, diag);
+  if (status == MSIQ_OK) {
+    store_bind_optional_text(statement, 1, window);
+    sqlite3_bind_int(statement, 2, hold_on_pending_reboot ? 1 : 0);
+    status = store_run(store, statement, diag, "recording the window");
   }
-  store_release(store, statement);
-  return status;
+  return store_finish(store, status, diag);
 }
 
-int msiq_store_next_retry(msiq_store *store, int64_t *retry_at,
-                          msiq_diag *diag) {
-  bool found = false;
-  sqlite3_stmt *statement;
-  int status =
-      store_prepare(store, msiq_sql_status_next_retry, &statement, diag);
+int msiq_store_resume_after_reboot(msiq_store *store, int64_t boot_time,
+                                   bool *resumed, msiq_diag *diag) {
+  *resumed = false;
+  int status = store_begin(store, diag);
   if (status != MSIQ_OK) {
     return status;
   }
-  int rc = sqlite3_step(statement);
-  if (rc == SQLITE_ROW) {
-    found = sqlite3_column_type(statement, 0) != SQLITE_NULL;
-    *retry_at = sqlite3_column_int64(statement, 0);
-  } else {
-    status = store_fail(store, rc, diag, "reading the next retry");
+  sqlite3_stmt *statement;
+  status = store_prepare(store, msiq_sql_queue_resume_after_reboot, &statement,
+                         diag);
+  if (status == MSIQ_OK) {
+    sqlite3_bind_int64(statement, 1, boot_time);
+    status = store_run(store, statement, diag, "resuming after a reboot");
+    *resumed = status == MSIQ_OK && sqlite3_changes(store->db) == 1;
   }
-  store_release(store, statement);
-  if (!found) {
-    *retry_at = MSIQ_TIME_UNSET;
-  }
-  return status;
+  return store_finish(store, status, diag);
 }

@@ -2,7 +2,8 @@
  *
  * JSON is read through SQLite's JSON functions (json_each), never by a parser
  * of our own; each item becomes a msiq_job_spec and goes through the same
- * validation and insert as `enqueue`, inside one transaction.
+ * admission (core/admission.h) and insert as `enqueue`, inside one
+ * transaction.
  */
 #include "store/store_internal.h"
 
@@ -330,6 +331,13 @@ static int store_import_field_visit(const char *key, const char *value,
                        store_quote(key).text);
 }
 
+/* Each item is admitted as `enqueue` admits its job, with the host's
+ * services. */
+static const msiq_admission_host store_import_admission_host = {
+    msiq_host_absolute_path,
+    msiq_host_file_exists,
+};
+
 typedef struct store_import_run {
   msiq_store *store;
   bool no_check;
@@ -370,9 +378,14 @@ static int store_import_one(const char *key, const char *value,
   if (status == MSIQ_OK && spec.target == NULL) {
     status = msiq_diag_set(diag, MSIQ_EINVAL, "\"target\" is missing");
   }
+  msiq_admission admission;
+  if (status == MSIQ_OK) {
+    status =
+        msiq_job_admit(&spec, &store_import_admission_host, &admission, diag);
+  }
   bool existing = false;
   if (status == MSIQ_OK) {
-    status = store_insert_job(run->store, &spec, run->now,
+    status = store_insert_job(run->store, &admission, run->now,
                               &run->ids[run->item_count], &existing, diag);
   }
   msiq_job_spec_cleanup(&spec);

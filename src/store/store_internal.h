@@ -1,12 +1,22 @@
-/* store_internal.h: what the store's source files share (store.c, the
- * import reader store_import.c and the dispatcher's queries in
- * store_dispatch.c). Not for use outside the store. */
+/* store_internal.h: what the store's source files share. Not for use
+ * outside the store (white-box tests and fuzzers excepted).
+ *
+ *   store_sql.c       SQLite status translation, statements, transactions,
+ *                     compare-and-set, the row-visiting loop
+ *   store_open.c      open, migrate, publish a rehearsal, close
+ *   store_enqueue.c   store an admitted job (key, dependencies, rows)
+ *   store_import.c    import manifests through json_each
+ *   store_control.c   cancel, retry, pause, resume, purge
+ *   store_report.c    reads, lists, counts, status and the JSON reports
+ *   store_dispatch.c  the dispatcher's queries (store_dispatch.h)
+ */
 #ifndef MSIQ_STORE_INTERNAL_H
 #define MSIQ_STORE_INTERNAL_H
 
 #include <sqlite3.h>
 
 #include "store/store.h"
+#include "store/store_dispatch.h"
 
 /* Prepared statements are kept for the connection's lifetime: the
  * dispatcher runs the same few queries thousands of times. The cache is
@@ -32,6 +42,8 @@ struct msiq_store {
   /* How many store_json_each calls are under way (the next one's depth). */
   size_t json_each_depth;
 };
+
+/* SQL helpers (store_sql.c). */
 
 /* Translates a SQLite result code into a status and fills diag with
  * "database PATH: <what SQLite said> (while <doing>)". */
@@ -62,22 +74,65 @@ int store_begin(msiq_store *store, msiq_diag *diag);
 /* Commits when status is MSIQ_OK, else rolls back; returns the final
  * status. */
 int store_finish(msiq_store *store, int status, msiq_diag *diag);
-/* Runs a one-parameter query (text_arg, or id_arg when text_arg is NULL)
- * that yields an id; *found says if it did. */
-int store_lookup_id(msiq_store *store, const char *sql, int64_t id_arg,
-                    const char *text_arg, int64_t *id, bool *found,
-                    msiq_diag *diag);
-/* The state of job id, or MSIQ_ENOT_FOUND. */
-int store_job_state(msiq_store *store, int64_t id, msiq_state *state,
-                    msiq_diag *diag);
-/* The body of an enqueue, inside a transaction the caller owns. */
-int store_insert_job(msiq_store *store, msiq_job_spec *spec, int64_t now,
-                     int64_t *id, bool *existing, msiq_diag *diag);
 /* Runs a compare-and-set statement and insists that it changed one row
  * (else MSIQ_ESTATE). */
 int store_compare_and_set(msiq_store *store, sqlite3_stmt *statement,
                           int64_t id, msiq_diag *diag, const char *doing);
-/* Reads the columns of job_get.sql / job_list.sql into job. */
+
+/* Called by store_visit_rows for each row of a statement; a status other
+ * than MSIQ_OK (with diag filled) stops the loop. */
+typedef int (*store_row_visitor)(sqlite3_stmt *statement, void *context,
+                                 msiq_diag *diag);
+/* Steps statement through its rows, calling visit for each, then releases
+ * it. Returns the first failure: the visitor's, or SQLite's (while
+ * `doing`). */
+int store_visit_rows(msiq_store *store, sqlite3_stmt *statement,
+                     store_row_visitor visit, void *context, msiq_diag *diag,
+                     const char *doing);
+
+/* Enqueue (store_enqueue.c). */
+
+/* The body of an enqueue, inside a transaction the caller owns. */
+int store_insert_job(msiq_store *store, const msiq_admission *admission,
+                     int64_t now, int64_t *id, bool *existing, msiq_diag *diag);
+
+/* The job row (store_report.c). */
+
+/* The result columns of schema/queries/job_get.sql, in order, with the
+ * names the SELECT gives them. job_list.sql and report_finished.sql select
+ * the same columns: all three SELECTs must match this list, which
+ * tests/test_store.c checks against each prepared statement. */
+#define STORE_JOB_COLUMN_MAP(XX)                                               \
+  XX(ID, "id")                                                                 \
+  XX(STATE, "state")                                                           \
+  XX(ACTION, "action")                                                         \
+  XX(TARGET, "target")                                                         \
+  XX(PRIORITY, "priority")                                                     \
+  XX(NOT_BEFORE, "not_before")                                                 \
+  XX(DEADLINE, "deadline")                                                     \
+  XX(MAX_ATTEMPTS, "max_attempts")                                             \
+  XX(TIMEOUT_MS, "timeout_ms")                                                 \
+  XX(KEY, "idempotency_key")                                                   \
+  XX(LOG_PATH, "log_path")                                                     \
+  XX(ATTEMPTS, "attempts")                                                     \
+  XX(EXIT_CODE, "exit_code")                                                   \
+  XX(REBOOT_REQUIRED, "reboot_required")                                       \
+  XX(LAST_ERROR, "last_error")                                                 \
+  XX(CREATED_AT, "created_at")                                                 \
+  XX(STARTED_AT, "started_at")                                                 \
+  XX(FINISHED_AT, "finished_at")                                               \
+  XX(RETRY_AT, "retry_at")                                                     \
+  XX(CANCEL_REQUESTED, "cancel_requested")
+
+enum store_job_column {
+#define STORE_JOB_COLUMN_ENUM(name, text) STORE_JOB_COLUMN_##name,
+  STORE_JOB_COLUMN_MAP(STORE_JOB_COLUMN_ENUM)
+#undef STORE_JOB_COLUMN_ENUM
+      STORE_JOB_COLUMN_COUNT
+};
+
+/* Reads the job row columns (enum store_job_column) of statement's current
+ * row into job; MSIQ_ENOMEM if a text could not be copied. */
 int store_read_job_row(sqlite3_stmt *statement, msiq_job *job);
 
 #endif /* MSIQ_STORE_INTERNAL_H */

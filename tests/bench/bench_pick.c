@@ -7,8 +7,8 @@
  *
  * Not part of the build or of ctest: tests/bench/run.sh compiles it by
  * hand against build/native/src/lib*.a (see docs/performance.md), with
- * -DBENCH_FAIL_UNRUNNABLE_VISITOR when store.h's msiq_store_fail_unrunnable
- * takes a visitor for the jobs it fails.
+ * -DBENCH_FAIL_UNRUNNABLE_VISITOR when msiq_store_fail_unrunnable (in
+ * store_dispatch.h, formerly store.h) takes a visitor for the jobs it fails.
  *
  *   bench_pick DATABASE [ITERATIONS [WARMUP [BUDGET_MS]]]
  *
@@ -32,6 +32,7 @@
 
 #include "host/host.h"
 #include "store/store.h"
+#include "store/store_dispatch.h"
 
 static double bench_now_us(void) {
   struct timespec now;

@@ -193,7 +193,8 @@ BIN=$WORK/bin
 mkdir -p "$BIN"
 uv_sqlite_libs=$(pkg-config --libs sqlite3 libuv 2>/dev/null || echo "-lsqlite3 -luv")
 pick_flags=
-if grep -q msiq_failed_job_visitor "$SRC_DIR/store/store.h"; then
+if grep -qs msiq_failed_job_visitor "$SRC_DIR/store/store.h" \
+  "$SRC_DIR/store/store_dispatch.h"; then
   pick_flags=-DBENCH_FAIL_UNRUNNABLE_VISITOR
 fi
 gcc -O2 -g -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra $pick_flags \

@@ -4,7 +4,8 @@
 # object, that every option (action, priority, times, attempts, timeout,
 # after, key, exit codes, --no-check) is stored as given, that properties keep
 # their order and their exact values, that relative package paths are stored
-# absolute, that an idempotency key is honoured until its job is finished,
+# absolute, that an idempotency key is honoured until its job is finished
+# (even when its package has gone meanwhile),
 # that global options work on either side of the command name and that --db
 # beats $MSIQ_DB, and that --version / --help print to stdout and exit 0.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -154,6 +155,20 @@ check_status 0 "key of a finished job may be used again"
 check_match "$out" '^[0-9]+$' "new keyed job prints its id"
 if [ "$out" != "$keyed_id" ]; then pass; else fail "a cancelled job's key made no new job (got $out again)"; fi
 check_equal "$(msiq --json list | jq length)" "$((count_before + 1))" "a new keyed job was added"
+# The key answers its unfinished job before the package is looked for, so a
+# script run again after its share went offline gets the job it made.
+: > "$work_dir/gone.msi"
+run enqueue "$work_dir/gone.msi" --key gone-later
+check_status 0 "keyed enqueue of a package that exists now"
+gone_id=$out
+rm -f "$work_dir/gone.msi"
+run enqueue "$work_dir/gone.msi" --key gone-later
+check_status 0 "the same key after the package went exits 0"
+check_equal "$out" "$gone_id" "the same key after the package went prints the same id"
+run cancel "$gone_id"
+run enqueue "$work_dir/gone.msi" --key gone-later
+check_status 2 "a new job for a missing package is refused"
+check_match "$err" "gone\.msi' does not exist" "the refusal names the missing package"
 
 # --db takes precedence over MSIQ_DB.
 saved_db=$MSIQ_DB

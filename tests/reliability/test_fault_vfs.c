@@ -32,6 +32,7 @@
 
 #include "host/host.h"
 #include "store/store.h"
+#include "store/store_dispatch.h"
 
 /* ---- The fault-injecting VFS ------------------------------------------- */
 
@@ -425,9 +426,11 @@ static int64_t enqueue_job(msiq_store *store, const char *target,
     assert_int_equal(
         msiq_job_spec_add_exit_code_rule(&spec, "1603=retry", &diag), MSIQ_OK);
   }
+  msiq_admission admission;
+  test_admit(&spec, &admission);
   int64_t id = 0;
   bool existing = false;
-  assert_int_equal(msiq_store_enqueue(store, &spec, &id, &existing, &diag),
+  assert_int_equal(msiq_store_enqueue(store, &admission, &id, &existing, &diag),
                    MSIQ_OK);
   assert_false(existing);
   msiq_job_spec_cleanup(&spec);
@@ -588,9 +591,11 @@ static int op_enqueue(msiq_store *store, msiq_diag *diag) {
   assert_int_equal(msiq_job_spec_add_after(&spec, 2), MSIQ_OK);
   assert_int_equal(msiq_job_spec_add_exit_code_rule(&spec, "1641=fail", NULL),
                    MSIQ_OK);
+  msiq_admission admission;
+  test_admit(&spec, &admission);
   int64_t id = 0;
   bool existing = false;
-  int status = msiq_store_enqueue(store, &spec, &id, &existing, diag);
+  int status = msiq_store_enqueue(store, &admission, &id, &existing, diag);
   if (status == MSIQ_OK) {
     assert_int_equal(id, BASELINE_JOBS + 1);
     assert_false(existing);

@@ -1,0 +1,55 @@
+/* admission.c: admitting a job before it reaches the store. See
+ * admission.h. */
+#include "core/admission.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* An install or a patch always names a package; an uninstall or a repair
+ * names either a .msi package or a braced product code, which is no file. */
+static bool admission_target_is_package(const msiq_job_spec *spec) {
+  return spec->action == MSIQ_ACTION_INSTALL ||
+         spec->action == MSIQ_ACTION_PATCH || spec->target[0] != '{';
+}
+
+static int admission_make_path_absolute(const msiq_admission_host *host,
+                                        char **path, msiq_diag *diag) {
+  char *absolute = NULL;
+  int status = host->absolute_path(*path, &absolute, diag);
+  if (status == MSIQ_OK) {
+    free(*path);
+    *path = absolute;
+  }
+  return status;
+}
+
+int msiq_job_admit(msiq_job_spec *spec, const msiq_admission_host *host,
+                   msiq_admission *admission, msiq_diag *diag) {
+  memset(admission, 0, sizeof *admission);
+  admission->refusal = MSIQ_OK;
+  int status = msiq_job_spec_validate(spec, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  /* The dispatcher runs jobs later and from its own directory, so relative
+   * package and log paths are anchored to the enqueuer's directory now. */
+  bool is_package = admission_target_is_package(spec);
+  if (is_package) {
+    status = admission_make_path_absolute(host, &spec->target, diag);
+  }
+  if (status == MSIQ_OK && spec->log_path != NULL) {
+    status = admission_make_path_absolute(host, &spec->log_path, diag);
+  }
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  if (is_package && !spec->no_check && !host->file_exists(spec->target)) {
+    admission->refusal =
+        msiq_diag_set(&admission->refusal_diag, MSIQ_EINVAL,
+                      "package '%s' does not exist (use --no-check for a "
+                      "share that is offline now)",
+                      spec->target);
+  }
+  admission->spec = spec;
+  return MSIQ_OK;
+}

@@ -1,0 +1,47 @@
+/* admission.h: what a job must pass before it reaches the store.
+ *
+ * Every way in (`enqueue`, `exec`, each item of an `import` manifest) admits
+ * its job once, here: the spec is validated, its package and log paths are
+ * made absolute (the dispatcher runs the job later, from its own directory)
+ * and its package is checked to exist. The store then only looks up keys and
+ * ids and inserts rows. The core does no I/O, so the two host services
+ * admission needs arrive through msiq_admission_host: callers fill it with
+ * msiq_host_absolute_path and msiq_host_file_exists, tests with fakes.
+ */
+#ifndef MSIQ_ADMISSION_H
+#define MSIQ_ADMISSION_H
+
+#include "core/job.h"
+
+typedef struct msiq_admission_host {
+  /* Makes path absolute against the current directory into *absolute
+   * (free() it); the file need not exist. */
+  int (*absolute_path)(const char *path, char **absolute, msiq_diag *diag);
+  /* True when a regular file exists at path. */
+  bool (*file_exists)(const char *path);
+} msiq_admission_host;
+
+/* A job that passed admission, as the store takes it. */
+typedef struct msiq_admission {
+  /* The admitted spec, which must outlive the admission. */
+  const msiq_job_spec *spec;
+  /* MSIQ_OK, or why the package check refused the job (the message is in
+   * refusal_diag). This refusal is the store's to deliver, not admission's:
+   * an idempotency key that names an unfinished job answers that job first,
+   * so a script that enqueues the same keyed job again after its share went
+   * offline still gets the job it made, and only the store can look the key
+   * up. With no such key the store refuses the job with this status. */
+  int refusal;
+  msiq_diag refusal_diag;
+} msiq_admission;
+
+/* Admits one job: validates spec (msiq_job_spec_validate; its errors come
+ * first and leave spec untouched), makes the package path (for an install,
+ * a patch, or a .msi to uninstall or repair; not for a product code) and the
+ * log path absolute in spec, and checks that the package exists unless
+ * spec->no_check is set, recording a missing package in
+ * admission->refusal. Returns MSIQ_OK when the job may go to the store. */
+int msiq_job_admit(msiq_job_spec *spec, const msiq_admission_host *host,
+                   msiq_admission *admission, msiq_diag *diag);
+
+#endif /* MSIQ_ADMISSION_H */

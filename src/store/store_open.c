@@ -1,0 +1,295 @@
+/* store_open.c: opening a queue, migrating its schema, and publishing an
+ * in-memory rehearsal as a new database file. See store.h.
+ */
+#include "store/store_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+#include <uv.h>
+
+#include "host/host.h"
+#include "msiq_sql.h"
+
+/* Opening and migrating. */
+
+static int store_read_integer(msiq_store *store, const char *sql, int *value,
+                              msiq_diag *diag, const char *doing) {
+  sqlite3_stmt *statement;
+  int status = store_prepare(store, sql, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  int rc = sqlite3_step(statement);
+  if (rc == SQLITE_ROW) {
+    *value = sqlite3_column_int(statement, 0);
+  } else {
+    status = store_fail(store, rc, diag, doing);
+  }
+  store_release(store, statement);
+  return status;
+}
+
+int msiq_store_schema_version(msiq_store *store, int *version,
+                              msiq_diag *diag) {
+  return store_read_integer(store, msiq_sql_schema_version_get, version, diag,
+                            "reading the schema version");
+}
+
+int msiq_store_latest_schema_version(void) {
+  return MSIQ_SQL_MIGRATION_COUNT;
+}
+
+static int store_enable_wal(msiq_store *store, msiq_diag *diag) {
+  sqlite3_stmt *statement;
+  int status =
+      store_prepare(store, msiq_sql_journal_mode_get, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  bool is_wal = false;
+  int rc = sqlite3_step(statement);
+  if (rc == SQLITE_ROW) {
+    is_wal =
+        strcmp((const char *)sqlite3_column_text(statement, 0), "wal") == 0;
+  } else {
+    status = store_fail(store, rc, diag, "reading the journal mode");
+  }
+  store_release(store, statement);
+  if (status != MSIQ_OK || is_wal) {
+    return status;
+  }
+  /* Switching to WAL is persistent, so it happens once per database. It
+   * needs an exclusive lock, and SQLite answers SQLITE_BUSY at once rather
+   * than calling the busy handler when several processes open a new
+   * database together, so wait here as the busy timeout would. */
+  for (int waited_ms = 0;; waited_ms += 10) {
+    status = store_exec(store, msiq_sql_journal_mode_set_wal, diag,
+                        "switching to WAL mode");
+    if (status != MSIQ_ELOCKED || waited_ms >= MSIQ_STORE_BUSY_TIMEOUT_MS) {
+      return status;
+    }
+    uv_sleep(10);
+  }
+}
+
+/* Fails unless PRAGMA foreign_key_check finds every reference intact. */
+static int store_check_foreign_keys(msiq_store *store, msiq_diag *diag) {
+  sqlite3_stmt *statement;
+  int rc = sqlite3_prepare_v2(store->db, "PRAGMA foreign_key_check", -1,
+                              &statement, NULL);
+  if (rc != SQLITE_OK) {
+    return store_fail(store, rc, diag, "checking foreign keys");
+  }
+  rc = sqlite3_step(statement);
+  int status = MSIQ_OK;
+  if (rc == SQLITE_ROW) {
+    status = msiq_diag_set(diag, MSIQ_ECORRUPT,
+                           "database %s: a migration left a row of %s "
+                           "referring to a missing row",
+                           store->path,
+                           (const char *)sqlite3_column_text(statement, 0));
+  } else if (rc != SQLITE_DONE) {
+    status = store_fail(store, rc, diag, "checking foreign keys");
+  }
+  sqlite3_finalize(statement);
+  return status;
+}
+
+/* Applies the migrations after `from` in one transaction. The version is
+ * read again inside the transaction because another process may have
+ * migrated the database while this one waited for the write lock.
+ *
+ * Foreign keys are off meanwhile, as SQLite's procedure for rebuilding a
+ * table asks (0003 rebuilds the job table, which other tables refer to;
+ * with them on, dropping the old table would delete its children), and
+ * checked before the commit instead. The setting cannot change inside a
+ * transaction, hence around it. */
+static int store_migrate(msiq_store *store, msiq_diag *diag) {
+  int status = store_exec(store, "PRAGMA foreign_keys = OFF", diag,
+                          "preparing to migrate");
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  status = store_begin(store, diag);
+  if (status != MSIQ_OK) {
+    store_exec(store, "PRAGMA foreign_keys = ON", NULL, "migrating");
+    return status;
+  }
+  int version = 0;
+  status = msiq_store_schema_version(store, &version, diag);
+  for (int next = version; status == MSIQ_OK && next < MSIQ_SQL_MIGRATION_COUNT;
+       next++) {
+    char doing[160];
+    snprintf(doing, sizeof doing, "applying migration %s",
+             msiq_sql_migrations[next].name);
+    status = store_exec(store, msiq_sql_migrations[next].sql, diag, doing);
+  }
+  if (status == MSIQ_OK && version < MSIQ_SQL_MIGRATION_COUNT) {
+    status = store_check_foreign_keys(store, diag);
+  }
+  if (status == MSIQ_OK && version < MSIQ_SQL_MIGRATION_COUNT) {
+    /* PRAGMA takes no parameters, so the number is formatted in. */
+    char pragma[64];
+    snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d",
+             MSIQ_SQL_MIGRATION_COUNT);
+    status = store_exec(store, pragma, diag, "recording the schema version");
+  }
+  status = store_finish(store, status, diag);
+  int restored = store_exec(store, "PRAGMA foreign_keys = ON",
+                            status == MSIQ_OK ? diag : NULL, "migrating");
+  return status == MSIQ_OK ? restored : status;
+}
+
+int msiq_store_open(const char *path, int flags, msiq_store **out,
+                    msiq_diag *diag) {
+  int status = MSIQ_OK;
+  *out = NULL;
+  msiq_store *store = calloc(1, sizeof *store);
+  if (store == NULL || (store->path = store_duplicate(path)) == NULL) {
+    status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+    goto cleanup;
+  }
+  bool exists = msiq_host_file_exists(path);
+  if (!exists && !(flags & MSIQ_STORE_CREATE)) {
+    status = msiq_diag_set(diag, MSIQ_EMISSING,
+                           "database %s does not exist (enqueue a job to "
+                           "create it, or pass --db)",
+                           path);
+    goto cleanup;
+  }
+  if (!exists) {
+    status = msiq_host_prepare_database_directory(path, diag);
+    if (status != MSIQ_OK) {
+      goto cleanup;
+    }
+  }
+  int open_flags =
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_EXRESCODE;
+  if (flags & MSIQ_STORE_CREATE) {
+    open_flags |= SQLITE_OPEN_CREATE;
+  }
+  int rc = sqlite3_open_v2(path, &store->db, open_flags, NULL);
+  if (rc != SQLITE_OK) {
+    status = store_fail(store, rc, diag, "opening");
+    goto cleanup;
+  }
+  sqlite3_busy_timeout(store->db, MSIQ_STORE_BUSY_TIMEOUT_MS);
+
+  /* The version check comes before anything that could write, so a
+   * database from a newer msiq (or a file that is not a database at all) is
+   * left exactly as it was. */
+  int version = 0;
+  status = msiq_store_schema_version(store, &version, diag);
+  if (status != MSIQ_OK) {
+    goto cleanup;
+  }
+  if (version > MSIQ_SQL_MIGRATION_COUNT) {
+    status = msiq_diag_set(diag, MSIQ_ESCHEMA,
+                           "database %s has schema version %d but this msiq "
+                           "knows only up to %d: use a newer msiq",
+                           path, version, MSIQ_SQL_MIGRATION_COUNT);
+    goto cleanup;
+  }
+  status = store_enable_wal(store, diag);
+  if (status == MSIQ_OK) {
+    status = store_exec(store, msiq_sql_connection_configure, diag,
+                        "configuring the connection");
+  }
+  if (status == MSIQ_OK && version < MSIQ_SQL_MIGRATION_COUNT) {
+    status = store_migrate(store, diag);
+  }
+
+cleanup:
+  if (status != MSIQ_OK) {
+    msiq_store_close(store);
+    return status;
+  }
+  *out = store;
+  return MSIQ_OK;
+}
+
+void msiq_store_close(msiq_store *store) {
+  if (store == NULL) {
+    return;
+  }
+  for (size_t i = 0; i < store->cache_count; i++) {
+    sqlite3_finalize(store->cache[i].statement);
+  }
+  for (size_t i = 0; i < STORE_JSON_EACH_DEPTHS; i++) {
+    sqlite3_finalize(store->json_each[i]);
+  }
+  if (store->db != NULL) {
+    sqlite3_close(store->db);
+  }
+  free(store->path);
+  free(store);
+}
+
+int msiq_store_publish_new(msiq_store *store, const char *path,
+                           msiq_store **published, msiq_diag *diag) {
+  *published = NULL;
+  int status = msiq_host_prepare_database_directory(path, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  unsigned char random[8];
+  sqlite3_randomness(sizeof random, random);
+  char temporary[4200];
+  int written = snprintf(temporary, sizeof temporary,
+                         "%s.new-%02x%02x%02x%02x%02x%02x%02x%02x", path,
+                         random[0], random[1], random[2], random[3], random[4],
+                         random[5], random[6], random[7]);
+  if (written < 0 || (size_t)written >= sizeof temporary) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE, "database path too long: %s", path);
+  }
+  /* VACUUM INTO writes a compact copy with every row id, the schema and
+   * PRAGMA user_version; it is far cheaper than doing the work again. */
+  sqlite3_stmt *statement = NULL;
+  int rc =
+      sqlite3_prepare_v2(store->db, "VACUUM INTO ?1", -1, &statement, NULL);
+  if (rc == SQLITE_OK) {
+    sqlite3_bind_text(statement, 1, temporary, -1, SQLITE_STATIC);
+    rc = sqlite3_step(statement);
+  }
+  sqlite3_finalize(statement);
+  if (rc != SQLITE_DONE && rc != SQLITE_OK) {
+    status = msiq_diag_set(diag, MSIQ_EIO, "cannot write %s: %s", temporary,
+                           sqlite3_errmsg(store->db));
+  }
+  /* VACUUM INTO writes a rollback-journal database. Opening the copy under
+   * its temporary name switches it to WAL, and closing it checkpoints with
+   * synchronous=FULL: once it takes the real name it is a finished, durable
+   * database that any process can open without a lock of its own. */
+  msiq_store *copy = NULL;
+  if (status == MSIQ_OK) {
+    status = msiq_store_open(temporary, 0, &copy, diag);
+    msiq_store_close(copy);
+  }
+  bool existed = false;
+  if (status == MSIQ_OK) {
+    status = msiq_host_move_file_if_absent(temporary, path, &existed, diag);
+  } else {
+    msiq_host_remove_file(temporary);
+  }
+  if (status != MSIQ_OK || existed) {
+    return status;
+  }
+  status = msiq_store_open(path, 0, published, diag);
+  if (status != MSIQ_OK) {
+    /* The jobs are in the queue; say so, or a retry would add them again. */
+    char reason[sizeof diag->message];
+    snprintf(reason, sizeof reason, "%s", diag != NULL ? diag->message : "");
+    status = msiq_diag_set(diag, status,
+                           "the jobs were stored in the new database %s, but "
+                           "it could not be opened again: %s",
+                           path, reason);
+  }
+  return status;
+}
+
+const char *msiq_store_path(const msiq_store *store) {
+  return store->path;
+}

@@ -1,0 +1,566 @@
+/* store_report.c: reading the queue: jobs with every field, attempt
+ * histories, lists, counts, the queue's state, and the JSON that `show`,
+ * `list`, `status`, `doctor` and `report` print (written by SQLite, so every
+ * string is escaped by the same rules). See store.h.
+ */
+#include "store/store_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "msiq_sql.h"
+
+/* Reading jobs. */
+
+int store_read_job_row(sqlite3_stmt *statement, msiq_job *job) {
+  bool failed = false;
+  job->id = sqlite3_column_int64(statement, STORE_JOB_COLUMN_ID);
+  msiq_state_parse(
+      (const char *)sqlite3_column_text(statement, STORE_JOB_COLUMN_STATE),
+      &job->state);
+  msiq_action_parse(
+      (const char *)sqlite3_column_text(statement, STORE_JOB_COLUMN_ACTION),
+      &job->action);
+  job->target =
+      store_column_optional_text(statement, STORE_JOB_COLUMN_TARGET, &failed);
+  job->priority = sqlite3_column_int64(statement, STORE_JOB_COLUMN_PRIORITY);
+  job->not_before =
+      store_column_optional_time(statement, STORE_JOB_COLUMN_NOT_BEFORE);
+  job->deadline =
+      store_column_optional_time(statement, STORE_JOB_COLUMN_DEADLINE);
+  job->max_attempts =
+      sqlite3_column_int64(statement, STORE_JOB_COLUMN_MAX_ATTEMPTS);
+  job->timeout_ms =
+      sqlite3_column_int64(statement, STORE_JOB_COLUMN_TIMEOUT_MS);
+  job->key =
+      store_column_optional_text(statement, STORE_JOB_COLUMN_KEY, &failed);
+  job->log_path =
+      store_column_optional_text(statement, STORE_JOB_COLUMN_LOG_PATH, &failed);
+  job->attempts = sqlite3_column_int64(statement, STORE_JOB_COLUMN_ATTEMPTS);
+  job->has_exit_code =
+      sqlite3_column_type(statement, STORE_JOB_COLUMN_EXIT_CODE) != SQLITE_NULL;
+  job->exit_code = sqlite3_column_int64(statement, STORE_JOB_COLUMN_EXIT_CODE);
+  job->reboot_required =
+      sqlite3_column_int(statement, STORE_JOB_COLUMN_REBOOT_REQUIRED) != 0;
+  job->last_error = store_column_optional_text(
+      statement, STORE_JOB_COLUMN_LAST_ERROR, &failed);
+  job->created_at =
+      sqlite3_column_int64(statement, STORE_JOB_COLUMN_CREATED_AT);
+  job->started_at =
+      store_column_optional_time(statement, STORE_JOB_COLUMN_STARTED_AT);
+  job->finished_at =
+      store_column_optional_time(statement, STORE_JOB_COLUMN_FINISHED_AT);
+  job->retry_at =
+      store_column_optional_time(statement, STORE_JOB_COLUMN_RETRY_AT);
+  job->cancel_requested =
+      sqlite3_column_int(statement, STORE_JOB_COLUMN_CANCEL_REQUESTED) != 0;
+  return failed ? MSIQ_ENOMEM : MSIQ_OK;
+}
+
+/* Row visitors that append one child row (job_properties_get.sql,
+ * job_dependencies_get.sql, job_exit_codes_get.sql) to the job. */
+
+static int store_append_property(sqlite3_stmt *statement, void *context,
+                                 msiq_diag *diag) {
+  msiq_job *job = context;
+  msiq_property *grown = realloc(job->properties, (job->property_count + 1) *
+                                                      sizeof *job->properties);
+  if (grown == NULL) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  job->properties = grown;
+  bool failed = false;
+  grown[job->property_count].name =
+      store_column_optional_text(statement, 0, &failed);
+  grown[job->property_count].value =
+      store_column_optional_text(statement, 1, &failed);
+  job->property_count++;
+  if (failed) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  return MSIQ_OK;
+}
+
+static int store_append_dependency(sqlite3_stmt *statement, void *context,
+                                   msiq_diag *diag) {
+  msiq_job *job = context;
+  int64_t *grown =
+      realloc(job->after, (job->after_count + 1) * sizeof *job->after);
+  if (grown == NULL) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  job->after = grown;
+  job->after[job->after_count++] = sqlite3_column_int64(statement, 0);
+  return MSIQ_OK;
+}
+
+static int store_append_exit_code_rule(sqlite3_stmt *statement, void *context,
+                                       msiq_diag *diag) {
+  msiq_job *job = context;
+  msiq_exit_code_rule *grown =
+      realloc(job->exit_code_rules,
+              (job->exit_code_rule_count + 1) * sizeof *job->exit_code_rules);
+  if (grown == NULL) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  job->exit_code_rules = grown;
+  grown[job->exit_code_rule_count].code = sqlite3_column_int64(statement, 0);
+  msiq_outcome_parse((const char *)sqlite3_column_text(statement, 1),
+                     &grown[job->exit_code_rule_count].outcome);
+  job->exit_code_rule_count++;
+  return MSIQ_OK;
+}
+
+/* Reads the job's properties, dependencies and exit-code rules. */
+static int store_read_job_children(msiq_store *store, msiq_job *job,
+                                   msiq_diag *diag) {
+  static const struct {
+    const char *sql;
+    store_row_visitor append;
+  } children[] = {
+      {msiq_sql_job_properties_get, store_append_property},
+      {msiq_sql_job_dependencies_get, store_append_dependency},
+      {msiq_sql_job_exit_codes_get, store_append_exit_code_rule},
+  };
+  int status = MSIQ_OK;
+  for (size_t i = 0;
+       status == MSIQ_OK && i < sizeof children / sizeof children[0]; i++) {
+    sqlite3_stmt *statement;
+    status = store_prepare(store, children[i].sql, &statement, diag);
+    if (status == MSIQ_OK) {
+      sqlite3_bind_int64(statement, 1, job->id);
+      status = store_visit_rows(store, statement, children[i].append, job, diag,
+                                "reading a job");
+    }
+  }
+  return status;
+}
+
+int msiq_store_get_job(msiq_store *store, int64_t id, msiq_job *job,
+                       msiq_diag *diag) {
+  msiq_job_init(job);
+  sqlite3_stmt *statement;
+  int status = store_prepare(store, msiq_sql_job_get, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  sqlite3_bind_int64(statement, 1, id);
+  int rc = sqlite3_step(statement);
+  if (rc == SQLITE_ROW) {
+    status = store_read_job_row(statement, job);
+    if (status != MSIQ_OK) {
+      status = msiq_diag_set(diag, status, "out of memory");
+    }
+  } else if (rc == SQLITE_DONE) {
+    status = msiq_diag_set(diag, MSIQ_ENOT_FOUND, "no job with id %lld",
+                           (long long)id);
+  } else {
+    status = store_fail(store, rc, diag, "reading a job");
+  }
+  store_release(store, statement);
+  if (status == MSIQ_OK) {
+    status = store_read_job_children(store, job, diag);
+  }
+  if (status != MSIQ_OK) {
+    msiq_job_cleanup(job);
+  }
+  return status;
+}
+
+/* The attempts read so far, for store_append_attempt. */
+typedef struct store_attempt_list {
+  msiq_attempt *attempts;
+  size_t count;
+} store_attempt_list;
+
+/* Appends one row of job_attempts_get.sql. */
+static int store_append_attempt(sqlite3_stmt *statement, void *context,
+                                msiq_diag *diag) {
+  store_attempt_list *list = context;
+  msiq_attempt *grown =
+      realloc(list->attempts, (list->count + 1) * sizeof *grown);
+  if (grown == NULL) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  list->attempts = grown;
+  msiq_attempt *attempt = &grown[list->count];
+  bool failed = false;
+  memset(attempt, 0, sizeof *attempt);
+  attempt->number = sqlite3_column_int64(statement, 0);
+  attempt->started_at = sqlite3_column_int64(statement, 1);
+  attempt->finished_at = store_column_optional_time(statement, 2);
+  attempt->has_exit_code = sqlite3_column_type(statement, 3) != SQLITE_NULL;
+  attempt->exit_code = sqlite3_column_int64(statement, 3);
+  const unsigned char *outcome = sqlite3_column_text(statement, 4);
+  snprintf(attempt->outcome, sizeof attempt->outcome, "%s",
+           outcome != NULL ? (const char *)outcome : "");
+  attempt->message = store_column_optional_text(statement, 5, &failed);
+  list->count++;
+  if (failed) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  return MSIQ_OK;
+}
+
+int msiq_store_get_attempts(msiq_store *store, int64_t job_id,
+                            msiq_attempt **attempts, size_t *count,
+                            msiq_diag *diag) {
+  *attempts = NULL;
+  *count = 0;
+  sqlite3_stmt *statement;
+  int status =
+      store_prepare(store, msiq_sql_job_attempts_get, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  sqlite3_bind_int64(statement, 1, job_id);
+  store_attempt_list list = {NULL, 0};
+  status = store_visit_rows(store, statement, store_append_attempt, &list, diag,
+                            "reading the attempt history");
+  if (status != MSIQ_OK) {
+    msiq_attempts_free(list.attempts, list.count);
+    return status;
+  }
+  *attempts = list.attempts;
+  *count = list.count;
+  return MSIQ_OK;
+}
+
+void msiq_attempts_free(msiq_attempt *attempts, size_t count) {
+  for (size_t i = 0; i < count; i++) {
+    free(attempts[i].message);
+  }
+  free(attempts);
+}
+
+static void store_bind_state_filter(sqlite3_stmt *statement, int state_filter) {
+  if (state_filter < 0) {
+    sqlite3_bind_null(statement, 1);
+  } else {
+    sqlite3_bind_text(statement, 1, msiq_state_name((msiq_state)state_filter),
+                      -1, SQLITE_STATIC);
+  }
+}
+
+/* A msiq_job_visitor and its context, for store_visit_job_row. */
+typedef struct store_job_visit {
+  msiq_job_visitor visit;
+  void *context;
+} store_job_visit;
+
+/* Reads one job row into a msiq_job, shows it to the caller's visitor and
+ * cleans it up again. */
+static int store_visit_job_row(sqlite3_stmt *statement, void *context,
+                               msiq_diag *diag) {
+  const store_job_visit *job_visit = context;
+  msiq_job job;
+  msiq_job_init(&job);
+  int status = store_read_job_row(statement, &job);
+  if (status == MSIQ_OK) {
+    status = job_visit->visit(&job, job_visit->context);
+  } else {
+    status = msiq_diag_set(diag, status, "out of memory");
+  }
+  msiq_job_cleanup(&job);
+  return status;
+}
+
+/* Steps a statement with the job row columns, calling visit for each job
+ * (cleaned up after the call), and releases it. */
+static int store_visit_job_rows(msiq_store *store, sqlite3_stmt *statement,
+                                msiq_job_visitor visit, void *context,
+                                msiq_diag *diag, const char *doing) {
+  store_job_visit job_visit = {visit, context};
+  return store_visit_rows(store, statement, store_visit_job_row, &job_visit,
+                          diag, doing);
+}
+
+int msiq_store_list_jobs(msiq_store *store, int state_filter,
+                         msiq_job_visitor visit, void *context,
+                         msiq_diag *diag) {
+  sqlite3_stmt *statement;
+  int status = store_prepare(store, msiq_sql_job_list, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  store_bind_state_filter(statement, state_filter);
+  return store_visit_job_rows(store, statement, visit, context, diag,
+                              "listing jobs");
+}
+
+/* JSON. */
+
+/* Runs a query whose single row holds one JSON text, and copies it out. */
+static int store_read_json(msiq_store *store, sqlite3_stmt *statement,
+                           int64_t id, char **json, msiq_diag *diag) {
+  int status = MSIQ_OK;
+  int rc = sqlite3_step(statement);
+  if (rc == SQLITE_ROW && sqlite3_column_type(statement, 0) != SQLITE_NULL) {
+    *json = store_duplicate((const char *)sqlite3_column_text(statement, 0));
+    if (*json == NULL) {
+      status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+    }
+  } else if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+    status = msiq_diag_set(diag, MSIQ_ENOT_FOUND, "no job with id %lld",
+                           (long long)id);
+  } else {
+    status = store_fail(store, rc, diag, "writing JSON");
+  }
+  store_release(store, statement);
+  return status;
+}
+
+int msiq_store_job_json(msiq_store *store, int64_t id, bool with_history,
+                        char **json, msiq_diag *diag) {
+  *json = NULL;
+  sqlite3_stmt *statement;
+  int status = store_prepare(store, msiq_sql_job_json_get, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  sqlite3_bind_int64(statement, 1, id);
+  sqlite3_bind_int(statement, 2, with_history ? 1 : 0);
+  return store_read_json(store, statement, id, json, diag);
+}
+
+/* Runs a report query with `count` text parameters (NULL binds NULL) and
+ * copies out its single JSON value. */
+static int store_report_json(msiq_store *store, const char *sql,
+                             const char *const *parameters, int count,
+                             char **json, msiq_diag *diag) {
+  *json = NULL;
+  sqlite3_stmt *statement;
+  int status = store_prepare(store, sql, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  for (int i = 0; i < count; i++) {
+    store_bind_optional_text(statement, i + 1, parameters[i]);
+  }
+  return store_read_json(store, statement, 0, json, diag);
+}
+
+int msiq_store_status_json(msiq_store *store, const msiq_status_facts *facts,
+                           char **json, msiq_diag *diag) {
+  const char *parameters[] = {
+      facts->dispatcher_running ? "1" : "0",
+      facts->mutex_state,
+      facts->service_state,
+      facts->gate_open ? "1" : "0",
+      facts->reboot_pending_reason,
+      facts->window_opens_at,
+      facts->gate_reason,
+      facts->gate_text,
+  };
+  return store_report_json(store, msiq_sql_status_json, parameters,
+                           (int)(sizeof parameters / sizeof parameters[0]),
+                           json, diag);
+}
+
+int msiq_store_queue_json(msiq_store *store, char **json, msiq_diag *diag) {
+  return store_report_json(store, msiq_sql_queue_json, NULL, 0, json, diag);
+}
+
+int msiq_store_doctor_json(msiq_store *store, const char *quick_check,
+                           char **json, msiq_diag *diag) {
+  char latest[16];
+  snprintf(latest, sizeof latest, "%d", MSIQ_SQL_MIGRATION_COUNT);
+  const char *parameters[] = {quick_check, latest};
+  return store_report_json(store, msiq_sql_doctor_json, parameters, 2, json,
+                           diag);
+}
+
+int msiq_store_report_json(msiq_store *store, int64_t since, char **json,
+                           msiq_diag *diag) {
+  *json = NULL;
+  sqlite3_stmt *statement;
+  int status = store_prepare(store, msiq_sql_report_json, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  sqlite3_bind_int64(statement, 1, since);
+  return store_read_json(store, statement, 0, json, diag);
+}
+
+int msiq_store_list_finished(msiq_store *store, int64_t since,
+                             msiq_job_visitor visit, void *context,
+                             msiq_diag *diag) {
+  sqlite3_stmt *statement;
+  int status = store_prepare(store, msiq_sql_report_finished, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  sqlite3_bind_int64(statement, 1, since);
+  return store_visit_job_rows(store, statement, visit, context, diag,
+                              "reading the report");
+}
+
+int msiq_store_list_json(msiq_store *store, int state_filter, char **json,
+                         msiq_diag *diag) {
+  *json = NULL;
+  sqlite3_stmt *statement;
+  int status = store_prepare(store, msiq_sql_job_list_json, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  store_bind_state_filter(statement, state_filter);
+  return store_read_json(store, statement, 0, json, diag);
+}
+
+/* The queue's state, counts and health, for `status`, `report` and
+ * `doctor`. */
+
+int msiq_store_queue_status(msiq_store *store, msiq_queue_status *queue,
+                            msiq_diag *diag) {
+  memset(queue, 0, sizeof *queue);
+  queue->paused_at = MSIQ_TIME_UNSET;
+  sqlite3_stmt *statement;
+  int status = store_prepare(store, msiq_sql_queue_get, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  int rc = sqlite3_step(statement);
+  if (rc == SQLITE_ROW) {
+    queue->paused = sqlite3_column_int(statement, 0) != 0;
+    const unsigned char *reason = sqlite3_column_text(statement, 1);
+    snprintf(queue->pause_reason, sizeof queue->pause_reason, "%s",
+             reason != NULL ? (const char *)reason : "");
+    queue->paused_at = store_column_optional_time(statement, 2);
+    queue->reboot_initiated = sqlite3_column_int(statement, 3) != 0;
+    const unsigned char *window = sqlite3_column_text(statement, 4);
+    snprintf(queue->maintenance_window, sizeof queue->maintenance_window, "%s",
+             window != NULL ? (const char *)window : "");
+    queue->paused_boot_time = store_column_optional_time(statement, 5);
+    queue->hold_on_pending_reboot = sqlite3_column_int(statement, 6) != 0;
+  } else {
+    status = store_fail(store, rc, diag, "reading the queue state");
+  }
+  store_release(store, statement);
+  return status;
+}
+
+/* Records one row of job_count_by_state.sql (a state and its count). */
+static int store_record_count(sqlite3_stmt *statement, void *context,
+                              msiq_diag *diag) {
+  int64_t *counts = context;
+  (void)diag;
+  msiq_state state;
+  if (msiq_state_parse((const char *)sqlite3_column_text(statement, 0),
+                       &state) == MSIQ_OK) {
+    counts[state] = sqlite3_column_int64(statement, 1);
+  }
+  return MSIQ_OK;
+}
+
+int msiq_store_count_by_state(msiq_store *store,
+                              int64_t counts[MSIQ_STATE_COUNT],
+                              msiq_diag *diag) {
+  memset(counts, 0, sizeof(int64_t) * MSIQ_STATE_COUNT);
+  sqlite3_stmt *statement;
+  int status =
+      store_prepare(store, msiq_sql_job_count_by_state, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  return store_visit_rows(store, statement, store_record_count, counts, diag,
+                          "counting jobs");
+}
+
+int msiq_store_quick_check(msiq_store *store, char *problem, size_t size,
+                           msiq_diag *diag) {
+  problem[0] = '\0';
+  sqlite3_stmt *statement;
+  int status =
+      store_prepare(store, msiq_sql_database_quick_check, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  int rc = sqlite3_step(statement);
+  if (rc == SQLITE_ROW) {
+    const char *result = (const char *)sqlite3_column_text(statement, 0);
+    if (result == NULL || strcmp(result, "ok") != 0) {
+      snprintf(problem, size, "%s", result != NULL ? result : "unknown");
+      /* quick_check's report spans lines; keep it on one. */
+      for (char *cursor = problem; *cursor != '\0'; cursor++) {
+        if (*cursor == '\n' || *cursor == '\r') {
+          *cursor = ' ';
+        }
+      }
+    }
+  } else {
+    status = store_fail(store, rc, diag, "checking the database");
+  }
+  store_release(store, statement);
+  return status;
+}
+
+int msiq_store_data_version(msiq_store *store, int64_t *version,
+                            msiq_diag *diag) {
+  bool found = false;
+  sqlite3_stmt *statement;
+  int status =
+      store_prepare(store, msiq_sql_dispatch_data_version, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  int rc = sqlite3_step(statement);
+  if (rc == SQLITE_ROW) {
+    found = true;
+    *version = sqlite3_column_int64(statement, 0);
+  }
+  if (!found) {
+    status = store_fail(store, rc, diag, "reading the data version");
+  }
+  store_release(store, statement);
+  return status;
+}
+
+int msiq_store_running_job(msiq_store *store, msiq_running_job *running,
+                           msiq_diag *diag) {
+  memset(running, 0, sizeof *running);
+  sqlite3_stmt *statement;
+  int status =
+      store_prepare(store, msiq_sql_status_running_job, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  int rc = sqlite3_step(statement);
+  if (rc == SQLITE_ROW) {
+    running->found = true;
+    running->id = sqlite3_column_int64(statement, 0);
+    snprintf(running->target, sizeof running->target, "%s",
+             (const char *)sqlite3_column_text(statement, 1));
+    running->since = sqlite3_column_int64(statement, 2);
+    running->attempt_number = sqlite3_column_int64(statement, 3);
+  } else if (rc != SQLITE_DONE) {
+    status = store_fail(store, rc, diag, "reading the running job");
+  }
+  store_release(store, statement);
+  return status;
+}
+
+int msiq_store_next_retry(msiq_store *store, int64_t *retry_at,
+                          msiq_diag *diag) {
+  bool found = false;
+  sqlite3_stmt *statement;
+  int status =
+      store_prepare(store, msiq_sql_status_next_retry, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  int rc = sqlite3_step(statement);
+  if (rc == SQLITE_ROW) {
+    found = sqlite3_column_type(statement, 0) != SQLITE_NULL;
+    *retry_at = sqlite3_column_int64(statement, 0);
+  } else {
+    status = store_fail(store, rc, diag, "reading the next retry");
+  }
+  store_release(store, statement);
+  if (!found) {
+    *retry_at = MSIQ_TIME_UNSET;
+  }
+  return status;
+}

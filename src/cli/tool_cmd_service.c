@@ -17,6 +17,7 @@
 
 #include "dispatcher/dispatcher.h"
 #include "host/host.h"
+#include "core/text.h"
 #include "core/timeparse.h"
 
 #define SERVICE_DEFAULT_NAME "msiq"
@@ -109,13 +110,12 @@ static int service_body(void *context) {
 static int service_log_path(const msiq_store *store, char *buffer,
                             size_t size) {
   const char *path = msiq_store_path(store);
-  const char *slash = strrchr(path, '/');
-  const char *backslash = strrchr(path, '\\');
-  if (backslash != NULL && (slash == NULL || backslash > slash)) {
-    slash = backslash;
-  }
-  int length = slash != NULL ? (int)(slash - path + 1) : 0;
-  int written = snprintf(buffer, size, "%.*smsiq-service.log", length, path);
+  char separator = '/';
+  size_t length = msiq_path_directory_length(path, &separator);
+  /* The directory with its separator, if the path has one. */
+  bool has_directory = length > 0 || path[0] == separator;
+  int written = snprintf(buffer, size, "%.*smsiq-service.log",
+                         has_directory ? (int)length + 1 : 0, path);
   return written < 0 || (size_t)written >= size ? -1 : 0;
 }
 

@@ -1,6 +1,7 @@
 /* tool_msgs.c: every message the tool prints on stderr goes through here,
  * so each is one line that starts with "msiq: ". */
 #include "cli/tool.h"
+#include "core/text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,7 +19,7 @@ static void tool_vprint(const char *kind, const char *format, va_list args) {
   fputs(kind, stderr);
   for (const char *cursor = message; *cursor != '\0'; cursor++) {
     unsigned char character = (unsigned char)*cursor;
-    if (character < 0x20 || character == 0x7f) {
+    if (msiq_character_is_control(character)) {
       fprintf(stderr, "\\x%02x", character);
     } else {
       fputc(character, stderr);

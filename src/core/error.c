@@ -1,6 +1,7 @@
 /* error.c: the status table of msiq.h turned into messages, names and exit
  * codes, and the diagnostic buffer. */
 #include "core/msiq.h"
+#include "core/text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -72,7 +73,7 @@ void msiq_quote_prefix_for_message(const char *text, size_t length,
   for (size_t i = 0; i < length && text[i] != '\0'; i++) {
     unsigned char character = (unsigned char)text[i];
     char piece[8];
-    if (character < 0x20 || character == 0x7f) {
+    if (msiq_character_is_control(character)) {
       snprintf(piece, sizeof piece, "\\x%02x", (unsigned)character);
     } else {
       piece[0] = (char)character;

@@ -13,6 +13,7 @@
  * arguments, and the tests and fuzzers run it on any platform.
  */
 #include "core/installer_command.h"
+#include "core/text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,17 +34,6 @@
 
 static const char property_name_rule[] = "[A-Za-z_][A-Za-z0-9_.]*";
 
-/* strdup() is POSIX, not C11, and the core must build with any C11
- * compiler (including mingw-w64 in strict mode). */
-static char *text_duplicate(const char *text) {
-  size_t size = strlen(text) + 1;
-  char *copy = malloc(size);
-  if (copy != NULL) {
-    memcpy(copy, text, size);
-  }
-  return copy;
-}
-
 /* Joins name, '=' and value into a new string. */
 static char *property_assignment_create(const char *name, const char *value) {
   size_t name_length = strlen(name);
@@ -58,20 +48,6 @@ static char *property_assignment_create(const char *name, const char *value) {
     memcpy(assignment + name_length + 1, value, value_length + 1);
   }
   return assignment;
-}
-
-static bool character_is_control(unsigned char character) {
-  return character < 0x20 || character == 0x7f;
-}
-
-static bool text_has_control_character(const char *text) {
-  for (const unsigned char *cursor = (const unsigned char *)text;
-       *cursor != '\0'; cursor++) {
-    if (character_is_control(*cursor)) {
-      return true;
-    }
-  }
-  return false;
 }
 
 void msiq_installer_command_init(msiq_installer_command *command) {
@@ -151,7 +127,7 @@ int msiq_installer_command_build(const msiq_job *job, const char *log_path,
   const char *fixed[FIXED_ARGUMENT_COUNT] = {
       switch_text, job->target, "/qn", "/norestart", LOG_SWITCH, log_path};
   for (size_t i = 0; i < FIXED_ARGUMENT_COUNT; i++) {
-    built.arguments[built.argument_count] = text_duplicate(fixed[i]);
+    built.arguments[built.argument_count] = msiq_text_duplicate(fixed[i]);
     if (built.arguments[built.argument_count] == NULL) {
       msiq_installer_command_cleanup(&built);
       return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
@@ -256,7 +232,7 @@ static int plain_argument_check(const char *argument, msiq_diag *diag) {
   const char *problem = NULL;
   if (strchr(argument, '"') != NULL) {
     problem = "a double quote";
-  } else if (text_has_control_character(argument)) {
+  } else if (msiq_text_has_control_character(argument)) {
     problem = "a control character";
   }
   if (problem == NULL) {
@@ -294,7 +270,7 @@ static int property_argument_check(const char *argument, msiq_diag *diag) {
                          "name must match %s",
                          quoted, property_name_rule);
   }
-  if (text_has_control_character(equals + 1)) {
+  if (msiq_text_has_control_character(equals + 1)) {
     return msiq_diag_set(diag, MSIQ_EINVAL,
                          "cannot pass property '%s' to msiexec safely: its "
                          "value contains a control character",

@@ -7,6 +7,7 @@
  * directly.
  */
 #include "core/job.h"
+#include "core/text.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -51,17 +52,6 @@ int msiq_outcome_parse(const char *text, msiq_outcome *outcome) {
   return MSIQ_EINVAL;
 }
 
-/* strdup() is POSIX, not C11, and the core must build with any C11
- * compiler (including mingw-w64 in strict mode). */
-static char *text_duplicate(const char *text) {
-  size_t size = strlen(text) + 1;
-  char *copy = malloc(size);
-  if (copy != NULL) {
-    memcpy(copy, text, size);
-  }
-  return copy;
-}
-
 /* Copies length bytes of text and terminates the copy. */
 static char *text_duplicate_length(const char *text, size_t length) {
   char *copy = malloc(length + 1);
@@ -80,16 +70,6 @@ static void *array_grow_by_one(void *array, size_t count, size_t element) {
     return NULL;
   }
   return realloc(array, (count + 1) * element);
-}
-
-static bool text_has_control_character(const char *text) {
-  for (const unsigned char *cursor = (const unsigned char *)text;
-       *cursor != '\0'; cursor++) {
-    if (*cursor < 0x20 || *cursor == 0x7f) {
-      return true;
-    }
-  }
-  return false;
 }
 
 static char character_to_lower(char character) {
@@ -158,7 +138,7 @@ void msiq_job_spec_cleanup(msiq_job_spec *spec) {
 static int field_replace_text(char **field, const char *text) {
   char *copy = NULL;
   if (text != NULL) {
-    copy = text_duplicate(text);
+    copy = msiq_text_duplicate(text);
     if (copy == NULL) {
       return MSIQ_ENOMEM;
     }
@@ -210,7 +190,7 @@ bool msiq_property_value_is_valid(const char *value, size_t length) {
    * job is rejected at enqueue rather than failing when it starts. */
   for (size_t i = 0; i < length; i++) {
     unsigned char character = (unsigned char)value[i];
-    if (character < 0x20 || character == 0x7f) {
+    if (msiq_character_is_control(character)) {
       return false;
     }
   }
@@ -262,7 +242,7 @@ static int property_check(const char *name, const char *value,
                            quoted);
     }
     unsigned char character = (unsigned char)value[i];
-    if (character < 0x20 || character == 0x7f) {
+    if (msiq_character_is_control(character)) {
       return msiq_diag_set(diag, MSIQ_EINVAL,
                            "property '%s' has a control character (0x%02x) in "
                            "its value",
@@ -293,8 +273,8 @@ int msiq_job_spec_add_property(msiq_job_spec *spec, const char *name,
     return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
   }
   spec->properties = grown;
-  char *name_copy = text_duplicate(name);
-  char *value_copy = text_duplicate(value);
+  char *name_copy = msiq_text_duplicate(name);
+  char *value_copy = msiq_text_duplicate(value);
   if (name_copy == NULL || value_copy == NULL) {
     free(name_copy);
     free(value_copy);
@@ -360,7 +340,7 @@ int msiq_job_spec_add_after_key(msiq_job_spec *spec, const char *key) {
     return MSIQ_ENOMEM;
   }
   spec->after_keys = grown;
-  char *copy = text_duplicate(key);
+  char *copy = msiq_text_duplicate(key);
   if (copy == NULL) {
     return MSIQ_ENOMEM;
   }
@@ -442,7 +422,7 @@ static int target_check(const msiq_job_spec *spec, msiq_diag *diag) {
     return msiq_diag_set(diag, MSIQ_EINVAL, "%s target is empty", action);
   }
   msiq_quote_for_message(target, quoted, sizeof quoted);
-  if (text_has_control_character(target)) {
+  if (msiq_text_has_control_character(target)) {
     return msiq_diag_set(diag, MSIQ_EINVAL,
                          "%s target '%s' has a control character", action,
                          quoted);
@@ -497,7 +477,7 @@ static int key_check(const char *key, const char *role, msiq_diag *diag) {
   if (key[0] == '\0') {
     return msiq_diag_set(diag, MSIQ_EINVAL, "%s is empty", role);
   }
-  if (text_has_control_character(key)) {
+  if (msiq_text_has_control_character(key)) {
     char quoted[QUOTED_TEXT_SIZE];
     msiq_quote_for_message(key, quoted, sizeof quoted);
     return msiq_diag_set(diag, MSIQ_EINVAL, "%s '%s' has a control character",
@@ -565,7 +545,7 @@ int msiq_job_spec_validate(const msiq_job_spec *spec, msiq_diag *diag) {
      * starts. */
     for (const char *cursor = spec->log_path; *cursor != '\0'; cursor++) {
       unsigned char character = (unsigned char)*cursor;
-      if (character < 0x20 || character == 0x7f || character == '"') {
+      if (msiq_character_is_control(character) || character == '"') {
         char quoted[QUOTED_TEXT_SIZE];
         msiq_quote_for_message(spec->log_path, quoted, sizeof quoted);
         return msiq_diag_set(

@@ -19,6 +19,7 @@
 #include "host/host.h"
 #include "core/gate.h"
 #include "core/installer_command.h"
+#include "core/text.h"
 #include "dispatcher/log_excerpt.h"
 #include "core/decision.h"
 #include "core/timeparse.h"
@@ -779,16 +780,14 @@ static int dispatcher_default_log_directory(dispatcher *self) {
   }
   /* "logs" beside the database: the same protected data directory. */
   const char *path = msiq_store_path(self->store);
-  const char *slash = strrchr(path, '/');
-  const char *backslash = strrchr(path, '\\');
-  if (backslash != NULL && (slash == NULL || backslash > slash)) {
-    slash = backslash;
-  }
-  int directory_length = slash != NULL ? (int)(slash - path) : 0;
+  char separator = '/';
+  size_t directory_length = msiq_path_directory_length(path, &separator);
+  /* The separator the path already uses, so a Windows path stays one. */
+  char joint[2] = {separator, '\0'};
   int written =
       snprintf(self->log_directory, sizeof self->log_directory, "%.*s%slogs",
-               directory_length, path,
-               slash != NULL ? (slash == backslash ? "\\" : "/") : "");
+               (int)directory_length, path,
+               directory_length > 0 || path[0] == separator ? joint : "");
   if (written < 0 || (size_t)written >= sizeof self->log_directory) {
     return msiq_diag_set(&self->diag, MSIQ_EUSAGE, "log directory too long");
   }

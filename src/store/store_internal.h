@@ -15,6 +15,7 @@
 
 #include <sqlite3.h>
 
+#include "core/text.h"
 #include "store/store.h"
 #include "store/store_dispatch.h"
 
@@ -48,8 +49,6 @@ struct msiq_store {
 /* Translates a SQLite result code into a status and fills diag with
  * "database PATH: <what SQLite said> (while <doing>)". */
 int store_fail(msiq_store *store, int rc, msiq_diag *diag, const char *doing);
-/* strdup, which C11 lacks. */
-char *store_duplicate(const char *text);
 /* Returns a cached statement for sql, reset and with its bindings cleared. */
 int store_prepare(msiq_store *store, const char *sql, sqlite3_stmt **statement,
                   msiq_diag *diag);

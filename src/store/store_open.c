@@ -148,7 +148,7 @@ int msiq_store_open(const char *path, int flags, msiq_store **out,
   int status = MSIQ_OK;
   *out = NULL;
   msiq_store *store = calloc(1, sizeof *store);
-  if (store == NULL || (store->path = store_duplicate(path)) == NULL) {
+  if (store == NULL || (store->path = msiq_text_duplicate(path)) == NULL) {
     status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
     goto cleanup;
   }

@@ -299,7 +299,8 @@ static int store_read_json(msiq_store *store, sqlite3_stmt *statement,
   int status = MSIQ_OK;
   int rc = sqlite3_step(statement);
   if (rc == SQLITE_ROW && sqlite3_column_type(statement, 0) != SQLITE_NULL) {
-    *json = store_duplicate((const char *)sqlite3_column_text(statement, 0));
+    *json =
+        msiq_text_duplicate((const char *)sqlite3_column_text(statement, 0));
     if (*json == NULL) {
       status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
     }

@@ -59,15 +59,6 @@ int store_fail(msiq_store *store, int rc, msiq_diag *diag, const char *doing) {
                        store->path, detail, doing, hint);
 }
 
-char *store_duplicate(const char *text) {
-  size_t length = strlen(text) + 1;
-  char *copy = malloc(length);
-  if (copy != NULL) {
-    memcpy(copy, text, length);
-  }
-  return copy;
-}
-
 /* Returns a cached statement for sql, reset and with its bindings cleared. */
 int store_prepare(msiq_store *store, const char *sql, sqlite3_stmt **statement,
                   msiq_diag *diag) {
@@ -150,7 +141,7 @@ char *store_column_optional_text(sqlite3_stmt *statement, int index,
   if (text == NULL) {
     return NULL;
   }
-  char *copy = store_duplicate((const char *)text);
+  char *copy = msiq_text_duplicate((const char *)text);
   if (copy == NULL) {
     *failed = true;
   }

@@ -8,6 +8,7 @@
  * value holds, splitting must give back exactly the arguments that went in,
  * so no value can turn into a switch or an argument of its own.
  */
+#include "msiexec_split.h"
 #include "test_support.h"
 
 #include <stdio.h>
@@ -153,66 +154,9 @@ static void assert_job_line_refused(const msiq_job *job, const char *log_path,
   msiq_installer_command_cleanup(&command);
 }
 
-/* The reference splitter: reads a command line as msiexec does. Spaces and
- * tabs separate tokens outside quotes; a double quote starts or ends
- * quoting, except that inside quotes two double quotes in a row are one
- * literal double quote; quotes are removed; backslashes are ordinary. It is
- * written independently of the code under test, from that description. */
-typedef struct split_line {
-  char **tokens;
-  size_t count;
-} split_line;
-
-static void split_line_free(split_line *split) {
-  for (size_t i = 0; i < split->count; i++) {
-    free(split->tokens[i]);
-  }
-  free(split->tokens);
-  split->tokens = NULL;
-  split->count = 0;
-}
-
-static void split_msiexec_style(const char *line, split_line *split) {
-  split->tokens = NULL;
-  split->count = 0;
-  size_t line_length = strlen(line);
-  const char *cursor = line;
-  for (;;) {
-    while (*cursor == ' ' || *cursor == '\t') {
-      cursor++;
-    }
-    if (*cursor == '\0') {
-      return;
-    }
-    /* A token is never longer than the rest of the line. */
-    char *token = malloc(line_length + 1);
-    assert_non_null(token);
-    size_t used = 0;
-    bool quoted = false;
-    while (*cursor != '\0' && (quoted || (*cursor != ' ' && *cursor != '\t'))) {
-      if (*cursor == '"') {
-        if (quoted && cursor[1] == '"') {
-          token[used++] = '"';
-          cursor += 2;
-        } else {
-          quoted = !quoted;
-          cursor++;
-        }
-      } else {
-        token[used++] = *cursor++;
-      }
-    }
-    token[used] = '\0';
-    char **grown =
-        realloc(split->tokens, (split->count + 1) * sizeof *split->tokens);
-    assert_non_null(grown);
-    split->tokens = grown;
-    split->tokens[split->count++] = token;
-  }
-}
-
-/* The splitter is itself checked first, so that a round-trip failure
- * points at the code under test and not at the reference. */
+/* The reference splitter (msiexec_split.h, which the fuzzers share) is
+ * itself checked first, so that a round-trip failure points at the code
+ * under test and not at the reference. */
 static void test_reference_splitter(void **state) {
   (void)state;
   static const struct {
@@ -232,13 +176,13 @@ static void test_reference_splitter(void **state) {
       {"", {NULL}, 0},
   };
   for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-    split_line split;
-    split_msiexec_style(cases[i].line, &split);
+    msiexec_split split;
+    assert_true(msiexec_split_line(cases[i].line, &split));
     assert_int_equal(split.count, cases[i].count);
     for (size_t j = 0; j < split.count; j++) {
       assert_string_equal(split.tokens[j], cases[i].tokens[j]);
     }
-    split_line_free(&split);
+    msiexec_split_cleanup(&split);
   }
 }
 
@@ -662,23 +606,11 @@ static void assert_round_trip(const char *program, const msiq_job *job,
   if (msiq_installer_command_line(program, &command, &line, &diag) != MSIQ_OK) {
     fail_msg("command line refused: %s", diag.message);
   }
-  split_line split;
-  split_msiexec_style(line, &split);
-  if (split.count != command.argument_count + 1) {
-    fail_msg("[%s] splits into %lu tokens, expected %lu", line,
-             (unsigned long)split.count,
-             (unsigned long)command.argument_count + 1);
+  char problem[4096];
+  if (!msiexec_split_matches(line, program, command.arguments,
+                             command.argument_count, problem, sizeof problem)) {
+    fail_msg("command line [%s]: %s", line, problem);
   }
-  if (strcmp(split.tokens[0], program) != 0) {
-    fail_msg("[%s]: program came back as [%s]", line, split.tokens[0]);
-  }
-  for (size_t i = 0; i < command.argument_count; i++) {
-    if (strcmp(split.tokens[i + 1], command.arguments[i]) != 0) {
-      fail_msg("[%s]: argument [%s] came back as [%s]", line,
-               command.arguments[i], split.tokens[i + 1]);
-    }
-  }
-  split_line_free(&split);
   free(line);
   msiq_installer_command_cleanup(&command);
 }

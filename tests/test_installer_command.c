@@ -21,49 +21,6 @@
 #define PRODUCT_CODE      "{12345678-1234-1234-1234-123456789ABC}"
 #define ARRAY_SIZE(array) (sizeof(array) / sizeof((array)[0]))
 
-/* strdup() is not C11; the tests build with the same strictness as the
- * code they test. */
-static char *test_text_copy(const char *text) {
-  size_t size = strlen(text) + 1;
-  char *copy = malloc(size);
-  assert_non_null(copy);
-  memcpy(copy, text, size);
-  return copy;
-}
-
-static void assert_message_contains(const char *message, const char *fragment) {
-  if (strstr(message, fragment) == NULL) {
-    fail_msg("diagnostic \"%s\" does not contain \"%s\"", message, fragment);
-  }
-}
-
-static void assert_message_is_one_line(const char *message) {
-  if (strchr(message, '\n') != NULL || strchr(message, '\r') != NULL) {
-    fail_msg("diagnostic \"%s\" spans several lines", message);
-  }
-}
-
-static void job_init_for(msiq_job *job, msiq_action action,
-                         const char *target) {
-  msiq_job_init(job);
-  job->action = action;
-  job->target = target != NULL ? test_text_copy(target) : NULL;
-}
-
-/* Appends a property the way the store would hand it over: owned by the
- * job and freed by msiq_job_cleanup(). No validation, on purpose: the
- * command line must refuse bad names on its own. */
-static void job_add_property(msiq_job *job, const char *name,
-                             const char *value) {
-  msiq_property *grown = realloc(job->properties, (job->property_count + 1) *
-                                                      sizeof *job->properties);
-  assert_non_null(grown);
-  job->properties = grown;
-  job->properties[job->property_count].name = test_text_copy(name);
-  job->properties[job->property_count].value = test_text_copy(value);
-  job->property_count++;
-}
-
 /* A command assembled by hand, as a host or fuzzer might, rather than by
  * msiq_installer_command_build(). */
 static void command_from(msiq_installer_command *command,
@@ -208,7 +165,7 @@ static void test_init_and_cleanup(void **state) {
 static void test_build_install(void **state) {
   (void)state;
   msiq_job job;
-  job_init_for(&job, MSIQ_ACTION_INSTALL, "C:\\pkg\\app.msi");
+  test_job_init(&job, MSIQ_ACTION_INSTALL, "C:\\pkg\\app.msi");
   static const char *const expected[] = {
       "/i", "C:\\pkg\\app.msi", "/qn", "/norestart", "/l*v", "C:\\logs\\1.log"};
   assert_build(&job, "C:\\logs\\1.log", expected, ARRAY_SIZE(expected));
@@ -218,7 +175,7 @@ static void test_build_install(void **state) {
 static void test_build_uninstall(void **state) {
   (void)state;
   msiq_job job;
-  job_init_for(&job, MSIQ_ACTION_UNINSTALL, PRODUCT_CODE);
+  test_job_init(&job, MSIQ_ACTION_UNINSTALL, PRODUCT_CODE);
   static const char *const expected[] = {
       "/x", PRODUCT_CODE, "/qn", "/norestart", "/l*v", "C:\\logs\\2.log"};
   assert_build(&job, "C:\\logs\\2.log", expected, ARRAY_SIZE(expected));
@@ -228,7 +185,7 @@ static void test_build_uninstall(void **state) {
 static void test_build_patch(void **state) {
   (void)state;
   msiq_job job;
-  job_init_for(&job, MSIQ_ACTION_PATCH, "\\\\server\\share\\fix.msp");
+  test_job_init(&job, MSIQ_ACTION_PATCH, "\\\\server\\share\\fix.msp");
   static const char *const expected[] = {
       "/update", "\\\\server\\share\\fix.msp",
       "/qn",     "/norestart",
@@ -240,7 +197,7 @@ static void test_build_patch(void **state) {
 static void test_build_repair(void **state) {
   (void)state;
   msiq_job job;
-  job_init_for(&job, MSIQ_ACTION_REPAIR, PRODUCT_CODE);
+  test_job_init(&job, MSIQ_ACTION_REPAIR, PRODUCT_CODE);
   /* The repair mode is glued to /f: msiexec reads "/f omus" differently. */
   static const char *const expected[] = {
       "/fomus", PRODUCT_CODE, "/qn", "/norestart", "/l*v", "C:\\logs\\4.log"};
@@ -252,12 +209,12 @@ static void test_build_repair(void **state) {
 static void test_build_properties_in_order(void **state) {
   (void)state;
   msiq_job job;
-  job_init_for(&job, MSIQ_ACTION_INSTALL, "C:\\Program Files\\pkg\\app.msi");
-  job_add_property(&job, "ZED", "last alphabetically, first here");
-  job_add_property(&job, "INSTALLDIR", "C:\\Program Files\\App");
-  job_add_property(&job, "EMPTY", "");
-  job_add_property(&job, "CONN", "a=b;c=\"d\"");
-  job_add_property(&job, "ALPHA", "1");
+  test_job_init(&job, MSIQ_ACTION_INSTALL, "C:\\Program Files\\pkg\\app.msi");
+  test_job_add_property(&job, "ZED", "last alphabetically, first here");
+  test_job_add_property(&job, "INSTALLDIR", "C:\\Program Files\\App");
+  test_job_add_property(&job, "EMPTY", "");
+  test_job_add_property(&job, "CONN", "a=b;c=\"d\"");
+  test_job_add_property(&job, "ALPHA", "1");
   /* Properties are passed raw; quoting is the command line's job. */
   static const char *const expected[] = {"/i",
                                          "C:\\Program Files\\pkg\\app.msi",
@@ -279,7 +236,7 @@ static void test_build_requires_log_path(void **state) {
   msiq_job job;
   msiq_installer_command command;
   msiq_diag diag = {{0}};
-  job_init_for(&job, MSIQ_ACTION_INSTALL, "a.msi");
+  test_job_init(&job, MSIQ_ACTION_INSTALL, "a.msi");
   msiq_installer_command_init(&command);
   assert_int_equal(msiq_installer_command_build(&job, NULL, &command, &diag),
                    MSIQ_EINVAL);
@@ -304,18 +261,18 @@ static void test_build_refuses_broken_jobs(void **state) {
   msiq_diag diag = {{0}};
   msiq_installer_command_init(&command);
 
-  job_init_for(&job, MSIQ_ACTION_INSTALL, NULL);
+  test_job_init(&job, MSIQ_ACTION_INSTALL, NULL);
   assert_int_equal(msiq_installer_command_build(&job, "l.log", &command, &diag),
                    MSIQ_EINVAL);
   assert_message_contains(diag.message, "target is empty");
   msiq_job_cleanup(&job);
 
-  job_init_for(&job, MSIQ_ACTION_INSTALL, "");
+  test_job_init(&job, MSIQ_ACTION_INSTALL, "");
   assert_int_equal(msiq_installer_command_build(&job, "l.log", &command, &diag),
                    MSIQ_EINVAL);
   msiq_job_cleanup(&job);
 
-  job_init_for(&job, MSIQ_ACTION_COUNT, "a.msi");
+  test_job_init(&job, MSIQ_ACTION_COUNT, "a.msi");
   assert_int_equal(msiq_installer_command_build(&job, "l.log", &command, &diag),
                    MSIQ_EINVAL);
   assert_message_contains(diag.message, "unknown action");
@@ -330,15 +287,15 @@ static void test_build_replaces_previous_content(void **state) {
   (void)state;
   msiq_job job;
   msiq_installer_command command;
-  job_init_for(&job, MSIQ_ACTION_INSTALL, "a.msi");
-  job_add_property(&job, "A", "1");
+  test_job_init(&job, MSIQ_ACTION_INSTALL, "a.msi");
+  test_job_add_property(&job, "A", "1");
   msiq_installer_command_init(&command);
   assert_int_equal(msiq_installer_command_build(&job, "1.log", &command, NULL),
                    MSIQ_OK);
   assert_int_equal(command.argument_count, 7);
   msiq_job_cleanup(&job);
 
-  job_init_for(&job, MSIQ_ACTION_UNINSTALL, PRODUCT_CODE);
+  test_job_init(&job, MSIQ_ACTION_UNINSTALL, PRODUCT_CODE);
   assert_int_equal(msiq_installer_command_build(&job, "2.log", &command, NULL),
                    MSIQ_OK);
   static const char *const expected[] = {"/x",         PRODUCT_CODE, "/qn",
@@ -355,12 +312,12 @@ static void test_build_replaces_previous_content(void **state) {
 static void test_line_quoting_examples(void **state) {
   (void)state;
   msiq_job job;
-  job_init_for(&job, MSIQ_ACTION_INSTALL, "C:\\Program Files\\pkg\\app.msi");
-  job_add_property(&job, "INSTALLDIR", "C:\\Program Files\\App");
-  job_add_property(&job, "EMPTY", "");
-  job_add_property(&job, "QUOTE", "say \"hi\"");
-  job_add_property(&job, "SIMPLE", "1");
-  job_add_property(&job, "CONN", "a=b;c=d");
+  test_job_init(&job, MSIQ_ACTION_INSTALL, "C:\\Program Files\\pkg\\app.msi");
+  test_job_add_property(&job, "INSTALLDIR", "C:\\Program Files\\App");
+  test_job_add_property(&job, "EMPTY", "");
+  test_job_add_property(&job, "QUOTE", "say \"hi\"");
+  test_job_add_property(&job, "SIMPLE", "1");
+  test_job_add_property(&job, "CONN", "a=b;c=d");
   assert_job_line(&job, "C:\\logs\\job-1.log", MSIEXEC,
                   MSIEXEC " /i \"C:\\Program Files\\pkg\\app.msi\" /qn "
                           "/norestart /l*v C:\\logs\\job-1.log "
@@ -370,7 +327,7 @@ static void test_line_quoting_examples(void **state) {
   msiq_job_cleanup(&job);
 
   /* A program path with spaces is quoted; so is a log path. */
-  job_init_for(&job, MSIQ_ACTION_REPAIR, PRODUCT_CODE);
+  test_job_init(&job, MSIQ_ACTION_REPAIR, PRODUCT_CODE);
   assert_job_line(&job, "C:\\msiq logs\\2.log",
                   "C:\\Program Files\\msiexec.exe",
                   "\"C:\\Program Files\\msiexec.exe\" /fomus " PRODUCT_CODE
@@ -381,12 +338,12 @@ static void test_line_quoting_examples(void **state) {
 static void test_line_keeps_injection_inside_quotes(void **state) {
   (void)state;
   msiq_job job;
-  job_init_for(&job, MSIQ_ACTION_INSTALL, "C:\\pkg\\app.msi");
-  job_add_property(&job, "P", "\" /x " PRODUCT_CODE);
-  job_add_property(&job, "LOG", "/l*v C:\\x");
-  job_add_property(&job, "Q", "/qb");
-  job_add_property(&job, "TRAIL", "C:\\dir\\");
-  job_add_property(&job, "ENDQ", "x\"");
+  test_job_init(&job, MSIQ_ACTION_INSTALL, "C:\\pkg\\app.msi");
+  test_job_add_property(&job, "P", "\" /x " PRODUCT_CODE);
+  test_job_add_property(&job, "LOG", "/l*v C:\\x");
+  test_job_add_property(&job, "Q", "/qb");
+  test_job_add_property(&job, "TRAIL", "C:\\dir\\");
+  test_job_add_property(&job, "ENDQ", "x\"");
   assert_job_line(&job, "C:\\logs\\3.log", MSIEXEC,
                   MSIEXEC " /i C:\\pkg\\app.msi /qn /norestart /l*v "
                           "C:\\logs\\3.log P=\"\"\" /x " PRODUCT_CODE
@@ -453,13 +410,13 @@ static void test_line_log_switch_layout(void **state) {
 static void test_line_refuses_quote_in_plain_arguments(void **state) {
   (void)state;
   msiq_job job;
-  job_init_for(&job, MSIQ_ACTION_INSTALL, "C:\\a\"b.msi");
+  test_job_init(&job, MSIQ_ACTION_INSTALL, "C:\\a\"b.msi");
   assert_job_line_refused(&job, "l.log",
                           "cannot pass 'C:\\a\"b.msi' to msiexec safely: it "
                           "contains a double quote");
   msiq_job_cleanup(&job);
 
-  job_init_for(&job, MSIQ_ACTION_INSTALL, "a.msi");
+  test_job_init(&job, MSIQ_ACTION_INSTALL, "a.msi");
   assert_job_line_refused(&job, "C:\\\"logs\\l.log",
                           "it contains a double quote");
 
@@ -476,13 +433,13 @@ static void test_line_refuses_quote_in_plain_arguments(void **state) {
 static void test_line_refuses_control_characters(void **state) {
   (void)state;
   msiq_job job;
-  job_init_for(&job, MSIQ_ACTION_INSTALL, "a\nb.msi");
+  test_job_init(&job, MSIQ_ACTION_INSTALL, "a\nb.msi");
   assert_job_line_refused(&job, "l.log",
                           "cannot pass 'a\\x0ab.msi' to msiexec safely: it "
                           "contains a control character");
   msiq_job_cleanup(&job);
 
-  job_init_for(&job, MSIQ_ACTION_INSTALL, "a.msi");
+  test_job_init(&job, MSIQ_ACTION_INSTALL, "a.msi");
   assert_job_line_refused(&job, "l\x7f.log", "a control character");
   assert_job_line_refused(&job, "l\t.log", "a control character");
   msiq_job_cleanup(&job);
@@ -497,8 +454,8 @@ static void test_line_refuses_bad_property_values(void **state) {
     msiq_installer_command command;
     msiq_diag diag = {{0}};
     char *line = NULL;
-    job_init_for(&job, MSIQ_ACTION_INSTALL, "a.msi");
-    job_add_property(&job, "PASSWORD", values[i]);
+    test_job_init(&job, MSIQ_ACTION_INSTALL, "a.msi");
+    test_job_add_property(&job, "PASSWORD", values[i]);
     msiq_installer_command_init(&command);
     assert_int_equal(
         msiq_installer_command_build(&job, "l.log", &command, NULL), MSIQ_OK);
@@ -530,9 +487,9 @@ static void test_line_refuses_bad_property_names(void **state) {
   };
   for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
     msiq_job job;
-    job_init_for(&job, MSIQ_ACTION_INSTALL, "a.msi");
-    job_add_property(&job, "GOOD", "1");
-    job_add_property(&job, names[i].name, "v");
+    test_job_init(&job, MSIQ_ACTION_INSTALL, "a.msi");
+    test_job_add_property(&job, "GOOD", "1");
+    test_job_add_property(&job, names[i].name, "v");
     char expected[200];
     snprintf(expected, sizeof expected,
              "cannot pass property %s to msiexec safely: its name must match "
@@ -550,8 +507,8 @@ static void test_line_long_property_name(void **state) {
   memset(name, 'N', sizeof name - 1);
   name[sizeof name - 1] = '\0';
   msiq_job job;
-  job_init_for(&job, MSIQ_ACTION_INSTALL, "a.msi");
-  job_add_property(&job, name, "v w");
+  test_job_init(&job, MSIQ_ACTION_INSTALL, "a.msi");
+  test_job_add_property(&job, name, "v w");
   msiq_installer_command command;
   msiq_installer_command_init(&command);
   assert_int_equal(msiq_installer_command_build(&job, "l.log", &command, NULL),
@@ -564,7 +521,7 @@ static void test_line_long_property_name(void **state) {
   msiq_installer_command_cleanup(&command);
   /* A long invalid name is refused, and the diagnostic is cut short. */
   name[500] = '-';
-  job_add_property(&job, name, "v");
+  test_job_add_property(&job, name, "v");
   assert_job_line_refused(&job, "l.log", "...' to msiexec safely");
   msiq_job_cleanup(&job);
 }
@@ -657,11 +614,11 @@ static void test_round_trip_tricky_values(void **state) {
   for (size_t p = 0; p < ARRAY_SIZE(programs); p++) {
     for (size_t i = 0; i < ARRAY_SIZE(tricky_values); i++) {
       msiq_job job;
-      job_init_for(&job, MSIQ_ACTION_INSTALL, "C:\\Program Files\\pkg\\a.msi");
-      job_add_property(&job, "BEFORE", "1");
-      job_add_property(&job, "VALUE", tricky_values[i]);
+      test_job_init(&job, MSIQ_ACTION_INSTALL, "C:\\Program Files\\pkg\\a.msi");
+      test_job_add_property(&job, "BEFORE", "1");
+      test_job_add_property(&job, "VALUE", tricky_values[i]);
       /* A value that escaped its quotes would swallow or split this one. */
-      job_add_property(&job, "AFTER", "2 3");
+      test_job_add_property(&job, "AFTER", "2 3");
       assert_round_trip(programs[p], &job, "C:\\msiq logs\\job 1.log");
       msiq_job_cleanup(&job);
     }
@@ -678,11 +635,11 @@ static void test_round_trip_all_values_in_one_command(void **state) {
                                         "C:\\Program Files\\x.msi"};
   for (size_t a = 0; a < ARRAY_SIZE(actions); a++) {
     msiq_job job;
-    job_init_for(&job, actions[a], targets[a]);
+    test_job_init(&job, actions[a], targets[a]);
     for (size_t i = 0; i < ARRAY_SIZE(tricky_values); i++) {
       char name[16];
       snprintf(name, sizeof name, "P%lu", (unsigned long)i);
-      job_add_property(&job, name, tricky_values[i]);
+      test_job_add_property(&job, name, tricky_values[i]);
     }
     assert_round_trip(MSIEXEC, &job, "C:\\logs\\all.log");
     msiq_job_cleanup(&job);
@@ -706,9 +663,9 @@ static void test_round_trip_generated_values(void **state) {
     }
     value[length] = '\0';
     msiq_job job;
-    job_init_for(&job, MSIQ_ACTION_INSTALL, "C:\\p q\\a.msi");
-    job_add_property(&job, "V", value);
-    job_add_property(&job, "W", value);
+    test_job_init(&job, MSIQ_ACTION_INSTALL, "C:\\p q\\a.msi");
+    test_job_add_property(&job, "V", value);
+    test_job_add_property(&job, "W", value);
     assert_round_trip(MSIEXEC, &job, "C:\\l.log");
     msiq_job_cleanup(&job);
   }

@@ -14,8 +14,6 @@
 # `msiq wait` exiting 3010 is seen here as 3010 & 255 = 194. Exit statuses of
 # wait are therefore compared as (code & 255), and the full code is checked
 # in the printed line or the JSON.
-# MSIQ_RUNNER (empty, or a word such as "wine") is meant to split.
-# shellcheck disable=SC2086
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$MSIQ_TESTS_DIR/cli/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=lib_dispatch.sh

@@ -185,12 +185,6 @@ static void parse_line(parse_run *run, const tool_command *command,
                                      run->argv, &run->diag);
 }
 
-static void assert_message_contains(const char *message, const char *fragment) {
-  if (strstr(message, fragment) == NULL) {
-    fail_msg("diagnostic \"%s\" does not contain \"%s\"", message, fragment);
-  }
-}
-
 static void assert_parse_ok(const parse_run *run) {
   if (run->status != MSIQ_OK) {
     fail_msg("refused (%d): %s", run->status, run->diag.message);

@@ -8,6 +8,7 @@
  * value holds, splitting must give back exactly the arguments that went in,
  * so no value can turn into a switch or an argument of its own.
  */
+#include "msiexec_split.h"
 #include "test_support.h"
 
 #include <stdio.h>
@@ -19,49 +20,6 @@
 #define MSIEXEC           "C:\\Windows\\System32\\msiexec.exe"
 #define PRODUCT_CODE      "{12345678-1234-1234-1234-123456789ABC}"
 #define ARRAY_SIZE(array) (sizeof(array) / sizeof((array)[0]))
-
-/* strdup() is not C11; the tests build with the same strictness as the
- * code they test. */
-static char *test_text_copy(const char *text) {
-  size_t size = strlen(text) + 1;
-  char *copy = malloc(size);
-  assert_non_null(copy);
-  memcpy(copy, text, size);
-  return copy;
-}
-
-static void assert_message_contains(const char *message, const char *fragment) {
-  if (strstr(message, fragment) == NULL) {
-    fail_msg("diagnostic \"%s\" does not contain \"%s\"", message, fragment);
-  }
-}
-
-static void assert_message_is_one_line(const char *message) {
-  if (strchr(message, '\n') != NULL || strchr(message, '\r') != NULL) {
-    fail_msg("diagnostic \"%s\" spans several lines", message);
-  }
-}
-
-static void job_init_for(msiq_job *job, msiq_action action,
-                         const char *target) {
-  msiq_job_init(job);
-  job->action = action;
-  job->target = target != NULL ? test_text_copy(target) : NULL;
-}
-
-/* Appends a property the way the store would hand it over: owned by the
- * job and freed by msiq_job_cleanup(). No validation, on purpose: the
- * command line must refuse bad names on its own. */
-static void job_add_property(msiq_job *job, const char *name,
-                             const char *value) {
-  msiq_property *grown = realloc(job->properties, (job->property_count + 1) *
-                                                      sizeof *job->properties);
-  assert_non_null(grown);
-  job->properties = grown;
-  job->properties[job->property_count].name = test_text_copy(name);
-  job->properties[job->property_count].value = test_text_copy(value);
-  job->property_count++;
-}
 
 /* A command assembled by hand, as a host or fuzzer might, rather than by
  * msiq_installer_command_build(). */
@@ -153,66 +111,9 @@ static void assert_job_line_refused(const msiq_job *job, const char *log_path,
   msiq_installer_command_cleanup(&command);
 }
 
-/* The reference splitter: reads a command line as msiexec does. Spaces and
- * tabs separate tokens outside quotes; a double quote starts or ends
- * quoting, except that inside quotes two double quotes in a row are one
- * literal double quote; quotes are removed; backslashes are ordinary. It is
- * written independently of the code under test, from that description. */
-typedef struct split_line {
-  char **tokens;
-  size_t count;
-} split_line;
-
-static void split_line_free(split_line *split) {
-  for (size_t i = 0; i < split->count; i++) {
-    free(split->tokens[i]);
-  }
-  free(split->tokens);
-  split->tokens = NULL;
-  split->count = 0;
-}
-
-static void split_msiexec_style(const char *line, split_line *split) {
-  split->tokens = NULL;
-  split->count = 0;
-  size_t line_length = strlen(line);
-  const char *cursor = line;
-  for (;;) {
-    while (*cursor == ' ' || *cursor == '\t') {
-      cursor++;
-    }
-    if (*cursor == '\0') {
-      return;
-    }
-    /* A token is never longer than the rest of the line. */
-    char *token = malloc(line_length + 1);
-    assert_non_null(token);
-    size_t used = 0;
-    bool quoted = false;
-    while (*cursor != '\0' && (quoted || (*cursor != ' ' && *cursor != '\t'))) {
-      if (*cursor == '"') {
-        if (quoted && cursor[1] == '"') {
-          token[used++] = '"';
-          cursor += 2;
-        } else {
-          quoted = !quoted;
-          cursor++;
-        }
-      } else {
-        token[used++] = *cursor++;
-      }
-    }
-    token[used] = '\0';
-    char **grown =
-        realloc(split->tokens, (split->count + 1) * sizeof *split->tokens);
-    assert_non_null(grown);
-    split->tokens = grown;
-    split->tokens[split->count++] = token;
-  }
-}
-
-/* The splitter is itself checked first, so that a round-trip failure
- * points at the code under test and not at the reference. */
+/* The reference splitter (msiexec_split.h, which the fuzzers share) is
+ * itself checked first, so that a round-trip failure points at the code
+ * under test and not at the reference. */
 static void test_reference_splitter(void **state) {
   (void)state;
   static const struct {
@@ -232,13 +133,13 @@ static void test_reference_splitter(void **state) {
       {"", {NULL}, 0},
   };
   for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-    split_line split;
-    split_msiexec_style(cases[i].line, &split);
+    msiexec_split split;
+    assert_true(msiexec_split_line(cases[i].line, &split));
     assert_int_equal(split.count, cases[i].count);
     for (size_t j = 0; j < split.count; j++) {
       assert_string_equal(split.tokens[j], cases[i].tokens[j]);
     }
-    split_line_free(&split);
+    msiexec_split_cleanup(&split);
   }
 }
 
@@ -264,7 +165,7 @@ static void test_init_and_cleanup(void **state) {
 static void test_build_install(void **state) {
   (void)state;
   msiq_job job;
-  job_init_for(&job, MSIQ_ACTION_INSTALL, "C:\\pkg\\app.msi");
+  test_job_init(&job, MSIQ_ACTION_INSTALL, "C:\\pkg\\app.msi");
   static const char *const expected[] = {
       "/i", "C:\\pkg\\app.msi", "/qn", "/norestart", "/l*v", "C:\\logs\\1.log"};
   assert_build(&job, "C:\\logs\\1.log", expected, ARRAY_SIZE(expected));
@@ -274,7 +175,7 @@ static void test_build_install(void **state) {
 static void test_build_uninstall(void **state) {
   (void)state;
   msiq_job job;
-  job_init_for(&job, MSIQ_ACTION_UNINSTALL, PRODUCT_CODE);
+  test_job_init(&job, MSIQ_ACTION_UNINSTALL, PRODUCT_CODE);
   static const char *const expected[] = {
       "/x", PRODUCT_CODE, "/qn", "/norestart", "/l*v", "C:\\logs\\2.log"};
   assert_build(&job, "C:\\logs\\2.log", expected, ARRAY_SIZE(expected));
@@ -284,7 +185,7 @@ static void test_build_uninstall(void **state) {
 static void test_build_patch(void **state) {
   (void)state;
   msiq_job job;
-  job_init_for(&job, MSIQ_ACTION_PATCH, "\\\\server\\share\\fix.msp");
+  test_job_init(&job, MSIQ_ACTION_PATCH, "\\\\server\\share\\fix.msp");
   static const char *const expected[] = {
       "/update", "\\\\server\\share\\fix.msp",
       "/qn",     "/norestart",
@@ -296,7 +197,7 @@ static void test_build_patch(void **state) {
 static void test_build_repair(void **state) {
   (void)state;
   msiq_job job;
-  job_init_for(&job, MSIQ_ACTION_REPAIR, PRODUCT_CODE);
+  test_job_init(&job, MSIQ_ACTION_REPAIR, PRODUCT_CODE);
   /* The repair mode is glued to /f: msiexec reads "/f omus" differently. */
   static const char *const expected[] = {
       "/fomus", PRODUCT_CODE, "/qn", "/norestart", "/l*v", "C:\\logs\\4.log"};
@@ -308,12 +209,12 @@ static void test_build_repair(void **state) {
 static void test_build_properties_in_order(void **state) {
   (void)state;
   msiq_job job;
-  job_init_for(&job, MSIQ_ACTION_INSTALL, "C:\\Program Files\\pkg\\app.msi");
-  job_add_property(&job, "ZED", "last alphabetically, first here");
-  job_add_property(&job, "INSTALLDIR", "C:\\Program Files\\App");
-  job_add_property(&job, "EMPTY", "");
-  job_add_property(&job, "CONN", "a=b;c=\"d\"");
-  job_add_property(&job, "ALPHA", "1");
+  test_job_init(&job, MSIQ_ACTION_INSTALL, "C:\\Program Files\\pkg\\app.msi");
+  test_job_add_property(&job, "ZED", "last alphabetically, first here");
+  test_job_add_property(&job, "INSTALLDIR", "C:\\Program Files\\App");
+  test_job_add_property(&job, "EMPTY", "");
+  test_job_add_property(&job, "CONN", "a=b;c=\"d\"");
+  test_job_add_property(&job, "ALPHA", "1");
   /* Properties are passed raw; quoting is the command line's job. */
   static const char *const expected[] = {"/i",
                                          "C:\\Program Files\\pkg\\app.msi",
@@ -335,7 +236,7 @@ static void test_build_requires_log_path(void **state) {
   msiq_job job;
   msiq_installer_command command;
   msiq_diag diag = {{0}};
-  job_init_for(&job, MSIQ_ACTION_INSTALL, "a.msi");
+  test_job_init(&job, MSIQ_ACTION_INSTALL, "a.msi");
   msiq_installer_command_init(&command);
   assert_int_equal(msiq_installer_command_build(&job, NULL, &command, &diag),
                    MSIQ_EINVAL);
@@ -360,18 +261,18 @@ static void test_build_refuses_broken_jobs(void **state) {
   msiq_diag diag = {{0}};
   msiq_installer_command_init(&command);
 
-  job_init_for(&job, MSIQ_ACTION_INSTALL, NULL);
+  test_job_init(&job, MSIQ_ACTION_INSTALL, NULL);
   assert_int_equal(msiq_installer_command_build(&job, "l.log", &command, &diag),
                    MSIQ_EINVAL);
   assert_message_contains(diag.message, "target is empty");
   msiq_job_cleanup(&job);
 
-  job_init_for(&job, MSIQ_ACTION_INSTALL, "");
+  test_job_init(&job, MSIQ_ACTION_INSTALL, "");
   assert_int_equal(msiq_installer_command_build(&job, "l.log", &command, &diag),
                    MSIQ_EINVAL);
   msiq_job_cleanup(&job);
 
-  job_init_for(&job, MSIQ_ACTION_COUNT, "a.msi");
+  test_job_init(&job, MSIQ_ACTION_COUNT, "a.msi");
   assert_int_equal(msiq_installer_command_build(&job, "l.log", &command, &diag),
                    MSIQ_EINVAL);
   assert_message_contains(diag.message, "unknown action");
@@ -386,15 +287,15 @@ static void test_build_replaces_previous_content(void **state) {
   (void)state;
   msiq_job job;
   msiq_installer_command command;
-  job_init_for(&job, MSIQ_ACTION_INSTALL, "a.msi");
-  job_add_property(&job, "A", "1");
+  test_job_init(&job, MSIQ_ACTION_INSTALL, "a.msi");
+  test_job_add_property(&job, "A", "1");
   msiq_installer_command_init(&command);
   assert_int_equal(msiq_installer_command_build(&job, "1.log", &command, NULL),
                    MSIQ_OK);
   assert_int_equal(command.argument_count, 7);
   msiq_job_cleanup(&job);
 
-  job_init_for(&job, MSIQ_ACTION_UNINSTALL, PRODUCT_CODE);
+  test_job_init(&job, MSIQ_ACTION_UNINSTALL, PRODUCT_CODE);
   assert_int_equal(msiq_installer_command_build(&job, "2.log", &command, NULL),
                    MSIQ_OK);
   static const char *const expected[] = {"/x",         PRODUCT_CODE, "/qn",
@@ -411,12 +312,12 @@ static void test_build_replaces_previous_content(void **state) {
 static void test_line_quoting_examples(void **state) {
   (void)state;
   msiq_job job;
-  job_init_for(&job, MSIQ_ACTION_INSTALL, "C:\\Program Files\\pkg\\app.msi");
-  job_add_property(&job, "INSTALLDIR", "C:\\Program Files\\App");
-  job_add_property(&job, "EMPTY", "");
-  job_add_property(&job, "QUOTE", "say \"hi\"");
-  job_add_property(&job, "SIMPLE", "1");
-  job_add_property(&job, "CONN", "a=b;c=d");
+  test_job_init(&job, MSIQ_ACTION_INSTALL, "C:\\Program Files\\pkg\\app.msi");
+  test_job_add_property(&job, "INSTALLDIR", "C:\\Program Files\\App");
+  test_job_add_property(&job, "EMPTY", "");
+  test_job_add_property(&job, "QUOTE", "say \"hi\"");
+  test_job_add_property(&job, "SIMPLE", "1");
+  test_job_add_property(&job, "CONN", "a=b;c=d");
   assert_job_line(&job, "C:\\logs\\job-1.log", MSIEXEC,
                   MSIEXEC " /i \"C:\\Program Files\\pkg\\app.msi\" /qn "
                           "/norestart /l*v C:\\logs\\job-1.log "
@@ -426,7 +327,7 @@ static void test_line_quoting_examples(void **state) {
   msiq_job_cleanup(&job);
 
   /* A program path with spaces is quoted; so is a log path. */
-  job_init_for(&job, MSIQ_ACTION_REPAIR, PRODUCT_CODE);
+  test_job_init(&job, MSIQ_ACTION_REPAIR, PRODUCT_CODE);
   assert_job_line(&job, "C:\\msiq logs\\2.log",
                   "C:\\Program Files\\msiexec.exe",
                   "\"C:\\Program Files\\msiexec.exe\" /fomus " PRODUCT_CODE
@@ -437,12 +338,12 @@ static void test_line_quoting_examples(void **state) {
 static void test_line_keeps_injection_inside_quotes(void **state) {
   (void)state;
   msiq_job job;
-  job_init_for(&job, MSIQ_ACTION_INSTALL, "C:\\pkg\\app.msi");
-  job_add_property(&job, "P", "\" /x " PRODUCT_CODE);
-  job_add_property(&job, "LOG", "/l*v C:\\x");
-  job_add_property(&job, "Q", "/qb");
-  job_add_property(&job, "TRAIL", "C:\\dir\\");
-  job_add_property(&job, "ENDQ", "x\"");
+  test_job_init(&job, MSIQ_ACTION_INSTALL, "C:\\pkg\\app.msi");
+  test_job_add_property(&job, "P", "\" /x " PRODUCT_CODE);
+  test_job_add_property(&job, "LOG", "/l*v C:\\x");
+  test_job_add_property(&job, "Q", "/qb");
+  test_job_add_property(&job, "TRAIL", "C:\\dir\\");
+  test_job_add_property(&job, "ENDQ", "x\"");
   assert_job_line(&job, "C:\\logs\\3.log", MSIEXEC,
                   MSIEXEC " /i C:\\pkg\\app.msi /qn /norestart /l*v "
                           "C:\\logs\\3.log P=\"\"\" /x " PRODUCT_CODE
@@ -509,13 +410,13 @@ static void test_line_log_switch_layout(void **state) {
 static void test_line_refuses_quote_in_plain_arguments(void **state) {
   (void)state;
   msiq_job job;
-  job_init_for(&job, MSIQ_ACTION_INSTALL, "C:\\a\"b.msi");
+  test_job_init(&job, MSIQ_ACTION_INSTALL, "C:\\a\"b.msi");
   assert_job_line_refused(&job, "l.log",
                           "cannot pass 'C:\\a\"b.msi' to msiexec safely: it "
                           "contains a double quote");
   msiq_job_cleanup(&job);
 
-  job_init_for(&job, MSIQ_ACTION_INSTALL, "a.msi");
+  test_job_init(&job, MSIQ_ACTION_INSTALL, "a.msi");
   assert_job_line_refused(&job, "C:\\\"logs\\l.log",
                           "it contains a double quote");
 
@@ -532,13 +433,13 @@ static void test_line_refuses_quote_in_plain_arguments(void **state) {
 static void test_line_refuses_control_characters(void **state) {
   (void)state;
   msiq_job job;
-  job_init_for(&job, MSIQ_ACTION_INSTALL, "a\nb.msi");
+  test_job_init(&job, MSIQ_ACTION_INSTALL, "a\nb.msi");
   assert_job_line_refused(&job, "l.log",
                           "cannot pass 'a\\x0ab.msi' to msiexec safely: it "
                           "contains a control character");
   msiq_job_cleanup(&job);
 
-  job_init_for(&job, MSIQ_ACTION_INSTALL, "a.msi");
+  test_job_init(&job, MSIQ_ACTION_INSTALL, "a.msi");
   assert_job_line_refused(&job, "l\x7f.log", "a control character");
   assert_job_line_refused(&job, "l\t.log", "a control character");
   msiq_job_cleanup(&job);
@@ -553,8 +454,8 @@ static void test_line_refuses_bad_property_values(void **state) {
     msiq_installer_command command;
     msiq_diag diag = {{0}};
     char *line = NULL;
-    job_init_for(&job, MSIQ_ACTION_INSTALL, "a.msi");
-    job_add_property(&job, "PASSWORD", values[i]);
+    test_job_init(&job, MSIQ_ACTION_INSTALL, "a.msi");
+    test_job_add_property(&job, "PASSWORD", values[i]);
     msiq_installer_command_init(&command);
     assert_int_equal(
         msiq_installer_command_build(&job, "l.log", &command, NULL), MSIQ_OK);
@@ -586,9 +487,9 @@ static void test_line_refuses_bad_property_names(void **state) {
   };
   for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
     msiq_job job;
-    job_init_for(&job, MSIQ_ACTION_INSTALL, "a.msi");
-    job_add_property(&job, "GOOD", "1");
-    job_add_property(&job, names[i].name, "v");
+    test_job_init(&job, MSIQ_ACTION_INSTALL, "a.msi");
+    test_job_add_property(&job, "GOOD", "1");
+    test_job_add_property(&job, names[i].name, "v");
     char expected[200];
     snprintf(expected, sizeof expected,
              "cannot pass property %s to msiexec safely: its name must match "
@@ -606,8 +507,8 @@ static void test_line_long_property_name(void **state) {
   memset(name, 'N', sizeof name - 1);
   name[sizeof name - 1] = '\0';
   msiq_job job;
-  job_init_for(&job, MSIQ_ACTION_INSTALL, "a.msi");
-  job_add_property(&job, name, "v w");
+  test_job_init(&job, MSIQ_ACTION_INSTALL, "a.msi");
+  test_job_add_property(&job, name, "v w");
   msiq_installer_command command;
   msiq_installer_command_init(&command);
   assert_int_equal(msiq_installer_command_build(&job, "l.log", &command, NULL),
@@ -620,7 +521,7 @@ static void test_line_long_property_name(void **state) {
   msiq_installer_command_cleanup(&command);
   /* A long invalid name is refused, and the diagnostic is cut short. */
   name[500] = '-';
-  job_add_property(&job, name, "v");
+  test_job_add_property(&job, name, "v");
   assert_job_line_refused(&job, "l.log", "...' to msiexec safely");
   msiq_job_cleanup(&job);
 }
@@ -662,23 +563,11 @@ static void assert_round_trip(const char *program, const msiq_job *job,
   if (msiq_installer_command_line(program, &command, &line, &diag) != MSIQ_OK) {
     fail_msg("command line refused: %s", diag.message);
   }
-  split_line split;
-  split_msiexec_style(line, &split);
-  if (split.count != command.argument_count + 1) {
-    fail_msg("[%s] splits into %lu tokens, expected %lu", line,
-             (unsigned long)split.count,
-             (unsigned long)command.argument_count + 1);
+  char problem[4096];
+  if (!msiexec_split_matches(line, program, command.arguments,
+                             command.argument_count, problem, sizeof problem)) {
+    fail_msg("command line [%s]: %s", line, problem);
   }
-  if (strcmp(split.tokens[0], program) != 0) {
-    fail_msg("[%s]: program came back as [%s]", line, split.tokens[0]);
-  }
-  for (size_t i = 0; i < command.argument_count; i++) {
-    if (strcmp(split.tokens[i + 1], command.arguments[i]) != 0) {
-      fail_msg("[%s]: argument [%s] came back as [%s]", line,
-               command.arguments[i], split.tokens[i + 1]);
-    }
-  }
-  split_line_free(&split);
   free(line);
   msiq_installer_command_cleanup(&command);
 }
@@ -725,11 +614,11 @@ static void test_round_trip_tricky_values(void **state) {
   for (size_t p = 0; p < ARRAY_SIZE(programs); p++) {
     for (size_t i = 0; i < ARRAY_SIZE(tricky_values); i++) {
       msiq_job job;
-      job_init_for(&job, MSIQ_ACTION_INSTALL, "C:\\Program Files\\pkg\\a.msi");
-      job_add_property(&job, "BEFORE", "1");
-      job_add_property(&job, "VALUE", tricky_values[i]);
+      test_job_init(&job, MSIQ_ACTION_INSTALL, "C:\\Program Files\\pkg\\a.msi");
+      test_job_add_property(&job, "BEFORE", "1");
+      test_job_add_property(&job, "VALUE", tricky_values[i]);
       /* A value that escaped its quotes would swallow or split this one. */
-      job_add_property(&job, "AFTER", "2 3");
+      test_job_add_property(&job, "AFTER", "2 3");
       assert_round_trip(programs[p], &job, "C:\\msiq logs\\job 1.log");
       msiq_job_cleanup(&job);
     }
@@ -746,11 +635,11 @@ static void test_round_trip_all_values_in_one_command(void **state) {
                                         "C:\\Program Files\\x.msi"};
   for (size_t a = 0; a < ARRAY_SIZE(actions); a++) {
     msiq_job job;
-    job_init_for(&job, actions[a], targets[a]);
+    test_job_init(&job, actions[a], targets[a]);
     for (size_t i = 0; i < ARRAY_SIZE(tricky_values); i++) {
       char name[16];
       snprintf(name, sizeof name, "P%lu", (unsigned long)i);
-      job_add_property(&job, name, tricky_values[i]);
+      test_job_add_property(&job, name, tricky_values[i]);
     }
     assert_round_trip(MSIEXEC, &job, "C:\\logs\\all.log");
     msiq_job_cleanup(&job);
@@ -774,9 +663,9 @@ static void test_round_trip_generated_values(void **state) {
     }
     value[length] = '\0';
     msiq_job job;
-    job_init_for(&job, MSIQ_ACTION_INSTALL, "C:\\p q\\a.msi");
-    job_add_property(&job, "V", value);
-    job_add_property(&job, "W", value);
+    test_job_init(&job, MSIQ_ACTION_INSTALL, "C:\\p q\\a.msi");
+    test_job_add_property(&job, "V", value);
+    test_job_add_property(&job, "W", value);
     assert_round_trip(MSIEXEC, &job, "C:\\l.log");
     msiq_job_cleanup(&job);
   }

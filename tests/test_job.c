@@ -13,37 +13,6 @@
 static const char valid_product_code[] =
     "{12345678-ABCD-ef01-2345-6789ABCDEF01}";
 
-/* strdup() is not C11; the tests build with the same strictness as the
- * code they test. */
-static char *test_text_copy(const char *text) {
-  size_t size = strlen(text) + 1;
-  char *copy = malloc(size);
-  assert_non_null(copy);
-  memcpy(copy, text, size);
-  return copy;
-}
-
-static void assert_message_contains(const char *message, const char *fragment) {
-  if (strstr(message, fragment) == NULL) {
-    fail_msg("diagnostic \"%s\" does not contain \"%s\"", message, fragment);
-  }
-}
-
-static void assert_message_is_one_line(const char *message) {
-  if (strchr(message, '\n') != NULL || strchr(message, '\r') != NULL) {
-    fail_msg("diagnostic \"%s\" spans several lines", message);
-  }
-}
-
-/* A spec that passes validation; tests change one thing and expect the
- * matching complaint. */
-static void spec_init_valid(msiq_job_spec *spec, msiq_action action,
-                            const char *target) {
-  msiq_job_spec_init(spec);
-  spec->action = action;
-  assert_int_equal(msiq_job_spec_set_target(spec, target), MSIQ_OK);
-}
-
 static void assert_spec_valid(const msiq_job_spec *spec) {
   msiq_diag diag = {{0}};
   if (msiq_job_spec_validate(spec, &diag) != MSIQ_OK) {
@@ -62,7 +31,7 @@ static void assert_spec_invalid(const msiq_job_spec *spec,
 /* Validates a spec with only the action and target set. */
 static void assert_target_valid(msiq_action action, const char *target) {
   msiq_job_spec spec;
-  spec_init_valid(&spec, action, target);
+  test_spec_init(&spec, action, target);
   assert_spec_valid(&spec);
   msiq_job_spec_cleanup(&spec);
 }
@@ -70,7 +39,7 @@ static void assert_target_valid(msiq_action action, const char *target) {
 static void assert_target_invalid(msiq_action action, const char *target,
                                   const char *fragment) {
   msiq_job_spec spec;
-  spec_init_valid(&spec, action, target);
+  test_spec_init(&spec, action, target);
   assert_spec_invalid(&spec, fragment);
   msiq_job_spec_cleanup(&spec);
 }
@@ -474,7 +443,7 @@ static void test_validate_install_target(void **state) {
   assert_target_valid(MSIQ_ACTION_INSTALL, "\\\\server\\share\\APP.MSI");
   assert_target_valid(MSIQ_ACTION_INSTALL, "app.Msi");
 
-  spec_init_valid(&spec, MSIQ_ACTION_INSTALL, "x.txt");
+  test_spec_init(&spec, MSIQ_ACTION_INSTALL, "x.txt");
   assert_int_equal(msiq_job_spec_validate(&spec, &diag), MSIQ_EINVAL);
   assert_string_equal(diag.message,
                       "install target 'x.txt' must be a .msi package");
@@ -547,7 +516,7 @@ static void test_validate_target_characters(void **state) {
 static void test_validate_unknown_action(void **state) {
   (void)state;
   msiq_job_spec spec;
-  spec_init_valid(&spec, MSIQ_ACTION_INSTALL, "app.msi");
+  test_spec_init(&spec, MSIQ_ACTION_INSTALL, "app.msi");
   spec.action = MSIQ_ACTION_COUNT;
   assert_spec_invalid(&spec, "unknown action");
   msiq_job_spec_cleanup(&spec);
@@ -556,7 +525,7 @@ static void test_validate_unknown_action(void **state) {
 static void test_validate_max_attempts(void **state) {
   (void)state;
   msiq_job_spec spec;
-  spec_init_valid(&spec, MSIQ_ACTION_INSTALL, "app.msi");
+  test_spec_init(&spec, MSIQ_ACTION_INSTALL, "app.msi");
   spec.max_attempts = 1;
   assert_spec_valid(&spec);
   spec.max_attempts = 1000;
@@ -573,7 +542,7 @@ static void test_validate_max_attempts(void **state) {
 static void test_validate_priority_unrestricted(void **state) {
   (void)state;
   msiq_job_spec spec;
-  spec_init_valid(&spec, MSIQ_ACTION_INSTALL, "app.msi");
+  test_spec_init(&spec, MSIQ_ACTION_INSTALL, "app.msi");
   spec.priority = INT64_MIN;
   assert_spec_valid(&spec);
   spec.priority = INT64_MAX;
@@ -584,7 +553,7 @@ static void test_validate_priority_unrestricted(void **state) {
 static void test_validate_timeout(void **state) {
   (void)state;
   msiq_job_spec spec;
-  spec_init_valid(&spec, MSIQ_ACTION_INSTALL, "app.msi");
+  test_spec_init(&spec, MSIQ_ACTION_INSTALL, "app.msi");
   spec.timeout_ms = 0;
   assert_spec_valid(&spec);
   spec.timeout_ms = 2 * HOUR;
@@ -597,7 +566,7 @@ static void test_validate_timeout(void **state) {
 static void test_validate_deadline_order(void **state) {
   (void)state;
   msiq_job_spec spec;
-  spec_init_valid(&spec, MSIQ_ACTION_INSTALL, "app.msi");
+  test_spec_init(&spec, MSIQ_ACTION_INSTALL, "app.msi");
   spec.not_before = EXAMPLE_UTC_MS;
   assert_spec_valid(&spec);
   spec.deadline = EXAMPLE_UTC_MS;
@@ -615,7 +584,7 @@ static void test_validate_deadline_order(void **state) {
 static void test_validate_key(void **state) {
   (void)state;
   msiq_job_spec spec;
-  spec_init_valid(&spec, MSIQ_ACTION_INSTALL, "app.msi");
+  test_spec_init(&spec, MSIQ_ACTION_INSTALL, "app.msi");
   assert_int_equal(msiq_job_spec_set_key(&spec, "office-2026 rollout"),
                    MSIQ_OK);
   assert_spec_valid(&spec);
@@ -630,7 +599,7 @@ static void test_validate_key(void **state) {
 static void test_validate_log_path(void **state) {
   (void)state;
   msiq_job_spec spec;
-  spec_init_valid(&spec, MSIQ_ACTION_INSTALL, "app.msi");
+  test_spec_init(&spec, MSIQ_ACTION_INSTALL, "app.msi");
   assert_int_equal(msiq_job_spec_set_log_path(&spec, "C:\\logs\\a.log"),
                    MSIQ_OK);
   assert_spec_valid(&spec);
@@ -651,7 +620,7 @@ static void test_validate_log_path(void **state) {
 static void test_validate_after(void **state) {
   (void)state;
   msiq_job_spec spec;
-  spec_init_valid(&spec, MSIQ_ACTION_INSTALL, "app.msi");
+  test_spec_init(&spec, MSIQ_ACTION_INSTALL, "app.msi");
   assert_int_equal(msiq_job_spec_add_after(&spec, 1), MSIQ_OK);
   assert_int_equal(msiq_job_spec_add_after_key(&spec, "base"), MSIQ_OK);
   assert_spec_valid(&spec);
@@ -671,7 +640,7 @@ static void test_validate_after(void **state) {
 static void test_validate_rechecks_properties(void **state) {
   (void)state;
   msiq_job_spec spec;
-  spec_init_valid(&spec, MSIQ_ACTION_INSTALL, "app.msi");
+  test_spec_init(&spec, MSIQ_ACTION_INSTALL, "app.msi");
   assert_int_equal(msiq_job_spec_add_property(&spec, "A", "1", NULL), MSIQ_OK);
   assert_int_equal(msiq_job_spec_add_property(&spec, "B", "2", NULL), MSIQ_OK);
   assert_spec_valid(&spec);
@@ -695,7 +664,7 @@ static void test_validate_rechecks_properties(void **state) {
 static void test_validate_rechecks_exit_code_rules(void **state) {
   (void)state;
   msiq_job_spec spec;
-  spec_init_valid(&spec, MSIQ_ACTION_INSTALL, "app.msi");
+  test_spec_init(&spec, MSIQ_ACTION_INSTALL, "app.msi");
   assert_int_equal(msiq_job_spec_add_exit_code_rule(&spec, "1=retry", NULL),
                    MSIQ_OK);
   assert_int_equal(msiq_job_spec_add_exit_code_rule(&spec, "2=fail", NULL),
@@ -717,7 +686,7 @@ static void test_validate_full_spec(void **state) {
   (void)state;
   msiq_job_spec spec;
   msiq_diag diag = {{0}};
-  spec_init_valid(&spec, MSIQ_ACTION_INSTALL, "\\\\srv\\pkg\\office.msi");
+  test_spec_init(&spec, MSIQ_ACTION_INSTALL, "\\\\srv\\pkg\\office.msi");
   assert_int_equal(
       msiq_job_spec_add_property_assignment(&spec, "INSTALLDIR=C:\\O", &diag),
       MSIQ_OK);

@@ -10,18 +10,14 @@
 #include "store/store.h"
 
 typedef struct json_fixture {
-  char path[512];
-  msiq_store *store;
+  test_store_fixture database;
   sqlite3 *checker; /* a separate connection used to inspect JSON text */
 } json_fixture;
 
 static int json_setup(void **state) {
   json_fixture *fixture = calloc(1, sizeof *fixture);
   assert_non_null(fixture);
-  test_unique_path(fixture->path, sizeof fixture->path, "json");
-  assert_int_equal(
-      msiq_store_open(fixture->path, MSIQ_STORE_CREATE, &fixture->store, NULL),
-      MSIQ_OK);
+  test_store_fixture_open(&fixture->database, "json");
   assert_int_equal(sqlite3_open(":memory:", &fixture->checker), SQLITE_OK);
   *state = fixture;
   return 0;
@@ -30,8 +26,7 @@ static int json_setup(void **state) {
 static int json_teardown(void **state) {
   json_fixture *fixture = *state;
   sqlite3_close(fixture->checker);
-  msiq_store_close(fixture->store);
-  test_remove_database(fixture->path);
+  test_store_fixture_close(&fixture->database);
   free(fixture);
   return 0;
 }
@@ -55,23 +50,16 @@ static const char *json_eval(json_fixture *fixture, const char *expression,
 
 static int64_t enqueue_with_properties(json_fixture *fixture) {
   msiq_job_spec spec;
-  msiq_job_spec_init(&spec);
+  test_spec_init(&spec, MSIQ_ACTION_INSTALL, "/pkgs/app.msi");
   msiq_diag diag = {{0}};
   spec.no_check = true;
-  assert_int_equal(msiq_job_spec_set_target(&spec, "/pkgs/app.msi"), MSIQ_OK);
   assert_int_equal(msiq_job_spec_add_property(&spec, "ZETA", "1", &diag),
                    MSIQ_OK);
   assert_int_equal(msiq_job_spec_add_property(
                        &spec, "ALPHA", "C:\\Program Files\\\"x\"", &diag),
                    MSIQ_OK);
   spec.deadline = 1795557600000; /* 2026-11-24T22:00:00Z */
-  msiq_admission admission;
-  test_admit(&spec, &admission);
-  int64_t id = 0;
-  bool existing = false;
-  assert_int_equal(
-      msiq_store_enqueue(fixture->store, &admission, &id, &existing, &diag),
-      MSIQ_OK);
+  int64_t id = test_store_enqueue(fixture->database.store, &spec);
   msiq_job_spec_cleanup(&spec);
   return id;
 }
@@ -80,8 +68,9 @@ static void test_job_json_has_every_documented_field(void **state) {
   json_fixture *fixture = *state;
   int64_t id = enqueue_with_properties(fixture);
   char *json = NULL;
-  assert_int_equal(msiq_store_job_json(fixture->store, id, false, &json, NULL),
-                   MSIQ_OK);
+  assert_int_equal(
+      msiq_store_job_json(fixture->database.store, id, false, &json, NULL),
+      MSIQ_OK);
   assert_string_equal(json_eval(fixture, "SELECT json_valid(?1)", json), "1");
   static const char *const fields[] = {
       "id",          "state",
@@ -120,8 +109,9 @@ static void test_properties_keep_their_order_and_text(void **state) {
   json_fixture *fixture = *state;
   int64_t id = enqueue_with_properties(fixture);
   char *json = NULL;
-  assert_int_equal(msiq_store_job_json(fixture->store, id, true, &json, NULL),
-                   MSIQ_OK);
+  assert_int_equal(
+      msiq_store_job_json(fixture->database.store, id, true, &json, NULL),
+      MSIQ_OK);
   assert_string_equal(
       json_eval(fixture,
                 "SELECT group_concat(key, ',') FROM json_each(?1, "
@@ -141,27 +131,27 @@ static void test_list_json_is_an_array_filtered_by_state(void **state) {
   int64_t first = enqueue_with_properties(fixture);
   enqueue_with_properties(fixture);
   bool requested = false;
-  assert_int_equal(
-      msiq_store_cancel(fixture->store, first, false, &requested, NULL),
-      MSIQ_OK);
-  char *json = NULL;
-  assert_int_equal(msiq_store_list_json(fixture->store, -1, &json, NULL),
+  assert_int_equal(msiq_store_cancel(fixture->database.store, first, false,
+                                     &requested, NULL),
                    MSIQ_OK);
+  char *json = NULL;
+  assert_int_equal(
+      msiq_store_list_json(fixture->database.store, -1, &json, NULL), MSIQ_OK);
   assert_string_equal(json_eval(fixture, "SELECT json_array_length(?1)", json),
                       "2");
   free(json);
-  assert_int_equal(
-      msiq_store_list_json(fixture->store, MSIQ_STATE_CANCELLED, &json, NULL),
-      MSIQ_OK);
+  assert_int_equal(msiq_store_list_json(fixture->database.store,
+                                        MSIQ_STATE_CANCELLED, &json, NULL),
+                   MSIQ_OK);
   assert_string_equal(json_eval(fixture, "SELECT json_array_length(?1)", json),
                       "1");
   assert_string_equal(
       json_eval(fixture, "SELECT json_extract(?1, '$[0].state')", json),
       "cancelled");
   free(json);
-  assert_int_equal(
-      msiq_store_list_json(fixture->store, MSIQ_STATE_FAILED, &json, NULL),
-      MSIQ_OK);
+  assert_int_equal(msiq_store_list_json(fixture->database.store,
+                                        MSIQ_STATE_FAILED, &json, NULL),
+                   MSIQ_OK);
   assert_string_equal(json, "[]");
   free(json);
 }
@@ -170,8 +160,9 @@ static void test_unknown_job_is_not_found(void **state) {
   json_fixture *fixture = *state;
   char *json = NULL;
   msiq_diag diag = {{0}};
-  assert_int_equal(msiq_store_job_json(fixture->store, 77, false, &json, &diag),
-                   MSIQ_ENOT_FOUND);
+  assert_int_equal(
+      msiq_store_job_json(fixture->database.store, 77, false, &json, &diag),
+      MSIQ_ENOT_FOUND);
   assert_null(json);
   assert_non_null(strstr(diag.message, "77"));
 }

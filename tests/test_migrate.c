@@ -5,57 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "msiq_sql.h"
 #include "store/store.h"
 #include "store/store_dispatch.h"
-
-/* Reads a whole file into a malloc'ed buffer; *size receives its length. */
-static char *read_file(const char *path, long *size) {
-  FILE *file = fopen(path, "rb");
-  assert_non_null(file);
-  assert_int_equal(fseek(file, 0, SEEK_END), 0);
-  *size = ftell(file);
-  assert_int_equal(fseek(file, 0, SEEK_SET), 0);
-  char *buffer = malloc((size_t)*size + 1);
-  assert_non_null(buffer);
-  assert_int_equal(fread(buffer, 1, (size_t)*size, file), (size_t)*size);
-  fclose(file);
-  return buffer;
-}
-
-static void assert_file_unchanged(const char *path, const char *before,
-                                  long before_size) {
-  long after_size = 0;
-  char *after = read_file(path, &after_size);
-  assert_int_equal(after_size, before_size);
-  assert_memory_equal(after, before, (size_t)before_size);
-  free(after);
-}
-
-/* Runs SQL on a database through a plain SQLite connection. */
-static void raw_exec(const char *path, const char *sql) {
-  sqlite3 *db = NULL;
-  assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-  assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-  sqlite3_close(db);
-}
-
-static char *raw_text(const char *path, const char *sql) {
-  sqlite3 *db = NULL;
-  sqlite3_stmt *statement = NULL;
-  assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-  assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &statement, NULL),
-                   SQLITE_OK);
-  assert_int_equal(sqlite3_step(statement), SQLITE_ROW);
-  const char *text = (const char *)sqlite3_column_text(statement, 0);
-  char *copy = malloc(strlen(text) + 1);
-  strcpy(copy, text);
-  sqlite3_finalize(statement);
-  sqlite3_close(db);
-  return copy;
-}
 
 static void test_new_database_is_migrated_to_the_latest_version(void **state) {
   (void)state;
@@ -71,12 +23,13 @@ static void test_new_database_is_migrated_to_the_latest_version(void **state) {
   msiq_store_close(store);
 
   /* WAL is a property of the file, so a plain connection sees it too. */
-  char *mode = raw_text(path, "PRAGMA journal_mode");
+  char *mode = test_database_text(path, "PRAGMA journal_mode");
   assert_string_equal(mode, "wal");
   free(mode);
-  char *tables = raw_text(path, "SELECT group_concat(name, ',') FROM "
-                                "(SELECT name FROM sqlite_schema WHERE "
-                                "type = 'table' ORDER BY name)");
+  char *tables =
+      test_database_text(path, "SELECT group_concat(name, ',') FROM "
+                               "(SELECT name FROM sqlite_schema WHERE "
+                               "type = 'table' ORDER BY name)");
   assert_string_equal(tables, "attempt,dependency_broken,job,job_dependency,"
                               "job_exit_code,job_property,queue");
   free(tables);
@@ -93,9 +46,10 @@ static void test_newer_schema_is_refused_and_left_untouched(void **state) {
   (void)state;
   char path[512];
   test_unique_path(path, sizeof path, "migrate-newer");
-  raw_exec(path, "CREATE TABLE future (x); PRAGMA user_version = 99;");
+  test_database_exec(path,
+                     "CREATE TABLE future (x); PRAGMA user_version = 99;");
   long size = 0;
-  char *before = read_file(path, &size);
+  char *before = test_read_file(path, &size);
 
   msiq_store *store = NULL;
   msiq_diag diag = {{0}};
@@ -144,15 +98,16 @@ static void test_older_schema_is_upgraded_in_place(void **state) {
    * someone pre-created) is migrated, and its data is kept. */
   char path[512];
   test_unique_path(path, sizeof path, "migrate-old");
-  raw_exec(path, "CREATE TABLE notes (text); INSERT INTO notes VALUES ('x');");
+  test_database_exec(
+      path, "CREATE TABLE notes (text); INSERT INTO notes VALUES ('x');");
   msiq_store *store = NULL;
   assert_int_equal(msiq_store_open(path, 0, &store, NULL), MSIQ_OK);
   msiq_store_close(store);
-  char *kept = raw_text(path, "SELECT text FROM notes");
+  char *kept = test_database_text(path, "SELECT text FROM notes");
   assert_string_equal(kept, "x");
   free(kept);
   char *version =
-      raw_text(path, "SELECT user_version FROM pragma_user_version");
+      test_database_text(path, "SELECT user_version FROM pragma_user_version");
   assert_int_equal(atoi(version), msiq_store_latest_schema_version());
   free(version);
   test_remove_database(path);
@@ -167,9 +122,9 @@ test_version_2_database_keeps_a_broken_dependency_to_fail(void **state) {
   char path[512];
   test_unique_path(path, sizeof path, "migrate-v2");
   assert_true(MSIQ_SQL_MIGRATION_COUNT >= 3);
-  raw_exec(path, msiq_sql_migrations[0].sql);
-  raw_exec(path, msiq_sql_migrations[1].sql);
-  raw_exec(
+  test_database_exec(path, msiq_sql_migrations[0].sql);
+  test_database_exec(path, msiq_sql_migrations[1].sql);
+  test_database_exec(
       path,
       "PRAGMA user_version = 2;"
       "INSERT INTO job (id, state, action, target, max_attempts, "
@@ -189,19 +144,19 @@ test_version_2_database_keeps_a_broken_dependency_to_fail(void **state) {
   assert_int_equal(failed, 1);
   msiq_store_close(store);
   char *states =
-      raw_text(path, "SELECT group_concat(id || ':' || state, ' ')"
-                     " FROM (SELECT id, state FROM job ORDER BY id)");
+      test_database_text(path, "SELECT group_concat(id || ':' || state, ' ')"
+                               " FROM (SELECT id, state FROM job ORDER BY id)");
   assert_string_equal(states, "1:cancelled 2:failed 3:queued");
   free(states);
   /* 0003 rebuilds the job table: the rows that refer to jobs survive it. */
-  char *children = raw_text(
+  char *children = test_database_text(
       path, "SELECT (SELECT count(*) FROM job_dependency) || ' ' ||"
             " (SELECT group_concat(job_id || name) FROM job_property) || ' ' ||"
             " (SELECT count(*) FROM attempt WHERE job_id = 1)");
   assert_string_equal(children, "1 3ALLUSERS 1");
   free(children);
-  char *foreign_keys = raw_text(path, "SELECT count(*) FROM "
-                                      "pragma_foreign_key_check");
+  char *foreign_keys = test_database_text(path, "SELECT count(*) FROM "
+                                                "pragma_foreign_key_check");
   assert_string_equal(foreign_keys, "0");
   free(foreign_keys);
   test_remove_database(path);

@@ -15,20 +15,6 @@
 /* 2026-11-24T22:00:00Z, computed independently of the code under test. */
 #define EXAMPLE_UTC_MS INT64_C(1795557600000)
 
-/* Fails the test unless message contains fragment, showing both. */
-static void assert_message_contains(const char *message, const char *fragment) {
-  if (strstr(message, fragment) == NULL) {
-    fail_msg("diagnostic \"%s\" does not contain \"%s\"", message, fragment);
-  }
-}
-
-/* Diagnostics are one line, whatever the input was. */
-static void assert_message_is_one_line(const char *message) {
-  if (strchr(message, '\n') != NULL || strchr(message, '\r') != NULL) {
-    fail_msg("diagnostic \"%s\" spans several lines", message);
-  }
-}
-
 static void assert_duration_ok(const char *text, int64_t expected) {
   msiq_diag diag = {{0}};
   int64_t milliseconds = -1;

@@ -34,71 +34,24 @@
 # shellcheck disable=SC2086
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$MSIQ_TESTS_DIR/cli/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=lib_dispatch.sh
+. "$MSIQ_TESTS_DIR/cli/lib_dispatch.sh"
 
 cd "$work_dir" || exit 1
 
-export MSIQ_INSTALLER="$MSIQ_FAKE_INSTALLER"
-export MSIQ_SIM_EXIT_CODE_DIR="$work_dir"
-unset FAKE_INSTALLER_DEFAULT_CODE FAKE_INSTALLER_SLEEP_MS FAKE_INSTALLER_MARKER \
-  FAKE_INSTALLER_PIDFILE FAKE_INSTALLER_CHILD_PIDFILE FAKE_INSTALLER_HOLD_MUTEX \
-  FAKE_INSTALLER_WRITE_LOG FAKE_INSTALLER_RAW_LOG MSIQ_SIM_SERVICE MSIQ_SIM_MUTEX \
-  MSIQ_SIM_REBOOT_PENDING MSIQ_SIM_BOOT_TIME MSIQ_SIM_EVENT_LOG
-
-sec="$work_dir"
-dispatcher_pid=""
-
-cleanup() {
-  if [ -n "$dispatcher_pid" ]; then
-    kill -KILL "$dispatcher_pid" 2>/dev/null
-    wait "$dispatcher_pid" 2>/dev/null
-  fi
-  rm -rf "$work_dir"
-}
-trap cleanup EXIT
-
-now_ms() {
-  date +%s%3N
-}
-
-# wait_until MS COMMAND...: runs COMMAND every 50 ms until it succeeds (0) or
-# MS milliseconds have passed (1).
-wait_until() {
-  local limit=$1 end
-  shift
-  end=$(($(now_ms) + limit))
-  while :; do
-    if "$@"; then return 0; fi
-    if [ "$(now_ms)" -ge "$end" ]; then return 1; fi
-    sleep 0.05
-  done
-}
+# A dispatcher left running by a failing section ends on its own.
+dispatcher_options=(--poll 100ms --grace 2s)
+dispatcher_time_limit=85
 
 # new_section NAME: a fresh directory, database, argv log, codes file and
 # stand-in packages.
 new_section() {
-  sec="$work_dir/$1"
-  mkdir -p "$sec"
-  export MSIQ_DB="$sec/queue.db"
-  export FAKE_INSTALLER_LOG="$sec/argv.log"
+  begin_section "$1"
   export FAKE_INSTALLER_CODES="$sec/codes"
-  run_log="$sec/run.log"
-  : >"$run_log"
   : >"$sec/app.msi"
   : >"$sec/b.msi"
   : >"$sec/c.msi"
   app="$sec/app.msi"
-}
-
-enqueue() {
-  msiq enqueue "$@" 2>>"$sec/enqueue.err"
-}
-
-job_field() {
-  msiq --json show "$1" 2>/dev/null | jq -r "$2"
-}
-
-job_state_is() {
-  [ "$(job_field "$1" .state)" = "$2" ]
 }
 
 installer_runs() {
@@ -107,25 +60,6 @@ installer_runs() {
 
 run_log_has() {
   grep -q -- "$1" "$run_log"
-}
-
-# start_dispatcher ARGS...: `msiq run` in the background, output appended to
-# $run_log; returns once it reported that it started.
-start_dispatcher() {
-  local before
-  before=$(grep -c 'dispatcher started' "$run_log")
-  timeout 85 ${MSIQ_RUNNER:-} "$MSIQ_BIN" run --poll 100ms --grace 2s "$@" >>"$run_log" 2>&1 &
-  dispatcher_pid=$!
-  started_count() { [ "$(grep -c 'dispatcher started' "$run_log")" -gt "$before" ]; }
-  if wait_until 10000 started_count; then pass; else fail "$sec: the dispatcher did not start: $(tail -n 3 "$run_log")"; fi
-}
-
-stop_dispatcher() {
-  if [ -n "$dispatcher_pid" ]; then
-    kill -TERM "$dispatcher_pid" 2>/dev/null
-    wait "$dispatcher_pid" 2>/dev/null
-    dispatcher_pid=""
-  fi
 }
 
 # hhmm MINUTES: the local clock time MINUTES from now (may be negative),

@@ -20,109 +20,35 @@
 # shellcheck disable=SC2016,SC2086
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$MSIQ_TESTS_DIR/cli/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=lib_dispatch.sh
+. "$MSIQ_TESTS_DIR/cli/lib_dispatch.sh"
 
 cd "$work_dir" || exit 1
 
-export MSIQ_INSTALLER="$MSIQ_FAKE_INSTALLER"
-export MSIQ_SIM_EXIT_CODE_DIR="$work_dir"
-unset FAKE_INSTALLER_DEFAULT_CODE FAKE_INSTALLER_SLEEP_MS FAKE_INSTALLER_MARKER \
-  FAKE_INSTALLER_PIDFILE FAKE_INSTALLER_CHILD_PIDFILE FAKE_INSTALLER_HOLD_MUTEX \
-  FAKE_INSTALLER_WRITE_LOG
-
-sec="$work_dir"
-dispatcher_pid=""
+dispatcher_options=(--poll 100ms --retry-base 100ms --retry-max 400ms)
 holder_pid=""
 drain_pid=""
+cleanup_pid_variables="$cleanup_pid_variables holder_pid drain_pid"
+cleanup_functions="release_mutex_on_exit"
 
-cleanup() {
-  if [ -n "$holder_pid" ]; then
-    touch "$sec/release" 2>/dev/null
-    kill "$holder_pid" 2>/dev/null
-  fi
-  for pid in $dispatcher_pid $drain_pid; do
-    kill -KILL "$pid" 2>/dev/null
-  done
-  wait 2>/dev/null
-  rm -rf "$work_dir"
-}
-trap cleanup EXIT
-
-now_ms() {
-  date +%s%3N
-}
-
-# wait_until MS COMMAND...: runs COMMAND every 50 ms until it succeeds (0) or
-# MS milliseconds have passed (1).
-wait_until() {
-  local limit=$1 end
-  shift
-  end=$(($(now_ms) + limit))
-  while :; do
-    if "$@"; then return 0; fi
-    if [ "$(now_ms)" -ge "$end" ]; then return 1; fi
-    sleep 0.05
-  done
+# release_mutex_on_exit: tells a mutex holder still running to let go (its
+# flock child would otherwise hold the lock for up to 30 s).
+release_mutex_on_exit() {
+  if [ -n "$holder_pid" ]; then touch "$sec/release" 2>/dev/null; fi
 }
 
 # new_section NAME: a fresh directory, database, argv log, codes file and
 # simulated mutex and service for one part of the test.
 new_section() {
-  sec="$work_dir/$1"
-  mkdir -p "$sec"
-  export MSIQ_DB="$sec/queue.db"
-  export FAKE_INSTALLER_LOG="$sec/argv.log"
+  begin_section "$1"
   export FAKE_INSTALLER_CODES="$sec/codes"
   export MSIQ_SIM_MUTEX="$sec/mutex"
   export MSIQ_SIM_SERVICE="$sec/service"
-  run_log="$sec/run.log"
-  : >"$run_log"
-}
-
-# pkg NAME: creates the package NAME.msi in the section and prints its path.
-pkg() {
-  : >"$sec/$1.msi"
-  printf '%s\n' "$sec/$1.msi"
-}
-
-# enqueue ARGS...: enqueues a job and prints its id (empty on failure).
-enqueue() {
-  msiq enqueue "$@" 2>>"$sec/enqueue.err"
 }
 
 set_service() {
   printf '%s\n' "$1" >"$sec/service.tmp"
   mv "$sec/service.tmp" "$sec/service"
-}
-
-dispatcher_started() {
-  grep -q 'dispatcher started' "$run_log"
-}
-
-# start_dispatcher: `msiq run` in the background, short intervals.
-start_dispatcher() {
-  ${MSIQ_RUNNER:-} "$MSIQ_BIN" run --poll 100ms --retry-base 100ms --retry-max 400ms \
-    >>"$run_log" 2>&1 &
-  dispatcher_pid=$!
-  wait_until 10000 dispatcher_started || fail "$sec: the dispatcher did not start: $(cat "$run_log")"
-}
-
-process_gone() {
-  ! kill -0 "$1" 2>/dev/null
-}
-
-# stop_dispatcher: SIGTERM, then waits (bounded); $dispatcher_status is its
-# exit status.
-stop_dispatcher() {
-  dispatcher_status=""
-  [ -n "$dispatcher_pid" ] || return 0
-  kill -TERM "$dispatcher_pid" 2>/dev/null
-  if ! wait_until 10000 process_gone "$dispatcher_pid"; then
-    fail "$sec: the dispatcher did not stop on SIGTERM"
-    kill -KILL "$dispatcher_pid" 2>/dev/null
-  fi
-  wait "$dispatcher_pid" 2>/dev/null
-  dispatcher_status=$?
-  dispatcher_pid=""
 }
 
 mutex_held_file() {
@@ -142,28 +68,15 @@ hold_mutex() {
 
 release_mutex() {
   touch "$sec/release"
-  if ! wait_until 5000 process_gone "$holder_pid"; then
+  if ! wait_until 5000 process_dead "$holder_pid"; then
     kill "$holder_pid" 2>/dev/null
   fi
   wait "$holder_pid" 2>/dev/null
   holder_pid=""
 }
 
-job_field() {
-  msiq --json show "$1" 2>/dev/null | jq -r "$2"
-}
-
 summary_of() {
   job_field "$1" '"state " + .state + ", attempts " + (.attempts | tostring)'
-}
-
-job_state_is() {
-  [ "$(job_field "$1" .state)" = "$2" ]
-}
-
-# ran TARGET: the fake installer was started for TARGET.
-ran() {
-  grep -qF -- "] [$1] [" "$FAKE_INSTALLER_LOG" 2>/dev/null
 }
 
 # started_targets: the targets in the argv log, in start order, one line.
@@ -171,10 +84,6 @@ started_targets() {
   if [ -e "$FAKE_INSTALLER_LOG" ]; then
     sed -E 's/^\[[^]]*\] \[([^]]*)\].*/\1/' "$FAKE_INSTALLER_LOG" | sed "s|^$sec/||" | tr '\n' ' '
   fi
-}
-
-count_in_run_log() {
-  grep -cF -- "$1" "$run_log"
 }
 
 # ---------------------------------------------------------------------------
@@ -484,7 +393,7 @@ sleep 1
 if kill -0 "$drain_pid" 2>/dev/null; then pass; else fail "drain: run --drain exited while a ready job waited for the mutex: $(cat "$sec/drain.log")"; fi
 if ran "$d"; then fail "drain: the job started under a held mutex"; else pass; fi
 release_mutex
-if wait_until 10000 process_gone "$drain_pid"; then pass; else fail "drain: run --drain did not exit after the job ran"; kill "$drain_pid"; fi
+if wait_until 10000 process_dead "$drain_pid"; then pass; else fail "drain: run --drain did not exit after the job ran"; kill "$drain_pid"; fi
 wait "$drain_pid"
 status=$?
 drain_pid=""

@@ -14,73 +14,22 @@
 # `msiq wait` exiting 3010 is seen here as 3010 & 255 = 194. Exit statuses of
 # wait are therefore compared as (code & 255), and the full code is checked
 # in the printed line or the JSON.
-# MSIQ_RUNNER (empty, or a word such as "wine") is meant to split.
-# shellcheck disable=SC2086
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$MSIQ_TESTS_DIR/cli/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=lib_dispatch.sh
+. "$MSIQ_TESTS_DIR/cli/lib_dispatch.sh"
 
 cd "$work_dir" || exit 1
 
-export MSIQ_INSTALLER="$MSIQ_FAKE_INSTALLER"
-export MSIQ_SIM_EXIT_CODE_DIR="$work_dir"
-unset FAKE_INSTALLER_DEFAULT_CODE FAKE_INSTALLER_SLEEP_MS FAKE_INSTALLER_MARKER \
-  FAKE_INSTALLER_PIDFILE FAKE_INSTALLER_CHILD_PIDFILE FAKE_INSTALLER_HOLD_MUTEX \
-  FAKE_INSTALLER_WRITE_LOG MSIQ_SIM_SERVICE
-
-sec="$work_dir"
-dispatcher_pid=""
-
-cleanup() {
-  if [ -n "$dispatcher_pid" ]; then
-    kill -KILL "$dispatcher_pid" 2>/dev/null
-    wait "$dispatcher_pid" 2>/dev/null
-  fi
-  rm -rf "$work_dir"
-}
-trap cleanup EXIT
-
-now_ms() {
-  date +%s%3N
-}
-
-# wait_until MS COMMAND...: runs COMMAND every 50 ms until it succeeds (0) or
-# MS milliseconds have passed (1).
-wait_until() {
-  local limit=$1 end
-  shift
-  end=$(($(now_ms) + limit))
-  while :; do
-    if "$@"; then return 0; fi
-    if [ "$(now_ms)" -ge "$end" ]; then return 1; fi
-    sleep 0.05
-  done
-}
+dispatcher_options=(--poll 100ms --retry-base 100ms --retry-max 400ms)
 
 # new_section NAME: a fresh directory, database, argv log and codes file.
 new_section() {
-  sec="$work_dir/$1"
-  mkdir -p "$sec"
-  export MSIQ_DB="$sec/queue.db"
-  export FAKE_INSTALLER_LOG="$sec/argv.log"
+  begin_section "$1"
   export FAKE_INSTALLER_CODES="$sec/codes"
   export MSIQ_SIM_MUTEX="$sec/mutex"
-  run_log="$sec/run.log"
-  : >"$run_log"
   : >"$sec/app.msi"
   app="$sec/app.msi"
-}
-
-# enqueue ARGS...: enqueues a job and prints its id (empty on failure).
-enqueue() {
-  msiq enqueue "$@" 2>>"$sec/enqueue.err"
-}
-
-job_field() {
-  msiq --json show "$1" 2>/dev/null | jq -r "$2"
-}
-
-job_state_is() {
-  [ "$(job_field "$1" .state)" = "$2" ]
 }
 
 # summary ID: "state attempts exit_code reboot_required" of a job.
@@ -102,9 +51,7 @@ codes_left() {
 drain() {
   echo "$1" >"$FAKE_INSTALLER_CODES"
   shift
-  timeout 60 ${MSIQ_RUNNER:-} "$MSIQ_BIN" run --drain --poll 100ms --retry-base 100ms --retry-max 400ms "$@" \
-    >>"$run_log" 2>&1
-  drain_status=$?
+  run_drain "$@"
   if [ "$drain_status" -eq 0 ]; then pass; else fail "$sec: run --drain exited $drain_status: $(tail -n 5 "$run_log")"; fi
   check_equal "$(codes_left)" "" "$sec: the installer ran once per scripted code"
 }
@@ -236,8 +183,7 @@ b="$sec/b.msi"
 job_a=$(enqueue "$app")
 job_b=$(enqueue "$b")
 echo "1641 0" >"$FAKE_INSTALLER_CODES"
-${MSIQ_RUNNER:-} "$MSIQ_BIN" run --poll 100ms --retry-base 100ms --retry-max 400ms >>"$run_log" 2>&1 &
-dispatcher_pid=$!
+start_dispatcher
 if wait_until 10000 job_state_is "$job_a" succeeded; then pass; else fail "1641: the job did not succeed (state $(job_field "$job_a" .state))"; fi
 check_equal "$(summary "$job_a")" "succeeded 1 1641 true" "1641: succeeded with exit code 1641"
 sleep 1.5
@@ -256,21 +202,14 @@ if wait_until 2000 job_state_is "$job_b" succeeded; then pass; else fail "1641: 
 run --json status
 check_equal "$(jq_of "$out" '[.gate.paused, .gate.reboot_initiated] | map(tostring) | join(" ")')" "false false" \
   "1641: resume clears the pause and the reboot flag"
-kill -TERM "$dispatcher_pid"
-wait "$dispatcher_pid"
-dispatcher_pid=""
+stop_dispatcher
 
 # ---------------------------------------------------------------------------
 # 10. msiq wait and enqueue --wait, with a dispatcher in the background.
 new_section wait
 export FAKE_INSTALLER_SLEEP_MS=200
-${MSIQ_RUNNER:-} "$MSIQ_BIN" run --poll 100ms --retry-base 100ms --retry-max 400ms >>"$run_log" 2>&1 &
-dispatcher_pid=$!
+start_dispatcher
 unset FAKE_INSTALLER_SLEEP_MS
-dispatcher_started() {
-  grep -q 'dispatcher started' "$run_log"
-}
-wait_until 10000 dispatcher_started || fail "wait: the dispatcher did not start: $(cat "$run_log")"
 
 # check_wait_status CODE DESCRIPTION: the last run exited with CODE as POSIX
 # reports it (CODE & 255).
@@ -353,8 +292,6 @@ check_wait_status 3010 "enqueue --wait --json exits with the job's code"
 check_equal "$(jq_of "$out" '.[0] | [.state, .exit_code, .reboot_required] | map(tostring) | join(" ")')" "succeeded 3010 true" \
   "enqueue --wait --json prints the finished job"
 
-kill -TERM "$dispatcher_pid"
-wait "$dispatcher_pid"
-dispatcher_pid=""
+stop_dispatcher
 
 finish

@@ -24,130 +24,24 @@
 # interval is 100 ms, the bounds are seconds).
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$MSIQ_TESTS_DIR/cli/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=lib_dispatch.sh
+. "$MSIQ_TESTS_DIR/cli/lib_dispatch.sh"
 
 cd "$work_dir" || exit 1
 
-export MSIQ_INSTALLER="$MSIQ_FAKE_INSTALLER"
-export MSIQ_SIM_EXIT_CODE_DIR="$work_dir"
-unset FAKE_INSTALLER_CODES FAKE_INSTALLER_DEFAULT_CODE FAKE_INSTALLER_SLEEP_MS \
-  FAKE_INSTALLER_MARKER FAKE_INSTALLER_PIDFILE FAKE_INSTALLER_CHILD_PIDFILE \
-  FAKE_INSTALLER_CHILD_SLEEP_MS FAKE_INSTALLER_HOLD_MUTEX FAKE_INSTALLER_WRITE_LOG \
-  MSIQ_SIM_MUTEX MSIQ_SIM_SERVICE
-
-sec="$work_dir"
-dispatcher_pid=""
+# The default grace period (30 s) is part of what the test checks.
+dispatcher_options=(--poll 100ms)
 # Every process this script started or learned about, killed on exit.
 known_pids=""
-
-cleanup() {
-  local pid
-  for pid in $dispatcher_pid $known_pids; do
-    kill -KILL "$pid" 2>/dev/null
-  done
-  wait 2>/dev/null
-  rm -rf "$work_dir"
-}
-trap cleanup EXIT
-
-now_ms() {
-  date +%s%3N
-}
-
-# wait_until MS COMMAND...: runs COMMAND every 50 ms until it succeeds (0) or
-# MS milliseconds have passed (1).
-wait_until() {
-  local limit=$1 end
-  shift
-  end=$(($(now_ms) + limit))
-  while :; do
-    if "$@"; then return 0; fi
-    if [ "$(now_ms)" -ge "$end" ]; then return 1; fi
-    sleep 0.05
-  done
-}
+cleanup_pid_variables="$cleanup_pid_variables known_pids"
 
 # new_section NAME: a fresh directory, database, argv log and pid files.
 new_section() {
-  sec="$work_dir/$1"
-  mkdir -p "$sec"
-  export MSIQ_DB="$sec/queue.db"
-  export FAKE_INSTALLER_LOG="$sec/argv.log"
+  begin_section "$1"
   export FAKE_INSTALLER_MARKER="$sec/marker"
   export FAKE_INSTALLER_PIDFILE="$sec/installer.pid"
   unset FAKE_INSTALLER_CHILD_PIDFILE FAKE_INSTALLER_CHILD_SLEEP_MS FAKE_INSTALLER_SLEEP_MS
   export MSIQ_INSTALLER="$MSIQ_FAKE_INSTALLER"
-  run_log="$sec/run.log"
-  : >"$run_log"
-}
-
-# pkg NAME: creates the package NAME.msi in the section and prints its path.
-pkg() {
-  : >"$sec/$1.msi"
-  printf '%s\n' "$sec/$1.msi"
-}
-
-# enqueue ARGS...: enqueues a job and prints its id (empty on failure).
-enqueue() {
-  msiq enqueue "$@" 2>>"$sec/enqueue.err"
-}
-
-dispatcher_started() {
-  grep -q 'dispatcher started' "$run_log"
-}
-
-# start_dispatcher [OPTIONS...]: `msiq run` in the background.
-start_dispatcher() {
-  ${MSIQ_RUNNER:-} "$MSIQ_BIN" run --poll 100ms "$@" >>"$run_log" 2>&1 &
-  dispatcher_pid=$!
-  wait_until 10000 dispatcher_started || fail "$sec: the dispatcher did not start: $(cat "$run_log")"
-}
-
-# process_dead PID: the process is gone or a zombie (it has ended; a zombie
-# orphan waits for whoever adopted it to reap it).
-process_dead() {
-  local state
-  kill -0 "$1" 2>/dev/null || return 0
-  state=$(ps -o stat= -p "$1" 2>/dev/null)
-  case "$state" in
-    Z*) return 0 ;;
-  esac
-  return 1
-}
-
-process_alive() {
-  ! process_dead "$1"
-}
-
-# wait_dispatcher MS: waits up to MS for the dispatcher to exit (killing it
-# otherwise); $dispatcher_status is its exit status, "timeout" if it had to
-# be killed.
-wait_dispatcher() {
-  dispatcher_status=""
-  [ -n "$dispatcher_pid" ] || return 0
-  if wait_until "$1" process_dead "$dispatcher_pid"; then
-    wait "$dispatcher_pid" 2>/dev/null
-    dispatcher_status=$?
-  else
-    kill -KILL "$dispatcher_pid" 2>/dev/null
-    wait "$dispatcher_pid" 2>/dev/null
-    dispatcher_status=timeout
-  fi
-  dispatcher_pid=""
-}
-
-# stop_dispatcher: SIGTERM, then waits (bounded).
-stop_dispatcher() {
-  [ -n "$dispatcher_pid" ] || return 0
-  kill -TERM "$dispatcher_pid" 2>/dev/null
-  wait_dispatcher 10000
-}
-
-# run_drain: a dispatcher in drain mode in the foreground
-# (bounded by 60 s); $drain_status is its exit status.
-run_drain() {
-  # shellcheck disable=SC2086 # MSIQ_RUNNER may be a command with arguments
-  timeout 60 ${MSIQ_RUNNER:-} "$MSIQ_BIN" run --poll 100ms --drain >>"$run_log" 2>&1
-  drain_status=$?
 }
 
 marker_exists() {
@@ -171,27 +65,6 @@ wait_marker() {
     known_pids="$known_pids $child_pid"
   fi
   return 0
-}
-
-job_field() {
-  msiq --json show "$1" 2>/dev/null | jq -r "$2"
-}
-
-job_state_is() {
-  [ "$(job_field "$1" .state)" = "$2" ]
-}
-
-count_in_run_log() {
-  grep -cF -- "$1" "$run_log"
-}
-
-# runs_of TARGET: how many times the fake installer was started for TARGET.
-runs_of() {
-  if [ -e "$FAKE_INSTALLER_LOG" ]; then
-    grep -cF -- "] [$1] [" "$FAKE_INSTALLER_LOG"
-  else
-    echo 0
-  fi
 }
 
 # check_dead PID MS DESCRIPTION: the process ends within MS.
@@ -316,9 +189,7 @@ job_a=$(enqueue "$a")
 start_dispatcher
 if wait_marker "crash"; then
   orphan_pid=$installer_pid
-  kill -KILL "$dispatcher_pid"
-  # (2>/dev/null: bash's "Killed" job notice is expected here.)
-  wait_dispatcher 5000 2>/dev/null
+  kill_dispatcher
   check_equal "$dispatcher_status" "137" "crash: the dispatcher was killed by SIGKILL"
   check_equal "$(job_field "$job_a" '.state + " " + (.history | length | tostring) + " " + (.history[0].outcome | tostring)')" \
     "running 1 null" "crash: the job is left running with an open attempt"
@@ -351,9 +222,7 @@ job_a=$(enqueue --max-attempts 1 "$a")
 start_dispatcher
 if wait_marker "crash (last attempt)"; then
   orphan_pid=$installer_pid
-  kill -KILL "$dispatcher_pid"
-  # (2>/dev/null: bash's "Killed" job notice is expected here.)
-  wait_dispatcher 5000 2>/dev/null
+  kill_dispatcher
   check_equal "$(job_field "$job_a" .state)" "running" "crash (last attempt): the job is left running"
   check_dead "$orphan_pid" 10000 "crash (last attempt): the orphaned installer ends on its own"
 fi
@@ -454,8 +323,7 @@ job_a=$(enqueue "$a")
 start_dispatcher
 if wait_marker "crash cancel"; then
   orphan_pid=$installer_pid
-  kill -KILL "$dispatcher_pid"
-  wait_dispatcher 5000 2>/dev/null
+  kill_dispatcher
   check_dead "$orphan_pid" 10000 "crash cancel: the orphaned installer ends on its own"
 fi
 run cancel --force "$job_a"

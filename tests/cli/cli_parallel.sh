@@ -11,31 +11,10 @@ writers=8
 jobs_per_writer=200
 total=$((writers * jobs_per_writer))
 
-# writer N: enqueues jobs_per_writer jobs with distinct targets; records each
-# failing exit status and keeps all stderr and every printed id.
-writer() {
-  local n=$1 i rc
-  for ((i = 1; i <= jobs_per_writer; i++)); do
-    msiq enqueue --no-check "$work_dir/w$n/pkg$i.msi" "WRITER=$n" "SEQ=$i" \
-      >>"$work_dir/ids.$n" 2>>"$work_dir/err.$n"
-    rc=$?
-    if [ "$rc" -ne 0 ]; then echo "job $i: exit $rc" >>"$work_dir/fail.$n"; fi
-  done
-}
-
 # Creating the database first would hide races in creation and migration, so
 # the writers start on a path where nothing exists yet.
 check_no_database "the database does not exist before the writers start"
-pids=()
-for ((n = 1; n <= writers; n++)); do
-  : >"$work_dir/ids.$n"
-  : >"$work_dir/err.$n"
-  writer "$n" &
-  pids+=($!)
-done
-for pid in "${pids[@]}"; do
-  wait "$pid"
-done
+run_writers "$writers" "$jobs_per_writer"
 
 for ((n = 1; n <= writers; n++)); do
   if [ -e "$work_dir/fail.$n" ]; then

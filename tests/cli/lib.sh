@@ -102,3 +102,33 @@ check_no_database() {
     pass
   fi
 }
+
+# run_writers WRITERS JOBS_PER_WRITER: WRITERS background processes enqueue
+# JOBS_PER_WRITER jobs each at the same time, one msiq process per job
+# (`enqueue --no-check` of $work_dir/wN/pkgI.msi with the properties
+# WRITER=N SEQ=I, so every target is distinct), and waits for them all.
+# Writer N appends every id it got to $work_dir/ids.N, its stderr to err.N
+# and one line per failed enqueue ("job I: exit STATUS") to fail.N.
+run_writers() {
+  local writers=$1 n pid pids=()
+  for ((n = 1; n <= writers; n++)); do
+    : >"$work_dir/ids.$n"
+    : >"$work_dir/err.$n"
+    enqueue_as_writer "$n" "$2" &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do
+    wait "$pid"
+  done
+}
+
+# enqueue_as_writer N JOBS: the work of writer N of run_writers.
+enqueue_as_writer() {
+  local n=$1 i rc
+  for ((i = 1; i <= $2; i++)); do
+    msiq enqueue --no-check "$work_dir/w$n/pkg$i.msi" "WRITER=$n" "SEQ=$i" \
+      >>"$work_dir/ids.$n" 2>>"$work_dir/err.$n"
+    rc=$?
+    if [ "$rc" -ne 0 ]; then echo "job $i: exit $rc" >>"$work_dir/fail.$n"; fi
+  done
+}

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../msiexec_split.h"
+
 #if defined(__GNUC__)
 #define FUZZ_PRINTF_FORMAT(a, b) __attribute__((format(printf, a, b)))
 #define FUZZ_NORETURN            __attribute__((noreturn))
@@ -87,86 +89,31 @@ static inline char *fuzz_text_copy(const char *text, size_t length) {
   return copy;
 }
 
-/* An argument list read back from a command line. */
-typedef struct fuzz_split {
-  char **tokens;
-  size_t count;
-} fuzz_split;
+/* An argument list read back from a command line, by the reference reader
+ * the cmocka tests use too (tests/msiexec_split.h). */
+typedef msiexec_split fuzz_split;
 
 static inline void fuzz_split_free(fuzz_split *split) {
-  for (size_t i = 0; i < split->count; i++) {
-    free(split->tokens[i]);
-  }
-  free(split->tokens);
-  split->tokens = NULL;
-  split->count = 0;
+  msiexec_split_cleanup(split);
 }
 
-/* Reads a command line as msiexec does (the same rules as the reference
- * splitter of tests/test_installer_command.c, written from the description
- * in src/installer_command.c, not from its code): spaces and tabs separate
- * tokens outside double quotes; a double quote starts or ends quoting,
- * except that inside quotes two double quotes in a row are one literal
- * double quote; quotes are removed; backslashes are ordinary characters. */
+/* Reads a command line as msiexec does (see tests/msiexec_split.h). */
 static inline void fuzz_split_msiexec_style(const char *line,
                                             fuzz_split *split) {
-  split->tokens = NULL;
-  split->count = 0;
-  size_t line_length = strlen(line);
-  const char *cursor = line;
-  for (;;) {
-    while (*cursor == ' ' || *cursor == '\t') {
-      cursor++;
-    }
-    if (*cursor == '\0') {
-      return;
-    }
-    char *token = fuzz_alloc(line_length + 1);
-    size_t used = 0;
-    bool quoted = false;
-    while (*cursor != '\0' && (quoted || (*cursor != ' ' && *cursor != '\t'))) {
-      if (*cursor == '"') {
-        if (quoted && cursor[1] == '"') {
-          token[used++] = '"';
-          cursor += 2;
-        } else {
-          quoted = !quoted;
-          cursor++;
-        }
-      } else {
-        token[used++] = *cursor++;
-      }
-    }
-    token[used] = '\0';
-    char **grown =
-        realloc(split->tokens, (split->count + 1) * sizeof *split->tokens);
-    if (grown == NULL) {
-      fuzz_fail("out of memory splitting a command line");
-    }
-    split->tokens = grown;
-    split->tokens[split->count++] = token;
+  if (!msiexec_split_line(line, split)) {
+    fuzz_fail("out of memory splitting a command line");
   }
 }
 
 /* Checks that line, split as msiexec would, gives back exactly program and
- * arguments[0..count), one token each, and that no argument other than
+ * arguments[0..count), one token each, so that no argument other than
  * those that started with '/' to begin with reads as a switch. */
 static inline void fuzz_check_round_trip(const char *line, const char *program,
                                          char *const *arguments, size_t count) {
-  fuzz_split split;
-  fuzz_split_msiexec_style(line, &split);
-  FUZZ_CHECK(split.count == count + 1,
-             "command line [%s] splits into %lu tokens, expected %lu", line,
-             (unsigned long)split.count, (unsigned long)count + 1);
-  FUZZ_CHECK(strcmp(split.tokens[0], program) == 0,
-             "command line [%s]: program [%s] came back as [%s]", line, program,
-             split.tokens[0]);
-  for (size_t i = 0; i < count; i++) {
-    FUZZ_CHECK(strcmp(split.tokens[i + 1], arguments[i]) == 0,
-               "command line [%s]: argument %lu [%s] came back as [%s]", line,
-               (unsigned long)i + 1, arguments[i], split.tokens[i + 1]);
-  }
-  fuzz_split_free(&split);
+  char problem[4096];
+  FUZZ_CHECK(msiexec_split_matches(line, program, arguments, count, problem,
+                                   sizeof problem),
+             "command line [%s]: %s", line, problem);
 }
 
 /* True when text holds a byte below 0x20 or 0x7f. */

@@ -35,6 +35,8 @@
 # interrupted and retried attempts, elapsed time.
 # shellcheck source-path=SCRIPTDIR source=../cli/lib.sh
 . "$MSIQ_TESTS_DIR/cli/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=../cli/lib_dispatch.sh
+. "$MSIQ_TESTS_DIR/cli/lib_dispatch.sh"
 
 cd "$work_dir" || exit 1
 
@@ -43,12 +45,8 @@ min_mid_job=${MIN_MID_JOB:-8}
 max_kills=80
 imported=200
 enqueued=100
-started_ms=$(date +%s%3N)
+started_ms=$(now_ms)
 
-unset FAKE_INSTALLER_CODES FAKE_INSTALLER_DEFAULT_CODE FAKE_INSTALLER_SLEEP_MS \
-  FAKE_INSTALLER_MARKER FAKE_INSTALLER_PIDFILE FAKE_INSTALLER_CHILD_PIDFILE \
-  FAKE_INSTALLER_CHILD_SLEEP_MS FAKE_INSTALLER_HOLD_MUTEX FAKE_INSTALLER_WRITE_LOG \
-  MSIQ_SIM_MUTEX MSIQ_SIM_SERVICE
 mkdir -p "$work_dir/codes"
 export MSIQ_SIM_EXIT_CODE_DIR="$work_dir/codes"
 export FAKE_INSTALLER_LOG="$work_dir/argv.log"
@@ -65,15 +63,8 @@ EOF
 chmod 755 "$work_dir/installer"
 export MSIQ_INSTALLER="$work_dir/installer"
 
-dispatcher_pid=""
 writer_pid=""
-cleanup() {
-  [ -n "$dispatcher_pid" ] && kill -KILL "$dispatcher_pid" 2>/dev/null
-  [ -n "$writer_pid" ] && kill -KILL "$writer_pid" 2>/dev/null
-  wait 2>/dev/null
-  rm -rf "$work_dir"
-}
-trap cleanup EXIT
+cleanup_pid_variables="$cleanup_pid_variables writer_pid"
 
 run_options=(--poll 50ms --retry-base 100ms --retry-max 200ms)
 
@@ -255,7 +246,7 @@ for state in queued running retrying failed cancelled; do
 done
 check_match "$out" "^succeeded +$total\$" "doctor: $total succeeded"
 
-elapsed_ms=$(($(date +%s%3N) - started_ms))
+elapsed_ms=$(($(now_ms) - started_ms))
 echo "crash_test figures: kills=$kills kills_while_installing=$mid_job_kills jobs=$total" \
   "starts=$(jq_of "$report" .starts) attempts=$(jq_of "$report" .attempts)" \
   "attempts_left_open=$open_attempts interrupted=$interrupted recovery_lines=$recovered retried_1618=$(jq_of "$report" .retried)" \

@@ -22,23 +22,21 @@
 # Each section works in its own directory.
 # shellcheck source-path=SCRIPTDIR source=../cli/lib.sh
 . "$MSIQ_TESTS_DIR/cli/lib.sh"
+# (for its clean environment and exit trap: `run --drain` is one of the
+# commands every damaged database must refuse)
+# shellcheck source-path=SCRIPTDIR source=../cli/lib_dispatch.sh
+. "$MSIQ_TESTS_DIR/cli/lib_dispatch.sh"
 
 cd "$work_dir" || exit 1
 
-unset FAKE_INSTALLER_CODES FAKE_INSTALLER_DEFAULT_CODE FAKE_INSTALLER_SLEEP_MS \
-  FAKE_INSTALLER_MARKER FAKE_INSTALLER_PIDFILE FAKE_INSTALLER_CHILD_PIDFILE \
-  FAKE_INSTALLER_CHILD_SLEEP_MS FAKE_INSTALLER_HOLD_MUTEX FAKE_INSTALLER_WRITE_LOG \
-  FAKE_INSTALLER_LOG MSIQ_SIM_MUTEX MSIQ_SIM_SERVICE
-export MSIQ_INSTALLER="$MSIQ_FAKE_INSTALLER"
-export MSIQ_SIM_EXIT_CODE_DIR="$work_dir"
-
 mounted=""
-cleanup() {
+# unmount_and_unlock: what must be undone before the work directory can be
+# removed.
+unmount_and_unlock() {
   if [ -n "$mounted" ]; then umount "$mounted" 2>/dev/null || umount -l "$mounted" 2>/dev/null; fi
   chmod -R u+rwX "$work_dir" 2>/dev/null
-  rm -rf "$work_dir"
 }
-trap cleanup EXIT
+cleanup_functions="unmount_and_unlock"
 
 # A property value of about 3 KB, so that the space runs out after a few
 # dozen enqueues.

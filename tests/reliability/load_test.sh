@@ -15,6 +15,8 @@
 # WRITERS and JOBS_PER_WRITER override the 8 x 1000.
 # shellcheck source-path=SCRIPTDIR source=../cli/lib.sh
 . "$MSIQ_TESTS_DIR/cli/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=../cli/lib_dispatch.sh
+. "$MSIQ_TESTS_DIR/cli/lib_dispatch.sh"
 
 cd "$work_dir" || exit 1
 
@@ -22,28 +24,10 @@ writers=${WRITERS:-8}
 jobs_per_writer=${JOBS_PER_WRITER:-1000}
 total=$((writers * jobs_per_writer))
 
-unset FAKE_INSTALLER_CODES FAKE_INSTALLER_DEFAULT_CODE FAKE_INSTALLER_SLEEP_MS \
-  FAKE_INSTALLER_MARKER FAKE_INSTALLER_PIDFILE FAKE_INSTALLER_CHILD_PIDFILE \
-  FAKE_INSTALLER_CHILD_SLEEP_MS FAKE_INSTALLER_HOLD_MUTEX FAKE_INSTALLER_WRITE_LOG \
-  MSIQ_SIM_MUTEX MSIQ_SIM_SERVICE
-export MSIQ_INSTALLER="$MSIQ_FAKE_INSTALLER"
-export MSIQ_SIM_EXIT_CODE_DIR="$work_dir"
 export FAKE_INSTALLER_LOG="$work_dir/argv.log"
-run_log="$work_dir/run.log"
-
-now_ms() {
-  date +%s%3N
-}
-
-dispatcher_pid=""
+dispatcher_options=(--poll 50ms)
 reader_pid=""
-cleanup() {
-  [ -n "$dispatcher_pid" ] && kill -KILL "$dispatcher_pid" 2>/dev/null
-  [ -n "$reader_pid" ] && kill -KILL "$reader_pid" 2>/dev/null
-  wait 2>/dev/null
-  rm -rf "$work_dir"
-}
-trap cleanup EXIT
+cleanup_pid_variables="$cleanup_pid_variables reader_pid"
 
 # count_state STATE: how many jobs are in STATE (from status --json).
 count_state() {
@@ -51,13 +35,7 @@ count_state() {
 }
 
 # The dispatcher creates the database (run does) and drains as jobs arrive.
-${MSIQ_RUNNER:-} "$MSIQ_BIN" run --poll 50ms >"$run_log" 2>&1 &
-dispatcher_pid=$!
-for ((i = 0; i < 100; i++)); do
-  grep -q 'dispatcher started' "$run_log" && break
-  sleep 0.05
-done
-check_match "$(cat "$run_log")" 'dispatcher started' "the dispatcher started"
+start_dispatcher
 
 reader() {
   while :; do
@@ -70,51 +48,25 @@ reader() {
 reader &
 reader_pid=$!
 
-writer() {
-  local n=$1 i rc
-  for ((i = 1; i <= jobs_per_writer; i++)); do
-    msiq enqueue --no-check "$work_dir/w$n/pkg$i.msi" "WRITER=$n" "SEQ=$i" \
-      >>"$work_dir/ids.$n" 2>>"$work_dir/err.$n"
-    rc=$?
-    if [ "$rc" -ne 0 ]; then echo "job $i: exit $rc" >>"$work_dir/fail.$n"; fi
-  done
-}
-
 started=$(now_ms)
-pids=()
-for ((n = 1; n <= writers; n++)); do
-  : >"$work_dir/ids.$n"
-  : >"$work_dir/err.$n"
-  writer "$n" &
-  pids+=($!)
-done
-for pid in "${pids[@]}"; do
-  wait "$pid"
-done
+run_writers "$writers" "$jobs_per_writer"
 enqueued_at=$(now_ms)
 
 # The live dispatcher should finish everything soon after the last enqueue.
-drained_at=""
-deadline=$(($(now_ms) + 150000))
-while [ "$(now_ms)" -lt "$deadline" ]; do
-  if [ "$(count_state succeeded)" = "$total" ]; then
-    drained_at=$(now_ms)
-    break
-  fi
-  sleep 0.25
-done
-if [ -n "$drained_at" ]; then pass; else
+all_succeeded() {
+  [ "$(count_state succeeded)" = "$total" ]
+}
+# Every look is a `msiq status` of its own: four a second add little load.
+if wait_interval=0.25 wait_until 150000 all_succeeded; then pass; else
   fail "the dispatcher did not run all $total jobs within 150 s of the last enqueue ($(count_state succeeded) succeeded)"
-  drained_at=$(now_ms)
 fi
+drained_at=$(now_ms)
 
 kill -KILL "$reader_pid" 2>/dev/null
 wait "$reader_pid" 2>/dev/null
 reader_pid=""
-kill -TERM "$dispatcher_pid"
-wait "$dispatcher_pid"
-check_equal "$?" "0" "the dispatcher exits 0 on SIGTERM"
-dispatcher_pid=""
+stop_dispatcher
+check_equal "$dispatcher_status" "0" "the dispatcher exits 0 on SIGTERM"
 
 # The final drain finds nothing to start.
 # shellcheck disable=SC2086 # MSIQ_RUNNER may be a command with arguments

@@ -21,6 +21,8 @@
 # traced. Exits 77 (skipped) when valgrind is not installed.
 # shellcheck source-path=SCRIPTDIR source=../cli/lib.sh
 . "$MSIQ_TESTS_DIR/cli/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=../cli/lib_dispatch.sh
+. "$MSIQ_TESTS_DIR/cli/lib_dispatch.sh"
 
 if ! command -v valgrind >/dev/null; then
   echo "SKIP: valgrind is not installed (Debian: apt-get install valgrind)"
@@ -36,11 +38,6 @@ fi
 
 cd "$work_dir" || exit 1
 
-unset FAKE_INSTALLER_CODES FAKE_INSTALLER_DEFAULT_CODE FAKE_INSTALLER_SLEEP_MS \
-  FAKE_INSTALLER_MARKER FAKE_INSTALLER_PIDFILE FAKE_INSTALLER_CHILD_PIDFILE \
-  FAKE_INSTALLER_CHILD_SLEEP_MS FAKE_INSTALLER_HOLD_MUTEX FAKE_INSTALLER_WRITE_LOG \
-  MSIQ_SIM_MUTEX MSIQ_SIM_SERVICE
-export MSIQ_SIM_EXIT_CODE_DIR="$work_dir"
 export FAKE_INSTALLER_LOG="$work_dir/argv.log"
 
 # The installer decides by the package name: fail.msi 1603, reboot.msi
@@ -68,39 +65,8 @@ EOF
 chmod 755 "$work_dir/installer"
 export MSIQ_INSTALLER="$work_dir/installer"
 
-background_pid=""
-cleanup() {
-  [ -n "$background_pid" ] && kill -KILL "$background_pid" 2>/dev/null
-  wait 2>/dev/null
-  rm -rf "$work_dir"
-}
-trap cleanup EXIT
-
-now_ms() {
-  date +%s%3N
-}
-
-# wait_until MS COMMAND...: runs COMMAND every 100 ms until it succeeds.
-wait_until() {
-  local limit=$1 end
-  shift
-  end=$(($(now_ms) + limit))
-  while :; do
-    if "$@"; then return 0; fi
-    if [ "$(now_ms)" -ge "$end" ]; then return 1; fi
-    sleep 0.1
-  done
-}
-
-# process_gone PID: the process has ended.
-process_gone() {
-  ! kill -0 "$1" 2>/dev/null
-}
-
-# job_is ID STATE
-job_is() {
-  [ "$(msiq --json show "$1" | jq -r .state)" = "$2" ]
-}
+# Everything runs slowly under valgrind: poll less often.
+wait_interval=0.1
 
 vg_runs=0
 vg_log_n=0
@@ -140,57 +106,49 @@ vg_run() {
   check_clean "$description"
 }
 
-pkg() {
+# package FILE: creates the empty package FILE (name and extension) in the
+# work directory and prints its path.
+package() {
   : >"$work_dir/$1"
   printf '%s\n' "$work_dir/$1"
 }
 
 # ---------------------------------------------------------------------------
 # 1. A dispatcher killed while a job runs (natively, to save time).
-crash_job=$(msiq enqueue "$(pkg crash.msi)")
+crash_job=$(msiq enqueue "$(package crash.msi)")
 "$MSIQ_BIN" run --poll 100ms >"$work_dir/native-run.log" 2>&1 &
-background_pid=$!
+dispatcher_pid=$!
 if wait_until 20000 test -s "$work_dir/crash.marker"; then pass; else fail "the crash job did not start"; fi
-{
-  kill -KILL "$background_pid"
-  wait "$background_pid"
-} 2>/dev/null
-background_pid=""
+kill_dispatcher
 check_equal "$(msiq --json show "$crash_job" | jq -r .state)" "running" "the killed dispatcher left its job running"
 sleep 1.2 # the orphaned installer ends
 
 # ---------------------------------------------------------------------------
 # 2. The drain under valgrind.
-ok_job=$(msiq enqueue "$(pkg ok.msi)" ALLUSERS=1 "INSTALLDIR=C:\\Program Files\\X")
-busy_job=$(msiq enqueue "$(pkg busy.msi)")
-fail_job=$(msiq enqueue "$(pkg fail.msi)")
-dep_job=$(msiq enqueue --after "$fail_job" "$(pkg dep.msi)")
-reboot_job=$(msiq enqueue "$(pkg reboot.msi)")
-rule_job=$(msiq enqueue --exit-code 1603=success "$(pkg rule-fail.msi)")
-slow_job=$(msiq enqueue --timeout 1s "$(pkg slow.msi)")
-long_job=$(msiq enqueue "$(pkg long.msi)")
-gone_job=$(msiq enqueue "$(pkg gone.msi)")
+ok_job=$(msiq enqueue "$(package ok.msi)" ALLUSERS=1 "INSTALLDIR=C:\\Program Files\\X")
+busy_job=$(msiq enqueue "$(package busy.msi)")
+fail_job=$(msiq enqueue "$(package fail.msi)")
+dep_job=$(msiq enqueue --after "$fail_job" "$(package dep.msi)")
+reboot_job=$(msiq enqueue "$(package reboot.msi)")
+rule_job=$(msiq enqueue --exit-code 1603=success "$(package rule-fail.msi)")
+slow_job=$(msiq enqueue --timeout 1s "$(package slow.msi)")
+long_job=$(msiq enqueue "$(package long.msi)")
+gone_job=$(msiq enqueue "$(package gone.msi)")
 msiq cancel "$gone_job" >/dev/null
 uninstall_job=$(msiq enqueue --action uninstall '{26A24AE4-039D-4CA4-87B4-2F32180111F0}')
-patch_job=$(msiq enqueue --action patch "$(pkg fix.msp)")
-repair_job=$(msiq enqueue --action repair "$(pkg ok.msi)")
+patch_job=$(msiq enqueue --action patch "$(package fix.msp)")
+repair_job=$(msiq enqueue --action repair "$(package ok.msi)")
 
 vg
 drain_log="$work_dir/drain.log"
 "${vg_cmd[@]}" run --drain --poll 100ms --retry-base 200ms --retry-max 400ms >"$drain_log" 2>&1 &
-background_pid=$!
+dispatcher_pid=$!
 if wait_until 120000 test -s "$work_dir/long.marker"; then pass; else fail "the long job did not start: $(tail -n 5 "$drain_log")"; fi
 drain_vg_log=$vg_log
 vg_run 0 "cancel --force of the running job" cancel --force "$long_job"
 vg_log=$drain_vg_log
-if wait_until 180000 process_gone "$background_pid"; then
-  wait "$background_pid"
-  drain_status=$?
-else
-  kill -KILL "$background_pid"
-  drain_status=timeout
-fi
-background_pid=""
+wait_dispatcher 180000
+drain_status=$dispatcher_status
 check_equal "$drain_status" "0" "the drain under valgrind exits 0 ($(tail -n 3 "$drain_log"))"
 check_clean "run --drain"
 check_match "$(cat "$drain_log")" 'recovered 1 job' "the drain recovered the interrupted job"
@@ -222,31 +180,25 @@ check_equal "$(msiq --json show "$busy_job" | jq -r '[.history[].outcome] | join
 vg
 idle_log="$work_dir/idle.log"
 "${vg_cmd[@]}" run --poll 100ms >"$idle_log" 2>&1 &
-background_pid=$!
+dispatcher_pid=$!
 if wait_until 60000 grep -q 'dispatcher started' "$idle_log"; then pass; else fail "the idle dispatcher did not start"; fi
-late_job=$(msiq enqueue "$(pkg late.msi)")
-if wait_until 60000 job_is "$late_job" succeeded; then pass; else
+late_job=$(msiq enqueue "$(package late.msi)")
+if wait_until 60000 job_state_is "$late_job" succeeded; then pass; else
   fail "the job enqueued while the dispatcher idled did not run: $(tail -n 3 "$idle_log")"
 fi
-kill -TERM "$background_pid"
-if wait_until 60000 process_gone "$background_pid"; then
-  wait "$background_pid"
-  idle_status=$?
-else
-  kill -KILL "$background_pid"
-  idle_status=timeout
-fi
-background_pid=""
+kill -TERM "$dispatcher_pid"
+wait_dispatcher 60000
+idle_status=$dispatcher_status
 check_equal "$idle_status" "0" "the idle dispatcher exits 0 on SIGTERM"
 check_clean "run, then SIGTERM"
 
 # ---------------------------------------------------------------------------
 # 4. The other commands, and their error paths.
 printf '[{"target":"%s","properties":{"A":"1","B":2},"key":"k1"},{"target":"%s","after":["k1"],"exit_codes":{"1603":"retry"}}]\n' \
-  "$(pkg m1.msi)" "$(pkg m2.msi)" >"$work_dir/manifest.json"
+  "$(package m1.msi)" "$(package m2.msi)" >"$work_dir/manifest.json"
 vg_run 0 "enqueue with every option" enqueue --priority 5 --not-before +1h --deadline +2h \
   --max-attempts 3 --timeout 30m --key demo --log "$work_dir/demo.log" --exit-code 1638=success \
-  --after "$ok_job" "$(pkg demo.msi)" A=1 "B=two words"
+  --after "$ok_job" "$(package demo.msi)" A=1 "B=two words"
 vg_run 0 "enqueue --json" --json enqueue --no-check "$work_dir/offline.msi"
 vg_run 0 "import" import "$work_dir/manifest.json"
 vg_run 0 "import --json from stdin" --json import - <"$work_dir/manifest.json"
@@ -269,7 +221,7 @@ vg_run 0 "--help" --help
 vg_run 0 "enqueue --help" enqueue --help
 vg_run 0 "--version" --version
 vg_run 2 "an unknown option" enqueue --bogus "$work_dir/x.msi"
-vg_run 2 "a bad property" enqueue "$(pkg x.msi)" 9X=1
+vg_run 2 "a bad property" enqueue "$(package x.msi)" 9X=1
 vg_run 2 "a bad manifest" import - <<<'[{"target":"setup.exe"}]'
 vg_run 2 "an unknown command" frobnicate
 vg_run 3 "no such job" show 999

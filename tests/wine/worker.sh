@@ -8,8 +8,8 @@
 #     hello, the exact operation, increasing progress ending at 100 and no
 #     more than about four a second, action lines, result 0, the exit code,
 #     the verbose log, the product registered and its files present;
-#   - repair by product code puts back a deleted file, and appends to the
-#     log when asked;
+#   - repair by product code puts back a deleted file and writes the log
+#     it is given (with append, which Wine ignores);
 #   - uninstall by product code, and by package (REMOVE=ALL);
 #   - cancel sent right behind `start`, and cancel half way (while the
 #     package's custom action runs): `cancelling`, result 1602, the product
@@ -119,7 +119,8 @@ program_files="$WINEPREFIX/drive_c/Program Files (x86)"
 
 # The package: 200 files of 64 KiB, so that Windows Installer sends a
 # stream of progress records (under Wine mostly while it registers the
-# components), plus the custom actions of worker.wxs.
+# components), plus the custom actions of worker.wxs (MsiqReportProgress
+# keeps the bar moving for a while on a fast machine too).
 package_name=MsiqWorkerTest
 payload_count=200
 mkdir -p "$work_dir/payload"
@@ -143,14 +144,16 @@ log_path="$work_dir/logs dir/worker.log"
 
 # 1. Install.
 worker_run install "request${T}1" "install$T$(field "$package")" \
-  "property${T}ALLUSERS${T}1" "property${T}MSIQACTIONSLEEP${T}600" \
+  "property${T}ALLUSERS${T}1" "property${T}MSIQACTIONSLEEP${T}600" "property${T}MSIQACTIONPROGRESS${T}1" \
   "log$T$(field "$(win_path "$log_path")")" "start"
 check_common install
-check_operation install "MsiInstallProductW(\"$package\", \"ALLUSERS=1 MSIQACTIONSLEEP=600 REBOOT=ReallySuppress\")"
+check_operation install "MsiInstallProductW(\"$package\", \"ALLUSERS=1 MSIQACTIONSLEEP=600 MSIQACTIONPROGRESS=1 REBOOT=ReallySuppress\")"
 check_equal "$result" 0 "install: result"
 progress=$(lines_of progress | cut -f2 | tr '\n' ' ')
 echo "install: progress $progress" >&2
-if [ "$(lines_of progress | wc -l)" -ge 4 ]; then pass; else fail "install: only these progress values: $progress"; fi
+# MsiqReportProgress moves the bar for about 1.5 s however fast the files
+# are copied, so at four lines a second there are several values.
+if [ "$(lines_of progress | wc -l)" -ge 5 ]; then pass; else fail "install: only these progress values: $progress"; fi
 check_match "$progress" ' ?100 $' "install: progress ends at 100"
 if lines_of progress | cut -f2 | sort -n -c -u 2>/dev/null; then pass; else fail "install: progress does not increase: $progress"; fi
 # Rate limit: n lines spread over at least (n - 2) intervals of 250 ms (the
@@ -183,9 +186,11 @@ check_operation repair "MsiConfigureProductExW(\"$product_code\", INSTALLLEVEL_D
 check_equal "$result" 0 "repair: result"
 check_equal "$(lines_of progress | tail -1)" "progress${T}100" "repair: progress ends at 100"
 if [ -e "$program_files/$package_name/file7.bin" ]; then pass; else fail "repair: the deleted file is not back"; fi
-if [ "$(stat -c %s "$log_path")" -gt "$log_size_before" ] && grep -q "MSIQACTIONSLEEP" "$log_path"; then pass; else
-  fail "repair: the log was not appended to"
-fi
+# The repair writes the same log (Wine's msi.dll ignores "append": it writes
+# from the start of the existing file, over what was there; Windows
+# appends), so only the repair's own content is checked.
+if grep -q "REINSTALL" "$log_path" 2>/dev/null; then pass; else fail "repair: the log does not show the repair"; fi
+echo "repair: the log went from $log_size_before to $(stat -c %s "$log_path") bytes" >&2
 
 # 3. Uninstall by product code.
 worker_run uninstall "request${T}1" "uninstall$T$product_code" "start"

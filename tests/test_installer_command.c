@@ -1,12 +1,15 @@
 /* test_installer_command.c: the msiexec argument list and its quoting into
- * one Windows command line.
+ * one Windows command line, and the msi.dll call the worker makes instead
+ * (its property list and which function it calls for each action).
  *
  * The quoting is checked two ways: against exact strings for the cases a
  * reader can verify by eye, and by splitting the result again with a small
  * reference parser that reads a command line the way msiexec does. The
  * second way is what guards the security promise: whatever a property
  * value holds, splitting must give back exactly the arguments that went in,
- * so no value can turn into a switch or an argument of its own.
+ * so no value can turn into a switch or an argument of its own. The
+ * property list for msi.dll is checked the same two ways, against a
+ * reference reader of Windows Installer's property syntax.
  */
 #include "msiexec_split.h"
 #include "test_support.h"
@@ -671,6 +674,371 @@ static void test_round_trip_generated_values(void **state) {
   }
 }
 
+/* The msi.dll way: the property list and the planned call. */
+
+/* A property list built from name/value pairs. */
+static char *property_list_of(const msiq_property *properties, size_t count) {
+  char *list = NULL;
+  msiq_diag diag = {{0}};
+  if (msiq_installer_property_list(properties, count, &list, &diag) !=
+      MSIQ_OK) {
+    fail_msg("property list refused: %s", diag.message);
+  }
+  assert_non_null(list);
+  return list;
+}
+
+static void assert_property_list(const msiq_property *properties, size_t count,
+                                 const char *expected) {
+  char *list = property_list_of(properties, count);
+  if (strcmp(list, expected) != 0) {
+    fail_msg("property list\n  [%s]\nexpected\n  [%s]", list, expected);
+  }
+  free(list);
+}
+
+static void assert_property_list_refused(const msiq_property *properties,
+                                         size_t count, const char *fragment) {
+  char *list = (char *)"untouched";
+  msiq_diag diag = {{0}};
+  assert_int_equal(
+      msiq_installer_property_list(properties, count, &list, &diag),
+      MSIQ_EINVAL);
+  /* A refusal hands nothing over. */
+  assert_string_equal(list, "untouched");
+  assert_message_contains(diag.message, fragment);
+  assert_message_is_one_line(diag.message);
+}
+
+/* The reference reader: reads a property list as Windows Installer does,
+ * written from the rule and not from the code under test. Tokens are
+ * separated by spaces outside double quotes; NAME=VALUE, where a double
+ * quote starts or ends quoting and, inside quotes, two double quotes are
+ * one literal double quote. Returns the number of pairs read into names
+ * and values (each malloc'ed), or -1 for a list it cannot read. */
+#define READ_PAIRS_MAX 8
+static int read_property_list(const char *list, char **names, char **values) {
+  int count = 0;
+  const char *cursor = list;
+  while (*cursor != '\0') {
+    while (*cursor == ' ') {
+      cursor++;
+    }
+    if (*cursor == '\0') {
+      break;
+    }
+    const char *equals = strchr(cursor, '=');
+    if (equals == NULL || equals == cursor || count == READ_PAIRS_MAX) {
+      return -1;
+    }
+    size_t name_length = (size_t)(equals - cursor);
+    names[count] = malloc(name_length + 1);
+    values[count] = malloc(strlen(equals) + 1);
+    assert_non_null(names[count]);
+    assert_non_null(values[count]);
+    memcpy(names[count], cursor, name_length);
+    names[count][name_length] = '\0';
+    char *out = values[count];
+    bool quoted = false;
+    cursor = equals + 1;
+    while (*cursor != '\0' && (quoted || *cursor != ' ')) {
+      if (*cursor == '"') {
+        if (quoted && cursor[1] == '"') {
+          *out++ = '"';
+          cursor += 2;
+          continue;
+        }
+        quoted = !quoted;
+        cursor++;
+        continue;
+      }
+      *out++ = *cursor++;
+    }
+    *out = '\0';
+    count++;
+    if (quoted) {
+      return -1;
+    }
+  }
+  return count;
+}
+
+static void test_property_list_examples(void **state) {
+  (void)state;
+  assert_property_list(NULL, 0, "");
+  const msiq_property plain[] = {{"ALLUSERS", "1"}, {"INSTALLDIR", "C:\\x"}};
+  assert_property_list(plain, 2, "ALLUSERS=1 INSTALLDIR=C:\\x");
+  const msiq_property spaces[] = {{"INSTALLDIR", "C:\\Program Files\\x"}};
+  assert_property_list(spaces, 1, "INSTALLDIR=\"C:\\Program Files\\x\"");
+  const msiq_property quotes[] = {{"NOTE", "a \"quoted\" word"}};
+  assert_property_list(quotes, 1, "NOTE=\"a \"\"quoted\"\" word\"");
+  const msiq_property lone_quote[] = {{"Q", "\""}};
+  assert_property_list(lone_quote, 1, "Q=\"\"\"\"");
+  const msiq_property empty[] = {{"EMPTY", ""}, {"NEXT", "1"}};
+  assert_property_list(empty, 2, "EMPTY=\"\" NEXT=1");
+  /* '=' and switch-like text are ordinary characters in a value. */
+  const msiq_property odd[] = {{"A", "b=c"}, {"B", "/x"}};
+  assert_property_list(odd, 2, "A=b=c B=/x");
+}
+
+static void test_property_list_refusals(void **state) {
+  (void)state;
+  const msiq_property bad_name[] = {{"9X", "1"}};
+  assert_property_list_refused(bad_name, 1, "'9X'");
+  const msiq_property switch_name[] = {{"/qn X", "1"}};
+  assert_property_list_refused(switch_name, 1, "must match");
+  const msiq_property newline[] = {{"PASSWORD", "secret\nline"}};
+  assert_property_list_refused(newline, 1, "control character");
+  const msiq_property tab[] = {{"T", "a\tb"}};
+  assert_property_list_refused(tab, 1, "control character");
+  const msiq_property twice[] = {{"A", "1"}, {"B", "2"}, {"A", "3"}};
+  assert_property_list_refused(twice, 3, "given twice");
+  const msiq_property missing[] = {{"A", NULL}};
+  assert_property_list_refused(missing, 1, "no name or no value");
+  assert_property_list_refused(NULL, 1, "missing");
+  /* The value, which may be a password, never appears in a diagnostic. */
+  msiq_diag diag = {{0}};
+  char *list = NULL;
+  assert_int_equal(msiq_installer_property_list(newline, 1, &list, &diag),
+                   MSIQ_EINVAL);
+  assert_null(strstr(diag.message, "secret"));
+  const msiq_property one[] = {{"A", "1"}};
+  assert_int_equal(msiq_installer_property_list(one, 1, NULL, NULL),
+                   MSIQ_EINVAL);
+}
+
+/* Whatever a value holds (spaces, quotes, '=', backslashes, UTF-8), the
+ * reference reader gives back exactly the pairs that went in. */
+static void test_property_list_round_trip(void **state) {
+  (void)state;
+  static const char alphabet[] = {'"', '"', ' ', ' ', '=', '\\',   '/',
+                                  'a', 'Z', '-', ';', '[', '\xc3', '\xa9'};
+  uint32_t seed = 424242u;
+  for (int round = 0; round < 3000; round++) {
+    char value[3][20];
+    for (int v = 0; v < 3; v++) {
+      seed = seed * 1664525u + 1013904223u;
+      size_t length = (seed >> 16) % sizeof value[v];
+      for (size_t i = 0; i < length; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        value[v][i] = alphabet[(seed >> 16) % sizeof alphabet];
+      }
+      value[v][length] = '\0';
+    }
+    const msiq_property properties[] = {
+        {"FIRST", value[0]}, {"SECOND", value[1]}, {"THIRD", value[2]}};
+    char *list = property_list_of(properties, 3);
+    char *names[READ_PAIRS_MAX];
+    char *values[READ_PAIRS_MAX];
+    int count = read_property_list(list, names, values);
+    if (count != 3) {
+      fail_msg("read %d pairs back from [%s]", count, list);
+    }
+    for (int i = 0; i < count; i++) {
+      assert_string_equal(names[i], properties[i].name);
+      if (strcmp(values[i], properties[i].value) != 0) {
+        fail_msg("value [%s] came back as [%s] from [%s]", properties[i].value,
+                 values[i], list);
+      }
+      free(names[i]);
+      free(values[i]);
+    }
+    free(list);
+  }
+}
+
+static void test_repair_mode_rule(void **state) {
+  (void)state;
+  assert_true(msiq_repair_mode_is_valid("omus"));
+  assert_true(msiq_repair_mode_is_valid("poedcamusv"));
+  assert_true(msiq_repair_mode_is_valid(MSIQ_DEFAULT_REPAIR_MODE));
+  assert_false(msiq_repair_mode_is_valid(""));
+  assert_false(msiq_repair_mode_is_valid(NULL));
+  assert_false(msiq_repair_mode_is_valid("OMUS"));
+  assert_false(msiq_repair_mode_is_valid("omx"));
+  assert_false(msiq_repair_mode_is_valid("o mus"));
+}
+
+static void test_installer_function_names(void **state) {
+  (void)state;
+  assert_string_equal(
+      msiq_installer_function_name(MSIQ_INSTALLER_INSTALL_PRODUCT),
+      "MsiInstallProductW");
+  assert_string_equal(
+      msiq_installer_function_name(MSIQ_INSTALLER_CONFIGURE_PRODUCT),
+      "MsiConfigureProductExW");
+  assert_string_equal(
+      msiq_installer_function_name(MSIQ_INSTALLER_APPLY_PATCHES),
+      "MsiApplyMultiplePatchesW");
+  assert_string_equal(
+      msiq_installer_function_name(MSIQ_INSTALLER_FUNCTION_COUNT), "?");
+}
+
+/* Plans a call and checks its function, state, target, property list and
+ * the description the worker sends. */
+static void assert_plan(msiq_action action, const char *target,
+                        const char *mode, const msiq_property *properties,
+                        size_t count, msiq_installer_function function,
+                        bool remove, const char *expected_properties,
+                        const char *expected_description) {
+  msiq_installer_call call;
+  msiq_diag diag = {{0}};
+  msiq_installer_call_init(&call);
+  if (msiq_installer_call_plan(action, target, mode, properties, count, &call,
+                               &diag) != MSIQ_OK) {
+    fail_msg("plan refused: %s", diag.message);
+  }
+  assert_int_equal(call.function, function);
+  assert_int_equal(call.remove, remove);
+  assert_string_equal(call.target, target);
+  assert_string_equal(call.properties, expected_properties);
+  assert_string_equal(call.description, expected_description);
+  msiq_installer_call_cleanup(&call);
+  assert_null(call.description);
+}
+
+static void assert_plan_refused(msiq_action action, const char *target,
+                                const char *mode,
+                                const msiq_property *properties, size_t count,
+                                const char *fragment) {
+  msiq_installer_call call;
+  msiq_diag diag = {{0}};
+  msiq_installer_call_init(&call);
+  assert_int_equal(msiq_installer_call_plan(action, target, mode, properties,
+                                            count, &call, &diag),
+                   MSIQ_EINVAL);
+  assert_null(call.description);
+  assert_null(call.properties);
+  assert_message_contains(diag.message, fragment);
+  assert_message_is_one_line(diag.message);
+}
+
+static void test_plan_each_action(void **state) {
+  (void)state;
+  const msiq_property all_users[] = {{"ALLUSERS", "1"}};
+  assert_plan(MSIQ_ACTION_INSTALL, "C:\\p.msi", NULL, all_users, 1,
+              MSIQ_INSTALLER_INSTALL_PRODUCT, false,
+              "ALLUSERS=1 REBOOT=ReallySuppress",
+              "MsiInstallProductW(\"C:\\p.msi\", \"ALLUSERS=1 "
+              "REBOOT=ReallySuppress\")");
+  assert_plan(MSIQ_ACTION_UNINSTALL, PRODUCT_CODE, NULL, NULL, 0,
+              MSIQ_INSTALLER_CONFIGURE_PRODUCT, true, "REBOOT=ReallySuppress",
+              "MsiConfigureProductExW(\"" PRODUCT_CODE
+              "\", INSTALLLEVEL_DEFAULT, INSTALLSTATE_ABSENT, "
+              "\"REBOOT=ReallySuppress\")");
+  assert_plan(MSIQ_ACTION_UNINSTALL, "C:\\p.msi", NULL, all_users, 1,
+              MSIQ_INSTALLER_INSTALL_PRODUCT, true,
+              "REMOVE=ALL ALLUSERS=1 REBOOT=ReallySuppress",
+              "MsiInstallProductW(\"C:\\p.msi\", \"REMOVE=ALL ALLUSERS=1 "
+              "REBOOT=ReallySuppress\")");
+  assert_plan(MSIQ_ACTION_PATCH, "C:\\Mise à jour\\fix.msp", NULL, NULL, 0,
+              MSIQ_INSTALLER_APPLY_PATCHES, false, "REBOOT=ReallySuppress",
+              "MsiApplyMultiplePatchesW(\"C:\\Mise à jour\\fix.msp\", NULL, "
+              "\"REBOOT=ReallySuppress\")");
+  assert_plan(MSIQ_ACTION_REPAIR, PRODUCT_CODE, "omus", NULL, 0,
+              MSIQ_INSTALLER_CONFIGURE_PRODUCT, false,
+              "REINSTALL=ALL REINSTALLMODE=omus REBOOT=ReallySuppress",
+              "MsiConfigureProductExW(\"" PRODUCT_CODE
+              "\", INSTALLLEVEL_DEFAULT, INSTALLSTATE_DEFAULT, "
+              "\"REINSTALL=ALL REINSTALLMODE=omus REBOOT=ReallySuppress\")");
+  assert_plan(MSIQ_ACTION_REPAIR, "C:\\p.msi", "vomus", all_users, 1,
+              MSIQ_INSTALLER_INSTALL_PRODUCT, false,
+              "REINSTALL=ALL REINSTALLMODE=vomus ALLUSERS=1 "
+              "REBOOT=ReallySuppress",
+              "MsiInstallProductW(\"C:\\p.msi\", \"REINSTALL=ALL "
+              "REINSTALLMODE=vomus ALLUSERS=1 REBOOT=ReallySuppress\")");
+  /* No mode named: msiexec's own default for /f. */
+  assert_plan(MSIQ_ACTION_REPAIR, PRODUCT_CODE, NULL, NULL, 0,
+              MSIQ_INSTALLER_CONFIGURE_PRODUCT, false,
+              "REINSTALL=ALL REINSTALLMODE=" MSIQ_DEFAULT_REPAIR_MODE
+              " REBOOT=ReallySuppress",
+              "MsiConfigureProductExW(\"" PRODUCT_CODE
+              "\", INSTALLLEVEL_DEFAULT, INSTALLSTATE_DEFAULT, "
+              "\"REINSTALL=ALL REINSTALLMODE=" MSIQ_DEFAULT_REPAIR_MODE
+              " REBOOT=ReallySuppress\")");
+}
+
+/* What the job sets itself wins over what the worker would add. */
+static void test_plan_job_properties_win(void **state) {
+  (void)state;
+  const msiq_property reboot[] = {{"REBOOT", "Force"}, {"A", "a b"}};
+  assert_plan(MSIQ_ACTION_INSTALL, "C:\\p.msi", NULL, reboot, 2,
+              MSIQ_INSTALLER_INSTALL_PRODUCT, false, "REBOOT=Force A=\"a b\"",
+              "MsiInstallProductW(\"C:\\p.msi\", \"REBOOT=Force A=\"a b\"\")");
+  const msiq_property remove_one[] = {{"REMOVE", "Docs"}};
+  assert_plan(MSIQ_ACTION_UNINSTALL, "C:\\p.msi", NULL, remove_one, 1,
+              MSIQ_INSTALLER_INSTALL_PRODUCT, true,
+              "REMOVE=Docs REBOOT=ReallySuppress",
+              "MsiInstallProductW(\"C:\\p.msi\", \"REMOVE=Docs "
+              "REBOOT=ReallySuppress\")");
+  const msiq_property reinstall[] = {{"REINSTALLMODE", "a"},
+                                     {"REINSTALL", "Main"}};
+  assert_plan(MSIQ_ACTION_REPAIR, PRODUCT_CODE, "omus", reinstall, 2,
+              MSIQ_INSTALLER_CONFIGURE_PRODUCT, false,
+              "REINSTALLMODE=a REINSTALL=Main REBOOT=ReallySuppress",
+              "MsiConfigureProductExW(\"" PRODUCT_CODE
+              "\", INSTALLLEVEL_DEFAULT, INSTALLSTATE_DEFAULT, "
+              "\"REINSTALLMODE=a REINSTALL=Main REBOOT=ReallySuppress\")");
+  /* Property names are case-sensitive: "reboot" is another property. */
+  const msiq_property lower[] = {{"reboot", "x"}};
+  assert_plan(MSIQ_ACTION_INSTALL, "C:\\p.msi", NULL, lower, 1,
+              MSIQ_INSTALLER_INSTALL_PRODUCT, false,
+              "reboot=x REBOOT=ReallySuppress",
+              "MsiInstallProductW(\"C:\\p.msi\", \"reboot=x "
+              "REBOOT=ReallySuppress\")");
+}
+
+static void test_plan_refusals(void **state) {
+  (void)state;
+  assert_plan_refused(MSIQ_ACTION_INSTALL, "", NULL, NULL, 0, "empty");
+  assert_plan_refused(MSIQ_ACTION_INSTALL, NULL, NULL, NULL, 0, "empty");
+  assert_plan_refused(MSIQ_ACTION_INSTALL, "C:\\a\nb.msi", NULL, NULL, 0,
+                      "control character");
+  assert_plan_refused(MSIQ_ACTION_UNINSTALL, "{1234}", NULL, NULL, 0,
+                      "invalid product code");
+  assert_plan_refused(MSIQ_ACTION_REPAIR, "{1234}", "omus", NULL, 0,
+                      "invalid product code");
+  assert_plan_refused(MSIQ_ACTION_PATCH, "C:\\a.msp;C:\\b.msp", NULL, NULL, 0,
+                      "';'");
+  assert_plan_refused(MSIQ_ACTION_REPAIR, PRODUCT_CODE, "xyz", NULL, 0,
+                      "repair mode 'xyz'");
+  assert_plan_refused(MSIQ_ACTION_REPAIR, PRODUCT_CODE, "", NULL, 0,
+                      "repair mode");
+  const msiq_property twice[] = {{"REBOOT", "Force"}, {"REBOOT", "Force"}};
+  assert_plan_refused(MSIQ_ACTION_INSTALL, "C:\\p.msi", NULL, twice, 2,
+                      "given twice");
+  const msiq_property bad[] = {{"A B", "1"}};
+  assert_plan_refused(MSIQ_ACTION_INSTALL, "C:\\p.msi", NULL, bad, 1,
+                      "must match");
+  assert_plan_refused(MSIQ_ACTION_COUNT, "C:\\p.msi", NULL, NULL, 0,
+                      "unknown action");
+  assert_int_equal(msiq_installer_call_plan(MSIQ_ACTION_INSTALL, "C:\\p.msi",
+                                            NULL, NULL, 0, NULL, NULL),
+                   MSIQ_EINVAL);
+}
+
+/* A refused plan leaves an earlier one intact; a new one replaces it. */
+static void test_plan_replaces_only_on_success(void **state) {
+  (void)state;
+  msiq_installer_call call;
+  msiq_installer_call_init(&call);
+  assert_int_equal(msiq_installer_call_plan(MSIQ_ACTION_INSTALL, "C:\\a.msi",
+                                            NULL, NULL, 0, &call, NULL),
+                   MSIQ_OK);
+  assert_int_equal(msiq_installer_call_plan(MSIQ_ACTION_INSTALL, "", NULL, NULL,
+                                            0, &call, NULL),
+                   MSIQ_EINVAL);
+  assert_string_equal(call.target, "C:\\a.msi");
+  assert_int_equal(msiq_installer_call_plan(MSIQ_ACTION_UNINSTALL, PRODUCT_CODE,
+                                            NULL, NULL, 0, &call, NULL),
+                   MSIQ_OK);
+  assert_string_equal(call.target, PRODUCT_CODE);
+  assert_int_equal(call.function, MSIQ_INSTALLER_CONFIGURE_PRODUCT);
+  assert_true(call.remove);
+  msiq_installer_call_cleanup(&call);
+  assert_null(call.target);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_reference_splitter),
@@ -697,6 +1065,15 @@ int main(void) {
       cmocka_unit_test(test_round_trip_tricky_values),
       cmocka_unit_test(test_round_trip_all_values_in_one_command),
       cmocka_unit_test(test_round_trip_generated_values),
+      cmocka_unit_test(test_property_list_examples),
+      cmocka_unit_test(test_property_list_refusals),
+      cmocka_unit_test(test_property_list_round_trip),
+      cmocka_unit_test(test_repair_mode_rule),
+      cmocka_unit_test(test_installer_function_names),
+      cmocka_unit_test(test_plan_each_action),
+      cmocka_unit_test(test_plan_job_properties_win),
+      cmocka_unit_test(test_plan_refusals),
+      cmocka_unit_test(test_plan_replaces_only_on_success),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

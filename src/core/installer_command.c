@@ -418,3 +418,375 @@ int msiq_installer_command_line(const char *program,
   *command_line = line;
   return MSIQ_OK;
 }
+
+/* The msi.dll way: the property list and the one call the worker makes. */
+
+/* A growing string; `failed` records that memory ran out so that callers
+ * can append freely and check once at the end. */
+typedef struct text_builder {
+  char *text;
+  size_t length;
+  size_t capacity;
+  bool failed;
+} text_builder;
+
+static void text_builder_init(text_builder *builder) {
+  builder->text = NULL;
+  builder->length = 0;
+  builder->capacity = 0;
+  builder->failed = false;
+}
+
+static void text_builder_append_bytes(text_builder *builder, const char *bytes,
+                                      size_t count) {
+  if (builder->failed) {
+    return;
+  }
+  if (count >= SIZE_MAX - 1 - builder->length) {
+    builder->failed = true;
+    return;
+  }
+  size_t needed = builder->length + count + 1;
+  if (needed > builder->capacity) {
+    size_t capacity = builder->capacity > 0 ? builder->capacity : 64;
+    while (capacity < needed) {
+      capacity = capacity <= SIZE_MAX / 2 ? capacity * 2 : needed;
+    }
+    char *grown = realloc(builder->text, capacity);
+    if (grown == NULL) {
+      builder->failed = true;
+      return;
+    }
+    builder->text = grown;
+    builder->capacity = capacity;
+  }
+  memcpy(builder->text + builder->length, bytes, count);
+  builder->length += count;
+  builder->text[builder->length] = '\0';
+}
+
+static void text_builder_append(text_builder *builder, const char *text) {
+  text_builder_append_bytes(builder, text, strlen(text));
+}
+
+/* Hands the text over (an empty string when nothing was appended), or
+ * returns NULL and frees it when memory ran out on the way. */
+static char *text_builder_finish(text_builder *builder) {
+  if (!builder->failed && builder->text == NULL) {
+    text_builder_append_bytes(builder, "", 0);
+  }
+  if (builder->failed) {
+    free(builder->text);
+    builder->text = NULL;
+  }
+  return builder->text;
+}
+
+/* Windows Installer splits its property list at spaces and tabs outside
+ * double quotes, so such a value (and an empty one, which would otherwise
+ * read as nothing) is quoted; a double quote inside is written twice. */
+static bool property_value_needs_quotes(const char *value) {
+  return value[0] == '\0' || strpbrk(value, " \t\"") != NULL;
+}
+
+static void property_list_append(text_builder *builder, const char *name,
+                                 const char *value) {
+  if (builder->length > 0) {
+    text_builder_append(builder, " ");
+  }
+  text_builder_append(builder, name);
+  text_builder_append(builder, "=");
+  if (!property_value_needs_quotes(value)) {
+    text_builder_append(builder, value);
+    return;
+  }
+  text_builder_append(builder, "\"");
+  for (const char *cursor = value; *cursor != '\0'; cursor++) {
+    text_builder_append_bytes(builder, cursor, 1);
+    if (*cursor == '"') {
+      text_builder_append_bytes(builder, cursor, 1);
+    }
+  }
+  text_builder_append(builder, "\"");
+}
+
+/* The rules every property in a list must follow; see
+ * msiq_installer_property_list(). */
+static int property_list_check(const msiq_property *properties,
+                               size_t property_count, msiq_diag *diag) {
+  if (property_count > 0 && properties == NULL) {
+    return msiq_diag_set(diag, MSIQ_EINVAL, "job properties are missing");
+  }
+  for (size_t i = 0; i < property_count; i++) {
+    const msiq_property *property = &properties[i];
+    if (property->name == NULL || property->value == NULL) {
+      return msiq_diag_set(diag, MSIQ_EINVAL,
+                           "job property %lu has no name or no value",
+                           (unsigned long)i + 1);
+    }
+    char quoted[QUOTED_TEXT_SIZE];
+    msiq_quote_for_message(property->name, quoted, sizeof quoted);
+    if (!msiq_property_name_is_valid(property->name)) {
+      return msiq_diag_set(diag, MSIQ_EINVAL,
+                           "cannot pass property '%s' to Windows Installer: "
+                           "its name must match %s",
+                           quoted, property_name_rule);
+    }
+    if (msiq_text_has_control_character(property->value)) {
+      return msiq_diag_set(diag, MSIQ_EINVAL,
+                           "cannot pass property '%s' to Windows Installer: "
+                           "its value contains a control character",
+                           quoted);
+    }
+    for (size_t j = 0; j < i; j++) {
+      if (strcmp(properties[j].name, property->name) == 0) {
+        return msiq_diag_set(diag, MSIQ_EINVAL,
+                             "property '%s' is given twice; Windows Installer "
+                             "would keep only one",
+                             quoted);
+      }
+    }
+  }
+  return MSIQ_OK;
+}
+
+int msiq_installer_property_list(const msiq_property *properties,
+                                 size_t property_count, char **list,
+                                 msiq_diag *diag) {
+  if (list == NULL) {
+    return msiq_diag_set(diag, MSIQ_EINVAL, "no place for the property list");
+  }
+  int status = property_list_check(properties, property_count, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  text_builder builder;
+  text_builder_init(&builder);
+  for (size_t i = 0; i < property_count; i++) {
+    property_list_append(&builder, properties[i].name, properties[i].value);
+  }
+  char *text = text_builder_finish(&builder);
+  if (text == NULL) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  *list = text;
+  return MSIQ_OK;
+}
+
+bool msiq_repair_mode_is_valid(const char *mode) {
+  if (mode == NULL || mode[0] == '\0') {
+    return false;
+  }
+  for (const char *cursor = mode; *cursor != '\0'; cursor++) {
+    if (strchr("poedcamusv", *cursor) == NULL) {
+      return false;
+    }
+  }
+  return true;
+}
+
+static const char *const installer_function_names[] = {
+#define MSIQ_INSTALLER_FUNCTION_TEXT(name, text) text,
+    MSIQ_INSTALLER_FUNCTION_MAP(MSIQ_INSTALLER_FUNCTION_TEXT)
+#undef MSIQ_INSTALLER_FUNCTION_TEXT
+};
+
+const char *msiq_installer_function_name(msiq_installer_function function) {
+  return (unsigned)function < MSIQ_INSTALLER_FUNCTION_COUNT
+             ? installer_function_names[function]
+             : "?";
+}
+
+void msiq_installer_call_init(msiq_installer_call *call) {
+  call->function = MSIQ_INSTALLER_INSTALL_PRODUCT;
+  call->remove = false;
+  call->target = NULL;
+  call->properties = NULL;
+  call->description = NULL;
+}
+
+void msiq_installer_call_cleanup(msiq_installer_call *call) {
+  free(call->target);
+  free(call->properties);
+  free(call->description);
+  msiq_installer_call_init(call);
+}
+
+static bool property_is_set(const msiq_property *properties,
+                            size_t property_count, const char *name) {
+  for (size_t i = 0; i < property_count; i++) {
+    if (properties[i].name != NULL && strcmp(properties[i].name, name) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/* Checks the target and decides the function; sets *by_code for an
+ * uninstall or repair that names a product code. */
+static int installer_call_target_check(msiq_action action, const char *target,
+                                       bool *by_code, msiq_diag *diag) {
+  *by_code = false;
+  if (target == NULL || target[0] == '\0') {
+    return msiq_diag_set(diag, MSIQ_EINVAL, "%s target is empty",
+                         msiq_action_name(action));
+  }
+  char quoted[QUOTED_TEXT_SIZE];
+  msiq_quote_for_message(target, quoted, sizeof quoted);
+  if (msiq_text_has_control_character(target)) {
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "%s target '%s' contains a control character",
+                         msiq_action_name(action), quoted);
+  }
+  switch (action) {
+    case MSIQ_ACTION_INSTALL:
+      return MSIQ_OK;
+    case MSIQ_ACTION_PATCH:
+      if (strchr(target, ';') != NULL) {
+        return msiq_diag_set(diag, MSIQ_EINVAL,
+                             "patch target '%s' contains ';', which separates "
+                             "patches for Windows Installer",
+                             quoted);
+      }
+      return MSIQ_OK;
+    case MSIQ_ACTION_UNINSTALL:
+    case MSIQ_ACTION_REPAIR:
+      /* The same test as the job model's: a target starting with '{' is a
+       * product code and must be a well-formed one. */
+      if (target[0] == '{') {
+        if (!msiq_product_code_is_valid(target)) {
+          return msiq_diag_set(diag, MSIQ_EINVAL, "invalid product code '%s'",
+                               quoted);
+        }
+        *by_code = true;
+      }
+      return MSIQ_OK;
+    case MSIQ_ACTION_COUNT:
+      break;
+  }
+  return msiq_diag_set(diag, MSIQ_EINVAL, "unknown action %d", (int)action);
+}
+
+/* The call written out: strings in double quotes exactly as passed. */
+static char *installer_call_describe(const msiq_installer_call *call) {
+  text_builder builder;
+  text_builder_init(&builder);
+  text_builder_append(&builder, msiq_installer_function_name(call->function));
+  text_builder_append(&builder, "(\"");
+  text_builder_append(&builder, call->target);
+  text_builder_append(&builder, "\", ");
+  switch (call->function) {
+    case MSIQ_INSTALLER_CONFIGURE_PRODUCT:
+      text_builder_append(&builder, call->remove ? "INSTALLLEVEL_DEFAULT, "
+                                                   "INSTALLSTATE_ABSENT, "
+                                                 : "INSTALLLEVEL_DEFAULT, "
+                                                   "INSTALLSTATE_DEFAULT, ");
+      break;
+    case MSIQ_INSTALLER_APPLY_PATCHES:
+      text_builder_append(&builder, "NULL, ");
+      break;
+    case MSIQ_INSTALLER_INSTALL_PRODUCT:
+    case MSIQ_INSTALLER_FUNCTION_COUNT:
+      break;
+  }
+  text_builder_append(&builder, "\"");
+  text_builder_append(&builder, call->properties);
+  text_builder_append(&builder, "\")");
+  return text_builder_finish(&builder);
+}
+
+/* The most properties the worker adds: REINSTALL, REINSTALLMODE, REBOOT. */
+#define ADDED_PROPERTY_MAX 3
+
+int msiq_installer_call_plan(msiq_action action, const char *target,
+                             const char *repair_mode,
+                             const msiq_property *properties,
+                             size_t property_count, msiq_installer_call *call,
+                             msiq_diag *diag) {
+  if (call == NULL) {
+    return msiq_diag_set(diag, MSIQ_EINVAL, "no call to plan");
+  }
+  bool by_code = false;
+  int status = installer_call_target_check(action, target, &by_code, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  /* The job's own properties are checked alone first, so that a duplicate
+   * or a bad name is reported as the job's and not as a clash with what
+   * the worker adds. */
+  status = property_list_check(properties, property_count, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  if (repair_mode == NULL) {
+    repair_mode = MSIQ_DEFAULT_REPAIR_MODE;
+  }
+  if (action == MSIQ_ACTION_REPAIR && !msiq_repair_mode_is_valid(repair_mode)) {
+    char quoted[QUOTED_TEXT_SIZE];
+    msiq_quote_for_message(repair_mode, quoted, sizeof quoted);
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "repair mode '%s' must be letters from poedcamusv",
+                         quoted);
+  }
+
+  msiq_installer_call planned;
+  msiq_installer_call_init(&planned);
+  switch (action) {
+    case MSIQ_ACTION_PATCH:
+      planned.function = MSIQ_INSTALLER_APPLY_PATCHES;
+      break;
+    case MSIQ_ACTION_UNINSTALL:
+    case MSIQ_ACTION_REPAIR:
+      planned.function = by_code ? MSIQ_INSTALLER_CONFIGURE_PRODUCT
+                                 : MSIQ_INSTALLER_INSTALL_PRODUCT;
+      planned.remove = action == MSIQ_ACTION_UNINSTALL;
+      break;
+    case MSIQ_ACTION_INSTALL:
+    case MSIQ_ACTION_COUNT:
+      planned.function = MSIQ_INSTALLER_INSTALL_PRODUCT;
+      break;
+  }
+
+  /* The worker's own properties before the job's, REBOOT after them. An
+   * uninstall by product code needs no REMOVE=ALL: INSTALLSTATE_ABSENT
+   * already says it. */
+  msiq_property leading[ADDED_PROPERTY_MAX];
+  size_t leading_count = 0;
+  if (action == MSIQ_ACTION_UNINSTALL && !by_code &&
+      !property_is_set(properties, property_count, "REMOVE")) {
+    leading[leading_count++] = (msiq_property){"REMOVE", "ALL"};
+  }
+  if (action == MSIQ_ACTION_REPAIR) {
+    if (!property_is_set(properties, property_count, "REINSTALL")) {
+      leading[leading_count++] = (msiq_property){"REINSTALL", "ALL"};
+    }
+    if (!property_is_set(properties, property_count, "REINSTALLMODE")) {
+      leading[leading_count++] =
+          (msiq_property){"REINSTALLMODE", (char *)repair_mode};
+    }
+  }
+  text_builder builder;
+  text_builder_init(&builder);
+  for (size_t i = 0; i < leading_count; i++) {
+    property_list_append(&builder, leading[i].name, leading[i].value);
+  }
+  for (size_t i = 0; i < property_count; i++) {
+    property_list_append(&builder, properties[i].name, properties[i].value);
+  }
+  if (!property_is_set(properties, property_count, MSIQ_REBOOT_PROPERTY)) {
+    property_list_append(&builder, MSIQ_REBOOT_PROPERTY,
+                         MSIQ_REBOOT_DEFAULT_VALUE);
+  }
+  planned.properties = text_builder_finish(&builder);
+  planned.target = msiq_text_duplicate(target);
+  if (planned.properties != NULL && planned.target != NULL) {
+    planned.description = installer_call_describe(&planned);
+  }
+  if (planned.description == NULL) {
+    msiq_installer_call_cleanup(&planned);
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  msiq_installer_call_cleanup(call);
+  *call = planned;
+  return MSIQ_OK;
+}

@@ -1,8 +1,12 @@
-/* installer_command.h: the msiexec arguments for a job.
+/* installer_command.h: what Windows Installer is asked to do for a job.
  *
- * The core builds the argument list; each host turns it into a process. The
- * Windows host quotes it into one command line by msiexec's own rules; the
- * POSIX simulation passes each argument as its own argv element.
+ * Two ways, both decided here so that the rules live in one place. The
+ * msiexec way: the core builds the argument list, each host turns it into a
+ * process (the Windows host quotes it into one command line by msiexec's own
+ * rules; the POSIX simulation passes each argument as its own argv element).
+ * The msi.dll way: the core plans the one API call the worker makes
+ * (function, target, property list) and the Windows worker only converts the
+ * strings and calls it.
  */
 #ifndef MSIQ_INSTALLER_COMMAND_H
 #define MSIQ_INSTALLER_COMMAND_H
@@ -38,5 +42,89 @@ int msiq_installer_command_build(const msiq_job *job, const char *log_path,
 int msiq_installer_command_line(const char *program,
                                 const msiq_installer_command *command,
                                 char **command_line, msiq_diag *diag);
+
+/* The msi.dll way. */
+
+/* The property a job may set to choose its own restart behaviour; unless
+ * it does, REBOOT=ReallySuppress is passed, because with no user interface
+ * Windows Installer restarts the machine by itself when a package asks for
+ * a restart, and msiq leaves restarts to the administrator. */
+#define MSIQ_REBOOT_PROPERTY      "REBOOT"
+#define MSIQ_REBOOT_DEFAULT_VALUE "ReallySuppress"
+
+/* Writes properties as Windows Installer's API functions read their
+ * szCommandLine / szPropertiesList: NAME=value separated by single spaces,
+ * the value in double quotes (inner double quotes doubled) when it is empty
+ * or holds a space, a tab or a double quote. Names must match the job
+ * model's rule, values may hold no control character, and a name may
+ * appear only once (Windows Installer would silently keep one of them):
+ * anything else is MSIQ_EINVAL with the property's name (never its value,
+ * which may be a password) in diag. *list ("" for no properties) is
+ * free()d by the caller. */
+int msiq_installer_property_list(const msiq_property *properties,
+                                 size_t property_count, char **list,
+                                 msiq_diag *diag);
+
+/* True when mode is a repair mode msiexec's /f accepts: one or more of the
+ * letters p o e d c a m u s v (REINSTALLMODE's letters). */
+bool msiq_repair_mode_is_valid(const char *mode);
+
+/* The msi.dll functions the worker calls. */
+#define MSIQ_INSTALLER_FUNCTION_MAP(XX)                                        \
+  XX(INSTALL_PRODUCT, "MsiInstallProductW")                                    \
+  XX(CONFIGURE_PRODUCT, "MsiConfigureProductExW")                              \
+  XX(APPLY_PATCHES, "MsiApplyMultiplePatchesW")
+
+typedef enum msiq_installer_function {
+#define MSIQ_INSTALLER_FUNCTION_ENUM(name, text) MSIQ_INSTALLER_##name,
+  MSIQ_INSTALLER_FUNCTION_MAP(MSIQ_INSTALLER_FUNCTION_ENUM)
+#undef MSIQ_INSTALLER_FUNCTION_ENUM
+      MSIQ_INSTALLER_FUNCTION_COUNT
+} msiq_installer_function;
+
+const char *msiq_installer_function_name(msiq_installer_function function);
+
+/* One planned call:
+ *   INSTALL_PRODUCT    MsiInstallProductW(target, properties)
+ *   CONFIGURE_PRODUCT  MsiConfigureProductExW(target, INSTALLLEVEL_DEFAULT,
+ *                      INSTALLSTATE_ABSENT when remove, else
+ *                      INSTALLSTATE_DEFAULT, properties)
+ *   APPLY_PATCHES      MsiApplyMultiplePatchesW(target, NULL, properties)
+ * description is the call written out, for the worker's `operation`
+ * message. */
+typedef struct msiq_installer_call {
+  msiq_installer_function function;
+  bool remove;
+  char *target;
+  char *properties;
+  char *description;
+} msiq_installer_call;
+
+void msiq_installer_call_init(msiq_installer_call *call);
+void msiq_installer_call_cleanup(msiq_installer_call *call);
+
+/* Plans the call for an action:
+ *   install PACKAGE       MsiInstallProductW(PACKAGE, props)
+ *   uninstall {CODE}      MsiConfigureProductExW(CODE, ..., ABSENT, props)
+ *   uninstall PACKAGE     MsiInstallProductW(PACKAGE, "REMOVE=ALL " props)
+ *   patch PATCH.msp       MsiApplyMultiplePatchesW(PATCH, NULL, props)
+ *   repair {CODE} MODE    MsiConfigureProductExW(CODE, ..., DEFAULT,
+ *                         "REINSTALL=ALL REINSTALLMODE=MODE " props)
+ *   repair PACKAGE MODE   MsiInstallProductW(PACKAGE, the same)
+ * where props are the job's properties in order followed by
+ * REBOOT=ReallySuppress unless the job sets REBOOT. A property the worker
+ * adds (REMOVE, REINSTALL, REINSTALLMODE) is left out when the job sets it
+ * itself, so the job's own choice (REMOVE=OneFeature) is what Windows
+ * Installer sees. repair_mode is used for repair only (NULL there means
+ * MSIQ_DEFAULT_REPAIR_MODE). MSIQ_EINVAL for an empty target or one with a
+ * control character, a malformed product code, a patch path holding ';'
+ * (the function takes a ';'-separated list), a bad repair mode, or a
+ * property msiq_installer_property_list() refuses. On failure *call is
+ * left as it was. */
+int msiq_installer_call_plan(msiq_action action, const char *target,
+                             const char *repair_mode,
+                             const msiq_property *properties,
+                             size_t property_count, msiq_installer_call *call,
+                             msiq_diag *diag);
 
 #endif /* MSIQ_INSTALLER_COMMAND_H */

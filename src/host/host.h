@@ -139,6 +139,15 @@ int64_t msiq_host_installer_pid(const msiq_installer *installer);
  * is closed. */
 void msiq_host_installer_close(msiq_installer *installer);
 
+/* The worker: `msiq --worker`, an internal mode the dispatcher starts once
+ * per job. It reads the request (core/worker_request.h) on standard input,
+ * drives msi.dll in this process with an external UI handler and reports
+ * on standard output in core/worker_protocol.h's lines; it returns the
+ * process exit code, the Windows Installer API's return code. The
+ * simulation host has no msi.dll: there it says so on stderr and returns 2.
+ * See docs/engine.md. */
+int msiq_host_worker_main(void);
+
 /* Windows service mode (`msiq service ...`). The POSIX simulation host has
  * no service manager: there each of these returns MSIQ_EUSAGE. */
 

@@ -19,11 +19,9 @@
 #
 # Exit codes seen from Linux through `wine` keep only 8 bits, so every
 # outcome is read from what msiq recorded, never from wine's status.
-# shellcheck source-path=SCRIPTDIR source=../cli/lib.sh
-. "$MSIQ_TESTS_DIR/cli/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$MSIQ_TESTS_DIR/wine/lib.sh"
 
-export WINEDEBUG=-all
-export WINEPREFIX="$work_dir/prefix"
 export MSIQ_RUNNER=wine
 export MSIQ_BIN="$MSIQ_EXE"
 
@@ -32,25 +30,6 @@ export MSIQ_BIN="$MSIQ_EXE"
 msiq() {
   wine "$MSIQ_EXE" "$@" | tr -d '\r'
   return "${PIPESTATUS[0]}"
-}
-
-# win_path UNIX_PATH: the path as Wine's programs see it (drive Z: is /).
-win_path() {
-  printf 'Z:%s' "${1//\//\\}"
-}
-
-now_ms() {
-  date +%s%3N
-}
-
-# wait_until MS COMMAND...: runs COMMAND every 100 ms until it succeeds.
-wait_until() {
-  local end=$(($(now_ms) + $1))
-  shift
-  until "$@"; do
-    [ "$(now_ms)" -lt "$end" ] || return 1
-    sleep 0.1
-  done
 }
 
 job_field() {
@@ -66,17 +45,11 @@ job_finished() {
 
 cleanup_wine() {
   [ -n "${dispatcher_pid:-}" ] && kill "$dispatcher_pid" 2>/dev/null
-  wineserver -k 2>/dev/null
-  rm -rf "$work_dir"
+  wine_prefix_cleanup
 }
 trap cleanup_wine EXIT
 
-wineboot --init >/dev/null 2>&1
-# The session that created the prefix leaves the service database locked
-# until it ends: wait for it, then start a fresh, persistent session
-# (services die with wineserver, so it must stay up for the whole test).
-wineserver -w
-wineserver -p
+wine_prefix_init
 program_files="$WINEPREFIX/drive_c/Program Files (x86)"
 
 # build_package NAME DIRECTORY: a real .msi installing NAME\payload.txt.

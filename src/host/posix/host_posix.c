@@ -586,3 +586,11 @@ void msiq_host_report_event(msiq_event_kind kind, const char *message) {
   fprintf(file, "%s: %s\n", kinds[kind], message);
   fclose(file);
 }
+
+int msiq_host_worker_main(void) {
+  /* The worker drives msi.dll; the simulation has none. The dispatcher's
+   * simulation tests use a stand-in worker program instead. */
+  fputs("msiq: the worker mode is not available on the simulation host\n",
+        stderr);
+  return 2;
+}

@@ -129,13 +129,12 @@ mutex_held_file() {
   [ -e "$sec/held" ]
 }
 
-# hold_mutex: another "installation" holds the simulated installer mutex (an
-# exclusive flock on $MSIQ_SIM_MUTEX) until release_mutex (at most 30 s).
+# hold_mutex: another "installation" holds the simulated installer mutex (a
+# write lock on $MSIQ_SIM_MUTEX, tests/sim_mutex.c) until release_mutex (at
+# most 60 s).
 hold_mutex() {
   rm -f "$sec/held" "$sec/release"
-  flock -x "$MSIQ_SIM_MUTEX" bash -c \
-    'touch "$1"; for ((i = 0; i < 600; i++)); do [ -e "$2" ] && exit 0; sleep 0.05; done' \
-    _ "$sec/held" "$sec/release" &
+  "$MSIQ_SIM_MUTEX_TOOL" hold "$MSIQ_SIM_MUTEX" --ready "$sec/held" --until "$sec/release" &
   holder_pid=$!
   wait_until 5000 mutex_held_file || fail "$sec: could not take the simulated mutex"
 }

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 bash cmake/install-debian-packages.sh native
 cmake --preset native >/dev/null
-cmake --build --preset native --target msiq fake_installer >/dev/null
+cmake --build --preset native --target msiq fake_installer sim_mutex >/dev/null
 
 msiq=$PWD/build/native/src/msiq
 demo=$PWD/build/demo
@@ -53,7 +53,7 @@ echo "7-Zip again with key:     job $again (same job, nothing added)"
 "$msiq" list
 
 step "A concurrent installation holds the Windows Installer mutex for 3 s"
-flock "$MSIQ_SIM_MUTEX" sleep 3 &
+build/native/tests/sim_mutex hold "$MSIQ_SIM_MUTEX" --for 3000 &
 sleep 0.2
 "$msiq" status
 

@@ -55,10 +55,11 @@
  *       (matched without regard to case).
  *
  *   FAKE_INSTALLER_HOLD_MUTEX=FILE
- *       POSIX only (ignored on Windows): hold an exclusive flock() on FILE
- *       (created if needed) until exit, the way a concurrent msiexec holds
- *       Global\_MSIExecute. Point it at the file the dispatcher probes
- *       (MSIQ_SIM_MUTEX). The lock is taken blocking.
+ *       POSIX only (ignored on Windows): hold an open file description
+ *       write lock (F_OFD_SETLKW) on the whole of FILE (created if needed)
+ *       until exit, the way a concurrent msiexec holds Global\_MSIExecute.
+ *       Point it at the file the dispatcher probes (MSIQ_SIM_MUTEX). The
+ *       lock is taken blocking.
  *
  *   MSIQ_SIM_EXIT_CODE_DIR=DIR
  *       POSIX only (ignored on Windows). A POSIX exit status keeps only the
@@ -80,8 +81,9 @@
  * Portable C11; the few OS calls are the os_* functions at the top. Meant
  * to build natively and with mingw-w64.
  */
-#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
-#define _POSIX_C_SOURCE 200809L
+/* POSIX, plus Linux's F_OFD_SETLKW (glibc declares it with _GNU_SOURCE). */
+#if !defined(_WIN32) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE
 #endif
 
 #include <ctype.h>
@@ -96,7 +98,6 @@
 #include <windows.h>
 #else
 #include <fcntl.h>
-#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 #endif
@@ -143,17 +144,28 @@ static int os_replace_file(const char *from, const char *to) {
 static int mutex_fd = -1;
 #endif
 
-/* Takes an exclusive lock on path for the rest of the process's life. */
+/* Takes a write lock on all of path for the rest of the process's life:
+ * the simulated mutex is an open file description lock, which the
+ * dispatcher looks at without taking (docs/testing.md). */
 static int os_hold_mutex(const char *path) {
 #ifdef _WIN32
   (void)path; /* Wine's msiexec mutex is not simulated. */
   return 0;
 #else
+#ifdef F_OFD_SETLKW
+  const int set_lock_waiting = F_OFD_SETLKW;
+#else
+  const int set_lock_waiting = F_SETLKW;
+#endif
+  struct flock lock;
   mutex_fd = open(path, O_RDWR | O_CREAT, 0644);
   if (mutex_fd < 0) {
     return -1;
   }
-  while (flock(mutex_fd, LOCK_EX) != 0) {
+  memset(&lock, 0, sizeof lock); /* l_pid must be 0 for F_OFD_SETLKW */
+  lock.l_type = F_WRLCK;
+  lock.l_whence = SEEK_SET;
+  while (fcntl(mutex_fd, set_lock_waiting, &lock) != 0) {
     if (errno != EINTR) {
       return -1;
     }

@@ -1,37 +1,22 @@
 /* gate_watch.c: see gate_watch.h. */
 #include "dispatcher/gate_watch.h"
 
-#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "host/host.h"
 
-/* How long one wait lasts before the worker checks whether it was stopped:
- * bounds how long stopping the watch can take. */
-#define GATE_WATCH_SLICE_MS 250
-
 struct msiq_gate_watch {
-  uv_async_t async;
-  uv_thread_t thread;
-  atomic_int stopped;
+  uv_timer_t timer;
   void (*on_release)(void *data);
   void *data;
 };
 
-static void gate_watch_work(void *argument) {
-  msiq_gate_watch *watch = argument;
-  while (!atomic_load(&watch->stopped)) {
-    if (msiq_host_installer_mutex_wait(GATE_WATCH_SLICE_MS) ==
-        MSIQ_MUTEX_FREE) {
-      uv_async_send(&watch->async);
-      return;
-    }
-  }
-}
-
-static void gate_watch_on_async(uv_async_t *async) {
-  msiq_gate_watch *watch = async->data;
-  if (!atomic_load(&watch->stopped)) {
+static void gate_watch_on_tick(uv_timer_t *timer) {
+  msiq_gate_watch *watch = timer->data;
+  if (msiq_host_installer_mutex_state() == MSIQ_MUTEX_FREE) {
+    /* Once only; on_release may stop (and so free) the watch, so it is not
+     * touched afterwards. */
+    uv_timer_stop(&watch->timer);
     watch->on_release(watch->data);
   }
 }
@@ -46,16 +31,17 @@ int msiq_gate_watch_start(uv_loop_t *loop, void (*on_release)(void *data),
   if (watch == NULL) {
     return MSIQ_ENOMEM;
   }
-  atomic_init(&watch->stopped, 0);
   watch->on_release = on_release;
   watch->data = data;
-  watch->async.data = watch;
-  if (uv_async_init(loop, &watch->async, gate_watch_on_async) != 0) {
+  watch->timer.data = watch;
+  if (uv_timer_init(loop, &watch->timer) != 0) {
     free(watch);
     return MSIQ_EHOST;
   }
-  if (uv_thread_create(&watch->thread, gate_watch_work, watch) != 0) {
-    uv_close((uv_handle_t *)&watch->async, gate_watch_on_close);
+  if (uv_timer_start(&watch->timer, gate_watch_on_tick,
+                     MSIQ_GATE_WATCH_INTERVAL_MS,
+                     MSIQ_GATE_WATCH_INTERVAL_MS) != 0) {
+    uv_close((uv_handle_t *)&watch->timer, gate_watch_on_close);
     return MSIQ_EHOST;
   }
   *out = watch;
@@ -66,7 +52,6 @@ void msiq_gate_watch_stop(msiq_gate_watch *watch) {
   if (watch == NULL) {
     return;
   }
-  atomic_store(&watch->stopped, 1);
-  uv_thread_join(&watch->thread);
-  uv_close((uv_handle_t *)&watch->async, gate_watch_on_close);
+  uv_timer_stop(&watch->timer);
+  uv_close((uv_handle_t *)&watch->timer, gate_watch_on_close);
 }

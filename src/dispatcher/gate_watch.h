@@ -1,9 +1,12 @@
-/* gate_watch.h: wakes the dispatcher as soon as the installer mutex is
+/* gate_watch.h: wakes the dispatcher soon after the installer mutex is
  * released, instead of at the next poll.
  *
- * A worker thread waits on the mutex in bounded slices (the host's
- * msiq_host_installer_mutex_wait) and, once it is free, wakes the loop with
- * a uv_async_t. The loop thread never blocks on the mutex.
+ * While a ready job waits for the mutex, a libuv timer on the dispatcher's
+ * loop looks at the mutex every MSIQ_GATE_WATCH_INTERVAL_MS with the host's
+ * non-owning probe (msiq_host_installer_mutex_state) and calls back once it
+ * is free. Nothing ever waits on the mutex: a thread blocked in a wait would
+ * be handed the mutex when its owner releases it, and the owner's next
+ * sequence (a chained package, a Burn bundle) could then fail with 1618.
  */
 #ifndef MSIQ_GATE_WATCH_H
 #define MSIQ_GATE_WATCH_H
@@ -12,6 +15,11 @@
 
 #include "core/msiq.h"
 
+/* How often a held mutex is looked at again: a job waits at most this long
+ * (plus one gate check) after the release; one probe is a few system calls,
+ * so ten a second cost nothing measurable (docs/dispatcher.md). */
+#define MSIQ_GATE_WATCH_INTERVAL_MS 100
+
 typedef struct msiq_gate_watch msiq_gate_watch;
 
 /* on_release runs once, on the loop's thread, after the mutex was seen
@@ -19,8 +27,8 @@ typedef struct msiq_gate_watch msiq_gate_watch;
 int msiq_gate_watch_start(uv_loop_t *loop, void (*on_release)(void *data),
                           void *data, msiq_gate_watch **watch);
 
-/* Stops the worker (waiting at most one slice) and frees the watch; safe
- * to call from on_release. */
+/* Stops the timer and frees the watch once the loop has closed it; safe to
+ * call from on_release and with NULL. */
 void msiq_gate_watch_stop(msiq_gate_watch *watch);
 
 #endif /* MSIQ_GATE_WATCH_H */

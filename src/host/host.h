@@ -80,15 +80,14 @@ void msiq_host_remove_file(const char *path);
  * below (msiq_mutex_state, msiq_service_state) are declared in core/gate.h,
  * which decides the gate from them. */
 
-/* Probes the Global\_MSIExecute mutex (simulation: an flock on the file
- * named by MSIQ_SIM_MUTEX). Never blocks. */
+/* Looks at the Global\_MSIExecute mutex without ever owning it (Windows:
+ * NtQueryMutant on a handle opened for MUTANT_QUERY_STATE only; simulation:
+ * F_OFD_GETLK on the file named by MSIQ_SIM_MUTEX). Windows Installer keeps
+ * the mutex for a whole transaction and takes it again between the
+ * sequences of a chained installation, so a probe that acquired it, even
+ * for an instant, could make that installation fail with 1618. Never
+ * blocks. */
 msiq_mutex_state msiq_host_installer_mutex_state(void);
-
-/* Waits up to timeout_ms for the mutex to be free and returns what it saw
- * last; a worker thread uses it so that the dispatcher wakes as soon as a
- * concurrent installation ends, without polling the loop (Windows: a wait on
- * the mutex handle; simulation: short lock probes). */
-msiq_mutex_state msiq_host_installer_mutex_wait(int64_t timeout_ms);
 
 /* Probes the msiserver service (simulation: the word in the file named by
  * MSIQ_SIM_SERVICE). Never blocks for long. */

@@ -4,14 +4,15 @@
 # installation holds the Windows Installer mutex: look at the mutex, and if
 # it is held sleep one second and look again; once it is free, start the
 # installer. Here the mutex is the simulation host's lock file (held while
-# another process holds an exclusive flock on it), probed the same way msiq
-# probes it: a non-blocking shared lock, released at once.
+# another process holds a write lock on it), looked at the same way msiq
+# looks at it, without taking it (tests/sim_mutex.c probe).
 #
-#   poll_1s.sh LOCKFILE PROGRAM [ARGS...]
+#   poll_1s.sh SIM_MUTEX LOCKFILE PROGRAM [ARGS...]
 set -u
-lock=$1
-shift
-while ! flock --shared --nonblock "$lock" true; do
+sim_mutex=$1
+lock=$2
+shift 2
+while ! "$sim_mutex" probe "$lock"; do
   sleep 1
 done
 exec "$@"

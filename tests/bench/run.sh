@@ -36,8 +36,8 @@
 #   BENCH_WORK=DIR          work directory (default: a new /tmp/msiq-bench.*)
 #   BENCH_KEEP=1            keep the work directory (databases, profiles, logs)
 #
-# Needs: cmake, gcc, pkg-config, libsqlite3-dev, libuv1-dev, python3,
-# util-linux (flock); hyperfine and valgrind are used when installed
+# Needs: cmake, gcc, pkg-config, libsqlite3-dev, libuv1-dev, python3;
+# hyperfine and valgrind are used when installed
 # (apt-get install -y hyperfine valgrind).
 set -euo pipefail
 export LC_ALL=C # EPOCHREALTIME and printf use '.' as the decimal point
@@ -205,6 +205,8 @@ gcc -O2 -g -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra $pick_flags \
   die "cannot compile tests/bench/bench_pick.c"
 gcc -O2 -std=c11 -o "$BIN/stamp_installer" "$BENCH_DIR/stamp_installer.c" ||
   die "cannot compile tests/bench/stamp_installer.c"
+gcc -O2 -std=c11 -o "$BIN/sim_mutex" "$ROOT/tests/sim_mutex.c" ||
+  die "cannot compile tests/sim_mutex.c"
 DATA="python3 $BENCH_DIR/bench_data.py"
 
 # A database made by msiq itself (schema, WAL, migrations), with no job:
@@ -458,19 +460,11 @@ figure_5() {
 
 # ------------------------------------------------ figure 6: gate latency
 
-# hold LOCK MS HELD RELEASED: takes the simulated mutex (an exclusive flock
-# on LOCK), says so by creating HELD, holds it MS milliseconds, then
-# releases it by closing the descriptor (a bash builtin, no fork) right
-# after reading the clock; the time goes to RELEASED.
+# hold LOCK MS HELD RELEASED: takes the simulated mutex (a write lock on
+# LOCK, tests/sim_mutex.c), says so by creating HELD, holds it MS
+# milliseconds, then writes the time to RELEASED and releases it at once.
 hold() {
-  local lock=$1 ms=$2 held=$3 released=$4 t
-  exec 9>"$lock"
-  flock 9
-  : >"$held"
-  sleep "$(calc "$ms / 1000")"
-  t=$EPOCHREALTIME
-  exec 9>&-
-  echo "$t" >"$released"
+  "$BIN/sim_mutex" hold "$1" --for "$2" --ready "$3" --released "$4"
 }
 
 # wait_file FILE: waits up to 10 s for FILE to exist.
@@ -521,7 +515,7 @@ figure_6() {
     holder=$!
     background_pid=$holder
     wait_file "$d/held"
-    BENCH_STAMP=$d/stamp "$BENCH_DIR/poll_1s.sh" "$lock" "$BIN/stamp_installer"
+    BENCH_STAMP=$d/stamp "$BENCH_DIR/poll_1s.sh" "$BIN/sim_mutex" "$lock" "$BIN/stamp_installer"
     wait "$holder"
     latency=$(calc "($(cat "$d/stamp") - $(cat "$d/released")) * 1000")
     echo "$latency" >>"$d/poll.txt"

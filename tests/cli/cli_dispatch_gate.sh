@@ -4,7 +4,8 @@
 # the scripted fake installer, that a held installer mutex, a busy installer
 # service and a paused queue each keep a queued job from starting (and that
 # status and the run log say why), and that the job starts promptly once the
-# gate opens; that "stopped" counts as idle and an unknown service state is
+# gate opens; that msiq never owns the mutex, so its holder can always take
+# it back; that "stopped" counts as idle and an unknown service state is
 # warned about once and left to the mutex; that a queued job cancelled behind
 # a closed gate never runs, even when the cancel lands between the pick and
 # the start; that jobs start by priority, then oldest first;
@@ -55,13 +56,12 @@ mutex_held_file() {
   [ -e "$sec/held" ]
 }
 
-# hold_mutex: another "installation" holds the simulated installer mutex (an
-# exclusive flock on $MSIQ_SIM_MUTEX) until release_mutex (at most 30 s).
+# hold_mutex: another "installation" holds the simulated installer mutex (a
+# write lock on $MSIQ_SIM_MUTEX, tests/sim_mutex.c) until release_mutex (at
+# most 60 s).
 hold_mutex() {
   rm -f "$sec/held" "$sec/release"
-  flock -x "$MSIQ_SIM_MUTEX" bash -c \
-    'touch "$1"; for ((i = 0; i < 600; i++)); do [ -e "$2" ] && exit 0; sleep 0.05; done' \
-    _ "$sec/held" "$sec/release" &
+  "$MSIQ_SIM_MUTEX_TOOL" hold "$MSIQ_SIM_MUTEX" --ready "$sec/held" --until "$sec/release" &
   holder_pid=$!
   wait_until 5000 mutex_held_file || fail "$sec: could not take the simulated mutex"
 }
@@ -133,6 +133,65 @@ check_equal "$(job_field "$job_b" '.state + " " + (.attempts | tostring)')" "can
 check_equal "$(wc -l <"$FAKE_INSTALLER_LOG" | tr -d ' ')" "1" "mutex: exactly one installer ran"
 stop_dispatcher
 check_equal "$dispatcher_status" "0" "mutex: the dispatcher exits 0 on SIGTERM"
+
+# ---------------------------------------------------------------------------
+# 1b. msiq never owns the mutex. While a ready job waits at the held mutex,
+# the holder lets it go and takes it back at once, without waiting, 1,000
+# times, as Windows Installer does between the sequences of a chained
+# installation, and must never find it taken; once the holder lets go for
+# good, the job starts within a few hundred ms. As during a chained
+# installation, the service is busy while the holder churns, so the gate
+# stays closed in the instants the mutex is free; it turns idle before the
+# final release.
+new_section churn
+set_service busy
+export FAKE_INSTALLER_MARKER="$sec/started" # the dispatcher passes it on
+start_dispatcher
+rm -f "$sec/held" "$sec/go" "$sec/churned" "$sec/release" "$sec/released"
+"$MSIQ_SIM_MUTEX_TOOL" churn "$MSIQ_SIM_MUTEX" 1000 --ready "$sec/held" --go "$sec/go" \
+  --churned "$sec/churned" --until "$sec/release" --released "$sec/released" 2>"$sec/churn.err" &
+holder_pid=$!
+wait_until 5000 mutex_held_file || fail "churn: could not take the simulated mutex"
+a=$(pkg a)
+job_a=$(enqueue "$a")
+waits_for_mutex() {
+  grep -qF 'waiting: another installation holds the Windows Installer mutex' "$run_log"
+}
+if wait_until 5000 waits_for_mutex; then pass; else fail "churn: the dispatcher did not wait at the mutex ($(cat "$run_log"))"; fi
+touch "$sec/go"
+churn_over() {
+  [ -e "$sec/churned" ] || process_gone "$holder_pid"
+}
+if wait_until 30000 churn_over && [ -e "$sec/churned" ]; then
+  pass
+else
+  fail "churn: the holder could not take the mutex back: $(cat "$sec/churn.err")"
+fi
+set_service idle
+sleep 0.5
+if ran "$a"; then fail "churn: the job started while the mutex was held"; else pass; fi
+touch "$sec/release"
+wait "$holder_pid"
+check_equal "$?" "0" "churn: the holder took the mutex back every time ($(cat "$sec/churn.err"))"
+holder_pid=""
+if [ ! -e "$sec/released" ]; then
+  fail "churn: the holder did not record its final release"
+elif wait_until 5000 test -e "$sec/started"; then
+  released_at=$(cat "$sec/released")
+  started_at=$(stat -c %.6Y "$sec/started")
+  latency=$(awk -v r="$released_at" -v s="$started_at" 'BEGIN { printf "%d", (s - r) * 1000 }')
+  if [ "$latency" -ge 0 ] && [ "$latency" -le 500 ]; then
+    pass
+  else
+    fail "churn: the job started $latency ms after the final release (at most 500 expected)"
+  fi
+else
+  fail "churn: the job did not start after the final release ($(cat "$run_log"))"
+fi
+if wait_until 5000 job_state_is "$job_a" succeeded; then pass; else fail "churn: the job did not succeed (state $(job_field "$job_a" .state))"; fi
+unset FAKE_INSTALLER_MARKER
+stop_dispatcher
+check_equal "$dispatcher_status" "0" "churn: the dispatcher exits 0 on SIGTERM"
 
 # ---------------------------------------------------------------------------
 # 2. The installer service: busy closes the gate; idle and stopped open it;

@@ -4,8 +4,9 @@
  * on Linux under sanitizers; see docs/testing.md for the settings that
  * simulate the installer mutex and service.
  */
-/* flock() is BSD, not POSIX. */
-#define _DEFAULT_SOURCE
+/* flock() is BSD, not POSIX, and F_OFD_GETLK is Linux's: glibc declares
+ * both with _GNU_SOURCE. */
+#define _GNU_SOURCE
 
 #include "host/host.h"
 
@@ -192,6 +193,21 @@ int msiq_host_absolute_path(const char *path, char **absolute,
 
 /* The simulated gate (docs/testing.md). */
 
+/* The simulated Global\_MSIExecute is an open file description (OFD)
+ * lock: a holder (tests/sim_mutex.c, FAKE_INSTALLER_HOLD_MUTEX) keeps a
+ * write lock on the whole file named by MSIQ_SIM_MUTEX. The probe asks with
+ * F_OFD_GETLK whether a read lock could be placed, which places nothing: the
+ * holder can release and re-take the lock at any moment and never finds the
+ * probe in its way, as msiq must never be in the way of Windows Installer.
+ * An flock() holder is not seen: on Linux flock() and fcntl() locks do not
+ * interact. Where F_OFD_GETLK is missing, F_GETLK asks the same question
+ * about other processes' locks. */
+#ifdef F_OFD_GETLK
+#define HOST_MUTEX_GETLK F_OFD_GETLK
+#else
+#define HOST_MUTEX_GETLK F_GETLK
+#endif
+
 msiq_mutex_state msiq_host_installer_mutex_state(void) {
   const char *path = getenv("MSIQ_SIM_MUTEX");
   if (path == NULL || path[0] == '\0') {
@@ -201,30 +217,22 @@ msiq_mutex_state msiq_host_installer_mutex_state(void) {
   if (fd < 0) {
     return MSIQ_MUTEX_FREE; /* absent, like a mutex nobody created */
   }
-  /* A shared lock conflicts only with an exclusive holder, the simulated
-   * msiexec; it is released at once, as the Windows host releases the
-   * mutex it acquired while probing. */
+  struct flock lock;
+  memset(&lock, 0, sizeof lock); /* l_pid must be 0 for F_OFD_GETLK */
+  lock.l_type = F_RDLCK;
+  lock.l_whence = SEEK_SET;
+  lock.l_start = 0;
+  lock.l_len = 0; /* the whole file */
   msiq_mutex_state state = MSIQ_MUTEX_FREE;
-  if (flock(fd, LOCK_SH | LOCK_NB) != 0) {
+  if (fcntl(fd, HOST_MUTEX_GETLK, &lock) != 0) {
+    /* Cannot tell: count it as held, as the Windows host does when it may
+     * not look at the mutex. */
     state = MSIQ_MUTEX_HELD;
+  } else if (lock.l_type != F_UNLCK) {
+    state = MSIQ_MUTEX_HELD; /* a write lock is in the way */
   }
   close(fd);
   return state;
-}
-
-msiq_mutex_state msiq_host_installer_mutex_wait(int64_t timeout_ms) {
-  /* flock has no timed form, so probe every 10 ms: the simulation trades a
-   * little CPU while an installation runs for a prompt start after it. */
-  for (int64_t waited = 0;; waited += 10) {
-    if (msiq_host_installer_mutex_state() == MSIQ_MUTEX_FREE) {
-      return MSIQ_MUTEX_FREE;
-    }
-    if (waited >= timeout_ms) {
-      return MSIQ_MUTEX_HELD;
-    }
-    struct timespec pause = {0, 10 * 1000 * 1000};
-    nanosleep(&pause, NULL);
-  }
 }
 
 msiq_service_state msiq_host_installer_service_state(void) {

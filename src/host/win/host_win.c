@@ -441,50 +441,63 @@ bool msiq_host_file_exists(const char *path) {
 
 /* The gate. */
 
+/* Windows Installer owns Global\_MSIExecute for a whole transaction and
+ * takes it again between the sequences of a chained installation or a Burn
+ * bundle. Acquiring it to test it, even for an instant, or waiting on it
+ * (a waiting thread is handed the mutex on release, before the installer can
+ * take it back) could make that installer fail with 1618. So msiq only
+ * looks: it opens the mutex with MUTANT_QUERY_STATE, which grants no right
+ * to wait on or release it, and reads its state with NtQueryMutant.
+ *
+ * mingw-w64 declares neither NtQueryMutant nor its types, so they are
+ * declared here as ntdll defines them: information class 0,
+ * MutantBasicInformation, fills a MUTANT_BASIC_INFORMATION. CurrentCount is
+ * 1 while the mutex is free and 1 minus the owner's recursion count while it
+ * is owned; AbandonedState is set while an owner died without releasing it,
+ * and the next wait acquires it, so abandoned counts as free. */
+#define HOST_MUTANT_QUERY_STATE       0x0001
+#define HOST_MUTANT_BASIC_INFORMATION 0
+
+typedef struct host_mutant_basic_information {
+  LONG CurrentCount;
+  BOOLEAN OwnedByCaller;
+  BOOLEAN AbandonedState;
+} host_mutant_basic_information;
+
+typedef LONG(NTAPI *host_nt_query_mutant_function)(HANDLE mutant,
+                                                   int information_class,
+                                                   PVOID information,
+                                                   ULONG information_length,
+                                                   PULONG result_length);
+
 msiq_mutex_state msiq_host_installer_mutex_state(void) {
-  HANDLE mutex = OpenMutexW(SYNCHRONIZE, FALSE, L"Global\\_MSIExecute");
+  HANDLE mutex =
+      OpenMutexW(HOST_MUTANT_QUERY_STATE, FALSE, L"Global\\_MSIExecute");
   if (mutex == NULL) {
     /* Absent means no installation is running. Access denied means it
-     * exists and someone is using it: count it as held. */
+     * exists and msiq may not even look: count it as held. */
     return GetLastError() == ERROR_ACCESS_DENIED ? MSIQ_MUTEX_HELD
                                                  : MSIQ_MUTEX_FREE;
   }
-  msiq_mutex_state state = MSIQ_MUTEX_FREE;
-  switch (WaitForSingleObject(mutex, 0)) {
-    case WAIT_OBJECT_0:
-    case WAIT_ABANDONED:
-      /* Acquired (or inherited from a dead owner): it was free. Release at
-       * once so that msiexec can take it. */
-      ReleaseMutex(mutex);
-      break;
-    default:
-      state = MSIQ_MUTEX_HELD;
-      break;
-  }
-  CloseHandle(mutex);
-  return state;
-}
-
-msiq_mutex_state msiq_host_installer_mutex_wait(int64_t timeout_ms) {
-  HANDLE mutex = OpenMutexW(SYNCHRONIZE, FALSE, L"Global\\_MSIExecute");
-  if (mutex == NULL) {
-    if (GetLastError() != ERROR_ACCESS_DENIED) {
-      return MSIQ_MUTEX_FREE;
-    }
-    /* Cannot wait on it: sleep out the timeout and let the caller probe. */
-    Sleep((DWORD)timeout_ms);
-    return msiq_host_installer_mutex_state();
-  }
+  /* Looked up on every call (cheap, and no shared state between the
+   * dispatcher's and status's threads); the cast through a generic function
+   * pointer is how a FARPROC becomes its real type. */
+  HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+  host_nt_query_mutant_function query_mutant =
+      ntdll == NULL ? NULL
+                    : (host_nt_query_mutant_function)(void (*)(
+                          void))GetProcAddress(ntdll, "NtQueryMutant");
+  /* When msiq cannot read the state it does not start an installation,
+   * as for access denied. */
   msiq_mutex_state state = MSIQ_MUTEX_HELD;
-  switch (WaitForSingleObject(mutex, (DWORD)timeout_ms)) {
-    case WAIT_OBJECT_0:
-    case WAIT_ABANDONED:
-      /* Released by the installation: give it back at once. */
-      ReleaseMutex(mutex);
-      state = MSIQ_MUTEX_FREE;
-      break;
-    default:
-      break;
+  host_mutant_basic_information information;
+  ULONG length = 0;
+  if (query_mutant != NULL &&
+      query_mutant(mutex, HOST_MUTANT_BASIC_INFORMATION, &information,
+                   sizeof information, &length) >= 0) {
+    state = information.CurrentCount <= 0 && !information.AbandonedState
+                ? MSIQ_MUTEX_HELD
+                : MSIQ_MUTEX_FREE;
   }
   CloseHandle(mutex);
   return state;

@@ -3,7 +3,9 @@
 #
 # Sourced after lib.sh. Sourcing it:
 #   - clears every FAKE_INSTALLER_* and MSIQ_SIM_* variable, so that no
-#     setting of the caller's shell leaks into a test, then points
+#     setting of the caller's shell leaks into a test (but keeps
+#     MSIQ_SIM_MUTEX_TOOL, the path of tests/sim_mutex.c that ctest passes
+#     in, which is a tool and not a setting), then points
 #     MSIQ_INSTALLER at the fake installer and MSIQ_SIM_EXIT_CODE_DIR at the
 #     work directory (a test may change both afterwards);
 #   - replaces lib.sh's exit trap with one that also kills the background
@@ -14,6 +16,7 @@
 
 for variable in $(compgen -v); do
   case $variable in
+    MSIQ_SIM_MUTEX_TOOL) ;;
     FAKE_INSTALLER_* | MSIQ_SIM_*) unset "$variable" ;;
   esac
 done

@@ -14,6 +14,7 @@ enum run_option_id {
   RUN_GIVE_UP_AFTER,
   RUN_DEFAULT_TIMEOUT,
   RUN_GRACE,
+  RUN_CANCEL_GRACE,
   RUN_DRAIN,
   RUN_LOG_DIRECTORY,
   RUN_WINDOW,
@@ -27,6 +28,7 @@ static const tool_option run_options[] = {
     {"give-up-after", 0, TOOL_ARGUMENT_REQUIRED, RUN_GIVE_UP_AFTER},
     {"default-timeout", 0, TOOL_ARGUMENT_REQUIRED, RUN_DEFAULT_TIMEOUT},
     {"grace", 0, TOOL_ARGUMENT_REQUIRED, RUN_GRACE},
+    {"cancel-grace", 0, TOOL_ARGUMENT_REQUIRED, RUN_CANCEL_GRACE},
     {"drain", 0, TOOL_ARGUMENT_NONE, RUN_DRAIN},
     {"log-dir", 0, TOOL_ARGUMENT_REQUIRED, RUN_LOG_DIRECTORY},
     {"window", 0, TOOL_ARGUMENT_REQUIRED, RUN_WINDOW},
@@ -51,6 +53,8 @@ static int run_handle_option(void *state, int id, const char *value,
       return msiq_duration_parse(value, &options->default_timeout_ms, diag);
     case RUN_GRACE:
       return msiq_duration_parse(value, &options->grace_ms, diag);
+    case RUN_CANCEL_GRACE:
+      return msiq_duration_parse(value, &options->cancel_grace_ms, diag);
     case RUN_DRAIN:
       options->drain = true;
       return MSIQ_OK;
@@ -98,7 +102,8 @@ static int run_exec(tool_context *context, int argc, char **argv) {
   /* Checked before the database is opened, so a misconfigured run creates
    * nothing. */
   char program[4096];
-  int status = msiq_host_installer_program(program, sizeof program, &diag);
+  int status =
+      msiq_host_installer_program(program, sizeof program, NULL, &diag);
   if (status != MSIQ_OK) {
     return tool_report(context, status, &diag);
   }
@@ -135,6 +140,9 @@ const tool_command tool_cmd_run = {
     "                       (default 4h)\n"
     "  --grace D            on stop, wait this long for the running installer\n"
     "                       to finish and record it (default 30s)\n"
+    "  --cancel-grace D     on a timeout or cancel --force, how long a worker\n"
+    "                       may take to roll back before its process tree is\n"
+    "                       ended (default 10m)\n"
     "  --drain              exit once no installer runs and no job is ready\n"
     "                       or waiting for a retry (for scheduled tasks)\n"
     "  --log-dir DIR        msiexec logs of jobs without --log (default: logs\n"

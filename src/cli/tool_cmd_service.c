@@ -21,17 +21,30 @@
 
 #define SERVICE_DEFAULT_NAME "msiq"
 
-enum service_option_id { SERVICE_NAME = 1 };
+enum service_option_id { SERVICE_NAME = 1, SERVICE_CANCEL_GRACE };
 
 static const tool_option service_options[] = {
     {"name", 'n', TOOL_ARGUMENT_REQUIRED, SERVICE_NAME},
+    {"cancel-grace", 0, TOOL_ARGUMENT_REQUIRED, SERVICE_CANCEL_GRACE},
     {NULL, 0, TOOL_ARGUMENT_NONE, 0},
 };
 
+/* What the options set. */
+typedef struct service_settings {
+  const char *name;
+  /* --cancel-grace as given (for `install`, which passes it on to `run`)
+   * and parsed; NULL when not given. */
+  const char *cancel_grace;
+  int64_t cancel_grace_ms;
+} service_settings;
+
 static int service_handle_option(void *state, int id, const char *value,
                                  msiq_diag *diag) {
-  (void)id;
-  const char **name = state;
+  service_settings *settings = state;
+  if (id == SERVICE_CANCEL_GRACE) {
+    settings->cancel_grace = value;
+    return msiq_duration_parse(value, &settings->cancel_grace_ms, diag);
+  }
   for (const char *cursor = value; *cursor != '\0'; cursor++) {
     /* Service names are passed on a command line; keep them simple. */
     char character = *cursor;
@@ -45,7 +58,7 @@ static int service_handle_option(void *state, int id, const char *value,
                            value);
     }
   }
-  *name = value;
+  settings->name = value;
   return MSIQ_OK;
 }
 
@@ -115,7 +128,9 @@ static int service_log_path(const msiq_store *store, char *buffer,
   return written < 0 || (size_t)written >= size ? -1 : 0;
 }
 
-static int service_run(const tool_context *context, const char *name) {
+static int service_run(const tool_context *context,
+                       const service_settings *settings) {
+  const char *name = settings->name;
   service_process process;
   memset(&process, 0, sizeof process);
   int exit_code = tool_open_store(context, MSIQ_STORE_CREATE, &process.store);
@@ -130,6 +145,9 @@ static int service_run(const tool_context *context, const char *name) {
   process.options.report = service_write_log;
   process.options.report_context = &process;
   process.options.on_started = service_on_started;
+  if (settings->cancel_grace != NULL) {
+    process.options.cancel_grace_ms = settings->cancel_grace_ms;
+  }
   uv_mutex_init(&process.lock);
   msiq_diag diag = {{0}};
   int status =
@@ -148,7 +166,9 @@ static int service_run(const tool_context *context, const char *name) {
 
 /* The service runs `msiq service run --name N --db ABSOLUTE_PATH`, so it
  * uses the same queue as the administrator who installed it. */
-static int service_install(const tool_context *context, const char *name) {
+static int service_install(const tool_context *context,
+                           const service_settings *settings) {
+  const char *name = settings->name;
   msiq_store *store = NULL;
   int exit_code = tool_open_store(context, MSIQ_STORE_CREATE, &store);
   if (exit_code != TOOL_EXIT_OK) {
@@ -160,8 +180,11 @@ static int service_install(const tool_context *context, const char *name) {
   int status =
       msiq_host_absolute_path(msiq_store_path(store), &database, &diag);
   if (status == MSIQ_OK &&
-      snprintf(arguments, sizeof arguments, "service run --name %s --db \"%s\"",
-               name, database) >= (int)sizeof arguments) {
+      snprintf(arguments, sizeof arguments,
+               "service run --name %s%s%s --db \"%s\"", name,
+               settings->cancel_grace != NULL ? " --cancel-grace " : "",
+               settings->cancel_grace != NULL ? settings->cancel_grace : "",
+               database) >= (int)sizeof arguments) {
     status = msiq_diag_set(&diag, MSIQ_EUSAGE, "database path too long");
   }
   if (status == MSIQ_OK) {
@@ -178,21 +201,22 @@ static int service_install(const tool_context *context, const char *name) {
 }
 
 static int service_exec(tool_context *context, int argc, char **argv) {
-  const char *name = SERVICE_DEFAULT_NAME;
+  service_settings settings = {SERVICE_DEFAULT_NAME, NULL, 0};
   const char *action = NULL;
   int exit_code = tool_parse_command_line(context, argc, argv, service_options,
-                                          service_handle_option, &name, &action,
-                                          1, 1, "ACTION");
+                                          service_handle_option, &settings,
+                                          &action, 1, 1, "ACTION");
   if (exit_code != TOOL_CONTINUE) {
     return exit_code;
   }
   msiq_diag diag = {{0}};
   int status = MSIQ_OK;
   char state[64] = "";
+  const char *name = settings.name;
   if (strcmp(action, "install") == 0) {
-    return service_install(context, name);
+    return service_install(context, &settings);
   } else if (strcmp(action, "run") == 0) {
-    return service_run(context, name);
+    return service_run(context, &settings);
   } else if (strcmp(action, "uninstall") == 0) {
     status = msiq_host_service_uninstall(name, &diag);
   } else if (strcmp(action, "start") == 0) {
@@ -232,6 +256,9 @@ const tool_command tool_cmd_service = {
     "run        what the service manager starts; not for interactive use\n\n"
     "The service writes its events to msiq-service.log beside the database.\n"
     "\nOptions:\n"
-    "  -n, --name N   service name (default msiq)\n",
+    "  -n, --name N        service name (default msiq)\n"
+    "  --cancel-grace D    with install or run: on a timeout or cancel\n"
+    "                      --force, how long a worker may take to roll back\n"
+    "                      before its process tree is ended (default 10m)\n",
     service_exec,
 };

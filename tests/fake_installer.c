@@ -71,12 +71,49 @@
  *       variable only the low 8 bits reach the dispatcher. On Windows the
  *       full 32-bit code is the process exit code.
  *
+ * The worker protocol (docs/engine.md). Without FAKE_INSTALLER_PROTOCOL the
+ * program is a plain stand-in: it never reads its standard input (where
+ * the dispatcher writes the request) and writes nothing on its standard
+ * output, so the dispatcher judges it by its exit code alone. With it, it
+ * plays `msiq --worker`:
+ *
+ *   FAKE_INSTALLER_PROTOCOL=FILE
+ *       Say "hello<TAB>1<TAB>PID" on standard output, read the request
+ *       from standard input up to its "start" line, then carry out FILE
+ *       line by line: "sleep MS" waits MS milliseconds while listening for
+ *       "cancel"; "exit CODE" ends the process at once with CODE and no
+ *       result line, as a crash inside msi.dll would (CODE may be larger
+ *       than 255, for example 3221225477 for 0xC0000005, with
+ *       MSIQ_SIM_EXIT_CODE_DIR below); an empty line or one starting with
+ *       '#' is skipped; any other line is sent as it is, so FILE holds
+ *       protocol lines with real tabs ("progress<TAB>10",
+ *       "action<TAB>InstallFiles<TAB>Copying new files",
+ *       "error<TAB>1722<TAB>text<TAB>CA_Run"). After FILE and
+ *       FAKE_INSTALLER_SLEEP_MS (listening too) it sends "result<TAB>CODE"
+ *       with its exit code and exits with that code. A FILE that does not
+ *       exist is an empty script. Standard input ending counts as "cancel",
+ *       as it does for the worker (the dispatcher is gone); if it ends
+ *       before "start", the program sends "result<TAB>1639" and exits 1639,
+ *       the worker's answer to a request it cannot use.
+ *
+ *   FAKE_INSTALLER_ON_CANCEL=rollback:MS | ignore
+ *       What "cancel" does in protocol mode. rollback:MS (the default is
+ *       rollback:0) sends "cancelling", waits MS, sends "result<TAB>1602"
+ *       and exits 1602, as Windows Installer rolls back and returns
+ *       ERROR_INSTALL_USEREXIT. ignore goes on as if nothing came (the
+ *       dispatcher then ends the process tree after its cancel grace).
+ *
+ *   FAKE_INSTALLER_REQUEST_LOG=FILE
+ *       In protocol mode, append each request line as it was read (escapes
+ *       as sent), up to and including "start", to FILE.
+ *
  * If the script itself cannot be carried out (an unwritable file, a
  * malformed code) the program says why on stderr and exits 125, a code
  * msiexec does not use.
  *
  * Order of events: log line, take code, own pid file, mutex, child and its
- * pid file, verbose log, marker, sleep, MSIQ_SIM_EXIT_CODE_DIR file, exit.
+ * pid file, verbose log, (protocol: hello, request), marker, (protocol:
+ * FILE), sleep, (protocol: result), MSIQ_SIM_EXIT_CODE_DIR file, exit.
  *
  * Portable C11; the few OS calls are the os_* functions at the top. Meant
  * to build natively and with mingw-w64.
@@ -98,6 +135,8 @@
 #include <windows.h>
 #else
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 #endif
@@ -270,6 +309,72 @@ static void os_log_raw_command_line(const char *path) {
   free(text);
 #else
   (void)path;
+#endif
+}
+
+/* A monotonic clock in milliseconds. */
+static uint64_t os_now_ms(void) {
+#ifdef _WIN32
+  return (uint64_t)GetTickCount64();
+#else
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u;
+#endif
+}
+
+/* A write to a dispatcher that has gone must fail, not end this process:
+ * the Windows worker carries on the same way when its output pipe breaks. */
+static void os_ignore_broken_pipe(void) {
+#ifndef _WIN32
+  signal(SIGPIPE, SIG_IGN);
+#endif
+}
+
+/* Reads what standard input has, waiting up to timeout_ms (forever when
+ * negative): the number of bytes read, 0 at its end, -1 when nothing came
+ * in time. */
+static long os_read_input(char *buffer, size_t size, int timeout_ms) {
+#ifdef _WIN32
+  HANDLE input = GetStdHandle(STD_INPUT_HANDLE);
+  DWORD count = 0;
+  if (timeout_ms >= 0) {
+    /* Anonymous and named pipes alike: peek until bytes are there. */
+    uint64_t end = os_now_ms() + (uint64_t)timeout_ms;
+    DWORD available = 0;
+    for (;;) {
+      if (!PeekNamedPipe(input, NULL, 0, NULL, &available, NULL)) {
+        return 0;
+      }
+      if (available > 0) {
+        break;
+      }
+      if (os_now_ms() >= end) {
+        return -1;
+      }
+      Sleep(10);
+    }
+    if (available < size) {
+      size = available;
+    }
+  }
+  if (!ReadFile(input, buffer, (DWORD)size, &count, NULL)) {
+    return 0;
+  }
+  return (long)count;
+#else
+  if (timeout_ms >= 0) {
+    struct pollfd watch = {0, POLLIN, 0};
+    int ready = poll(&watch, 1, timeout_ms);
+    if (ready == 0 || (ready < 0 && errno == EINTR)) {
+      return -1;
+    }
+  }
+  ssize_t count;
+  do {
+    count = read(0, buffer, size);
+  } while (count < 0 && errno == EINTR);
+  return count < 0 ? 0 : (long)count;
 #endif
 }
 
@@ -524,9 +629,208 @@ static void write_full_exit_code(const char *directory, uint32_t code) {
   write_text_atomically(path, text);
 }
 
+/* ---- The worker protocol ------------------------------------------------ */
+
+#define FAKE_LINE_MAX 8192
+
+typedef struct protocol {
+  char pending[FAKE_LINE_MAX]; /* input received, not yet a whole line */
+  size_t pending_length;
+  bool input_ended;
+  bool ignore_cancel;
+  uint32_t rollback_ms;
+  const char *request_log;
+} protocol;
+
+/* Sends one line (without its line feed) on standard output. */
+static void send_line(const char *line) {
+  fputs(line, stdout);
+  fputc('\n', stdout);
+  fflush(stdout);
+}
+
+static void send_code(const char *keyword, uint32_t code) {
+  char line[64];
+  snprintf(line, sizeof line, "%s\t%lu", keyword, (unsigned long)code);
+  send_line(line);
+}
+
+_Noreturn static void finish(uint32_t code) {
+  const char *directory;
+  if (os_exit_code_is_truncated() &&
+      (directory = env("MSIQ_SIM_EXIT_CODE_DIR")) != NULL) {
+    write_full_exit_code(directory, code);
+  }
+  os_exit(code);
+}
+
+/* "cancel", or the end of standard input: roll back, or go on. */
+static void on_cancel(protocol *state) {
+  if (state->ignore_cancel) {
+    return;
+  }
+  send_line("cancelling");
+  os_sleep_ms(state->rollback_ms);
+  send_code("result", 1602);
+  finish(1602);
+}
+
+/* Takes the whole lines out of the pending input, calling on_line for each
+ * (which returns true to stop, leaving the rest pending). */
+static bool take_lines(protocol *state, bool (*on_line)(protocol *, char *)) {
+  for (;;) {
+    char *end = memchr(state->pending, '\n', state->pending_length);
+    if (end == NULL) {
+      if (state->pending_length == sizeof state->pending) {
+        fail("a line from the dispatcher is too long", NULL);
+      }
+      return false;
+    }
+    *end = '\0';
+    size_t used = (size_t)(end - state->pending) + 1;
+    char line[FAKE_LINE_MAX];
+    memcpy(line, state->pending, used);
+    memmove(state->pending, state->pending + used,
+            state->pending_length - used);
+    state->pending_length -= used;
+    size_t length = strlen(line);
+    if (length > 0 && line[length - 1] == '\r') {
+      line[length - 1] = '\0';
+    }
+    if (on_line(state, line)) {
+      return true;
+    }
+  }
+}
+
+/* Reads more input, waiting up to timeout_ms; false when nothing came. */
+static bool read_more(protocol *state, int timeout_ms) {
+  long count =
+      os_read_input(state->pending + state->pending_length,
+                    sizeof state->pending - state->pending_length, timeout_ms);
+  if (count < 0) {
+    return false;
+  }
+  if (count == 0) {
+    state->input_ended = true;
+    return true;
+  }
+  state->pending_length += (size_t)count;
+  return true;
+}
+
+static bool on_request_line(protocol *state, char *line) {
+  if (state->request_log != NULL) {
+    FILE *file = fopen(state->request_log, "ab");
+    if (file == NULL || fprintf(file, "%s\n", line) < 0 || fclose(file) != 0) {
+      fail("cannot append to", state->request_log);
+    }
+  }
+  return strcmp(line, "start") == 0;
+}
+
+/* Reads the request up to "start". */
+static void read_request(protocol *state) {
+  while (!take_lines(state, on_request_line)) {
+    read_more(state, -1);
+    if (state->input_ended) {
+      fprintf(stderr, "fake_installer: standard input ended before start\n");
+      send_code("result", 1639);
+      finish(1639);
+    }
+  }
+}
+
+static bool on_running_line(protocol *state, char *line) {
+  if (strcmp(line, "cancel") == 0) {
+    on_cancel(state);
+  }
+  return false;
+}
+
+/* Waits ms while listening for "cancel" (and the end of the input). */
+static void listen_for_cancel(protocol *state, uint32_t ms) {
+  uint64_t end = os_now_ms() + ms;
+  for (;;) {
+    take_lines(state, on_running_line);
+    uint64_t now = os_now_ms();
+    if (now >= end) {
+      return;
+    }
+    if (state->input_ended) {
+      /* Ended input was a cancel once; there is nothing more to hear. */
+      os_sleep_ms((uint32_t)(end - now));
+      return;
+    }
+    read_more(state, (int)(end - now));
+    if (state->input_ended) {
+      on_cancel(state);
+    }
+  }
+}
+
+/* Carries out the script file's lines. */
+static void run_script(protocol *state, const char *path) {
+  size_t length = 0;
+  char *text = read_whole_file(path, &length);
+  if (text == NULL) {
+    return;
+  }
+  char *line = text;
+  while (line < text + length) {
+    char *end = strchr(line, '\n');
+    if (end != NULL) {
+      *end = '\0';
+    }
+    size_t line_length = strlen(line);
+    if (line_length > 0 && line[line_length - 1] == '\r') {
+      line[--line_length] = '\0';
+    }
+    uint32_t value;
+    if (line_length == 0 || line[0] == '#') {
+      /* skipped */
+    } else if (strncmp(line, "sleep ", 6) == 0) {
+      if (!parse_u32(line + 6, strlen(line + 6), &value)) {
+        fail("bad sleep in", path);
+      }
+      listen_for_cancel(state, value);
+    } else if (strncmp(line, "exit ", 5) == 0) {
+      if (!parse_u32(line + 5, strlen(line + 5), &value)) {
+        fail("bad exit in", path);
+      }
+      finish(value);
+    } else {
+      send_line(line);
+    }
+    if (end == NULL) {
+      break;
+    }
+    line = end + 1;
+  }
+  free(text);
+}
+
+static void protocol_init(protocol *state) {
+  const char *on_cancel_setting = env("FAKE_INSTALLER_ON_CANCEL");
+  memset(state, 0, sizeof *state);
+  state->request_log = env("FAKE_INSTALLER_REQUEST_LOG");
+  if (on_cancel_setting == NULL) {
+    return;
+  }
+  if (strcmp(on_cancel_setting, "ignore") == 0) {
+    state->ignore_cancel = true;
+  } else if (strncmp(on_cancel_setting, "rollback:", 9) != 0 ||
+             !parse_u32(on_cancel_setting + 9, strlen(on_cancel_setting + 9),
+                        &state->rollback_ms)) {
+    fail("FAKE_INSTALLER_ON_CANCEL is not rollback:MS or ignore", NULL);
+  }
+}
+
 int main(int argc, char **argv) {
   uint32_t code;
   const char *value;
+  const char *script = env("FAKE_INSTALLER_PROTOCOL");
+  static protocol state;
 
   if (argc == 3 && strcmp(argv[1], FAKE_CHILD_ARGUMENT) == 0) {
     uint32_t ms;
@@ -574,17 +878,27 @@ int main(int argc, char **argv) {
     write_verbose_log(argc, argv);
   }
 
+  if (script != NULL) {
+    char hello[64];
+    os_ignore_broken_pipe();
+    protocol_init(&state);
+    snprintf(hello, sizeof hello, "hello\t1\t%lu", os_pid());
+    send_line(hello);
+    read_request(&state);
+  }
+
   if ((value = env("FAKE_INSTALLER_MARKER")) != NULL) {
     write_text_atomically(value, "started\n");
   }
 
-  os_sleep_ms(env_u32("FAKE_INSTALLER_SLEEP_MS", 0));
-
-  if (os_exit_code_is_truncated() &&
-      (value = env("MSIQ_SIM_EXIT_CODE_DIR")) != NULL) {
-    write_full_exit_code(value, code);
+  if (script != NULL) {
+    run_script(&state, script);
+    listen_for_cancel(&state, env_u32("FAKE_INSTALLER_SLEEP_MS", 0));
+    send_code("result", code);
+  } else {
+    os_sleep_ms(env_u32("FAKE_INSTALLER_SLEEP_MS", 0));
   }
 
-  os_exit(code);
+  finish(code);
   return 0; /* not reached */
 }

@@ -402,7 +402,9 @@ static void test_timed_out(void **state) {
     assert_no_pause(&decision);
     assert_string_equal(decision.last_error,
                         "timed out after 1h30m; the installer and every "
-                        "process it started were stopped");
+                        "process it started were stopped at once (it speaks "
+                        "no worker protocol, so it could not be asked to "
+                        "roll back)");
     assert_string_equal(decision.message, decision.last_error);
   }
 }
@@ -422,9 +424,268 @@ static void test_cancelled_while_running(void **state) {
     assert_no_pause(&decision);
     assert_string_equal(decision.last_error,
                         "cancelled by an administrator while running; the "
-                        "installer was stopped");
+                        "installer and every process it started were "
+                        "stopped at once (it speaks no worker protocol, so "
+                        "it could not be asked to roll back)");
     assert_string_equal(decision.message, decision.last_error);
   }
+}
+
+/* The worker's side (docs/engine.md). */
+
+static void assert_starts_with(const char *text, const char *prefix) {
+  if (strncmp(text, prefix, strlen(prefix)) != 0) {
+    fail_msg("'%s' does not start with '%s'", text, prefix);
+  }
+}
+
+/* A worker of job 7 that said hello and returned `result`. */
+static msiq_attempt_facts facts_for_worker(int64_t result) {
+  msiq_attempt_facts facts = facts_for_exit(result);
+  facts.speaks_protocol = true;
+  facts.has_result = true;
+  facts.result = result;
+  return facts;
+}
+
+static void test_worker_result_is_judged(void **state) {
+  (void)state;
+  /* The API's return code counts, not the process's exit code. */
+  msiq_attempt_facts facts = facts_for_worker(1603);
+  facts.exit_code = 0;
+  msiq_attempt_decision decision = decide(&facts);
+  assert_int_equal(decision.new_state, MSIQ_STATE_FAILED);
+  assert_true(decision.has_exit_code);
+  assert_int_equal(decision.exit_code, 1603);
+  assert_string_equal(decision.message,
+                      "exit code 1603 (ERROR_INSTALL_FAILURE): failed");
+  facts = facts_for_worker(3010);
+  facts.exit_code = 1;
+  decision = decide(&facts);
+  assert_string_equal(decision.attempt_outcome, "reboot");
+  assert_int_equal(decision.exit_code, 3010);
+  /* A result from an installer that never said hello is not believed. */
+  facts.speaks_protocol = false;
+  decision = decide(&facts);
+  assert_int_equal(decision.new_state, MSIQ_STATE_FAILED);
+  assert_int_equal(decision.exit_code, 1);
+}
+
+static void test_worker_error_record_explains_a_failure(void **state) {
+  (void)state;
+  msiq_worker_error error = {
+      1722,
+      "There is a problem with this Windows Installer package.\r\n"
+      "A program run as part of the setup did not finish as expected.",
+      "CA_Run"};
+  msiq_attempt_facts facts = facts_for_worker(1603);
+  facts.error = &error;
+  facts.files_in_use = "Notepad\nWINWORD.EXE";
+  facts.log_excerpt = "Return value 3.";
+  assert_true(msiq_attempt_wants_log_excerpt(&facts));
+  msiq_attempt_decision decision = decide(&facts);
+  assert_int_equal(decision.new_state, MSIQ_STATE_FAILED);
+  /* One line for the history, whatever line breaks the text had. */
+  assert_string_equal(decision.message,
+                      "error 1722 in action CA_Run: There is a problem with "
+                      "this Windows Installer package.  A program run as "
+                      "part of the setup did not finish as expected.");
+  assert_string_equal(decision.last_error,
+                      "error 1722 in action CA_Run: There is a problem with "
+                      "this Windows Installer package.  A program run as "
+                      "part of the setup did not finish as expected.\n"
+                      "installer failed with exit code 1603 "
+                      "(ERROR_INSTALL_FAILURE)\n"
+                      "files in use: Notepad WINWORD.EXE; from the log:\n"
+                      "Return value 3.");
+
+  /* No action was running. */
+  error.action = "";
+  error.text = "Out of disk space.";
+  facts.files_in_use = NULL;
+  facts.log_excerpt = NULL;
+  decision = decide(&facts);
+  assert_string_equal(decision.message, "error 1722: Out of disk space.");
+  assert_string_equal(decision.last_error,
+                      "error 1722: Out of disk space.\n"
+                      "installer failed with exit code 1603 "
+                      "(ERROR_INSTALL_FAILURE)");
+
+  /* A success keeps its own message: an error record on the way (a
+   * warning Windows Installer recovered from) does not make it a failure. */
+  facts = facts_for_worker(0);
+  facts.error = &error;
+  decision = decide(&facts);
+  assert_int_equal(decision.new_state, MSIQ_STATE_SUCCEEDED);
+  assert_string_equal(decision.message, "exit code 0 (ERROR_SUCCESS): success");
+  assert_string_equal(decision.last_error, "");
+}
+
+static void test_worker_without_result_failed(void **state) {
+  (void)state;
+  msiq_attempt_facts facts = facts_for_worker(0);
+  facts.has_result = false;
+  facts.exit_code = INT64_C(0xC0000005);
+  assert_true(msiq_attempt_wants_log_excerpt(&facts));
+  msiq_attempt_decision decision = decide(&facts);
+  assert_string_equal(decision.attempt_outcome, "failed");
+  assert_int_equal(decision.new_state, MSIQ_STATE_FAILED);
+  assert_true(decision.retry_at == MSIQ_TIME_UNSET);
+  assert_true(decision.has_exit_code);
+  assert_true(decision.exit_code == INT64_C(0xC0000005));
+  assert_string_equal(decision.message,
+                      "the worker ended without a result, exit code "
+                      "0xC0000005");
+  assert_string_equal(decision.last_error, decision.message);
+
+  /* Even exit code 0 is no success without a result; a POSIX signal's
+   * code is written as a number. */
+  facts.exit_code = 0;
+  decision = decide(&facts);
+  assert_int_equal(decision.new_state, MSIQ_STATE_FAILED);
+  assert_string_equal(decision.message, "the worker ended without a result, "
+                                        "exit code 0 (ERROR_SUCCESS)");
+  facts.exit_code = 139;
+  msiq_worker_error error = {2203, "Database: C:\\a.msi. Cannot open", NULL};
+  facts.error = &error;
+  decision = decide(&facts);
+  assert_string_equal(decision.message,
+                      "error 2203: Database: C:\\a.msi. Cannot open");
+  assert_string_equal(decision.last_error,
+                      "error 2203: Database: C:\\a.msi. Cannot open\n"
+                      "the worker ended without a result, exit code 139");
+}
+
+static void test_worker_cancel_rolls_back(void **state) {
+  (void)state;
+  msiq_attempt_facts facts = facts_for_worker(1602);
+  facts.ending = MSIQ_ATTEMPT_CANCELLED;
+  facts.stop_method = MSIQ_STOP_WORKER_ENDED;
+  assert_false(msiq_attempt_wants_log_excerpt(&facts));
+  msiq_attempt_decision decision = decide(&facts);
+  assert_string_equal(decision.attempt_outcome, "cancelled");
+  assert_int_equal(decision.new_state, MSIQ_STATE_CANCELLED);
+  assert_true(decision.has_exit_code);
+  assert_int_equal(decision.exit_code, 1602);
+  assert_true(decision.retry_at == MSIQ_TIME_UNSET);
+  assert_no_pause(&decision);
+  assert_string_equal(decision.last_error,
+                      "cancelled by an administrator while running; Windows "
+                      "Installer rolled the installation back");
+  assert_string_equal(decision.message, decision.last_error);
+
+  facts.ending = MSIQ_ATTEMPT_TIMED_OUT;
+  facts.timeout_ms = 90 * MINUTE;
+  decision = decide(&facts);
+  assert_string_equal(decision.attempt_outcome, "timed_out");
+  assert_int_equal(decision.new_state, MSIQ_STATE_FAILED);
+  assert_int_equal(decision.exit_code, 1602);
+  assert_string_equal(decision.last_error,
+                      "timed out after 1h30m; Windows Installer rolled the "
+                      "installation back");
+}
+
+static void test_worker_cancel_grace_ran_out(void **state) {
+  (void)state;
+  msiq_attempt_facts facts = facts_for_worker(0);
+  facts.has_result = false;
+  facts.exit_code = 137;
+  facts.ending = MSIQ_ATTEMPT_TIMED_OUT;
+  facts.timeout_ms = 2 * HOUR;
+  facts.stop_method = MSIQ_STOP_TREE_AFTER_GRACE;
+  facts.cancel_grace_ms = 10 * MINUTE;
+  facts.files_in_use = "msiexec.exe";
+  msiq_attempt_decision decision = decide(&facts);
+  assert_string_equal(decision.attempt_outcome, "timed_out");
+  assert_int_equal(decision.new_state, MSIQ_STATE_FAILED);
+  assert_false(decision.has_exit_code);
+  assert_string_equal(decision.last_error,
+                      "timed out after 2h; the worker was asked to cancel but "
+                      "had not ended after the cancel grace of 10m, so it "
+                      "and every process it started were stopped; the "
+                      "Windows Installer service may still be running or "
+                      "rolling back that installation\n"
+                      "files in use: msiexec.exe");
+  assert_string_equal(decision.message,
+                      "timed out after 2h; the worker was asked to cancel but "
+                      "had not ended after the cancel grace of 10m, so it "
+                      "and every process it started were stopped; the "
+                      "Windows Installer service may still be running or "
+                      "rolling back that installation");
+  facts.ending = MSIQ_ATTEMPT_CANCELLED;
+  decision = decide(&facts);
+  assert_int_equal(decision.new_state, MSIQ_STATE_CANCELLED);
+  assert_starts_with(decision.last_error,
+                     "cancelled by an administrator while running; the "
+                     "worker was asked to cancel but had not ended");
+}
+
+static void test_worker_cancel_came_too_late(void **state) {
+  (void)state;
+  /* The installation finished before the cancel could stop it: it is
+   * installed, and the record says so. */
+  msiq_attempt_facts facts = facts_for_worker(0);
+  facts.ending = MSIQ_ATTEMPT_CANCELLED;
+  facts.stop_method = MSIQ_STOP_WORKER_ENDED;
+  msiq_attempt_decision decision = decide(&facts);
+  assert_string_equal(decision.attempt_outcome, "succeeded");
+  assert_int_equal(decision.new_state, MSIQ_STATE_SUCCEEDED);
+  assert_true(decision.has_exit_code);
+  assert_string_equal(decision.message,
+                      "exit code 0 (ERROR_SUCCESS): success (cancelled by an "
+                      "administrator while running, but the installation "
+                      "finished before the cancel took effect)");
+  assert_string_equal(decision.last_error, "");
+  facts = facts_for_worker(3010);
+  facts.ending = MSIQ_ATTEMPT_TIMED_OUT;
+  facts.stop_method = MSIQ_STOP_WORKER_ENDED;
+  facts.timeout_ms = HOUR;
+  decision = decide(&facts);
+  assert_string_equal(decision.attempt_outcome, "reboot");
+  assert_true(decision.reboot_required);
+  assert_string_equal(decision.message,
+                      "exit code 3010 (ERROR_SUCCESS_REBOOT_REQUIRED): "
+                      "success, reboot required (timed out after 1h, but the "
+                      "installation finished before the cancel took effect)");
+}
+
+static void test_worker_cancel_ended_otherwise(void **state) {
+  (void)state;
+  /* Any other code after a cancel: the job ends as the cancel or the
+   * timeout wanted (never retried), and the code is said. */
+  msiq_worker_error error = {1603, "Fatal error during installation.",
+                             "InstallFinalize"};
+  msiq_attempt_facts facts = facts_for_worker(1603);
+  facts.ending = MSIQ_ATTEMPT_CANCELLED;
+  facts.stop_method = MSIQ_STOP_WORKER_ENDED;
+  facts.error = &error;
+  msiq_attempt_decision decision = decide(&facts);
+  assert_int_equal(decision.new_state, MSIQ_STATE_CANCELLED);
+  assert_int_equal(decision.exit_code, 1603);
+  assert_string_equal(decision.last_error,
+                      "cancelled by an administrator while running; the "
+                      "installation ended with exit code 1603 "
+                      "(ERROR_INSTALL_FAILURE): failed\n"
+                      "error 1603 in action InstallFinalize: Fatal error "
+                      "during installation.");
+  facts = facts_for_worker(1618);
+  facts.ending = MSIQ_ATTEMPT_TIMED_OUT;
+  facts.stop_method = MSIQ_STOP_WORKER_ENDED;
+  facts.timeout_ms = HOUR;
+  decision = decide(&facts);
+  assert_int_equal(decision.new_state, MSIQ_STATE_FAILED);
+  assert_true(decision.retry_at == MSIQ_TIME_UNSET);
+  assert_starts_with(decision.last_error,
+                     "timed out after 1h; the installation ended with exit "
+                     "code 1618 (ERROR_INSTALL_ALREADY_RUNNING)");
+  /* Without a result. */
+  facts.has_result = false;
+  facts.exit_code = INT64_C(0xC0000409);
+  decision = decide(&facts);
+  assert_true(decision.has_exit_code);
+  assert_string_equal(decision.last_error,
+                      "timed out after 1h; the worker ended without a result, "
+                      "exit code 0xC0000409");
 }
 
 /* Job events. */
@@ -534,6 +795,13 @@ int main(void) {
       cmocka_unit_test(test_retry_until_give_up_after),
       cmocka_unit_test(test_timed_out),
       cmocka_unit_test(test_cancelled_while_running),
+      cmocka_unit_test(test_worker_result_is_judged),
+      cmocka_unit_test(test_worker_error_record_explains_a_failure),
+      cmocka_unit_test(test_worker_without_result_failed),
+      cmocka_unit_test(test_worker_cancel_rolls_back),
+      cmocka_unit_test(test_worker_cancel_grace_ran_out),
+      cmocka_unit_test(test_worker_cancel_came_too_late),
+      cmocka_unit_test(test_worker_cancel_ended_otherwise),
       cmocka_unit_test(test_event_started),
       cmocka_unit_test(test_event_succeeded),
       cmocka_unit_test(test_event_failed_and_cancelled),

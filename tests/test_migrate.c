@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "msiq_sql.h"
 #include "store/store.h"
 #include "store/store_dispatch.h"
@@ -162,6 +164,70 @@ test_version_2_database_keeps_a_broken_dependency_to_fail(void **state) {
   test_remove_database(path);
 }
 
+static void test_version_3_database_gets_progress_and_operation(void **state) {
+  (void)state;
+  /* A database written by the version before the engine (0004), with a job
+   * left running by a dispatcher of that version and its open attempt. */
+  char path[512];
+  test_unique_path(path, sizeof path, "migrate-v3");
+  assert_true(MSIQ_SQL_MIGRATION_COUNT >= 4);
+  for (int i = 0; i < 3; i++) {
+    test_database_exec(path, msiq_sql_migrations[i].sql);
+  }
+  test_database_exec(
+      path,
+      "PRAGMA user_version = 3;"
+      "INSERT INTO job (id, state, action, target, max_attempts, "
+      "                 attempts, created_at, started_at)"
+      " VALUES (1, 'running', 'install', '/a.msi', 3, 1, 0, 0);"
+      "INSERT INTO attempt (job_id, number, started_at) VALUES (1, 1, 0);");
+  msiq_store *store = NULL;
+  assert_int_equal(msiq_store_open(path, 0, &store, NULL), MSIQ_OK);
+  int version = 0;
+  assert_int_equal(msiq_store_schema_version(store, &version, NULL), MSIQ_OK);
+  assert_int_equal(version, msiq_store_latest_schema_version());
+
+  /* The old rows read as they were, with nothing reported yet. */
+  char *json = NULL;
+  assert_int_equal(msiq_store_job_json(store, 1, true, &json, NULL), MSIQ_OK);
+  assert_non_null(strstr(json, "\"progress\":null"));
+  assert_non_null(strstr(json, "\"operation\":null"));
+  free(json);
+
+  /* The new columns take what the dispatcher writes... */
+  msiq_job_progress progress = {30, "InstallFiles", 1000};
+  assert_int_equal(msiq_store_set_progress(store, 1, &progress, NULL), MSIQ_OK);
+  assert_int_equal(msiq_store_set_attempt_operation(store, 1, 1, "call", NULL),
+                   MSIQ_OK);
+  assert_int_equal(msiq_store_job_json(store, 1, true, &json, NULL), MSIQ_OK);
+  assert_non_null(strstr(json, "\"progress\":{\"percent\":30,\"action\":"
+                               "\"InstallFiles\",\"since\":"
+                               "\"1970-01-01T00:00:01Z\"}"));
+  assert_non_null(strstr(json, "\"operation\":\"call\""));
+  free(json);
+  /* ...and the migrated job's recovery clears the progress. */
+  int64_t recovered = 0;
+  assert_int_equal(
+      msiq_store_recover_interrupted(store, 2000, &recovered, NULL), MSIQ_OK);
+  assert_int_equal(recovered, 1);
+  msiq_store_close(store);
+  char *columns = test_database_text(
+      path, "SELECT state || ' ' || coalesce(progress_percent, 'none') || ' ' "
+            "|| coalesce(progress_at, 'none') FROM job WHERE id = 1");
+  assert_string_equal(columns, "retrying none none");
+  free(columns);
+  /* The percentage is checked by the table itself. */
+  sqlite3 *db = NULL;
+  assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db,
+                                "UPDATE job SET progress_percent = 101 "
+                                "WHERE id = 1",
+                                NULL, NULL, NULL),
+                   SQLITE_CONSTRAINT);
+  sqlite3_close(db);
+  test_remove_database(path);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_new_database_is_migrated_to_the_latest_version),
@@ -171,6 +237,7 @@ int main(void) {
       cmocka_unit_test(test_older_schema_is_upgraded_in_place),
       cmocka_unit_test(
           test_version_2_database_keeps_a_broken_dependency_to_fail),
+      cmocka_unit_test(test_version_3_database_gets_progress_and_operation),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,6 +3,7 @@
 #include "test_support.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/worker_protocol.h"
@@ -185,6 +186,164 @@ static void test_line_reader_cuts_overlong_lines_once(void **state) {
   assert_string_equal(seen.lines[1], "start");
 }
 
+/* The request. */
+
+/* A job as the store hands it to the dispatcher; the caller frees it with
+ * msiq_job_cleanup(). */
+static void job_with(msiq_job *job, msiq_action action, const char *target,
+                     const char *const *properties, size_t property_count) {
+  msiq_job_spec spec;
+  msiq_job_spec_init(&spec);
+  assert_int_equal(msiq_job_spec_set_target(&spec, target), MSIQ_OK);
+  for (size_t i = 0; i < property_count; i++) {
+    assert_int_equal(
+        msiq_job_spec_add_property_assignment(&spec, properties[i], NULL),
+        MSIQ_OK);
+  }
+  msiq_job_init(job);
+  job->action = action;
+  job->target = spec.target;
+  job->properties = spec.properties;
+  job->property_count = spec.property_count;
+  spec.target = NULL;
+  spec.properties = NULL;
+  spec.property_count = 0;
+  msiq_job_spec_cleanup(&spec);
+}
+
+static void test_request_for_an_install(void **state) {
+  (void)state;
+  msiq_job job;
+  const char *properties[] = {"ALLUSERS=1", "INSTALLDIR=C:\\Program Files\\A"};
+  job_with(&job, MSIQ_ACTION_INSTALL, "C:\\pkg\\a b.msi", properties, 2);
+  char *text = NULL;
+  size_t length = 0;
+  bool suppressed = false;
+  assert_int_equal(msiq_worker_request_build(&job, "C:\\logs\\job-3.log", &text,
+                                             &length, &suppressed, NULL),
+                   MSIQ_OK);
+  /* Backslashes are escaped; the properties keep their order and REBOOT
+   * comes after them. */
+  assert_string_equal(text, "request\t1\n"
+                            "install\tC:\\\\pkg\\\\a b.msi\n"
+                            "property\tALLUSERS\t1\n"
+                            "property\tINSTALLDIR\tC:\\\\Program Files\\\\A\n"
+                            "property\tREBOOT\tReallySuppress\n"
+                            "log\tC:\\\\logs\\\\job-3.log\n"
+                            "start\n");
+  assert_int_equal(length, strlen(text));
+  assert_true(suppressed);
+  /* Every line is one the protocol reads back to the same fields. */
+  msiq_worker_line_reader reader;
+  msiq_worker_line_reader_init(&reader);
+  collected seen = {0};
+  msiq_worker_line_reader_feed(&reader, text, length, collect, &seen);
+  assert_int_equal(seen.count, 7);
+  msiq_worker_message message;
+  parse_ok(seen.lines[3], &message);
+  assert_int_equal(message.kind, MSIQ_WORKER_PROPERTY);
+  assert_string_equal(message.fields[1], "C:\\Program Files\\A");
+  parse_ok(seen.lines[6], &message);
+  assert_int_equal(message.kind, MSIQ_WORKER_START);
+  free(text);
+  msiq_job_cleanup(&job);
+}
+
+static void test_request_keeps_the_jobs_own_reboot(void **state) {
+  (void)state;
+  msiq_job job;
+  const char *properties[] = {"REBOOT=Force"};
+  job_with(&job, MSIQ_ACTION_UNINSTALL,
+           "{12345678-1234-1234-1234-123456789ABC}", properties, 1);
+  char *text = NULL;
+  size_t length = 0;
+  bool suppressed = true;
+  assert_int_equal(msiq_worker_request_build(&job, "/l.log", &text, &length,
+                                             &suppressed, NULL),
+                   MSIQ_OK);
+  assert_string_equal(text,
+                      "request\t1\n"
+                      "uninstall\t{12345678-1234-1234-1234-123456789ABC}\n"
+                      "property\tREBOOT\tForce\n"
+                      "log\t/l.log\n"
+                      "start\n");
+  assert_false(suppressed);
+  free(text);
+  msiq_job_cleanup(&job);
+
+  /* A property named differently is not the job's REBOOT. */
+  const char *lower[] = {"reboot=Force"};
+  job_with(&job, MSIQ_ACTION_PATCH, "/fix.msp", lower, 1);
+  assert_int_equal(msiq_worker_request_build(&job, "/l.log", &text, &length,
+                                             &suppressed, NULL),
+                   MSIQ_OK);
+  assert_true(suppressed);
+  assert_non_null(strstr(text, "patch\t/fix.msp\n"));
+  assert_non_null(strstr(text, "property\treboot\tForce\n"
+                               "property\tREBOOT\tReallySuppress\n"));
+  free(text);
+  msiq_job_cleanup(&job);
+}
+
+static void test_request_for_a_repair(void **state) {
+  (void)state;
+  msiq_job job;
+  job_with(&job, MSIQ_ACTION_REPAIR, "/a.msi", NULL, 0);
+  char *text = NULL;
+  size_t length = 0;
+  assert_int_equal(
+      msiq_worker_request_build(&job, "/l.log", &text, &length, NULL, NULL),
+      MSIQ_OK);
+  assert_non_null(strstr(text, "\nrepair\t/a.msi\tomus\n"));
+  free(text);
+  msiq_job_cleanup(&job);
+}
+
+static void test_request_refuses_what_does_not_fit(void **state) {
+  (void)state;
+  msiq_job job;
+  job_with(&job, MSIQ_ACTION_INSTALL, "/a.msi", NULL, 0);
+  char *text = (char *)"not touched";
+  size_t length = 1;
+  msiq_diag diag = {{0}};
+  assert_int_equal(
+      msiq_worker_request_build(&job, "", &text, &length, NULL, &diag),
+      MSIQ_EINVAL);
+  assert_null(text);
+  assert_int_equal(length, 0);
+  assert_non_null(strstr(diag.message, "log path"));
+  msiq_job_cleanup(&job);
+
+  /* A value longer than a line: the name is said, the value never. */
+  static char assignment[MSIQ_WORKER_LINE_MAX + 32];
+  memcpy(assignment, "SECRET=", 7);
+  memset(assignment + 7, 'p', sizeof assignment - 8);
+  assignment[sizeof assignment - 1] = '\0';
+  const char *properties[] = {assignment};
+  job_with(&job, MSIQ_ACTION_INSTALL, "/a.msi", properties, 1);
+  assert_int_equal(
+      msiq_worker_request_build(&job, "/l.log", &text, &length, NULL, &diag),
+      MSIQ_EINVAL);
+  assert_null(text);
+  assert_non_null(strstr(diag.message, "property 'SECRET' is too long"));
+  assert_null(strstr(diag.message, "ppp"));
+  msiq_job_cleanup(&job);
+}
+
+static void test_operation_says_what_msiq_added(void **state) {
+  (void)state;
+  char text[256];
+  msiq_worker_operation_describe("MsiInstallProductW(\"C:\\a.msi\", \"A=1 "
+                                 "REBOOT=ReallySuppress\")",
+                                 true, text, sizeof text);
+  assert_string_equal(text, "MsiInstallProductW(\"C:\\a.msi\", \"A=1 "
+                            "REBOOT=ReallySuppress\"); REBOOT=ReallySuppress "
+                            "was added by msiq (the job does not set REBOOT)");
+  msiq_worker_operation_describe("MsiApplyMultiplePatchesW(...)", false, text,
+                                 sizeof text);
+  assert_string_equal(text, "MsiApplyMultiplePatchesW(...)");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_round_trip_of_every_escape),
@@ -194,6 +353,11 @@ int main(void) {
       cmocka_unit_test(test_format_refuses_wrong_counts_and_overlong),
       cmocka_unit_test(test_line_reader_splits_any_chunks),
       cmocka_unit_test(test_line_reader_cuts_overlong_lines_once),
+      cmocka_unit_test(test_request_for_an_install),
+      cmocka_unit_test(test_request_keeps_the_jobs_own_reboot),
+      cmocka_unit_test(test_request_for_a_repair),
+      cmocka_unit_test(test_request_refuses_what_does_not_fit),
+      cmocka_unit_test(test_operation_says_what_msiq_added),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,6 +28,7 @@ static const tool_option run_option_table[] = {
     {"default-timeout", 0, TOOL_OPTION_DURATION, RUN_FIELD(default_timeout_ms),
      NULL},
     {"grace", 0, TOOL_OPTION_DURATION, RUN_FIELD(grace_ms), NULL},
+    {"cancel-grace", 0, TOOL_OPTION_DURATION, RUN_FIELD(cancel_grace_ms), NULL},
     {"drain", 0, TOOL_OPTION_FLAG, RUN_FIELD(drain), NULL},
     {"log-dir", 0, TOOL_OPTION_STRING, RUN_FIELD(log_directory), NULL},
     {"window", 0, TOOL_OPTION_CUSTOM, 0, run_parse_window},
@@ -51,7 +52,7 @@ static int run_check(void *state, msiq_diag *diag) {
                          "--retry-max must not be shorter than --retry-base");
   }
   char program[4096];
-  return msiq_host_installer_program(program, sizeof program, diag);
+  return msiq_host_installer_program(program, sizeof program, NULL, diag);
 }
 
 /* One line per dispatcher event, time-stamped, flushed at once so that a
@@ -93,6 +94,9 @@ static const char run_help[] =
     "                       (default 4h)\n"
     "  --grace D            on stop, wait this long for the running installer\n"
     "                       to finish and record it (default 30s)\n"
+    "  --cancel-grace D     on a timeout or cancel --force, how long a worker\n"
+    "                       may take to roll back before its process tree is\n"
+    "                       ended (default 10m)\n"
     "  --drain              exit once no installer runs and no job is ready\n"
     "                       or waiting for a retry (for scheduled tasks)\n"
     "  --log-dir DIR        msiexec logs of jobs without --log (default: logs\n"

@@ -23,18 +23,80 @@ static void decision_format_exit(int64_t exit_code, char *buffer, size_t size) {
   }
 }
 
+/* The code an attempt is judged by: a worker's `result` (the Windows
+ * Installer API's return code), else the process's exit code. */
+static int64_t decision_code(const msiq_attempt_facts *facts) {
+  return facts->speaks_protocol && facts->has_result ? facts->result
+                                                     : facts->exit_code;
+}
+
 static msiq_verdict decision_classify(const msiq_attempt_facts *facts) {
   return msiq_outcome_classify(facts->action, facts->exit_code_rules,
-                               facts->exit_code_rule_count, facts->exit_code);
+                               facts->exit_code_rule_count,
+                               decision_code(facts));
+}
+
+/* A protocol worker that exited without its `result` line: it crashed (an
+ * access violation inside msi.dll, say) or was ended by someone else. */
+static bool decision_worker_vanished(const msiq_attempt_facts *facts) {
+  return facts->speaks_protocol && !facts->has_result;
 }
 
 bool msiq_attempt_wants_log_excerpt(const msiq_attempt_facts *facts) {
-  /* Only a failure verdict shows the log. A retry explains itself by its
-   * exit code and the retry budget, and a stopped installer by the timeout
-   * or the cancel; reading a log that the text would not show is wasted
-   * work. */
+  /* Only a failure shows the log. A retry explains itself by its exit code
+   * and the retry budget, and a stopped installer by the timeout or the
+   * cancel; reading a log that the text would not show is wasted work. */
   return facts->ending == MSIQ_ATTEMPT_EXITED &&
-         decision_classify(facts).outcome == MSIQ_OUTCOME_FAIL;
+         (decision_worker_vanished(facts) ||
+          decision_classify(facts).outcome == MSIQ_OUTCOME_FAIL);
+}
+
+/* Appends text to buffer (which holds a string) with every control
+ * character made a space, so that a multi-line Windows Installer message
+ * stays on the one line it is given. */
+static void decision_append_flat(char *buffer, size_t size, const char *text) {
+  size_t used = strlen(buffer);
+  for (const char *c = text; *c != '\0' && used + 1 < size; c++) {
+    buffer[used++] = (unsigned char)*c < 0x20 ? ' ' : *c;
+  }
+  buffer[used] = '\0';
+}
+
+/* "error 1722 in action CA_Run: <text>", or without the action. */
+static void decision_format_error(const msiq_worker_error *error, char *buffer,
+                                  size_t size) {
+  bool has_action = error->action != NULL && error->action[0] != '\0';
+  snprintf(buffer, size, "error %lld%s%s: ", (long long)error->number,
+           has_action ? " in action " : "", has_action ? error->action : "");
+  decision_append_flat(buffer, size,
+                       error->text != NULL ? error->text : "(no text)");
+}
+
+/* "exit code 3221225477 (0xC0000005)" for a code too large to be a Windows
+ * Installer return code (an exception status, usually), else as
+ * decision_format_exit writes it. */
+static void decision_format_raw_exit(int64_t exit_code, char *buffer,
+                                     size_t size) {
+  if (exit_code > 0xFFFF && exit_code <= 0xFFFFFFFFLL) {
+    snprintf(buffer, size, "exit code 0x%08llX", (unsigned long long)exit_code);
+  } else {
+    decision_format_exit(exit_code, buffer, size);
+  }
+}
+
+/* Adds what the worker reported below the first line of last_error: its
+ * files-in-use report, which says which programs held files that had to be
+ * replaced. */
+static void decision_add_files_in_use(const msiq_attempt_facts *facts,
+                                      msiq_attempt_decision *decision) {
+  if (facts->files_in_use == NULL || facts->files_in_use[0] == '\0') {
+    return;
+  }
+  size_t used = strlen(decision->last_error);
+  snprintf(decision->last_error + used, sizeof decision->last_error - used,
+           "\nfiles in use: ");
+  decision_append_flat(decision->last_error, sizeof decision->last_error,
+                       facts->files_in_use);
 }
 
 /* After a retry verdict: another attempt after a backoff, or failure when
@@ -51,9 +113,10 @@ static void decision_spend_retry(const msiq_attempt_facts *facts,
   char elapsed_text[32];
   msiq_duration_format(elapsed, elapsed_text, sizeof elapsed_text);
   /* 1618 is the common case and gets the plain-words explanation. */
-  const char *summary = facts->exit_code == MSIQ_EXIT_INSTALL_ALREADY_RUNNING
-                            ? "another installation kept running"
-                            : "gave up retrying";
+  const char *summary =
+      decision_code(facts) == MSIQ_EXIT_INSTALL_ALREADY_RUNNING
+          ? "another installation kept running"
+          : "gave up retrying";
   if (attempts >= facts->max_attempts) {
     decision->new_state = MSIQ_STATE_FAILED;
     snprintf(decision->last_error, sizeof decision->last_error,
@@ -80,17 +143,28 @@ static void decision_spend_retry(const msiq_attempt_facts *facts,
            "%s: %s; next attempt at %s", exit_text, verdict->meaning, when);
 }
 
-/* "installer failed with exit code 1603 (...)", followed by the lines of
- * the verbose log around its first "Return value 3" when there are any and
- * they fit. */
+/* The worker's error record (when there is one) on the first line, then
+ * "installer failed with exit code 1603 (...)" (or what happened instead,
+ * `failure`), any files-in-use report, and the lines of the verbose log
+ * around its first "Return value 3" when there are any and they fit. The
+ * error record becomes the history message too. */
 static void decision_describe_failure(const msiq_attempt_facts *facts,
-                                      const char *exit_text,
+                                      const char *failure,
                                       msiq_attempt_decision *decision) {
   char *error = decision->last_error;
   size_t size = sizeof decision->last_error;
-  int written = snprintf(error, size, "installer failed with %s", exit_text);
-  if (facts->log_excerpt != NULL && written > 0 && (size_t)written < size) {
-    snprintf(error + written, size - (size_t)written, "; from the log:\n%s",
+  error[0] = '\0';
+  if (facts->error != NULL) {
+    decision_format_error(facts->error, decision->message,
+                          sizeof decision->message);
+    snprintf(error, size, "%s\n", decision->message);
+  }
+  size_t used = strlen(error);
+  snprintf(error + used, size - used, "%s", failure);
+  decision_add_files_in_use(facts, decision);
+  used = strlen(error);
+  if (facts->log_excerpt != NULL && used + 1 < size) {
+    snprintf(error + used, size - used, "; from the log:\n%s",
              facts->log_excerpt);
   }
 }
@@ -98,8 +172,10 @@ static void decision_describe_failure(const msiq_attempt_facts *facts,
 static void decision_judge_exit(const msiq_attempt_facts *facts,
                                 msiq_attempt_decision *decision) {
   char exit_text[96];
-  decision_format_exit(facts->exit_code, exit_text, sizeof exit_text);
+  decision_format_exit(decision_code(facts), exit_text, sizeof exit_text);
   msiq_verdict verdict = decision_classify(facts);
+  snprintf(decision->message, sizeof decision->message, "%s: %s", exit_text,
+           verdict.meaning);
   switch (verdict.outcome) {
     case MSIQ_OUTCOME_SUCCESS:
       decision->attempt_outcome = "succeeded";
@@ -117,11 +193,14 @@ static void decision_judge_exit(const msiq_attempt_facts *facts,
       decision_spend_retry(facts, &verdict, exit_text, decision);
       break;
     case MSIQ_OUTCOME_FAIL:
-    case MSIQ_OUTCOME_COUNT:
+    case MSIQ_OUTCOME_COUNT: {
+      char failure[128];
+      snprintf(failure, sizeof failure, "installer failed with %s", exit_text);
       decision->attempt_outcome = "failed";
       decision->new_state = MSIQ_STATE_FAILED;
-      decision_describe_failure(facts, exit_text, decision);
+      decision_describe_failure(facts, failure, decision);
       break;
+    }
   }
   if (verdict.reboot_initiated) {
     decision->pause_queue = true;
@@ -131,8 +210,115 @@ static void decision_judge_exit(const msiq_attempt_facts *facts,
              "reboot",
              (long long)facts->job_id);
   }
-  snprintf(decision->message, sizeof decision->message, "%s: %s", exit_text,
-           verdict.meaning);
+}
+
+/* A worker that exited without its result: nothing says what Windows
+ * Installer did, so the attempt failed, whatever the exit code. */
+static void decision_judge_vanished(const msiq_attempt_facts *facts,
+                                    msiq_attempt_decision *decision) {
+  char exit_text[96];
+  char failure[160];
+  decision_format_raw_exit(facts->exit_code, exit_text, sizeof exit_text);
+  snprintf(failure, sizeof failure, "the worker ended without a result, %s",
+           exit_text);
+  decision->attempt_outcome = "failed";
+  decision->new_state = MSIQ_STATE_FAILED;
+  snprintf(decision->message, sizeof decision->message, "%s", failure);
+  decision_describe_failure(facts, failure, decision);
+}
+
+/* A worker that was sent `cancel` (for a timeout or an administrator's
+ * cancel) and ended by itself. `why` starts the text ("timed out after
+ * 2h"). */
+static void decision_judge_cancelled_worker(const msiq_attempt_facts *facts,
+                                            const char *why,
+                                            msiq_attempt_decision *decision) {
+  char *error = decision->last_error;
+  size_t size = sizeof decision->last_error;
+  if (!facts->has_result) {
+    char exit_text[96];
+    decision_format_raw_exit(facts->exit_code, exit_text, sizeof exit_text);
+    snprintf(error, size, "%s; the worker ended without a result, %s", why,
+             exit_text);
+    return;
+  }
+  int64_t code = decision_code(facts);
+  if (code == MSIQ_EXIT_INSTALL_USEREXIT) {
+    snprintf(error, size, "%s; Windows Installer rolled the installation back",
+             why);
+    return;
+  }
+  msiq_verdict verdict = decision_classify(facts);
+  if (verdict.outcome == MSIQ_OUTCOME_SUCCESS ||
+      verdict.outcome == MSIQ_OUTCOME_REBOOT) {
+    /* The installation had passed the point where Windows Installer can
+     * stop before the cancel arrived: it is installed, and saying
+     * otherwise would be wrong. */
+    decision_judge_exit(facts, decision);
+    size_t used = strlen(decision->message);
+    snprintf(decision->message + used, sizeof decision->message - used,
+             " (%s, but the installation finished before the cancel took "
+             "effect)",
+             why);
+    return;
+  }
+  char exit_text[96];
+  decision_format_exit(code, exit_text, sizeof exit_text);
+  snprintf(error, size, "%s; the installation ended with %s: %s", why,
+           exit_text, verdict.meaning);
+  if (facts->error != NULL) {
+    char record[768];
+    decision_format_error(facts->error, record, sizeof record);
+    size_t used = strlen(error);
+    snprintf(error + used, size - used, "\n%s", record);
+  }
+}
+
+/* An installer msiq stopped: timed out or cancelled while running. */
+static void decision_judge_stop(const msiq_attempt_facts *facts,
+                                msiq_attempt_decision *decision) {
+  bool timed_out = facts->ending == MSIQ_ATTEMPT_TIMED_OUT;
+  char why[96];
+  if (timed_out) {
+    char limit[32];
+    msiq_duration_format(facts->timeout_ms, limit, sizeof limit);
+    snprintf(why, sizeof why, "timed out after %s", limit);
+  } else {
+    snprintf(why, sizeof why, "cancelled by an administrator while running");
+  }
+  decision->attempt_outcome = timed_out ? "timed_out" : "cancelled";
+  decision->new_state = timed_out ? MSIQ_STATE_FAILED : MSIQ_STATE_CANCELLED;
+  char *error = decision->last_error;
+  size_t size = sizeof decision->last_error;
+  switch (facts->stop_method) {
+    case MSIQ_STOP_WORKER_ENDED:
+      decision->has_exit_code = true;
+      decision->exit_code = decision_code(facts);
+      decision_judge_cancelled_worker(facts, why, decision);
+      break;
+    case MSIQ_STOP_TREE_AFTER_GRACE: {
+      char grace[32];
+      msiq_duration_format(facts->cancel_grace_ms, grace, sizeof grace);
+      snprintf(error, size,
+               "%s; the worker was asked to cancel but had not ended after "
+               "the cancel grace of %s, so it and every process it started "
+               "were stopped; the Windows Installer service may still be "
+               "running or rolling back that installation",
+               why, grace);
+      break;
+    }
+    case MSIQ_STOP_TREE_AT_ONCE:
+    default:
+      snprintf(error, size,
+               "%s; the installer and every process it started were stopped "
+               "at once (it speaks no worker protocol, so it could not be "
+               "asked to roll back)",
+               why);
+      break;
+  }
+  if (decision->new_state != MSIQ_STATE_SUCCEEDED) {
+    decision_add_files_in_use(facts, decision);
+  }
 }
 
 void msiq_attempt_decide(const msiq_attempt_facts *facts,
@@ -140,29 +326,21 @@ void msiq_attempt_decide(const msiq_attempt_facts *facts,
   memset(decision, 0, sizeof *decision);
   decision->retry_at = MSIQ_TIME_UNSET;
   decision->has_exit_code = facts->ending == MSIQ_ATTEMPT_EXITED;
+  decision->exit_code =
+      decision_worker_vanished(facts) ? facts->exit_code : decision_code(facts);
 
   switch (facts->ending) {
-    case MSIQ_ATTEMPT_TIMED_OUT: {
-      char limit[32];
-      msiq_duration_format(facts->timeout_ms, limit, sizeof limit);
-      decision->attempt_outcome = "timed_out";
-      decision->new_state = MSIQ_STATE_FAILED;
-      snprintf(decision->last_error, sizeof decision->last_error,
-               "timed out after %s; the installer and every process it "
-               "started were stopped",
-               limit);
-      break;
-    }
+    case MSIQ_ATTEMPT_TIMED_OUT:
     case MSIQ_ATTEMPT_CANCELLED:
-      decision->attempt_outcome = "cancelled";
-      decision->new_state = MSIQ_STATE_CANCELLED;
-      snprintf(decision->last_error, sizeof decision->last_error,
-               "cancelled by an administrator while running; the installer "
-               "was stopped");
+      decision_judge_stop(facts, decision);
       break;
     case MSIQ_ATTEMPT_EXITED:
     default:
-      decision_judge_exit(facts, decision);
+      if (decision_worker_vanished(facts)) {
+        decision_judge_vanished(facts, decision);
+      } else {
+        decision_judge_exit(facts, decision);
+      }
       break;
   }
   if (decision->message[0] == '\0') {

@@ -24,6 +24,28 @@ typedef enum msiq_attempt_ending {
   MSIQ_ATTEMPT_CANCELLED, /* stopped by `cancel --force` while running */
 } msiq_attempt_ending;
 
+/* How an installer that msiq stopped (timed out or cancelled) ended. */
+typedef enum msiq_stop_method {
+  /* It speaks no worker protocol, so it could not be asked to cancel: its
+   * process tree was ended at once. */
+  MSIQ_STOP_TREE_AT_ONCE,
+  /* The worker was sent `cancel` and ended by itself within the cancel
+   * grace (Windows Installer rolls back and the API returns 1602). */
+  MSIQ_STOP_WORKER_ENDED,
+  /* The worker was sent `cancel` but had not ended when the cancel grace
+   * ran out: its process tree was ended. */
+  MSIQ_STOP_TREE_AFTER_GRACE,
+} msiq_stop_method;
+
+/* An error record a worker reported: Windows Installer's error or
+ * fatal-exit message, formatted in the machine's language, and the action
+ * that was running. */
+typedef struct msiq_worker_error {
+  int64_t number;
+  const char *text;
+  const char *action; /* NULL or "" when none was running */
+} msiq_worker_error;
+
 /* When a retry verdict leads to another attempt. */
 typedef struct msiq_retry_policy {
   msiq_backoff backoff;
@@ -46,8 +68,21 @@ typedef struct msiq_attempt_facts {
   int64_t started_at;
   int64_t finished_at;
   msiq_attempt_ending ending;
-  int64_t exit_code;  /* with MSIQ_ATTEMPT_EXITED */
+  int64_t exit_code;  /* the process's exit code */
   int64_t timeout_ms; /* with MSIQ_ATTEMPT_TIMED_OUT: the limit that passed */
+  /* With MSIQ_ATTEMPT_TIMED_OUT and MSIQ_ATTEMPT_CANCELLED. */
+  msiq_stop_method stop_method;
+  int64_t cancel_grace_ms; /* with MSIQ_STOP_TREE_AFTER_GRACE */
+  /* The installer said `hello`: it is a worker that speaks the protocol. A
+   * worker's `result` (the Windows Installer API's return code) is judged
+   * instead of its exit code; a worker that ends without one failed. */
+  bool speaks_protocol;
+  bool has_result;
+  int64_t result;
+  /* The worker's last error record and files-in-use report, or NULL; they
+   * explain an attempt that did not succeed. */
+  const msiq_worker_error *error;
+  const char *files_in_use;
   msiq_retry_policy retry;
   /* In [0, 1): the jitter of the backoff delay. */
   double random_fraction;
@@ -71,6 +106,9 @@ typedef struct msiq_attempt_decision {
   int64_t retry_at;
   /* False when the installer was stopped: its exit code means nothing. */
   bool has_exit_code;
+  /* With has_exit_code: the code to record (a worker's result, else the
+   * exit code). */
+  int64_t exit_code;
   bool reboot_required;
   /* The installer started a reboot: pause the queue until the boot time
    * differs from boot_time. */
@@ -90,7 +128,10 @@ bool msiq_attempt_wants_log_excerpt(const msiq_attempt_facts *facts);
 
 /* Decides what becomes of the job: judges the exit code (job rules first,
  * then the default table), spends the retry budget (attempts and
- * give-up-after), and writes the texts. */
+ * give-up-after), and writes the texts. A worker's error record, when the
+ * attempt failed, becomes the message ("error 1722 in action CA_Run:
+ * ...") and the first line of last_error, above the exit code and any log
+ * lines, so that the reason never depends on the log's language. */
 void msiq_attempt_decide(const msiq_attempt_facts *facts,
                          msiq_attempt_decision *decision);
 

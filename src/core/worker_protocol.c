@@ -4,7 +4,10 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "core/installer_command.h"
 
 typedef struct worker_message_row {
   const char *keyword;
@@ -276,4 +279,160 @@ void msiq_worker_line_reader_feed(msiq_worker_line_reader *reader,
     }
     reader->buffer[reader->length++] = c;
   }
+}
+
+/* The request. */
+
+/* A growing text of lines. */
+typedef struct request_builder {
+  char *text;
+  size_t length;
+  size_t capacity;
+} request_builder;
+
+static int request_builder_append(request_builder *builder,
+                                  msiq_worker_message_kind kind,
+                                  const char *const *fields, size_t field_count,
+                                  msiq_diag *diag) {
+  char line[MSIQ_WORKER_LINE_MAX];
+  int status = msiq_worker_message_format(kind, fields, field_count, line,
+                                          sizeof line, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  size_t line_length = strlen(line);
+  if (builder->capacity - builder->length < line_length + 1) {
+    size_t capacity = (builder->capacity + line_length + 1) * 2;
+    char *bigger = realloc(builder->text, capacity);
+    if (bigger == NULL) {
+      return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+    }
+    builder->text = bigger;
+    builder->capacity = capacity;
+  }
+  memcpy(builder->text + builder->length, line, line_length + 1);
+  builder->length += line_length;
+  return MSIQ_OK;
+}
+
+static msiq_worker_message_kind request_operation_kind(msiq_action action) {
+  switch (action) {
+    case MSIQ_ACTION_UNINSTALL:
+      return MSIQ_WORKER_UNINSTALL;
+    case MSIQ_ACTION_PATCH:
+      return MSIQ_WORKER_PATCH;
+    case MSIQ_ACTION_REPAIR:
+      return MSIQ_WORKER_REPAIR;
+    case MSIQ_ACTION_INSTALL:
+    case MSIQ_ACTION_COUNT:
+      break;
+  }
+  return MSIQ_WORKER_INSTALL;
+}
+
+/* The request's lines, one append after the other; stops at the first
+ * failure. */
+static int request_build_lines(const msiq_job *job, const char *log_path,
+                               request_builder *builder,
+                               bool *reboot_suppressed, msiq_diag *diag) {
+  char version[16];
+  snprintf(version, sizeof version, "%d", MSIQ_WORKER_PROTOCOL_VERSION);
+  const char *request[] = {version};
+  int status =
+      request_builder_append(builder, MSIQ_WORKER_REQUEST, request, 1, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  /* msiexec's /f default: the job model has no repair mode of its own. */
+  const char *operation[] = {job->target, MSIQ_DEFAULT_REPAIR_MODE};
+  status = request_builder_append(
+      builder, request_operation_kind(job->action), operation,
+      job->action == MSIQ_ACTION_REPAIR ? 2 : 1, diag);
+  if (status != MSIQ_OK) {
+    return msiq_diag_set(diag, status,
+                         "the %s target is too long for the worker's request",
+                         msiq_action_name(job->action));
+  }
+  bool sets_reboot = false;
+  for (size_t i = 0; i < job->property_count; i++) {
+    const msiq_property *property = &job->properties[i];
+    if (strcmp(property->name, MSIQ_WORKER_REBOOT_PROPERTY) == 0) {
+      sets_reboot = true;
+    }
+    const char *fields[] = {property->name, property->value};
+    status =
+        request_builder_append(builder, MSIQ_WORKER_PROPERTY, fields, 2, diag);
+    if (status != MSIQ_OK) {
+      /* The value may be a password: only the name is said. */
+      char quoted[96];
+      msiq_quote_for_message(property->name, quoted, sizeof quoted);
+      return msiq_diag_set(diag, status,
+                           "property '%s' is too long for the worker's "
+                           "request (at most %d bytes a line)",
+                           quoted, MSIQ_WORKER_LINE_MAX - 1);
+    }
+  }
+  if (!sets_reboot) {
+    const char *fields[] = {MSIQ_WORKER_REBOOT_PROPERTY,
+                            MSIQ_WORKER_REBOOT_SUPPRESS};
+    status =
+        request_builder_append(builder, MSIQ_WORKER_PROPERTY, fields, 2, diag);
+  }
+  if (status == MSIQ_OK) {
+    const char *log[] = {log_path};
+    status = request_builder_append(builder, MSIQ_WORKER_LOG, log, 1, diag);
+    if (status != MSIQ_OK) {
+      status = msiq_diag_set(diag, status,
+                             "the log path is too long for the worker's "
+                             "request");
+    }
+  }
+  if (status == MSIQ_OK) {
+    status = request_builder_append(builder, MSIQ_WORKER_START, NULL, 0, diag);
+  }
+  if (reboot_suppressed != NULL) {
+    *reboot_suppressed = !sets_reboot;
+  }
+  return status;
+}
+
+int msiq_worker_request_build(const msiq_job *job, const char *log_path,
+                              char **text, size_t *length,
+                              bool *reboot_suppressed, msiq_diag *diag) {
+  *text = NULL;
+  *length = 0;
+  if (job == NULL || job->target == NULL || job->target[0] == '\0') {
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "no target to build a worker request for");
+  }
+  if (log_path == NULL || log_path[0] == '\0') {
+    return msiq_diag_set(diag, MSIQ_EINVAL, "no installer log path given");
+  }
+  for (size_t i = 0; i < job->property_count; i++) {
+    if (job->properties == NULL || job->properties[i].name == NULL ||
+        job->properties[i].value == NULL) {
+      return msiq_diag_set(diag, MSIQ_EINVAL,
+                           "job property %zu has no name or no value", i + 1);
+    }
+  }
+  request_builder builder = {NULL, 0, 0};
+  int status =
+      request_build_lines(job, log_path, &builder, reboot_suppressed, diag);
+  if (status != MSIQ_OK) {
+    free(builder.text);
+    return status;
+  }
+  *text = builder.text;
+  *length = builder.length;
+  return MSIQ_OK;
+}
+
+void msiq_worker_operation_describe(const char *operation,
+                                    bool reboot_suppressed, char *buffer,
+                                    size_t size) {
+  snprintf(buffer, size, "%s%s", operation,
+           reboot_suppressed
+               ? "; REBOOT=ReallySuppress was added by msiq (the job does "
+                 "not set REBOOT)"
+               : "");
 }

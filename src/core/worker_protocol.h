@@ -19,6 +19,7 @@
 #ifndef MSIQ_WORKER_PROTOCOL_H
 #define MSIQ_WORKER_PROTOCOL_H
 
+#include "core/job.h"
 #include "core/msiq.h"
 
 /* The protocol version both sides announce. */
@@ -103,5 +104,41 @@ void msiq_worker_line_reader_init(msiq_worker_line_reader *reader);
 void msiq_worker_line_reader_feed(msiq_worker_line_reader *reader,
                                   const char *bytes, size_t count,
                                   msiq_worker_line_cb on_line, void *context);
+
+/* The request the dispatcher writes on a worker's standard input. */
+
+/* The property a job may set to choose its own restart behaviour. Unless it
+ * does, the request adds REBOOT=ReallySuppress: with no user interface,
+ * Windows Installer restarts the machine by itself when a package asks for
+ * it, and msiq leaves restarts to the administrator (exit code 3010 then
+ * says that one is needed). */
+#define MSIQ_WORKER_REBOOT_PROPERTY "REBOOT"
+#define MSIQ_WORKER_REBOOT_SUPPRESS "ReallySuppress"
+
+/* Builds the request for job, one message per line:
+ *
+ *   request 1
+ *   install PACKAGE | uninstall PACKAGE-OR-{CODE} | patch PATCH.msp |
+ *       repair TARGET omus
+ *   property NAME VALUE            (the job's properties, in order)
+ *   property REBOOT ReallySuppress (unless the job sets REBOOT)
+ *   log LOG_PATH
+ *   start
+ *
+ * *text (free() it) receives the lines and *length their size; when
+ * reboot_suppressed is not NULL it says whether REBOOT was added.
+ * MSIQ_EINVAL for a job without a target or log path, or a line longer than
+ * MSIQ_WORKER_LINE_MAX (a property value of several kilobytes), naming the
+ * property but never showing its value. */
+int msiq_worker_request_build(const msiq_job *job, const char *log_path,
+                              char **text, size_t *length,
+                              bool *reboot_suppressed, msiq_diag *diag);
+
+/* The text the dispatcher records as an attempt's operation: the worker's
+ * `operation` line, followed by a note when msiq added REBOOT to the
+ * request, so that `msiq show` says which properties were not the job's. */
+void msiq_worker_operation_describe(const char *operation,
+                                    bool reboot_suppressed, char *buffer,
+                                    size_t size);
 
 #endif /* MSIQ_WORKER_PROTOCOL_H */

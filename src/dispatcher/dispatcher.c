@@ -1,10 +1,13 @@
 /* dispatcher.c: `msiq run`. See dispatcher.h and docs/dispatcher.md.
  *
  * Everything happens on one libuv loop: a repeating check timer (the poll
- * interval, on the monotonic clock), the installer's exit callback, a
- * timeout timer for the running installer, a grace timer for stopping, and
- * signal handlers. Between checks the process sleeps; a check costs one
- * PRAGMA data_version unless something changed or a job became due.
+ * interval, on the monotonic clock), the installer's exit and output
+ * callbacks, a timeout timer for the running installer, a cancel-grace
+ * timer for a worker asked to cancel, a progress timer that spaces the
+ * progress writes, a grace timer for stopping, and signal handlers.
+ * Between checks the process sleeps; a check costs one PRAGMA data_version
+ * unless something changed or a job became due. What the worker says is
+ * folded in by worker_link.c; docs/engine.md tells the dispatcher's side.
  */
 #include "dispatcher/dispatcher.h"
 
@@ -16,6 +19,7 @@
 #include <uv.h>
 
 #include "dispatcher/gate_watch.h"
+#include "dispatcher/worker_link.h"
 #include "host/host.h"
 #include "core/gate.h"
 #include "core/installer_command.h"
@@ -24,10 +28,15 @@
 #include "core/decision.h"
 #include "core/timeparse.h"
 #include "store/store_dispatch.h"
+#include "core/worker_protocol.h"
 
 /* With nothing due, the queue is still looked at this often, so that
  * deadlines of jobs that cannot start are noticed. */
 #define DISPATCHER_IDLE_RECHECK_MS (60 * 1000)
+
+/* A running job's progress is written at most this often: a worker sends
+ * a few lines a second, and each write is a durable commit. */
+#define DISPATCHER_PROGRESS_INTERVAL_MS 1000
 
 typedef enum dispatcher_stop_reason {
   DISPATCHER_STOP_NONE,
@@ -39,11 +48,14 @@ typedef struct msiq_dispatcher {
   msiq_store *store;
   msiq_dispatcher_options options;
   char program[4096];
+  msiq_installer_kind installer_kind;
   char log_directory[4096];
   uv_loop_t loop;
   uv_timer_t check_timer;
   uv_timer_t timeout_timer;
   uv_timer_t grace_timer;
+  uv_timer_t cancel_timer;
+  uv_timer_t progress_timer;
   uv_signal_t interrupt_signal;
   uv_signal_t terminate_signal;
   uv_signal_t hangup_signal;
@@ -55,6 +67,15 @@ typedef struct msiq_dispatcher {
   char log_path[4096];
   int64_t timeout_ms;
   dispatcher_stop_reason stop_reason;
+  /* What the running job's worker said, and what was done about it. */
+  msiq_worker_link link;
+  bool reboot_suppressed; /* the request added REBOOT=ReallySuppress */
+  bool cancel_sent;       /* the worker was asked to cancel */
+  bool stopped_after_grace;
+  bool progress_pending;        /* a progress change not written yet */
+  bool progress_written;        /* progress_written_at holds a time */
+  uint64_t progress_written_at; /* loop time of the last write */
+  int64_t progress_received_at; /* wall clock of the newest change */
   /* What the last check saw, to skip work when nothing changed. */
   bool have_data_version;
   int64_t data_version;
@@ -94,6 +115,7 @@ void msiq_dispatcher_options_init(msiq_dispatcher_options *options) {
   options->give_up_after_ms = MSIQ_DEFAULT_GIVE_UP_AFTER_MS;
   options->default_timeout_ms = MSIQ_DEFAULT_TIMEOUT_MS;
   options->grace_ms = MSIQ_DEFAULT_GRACE_MS;
+  options->cancel_grace_ms = MSIQ_DEFAULT_CANCEL_GRACE_MS;
 }
 
 /* Shutting down. */
@@ -106,6 +128,8 @@ static void dispatcher_close_handles(dispatcher *self) {
   uv_close((uv_handle_t *)&self->check_timer, NULL);
   uv_close((uv_handle_t *)&self->timeout_timer, NULL);
   uv_close((uv_handle_t *)&self->grace_timer, NULL);
+  uv_close((uv_handle_t *)&self->cancel_timer, NULL);
+  uv_close((uv_handle_t *)&self->progress_timer, NULL);
   uv_close((uv_handle_t *)&self->interrupt_signal, NULL);
   uv_close((uv_handle_t *)&self->terminate_signal, NULL);
   uv_close((uv_handle_t *)&self->hangup_signal, NULL);
@@ -228,9 +252,19 @@ dispatcher_report_outcome_event(const dispatcher *self,
   dispatcher_send_event(kind, &event, DISPATCHER_OUTCOME_EVENT_SIZE);
 }
 
+/* How a stopped installer ended, for the decision. */
+static msiq_stop_method dispatcher_stop_method(const dispatcher *self) {
+  if (!self->cancel_sent) {
+    return MSIQ_STOP_TREE_AT_ONCE;
+  }
+  return self->stopped_after_grace ? MSIQ_STOP_TREE_AFTER_GRACE
+                                   : MSIQ_STOP_WORKER_ENDED;
+}
+
 /* Gathers what the decision needs, lets the core decide, stores the result
  * and reports it. */
 static void dispatcher_record(dispatcher *self, int64_t exit_code) {
+  msiq_worker_error error;
   msiq_attempt_facts facts = {
       .job_id = self->job.id,
       .action = self->job.action,
@@ -244,6 +278,14 @@ static void dispatcher_record(dispatcher *self, int64_t exit_code) {
       .ending = dispatcher_attempt_ending(self->stop_reason),
       .exit_code = exit_code,
       .timeout_ms = self->timeout_ms,
+      .stop_method = dispatcher_stop_method(self),
+      .cancel_grace_ms = self->options.cancel_grace_ms,
+      .speaks_protocol = self->link.speaks_protocol,
+      .has_result = self->link.has_result,
+      .result = self->link.result,
+      .error = msiq_worker_link_error(&self->link, &error),
+      .files_in_use =
+          self->link.files_in_use[0] != '\0' ? self->link.files_in_use : NULL,
       .retry = {{self->options.retry_base_ms, self->options.retry_max_ms},
                 self->options.give_up_after_ms},
       .random_fraction = msiq_host_random_fraction(),
@@ -263,7 +305,7 @@ static void dispatcher_record(dispatcher *self, int64_t exit_code) {
       .attempt_number = self->attempt_number,
       .finished_at = facts.finished_at,
       .has_exit_code = decision.has_exit_code,
-      .exit_code = exit_code,
+      .exit_code = decision.exit_code,
       .attempt_outcome = decision.attempt_outcome,
       .message = decision.message,
       .new_state = decision.new_state,
@@ -298,6 +340,8 @@ static void dispatcher_record(dispatcher *self, int64_t exit_code) {
 
 static void dispatcher_end_job(dispatcher *self) {
   uv_timer_stop(&self->timeout_timer);
+  uv_timer_stop(&self->cancel_timer);
+  uv_timer_stop(&self->progress_timer);
   msiq_host_installer_close(self->installer);
   self->installer = NULL;
   msiq_job_cleanup(&self->job);
@@ -319,12 +363,107 @@ static void dispatcher_on_installer_exit(msiq_installer *installer,
   dispatcher_end_job(self);
 }
 
-static void dispatcher_stop_installer(dispatcher *self,
-                                      dispatcher_stop_reason reason) {
-  if (self->installer == NULL || self->stop_reason != DISPATCHER_STOP_NONE) {
+/* The worker's progress. */
+
+/* Writes the newest progress now. Called by the progress timer, for the
+ * first report at once, and when the worker sends its result (the last
+ * write of the attempt; its end clears the progress). */
+static void dispatcher_write_progress(dispatcher *self) {
+  uv_timer_stop(&self->progress_timer);
+  if (!self->progress_pending || self->installer == NULL || self->closing) {
     return;
   }
-  self->stop_reason = reason;
+  self->progress_pending = false;
+  self->progress_written = true;
+  self->progress_written_at = uv_now(&self->loop);
+  msiq_job_progress progress = {
+      .percent = self->link.percent,
+      .action = self->link.action[0] != '\0' ? self->link.action : NULL,
+      .at = self->progress_received_at,
+  };
+  int status = msiq_store_set_progress(self->store, self->job.id, &progress,
+                                       &self->diag);
+  if (status == MSIQ_ESTATE) {
+    return; /* the job ended meanwhile */
+  }
+  if (status == MSIQ_ELOCKED) {
+    /* Written with the next report instead. */
+    self->progress_pending = true;
+  }
+  dispatcher_fatal(self, status);
+}
+
+static void dispatcher_on_progress_timer(uv_timer_t *timer) {
+  dispatcher_write_progress(timer->data);
+}
+
+/* A progress change: written at once when the last write is a second old,
+ * else when it is. */
+static void dispatcher_schedule_progress(dispatcher *self) {
+  self->progress_pending = true;
+  self->progress_received_at = msiq_host_now_ms();
+  if (uv_is_active((uv_handle_t *)&self->progress_timer)) {
+    return;
+  }
+  uint64_t now = uv_now(&self->loop);
+  uint64_t due = self->progress_written ? self->progress_written_at +
+                                              DISPATCHER_PROGRESS_INTERVAL_MS
+                                        : now;
+  if (due <= now) {
+    dispatcher_write_progress(self);
+  } else {
+    uv_timer_start(&self->progress_timer, dispatcher_on_progress_timer,
+                   due - now, 0);
+  }
+}
+
+static void dispatcher_record_operation(dispatcher *self) {
+  char operation[MSIQ_WORKER_LINK_TEXT_SIZE + 128];
+  msiq_worker_operation_describe(self->link.operation, self->reboot_suppressed,
+                                 operation, sizeof operation);
+  int status = msiq_store_set_attempt_operation(
+      self->store, self->job.id, self->attempt_number, operation, &self->diag);
+  if (status != MSIQ_ESTATE) {
+    dispatcher_fatal(self, status);
+  }
+}
+
+/* What the worker wrote on its standard output. */
+static void dispatcher_on_installer_output(msiq_installer *installer,
+                                           const char *bytes, size_t count,
+                                           void *data) {
+  dispatcher *self = data;
+  (void)installer;
+  if (self->closing) {
+    return;
+  }
+  unsigned changes = msiq_worker_link_feed(&self->link, bytes, count);
+  if (changes & MSIQ_WORKER_LINK_BAD_LINE) {
+    dispatcher_report(self,
+                      "warning: job %lld: %s; ignoring it, and any other line "
+                      "from the worker that cannot be read",
+                      (long long)self->job.id, self->link.bad_line);
+  }
+  if (changes & MSIQ_WORKER_LINK_OPERATION) {
+    dispatcher_record_operation(self);
+  }
+  if (changes & MSIQ_WORKER_LINK_PROGRESS) {
+    dispatcher_schedule_progress(self);
+  }
+  if (changes & MSIQ_WORKER_LINK_CANCELLING) {
+    dispatcher_report(self,
+                      "job %lld: the worker is cancelling; Windows Installer "
+                      "rolls the installation back",
+                      (long long)self->job.id);
+  }
+  if (changes & MSIQ_WORKER_LINK_RESULT) {
+    dispatcher_write_progress(self);
+  }
+}
+
+/* Stopping the installer. */
+
+static void dispatcher_stop_tree(dispatcher *self) {
   if (msiq_host_installer_stop_tree(self->installer) != MSIQ_OK) {
     dispatcher_report(self, "warning: job %lld: could not stop installer %lld",
                       (long long)self->job.id,
@@ -332,13 +471,71 @@ static void dispatcher_stop_installer(dispatcher *self,
   }
 }
 
+static void dispatcher_on_cancel_grace_expired(uv_timer_t *timer) {
+  dispatcher *self = timer->data;
+  if (self->installer == NULL) {
+    return;
+  }
+  char grace[32];
+  msiq_duration_format(self->options.cancel_grace_ms, grace, sizeof grace);
+  dispatcher_report(self,
+                    "job %lld: the worker has not ended %s after it was asked "
+                    "to cancel; stopping it and every process it started (the "
+                    "Windows Installer service may still be running or "
+                    "rolling back that installation)",
+                    (long long)self->job.id, grace);
+  self->stopped_after_grace = true;
+  dispatcher_stop_tree(self);
+}
+
+/* Ends the running attempt for `reason` (`why` says it in the report). A
+ * worker that speaks the protocol is asked to cancel, so that Windows
+ * Installer rolls back, and its tree is ended only if it has not ended
+ * within the cancel grace; any other installer cannot be asked, so its
+ * tree is ended at once. */
+static void dispatcher_stop_installer(dispatcher *self,
+                                      dispatcher_stop_reason reason,
+                                      const char *why) {
+  if (self->installer == NULL || self->stop_reason != DISPATCHER_STOP_NONE) {
+    return;
+  }
+  self->stop_reason = reason;
+  if (!self->link.speaks_protocol) {
+    dispatcher_report(self, "job %lld: %s; stopping installer",
+                      (long long)self->job.id, why);
+    dispatcher_stop_tree(self);
+    return;
+  }
+  char grace[32];
+  msiq_duration_format(self->options.cancel_grace_ms, grace, sizeof grace);
+  dispatcher_report(self,
+                    "job %lld: %s; asking the worker to cancel (it is "
+                    "stopped if it has not ended within %s)",
+                    (long long)self->job.id, why, grace);
+  char line[16];
+  if (msiq_worker_message_format(MSIQ_WORKER_CANCEL, NULL, 0, line, sizeof line,
+                                 NULL) != MSIQ_OK ||
+      msiq_host_installer_send(self->installer, line, strlen(line)) !=
+          MSIQ_OK) {
+    /* A worker whose input is gone reads that as the dispatcher gone and
+     * cancels all the same; the grace bounds the wait either way. */
+    dispatcher_report(self,
+                      "warning: job %lld: could not write to the worker; "
+                      "waiting for it to end",
+                      (long long)self->job.id);
+  }
+  self->cancel_sent = true;
+  uv_timer_start(&self->cancel_timer, dispatcher_on_cancel_grace_expired,
+                 (uint64_t)self->options.cancel_grace_ms, 0);
+}
+
 static void dispatcher_on_timeout(uv_timer_t *timer) {
   dispatcher *self = timer->data;
+  char why[64];
   char limit[32];
   msiq_duration_format(self->timeout_ms, limit, sizeof limit);
-  dispatcher_report(self, "job %lld: timed out after %s; stopping installer",
-                    (long long)self->job.id, limit);
-  dispatcher_stop_installer(self, DISPATCHER_STOP_TIMEOUT);
+  snprintf(why, sizeof why, "timed out after %s", limit);
+  dispatcher_stop_installer(self, DISPATCHER_STOP_TIMEOUT, why);
 }
 
 /* Starting a job. */
@@ -401,11 +598,20 @@ static void dispatcher_start(dispatcher *self, int64_t id,
   }
   msiq_installer_command command;
   msiq_installer_command_init(&command);
+  char *request = NULL;
+  size_t request_length = 0;
   self->log_path[0] = '\0';
   status = dispatcher_log_path(self, self->log_path, sizeof self->log_path);
   if (status == MSIQ_OK) {
     status = msiq_installer_command_build(&self->job, self->log_path, &command,
                                           &self->diag);
+  }
+  /* Every installer gets the request on its standard input: a worker reads
+   * it, a stand-in that speaks no protocol ignores it. */
+  if (status == MSIQ_OK) {
+    status = msiq_worker_request_build(&self->job, self->log_path, &request,
+                                       &request_length,
+                                       &self->reboot_suppressed, &self->diag);
   }
   int64_t now = msiq_host_now_ms();
   /* The attempt is committed before the installer starts: if the
@@ -428,9 +634,23 @@ static void dispatcher_start(dispatcher *self, int64_t id,
     dispatcher_fail_start(self, self->diag.message);
     goto cleanup;
   }
-  status = msiq_host_installer_start(&self->loop, self->program, &command,
-                                     dispatcher_on_installer_exit, self,
-                                     &self->installer, &self->diag);
+  msiq_worker_link_init(&self->link);
+  self->cancel_sent = false;
+  self->stopped_after_grace = false;
+  self->progress_pending = false;
+  self->progress_written = false;
+  msiq_installer_start_options start = {
+      .program = self->program,
+      .kind = self->installer_kind,
+      .command = &command,
+      .request = request,
+      .request_length = request_length,
+      .on_exit = dispatcher_on_installer_exit,
+      .on_output = dispatcher_on_installer_output,
+      .data = self,
+  };
+  status = msiq_host_installer_start(&self->loop, &start, &self->installer,
+                                     &self->diag);
   if (status != MSIQ_OK) {
     dispatcher_fail_start(self, self->diag.message);
     goto cleanup;
@@ -453,10 +673,12 @@ static void dispatcher_start(dispatcher *self, int64_t id,
                     msiq_action_name(self->job.action), self->job.target,
                     (long long)msiq_host_installer_pid(self->installer));
   msiq_installer_command_cleanup(&command);
+  free(request);
   return;
 
 cleanup:
   msiq_installer_command_cleanup(&command);
+  free(request);
   msiq_job_cleanup(&self->job);
   dispatcher_check_soon(self);
 }
@@ -596,9 +818,7 @@ static void dispatcher_check_running(dispatcher *self, bool changed) {
   int status = msiq_store_cancel_requested(self->store, self->job.id,
                                            &requested, &self->diag);
   if (!dispatcher_fatal(self, status) && requested) {
-    dispatcher_report(self, "job %lld: cancel requested; stopping installer",
-                      (long long)self->job.id);
-    dispatcher_stop_installer(self, DISPATCHER_STOP_CANCEL);
+    dispatcher_stop_installer(self, DISPATCHER_STOP_CANCEL, "cancel requested");
   }
 }
 
@@ -715,7 +935,16 @@ static void dispatcher_on_check(uv_timer_t *timer) {
 /* Leaves a still running installer alone and ends the loop. `why` says
  * what ended the wait ("after 30s", "on a second stop request"). */
 static void dispatcher_leave_installer(dispatcher *self, const char *why) {
-  if (self->installer != NULL) {
+  if (self->installer != NULL && self->link.speaks_protocol) {
+    /* The worker reads the end of its input as the dispatcher gone, and
+     * cancels: msiq cannot keep talking to it once it has exited. */
+    dispatcher_report(self,
+                      "job %lld: worker still running %s; leaving it (its "
+                      "input ends with this dispatcher, so it cancels and "
+                      "Windows Installer rolls back; the next start records "
+                      "this attempt as interrupted and runs the job again)",
+                      (long long)self->job.id, why);
+  } else if (self->installer != NULL) {
     dispatcher_report(self,
                       "job %lld: installer still running %s; leaving it "
                       "running (the next start records this attempt as "
@@ -801,7 +1030,7 @@ static int dispatcher_init(dispatcher *self, msiq_store *store,
   self->options = *options;
   msiq_job_init(&self->job);
   int status = msiq_host_installer_program(self->program, sizeof self->program,
-                                           &self->diag);
+                                           &self->installer_kind, &self->diag);
   if (status == MSIQ_OK) {
     status = dispatcher_default_log_directory(self);
   }
@@ -816,12 +1045,16 @@ static int dispatcher_init(dispatcher *self, msiq_store *store,
   uv_timer_init(&self->loop, &self->check_timer);
   uv_timer_init(&self->loop, &self->timeout_timer);
   uv_timer_init(&self->loop, &self->grace_timer);
+  uv_timer_init(&self->loop, &self->cancel_timer);
+  uv_timer_init(&self->loop, &self->progress_timer);
   uv_signal_init(&self->loop, &self->interrupt_signal);
   uv_signal_init(&self->loop, &self->terminate_signal);
   uv_signal_init(&self->loop, &self->hangup_signal);
   self->check_timer.data = self;
   self->timeout_timer.data = self;
   self->grace_timer.data = self;
+  self->cancel_timer.data = self;
+  self->progress_timer.data = self;
   self->interrupt_signal.data = self;
   self->terminate_signal.data = self;
   self->hangup_signal.data = self;

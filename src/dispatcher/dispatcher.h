@@ -3,8 +3,10 @@
  * One installer at a time, started only when the gate is open (queue not
  * paused, Global\_MSIExecute free, msiserver idle); exit codes judged by
  * outcome.h; 1618 retried with capped, jittered backoff; timeouts and forced
- * cancels end the installer's whole process tree; a crash is recovered at
- * the next start. See docs/dispatcher.md.
+ * cancels ask a worker to cancel (Windows Installer rolls back) and end the
+ * installer's whole process tree only when it does not end within the
+ * cancel grace, or at once when it speaks no worker protocol; a crash is
+ * recovered at the next start. See docs/dispatcher.md and docs/engine.md.
  */
 #ifndef MSIQ_DISPATCHER_H
 #define MSIQ_DISPATCHER_H
@@ -19,6 +21,7 @@
 #define MSIQ_DEFAULT_GIVE_UP_AFTER_MS (60 * 60 * 1000)
 #define MSIQ_DEFAULT_TIMEOUT_MS       (4 * 60 * 60 * 1000)
 #define MSIQ_DEFAULT_GRACE_MS         (30 * 1000)
+#define MSIQ_DEFAULT_CANCEL_GRACE_MS  (10 * 60 * 1000)
 
 typedef void (*msiq_dispatcher_report_cb)(void *context, const char *line);
 
@@ -35,6 +38,9 @@ typedef struct msiq_dispatcher_options {
   int64_t give_up_after_ms;   /* time budget for 1618 retries of a job */
   int64_t default_timeout_ms; /* for jobs without --timeout */
   int64_t grace_ms;           /* how long a stop waits for the installer */
+  /* How long a worker asked to cancel (timeout, cancel --force) may take
+   * to roll back before its process tree is ended. */
+  int64_t cancel_grace_ms;
   /* Exit once no installer runs and no job is ready or waiting for a
    * retry (docs/dispatcher.md says exactly when). */
   bool drain;

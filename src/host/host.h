@@ -106,26 +106,72 @@ void msiq_host_lock_release(msiq_host_lock *lock);
 
 /* The installer process. */
 
-/* Writes the installer program: $MSIQ_INSTALLER if set, else
- * %SystemRoot%\System32\msiexec.exe on Windows. The simulation host has no
- * msiexec, so there MSIQ_INSTALLER is required. */
-int msiq_host_installer_program(char *buffer, size_t size, msiq_diag *diag);
+/* What runs a job. */
+typedef enum msiq_installer_kind {
+  /* $MSIQ_INSTALLER: a stand-in program (tests, the simulation, or any
+   * msiexec-like program). It gets the msiexec-style arguments and the
+   * worker's request on its standard input; one that never says `hello`
+   * speaks no protocol and is judged by its exit code alone. */
+  MSIQ_INSTALLER_STAND_IN,
+  /* msiq itself in its worker mode (`msiq --worker`, Windows only), which
+   * reads the request on standard input and drives msi.dll. */
+  MSIQ_INSTALLER_WORKER,
+} msiq_installer_kind;
+
+/* Writes the program that runs each job: $MSIQ_INSTALLER if set, else on
+ * Windows this msiq.exe (run as `msiq --worker`). The simulation host has
+ * no worker, so there MSIQ_INSTALLER is required. *kind (when not NULL)
+ * says which of the two it is. */
+int msiq_host_installer_program(char *buffer, size_t size,
+                                msiq_installer_kind *kind, msiq_diag *diag);
 
 typedef struct msiq_installer msiq_installer;
 
-/* Called once when the installer exits; exit_code is the full 32-bit code
- * (or 128 + signal number on POSIX). */
+/* Called once when the installer has exited and everything it wrote to
+ * its standard output has been delivered (or, if a process it started
+ * still holds that pipe open, a short while after the exit); exit_code is
+ * the full 32-bit code (or 128 + signal number on POSIX). */
 typedef void (*msiq_installer_exit_cb)(msiq_installer *installer,
                                        int64_t exit_code, void *data);
 
-/* Starts program with the command's arguments, detached from the
- * dispatcher's console and signals (a dispatcher stop never kills it), in a
- * group that msiq_host_installer_stop_tree() can end as a whole (a process
- * group on POSIX, a Job Object on Windows). */
-int msiq_host_installer_start(uv_loop_t *loop, const char *program,
-                              const msiq_installer_command *command,
-                              msiq_installer_exit_cb on_exit, void *data,
+/* Called with each piece of the installer's standard output, as the pipe
+ * delivered it (not split into lines). */
+typedef void (*msiq_installer_output_cb)(msiq_installer *installer,
+                                         const char *bytes, size_t count,
+                                         void *data);
+
+typedef struct msiq_installer_start_options {
+  const char *program;
+  msiq_installer_kind kind;
+  /* The msiexec-style arguments a stand-in gets (unused for the worker,
+   * whose only argument is --worker). */
+  const msiq_installer_command *command;
+  /* Written to the installer's standard input once it is in its group
+   * (on Windows: after it joined its Job Object), so a worker that waits
+   * for the request does nothing before that. The input stays open
+   * afterwards, for msiq_host_installer_send(). */
+  const char *request;
+  size_t request_length;
+  msiq_installer_exit_cb on_exit;
+  msiq_installer_output_cb on_output; /* may be NULL */
+  void *data;
+} msiq_installer_start_options;
+
+/* Starts the installer on loop, detached from the dispatcher's console and
+ * signals (a dispatcher stop never kills it), in a group that
+ * msiq_host_installer_stop_tree() can end as a whole (a process group on
+ * POSIX, a Job Object on Windows), with a pipe on its standard input and
+ * one on its standard output; its standard error is discarded. A write to
+ * an installer that has closed its input is not an error (SIGPIPE is
+ * ignored on POSIX). */
+int msiq_host_installer_start(uv_loop_t *loop,
+                              const msiq_installer_start_options *options,
                               msiq_installer **installer, msiq_diag *diag);
+
+/* Writes bytes to the installer's standard input (a `cancel` line).
+ * MSIQ_EHOST when the input is closed or the installer has exited. */
+int msiq_host_installer_send(msiq_installer *installer, const char *bytes,
+                             size_t length);
 
 /* Ends the installer and every process it started. */
 int msiq_host_installer_stop_tree(msiq_installer *installer);
@@ -134,8 +180,9 @@ int msiq_host_installer_stop_tree(msiq_installer *installer);
 int64_t msiq_host_installer_pid(const msiq_installer *installer);
 
 /* Frees the installer after its exit callback ran; if it is still running
- * it is left running (the dispatcher is shutting down) and only the handle
- * is closed. */
+ * it is left running (the dispatcher is shutting down) and only the
+ * handles are closed: its pipes then end, which a worker reads as the
+ * dispatcher gone. */
 void msiq_host_installer_close(msiq_installer *installer);
 
 /* The worker: `msiq --worker`, an internal mode the dispatcher starts once

@@ -197,4 +197,28 @@ int msiq_store_list_finished(msiq_store *store, int64_t since,
 /* The database's path as opened. */
 const char *msiq_store_path(const msiq_store *store);
 
+/* The engine's additions (store_progress.c): what the dispatcher records
+ * from a job's worker while the attempt runs. Only the dispatcher that
+ * holds the database's dispatcher lock calls these. Each is one small
+ * compare-and-set transaction, as durable as every other write. */
+
+/* The exact call the running attempt makes (its worker's `operation`,
+ * with msiq's note), shown in the attempt's history as "operation".
+ * MSIQ_ESTATE when that attempt is no longer open. */
+int msiq_store_set_attempt_operation(msiq_store *store, int64_t job_id,
+                                     int64_t attempt_number,
+                                     const char *operation, msiq_diag *diag);
+
+/* The running job's live progress, shown by the job's JSON as "progress"
+ * while it runs and cleared when the attempt ends. */
+typedef struct msiq_job_progress {
+  int percent;        /* 0..100, or -1 when none was reported yet */
+  const char *action; /* "InstallFiles: Copying new files", or NULL */
+  int64_t at;         /* when the dispatcher received it (UTC ms) */
+} msiq_job_progress;
+
+/* MSIQ_ESTATE when the job is not running (it ended meanwhile). */
+int msiq_store_set_progress(msiq_store *store, int64_t job_id,
+                            const msiq_job_progress *progress, msiq_diag *diag);
+
 #endif /* MSIQ_STORE_H */

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 
 #include "host/host.h"
+#include "host/host_installer.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -334,9 +335,11 @@ void msiq_host_lock_release(msiq_host_lock *lock) {
   }
 }
 
-/* The installer process. */
+/* The installer process: the lifecycle is host_installer.c's; this is the
+ * POSIX part. */
 
-int msiq_host_installer_program(char *buffer, size_t size, msiq_diag *diag) {
+int msiq_host_installer_program(char *buffer, size_t size,
+                                msiq_installer_kind *kind, msiq_diag *diag) {
   const char *program = getenv("MSIQ_INSTALLER");
   if (program == NULL || program[0] == '\0') {
     return msiq_diag_set(diag, MSIQ_EUSAGE,
@@ -347,21 +350,10 @@ int msiq_host_installer_program(char *buffer, size_t size, msiq_diag *diag) {
   if (snprintf(buffer, size, "%s", program) >= (int)size) {
     return msiq_diag_set(diag, MSIQ_EUSAGE, "MSIQ_INSTALLER is too long");
   }
+  if (kind != NULL) {
+    *kind = MSIQ_INSTALLER_STAND_IN;
+  }
   return MSIQ_OK;
-}
-
-struct msiq_installer {
-  uv_process_t process;
-  msiq_installer_exit_cb on_exit;
-  void *data;
-  int64_t pid;
-  bool exited;
-  bool closing;
-};
-
-static void host_installer_on_close(uv_handle_t *handle) {
-  msiq_installer *installer = handle->data;
-  free(installer);
 }
 
 /* POSIX exit statuses keep only 8 bits, but Windows Installer codes need 32
@@ -387,84 +379,72 @@ static int64_t host_full_exit_code(int64_t pid, int64_t status) {
   return status;
 }
 
-static void host_installer_on_exit(uv_process_t *process, int64_t exit_status,
-                                   int term_signal) {
-  msiq_installer *installer = process->data;
-  installer->exited = true;
-  int64_t code = term_signal != 0
-                     ? 128 + term_signal
-                     : host_full_exit_code(installer->pid, exit_status);
-  installer->on_exit(installer, code, installer->data);
+int64_t host_installer_os_exit_code(const msiq_installer *installer,
+                                    int64_t exit_status, int term_signal) {
+  return term_signal != 0 ? 128 + term_signal
+                          : host_full_exit_code(installer->pid, exit_status);
 }
 
-int msiq_host_installer_start(uv_loop_t *loop, const char *program,
-                              const msiq_installer_command *command,
-                              msiq_installer_exit_cb on_exit, void *data,
-                              msiq_installer **out, msiq_diag *diag) {
-  char **argv = calloc(command->argument_count + 2, sizeof *argv);
-  msiq_installer *installer = calloc(1, sizeof *installer);
-  if (argv == NULL || installer == NULL) {
-    free(argv);
-    free(installer);
+int host_installer_os_prepare(const msiq_installer_start_options *start,
+                              uv_process_options_t *options, char ***arguments,
+                              msiq_diag *diag) {
+  /* A write to an installer that closed its input (it exited, or never
+   * reads) must be an EPIPE error, not a signal that ends the dispatcher.
+   * libuv resets every signal's disposition in the processes it starts, so
+   * the installer does not inherit this. */
+  struct sigaction ignore;
+  memset(&ignore, 0, sizeof ignore);
+  ignore.sa_handler = SIG_IGN;
+  sigemptyset(&ignore.sa_mask);
+  sigaction(SIGPIPE, &ignore, NULL);
+
+  size_t count = start->command != NULL ? start->command->argument_count : 0;
+  char **argv = calloc(count + 2, sizeof *argv);
+  if (argv == NULL) {
     return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
   }
-  argv[0] = (char *)program;
-  for (size_t i = 0; i < command->argument_count; i++) {
-    argv[i + 1] = command->arguments[i];
+  argv[0] = (char *)start->program;
+  for (size_t i = 0; i < count; i++) {
+    argv[i + 1] = start->command->arguments[i];
   }
-  /* No stdio is shared: a detached installer that outlives the dispatcher
-   * must not hold the dispatcher's pipes open. */
-  uv_stdio_container_t stdio[3] = {
-      {.flags = UV_IGNORE}, {.flags = UV_IGNORE}, {.flags = UV_IGNORE}};
-  uv_process_options_t options;
-  memset(&options, 0, sizeof options);
-  options.file = program;
-  options.args = argv;
-  options.exit_cb = host_installer_on_exit;
-  options.stdio = stdio;
-  options.stdio_count = 3;
+  options->file = start->program;
+  options->args = argv;
   /* DETACHED makes the installer a session and process-group leader: a
    * Ctrl-C or stop of the dispatcher never reaches it, and the group can be
    * ended as a whole on timeout or forced cancel. */
-  options.flags = UV_PROCESS_DETACHED;
-  installer->on_exit = on_exit;
-  installer->data = data;
-  installer->process.data = installer;
-  int rc = uv_spawn(loop, &installer->process, &options);
-  free(argv);
-  if (rc != 0) {
-    /* uv_spawn initialised the handle even on failure; it must be closed. */
-    installer->exited = true;
-    uv_close((uv_handle_t *)&installer->process, host_installer_on_close);
-    return msiq_diag_set(diag, MSIQ_EHOST, "cannot start installer %s: %s",
-                         program, uv_strerror(rc));
-  }
-  installer->pid = installer->process.pid;
-  *out = installer;
+  options->flags = UV_PROCESS_DETACHED;
+  *arguments = argv;
   return MSIQ_OK;
 }
 
-int msiq_host_installer_stop_tree(msiq_installer *installer) {
-  if (installer->exited) {
-    return MSIQ_OK;
-  }
+void host_installer_os_free_arguments(char **arguments) {
+  /* The elements belong to the caller's command. */
+  free(arguments);
+}
+
+int host_installer_os_group_create(msiq_installer *installer, msiq_diag *diag) {
+  (void)installer;
+  (void)diag;
+  return MSIQ_OK;
+}
+
+void host_installer_os_group_join(msiq_installer *installer) {
+  /* The installer leads its own process group from its first instruction
+   * (setsid in the child before exec). */
+  (void)installer;
+}
+
+void host_installer_os_group_release(msiq_installer *installer) {
+  (void)installer;
+}
+
+int host_installer_os_stop_tree(msiq_installer *installer) {
   /* The installer leads its own process group, so this ends it and every
    * process it started that did not leave the group. */
   if (kill(-(pid_t)installer->pid, SIGKILL) != 0 && errno != ESRCH) {
     return MSIQ_EHOST;
   }
   return MSIQ_OK;
-}
-
-int64_t msiq_host_installer_pid(const msiq_installer *installer) {
-  return installer->pid;
-}
-
-void msiq_host_installer_close(msiq_installer *installer) {
-  if (installer != NULL && !installer->closing) {
-    installer->closing = true;
-    uv_close((uv_handle_t *)&installer->process, host_installer_on_close);
-  }
 }
 
 double msiq_host_random_fraction(void) {

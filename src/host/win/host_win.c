@@ -17,6 +17,7 @@
 #include <wchar.h>
 
 #include "host/host.h"
+#include "host/host_installer.h"
 
 /* UTF-8 <-> UTF-16. */
 
@@ -628,145 +629,140 @@ void msiq_host_lock_release(msiq_host_lock *lock) {
   }
 }
 
-/* The installer process. */
+/* The installer process: the lifecycle is host_installer.c's; this is the
+ * Win32 part. */
 
-int msiq_host_installer_program(char *buffer, size_t size, msiq_diag *diag) {
+/* This executable's own path, as UTF-8 in buffer. */
+static int host_own_path(char *buffer, size_t size, msiq_diag *diag) {
+  /* 32767 is the longest path Win32 knows. */
+  DWORD capacity = 32768;
+  wchar_t *wide = malloc(capacity * sizeof *wide);
+  if (wide == NULL) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  DWORD length = GetModuleFileNameW(NULL, wide, capacity);
+  int status = MSIQ_OK;
+  if (length == 0 || length >= capacity) {
+    status =
+        host_fail(diag, MSIQ_EHOST, GetLastError(), "find", "msiq's own path");
+  } else {
+    char *narrow = host_narrow(wide);
+    if (narrow == NULL || snprintf(buffer, size, "%s", narrow) >= (int)size) {
+      status = msiq_diag_set(diag, MSIQ_EHOST, "msiq's own path is too long");
+    }
+    free(narrow);
+  }
+  free(wide);
+  return status;
+}
+
+int msiq_host_installer_program(char *buffer, size_t size,
+                                msiq_installer_kind *kind, msiq_diag *diag) {
   if (msiq_host_getenv("MSIQ_INSTALLER", buffer, size)) {
+    if (kind != NULL) {
+      *kind = MSIQ_INSTALLER_STAND_IN;
+    }
     return MSIQ_OK;
   }
-  /* Always by absolute path, never found through PATH: a msiexec.exe planted
-   * in the current directory or on PATH must not be what runs. */
-  wchar_t system[MAX_PATH];
-  UINT length = GetSystemDirectoryW(system, MAX_PATH);
-  if (length == 0 || length >= MAX_PATH) {
-    return host_fail(diag, MSIQ_EHOST, GetLastError(), "find",
-                     "the system directory");
+  /* The worker is this very executable, by the path Windows loaded it
+   * from: never one found through PATH or the current directory. */
+  int status = host_own_path(buffer, size, diag);
+  if (status == MSIQ_OK && kind != NULL) {
+    *kind = MSIQ_INSTALLER_WORKER;
   }
-  char *narrow = host_narrow(system);
-  int written =
-      narrow != NULL ? snprintf(buffer, size, "%s\\msiexec.exe", narrow) : -1;
-  free(narrow);
-  if (written < 0 || (size_t)written >= size) {
-    return msiq_diag_set(diag, MSIQ_EHOST, "system directory path too long");
-  }
-  return MSIQ_OK;
+  return status;
 }
 
-struct msiq_installer {
-  uv_process_t process;
-  HANDLE job;
-  msiq_installer_exit_cb on_exit;
-  void *data;
-  int64_t pid;
-  bool exited;
-  bool closing;
-};
-
-static void host_installer_on_close(uv_handle_t *handle) {
-  msiq_installer *installer = handle->data;
-  if (installer->job != NULL) {
-    /* The job has no kill-on-close limit: closing it leaves a still
-     * running installer alone. */
-    CloseHandle(installer->job);
-  }
-  free(installer);
-}
-
-static void host_installer_on_exit(uv_process_t *process, int64_t exit_status,
-                                   int term_signal) {
-  msiq_installer *installer = process->data;
+int64_t host_installer_os_exit_code(const msiq_installer *installer,
+                                    int64_t exit_status, int term_signal) {
+  (void)installer;
   (void)term_signal;
-  installer->exited = true;
-  /* GetExitCodeProcess gives the full 32-bit code (3010, 1641). */
-  installer->on_exit(installer, (int64_t)(uint32_t)exit_status,
-                     installer->data);
+  /* GetExitCodeProcess gives the full 32-bit code (3010, 1641,
+   * 0xC0000005). */
+  return (int64_t)(uint32_t)exit_status;
 }
 
-int msiq_host_installer_start(uv_loop_t *loop, const char *program,
-                              const msiq_installer_command *command,
-                              msiq_installer_exit_cb on_exit, void *data,
-                              msiq_installer **out, msiq_diag *diag) {
+int host_installer_os_prepare(const msiq_installer_start_options *start,
+                              uv_process_options_t *options, char ***arguments,
+                              msiq_diag *diag) {
   /* msiexec parses its own command line, not by the C runtime's rules, so
    * the line is built here (NAME="value", inner quotes doubled) and handed
-   * to CreateProcess verbatim. */
+   * to CreateProcess verbatim. The worker's only argument is --worker; its
+   * request goes over its standard input. */
+  char worker_argument[] = "--worker";
+  char *worker_arguments[] = {worker_argument};
+  msiq_installer_command worker = {worker_arguments, 1};
+  const msiq_installer_command *command =
+      start->kind == MSIQ_INSTALLER_WORKER ? &worker : start->command;
   char *line = NULL;
-  int status = msiq_installer_command_line(program, command, &line, diag);
+  int status =
+      msiq_installer_command_line(start->program, command, &line, diag);
   if (status != MSIQ_OK) {
     return status;
   }
-  msiq_installer *installer = calloc(1, sizeof *installer);
-  if (installer == NULL) {
+  char **args = calloc(2, sizeof *args);
+  if (args == NULL) {
     free(line);
     return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
   }
-  installer->job = CreateJobObjectW(NULL, NULL);
-  if (installer->job == NULL) {
-    status = host_fail(diag, MSIQ_EHOST, GetLastError(), "create a job object",
-                       "for the installer");
-    free(installer);
-    free(line);
-    return status;
-  }
-  char *args[] = {line, NULL};
-  uv_stdio_container_t stdio[3] = {
-      {.flags = UV_IGNORE}, {.flags = UV_IGNORE}, {.flags = UV_IGNORE}};
-  uv_process_options_t options;
-  memset(&options, 0, sizeof options);
-  options.file = program;
-  options.args = args;
-  options.exit_cb = host_installer_on_exit;
-  options.stdio = stdio;
-  options.stdio_count = 3;
+  args[0] = line;
+  options->file = start->program;
+  options->args = args;
   /* DETACHED keeps the installer out of libuv's kill-on-close job and out of
    * the dispatcher's console group: a stop or Ctrl-C of the dispatcher never
-   * reaches it. HIDE: msiexec /qn shows nothing anyway. */
-  options.flags = UV_PROCESS_DETACHED | UV_PROCESS_WINDOWS_VERBATIM_ARGUMENTS |
-                  UV_PROCESS_WINDOWS_HIDE;
-  installer->on_exit = on_exit;
-  installer->data = data;
-  installer->process.data = installer;
-  int rc = uv_spawn(loop, &installer->process, &options);
-  free(line);
-  if (rc != 0) {
-    installer->exited = true;
-    uv_close((uv_handle_t *)&installer->process, host_installer_on_close);
-    return msiq_diag_set(diag, MSIQ_EHOST, "cannot start installer %s: %s",
-                         program, uv_strerror(rc));
-  }
-  installer->pid = installer->process.pid;
-  /* Everything msiexec starts from here on joins the job, so a timeout or
-   * a forced cancel can end the whole tree. A child it starts in the first
-   * instant, before this call, escapes; msiexec starts none that early. */
-  if (!AssignProcessToJobObject(installer->job,
-                                installer->process.process_handle)) {
-    CloseHandle(installer->job);
-    installer->job = NULL;
-  }
-  *out = installer;
+   * reaches it. HIDE: neither msiexec /qn nor the worker shows anything. */
+  options->flags = UV_PROCESS_DETACHED | UV_PROCESS_WINDOWS_VERBATIM_ARGUMENTS |
+                   UV_PROCESS_WINDOWS_HIDE;
+  *arguments = args;
   return MSIQ_OK;
 }
 
-int msiq_host_installer_stop_tree(msiq_installer *installer) {
-  if (installer->exited) {
-    return MSIQ_OK;
+void host_installer_os_free_arguments(char **arguments) {
+  if (arguments != NULL) {
+    free(arguments[0]);
+    free(arguments);
   }
-  if (installer->job != NULL && TerminateJobObject(installer->job, 1)) {
+}
+
+int host_installer_os_group_create(msiq_installer *installer, msiq_diag *diag) {
+  installer->group = CreateJobObjectW(NULL, NULL);
+  if (installer->group == NULL) {
+    return host_fail(diag, MSIQ_EHOST, GetLastError(), "create a job object",
+                     "for the installer");
+  }
+  return MSIQ_OK;
+}
+
+void host_installer_os_group_join(msiq_installer *installer) {
+  /* libuv cannot create a process suspended, so the installer has already
+   * started when it joins the job. The worker waits for its request, which
+   * host_installer.c writes only after this, so nothing it starts escapes;
+   * msiexec (a stand-in) starts no process in its first instant either.
+   * Everything started from here on joins the job, so a timeout or a
+   * forced cancel can end the whole tree. */
+  if (!AssignProcessToJobObject(installer->group,
+                                installer->process.process_handle)) {
+    CloseHandle(installer->group);
+    installer->group = NULL;
+  }
+}
+
+void host_installer_os_group_release(msiq_installer *installer) {
+  if (installer->group != NULL) {
+    /* The job has no kill-on-close limit: closing it leaves a still
+     * running installer alone. */
+    CloseHandle(installer->group);
+    installer->group = NULL;
+  }
+}
+
+int host_installer_os_stop_tree(msiq_installer *installer) {
+  if (installer->group != NULL && TerminateJobObject(installer->group, 1)) {
     return MSIQ_OK;
   }
   /* Without a job (assignment refused), at least the installer itself. */
   return uv_process_kill(&installer->process, SIGTERM) == 0 ? MSIQ_OK
                                                             : MSIQ_EHOST;
-}
-
-int64_t msiq_host_installer_pid(const msiq_installer *installer) {
-  return installer->pid;
-}
-
-void msiq_host_installer_close(msiq_installer *installer) {
-  if (installer != NULL && !installer->closing) {
-    installer->closing = true;
-    uv_close((uv_handle_t *)&installer->process, host_installer_on_close);
-  }
 }
 
 double msiq_host_random_fraction(void) {

@@ -1,0 +1,55 @@
+/* store_progress.c: what the dispatcher records from a job's worker while
+ * the attempt runs: the exact call it makes and its live progress. See the
+ * end of store.h, and docs/engine.md for how often these are written. */
+#include "store/store_internal.h"
+
+#include "msiq_sql.h"
+
+/* Runs one compare-and-set statement in its own transaction. */
+static int progress_write(msiq_store *store, sqlite3_stmt *statement,
+                          int64_t job_id, msiq_diag *diag, const char *doing) {
+  int status = store_begin(store, diag);
+  if (status != MSIQ_OK) {
+    store_release(store, statement);
+    return status;
+  }
+  status = store_compare_and_set(store, statement, job_id, diag, doing);
+  return store_finish(store, status, diag);
+}
+
+int msiq_store_set_attempt_operation(msiq_store *store, int64_t job_id,
+                                     int64_t attempt_number,
+                                     const char *operation, msiq_diag *diag) {
+  sqlite3_stmt *statement;
+  int status =
+      store_prepare(store, msiq_sql_dispatch_set_operation, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  sqlite3_bind_int64(statement, 1, job_id);
+  sqlite3_bind_int64(statement, 2, attempt_number);
+  store_bind_optional_text(statement, 3, operation);
+  return progress_write(store, statement, job_id, diag,
+                        "recording its attempt's operation");
+}
+
+int msiq_store_set_progress(msiq_store *store, int64_t job_id,
+                            const msiq_job_progress *progress,
+                            msiq_diag *diag) {
+  sqlite3_stmt *statement;
+  int status =
+      store_prepare(store, msiq_sql_dispatch_set_progress, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  sqlite3_bind_int64(statement, 1, job_id);
+  if (progress->percent >= 0 && progress->percent <= 100) {
+    sqlite3_bind_int(statement, 2, progress->percent);
+  } else {
+    sqlite3_bind_null(statement, 2);
+  }
+  store_bind_optional_text(statement, 3, progress->action);
+  sqlite3_bind_int64(statement, 4, progress->at);
+  return progress_write(store, statement, job_id, diag,
+                        "recording its progress");
+}

@@ -95,12 +95,8 @@ void test_write_file(const char *path, const char *text) {
 }
 
 void test_admit(msiq_job_spec *spec, msiq_admission *admission) {
-  static const msiq_admission_host host = {
-      msiq_host_absolute_path,
-      msiq_host_file_exists,
-  };
   msiq_diag diag = {{0}};
-  int status = msiq_job_admit(spec, &host, admission, &diag);
+  int status = msiq_job_admit(spec, &msiq_host_admission, admission, &diag);
   if (status != MSIQ_OK) {
     fail_msg("admission refused the job: %s", diag.message);
   }

@@ -80,12 +80,6 @@ static void enqueue_cleanup(void *state) {
   msiq_job_spec_cleanup(&((enqueue_options *)state)->spec);
 }
 
-/* Admission needs two host services; these are the real ones. */
-static const msiq_admission_host enqueue_admission_host = {
-    msiq_host_absolute_path,
-    msiq_host_file_exists,
-};
-
 /* Completes the spec from the options that need more than a store and
  * admits it, once, before the database is opened, so bad input never
  * creates or touches a queue; returns a status, never prints. */
@@ -122,8 +116,7 @@ static int enqueue_check(void *state, msiq_diag *diag) {
   if (options->wait_timeout_ms > 0) {
     options->wait = true;
   }
-  return msiq_job_admit(spec, &enqueue_admission_host, &options->admission,
-                        diag);
+  return msiq_job_admit(spec, &msiq_host_admission, &options->admission, diag);
 }
 
 static int enqueue_rehearse(msiq_store *store, void *state, msiq_diag *diag) {

@@ -168,16 +168,10 @@ static void exec_cleanup(void *state) {
   msiq_job_spec_cleanup(&((exec_options *)state)->spec);
 }
 
-/* Admission needs two host services; these are the real ones. */
-static const msiq_admission_host exec_admission_host = {
-    msiq_host_absolute_path,
-    msiq_host_file_exists,
-};
-
 /* The job is admitted once, before the database is opened. */
 static int exec_check(void *state, msiq_diag *diag) {
   exec_options *options = state;
-  return msiq_job_admit(&options->spec, &exec_admission_host,
+  return msiq_job_admit(&options->spec, &msiq_host_admission,
                         &options->admission, diag);
 }
 

@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "core/gate.h"
+#include "core/admission.h"
 #include "core/installer_command.h"
 #include "core/msiq.h"
 
@@ -61,6 +62,10 @@ int msiq_host_check_private(const char *database_path, msiq_diag *diag);
 
 /* True when a regular file exists at path (UTF-8). */
 bool msiq_host_file_exists(const char *path);
+
+/* The two services above, as job admission takes them (core/admission.h);
+ * every caller that admits a job for real passes this. */
+extern const msiq_admission_host msiq_host_admission;
 
 /* Makes the directory path (and its parents), private like the database's. */
 int msiq_host_make_directory(const char *path, msiq_diag *diag);

@@ -331,13 +331,6 @@ static int store_import_field_visit(const char *key, const char *value,
                        store_quote(key).text);
 }
 
-/* Each item is admitted as `enqueue` admits its job, with the host's
- * services. */
-static const msiq_admission_host store_import_admission_host = {
-    msiq_host_absolute_path,
-    msiq_host_file_exists,
-};
-
 typedef struct store_import_run {
   msiq_store *store;
   bool no_check;
@@ -380,8 +373,7 @@ static int store_import_one(const char *key, const char *value,
   }
   msiq_admission admission;
   if (status == MSIQ_OK) {
-    status =
-        msiq_job_admit(&spec, &store_import_admission_host, &admission, diag);
+    status = msiq_job_admit(&spec, &msiq_host_admission, &admission, diag);
   }
   bool existing = false;
   if (status == MSIQ_OK) {

@@ -18,11 +18,11 @@
 
 #include "host/host.h"
 #include "host/host_installer.h"
+#include "host/win/host_win_internal.h"
 
-/* UTF-8 <-> UTF-16. */
+/* UTF-8 <-> UTF-16 (host_win_internal.h). */
 
-/* Returns a malloc'ed UTF-16 copy of text, or NULL (bad UTF-8, no memory). */
-static wchar_t *host_wide(const char *text) {
+wchar_t *host_win_wide(const char *text) {
   int length =
       MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, text, -1, NULL, 0);
   if (length <= 0) {
@@ -37,8 +37,7 @@ static wchar_t *host_wide(const char *text) {
   return wide;
 }
 
-/* Returns a malloc'ed UTF-8 copy of wide, or NULL. */
-static char *host_narrow(const wchar_t *wide) {
+char *host_win_narrow(const wchar_t *wide) {
   int length = WideCharToMultiByte(CP_UTF8, 0, wide, -1, NULL, 0, NULL, NULL);
   if (length <= 0) {
     return NULL;
@@ -63,7 +62,7 @@ static const char *host_error_text(DWORD error, char *buffer, size_t size) {
           wide[length - 1] == L'.' || wide[length - 1] == L' ')) {
     wide[--length] = L'\0';
   }
-  char *text = length > 0 ? host_narrow(wide) : NULL;
+  char *text = length > 0 ? host_win_narrow(wide) : NULL;
   snprintf(buffer, size, "%s (Win32 error %lu)",
            text != NULL ? text : "unknown error", (unsigned long)error);
   free(text);
@@ -99,7 +98,7 @@ int msiq_host_main_arguments(int argc, char **argv, char ***utf8_argv) {
     return MSIQ_ENOMEM;
   }
   for (int i = 0; i < count; i++) {
-    converted[i] = host_narrow(wide[i]);
+    converted[i] = host_win_narrow(wide[i]);
     if (converted[i] == NULL) {
       LocalFree(wide);
       return MSIQ_EHOST;
@@ -113,7 +112,7 @@ int msiq_host_main_arguments(int argc, char **argv, char ***utf8_argv) {
 }
 
 bool msiq_host_getenv(const char *name, char *buffer, size_t size) {
-  wchar_t *wide_name = host_wide(name);
+  wchar_t *wide_name = host_win_wide(name);
   wchar_t value[4096];
   DWORD length =
       wide_name != NULL ? GetEnvironmentVariableW(wide_name, value, 4096) : 0;
@@ -121,15 +120,15 @@ bool msiq_host_getenv(const char *name, char *buffer, size_t size) {
   if (length == 0 || length >= 4096) {
     return false;
   }
-  char *text = host_narrow(value);
+  char *text = host_win_narrow(value);
   bool fits = text != NULL && snprintf(buffer, size, "%s", text) < (int)size;
   free(text);
   return fits;
 }
 
 FILE *msiq_host_fopen(const char *path, const char *mode) {
-  wchar_t *wide_path = host_wide(path);
-  wchar_t *wide_mode = host_wide(mode);
+  wchar_t *wide_path = host_win_wide(path);
+  wchar_t *wide_mode = host_win_wide(mode);
   FILE *file = NULL;
   if (wide_path != NULL && wide_mode != NULL) {
     file = _wfopen(wide_path, wide_mode);
@@ -192,7 +191,7 @@ static int host_create_private_directory(const wchar_t *path,
 }
 
 int msiq_host_make_directory(const char *path, msiq_diag *diag) {
-  wchar_t *wide = host_wide(path);
+  wchar_t *wide = host_win_wide(path);
   if (wide == NULL) {
     return msiq_diag_set(diag, MSIQ_EINVAL, "invalid path '%s'", path);
   }
@@ -238,7 +237,7 @@ int msiq_host_prepare_database_directory(const char *database_path,
 
 int msiq_host_absolute_path(const char *path, char **absolute,
                             msiq_diag *diag) {
-  wchar_t *wide = host_wide(path);
+  wchar_t *wide = host_win_wide(path);
   if (wide == NULL) {
     return msiq_diag_set(diag, MSIQ_EINVAL, "invalid path '%s'", path);
   }
@@ -251,7 +250,7 @@ int msiq_host_absolute_path(const char *path, char **absolute,
     free(full);
     return host_fail(diag, MSIQ_EINVAL, error, "resolve path", path);
   }
-  *absolute = host_narrow(full);
+  *absolute = host_win_narrow(full);
   free(full);
   if (*absolute == NULL) {
     return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
@@ -307,7 +306,7 @@ static bool host_sid_is_trusted(PSID sid) {
 
 static int host_check_private_path(const char *path, const char *what,
                                    msiq_diag *diag) {
-  wchar_t *wide = host_wide(path);
+  wchar_t *wide = host_win_wide(path);
   if (wide == NULL) {
     return msiq_diag_set(diag, MSIQ_EINVAL, "invalid path '%s'", path);
   }
@@ -352,7 +351,7 @@ static int host_check_private_path(const char *path, const char *what,
       wchar_t *sid_text = NULL;
       char *sid_narrow = NULL;
       if (ConvertSidToStringSidW((PSID)&ace->SidStart, &sid_text)) {
-        sid_narrow = host_narrow(sid_text);
+        sid_narrow = host_win_narrow(sid_text);
         LocalFree(sid_text);
       }
       status = msiq_diag_set(
@@ -394,7 +393,7 @@ int msiq_host_check_private(const char *database_path, msiq_diag *diag) {
 }
 
 void msiq_host_remove_file(const char *path) {
-  wchar_t *wide = host_wide(path);
+  wchar_t *wide = host_win_wide(path);
   if (wide != NULL) {
     DeleteFileW(wide);
     free(wide);
@@ -404,8 +403,8 @@ void msiq_host_remove_file(const char *path) {
 int msiq_host_move_file_if_absent(const char *from, const char *to,
                                   bool *existed, msiq_diag *diag) {
   *existed = false;
-  wchar_t *wide_from = host_wide(from);
-  wchar_t *wide_to = host_wide(to);
+  wchar_t *wide_from = host_win_wide(from);
+  wchar_t *wide_to = host_win_wide(to);
   int status = MSIQ_OK;
   if (wide_from == NULL || wide_to == NULL) {
     status = msiq_diag_set(diag, MSIQ_EINVAL, "invalid path '%s'", to);
@@ -430,7 +429,7 @@ cleanup:
 }
 
 bool msiq_host_file_exists(const char *path) {
-  wchar_t *wide = host_wide(path);
+  wchar_t *wide = host_win_wide(path);
   if (wide == NULL) {
     return false;
   }
@@ -508,7 +507,7 @@ msiq_service_state msiq_host_installer_service_state(void) {
   char name[256] = "msiserver";
   /* Tests point this at a service of their own (docs/windows.md). */
   msiq_host_getenv("MSIQ_INSTALLER_SERVICE", name, sizeof name);
-  wchar_t *wide_name = host_wide(name);
+  wchar_t *wide_name = host_win_wide(name);
   SC_HANDLE manager = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
   SC_HANDLE service =
       manager != NULL && wide_name != NULL
@@ -554,7 +553,7 @@ static wchar_t *host_lock_path(const char *database_path) {
       (int)sizeof path) {
     return NULL;
   }
-  return host_wide(path);
+  return host_win_wide(path);
 }
 
 /* Opens the lock file and tries to lock it; returns the handle or
@@ -646,7 +645,7 @@ static int host_own_path(char *buffer, size_t size, msiq_diag *diag) {
     status =
         host_fail(diag, MSIQ_EHOST, GetLastError(), "find", "msiq's own path");
   } else {
-    char *narrow = host_narrow(wide);
+    char *narrow = host_win_narrow(wide);
     if (narrow == NULL || snprintf(buffer, size, "%s", narrow) >= (int)size) {
       status = msiq_diag_set(diag, MSIQ_EHOST, "msiq's own path is too long");
     }
@@ -784,7 +783,7 @@ static int host_service_open(const char *name, DWORD access, SC_HANDLE *manager,
     return host_fail(diag, MSIQ_EHOST, GetLastError(), "open",
                      "the service manager");
   }
-  wchar_t *wide = host_wide(name);
+  wchar_t *wide = host_win_wide(name);
   *service = wide != NULL ? OpenServiceW(*manager, wide, access) : NULL;
   DWORD error = GetLastError();
   free(wide);
@@ -819,7 +818,7 @@ int msiq_host_service_install(const char *name, const char *arguments,
     return host_fail(diag, MSIQ_EHOST, GetLastError(), "find",
                      "msiq's own path");
   }
-  char *program_text = host_narrow(program);
+  char *program_text = host_win_narrow(program);
   char command[8192];
   int written = program_text != NULL
                     ? snprintf(command, sizeof command, "\"%s\" %s",
@@ -829,8 +828,8 @@ int msiq_host_service_install(const char *name, const char *arguments,
   if (written < 0 || (size_t)written >= sizeof command) {
     return msiq_diag_set(diag, MSIQ_EUSAGE, "service command line too long");
   }
-  wchar_t *wide_command = host_wide(command);
-  wchar_t *wide_name = host_wide(name);
+  wchar_t *wide_command = host_win_wide(command);
+  wchar_t *wide_name = host_win_wide(name);
   SC_HANDLE manager = OpenSCManagerW(NULL, NULL, SC_MANAGER_CREATE_SERVICE);
   if (manager == NULL || wide_command == NULL || wide_name == NULL) {
     DWORD error = GetLastError();
@@ -1128,7 +1127,7 @@ void msiq_host_report_event(msiq_event_kind kind, const char *message) {
   /* Registering the source once per call keeps msiq free of installation
    * steps; an unregistered source still logs, with a generic description. */
   HANDLE source = RegisterEventSourceW(NULL, L"msiq");
-  wchar_t *wide = host_wide(message);
+  wchar_t *wide = host_win_wide(message);
   if (source != NULL && wide != NULL) {
     static const WORD types[] = {EVENTLOG_INFORMATION_TYPE,
                                  EVENTLOG_WARNING_TYPE, EVENTLOG_ERROR_TYPE};

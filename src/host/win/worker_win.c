@@ -39,6 +39,7 @@
 #include "core/worker_protocol.h"
 #include "core/worker_request.h"
 #include "host/host.h"
+#include "host/win/host_win_internal.h"
 
 /* The shortest time between two `progress` lines, and between two `action`
  * lines: about four a second is as fast as a person reads, and a large
@@ -104,37 +105,6 @@ typedef struct worker {
   char *action_name;        /* the newest ACTIONSTART, sent or held back */
   char *action_description; /* its description ("" when it has none) */
 } worker;
-
-/* UTF-8 <-> UTF-16 (the same conversions as host_win.c's). */
-
-static wchar_t *worker_wide(const char *text) {
-  int length =
-      MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, text, -1, NULL, 0);
-  if (length <= 0) {
-    return NULL;
-  }
-  wchar_t *wide = malloc((size_t)length * sizeof *wide);
-  if (wide != NULL && MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, text,
-                                          -1, wide, length) != length) {
-    free(wide);
-    wide = NULL;
-  }
-  return wide;
-}
-
-static char *worker_narrow(const wchar_t *wide) {
-  int length = WideCharToMultiByte(CP_UTF8, 0, wide, -1, NULL, 0, NULL, NULL);
-  if (length <= 0) {
-    return NULL;
-  }
-  char *text = malloc((size_t)length);
-  if (text != NULL && WideCharToMultiByte(CP_UTF8, 0, wide, -1, text, length,
-                                          NULL, NULL) != length) {
-    free(text);
-    text = NULL;
-  }
-  return text;
-}
 
 /* Cuts text to at most WORKER_TEXT_MAX bytes on a character boundary, and
  * drops the line ends Windows Installer puts after its messages. */
@@ -239,7 +209,7 @@ static char *worker_record_string(MSIHANDLE record, UINT field) {
     length++;
     if (wide != NULL &&
         MsiRecordGetStringW(record, field, wide, &length) == ERROR_SUCCESS) {
-      text = worker_narrow(wide);
+      text = host_win_narrow(wide);
     }
     free(wide);
   }
@@ -264,7 +234,7 @@ static char *worker_record_text(MSIHANDLE record) {
     length++;
     if (wide != NULL &&
         MsiFormatRecordW(0, record, wide, &length) == ERROR_SUCCESS) {
-      text = worker_narrow(wide);
+      text = host_win_narrow(wide);
     }
     free(wide);
   }
@@ -532,10 +502,10 @@ static bool worker_prepare_call(worker *w) {
                                &w->request_diag) != MSIQ_OK) {
     return false;
   }
-  w->target = worker_wide(w->call.target);
-  w->properties = worker_wide(w->call.properties);
+  w->target = host_win_wide(w->call.target);
+  w->properties = host_win_wide(w->call.properties);
   if (job->log_path != NULL) {
-    w->log_path = worker_wide(job->log_path);
+    w->log_path = host_win_wide(job->log_path);
   }
   if (w->target == NULL || w->properties == NULL ||
       (job->log_path != NULL && w->log_path == NULL)) {

@@ -112,7 +112,9 @@ FAKE_INSTALLER_MARKER=$(win_path "$work_dir/mutex.marker")
 : >"$work_dir/pkg.msi"
 run enqueue "$(win_path "$work_dir/pkg.msi")"
 mutex_id=$out
-wine "$HOLD_MUTEX_EXE" 3000 "$(win_path "$work_dir/held")" &
+# 8 s: starting the dispatcher, the 1.5 s look and `status` each start a
+# Wine process, and on a loaded machine 3 s did not always cover them.
+wine "$HOLD_MUTEX_EXE" 8000 "$(win_path "$work_dir/held")" &
 holder_pid=$!
 wait_until 20000 test -e "$work_dir/held" || fail "mutex: hold_mutex did not take the mutex"
 start_dispatcher

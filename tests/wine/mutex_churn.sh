@@ -18,35 +18,13 @@
 # 100 ms; most of the 2 s allow for starting the stand-in installer, a new
 # Wine process, which takes several hundred ms on a busy machine; the
 # watch's own timing is test_gate_watch's business).
-# shellcheck source-path=SCRIPTDIR source=../cli/lib.sh
-. "$MSIQ_TESTS_DIR/cli/lib.sh"
-
-export WINEDEBUG=-all
-export WINEPREFIX="$work_dir/prefix"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$MSIQ_TESTS_DIR/wine/lib.sh"
 
 # msiq.exe writes Windows line ends (CRLF); the checks compare without CRs.
 msiq() {
   wine "$MSIQ_EXE" "$@" | tr -d '\r'
   return "${PIPESTATUS[0]}"
-}
-
-# win_path UNIX_PATH: the path as Wine's programs see it (drive Z: is /).
-win_path() {
-  printf 'Z:%s' "${1//\//\\}"
-}
-
-now_ms() {
-  date +%s%3N
-}
-
-# wait_until MS COMMAND...: runs COMMAND every 50 ms until it succeeds.
-wait_until() {
-  local end=$(($(now_ms) + $1))
-  shift
-  until "$@"; do
-    [ "$(now_ms)" -lt "$end" ] || return 1
-    sleep 0.05
-  done
 }
 
 job_field() {
@@ -58,16 +36,11 @@ churn_pid=""
 cleanup_wine() {
   [ -n "$churn_pid" ] && touch "$work_dir/churn/go" "$work_dir/churn/release"
   [ -n "$dispatcher_pid" ] && kill "$dispatcher_pid" 2>/dev/null
-  wineserver -k 2>/dev/null
-  rm -rf "$work_dir"
+  wine_prefix_cleanup
 }
 trap cleanup_wine EXIT
 
-wineboot --init >/dev/null 2>&1
-# As in e2e.sh: wait for the session that made the prefix (it keeps the
-# service database locked), then keep one session up for the whole test.
-wineserver -w
-wineserver -p
+wine_prefix_init
 
 # The stand-in for msiserver, busy for now.
 state_file="$work_dir/service.state"

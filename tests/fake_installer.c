@@ -93,7 +93,10 @@
  *       line; each append is its own open, write and close, as Windows
  *       Installer flushes each line), as UTF-8, or with
  *       FAKE_INSTALLER_LOG_UTF16=1 as UTF-16LE (TEXT must then be ASCII)
- *       after a byte-order mark that starts the file. After FILE and
+ *       after a byte-order mark that starts the file; "await PATH" waits
+ *       (listening for "cancel") until PATH exists, at most 60 seconds,
+ *       so a test can hold the job at a point of its script while it
+ *       looks at it. After FILE and
  *       FAKE_INSTALLER_SLEEP_MS (listening too) it sends "result<TAB>CODE"
  *       with its exit code and exits with that code. A FILE that does not
  *       exist is an empty script. Standard input ending counts as "cancel",
@@ -826,6 +829,25 @@ static void append_to_log(const protocol *state, const char *text) {
   }
 }
 
+/* The script's "await PATH": waits until PATH exists (at most
+ * FAKE_AWAIT_MAX_MS, so a test that failed before creating it does not
+ * leave the job running for ever). */
+#define FAKE_AWAIT_MAX_MS 60000u
+static void await_file(protocol *state, const char *path) {
+  uint64_t end = os_now_ms() + FAKE_AWAIT_MAX_MS;
+  for (;;) {
+    FILE *file = fopen(path, "rb");
+    if (file != NULL) {
+      fclose(file);
+      return;
+    }
+    if (os_now_ms() >= end) {
+      return;
+    }
+    listen_for_cancel(state, 20);
+  }
+}
+
 /* Carries out the script file's lines. */
 static void run_script(protocol *state, const char *path) {
   size_t length = 0;
@@ -851,6 +873,8 @@ static void run_script(protocol *state, const char *path) {
         fail("bad sleep in", path);
       }
       listen_for_cancel(state, value);
+    } else if (strncmp(line, "await ", 6) == 0) {
+      await_file(state, line + 6);
     } else if (strncmp(line, "log ", 4) == 0) {
       append_to_log(state, line + 4);
     } else if (strncmp(line, "exit ", 5) == 0) {

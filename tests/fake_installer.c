@@ -88,7 +88,15 @@
  *       '#' is skipped; any other line is sent as it is, so FILE holds
  *       protocol lines with real tabs ("progress<TAB>10",
  *       "action<TAB>InstallFiles<TAB>Copying new files",
- *       "error<TAB>1722<TAB>text<TAB>CA_Run"). After FILE and
+ *       "error<TAB>1722<TAB>text<TAB>CA_Run"); "log TEXT" appends
+ *       TEXT and a line feed to the log the request names (its "log"
+ *       line; each append is its own open, write and close, as Windows
+ *       Installer flushes each line), as UTF-8, or with
+ *       FAKE_INSTALLER_LOG_UTF16=1 as UTF-16LE (TEXT must then be ASCII)
+ *       after a byte-order mark that starts the file; "await PATH" waits
+ *       (listening for "cancel") until PATH exists, at most 60 seconds,
+ *       so a test can hold the job at a point of its script while it
+ *       looks at it. After FILE and
  *       FAKE_INSTALLER_SLEEP_MS (listening too) it sends "result<TAB>CODE"
  *       with its exit code and exits with that code. A FILE that does not
  *       exist is an empty script. Standard input ending counts as "cancel",
@@ -640,6 +648,7 @@ typedef struct protocol {
   bool ignore_cancel;
   uint32_t rollback_ms;
   const char *request_log;
+  char log_path[FAKE_PATH_MAX]; /* the request's log, or "" */
 } protocol;
 
 /* Sends one line (without its line feed) on standard output. */
@@ -726,6 +735,26 @@ static bool on_request_line(protocol *state, char *line) {
       fail("cannot append to", state->request_log);
     }
   }
+  if (strncmp(line, "log\t", 4) == 0) {
+    /* The path field, unescaped; an "append" field after it is ignored. */
+    size_t length = 0;
+    for (const char *cursor = line + 4; *cursor != '\0' && *cursor != '\t';
+         cursor++) {
+      char character = *cursor;
+      if (character == '\\' && cursor[1] != '\0') {
+        cursor++;
+        character = *cursor == 't'   ? '\t'
+                    : *cursor == 'r' ? '\r'
+                    : *cursor == 'n' ? '\n'
+                                     : *cursor;
+      }
+      if (length + 1 >= sizeof state->log_path) {
+        fail("the request's log path is too long", NULL);
+      }
+      state->log_path[length++] = character;
+    }
+    state->log_path[length] = '\0';
+  }
   return strcmp(line, "start") == 0;
 }
 
@@ -769,6 +798,56 @@ static void listen_for_cancel(protocol *state, uint32_t ms) {
   }
 }
 
+/* The script's "log TEXT": one line appended to the request's log. */
+static void append_to_log(const protocol *state, const char *text) {
+  if (state->log_path[0] == '\0') {
+    fail("the script writes a log line, but the request names no log", NULL);
+  }
+  const char *utf16 = env("FAKE_INSTALLER_LOG_UTF16");
+  bool wide = utf16 != NULL && strcmp(utf16, "1") == 0;
+  FILE *file = fopen(state->log_path, "ab");
+  if (file == NULL) {
+    fail("cannot open", state->log_path);
+  }
+  bool written = true;
+  if (wide) {
+    if (fseek(file, 0, SEEK_END) == 0 && ftell(file) == 0) {
+      written = fwrite("\xff\xfe", 1, 2, file) == 2;
+    }
+    for (const char *cursor = text; written; cursor++) {
+      char unit[2] = {*cursor != '\0' ? *cursor : '\n', 0};
+      written = fwrite(unit, 1, 2, file) == 2;
+      if (*cursor == '\0') {
+        break;
+      }
+    }
+  } else {
+    written = fprintf(file, "%s\n", text) >= 0;
+  }
+  if (fclose(file) != 0 || !written) {
+    fail("cannot append to", state->log_path);
+  }
+}
+
+/* The script's "await PATH": waits until PATH exists (at most
+ * FAKE_AWAIT_MAX_MS, so a test that failed before creating it does not
+ * leave the job running for ever). */
+#define FAKE_AWAIT_MAX_MS 60000u
+static void await_file(protocol *state, const char *path) {
+  uint64_t end = os_now_ms() + FAKE_AWAIT_MAX_MS;
+  for (;;) {
+    FILE *file = fopen(path, "rb");
+    if (file != NULL) {
+      fclose(file);
+      return;
+    }
+    if (os_now_ms() >= end) {
+      return;
+    }
+    listen_for_cancel(state, 20);
+  }
+}
+
 /* Carries out the script file's lines. */
 static void run_script(protocol *state, const char *path) {
   size_t length = 0;
@@ -794,6 +873,10 @@ static void run_script(protocol *state, const char *path) {
         fail("bad sleep in", path);
       }
       listen_for_cancel(state, value);
+    } else if (strncmp(line, "await ", 6) == 0) {
+      await_file(state, line + 6);
+    } else if (strncmp(line, "log ", 4) == 0) {
+      append_to_log(state, line + 4);
     } else if (strncmp(line, "exit ", 5) == 0) {
       if (!parse_u32(line + 5, strlen(line + 5), &value)) {
         fail("bad exit in", path);

@@ -1,6 +1,7 @@
 /* test_store_progress.c: what the dispatcher records from a job's worker
  * (src/store/store_progress.c): the attempt's operation and the running
- * job's live progress, as `show --json` shows them. */
+ * job's live progress, as `show --json` shows them, and as `status`,
+ * `list` and `wait --progress` read it (msiq_store_get_progress). */
 #include "test_support.h"
 
 #include <stdio.h>
@@ -178,6 +179,97 @@ static void test_recovery_clears_progress(void **state) {
   assert_string_equal(job_value(fixture, "$.progress"), "");
 }
 
+/* `status --json` at `path`, as job_value reads the job's JSON. */
+static const char *status_value(progress_fixture *fixture, const char *path) {
+  msiq_status_facts facts = {
+      .mutex_state = "free",
+      .service_state = "idle",
+      .gate_open = true,
+      .gate_reason = "open",
+      .gate_text = "open",
+  };
+  char *json = NULL;
+  assert_int_equal(msiq_store_status_json(fixture->store, &facts, &json, NULL),
+                   MSIQ_OK);
+  sqlite3_stmt *statement = NULL;
+  assert_int_equal(sqlite3_prepare_v2(fixture->json,
+                                      "SELECT json_extract(?1, ?2)", -1,
+                                      &statement, NULL),
+                   SQLITE_OK);
+  sqlite3_bind_text(statement, 1, json, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(statement, 2, path, -1, SQLITE_TRANSIENT);
+  assert_int_equal(sqlite3_step(statement), SQLITE_ROW);
+  const unsigned char *text = sqlite3_column_text(statement, 0);
+  snprintf(fixture->value, sizeof fixture->value, "%s",
+           text != NULL ? (const char *)text : "");
+  sqlite3_finalize(statement);
+  free(json);
+  return fixture->value;
+}
+
+static void test_progress_is_read_for_status(void **state) {
+  progress_fixture *fixture = *state;
+  /* Running, nothing reported yet. */
+  msiq_progress_report read;
+  assert_int_equal(
+      msiq_store_get_progress(fixture->store, fixture->job_id, &read, NULL),
+      MSIQ_OK);
+  assert_false(read.reported);
+  assert_int_equal(read.percent, -1);
+  assert_string_equal(read.action, "");
+  assert_true(read.at == MSIQ_TIME_UNSET);
+  assert_string_equal(status_value(fixture, "$.running.id"), "1");
+  assert_string_equal(status_value(fixture, "$.running.progress"), "");
+
+  /* An action alone, then a percentage with it. */
+  msiq_job_progress progress = {-1, "CostInitialize", 1773453570000};
+  assert_int_equal(
+      msiq_store_set_progress(fixture->store, fixture->job_id, &progress, NULL),
+      MSIQ_OK);
+  assert_int_equal(
+      msiq_store_get_progress(fixture->store, fixture->job_id, &read, NULL),
+      MSIQ_OK);
+  assert_true(read.reported);
+  assert_int_equal(read.percent, -1);
+  assert_string_equal(read.action, "CostInitialize");
+  assert_true(read.at == 1773453570000);
+  assert_string_equal(status_value(fixture, "$.running.progress.percent"), "");
+  progress.percent = 42;
+  progress.action = "InstallFiles: Copying new files";
+  progress.at = 1773453580000;
+  assert_int_equal(
+      msiq_store_set_progress(fixture->store, fixture->job_id, &progress, NULL),
+      MSIQ_OK);
+  assert_int_equal(
+      msiq_store_get_progress(fixture->store, fixture->job_id, &read, NULL),
+      MSIQ_OK);
+  assert_true(read.reported);
+  assert_int_equal(read.percent, 42);
+  assert_string_equal(read.action, "InstallFiles: Copying new files");
+  assert_true(read.at == 1773453580000);
+  assert_string_equal(status_value(fixture, "$.running.progress.percent"),
+                      "42");
+  assert_string_equal(status_value(fixture, "$.running.progress.action"),
+                      "InstallFiles: Copying new files");
+  assert_string_equal(status_value(fixture, "$.running.progress.since"),
+                      "2026-03-14T01:59:40Z");
+
+  /* Once the attempt ended there is nothing to show. */
+  finish_attempt(fixture, true);
+  assert_int_equal(
+      msiq_store_get_progress(fixture->store, fixture->job_id, &read, NULL),
+      MSIQ_OK);
+  assert_false(read.reported);
+  assert_int_equal(read.percent, -1);
+  assert_string_equal(status_value(fixture, "$.running"), "");
+
+  /* A job that does not exist. */
+  msiq_diag diag = {{0}};
+  assert_int_equal(msiq_store_get_progress(fixture->store, 99, &read, &diag),
+                   MSIQ_ENOT_FOUND);
+  assert_string_equal(diag.message, "no job with id 99");
+}
+
 static void test_operation_is_in_the_history(void **state) {
   progress_fixture *fixture = *state;
   assert_string_equal(job_value(fixture, "$.history[0].operation"), "");
@@ -213,6 +305,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_recovery_clears_progress,
                                       progress_setup, progress_teardown),
       cmocka_unit_test_setup_teardown(test_operation_is_in_the_history,
+                                      progress_setup, progress_teardown),
+      cmocka_unit_test_setup_teardown(test_progress_is_read_for_status,
                                       progress_setup, progress_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,7 +3,9 @@
 -- open now (0/1), ?5 why a reboot is pending (NULL: none), ?6 when the
 -- maintenance window opens next (NULL: no window, or open now), ?7 the
 -- gate's reason ("open", "paused", ...), ?8 the gate's text. ?4, ?7 and ?8
--- are one verdict of core/gate.c.
+-- are one verdict of core/gate.c. The running job's "progress" follows
+-- the rule of the job_json view (migration 0004): null until its worker
+-- has reported.
 SELECT json_object(
   'dispatcher_running', json(CASE ?1 WHEN '1' THEN 'true' ELSE 'false' END),
   'gate', json_object(
@@ -22,7 +24,13 @@ SELECT json_object(
     'window_opens_at', ?6),
   'running', json((SELECT json_object(
                       'id', j.id, 'target', j.target, 'attempt', a.number,
-                      'since', strftime('%Y-%m-%dT%H:%M:%SZ', a.started_at / 1000, 'unixepoch'))
+                      'since', strftime('%Y-%m-%dT%H:%M:%SZ', a.started_at / 1000, 'unixepoch'),
+                      'progress', json(CASE WHEN j.progress_at IS NOT NULL
+                                            THEN json_object(
+                                              'percent', j.progress_percent,
+                                              'action', j.progress_action,
+                                              'since', strftime('%Y-%m-%dT%H:%M:%SZ', j.progress_at / 1000, 'unixepoch'))
+                                       END))
                      FROM job AS j
                      JOIN attempt AS a ON a.job_id = j.id AND a.outcome IS NULL
                     WHERE j.state = 'running' ORDER BY j.id LIMIT 1)),

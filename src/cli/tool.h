@@ -289,6 +289,47 @@ int tool_print_job_json(const tool_context *context, msiq_store *store,
 int tool_wait_for_jobs(const tool_context *context, msiq_store *store,
                        const int64_t *ids, size_t count, int64_t timeout_ms);
 
+/* Following a running job (tool_follow.c). */
+
+/* A job's progress as one line: "42% InstallFiles: Copying new files",
+ * "42%" or the action alone, with control characters written \xNN; ""
+ * when none was reported. Returns buffer. */
+const char *tool_format_progress(const msiq_progress_report *progress,
+                                 char *buffer, size_t size);
+
+/* A verbose log decoded as it grows, for `log --follow`: fed the bytes a
+ * reader finds appended each time, it hands out the whole lines decoded so
+ * far, as UTF-8, with the same rules as msiq_log_decode for a whole log
+ * (the encoding told by the first bytes: UTF-16LE or UTF-16BE with a
+ * byte-order mark, else UTF-8; the mark dropped). A UTF-16 unit or
+ * surrogate pair split between two reads is decoded once complete. */
+typedef enum tool_log_encoding {
+  TOOL_LOG_ENCODING_UNKNOWN, /* too few bytes yet to tell */
+  TOOL_LOG_ENCODING_UTF8,
+  TOOL_LOG_ENCODING_UTF16LE,
+  TOOL_LOG_ENCODING_UTF16BE,
+} tool_log_encoding;
+
+typedef struct tool_log_stream {
+  tool_log_encoding encoding;
+  unsigned char held[4]; /* bytes that wait for the ones after them */
+  size_t held_count;
+  char *text; /* decoded text after the last line feed handed out */
+  size_t length;
+  size_t capacity;
+} tool_log_stream;
+
+void tool_log_stream_init(tool_log_stream *stream);
+void tool_log_stream_cleanup(tool_log_stream *stream);
+/* Takes the next count bytes of the log; *lines (free() it) receives the
+ * lines now complete, each with its line feed, or "" when none is. */
+int tool_log_stream_feed(tool_log_stream *stream, const unsigned char *bytes,
+                         size_t count, char **lines, msiq_diag *diag);
+/* The log has ended: *rest (free() it) receives everything still held,
+ * decoded (a last line without its line feed), and the stream is empty. */
+int tool_log_stream_finish(tool_log_stream *stream, char **rest,
+                           msiq_diag *diag);
+
 /* The commands, in the order `msiq --help` lists them: each XX(name) is
  * the descriptor tool_cmd_<name> (tool_cmd_pause.c also holds resume). */
 #define TOOL_COMMAND_LIST(XX)                                                  \

@@ -29,16 +29,38 @@ static void list_init(void *state) {
   ((list_options *)state)->state_filter = -1;
 }
 
+/* What list_print_row needs besides the job: the store, to read a running
+ * job's progress, and where to leave a failure. */
+typedef struct list_rows {
+  msiq_store *store;
+  msiq_diag *diag;
+} list_rows;
+
 static int list_print_row(const msiq_job *job, void *context) {
-  (void)context;
+  const list_rows *rows = context;
   char exit_code[24] = "-";
   if (job->has_exit_code) {
     snprintf(exit_code, sizeof exit_code, "%lld", (long long)job->exit_code);
   }
-  printf("%-6lld %-9s %-9s %8lld %3lld/%-3lld %-6s %s\n", (long long)job->id,
-         msiq_state_name(job->state), msiq_action_name(job->action),
-         (long long)job->priority, (long long)job->attempts,
-         (long long)job->max_attempts, exit_code, job->target);
+  /* The percentage of a running job that has reported one; the column is
+   * blank for every other job. */
+  char percent[16] = "";
+  if (job->state == MSIQ_STATE_RUNNING) {
+    msiq_progress_report progress;
+    int status =
+        msiq_store_get_progress(rows->store, job->id, &progress, rows->diag);
+    if (status != MSIQ_OK && status != MSIQ_ENOT_FOUND) {
+      return status;
+    }
+    if (status == MSIQ_OK && progress.reported && progress.percent >= 0) {
+      snprintf(percent, sizeof percent, "%d%%", progress.percent);
+    }
+  }
+  printf("%-6lld %-9s %-9s %8lld %3lld/%-3lld %-6s %-8s %s\n",
+         (long long)job->id, msiq_state_name(job->state),
+         msiq_action_name(job->action), (long long)job->priority,
+         (long long)job->attempts, (long long)job->max_attempts, exit_code,
+         percent, job->target);
   return MSIQ_OK;
 }
 
@@ -56,10 +78,11 @@ static int list_exec(const tool_context *context, void *state,
     }
     free(json);
   } else {
-    printf("%-6s %-9s %-9s %8s %7s %-6s %s\n", "ID", "STATE", "ACTION",
-           "PRIORITY", "TRIES", "EXIT", "TARGET");
+    printf("%-6s %-9s %-9s %8s %7s %-6s %-8s %s\n", "ID", "STATE", "ACTION",
+           "PRIORITY", "TRIES", "EXIT", "PROGRESS", "TARGET");
+    list_rows rows = {store, &diag};
     status =
-        msiq_store_list_jobs(store, state_filter, list_print_row, NULL, &diag);
+        msiq_store_list_jobs(store, state_filter, list_print_row, &rows, &diag);
   }
   if (status != MSIQ_OK) {
     exit_code = tool_report(context, status, &diag);

@@ -67,6 +67,14 @@ static int status_print_text(msiq_store *store, const status_view *view,
   if (status == MSIQ_OK) {
     status = msiq_store_next_retry(store, &next_retry, diag);
   }
+  msiq_progress_report progress = {.reported = false};
+  if (status == MSIQ_OK && running.found) {
+    status = msiq_store_get_progress(store, running.id, &progress, diag);
+    if (status == MSIQ_ENOT_FOUND) {
+      /* Purged between the two reads: the job is shown as it was. */
+      status = MSIQ_OK;
+    }
+  }
   if (status != MSIQ_OK) {
     return status;
   }
@@ -107,6 +115,15 @@ static int status_print_text(msiq_store *store, const status_view *view,
            (long long)running.id, (long long)running.attempt_number,
            tool_format_time(running.since, time_text, sizeof time_text),
            running.target);
+    if (progress.reported) {
+      char progress_text[1200];
+      printf(
+          "  progress:  %s (since %s)\n",
+          tool_format_progress(&progress, progress_text, sizeof progress_text),
+          tool_format_time(progress.at, time_text, sizeof time_text));
+    } else {
+      printf("  progress:  none reported\n");
+    }
   } else {
     printf("running:     none\n");
   }

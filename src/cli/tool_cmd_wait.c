@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <uv.h>
 
@@ -26,6 +27,47 @@ static int wait_read_jobs(msiq_store *store, const int64_t *ids, size_t count,
       return status;
     }
     *all_final = *all_final && msiq_state_is_final(jobs[i].state);
+  }
+  return MSIQ_OK;
+}
+
+/* What `wait --progress` last printed for one job, to print a line only
+ * when the percentage or the action changed. */
+typedef struct wait_progress {
+  bool shown; /* a line was printed for the job's current report */
+  int percent;
+  char action[1024];
+} wait_progress;
+
+/* Prints a line on stderr for each unfinished job whose percentage or
+ * action changed since the last line printed for it: at most one per job
+ * each time the jobs are read. */
+static int wait_print_progress(msiq_store *store, const msiq_job *jobs,
+                               size_t count, wait_progress *last,
+                               msiq_diag *diag) {
+  for (size_t i = 0; i < count; i++) {
+    msiq_progress_report progress;
+    int status = msiq_store_get_progress(store, jobs[i].id, &progress, diag);
+    if (status != MSIQ_OK) {
+      return status;
+    }
+    if (!progress.reported) {
+      /* Not running, or its attempt has not reported yet: the next
+       * attempt's first report is news again. */
+      last[i].shown = false;
+      continue;
+    }
+    if (last[i].shown && last[i].percent == progress.percent &&
+        strcmp(last[i].action, progress.action) == 0) {
+      continue;
+    }
+    char text[1200];
+    fprintf(stderr, "job %lld: %s\n", (long long)jobs[i].id,
+            tool_format_progress(&progress, text, sizeof text));
+    fflush(stderr);
+    last[i].shown = true;
+    last[i].percent = progress.percent;
+    snprintf(last[i].action, sizeof last[i].action, "%s", progress.action);
   }
   return MSIQ_OK;
 }
@@ -59,11 +101,16 @@ static void wait_print_result(const tool_context *context, msiq_store *store,
   }
 }
 
-int tool_wait_for_jobs(const tool_context *context, msiq_store *store,
-                       const int64_t *ids, size_t count, int64_t timeout_ms) {
+/* tool_wait_for_jobs, and with show_progress `wait --progress`. */
+static int wait_for_jobs(const tool_context *context, msiq_store *store,
+                         const int64_t *ids, size_t count, int64_t timeout_ms,
+                         bool show_progress) {
   msiq_diag diag = {{0}};
   msiq_job *jobs = calloc(count, sizeof *jobs);
-  if (jobs == NULL) {
+  wait_progress *last = show_progress ? calloc(count, sizeof *last) : NULL;
+  if (jobs == NULL || (show_progress && last == NULL)) {
+    free(jobs);
+    free(last);
     errorf("out of memory");
     return TOOL_EXIT_FAILURE;
   }
@@ -88,6 +135,12 @@ int tool_wait_for_jobs(const tool_context *context, msiq_store *store,
       if (status != MSIQ_OK || all_final) {
         break;
       }
+      if (show_progress) {
+        status = wait_print_progress(store, jobs, count, last, &diag);
+        if (status != MSIQ_OK) {
+          break;
+        }
+      }
     }
     if (timeout_ms > 0 && uv_hrtime() / 1000000 >= deadline) {
       break;
@@ -110,19 +163,27 @@ int tool_wait_for_jobs(const tool_context *context, msiq_store *store,
     msiq_job_cleanup(&jobs[i]);
   }
   free(jobs);
+  free(last);
   return exit_code;
+}
+
+int tool_wait_for_jobs(const tool_context *context, msiq_store *store,
+                       const int64_t *ids, size_t count, int64_t timeout_ms) {
+  return wait_for_jobs(context, store, ids, count, timeout_ms, false);
 }
 
 #define WAIT_MAX_JOBS 256
 
 typedef struct wait_options {
   int64_t timeout_ms;
+  bool progress;
   int64_t ids[WAIT_MAX_JOBS]; /* the ids given; 0 after the last */
 } wait_options;
 
 static const tool_option wait_option_table[] = {
     {"timeout", 't', TOOL_OPTION_DURATION, offsetof(wait_options, timeout_ms),
      NULL},
+    {"progress", 'p', TOOL_OPTION_FLAG, offsetof(wait_options, progress), NULL},
     TOOL_OPTION_TABLE_END,
 };
 
@@ -133,8 +194,8 @@ static int wait_exec(const tool_context *context, void *state,
   while (count < WAIT_MAX_JOBS && options->ids[count] != 0) {
     count++;
   }
-  return tool_wait_for_jobs(context, store, options->ids, count,
-                            options->timeout_ms);
+  return wait_for_jobs(context, store, options->ids, count, options->timeout_ms,
+                       options->progress);
 }
 
 static const char wait_help[] =
@@ -144,11 +205,14 @@ static const char wait_help[] =
     "3010 if one needs a reboot; else 0. 1618 is never returned: a job that\n"
     "gave up on it reports 1603. 1460 when --timeout passes first.\n\n"
     "Options:\n"
+    "  -p, --progress    while waiting, print a line on stderr whenever a\n"
+    "                    running job's percentage or action changes\n"
+    "                    (\"job 12: 42% InstallFiles: Copying new files\")\n"
     "  -t, --timeout D   give up waiting after D (the jobs keep going)\n";
 
 const tool_command tool_cmd_wait = {
     .name = "wait",
-    .usage = "[--timeout D] ID...",
+    .usage = "[--progress] [--timeout D] ID...",
     .summary = "Wait until jobs finish; exit with an msiexec-style code.",
     .help = wait_help,
     .options = wait_option_table,

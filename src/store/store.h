@@ -161,6 +161,21 @@ int msiq_store_running_job(msiq_store *store, msiq_running_job *running,
 int msiq_store_next_retry(msiq_store *store, int64_t *retry_at,
                           msiq_diag *diag);
 
+/* A job's live progress as `status`, `list` and `wait --progress` show it:
+ * what the dispatcher last wrote (msiq_store_set_progress below), by the
+ * rule of the job's JSON "progress": only while the job runs. */
+typedef struct msiq_progress_report {
+  bool reported;     /* the job runs and its worker has reported something */
+  int percent;       /* 0..100, or -1 when no percentage was reported */
+  char action[1024]; /* "InstallFiles: Copying new files", or "" */
+  int64_t at;        /* when the dispatcher received it (UTC ms), or unset */
+} msiq_progress_report;
+
+/* Reads a job's progress; MSIQ_ENOT_FOUND if there is no such job. A job
+ * that does not run, or has not reported yet, gives reported == false. */
+int msiq_store_get_progress(msiq_store *store, int64_t job_id,
+                            msiq_progress_report *progress, msiq_diag *diag);
+
 /* PRAGMA data_version: changes whenever another connection commits. `wait`
  * and the dispatcher both poll it to re-read only after a change. */
 int msiq_store_data_version(msiq_store *store, int64_t *version,

@@ -1,7 +1,8 @@
 /* store_report.c: reading the queue: jobs with every field, attempt
- * histories, lists, counts, the queue's state, and the JSON that `show`,
- * `list`, `status`, `doctor` and `report` print (written by SQLite, so every
- * string is escaped by the same rules). See store.h.
+ * histories, lists, counts, the queue's state, a running job's progress,
+ * and the JSON that `show`, `list`, `status`, `doctor` and `report` print
+ * (written by SQLite, so every string is escaped by the same rules). See
+ * store.h.
  */
 #include "store/store_internal.h"
 
@@ -563,5 +564,39 @@ int msiq_store_next_retry(msiq_store *store, int64_t *retry_at,
   if (!found) {
     *retry_at = MSIQ_TIME_UNSET;
   }
+  return status;
+}
+
+int msiq_store_get_progress(msiq_store *store, int64_t job_id,
+                            msiq_progress_report *progress, msiq_diag *diag) {
+  memset(progress, 0, sizeof *progress);
+  progress->percent = -1;
+  progress->at = MSIQ_TIME_UNSET;
+  sqlite3_stmt *statement;
+  int status =
+      store_prepare(store, msiq_sql_job_progress_get, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  sqlite3_bind_int64(statement, 1, job_id);
+  int rc = sqlite3_step(statement);
+  if (rc == SQLITE_ROW) {
+    progress->reported = sqlite3_column_int(statement, 0) != 0;
+  } else if (rc == SQLITE_DONE) {
+    status = msiq_diag_set(diag, MSIQ_ENOT_FOUND, "no job with id %lld",
+                           (long long)job_id);
+  } else {
+    status = store_fail(store, rc, diag, "reading a job's progress");
+  }
+  if (progress->reported) {
+    if (sqlite3_column_type(statement, 1) != SQLITE_NULL) {
+      progress->percent = sqlite3_column_int(statement, 1);
+    }
+    const unsigned char *action = sqlite3_column_text(statement, 2);
+    snprintf(progress->action, sizeof progress->action, "%s",
+             action != NULL ? (const char *)action : "");
+    progress->at = store_column_optional_time(statement, 3);
+  }
+  store_release(store, statement);
   return status;
 }

@@ -34,7 +34,7 @@ check_match "$job1 $job2 $job3" '^[0-9]+ [0-9]+ [0-9]+$' "setup: three jobs enqu
 # list: a header and one row per job, oldest first.
 run list
 check_status 0 "list exits 0"
-check_match "$(printf '%s\n' "$out" | sed -n 1p)" '^ID +STATE +ACTION +PRIORITY +TRIES +EXIT +TARGET$' "list prints a header"
+check_match "$(printf '%s\n' "$out" | sed -n 1p)" '^ID +STATE +ACTION +PRIORITY +TRIES +EXIT +PROGRESS +TARGET$' "list prints a header"
 check_equal "$(printf '%s\n' "$out" | wc -l | tr -d ' ')" "4" "list prints the header and three rows"
 check_match "$(printf '%s\n' "$out" | sed -n 2p)" "^$job1 +queued +install +0 +0/10 +- +$app\$" "list row of the first job"
 check_match "$(printf '%s\n' "$out" | sed -n 3p)" "^$job2 +queued +install +4 " "list row shows the priority"

@@ -107,6 +107,7 @@ for value in $seen; do
   previous=$value
 done
 check_equal "$rising" yes "install: each value seen is above the one before ($seen)"
+echo "install: the attempt kept $(job_field "$install_id" '.history[0].progress | tostring')" >&2
 check_equal "$(job_field "$install_id" '.history[0].progress.percent')" 100 "install: the finished attempt keeps progress 100"
 check_match "$(job_field "$install_id" '.history[0].progress.since')" '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$' \
   "install: the attempt's progress says when it came"
@@ -162,7 +163,7 @@ check_equal "$(grep -c "job $cancel_id: the worker is cancelling" "$run_log")" 1
 check_equal "$(grep -c "job $cancel_id: the worker has not ended" "$run_log")" 0 "cancel: the worker ended by itself"
 # How far it got: at least where the cancel was sent, and short of 100.
 kept=$(job_field "$cancel_id" '.history[0].progress.percent')
-echo "cancel: sent at $cancelled_at_percent %, the attempt kept $kept %" >&2
+echo "cancel: sent at ${cancelled_at_percent:-?} %, the attempt kept $(job_field "$cancel_id" '.history[0].progress | tostring')" >&2
 if [[ $kept =~ ^[0-9]+$ ]] && [ -n "$cancelled_at_percent" ] && [ "$kept" -ge "$cancelled_at_percent" ] && [ "$kept" -lt 100 ]; then
   pass
 else

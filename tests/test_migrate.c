@@ -228,6 +228,76 @@ static void test_version_3_database_gets_progress_and_operation(void **state) {
   test_remove_database(path);
 }
 
+static void test_version_4_database_gets_attempt_progress(void **state) {
+  (void)state;
+  /* A database written by the version before attempt progress (0005): a
+   * finished job, and a job a dispatcher of that version left running with
+   * its live progress written. */
+  char path[512];
+  test_unique_path(path, sizeof path, "migrate-v4");
+  assert_true(MSIQ_SQL_MIGRATION_COUNT >= 5);
+  for (int i = 0; i < 4; i++) {
+    test_database_exec(path, msiq_sql_migrations[i].sql);
+  }
+  test_database_exec(
+      path,
+      "PRAGMA user_version = 4;"
+      "INSERT INTO job (id, state, action, target, max_attempts, "
+      "                 attempts, created_at, started_at, finished_at)"
+      " VALUES (1, 'succeeded', 'install', '/a.msi', 3, 1, 0, 0, 1000);"
+      "INSERT INTO attempt (job_id, number, started_at, finished_at, "
+      "                     exit_code, outcome, message)"
+      " VALUES (1, 1, 0, 1000, 0, 'succeeded', 'ok');"
+      "INSERT INTO job (id, state, action, target, max_attempts, "
+      "                 attempts, created_at, started_at, progress_percent,"
+      "                 progress_action, progress_at)"
+      " VALUES (2, 'running', 'install', '/b.msi', 3, 1, 0, 0, 64, "
+      "         'InstallFiles', 2000);"
+      "INSERT INTO attempt (job_id, number, started_at) VALUES (2, 1, 0);");
+  msiq_store *store = NULL;
+  assert_int_equal(msiq_store_open(path, 0, &store, NULL), MSIQ_OK);
+  int version = 0;
+  assert_int_equal(msiq_store_schema_version(store, &version, NULL), MSIQ_OK);
+  assert_int_equal(version, msiq_store_latest_schema_version());
+
+  /* The old attempt reads as one that reported no progress; the running
+   * one shows its job's live progress. */
+  char *json = NULL;
+  assert_int_equal(msiq_store_job_json(store, 1, true, &json, NULL), MSIQ_OK);
+  assert_non_null(strstr(json, "\"message\":\"ok\",\"operation\":null,"
+                               "\"progress\":null}"));
+  free(json);
+  assert_int_equal(msiq_store_job_json(store, 2, true, &json, NULL), MSIQ_OK);
+  assert_non_null(strstr(json, "\"history\":[{\"attempt\":1,"));
+  assert_non_null(strstr(json, "\"progress\":{\"percent\":64,\"action\":"
+                               "\"InstallFiles\",\"since\":"
+                               "\"1970-01-01T00:00:02Z\"}}]"));
+  free(json);
+  /* Recovering the running job keeps that progress in its attempt. */
+  int64_t recovered = 0;
+  assert_int_equal(
+      msiq_store_recover_interrupted(store, 3000, &recovered, NULL), MSIQ_OK);
+  assert_int_equal(recovered, 1);
+  msiq_store_close(store);
+  char *columns = test_database_text(
+      path, "SELECT outcome || ' ' || progress_percent || ' ' || "
+            "progress_action || ' ' || progress_at || ' / ' || "
+            "coalesce((SELECT progress_at FROM job WHERE id = 2), 'none')"
+            " FROM attempt WHERE job_id = 2");
+  assert_string_equal(columns, "interrupted 64 InstallFiles 2000 / none");
+  free(columns);
+  /* The attempt's percentage is checked by the table itself. */
+  sqlite3 *db = NULL;
+  assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db,
+                                "UPDATE attempt SET progress_percent = -1 "
+                                "WHERE job_id = 1",
+                                NULL, NULL, NULL),
+                   SQLITE_CONSTRAINT);
+  sqlite3_close(db);
+  test_remove_database(path);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_new_database_is_migrated_to_the_latest_version),
@@ -238,6 +308,7 @@ int main(void) {
       cmocka_unit_test(
           test_version_2_database_keeps_a_broken_dependency_to_fail),
       cmocka_unit_test(test_version_3_database_gets_progress_and_operation),
+      cmocka_unit_test(test_version_4_database_gets_attempt_progress),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,8 @@
 /* test_store_progress.c: what the dispatcher records from a job's worker
- * (src/store/store_progress.c): the attempt's operation and the running
- * job's live progress, as `show --json` shows them, and as `status`,
- * `list` and `wait --progress` read it (msiq_store_get_progress). */
+ * (src/store/store_progress.c): the attempt's operation, the running
+ * job's live progress, and the last progress each attempt keeps when it
+ * ends (migration 0005), as `show --json` and `show` show them, and as
+ * `status`, `list` and `wait --progress` read it (msiq_store_get_progress). */
 #include "test_support.h"
 
 #include <stdio.h>
@@ -79,8 +80,10 @@ static const char *job_value(progress_fixture *fixture, const char *path) {
   return fixture->value;
 }
 
-/* Closes attempt 1 as a success, or as a failure (1603). */
-static void finish_attempt(progress_fixture *fixture, bool succeeded) {
+/* Closes attempt 1 as a success, or as a failure (1603), with the last
+ * progress given (NULL: none reported); returns the store's status. */
+static int finish_attempt_with(progress_fixture *fixture, bool succeeded,
+                               const msiq_job_progress *last, msiq_diag *diag) {
   msiq_attempt_result result = {
       .job_id = fixture->job_id,
       .attempt_number = fixture->attempt_number,
@@ -93,8 +96,14 @@ static void finish_attempt(progress_fixture *fixture, bool succeeded) {
       .new_state = succeeded ? MSIQ_STATE_SUCCEEDED : MSIQ_STATE_FAILED,
       .retry_at = MSIQ_TIME_UNSET,
       .last_error = succeeded ? NULL : "installer failed with exit code 1603",
+      .progress = last,
   };
-  assert_int_equal(msiq_store_finish_attempt(fixture->store, &result, NULL),
+  return msiq_store_finish_attempt(fixture->store, &result, diag);
+}
+
+/* Closes attempt 1 as a success, or as a failure (1603). */
+static void finish_attempt(progress_fixture *fixture, bool succeeded) {
+  assert_int_equal(finish_attempt_with(fixture, succeeded, NULL, NULL),
                    MSIQ_OK);
 }
 
@@ -296,6 +305,173 @@ static void test_operation_is_in_the_history(void **state) {
                    MSIQ_ESTATE);
 }
 
+/* The history entry `index` as the CLI's text view reads it. */
+typedef struct attempt_view {
+  int percent;
+  char action[256];
+  int64_t at;
+  char outcome[16];
+} attempt_view;
+
+static attempt_view read_attempt(progress_fixture *fixture, size_t index) {
+  msiq_attempt *attempts = NULL;
+  size_t count = 0;
+  assert_int_equal(msiq_store_get_attempts(fixture->store, fixture->job_id,
+                                           &attempts, &count, NULL),
+                   MSIQ_OK);
+  assert_true(index < count);
+  attempt_view view;
+  view.percent = attempts[index].progress_percent;
+  snprintf(view.action, sizeof view.action, "%s",
+           attempts[index].progress_action != NULL
+               ? attempts[index].progress_action
+               : "(null)");
+  view.at = attempts[index].progress_at;
+  snprintf(view.outcome, sizeof view.outcome, "%s", attempts[index].outcome);
+  msiq_attempts_free(attempts, count);
+  return view;
+}
+
+static void test_finished_attempt_keeps_its_last_progress(void **state) {
+  progress_fixture *fixture = *state;
+  /* The job's row holds an older report than the one the dispatcher
+   * passes when it closes the attempt (a write held back by the
+   * interval): the attempt keeps the newer one. */
+  msiq_job_progress written = {80, "InstallFiles: Copying new files",
+                               1773453570000};
+  assert_int_equal(
+      msiq_store_set_progress(fixture->store, fixture->job_id, &written, NULL),
+      MSIQ_OK);
+  msiq_job_progress last = {100, "InstallFinalize", 1773453571000};
+  assert_int_equal(finish_attempt_with(fixture, true, &last, NULL), MSIQ_OK);
+
+  assert_string_equal(job_value(fixture, "$.state"), "succeeded");
+  assert_string_equal(job_value(fixture, "$.history[0].progress.percent"),
+                      "100");
+  assert_string_equal(job_value(fixture, "$.history[0].progress.action"),
+                      "InstallFinalize");
+  assert_string_equal(job_value(fixture, "$.history[0].progress.since"),
+                      "2026-03-14T01:59:31Z");
+  /* The job's live progress is gone; only the attempt keeps it. */
+  assert_string_equal(job_value(fixture, "$.progress"), "");
+  attempt_view view = read_attempt(fixture, 0);
+  assert_int_equal(view.percent, 100);
+  assert_string_equal(view.action, "InstallFinalize");
+  assert_int_equal(view.at, 1773453571000);
+  assert_string_equal(view.outcome, "succeeded");
+}
+
+static void test_attempt_progress_parts_may_be_missing(void **state) {
+  progress_fixture *fixture = *state;
+  /* An action alone: the percentage is null, "-" in the text view. */
+  msiq_job_progress last = {-1, "CostInitialize", 1773453570000};
+  assert_int_equal(finish_attempt_with(fixture, false, &last, NULL), MSIQ_OK);
+  assert_string_equal(job_value(fixture, "$.history[0].progress.action"),
+                      "CostInitialize");
+  assert_string_equal(job_value(fixture, "$.history[0].progress.percent"), "");
+  char *json = NULL;
+  assert_int_equal(
+      msiq_store_job_json(fixture->store, fixture->job_id, true, &json, NULL),
+      MSIQ_OK);
+  assert_non_null(strstr(json, "\"progress\":{\"percent\":null,"
+                               "\"action\":\"CostInitialize\""));
+  free(json);
+  attempt_view view = read_attempt(fixture, 0);
+  assert_int_equal(view.percent, -1);
+  assert_string_equal(view.action, "CostInitialize");
+
+  /* A second attempt that reported nothing: null, not an empty object,
+   * and the first attempt keeps its own. */
+  assert_int_equal(msiq_store_retry(fixture->store, fixture->job_id, NULL),
+                   MSIQ_OK);
+  assert_int_equal(msiq_store_start_attempt(
+                       fixture->store, fixture->job_id, MSIQ_STATE_QUEUED,
+                       1773453700000, NULL, &fixture->attempt_number, NULL),
+                   MSIQ_OK);
+  assert_int_equal(fixture->attempt_number, 2);
+  assert_int_equal(finish_attempt_with(fixture, true, NULL, NULL), MSIQ_OK);
+  assert_int_equal(
+      msiq_store_job_json(fixture->store, fixture->job_id, true, &json, NULL),
+      MSIQ_OK);
+  assert_non_null(strstr(json, "\"attempt\":2,"));
+  assert_non_null(strstr(json, "\"progress\":null}]"));
+  free(json);
+  view = read_attempt(fixture, 1);
+  assert_int_equal(view.percent, -1);
+  assert_string_equal(view.action, "(null)");
+  assert_int_equal(view.at, MSIQ_TIME_UNSET);
+  assert_string_equal(job_value(fixture, "$.history[0].progress.action"),
+                      "CostInitialize");
+}
+
+static void test_running_attempt_shows_the_live_progress(void **state) {
+  progress_fixture *fixture = *state;
+  assert_string_equal(job_value(fixture, "$.history[0].progress"), "");
+  msiq_job_progress live = {37, "InstallFiles", 1773453570000};
+  assert_int_equal(
+      msiq_store_set_progress(fixture->store, fixture->job_id, &live, NULL),
+      MSIQ_OK);
+  assert_string_equal(job_value(fixture, "$.history[0].progress.percent"),
+                      "37");
+  assert_string_equal(job_value(fixture, "$.progress.percent"), "37");
+  attempt_view view = read_attempt(fixture, 0);
+  assert_int_equal(view.percent, 37);
+  assert_string_equal(view.outcome, "");
+}
+
+static void test_attempt_progress_is_written_with_the_outcome(void **state) {
+  progress_fixture *fixture = *state;
+  /* The job left `running` behind the store's back while its attempt
+   * stayed open: closing the attempt succeeds, recording the outcome does
+   * not, and the transaction takes the attempt's progress back with it. */
+  test_database_exec(fixture->path,
+                     "UPDATE job SET state = 'queued' WHERE id = 1");
+  msiq_job_progress last = {37, "InstallFiles", 1773453570000};
+  msiq_diag diag = {{0}};
+  assert_int_equal(finish_attempt_with(fixture, false, &last, &diag),
+                   MSIQ_ESTATE);
+  assert_non_null(strstr(diag.message, "recording its outcome"));
+  char *columns = test_database_text(
+      fixture->path,
+      "SELECT coalesce(outcome, 'open') || ' ' || "
+      "coalesce(progress_percent, 'none') || ' ' || "
+      "coalesce(progress_at, 'none') FROM attempt WHERE job_id = 1");
+  assert_string_equal(columns, "open none none");
+  free(columns);
+
+  /* An attempt closed once takes no second close, nor its progress. */
+  test_database_exec(fixture->path,
+                     "UPDATE job SET state = 'running' WHERE id = 1");
+  assert_int_equal(finish_attempt_with(fixture, true, &last, NULL), MSIQ_OK);
+  msiq_job_progress later = {90, "Other", 1773453580000};
+  assert_int_equal(finish_attempt_with(fixture, true, &later, NULL),
+                   MSIQ_ESTATE);
+  assert_string_equal(job_value(fixture, "$.history[0].progress.percent"),
+                      "37");
+}
+
+static void test_recovery_keeps_the_written_progress(void **state) {
+  progress_fixture *fixture = *state;
+  msiq_job_progress progress = {42, "InstallFiles", 1773453570000};
+  assert_int_equal(
+      msiq_store_set_progress(fixture->store, fixture->job_id, &progress, NULL),
+      MSIQ_OK);
+  int64_t recovered = 0;
+  assert_int_equal(msiq_store_recover_interrupted(fixture->store, 1773453600000,
+                                                  &recovered, NULL),
+                   MSIQ_OK);
+  assert_int_equal(recovered, 1);
+  assert_string_equal(job_value(fixture, "$.history[0].outcome"),
+                      "interrupted");
+  assert_string_equal(job_value(fixture, "$.history[0].progress.percent"),
+                      "42");
+  assert_string_equal(job_value(fixture, "$.history[0].progress.action"),
+                      "InstallFiles");
+  assert_string_equal(job_value(fixture, "$.history[0].progress.since"),
+                      "2026-03-14T01:59:30Z");
+  assert_string_equal(job_value(fixture, "$.progress"), "");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_progress_is_shown_while_running,
@@ -307,6 +483,20 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_operation_is_in_the_history,
                                       progress_setup, progress_teardown),
       cmocka_unit_test_setup_teardown(test_progress_is_read_for_status,
+                                      progress_setup, progress_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_finished_attempt_keeps_its_last_progress, progress_setup,
+          progress_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_attempt_progress_parts_may_be_missing, progress_setup,
+          progress_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_running_attempt_shows_the_live_progress, progress_setup,
+          progress_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_attempt_progress_is_written_with_the_outcome, progress_setup,
+          progress_teardown),
+      cmocka_unit_test_setup_teardown(test_recovery_keeps_the_written_progress,
                                       progress_setup, progress_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -74,20 +74,30 @@ static void show_print_history(const msiq_attempt *attempts, size_t count) {
     printf("  (no attempts yet)\n");
     return;
   }
-  printf("  %-3s %-20s %-20s %-6s %-11s %s\n", "#", "STARTED", "FINISHED",
-         "EXIT", "OUTCOME", "MESSAGE");
+  printf("  %-3s %-20s %-20s %-6s %-11s %-8s %s\n", "#", "STARTED", "FINISHED",
+         "EXIT", "OUTCOME", "PROGRESS", "MESSAGE");
   for (size_t i = 0; i < count; i++) {
+    const msiq_attempt *attempt = &attempts[i];
     char exit_code[24] = "-";
-    if (attempts[i].has_exit_code) {
+    if (attempt->has_exit_code) {
       snprintf(exit_code, sizeof exit_code, "%lld",
-               (long long)attempts[i].exit_code);
+               (long long)attempt->exit_code);
     }
-    printf("  %-3lld %-20s %-20s %-6s %-11s %s\n",
-           (long long)attempts[i].number,
-           tool_format_time(attempts[i].started_at, started, sizeof started),
-           tool_format_time(attempts[i].finished_at, finished, sizeof finished),
-           exit_code, attempts[i].outcome[0] ? attempts[i].outcome : "running",
-           attempts[i].message != NULL ? attempts[i].message : "");
+    /* How far the attempt got: its last percentage, "-" when it reported
+     * none (an action alone is shown on the line below). */
+    char progress[16] = "-";
+    if (attempt->progress_percent >= 0) {
+      snprintf(progress, sizeof progress, "%d%%", attempt->progress_percent);
+    }
+    printf("  %-3lld %-20s %-20s %-6s %-11s %-8s %s\n",
+           (long long)attempt->number,
+           tool_format_time(attempt->started_at, started, sizeof started),
+           tool_format_time(attempt->finished_at, finished, sizeof finished),
+           exit_code, attempt->outcome[0] ? attempt->outcome : "running",
+           progress, attempt->message != NULL ? attempt->message : "");
+    if (attempt->progress_action != NULL) {
+      printf("      last action: %s\n", attempt->progress_action);
+    }
   }
 }
 

@@ -35,8 +35,11 @@
 #define DISPATCHER_IDLE_RECHECK_MS (60 * 1000)
 
 /* A running job's progress is written at most this often: a worker sends
- * a few lines a second, and each write is a durable commit. */
-#define DISPATCHER_PROGRESS_INTERVAL_MS 1000
+ * a few lines a second, and each write is a durable commit. The test
+ * setting MSIQ_PROGRESS_INTERVAL_MS (docs/engine.md) shortens it, so that
+ * a test sees many values without a long installation. */
+#define DISPATCHER_PROGRESS_INTERVAL_MS     1000
+#define DISPATCHER_PROGRESS_INTERVAL_MAX_MS (60 * 1000)
 
 typedef enum dispatcher_stop_reason {
   DISPATCHER_STOP_NONE,
@@ -72,6 +75,7 @@ typedef struct msiq_dispatcher {
   bool reboot_suppressed; /* the request added REBOOT=ReallySuppress */
   bool cancel_sent;       /* the worker was asked to cancel */
   bool stopped_after_grace;
+  int64_t progress_interval_ms; /* the spacing of progress writes */
   bool progress_pending;        /* a progress change not written yet */
   bool progress_written;        /* progress_written_at holds a time */
   uint64_t progress_written_at; /* loop time of the last write */
@@ -300,6 +304,19 @@ static void dispatcher_record(dispatcher *self, int64_t exit_code) {
   msiq_attempt_decide(&facts, &decision);
   free(excerpt);
 
+  /* The attempt keeps the newest progress the worker reported, which may
+   * be newer than the job's row when the last write was held back: this
+   * is the flush of what is pending, in the transaction that closes the
+   * attempt (whose end clears the job's row). */
+  bool has_progress = self->link.percent >= 0 || self->link.action[0] != '\0';
+  msiq_job_progress progress = {
+      .percent = self->link.percent,
+      .action = self->link.action[0] != '\0' ? self->link.action : NULL,
+      .at = self->progress_received_at,
+  };
+  uv_timer_stop(&self->progress_timer);
+  self->progress_pending = false;
+
   msiq_attempt_result result = {
       .job_id = self->job.id,
       .attempt_number = self->attempt_number,
@@ -314,6 +331,7 @@ static void dispatcher_record(dispatcher *self, int64_t exit_code) {
       .last_error = decision.last_error[0] != '\0' ? decision.last_error : NULL,
       .pause_reason = decision.pause_queue ? decision.pause_reason : NULL,
       .boot_time = decision.boot_time,
+      .progress = has_progress ? &progress : NULL,
   };
   int status = msiq_store_finish_attempt(self->store, &result, &self->diag);
   if (status != MSIQ_OK) {
@@ -397,8 +415,8 @@ static void dispatcher_on_progress_timer(uv_timer_t *timer) {
   dispatcher_write_progress(timer->data);
 }
 
-/* A progress change: written at once when the last write is a second old,
- * else when it is. */
+/* A progress change: written at once when the last write is a second (the
+ * progress interval) old, else when it is. */
 static void dispatcher_schedule_progress(dispatcher *self) {
   self->progress_pending = true;
   self->progress_received_at = msiq_host_now_ms();
@@ -406,9 +424,10 @@ static void dispatcher_schedule_progress(dispatcher *self) {
     return;
   }
   uint64_t now = uv_now(&self->loop);
-  uint64_t due = self->progress_written ? self->progress_written_at +
-                                              DISPATCHER_PROGRESS_INTERVAL_MS
-                                        : now;
+  uint64_t due =
+      self->progress_written
+          ? self->progress_written_at + (uint64_t)self->progress_interval_ms
+          : now;
   if (due <= now) {
     dispatcher_write_progress(self);
   } else {
@@ -1023,6 +1042,34 @@ static int dispatcher_default_log_directory(dispatcher *self) {
   return MSIQ_OK;
 }
 
+/* The progress interval: MSIQ_PROGRESS_INTERVAL_MS if set (a test
+ * setting), else one second. */
+static int dispatcher_progress_interval(dispatcher *self) {
+  self->progress_interval_ms = DISPATCHER_PROGRESS_INTERVAL_MS;
+  char text[32];
+  if (!msiq_host_getenv("MSIQ_PROGRESS_INTERVAL_MS", text, sizeof text)) {
+    return MSIQ_OK;
+  }
+  int64_t value = 0;
+  bool valid = true;
+  for (const char *digit = text; *digit != '\0'; digit++) {
+    if (*digit < '0' || *digit > '9' ||
+        value > DISPATCHER_PROGRESS_INTERVAL_MAX_MS) {
+      valid = false;
+      break;
+    }
+    value = value * 10 + (*digit - '0');
+  }
+  if (!valid || value > DISPATCHER_PROGRESS_INTERVAL_MAX_MS) {
+    return msiq_diag_set(&self->diag, MSIQ_EUSAGE,
+                         "MSIQ_PROGRESS_INTERVAL_MS must be a whole number of "
+                         "milliseconds from 0 to %d, not '%s'",
+                         DISPATCHER_PROGRESS_INTERVAL_MAX_MS, text);
+  }
+  self->progress_interval_ms = value;
+  return MSIQ_OK;
+}
+
 static int dispatcher_init(dispatcher *self, msiq_store *store,
                            const msiq_dispatcher_options *options) {
   memset(self, 0, sizeof *self);
@@ -1033,6 +1080,9 @@ static int dispatcher_init(dispatcher *self, msiq_store *store,
                                            &self->installer_kind, &self->diag);
   if (status == MSIQ_OK) {
     status = dispatcher_default_log_directory(self);
+  }
+  if (status == MSIQ_OK) {
+    status = dispatcher_progress_interval(self);
   }
   if (status != MSIQ_OK) {
     return status;

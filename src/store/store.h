@@ -79,6 +79,13 @@ typedef struct msiq_attempt {
   int64_t exit_code;
   char outcome[16]; /* "" while running */
   char *message;
+  /* How far it got: the last progress its worker reported (for the attempt
+   * that runs, the job's live progress). progress_at is MSIQ_TIME_UNSET
+   * when it reported none; progress_percent is -1 when only an action was
+   * reported, and progress_action NULL when only percentages were. */
+  int progress_percent;
+  char *progress_action;
+  int64_t progress_at;
 } msiq_attempt;
 
 int msiq_store_get_attempts(msiq_store *store, int64_t job_id,

@@ -255,6 +255,7 @@ static int dispatch_finish_locked(msiq_store *store,
   }
   sqlite3_bind_text(statement, 5, result->attempt_outcome, -1, SQLITE_STATIC);
   store_bind_optional_text(statement, 6, result->message);
+  store_bind_progress(statement, 7, result->progress);
   status = store_compare_and_set(store, statement, result->job_id, diag,
                                  "closing its attempt");
   if (status != MSIQ_OK) {

@@ -66,10 +66,14 @@ typedef struct msiq_attempt_result {
   const char *last_error;   /* NULL on success */
   const char *pause_reason; /* non-NULL: pause the queue for a reboot */
   int64_t boot_time;        /* with pause_reason: the boot time now */
+  /* The last progress the worker reported, newer than what the job's row
+   * may hold (writes are spaced); NULL when it reported none. */
+  const msiq_job_progress *progress;
 } msiq_attempt_result;
 
-/* Closes the attempt and moves the job from running to its new state, in one
- * transaction (compare-and-set on running). */
+/* Closes the attempt, with its last progress, and moves the job from
+ * running to its new state, in one transaction (compare-and-set on
+ * running). */
 int msiq_store_finish_attempt(msiq_store *store,
                               const msiq_attempt_result *result,
                               msiq_diag *diag);

@@ -61,6 +61,11 @@ void store_bind_optional_time(sqlite3_stmt *statement, int index,
                               int64_t value);
 void store_bind_optional_text(sqlite3_stmt *statement, int index,
                               const char *text);
+/* Binds a progress report to the three parameters from `first` on
+ * (percent, action, when received): NULL for a percentage of -1 or an
+ * action of NULL, and all three NULL when progress is NULL. */
+void store_bind_progress(sqlite3_stmt *statement, int first,
+                         const msiq_job_progress *progress);
 int64_t store_column_optional_time(sqlite3_stmt *statement, int index);
 /* A copy of a text column, or NULL for NULL; sets *failed when out of
  * memory. */

@@ -17,6 +17,23 @@ static int progress_write(msiq_store *store, sqlite3_stmt *statement,
   return store_finish(store, status, diag);
 }
 
+void store_bind_progress(sqlite3_stmt *statement, int first,
+                         const msiq_job_progress *progress) {
+  if (progress == NULL) {
+    for (int index = first; index < first + 3; index++) {
+      sqlite3_bind_null(statement, index);
+    }
+    return;
+  }
+  if (progress->percent >= 0 && progress->percent <= 100) {
+    sqlite3_bind_int(statement, first, progress->percent);
+  } else {
+    sqlite3_bind_null(statement, first);
+  }
+  store_bind_optional_text(statement, first + 1, progress->action);
+  sqlite3_bind_int64(statement, first + 2, progress->at);
+}
+
 int msiq_store_set_attempt_operation(msiq_store *store, int64_t job_id,
                                      int64_t attempt_number,
                                      const char *operation, msiq_diag *diag) {
@@ -43,13 +60,7 @@ int msiq_store_set_progress(msiq_store *store, int64_t job_id,
     return status;
   }
   sqlite3_bind_int64(statement, 1, job_id);
-  if (progress->percent >= 0 && progress->percent <= 100) {
-    sqlite3_bind_int(statement, 2, progress->percent);
-  } else {
-    sqlite3_bind_null(statement, 2);
-  }
-  store_bind_optional_text(statement, 3, progress->action);
-  sqlite3_bind_int64(statement, 4, progress->at);
+  store_bind_progress(statement, 2, progress);
   return progress_write(store, statement, job_id, diag,
                         "recording its progress");
 }

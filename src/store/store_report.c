@@ -199,6 +199,11 @@ static int store_append_attempt(sqlite3_stmt *statement, void *context,
   snprintf(attempt->outcome, sizeof attempt->outcome, "%s",
            outcome != NULL ? (const char *)outcome : "");
   attempt->message = store_column_optional_text(statement, 5, &failed);
+  attempt->progress_percent = sqlite3_column_type(statement, 6) != SQLITE_NULL
+                                  ? sqlite3_column_int(statement, 6)
+                                  : -1;
+  attempt->progress_action = store_column_optional_text(statement, 7, &failed);
+  attempt->progress_at = store_column_optional_time(statement, 8);
   list->count++;
   if (failed) {
     return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
@@ -233,6 +238,7 @@ int msiq_store_get_attempts(msiq_store *store, int64_t job_id,
 void msiq_attempts_free(msiq_attempt *attempts, size_t count) {
   for (size_t i = 0; i < count; i++) {
     free(attempts[i].message);
+    free(attempts[i].progress_action);
   }
   free(attempts);
 }

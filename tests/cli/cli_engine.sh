@@ -9,6 +9,10 @@
 #     last for a success), at most about once a second, and are gone once
 #     it ended; the attempt's operation is in its history, with msiq's note
 #     about REBOOT;
+#   - each finished attempt keeps how far it got (`show --json` history
+#     "progress", `show`'s PROGRESS column): 100 and the last action for a
+#     success, the last value for a cancel, and a report the interval still
+#     held back when the worker ended; MSIQ_PROGRESS_INTERVAL_MS is checked;
 #   - cancel --force of a worker sends `cancel`: the worker rolls back and
 #     the job ends cancelled with 1602 and the rollback text; a timeout does
 #     the same as failed;
@@ -202,6 +206,14 @@ check_equal "$(job_field "$job" '.history[0].operation')" \
   "$operation; REBOOT=ReallySuppress was added by msiq (the job does not set REBOOT)" \
   "progress: the attempt's operation is in the history, with msiq's note"
 check_equal "$(job_field "$job" '.history[0].exit_code')" "0" "progress: exit code 0"
+check_equal "$(job_field "$job" '.history[0].progress | [.percent, .action] | map(tostring) | join(" ")')" \
+  "100 InstallFiles: Copying new files" "progress: the finished attempt keeps 100 and its last action"
+check_equal "$(job_field "$job" '.history[0].progress.since')" "$last_since" \
+  "progress: the attempt's progress is the last one the job showed"
+run show "$job"
+check_match "$out" "^  #   STARTED +FINISHED +EXIT +OUTCOME +PROGRESS +MESSAGE\$" "progress: show has a PROGRESS column"
+check_match "$out" "^  1 +[-0-9T:Z]+ +[-0-9T:Z]+ +0 +succeeded +100% +exit code 0" "progress: show says the attempt got to 100%"
+check_match "$out" "^      last action: InstallFiles: Copying new files\$" "progress: show says the attempt's last action"
 request=$(cat "$sec/request.log")
 check_equal "$request" "$(printf 'request\t1\ninstall\t%s\nproperty\tALLUSERS\t1\nproperty\tREBOOT\tReallySuppress\nlog\t%s\nstart' "$a" "$(job_field "$job" .log)")" \
   "progress: the request carries the job, REBOOT=ReallySuppress and the log"
@@ -249,6 +261,11 @@ check_equal "$(count_in_run_log "job $job: cancel requested; asking the worker t
 check_equal "$(count_in_run_log "job $job: the worker is cancelling; Windows Installer rolls the installation back")" "1" \
   "cancel: the run log says the worker is cancelling"
 check_equal "$(count_in_run_log "stopping installer")" "0" "cancel: the tree was not stopped"
+check_equal "$(job_field "$job" '[.history[0].progress.percent, .history[0].progress.action] | map(tostring) | join(" ")')" \
+  "10 null" "cancel: the cancelled attempt keeps how far it got"
+run show "$job"
+check_match "$out" "^  1 +[-0-9T:Z]+ +[-0-9T:Z]+ +1602 +cancelled +10% +cancelled by an administrator" \
+  "cancel: show says the attempt got to 10%"
 stop_dispatcher
 check_equal "$dispatcher_status" "0" "cancel: the dispatcher exits 0"
 
@@ -355,6 +372,27 @@ stop_dispatcher
 check_equal "$dispatcher_status" "0" "crash: the dispatcher exits 0"
 
 # ---------------------------------------------------------------------------
+# 6b. The last report is kept even when the interval still held it back:
+# with an interval of a minute only the first report reaches the job's row
+# while it runs, and the worker ends (without a result) right behind the
+# others, so only the flush at the attempt's end can record 55.
+section flush
+script "progress\t10" "sleep 300" "action\tInstallFiles\tCopying new files" "progress\t55" "exit 3221225477"
+a=$(pkg a)
+job=$(msiq enqueue "$a" 2>&1)
+MSIQ_PROGRESS_INTERVAL_MS=60000 start_dispatcher
+wait_until 8000 job_state_is "$job" failed || fail "flush: the job did not fail ($(job_field "$job" .state))"
+check_equal "$(job_field "$job" '.history[0].progress | [.percent, .action] | map(tostring) | join(" ")')" \
+  "55 InstallFiles: Copying new files" "flush: the attempt keeps the report that was held back"
+stop_dispatcher
+# A bad interval is refused before anything runs.
+MSIQ_PROGRESS_INTERVAL_MS=soon run run --drain
+check_error 2 "MSIQ_PROGRESS_INTERVAL_MS must be a whole number of milliseconds from 0 to 60000, not 'soon'" \
+  "flush: a bad MSIQ_PROGRESS_INTERVAL_MS"
+MSIQ_PROGRESS_INTERVAL_MS=60001 run run --drain
+check_error 2 "not '60001'" "flush: an interval above a minute"
+
+# ---------------------------------------------------------------------------
 # 7. A plain stand-in (no hello): judged by its exit code, no operation,
 # stopped at once on cancel whatever the cancel grace.
 section plain
@@ -363,8 +401,8 @@ a=$(pkg a)
 job=$(msiq enqueue "$a" 2>&1)
 start_dispatcher --cancel-grace 1h
 wait_until 8000 job_state_is "$job" succeeded || fail "plain: the job did not succeed"
-check_equal "$(job_field "$job" '[.history[0].operation, .progress] | map(tostring) | join(" ")')" "null null" \
-  "plain: no operation, no progress"
+check_equal "$(job_field "$job" '[.history[0].operation, .progress, .history[0].progress] | map(tostring) | join(" ")')" "null null null" \
+  "plain: no operation, no progress, none kept by the attempt"
 check_equal "$(cat "$sec/request.log" 2>/dev/null)" "" "plain: the stand-in read no request"
 stop_dispatcher
 rm -f "$FAKE_INSTALLER_MARKER"

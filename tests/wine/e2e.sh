@@ -25,24 +25,6 @@
 export MSIQ_RUNNER=wine
 export MSIQ_BIN="$MSIQ_EXE"
 
-# msiq.exe writes Windows line ends (CRLF) to its text-mode stdout; the
-# checks compare text without the CRs.
-msiq() {
-  wine "$MSIQ_EXE" "$@" | tr -d '\r'
-  return "${PIPESTATUS[0]}"
-}
-
-job_field() {
-  msiq --json show "$1" 2>/dev/null | jq -r "$2"
-}
-
-job_finished() {
-  case "$(job_field "$1" .state)" in
-    succeeded | failed | cancelled) return 0 ;;
-  esac
-  return 1
-}
-
 cleanup_wine() {
   [ -n "${dispatcher_pid:-}" ] && kill "$dispatcher_pid" 2>/dev/null
   wine_prefix_cleanup

@@ -21,16 +21,6 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$MSIQ_TESTS_DIR/wine/lib.sh"
 
-# msiq.exe writes Windows line ends (CRLF); the checks compare without CRs.
-msiq() {
-  wine "$MSIQ_EXE" "$@" | tr -d '\r'
-  return "${PIPESTATUS[0]}"
-}
-
-job_field() {
-  msiq --json show "$1" 2>/dev/null | jq -r "$2"
-}
-
 dispatcher_pid=""
 churn_pid=""
 cleanup_wine() {

@@ -106,39 +106,11 @@ check_operation() {
   check_equal "$(printf '%s\n' "$transcript" | sed -n 2p)" "operation$T$(field "$2")" "$1: the operation line"
 }
 
-product_state() {
-  wine "$PRODUCT_STATE_EXE" "$1" 2>/dev/null | tr -d '\r'
-}
-
-installed_file_count() {
-  find "$program_files/$package_name" -type f 2>/dev/null | wc -l
-}
-
 wine_prefix_init
-program_files="$WINEPREFIX/drive_c/Program Files (x86)"
-
-# The package: 200 files of 64 KiB, so that Windows Installer sends a
-# stream of progress records (under Wine mostly while it registers the
-# components), plus the custom actions of worker.wxs (MsiqReportProgress
-# keeps the bar moving for a while on a fast machine too).
-package_name=MsiqWorkerTest
-payload_count=200
-mkdir -p "$work_dir/payload"
-for i in $(seq 1 "$payload_count"); do
-  head -c 65536 /dev/urandom >"$work_dir/payload/file$i.bin"
-done
-# wixl finds Binary/@SourceFile only relative to the current directory.
-cp "$CUSTOM_ACTION_DLL" "$work_dir/custom_action_dll.dll"
-(cd "$work_dir" && find payload -type f | wixl-heat -p payload/ --component-group PayloadFiles \
-  --directory-ref INSTALLDIR --var var.PayloadDir >files.wxs &&
-  wixl -D "ProductName=$package_name" -D UpgradeCode=5D1D7A30-5E0B-4C2B-9E64-6B0E3F0C1A01 \
-    -D PayloadDir=payload -D "ActionProgram=$(win_path "$CUSTOM_ACTION_EXE")" \
-    -D ActionDll=custom_action_dll.dll -o "$package_name.msi" \
-    "$MSIQ_TESTS_DIR/packages/worker.wxs" files.wxs) >"$work_dir/wixl.log" 2>&1 ||
-  fail "wixl could not build the package: $(grep -v GLib "$work_dir/wixl.log" | tail -1)"
-package=$(win_path "$work_dir/$package_name.msi")
-product_code=$(msiinfo export "$work_dir/$package_name.msi" Property | tr -d '\r' | sed -n "s/^ProductCode$T//p")
-check_match "$product_code" '^\{[0-9A-F-]{36}\}$' "package: its product code"
+# The package: 200 files plus the custom actions of worker.wxs
+# (MsiqReportProgress keeps the bar moving for a while on a fast machine
+# too); see worker_package_build in lib.sh.
+worker_package_build
 mkdir -p "$work_dir/logs dir"
 log_path="$work_dir/logs dir/worker.log"
 

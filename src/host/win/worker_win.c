@@ -98,7 +98,8 @@ typedef struct worker {
 
   /* Reports. */
   msiq_progress progress;
-  int progress_sent; /* the last percentage sent, -1 before the first */
+  bool progress_received; /* a progress record has changed the bar */
+  int progress_sent;      /* the last percentage sent, -1 before the first */
   ULONGLONG progress_sent_at;
   bool action_pending;
   ULONGLONG action_sent_at;
@@ -174,7 +175,14 @@ static void worker_report_percent(worker *w, int percent, bool force) {
   w->progress_sent_at = now;
 }
 
+/* Sends the bar's percentage (see worker_report_percent). Nothing before
+ * Windows Installer's first progress record: the main thread's flush would
+ * otherwise send the empty bar's 0 %, possibly before the `operation`
+ * line, and for a call that fails before any progress. */
 static void worker_report_progress(worker *w, bool force) {
+  if (!w->progress_received) {
+    return;
+  }
   worker_report_percent(w, msiq_progress_percent(&w->progress), force);
 }
 
@@ -265,6 +273,7 @@ static void worker_on_progress(worker *w, MSIHANDLE record) {
     fields[i] = worker_record_integer(record, i + 1);
   }
   if (msiq_progress_apply_record(&w->progress, fields, count)) {
+    w->progress_received = true;
     worker_report_progress(w, false);
   }
 }
@@ -347,6 +356,7 @@ static INT CALLBACK worker_ui_handler(LPVOID context, UINT message_type,
       break;
     case INSTALLMESSAGE_ACTIONDATA:
       if (msiq_progress_apply_action_data(&w->progress)) {
+        w->progress_received = true;
         worker_report_progress(w, false);
       }
       may_cancel = true;

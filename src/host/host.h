@@ -178,7 +178,11 @@ int msiq_host_installer_start(uv_loop_t *loop,
 int msiq_host_installer_send(msiq_installer *installer, const char *bytes,
                              size_t length);
 
-/* Ends the installer and every process it started. */
+/* Ends the installer and every process it started: on Windows its Job
+ * Object is terminated; on POSIX every process of its group and session,
+ * every descendant, and every process that inherited the mark its
+ * environment was given (MSIQ_INSTALLER_TREE), which also finds one that
+ * left with setsid() and whose parent has exited, is stopped and killed. */
 int msiq_host_installer_stop_tree(msiq_installer *installer);
 
 /* The process id, for messages. */

@@ -165,9 +165,13 @@ int msiq_host_installer_start(uv_loop_t *loop,
   uv_process_options_t options;
   memset(&options, 0, sizeof options);
   char **arguments = NULL;
-  int status = host_installer_os_prepare(start, &options, &arguments, diag);
+  int status = host_installer_os_group_create(installer, diag);
   if (status == MSIQ_OK) {
-    status = host_installer_os_group_create(installer, diag);
+    status =
+        host_installer_os_prepare(installer, start, &options, &arguments, diag);
+    if (status != MSIQ_OK) {
+      host_installer_os_group_release(installer);
+    }
   }
   if (status != MSIQ_OK) {
     host_installer_os_free_arguments(arguments);

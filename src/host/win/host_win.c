@@ -681,9 +681,11 @@ int64_t host_installer_os_exit_code(const msiq_installer *installer,
   return (int64_t)(uint32_t)exit_status;
 }
 
-int host_installer_os_prepare(const msiq_installer_start_options *start,
+int host_installer_os_prepare(msiq_installer *installer,
+                              const msiq_installer_start_options *start,
                               uv_process_options_t *options, char ***arguments,
                               msiq_diag *diag) {
+  (void)installer;
   /* msiexec parses its own command line, not by the C runtime's rules, so
    * the line is built here (NAME="value", inner quotes doubled) and handed
    * to CreateProcess verbatim. The worker's only argument is --worker; its

@@ -60,12 +60,36 @@ static void test_names_round_trip(void **state) {
   assert_false(msiq_state_is_final(MSIQ_STATE_RETRYING));
 }
 
+/* A quoted text is one line of UTF-8 whatever it was: control characters
+ * and bytes that are not part of well-formed UTF-8 become \xNN, characters
+ * pass whole, and a cut never splits one. */
+static void test_quote_keeps_messages_one_line_of_utf8(void **state) {
+  (void)state;
+  char quoted[64];
+  msiq_quote_for_message("a\nb\x7f", quoted, sizeof quoted);
+  assert_string_equal(quoted, "a\\x0ab\\x7f");
+  msiq_quote_for_message("caf\xc3\xa9 \xe2\x82\xac", quoted, sizeof quoted);
+  assert_string_equal(quoted, "caf\xc3\xa9 \xe2\x82\xac");
+  msiq_quote_for_message("caf\xe9 \xed\xa0\x80 \xc3", quoted, sizeof quoted);
+  assert_string_equal(quoted, "caf\\xe9 \\xed\\xa0\\x80 \\xc3");
+  /* Room for "ab" and the ellipsis only: the euro sign is not cut. */
+  char small[8];
+  msiq_quote_for_message("ab\xe2\x82\xac"
+                         "d",
+                         small, sizeof small);
+  assert_string_equal(small, "ab...");
+  /* A prefix that ends inside a character escapes what it has of it. */
+  msiq_quote_prefix_for_message("x\xc3\xa9", 2, quoted, sizeof quoted);
+  assert_string_equal(quoted, "x\\xc3");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_every_status_has_name_message_and_exit_code),
       cmocka_unit_test(test_exit_codes_match_the_cli_contract),
       cmocka_unit_test(test_diag_set_formats_and_returns_status),
       cmocka_unit_test(test_names_round_trip),
+      cmocka_unit_test(test_quote_keeps_messages_one_line_of_utf8),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

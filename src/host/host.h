@@ -24,6 +24,14 @@ int msiq_host_main_arguments(int argc, char **argv, char ***utf8_argv);
 /* An environment variable as UTF-8 in buffer; false when unset or empty. */
 bool msiq_host_getenv(const char *name, char *buffer, size_t size);
 
+/* Converts text in the ANSI code page (what Windows programs write when
+ * they write neither UTF-8 nor UTF-16, msiexec's logs among them) to
+ * NUL-terminated UTF-8 (free() *utf8), NUL bytes dropped. Windows: the
+ * system's ANSI code page (MultiByteToWideChar with CP_ACP); simulation:
+ * Windows-1252, the code page of Western Windows. */
+int msiq_host_text_from_ansi(const char *bytes, size_t length, char **utf8,
+                             msiq_diag *diag);
+
 /* fopen() for a UTF-8 path. */
 FILE *msiq_host_fopen(const char *path, const char *mode);
 

@@ -11,6 +11,8 @@
 #include "host/host.h"
 #include "host/host_installer.h"
 
+#include "core/text.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -818,6 +820,15 @@ bool msiq_host_getenv(const char *name, char *buffer, size_t size) {
     return false;
   }
   return snprintf(buffer, size, "%s", value) < (int)size;
+}
+
+int msiq_host_text_from_ansi(const char *bytes, size_t length, char **utf8,
+                             msiq_diag *diag) {
+  /* The simulation's ANSI code page is fixed, so that what a test writes
+   * converts the same on every machine. */
+  *utf8 = msiq_text_from_windows_1252(bytes, length);
+  return *utf8 != NULL ? MSIQ_OK
+                       : msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
 }
 
 FILE *msiq_host_fopen(const char *path, const char *mode) {

@@ -48,7 +48,22 @@ int msiq_status_exit_code(int status) {
 int msiq_diag_vset(msiq_diag *diag, int status, const char *format,
                    va_list args) {
   if (diag != NULL) {
-    vsnprintf(diag->message, sizeof diag->message, format, args);
+    int written = vsnprintf(diag->message, sizeof diag->message, format, args);
+    if (written >= (int)sizeof diag->message) {
+      /* Cut short: never in the middle of a character, so the message
+       * stays UTF-8. */
+      size_t length = strlen(diag->message);
+      size_t start = length;
+      while (start > 0 && length - start < 3 &&
+             ((unsigned char)diag->message[start - 1] & 0xc0) == 0x80) {
+        start--;
+      }
+      if (start > 0 && (unsigned char)diag->message[start - 1] >= 0xc0 &&
+          msiq_utf8_sequence_length(diag->message + start - 1,
+                                    length - start + 1) == 0) {
+        diag->message[start - 1] = '\0';
+      }
+    }
   }
   return status;
 }

@@ -458,23 +458,41 @@ static bool host_process_read(pid_t pid, host_process *process) {
   if (fields == NULL) {
     return false;
   }
-  int parent = 0;
-  int group = 0;
-  int session = 0;
+  /* Fields 3 (the state) to 22 (the start time), one at a time. Not with
+   * sscanf: a skipped %u of a count past UINT_MAX (page faults, times) is
+   * undefined, and under AddressSanitizer's stack-use-after-return checks
+   * the start time came out wrong. */
   memset(process, 0, sizeof *process);
-  /* Fields 3 to 6 (state, parent, group, session), then 7 to 21 skipped,
-   * then 22, the start time. */
-  if (sscanf(fields + 1,
-             " %c %d %d %d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
-             "%*d %*d %*d %*d %llu",
-             &process->state, &parent, &group, &session,
-             &process->start_time) != 5) {
-    return false;
+  unsigned long long values[23] = {0};
+  const char *cursor = fields + 1;
+  for (int field = 3; field <= 22; field++) {
+    while (*cursor == ' ') {
+      cursor++;
+    }
+    if (*cursor == '\0') {
+      return false;
+    }
+    if (field == 3) {
+      process->state = *cursor++;
+    } else {
+      char *end = NULL;
+      /* Signed fields (a priority, a nice value) are negative at most; they
+       * are not used, and strtoull() reads them without harm. */
+      values[field] = strtoull(cursor, &end, 10);
+      if (end == cursor) {
+        return false;
+      }
+      cursor = end;
+    }
+    while (*cursor != ' ' && *cursor != '\0') {
+      cursor++;
+    }
   }
   process->pid = pid;
-  process->parent = (pid_t)parent;
-  process->group = (pid_t)group;
-  process->session = (pid_t)session;
+  process->parent = (pid_t)values[4];
+  process->group = (pid_t)values[5];
+  process->session = (pid_t)values[6];
+  process->start_time = values[22];
   process->marked = -1;
   return true;
 }

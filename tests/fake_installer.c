@@ -45,6 +45,18 @@
  *       which lands in the parent's Job Object. A test can check that
  *       stopping the installer tree ends the child too.
  *
+ *   FAKE_INSTALLER_ESCAPED_PIDFILE=FILE
+ *       POSIX only (ignored on Windows, where nothing leaves the Job
+ *       Object): start a daemon the way `setsid sleep N &` in a script
+ *       does, which leaves the installer's session and process group and
+ *       whose parent exits at once, so it is nobody's child in the
+ *       installer's tree: a child calls setsid() and forks the daemon, then
+ *       exits (this program reaps it); the daemon points its standard
+ *       input and output at /dev/null and execs `sleep` for
+ *       FAKE_INSTALLER_CHILD_SLEEP_MS (rounded up to seconds). Its pid
+ *       (decimal, newline) is written to FILE. A test can check that
+ *       stopping the installer tree ends it too.
+ *
  *   FAKE_INSTALLER_MARKER=FILE
  *       Create FILE containing "started\n" once the set-up above (log line,
  *       code, pid files, child, mutex, verbose log) is done and before the
@@ -120,8 +132,9 @@
  * msiexec does not use.
  *
  * Order of events: log line, take code, own pid file, mutex, child and its
- * pid file, verbose log, (protocol: hello, request), marker, (protocol:
- * FILE), sleep, (protocol: result), MSIQ_SIM_EXIT_CODE_DIR file, exit.
+ * pid file, escaped daemon and its pid file, verbose log, (protocol: hello,
+ * request), marker, (protocol: FILE), sleep, (protocol: result),
+ * MSIQ_SIM_EXIT_CODE_DIR file, exit.
  *
  * Portable C11; the few OS calls are the os_* functions at the top. Meant
  * to build natively and with mingw-w64.
@@ -145,6 +158,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #endif
@@ -262,6 +276,72 @@ static int os_start_child(uint32_t ms, unsigned long *child_pid) {
     _exit(0);
   }
   *child_pid = (unsigned long)pid;
+  return 0;
+#endif
+}
+
+/* Starts a daemon that left this process's session and lost its parent
+ * (see FAKE_INSTALLER_ESCAPED_PIDFILE); 0 on success, 1 where there is no
+ * session to leave (Windows: nothing is started), -1 on failure. */
+static int os_start_escaped(uint32_t ms, unsigned long *daemon_pid) {
+#ifdef _WIN32
+  (void)ms;
+  (void)daemon_pid;
+  return 1;
+#else
+  int report[2];
+  if (pipe(report) != 0) {
+    return -1;
+  }
+  fflush(NULL);
+  pid_t middle = fork();
+  if (middle < 0) {
+    close(report[0]);
+    close(report[1]);
+    return -1;
+  }
+  if (middle == 0) {
+    close(report[0]);
+    if (mutex_fd >= 0) {
+      close(mutex_fd);
+    }
+    if (setsid() < 0) {
+      _exit(1);
+    }
+    pid_t daemon = fork();
+    if (daemon < 0) {
+      _exit(1);
+    }
+    if (daemon == 0) {
+      char seconds[32];
+      int null_fd = open("/dev/null", O_RDWR);
+      if (null_fd >= 0) {
+        dup2(null_fd, 0);
+        dup2(null_fd, 1);
+        close(null_fd);
+      }
+      close(report[1]);
+      snprintf(seconds, sizeof seconds, "%lu",
+               (unsigned long)((ms + 999u) / 1000u));
+      execlp("sleep", "sleep", seconds, (char *)NULL);
+      os_sleep_ms(ms);
+      _exit(0);
+    }
+    long value = (long)daemon;
+    ssize_t written = write(report[1], &value, sizeof value);
+    _exit(written == (ssize_t)sizeof value ? 0 : 1);
+  }
+  close(report[1]);
+  long value = 0;
+  ssize_t got = read(report[0], &value, sizeof value);
+  close(report[0]);
+  int status = 0;
+  while (waitpid(middle, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (got != (ssize_t)sizeof value || value <= 0) {
+    return -1;
+  }
+  *daemon_pid = (unsigned long)value;
   return 0;
 #endif
 }
@@ -954,6 +1034,19 @@ int main(int argc, char **argv) {
       fail("cannot start the child process", NULL);
     }
     write_pid_file(value, child_pid);
+  }
+
+  if ((value = env("FAKE_INSTALLER_ESCAPED_PIDFILE")) != NULL) {
+    unsigned long daemon_pid;
+    int started = os_start_escaped(
+        env_u32("FAKE_INSTALLER_CHILD_SLEEP_MS", FAKE_CHILD_SLEEP_MS),
+        &daemon_pid);
+    if (started < 0) {
+      fail("cannot start the escaped daemon", NULL);
+    }
+    if (started == 0) {
+      write_pid_file(value, daemon_pid);
+    }
   }
 
   if ((value = env("FAKE_INSTALLER_WRITE_LOG")) != NULL &&

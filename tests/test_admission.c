@@ -21,6 +21,8 @@ static struct {
   /* absolute_path fails for this path, as a host would for a path too
    * long to resolve. */
   const char *unresolvable;
+  /* The current directory, "/fake-cwd/" when NULL. */
+  const char *cwd;
 } fake;
 
 static int fake_absolute_path(const char *path, char **absolute,
@@ -29,7 +31,8 @@ static int fake_absolute_path(const char *path, char **absolute,
   if (fake.unresolvable != NULL && strcmp(path, fake.unresolvable) == 0) {
     return msiq_diag_set(diag, MSIQ_EIO, "cannot resolve '%s'", path);
   }
-  const char *prefix = path[0] == '/' ? "" : "/fake-cwd/";
+  const char *cwd = fake.cwd != NULL ? fake.cwd : "/fake-cwd/";
+  const char *prefix = path[0] == '/' ? "" : cwd;
   size_t size = strlen(prefix) + strlen(path) + 1;
   *absolute = malloc(size);
   assert_non_null(*absolute);
@@ -189,6 +192,25 @@ static void test_host_failure_to_resolve_a_path_is_returned(void **state) {
   msiq_job_spec_cleanup(&spec);
 }
 
+/* A relative path was checked, but not the current directory in front of
+ * it: a POSIX directory name may be any bytes. */
+static void test_current_directory_that_is_not_utf8_is_refused(void **state) {
+  (void)state;
+  fake.cwd = "/caf\xe9/";
+  msiq_job_spec spec;
+  spec_init_with(&spec, MSIQ_ACTION_INSTALL, "app.msi");
+  msiq_admission admission;
+  msiq_diag diag = {{0}};
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_EINVAL);
+  assert_string_equal(diag.message,
+                      "package path '/caf\\xe9/app.msi' is not valid UTF-8 "
+                      "(the current directory's name is not)");
+  assert_null(admission.spec);
+  msiq_job_spec_cleanup(&spec);
+  fake.cwd = NULL;
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(test_paths_are_made_absolute_through_the_host,
@@ -199,6 +221,8 @@ int main(void) {
       cmocka_unit_test_setup(test_product_code_target_needs_no_file,
                              fake_reset),
       cmocka_unit_test_setup(test_validation_errors_come_first, fake_reset),
+      cmocka_unit_test_setup(test_current_directory_that_is_not_utf8_is_refused,
+                             fake_reset),
       cmocka_unit_test_setup(test_host_failure_to_resolve_a_path_is_returned,
                              fake_reset),
   };

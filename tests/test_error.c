@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "core/text.h"
+
 static void test_every_status_has_name_message_and_exit_code(void **state) {
   (void)state;
 #define CHECK_STATUS(name, value, exit_code, message)                          \
@@ -60,12 +62,62 @@ static void test_names_round_trip(void **state) {
   assert_false(msiq_state_is_final(MSIQ_STATE_RETRYING));
 }
 
+/* A quoted text is one line of UTF-8 whatever it was: control characters
+ * and bytes that are not part of well-formed UTF-8 become \xNN, characters
+ * pass whole, and a cut never splits one. */
+static void test_quote_keeps_messages_one_line_of_utf8(void **state) {
+  (void)state;
+  char quoted[64];
+  msiq_quote_for_message("a\nb\x7f", quoted, sizeof quoted);
+  assert_string_equal(quoted, "a\\x0ab\\x7f");
+  msiq_quote_for_message("caf\xc3\xa9 \xe2\x82\xac", quoted, sizeof quoted);
+  assert_string_equal(quoted, "caf\xc3\xa9 \xe2\x82\xac");
+  msiq_quote_for_message("caf\xe9 \xed\xa0\x80 \xc3", quoted, sizeof quoted);
+  assert_string_equal(quoted, "caf\\xe9 \\xed\\xa0\\x80 \\xc3");
+  /* Room for "ab" and the ellipsis only: the euro sign is not cut. */
+  char small[8];
+  msiq_quote_for_message("ab\xe2\x82\xac"
+                         "d",
+                         small, sizeof small);
+  assert_string_equal(small, "ab...");
+  /* A prefix that ends inside a character escapes what it has of it. */
+  msiq_quote_prefix_for_message("x\xc3\xa9", 2, quoted, sizeof quoted);
+  assert_string_equal(quoted, "x\\xc3");
+}
+
+/* A message cut short at the size of the diagnostic never ends inside a
+ * character. */
+static void test_diag_cut_short_stays_utf8(void **state) {
+  (void)state;
+  msiq_diag diag = {{0}};
+  char text[sizeof diag.message + 8];
+  for (size_t shift = 0; shift < 4; shift++) {
+    /* shift ASCII bytes, then euro signs (three bytes each) to the end. */
+    size_t used = 0;
+    for (; used < shift; used++) {
+      text[used] = 'a';
+    }
+    while (used + 3 < sizeof text) {
+      memcpy(text + used, "\xe2\x82\xac", 3);
+      used += 3;
+    }
+    text[used] = '\0';
+    msiq_diag_set(&diag, MSIQ_EINVAL, "%s", text);
+    size_t length = strlen(diag.message);
+    assert_true(length >= sizeof diag.message - 4);
+    assert_true(msiq_text_is_utf8(diag.message));
+    assert_int_equal((length - shift) % 3, 0);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_every_status_has_name_message_and_exit_code),
       cmocka_unit_test(test_exit_codes_match_the_cli_contract),
       cmocka_unit_test(test_diag_set_formats_and_returns_status),
       cmocka_unit_test(test_names_round_trip),
+      cmocka_unit_test(test_quote_keeps_messages_one_line_of_utf8),
+      cmocka_unit_test(test_diag_cut_short_stays_utf8),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -187,6 +187,50 @@ static void test_property_value_rule(void **state) {
   assert_false(msiq_property_value_is_valid("ab\0c", 4));
   assert_true(msiq_property_value_is_valid("ab\0c", 2));
   assert_false(msiq_property_value_is_valid(NULL, 0));
+  /* UTF-8 only: what msiq stores it prints as UTF-8 JSON. */
+  assert_true(msiq_property_value_is_valid("caf\xc3\xa9", 5));
+  assert_false(msiq_property_value_is_valid("caf\xe9", 4));
+  assert_false(msiq_property_value_is_valid("\xed\xa0\x80", 3));
+}
+
+/* Text that is not UTF-8 is refused in every field that holds text, and a
+ * property's value (perhaps a password) is never shown. */
+static void test_validate_refuses_text_that_is_not_utf8(void **state) {
+  (void)state;
+  assert_target_invalid(MSIQ_ACTION_INSTALL, "caf\xe9.msi",
+                        "install target 'caf\\xe9.msi' is not valid UTF-8");
+  assert_target_invalid(MSIQ_ACTION_UNINSTALL, "\xed\xa0\x80.msi",
+                        "is not valid UTF-8");
+  assert_target_valid(MSIQ_ACTION_INSTALL, "caf\xc3\xa9.msi");
+
+  msiq_job_spec spec;
+  test_spec_init(&spec, MSIQ_ACTION_INSTALL, "app.msi");
+  msiq_diag diag = {{0}};
+  assert_int_equal(
+      msiq_job_spec_add_property(&spec, "PASSWORD", "s3cr\xe9t", &diag),
+      MSIQ_EINVAL);
+  assert_string_equal(diag.message,
+                      "property 'PASSWORD' has bytes that are not UTF-8 in its "
+                      "value");
+  assert_null(strstr(diag.message, "s3cr"));
+  assert_int_equal(spec.property_count, 0);
+  assert_int_equal(
+      msiq_job_spec_add_property(&spec, "NAME", "Z\xc3\xbcrich", &diag),
+      MSIQ_OK);
+
+  assert_int_equal(msiq_job_spec_set_key(&spec, "key-\xff"), MSIQ_OK);
+  assert_spec_invalid(&spec, "idempotency key 'key-\\xff' is not valid UTF-8");
+  assert_int_equal(msiq_job_spec_set_key(&spec, "key-\xc3\xa9"), MSIQ_OK);
+  assert_spec_valid(&spec);
+
+  assert_int_equal(msiq_job_spec_set_log_path(&spec, "/logs/\xc3.log"),
+                   MSIQ_OK);
+  assert_spec_invalid(&spec, "log path '/logs/\\xc3.log' is not valid UTF-8");
+  assert_int_equal(msiq_job_spec_set_log_path(&spec, "/logs/a.log"), MSIQ_OK);
+
+  assert_int_equal(msiq_job_spec_add_after_key(&spec, "\xc0\x80"), MSIQ_OK);
+  assert_spec_invalid(&spec, "dependency key '\\xc0\\x80' is not valid UTF-8");
+  msiq_job_spec_cleanup(&spec);
 }
 
 static void test_product_code_rule(void **state) {
@@ -796,6 +840,7 @@ int main(void) {
       cmocka_unit_test(test_validate_deadline_order),
       cmocka_unit_test(test_validate_key),
       cmocka_unit_test(test_validate_log_path),
+      cmocka_unit_test(test_validate_refuses_text_that_is_not_utf8),
       cmocka_unit_test(test_validate_after),
       cmocka_unit_test(test_validate_rechecks_properties),
       cmocka_unit_test(test_validate_rechecks_exit_code_rules),

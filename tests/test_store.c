@@ -2,6 +2,7 @@
 #include "test_support.h"
 
 #include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -550,6 +551,150 @@ test_import_rejects_documents_that_are_not_job_arrays(void **state) {
   assert_int_equal(count_jobs(fixture->store, -1), 0);
 }
 
+/* Imports json (no_check), expecting a refusal whose message holds
+ * expected, and nothing stored. */
+static void assert_import_refused(store_fixture *fixture, const char *json,
+                                  const char *expected) {
+  int64_t *ids = NULL;
+  size_t count = 0;
+  msiq_diag diag = {{0}};
+  int64_t before = count_jobs(fixture->store, -1);
+  assert_int_equal(
+      msiq_store_import(fixture->store, json, true, &ids, &count, &diag),
+      MSIQ_EINVAL);
+  if (strstr(diag.message, expected) == NULL) {
+    fail_msg("import of %s: message '%s' lacks '%s'", json, diag.message,
+             expected);
+  }
+  assert_null(strchr(diag.message, '\n'));
+  assert_null(ids);
+  assert_int_equal(count, 0);
+  assert_int_equal(count_jobs(fixture->store, -1), before);
+}
+
+/* Integers that do not fit in 64 bits reach json_each as reals, whose text
+ * read as a number used to give 9 for 9223372036854775808 and 1 for
+ * 99999999999999999999: they are refused, and the extremes that do fit are
+ * kept exactly. */
+static void test_import_refuses_integers_out_of_range(void **state) {
+  store_fixture *fixture = *state;
+  assert_import_refused(
+      fixture, "[{\"target\":\"/p/a.msi\",\"priority\":9223372036854775808}]",
+      "\"priority\" 9223372036854775808 is out of range");
+  assert_import_refused(
+      fixture, "[{\"target\":\"/p/a.msi\",\"priority\":-9223372036854775809}]",
+      "\"priority\" -9223372036854775809 is out of range");
+  assert_import_refused(
+      fixture, "[{\"target\":\"/p/a.msi\",\"after\":[99999999999999999999]}]",
+      "\"after\" id 99999999999999999999 is not a job id");
+  assert_import_refused(fixture,
+                        "[{\"target\":\"/p/a.msi\",\"max_attempts\":"
+                        "18446744073709551617}]",
+                        "\"max_attempts\" 18446744073709551617 is out of "
+                        "range");
+  assert_import_refused(fixture, "[{\"target\":\"/p/a.msi\",\"after\":[0]}]",
+                        "\"after\" id 0 is not a job id");
+
+  int64_t *ids = NULL;
+  size_t count = 0;
+  msiq_diag diag = {{0}};
+  assert_int_equal(
+      msiq_store_import(fixture->store,
+                        "[{\"target\":\"/p/a.msi\",\"priority\":"
+                        "9223372036854775807},{\"target\":\"/p/b.msi\","
+                        "\"priority\":-9223372036854775808,\"properties\":"
+                        "{\"BIG\":99999999999999999999}}]",
+                        true, &ids, &count, &diag),
+      MSIQ_OK);
+  assert_int_equal(count, 2);
+  msiq_job job;
+  assert_int_equal(msiq_store_get_job(fixture->store, ids[0], &job, NULL),
+                   MSIQ_OK);
+  assert_true(job.priority == INT64_MAX);
+  msiq_job_cleanup(&job);
+  assert_int_equal(msiq_store_get_job(fixture->store, ids[1], &job, NULL),
+                   MSIQ_OK);
+  assert_true(job.priority == INT64_MIN);
+  /* A property given as a number keeps its digits, not a rounded real. */
+  assert_int_equal(job.property_count, 1);
+  assert_string_equal(job.properties[0].value, "99999999999999999999");
+  msiq_job_cleanup(&job);
+  free(ids);
+}
+
+/* JSON allows a name twice in one object; in a job neither value counts. */
+static void test_import_refuses_a_field_given_twice(void **state) {
+  store_fixture *fixture = *state;
+  assert_import_refused(
+      fixture, "[{\"target\":\"/p/a.msi\",\"priority\":1,\"priority\":2}]",
+      "import item 1: field \"priority\" is given twice in one job");
+  assert_import_refused(fixture,
+                        "[{\"target\":\"/p/a.msi\"},{\"target\":\"/p/b.msi\","
+                        "\"target\":\"/p/c.msi\"}]",
+                        "import item 2: field \"target\" is given twice");
+  assert_import_refused(fixture,
+                        "[{\"target\":\"/p/a.msi\",\"no_check\":false,"
+                        "\"no_check\":true}]",
+                        "field \"no_check\" is given twice");
+  assert_import_refused(
+      fixture, "[{\"target\":\"/p/a.msi\",\"properties\":{\"A\":1,\"A\":2}}]",
+      "property 'A' given twice");
+  /* The same field in two jobs is no repeat. */
+  int64_t *ids = NULL;
+  size_t count = 0;
+  assert_int_equal(msiq_store_import(fixture->store,
+                                     "[{\"target\":\"/p/a.msi\",\"priority\":"
+                                     "1},{\"target\":\"/p/b.msi\","
+                                     "\"priority\":2}]",
+                                     true, &ids, &count, NULL),
+                   MSIQ_OK);
+  assert_int_equal(count, 2);
+  free(ids);
+}
+
+/* Text that is not UTF-8 never gets into the queue: neither raw bytes in
+ * the manifest nor a \ud800 escape (which SQLite's JSON decodes into the
+ * bytes of a lone surrogate). */
+static void test_import_refuses_text_that_is_not_utf8(void **state) {
+  store_fixture *fixture = *state;
+  assert_import_refused(fixture, "[{\"target\":\"/p/caf\xe9.msi\"}]",
+                        "the manifest is not valid UTF-8 (byte 0xe9 at line "
+                        "1, column 19)");
+  assert_import_refused(fixture,
+                        "[\n {\"target\":\"/p/a.msi\",\n  \"key\":\"\xc3\"}]",
+                        "byte 0xc3 at line 3, column 10");
+  assert_import_refused(fixture, "[{\"target\":\"/p/\\ud800.msi\"}]",
+                        "install target '/p/\\xed\\xa0\\x80.msi' is not valid "
+                        "UTF-8");
+  assert_import_refused(
+      fixture, "[{\"target\":\"/p/a.msi\",\"properties\":{\"P\":\"\\udfff\"}}]",
+      "property 'P' has bytes that are not UTF-8 in its value");
+  assert_import_refused(fixture,
+                        "[{\"target\":\"/p/a.msi\",\"key\":\"k\\udc00\"}]",
+                        "idempotency key 'k\\xed\\xb0\\x80' is not valid "
+                        "UTF-8");
+  /* A pair of escapes is one character, and fine. */
+  int64_t *ids = NULL;
+  size_t count = 0;
+  assert_int_equal(msiq_store_import(fixture->store,
+                                     "[{\"target\":\"/p/\\ud83d\\ude00 "
+                                     "caf\xc3\xa9.msi\"}]",
+                                     true, &ids, &count, NULL),
+                   MSIQ_OK);
+  msiq_job job;
+  assert_int_equal(msiq_store_get_job(fixture->store, ids[0], &job, NULL),
+                   MSIQ_OK);
+  /* As admission made it absolute (on Windows with a drive letter). */
+  char *expected = NULL;
+  assert_int_equal(msiq_host_absolute_path(
+                       "/p/\xf0\x9f\x98\x80 caf\xc3\xa9.msi", &expected, NULL),
+                   MSIQ_OK);
+  assert_string_equal(job.target, expected);
+  free(expected);
+  msiq_job_cleanup(&job);
+  free(ids);
+}
+
 /* Import admits every item as enqueue does: a missing package is refused,
  * with the item's number, unless its key already names an unfinished job. */
 static void test_import_admits_each_item_like_enqueue(void **state) {
@@ -787,6 +932,12 @@ int main(void) {
           test_import_rejects_documents_that_are_not_job_arrays, store_setup,
           store_teardown),
       cmocka_unit_test_setup_teardown(test_import_admits_each_item_like_enqueue,
+                                      store_setup, store_teardown),
+      cmocka_unit_test_setup_teardown(test_import_refuses_integers_out_of_range,
+                                      store_setup, store_teardown),
+      cmocka_unit_test_setup_teardown(test_import_refuses_a_field_given_twice,
+                                      store_setup, store_teardown),
+      cmocka_unit_test_setup_teardown(test_import_refuses_text_that_is_not_utf8,
                                       store_setup, store_teardown),
       cmocka_unit_test_setup_teardown(
           test_job_row_queries_match_the_column_enum, store_setup,

@@ -106,6 +106,17 @@ static void test_bad_lines_are_refused(void **state) {
       msiq_worker_message_parse("progress\t1\0x", 12, &message, &diag),
       MSIQ_EINVAL);
   assert_non_null(strstr(diag.message, "NUL"));
+  /* What a worker says ends up in --json output: not UTF-8 is refused. */
+  parse_refused("action\tInstall\xe9"
+                "Files",
+                "not valid UTF-8 (byte 0xe9 at "
+                "position 15)");
+  parse_refused("error\t1722\t\xed\xa0\x80", "not valid UTF-8");
+  parse_refused("action\tcut \xe2\x82", "not valid UTF-8");
+  assert_int_equal(
+      msiq_worker_message_parse("action\tcaf\xc3\xa9", 12, &message, &diag),
+      MSIQ_OK);
+  assert_string_equal(message.fields[0], "caf\xc3\xa9");
 }
 
 static void test_format_refuses_wrong_counts_and_overlong(void **state) {

@@ -1,6 +1,7 @@
 /* tool_cmd_import.c: `msiq import`, enqueue a JSON manifest all or nothing. */
 #include "cli/tool.h"
 
+#include "core/text.h"
 #include "host/host.h"
 
 #include <errno.h>
@@ -8,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Reads a whole stream into a NUL-terminated buffer (free() it). A NUL byte
- * inside the manifest is refused: SQLite would silently stop reading there. */
+/* Reads a whole stream and decodes it (msiq_text_decode_file: UTF-8, or
+ * UTF-16 with a byte-order mark, as PowerShell writes) into NUL-terminated
+ * UTF-8 (free() it). A NUL inside the manifest is refused: SQLite would
+ * silently stop reading there. */
 static int import_read_stream(FILE *stream, const char *name, char **text,
                               msiq_diag *diag) {
   size_t length = 0;
@@ -35,13 +38,9 @@ static int import_read_stream(FILE *stream, const char *name, char **text,
     free(buffer);
     return msiq_diag_set(diag, MSIQ_EINVAL, "cannot read %s", name);
   }
-  buffer[length] = '\0';
-  if (strlen(buffer) != length) {
-    free(buffer);
-    return msiq_diag_set(diag, MSIQ_EINVAL, "%s contains a NUL byte", name);
-  }
-  *text = buffer;
-  return MSIQ_OK;
+  int status = msiq_text_decode_file(buffer, length, name, text, diag);
+  free(buffer);
+  return status;
 }
 
 typedef struct import_options {

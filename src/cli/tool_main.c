@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
+
 /* The command list, in the order `msiq --help` shows it. */
 #define TOOL_COMMAND_ADDRESS(name) &tool_cmd_##name,
 static const tool_command *const tool_commands[] = {
@@ -90,9 +92,33 @@ cleanup:
   return exit_code;
 }
 
+/* Every argument must be UTF-8 (on Windows the host made it so from the
+ * UTF-16 command line; on POSIX it is whatever bytes the caller passed):
+ * msiq stores and prints text as UTF-8, and what it cannot read as text it
+ * refuses here, before anything is parsed or opened. */
+static int tool_check_arguments_are_utf8(int argc, char **argv) {
+  for (int i = 1; i < argc; i++) {
+    size_t length = strlen(argv[i]);
+    size_t valid = msiq_utf8_valid_prefix(argv[i], length);
+    if (valid < length) {
+      char quoted[160];
+      msiq_quote_for_message(argv[i], quoted, sizeof quoted);
+      errorf("argument %d ('%s') is not valid UTF-8 (byte 0x%02x at "
+             "position %zu); msiq reads its arguments as UTF-8",
+             i, quoted, (unsigned)(unsigned char)argv[i][valid], valid + 1);
+      return TOOL_EXIT_USAGE;
+    }
+  }
+  return TOOL_EXIT_OK;
+}
+
 int msiq_tool_main(int argc, char **argv) {
   tool_context context = {0};
   msiq_diag diag = {{0}};
+  int checked = tool_check_arguments_are_utf8(argc, argv);
+  if (checked != TOOL_EXIT_OK) {
+    return checked;
+  }
   /* --version is the one option that belongs to no command. */
   static const tool_option main_options[] = {
       {"version", 0, TOOL_OPTION_FLAG, 0, NULL},

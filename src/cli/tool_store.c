@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include "core/text.h"
 #include "host/host.h"
 
 /* Resolves --db, else $MSIQ_DB, else the platform default. */
@@ -11,10 +12,20 @@ static int tool_database_path(const tool_context *context, char *buffer,
                               size_t size, msiq_diag *diag) {
   const char *path = context->database_path;
   if (path == NULL || path[0] == '\0') {
-    if (msiq_host_getenv("MSIQ_DB", buffer, size)) {
-      return MSIQ_OK;
+    int status = MSIQ_OK;
+    const char *source = "MSIQ_DB";
+    if (!msiq_host_getenv("MSIQ_DB", buffer, size)) {
+      source = "the default database path";
+      status = msiq_host_default_database_path(buffer, size, diag);
     }
-    return msiq_host_default_database_path(buffer, size, diag);
+    /* Arguments were checked to be UTF-8; the environment was not. */
+    if (status == MSIQ_OK && !msiq_text_is_utf8(buffer)) {
+      char quoted[160];
+      msiq_quote_for_message(buffer, quoted, sizeof quoted);
+      status = msiq_diag_set(diag, MSIQ_EUSAGE, "%s ('%s') is not valid UTF-8",
+                             source, quoted);
+    }
+    return status;
   }
   if (snprintf(buffer, size, "%s", path) >= (int)size) {
     return msiq_diag_set(diag, MSIQ_EUSAGE, "database path too long");

@@ -2,6 +2,8 @@
  * admission.h. */
 #include "core/admission.h"
 
+#include "core/text.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,14 +15,26 @@ static bool admission_target_is_package(const msiq_job_spec *spec) {
 }
 
 static int admission_make_path_absolute(const msiq_admission_host *host,
-                                        char **path, msiq_diag *diag) {
+                                        const char *what, char **path,
+                                        msiq_diag *diag) {
   char *absolute = NULL;
   int status = host->absolute_path(*path, &absolute, diag);
-  if (status == MSIQ_OK) {
-    free(*path);
-    *path = absolute;
+  if (status != MSIQ_OK) {
+    return status;
   }
-  return status;
+  free(*path);
+  *path = absolute;
+  /* The path was checked; the current directory in front of it was not
+   * (a POSIX directory name may be any bytes). */
+  if (!msiq_text_is_utf8(absolute)) {
+    char quoted[160];
+    msiq_quote_for_message(absolute, quoted, sizeof quoted);
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "%s '%s' is not valid UTF-8 (the current "
+                         "directory's name is not)",
+                         what, quoted);
+  }
+  return MSIQ_OK;
 }
 
 int msiq_job_admit(msiq_job_spec *spec, const msiq_admission_host *host,
@@ -35,10 +49,12 @@ int msiq_job_admit(msiq_job_spec *spec, const msiq_admission_host *host,
    * package and log paths are anchored to the enqueuer's directory now. */
   bool is_package = admission_target_is_package(spec);
   if (is_package) {
-    status = admission_make_path_absolute(host, &spec->target, diag);
+    status =
+        admission_make_path_absolute(host, "package path", &spec->target, diag);
   }
   if (status == MSIQ_OK && spec->log_path != NULL) {
-    status = admission_make_path_absolute(host, &spec->log_path, diag);
+    status =
+        admission_make_path_absolute(host, "log path", &spec->log_path, diag);
   }
   if (status != MSIQ_OK) {
     return status;

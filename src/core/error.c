@@ -48,7 +48,22 @@ int msiq_status_exit_code(int status) {
 int msiq_diag_vset(msiq_diag *diag, int status, const char *format,
                    va_list args) {
   if (diag != NULL) {
-    vsnprintf(diag->message, sizeof diag->message, format, args);
+    int written = vsnprintf(diag->message, sizeof diag->message, format, args);
+    if (written >= (int)sizeof diag->message) {
+      /* Cut short: never in the middle of a character, so the message
+       * stays UTF-8. */
+      size_t length = strlen(diag->message);
+      size_t start = length;
+      while (start > 0 && length - start < 3 &&
+             ((unsigned char)diag->message[start - 1] & 0xc0) == 0x80) {
+        start--;
+      }
+      if (start > 0 && (unsigned char)diag->message[start - 1] >= 0xc0 &&
+          msiq_utf8_sequence_length(diag->message + start - 1,
+                                    length - start + 1) == 0) {
+        diag->message[start - 1] = '\0';
+      }
+    }
   }
   return status;
 }
@@ -62,24 +77,30 @@ int msiq_diag_set(msiq_diag *diag, int status, const char *format, ...) {
 }
 
 /* Copies text for display in a one-line diagnostic: control characters
- * become \xNN escapes so that a stray newline cannot split the line, and
- * overlong input ends in "..." so that the rest of the message survives. */
+ * become \xNN escapes so that a stray newline cannot split the line, as
+ * does each byte that is not part of well-formed UTF-8, so that the message
+ * stays UTF-8; a character is never cut in two, and overlong input ends in
+ * "..." so that the rest of the message survives. */
 void msiq_quote_prefix_for_message(const char *text, size_t length,
                                    char *buffer, size_t size) {
   size_t used = 0;
   if (text == NULL) {
     text = "";
   }
-  for (size_t i = 0; i < length && text[i] != '\0'; i++) {
+  for (size_t i = 0; i < length && text[i] != '\0';) {
     unsigned char character = (unsigned char)text[i];
     char piece[8];
-    if (msiq_character_is_control(character)) {
+    size_t piece_length = 0;
+    size_t sequence =
+        character < 0x80 ? 1 : msiq_utf8_sequence_length(text + i, length - i);
+    if (msiq_character_is_control(character) || sequence == 0) {
       snprintf(piece, sizeof piece, "\\x%02x", (unsigned)character);
+      piece_length = strlen(piece);
+      sequence = 1;
     } else {
-      piece[0] = (char)character;
-      piece[1] = '\0';
+      memcpy(piece, text + i, sequence);
+      piece_length = sequence;
     }
-    size_t piece_length = strlen(piece);
     if (used + piece_length + 4 >= size) {
       memcpy(buffer + used, "...", 3);
       used += 3;
@@ -87,6 +108,7 @@ void msiq_quote_prefix_for_message(const char *text, size_t length,
     }
     memcpy(buffer + used, piece, piece_length);
     used += piece_length;
+    i += sequence;
   }
   buffer[used] = '\0';
 }

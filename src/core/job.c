@@ -194,7 +194,7 @@ bool msiq_property_value_is_valid(const char *value, size_t length) {
       return false;
     }
   }
-  return true;
+  return msiq_utf8_valid_prefix(value, length) == length;
 }
 
 bool msiq_product_code_is_valid(const char *text) {
@@ -248,6 +248,13 @@ static int property_check(const char *name, const char *value,
                            "its value",
                            quoted, character);
     }
+  }
+  /* The value may be a password: where the bad byte is, is not said. */
+  if (msiq_utf8_valid_prefix(value, value_length) != value_length) {
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "property '%s' has bytes that are not UTF-8 in its "
+                         "value",
+                         quoted);
   }
   return MSIQ_OK;
 }
@@ -427,6 +434,10 @@ static int target_check(const msiq_job_spec *spec, msiq_diag *diag) {
                          "%s target '%s' has a control character", action,
                          quoted);
   }
+  if (!msiq_text_is_utf8(target)) {
+    return msiq_diag_set(diag, MSIQ_EINVAL, "%s target '%s' is not valid UTF-8",
+                         action, quoted);
+  }
   /* No Windows path can contain a double quote, and one would break the
    * quoting of the msiexec command line. */
   if (strchr(target, '"') != NULL) {
@@ -482,6 +493,12 @@ static int key_check(const char *key, const char *role, msiq_diag *diag) {
     msiq_quote_for_message(key, quoted, sizeof quoted);
     return msiq_diag_set(diag, MSIQ_EINVAL, "%s '%s' has a control character",
                          role, quoted);
+  }
+  if (!msiq_text_is_utf8(key)) {
+    char quoted[QUOTED_TEXT_SIZE];
+    msiq_quote_for_message(key, quoted, sizeof quoted);
+    return msiq_diag_set(diag, MSIQ_EINVAL, "%s '%s' is not valid UTF-8", role,
+                         quoted);
   }
   return MSIQ_OK;
 }
@@ -554,6 +571,12 @@ int msiq_job_spec_validate(const msiq_job_spec *spec, msiq_diag *diag) {
             : character == '\n' || character == '\r' ? "newline"
                                                      : "control character");
       }
+    }
+    if (!msiq_text_is_utf8(spec->log_path)) {
+      char quoted[QUOTED_TEXT_SIZE];
+      msiq_quote_for_message(spec->log_path, quoted, sizeof quoted);
+      return msiq_diag_set(diag, MSIQ_EINVAL,
+                           "log path '%s' is not valid UTF-8", quoted);
     }
   }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/installer_command.h"
+#include "core/text.h"
 
 typedef struct worker_message_row {
   const char *keyword;
@@ -133,6 +134,15 @@ int msiq_worker_message_parse(const char *line, size_t length,
   }
   if (memchr(line, '\0', length) != NULL) {
     return msiq_diag_set(diag, MSIQ_EINVAL, "worker message holds a NUL byte");
+  }
+  /* What a worker says ends up in the queue and in --json output, which
+   * must stay UTF-8: a line that is not is refused whole. */
+  size_t valid = msiq_utf8_valid_prefix(line, length);
+  if (valid < length) {
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "worker message is not valid UTF-8 (byte 0x%02x at "
+                         "position %zu)",
+                         (unsigned)(unsigned char)line[valid], valid + 1);
   }
   memcpy(message->storage, line, length);
   message->storage[length] = '\0';

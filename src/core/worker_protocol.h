@@ -73,8 +73,9 @@ const char *msiq_worker_message_keyword(msiq_worker_message_kind kind);
 
 /* Parses one line (with or without its line feed). MSIQ_EINVAL, with the
  * reason in diag, for an unknown keyword, a wrong number of fields, a bad
- * escape or a line that is too long. Fields of PROGRESS, CANCELLABLE,
- * RESULT, HELLO and ERROR's number are checked to be integers in range. */
+ * escape, a line that is too long, a NUL byte or bytes that are not UTF-8.
+ * Fields of PROGRESS, CANCELLABLE, RESULT, HELLO and ERROR's number are checked
+ * to be integers in range. */
 int msiq_worker_message_parse(const char *line, size_t length,
                               msiq_worker_message *message, msiq_diag *diag);
 

@@ -1,9 +1,10 @@
 /* log_excerpt.h: reading msiexec's verbose logs.
  *
- * msiexec writes its /l*v log in UTF-16LE with a byte-order mark; msiq
- * prints and stores UTF-8. When an installation fails, the useful part is
- * around the first "Return value 3." line: the action that failed and the
- * error messages just before it.
+ * msiexec writes its /l*v log in UTF-16LE with a byte-order mark; a log
+ * without a mark is UTF-8 or in the ANSI code page. msiq prints and stores
+ * UTF-8. When an installation fails, the useful part is around the first
+ * "Return value 3." line: the action that failed and the error messages
+ * just before it.
  */
 #ifndef MSIQ_LOG_EXCERPT_H
 #define MSIQ_LOG_EXCERPT_H
@@ -11,8 +12,10 @@
 #include "core/msiq.h"
 
 /* Converts log bytes (UTF-16LE or UTF-16BE with a BOM, UTF-8 with or
- * without one) to NUL-terminated UTF-8 (free() it). Invalid UTF-16 becomes
- * U+FFFD. */
+ * without one, else text in the ANSI code page, converted through the host)
+ * to NUL-terminated UTF-8 (free() it), so what is shown and stored is always
+ * UTF-8. Invalid UTF-16, and bytes that are not UTF-8 after a UTF-8 BOM,
+ * become U+FFFD. */
 int msiq_log_decode(const unsigned char *bytes, size_t length, char **text,
                     msiq_diag *diag);
 

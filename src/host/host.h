@@ -24,6 +24,14 @@ int msiq_host_main_arguments(int argc, char **argv, char ***utf8_argv);
 /* An environment variable as UTF-8 in buffer; false when unset or empty. */
 bool msiq_host_getenv(const char *name, char *buffer, size_t size);
 
+/* Converts text in the ANSI code page (what Windows programs write when
+ * they write neither UTF-8 nor UTF-16, msiexec's logs among them) to
+ * NUL-terminated UTF-8 (free() *utf8), NUL bytes dropped. Windows: the
+ * system's ANSI code page (MultiByteToWideChar with CP_ACP); simulation:
+ * Windows-1252, the code page of Western Windows. */
+int msiq_host_text_from_ansi(const char *bytes, size_t length, char **utf8,
+                             msiq_diag *diag);
+
 /* fopen() for a UTF-8 path. */
 FILE *msiq_host_fopen(const char *path, const char *mode);
 
@@ -178,7 +186,11 @@ int msiq_host_installer_start(uv_loop_t *loop,
 int msiq_host_installer_send(msiq_installer *installer, const char *bytes,
                              size_t length);
 
-/* Ends the installer and every process it started. */
+/* Ends the installer and every process it started: on Windows its Job
+ * Object is terminated; on POSIX every process of its group and session,
+ * every descendant, and every process that inherited the mark its
+ * environment was given (MSIQ_INSTALLER_TREE), which also finds one that
+ * left with setsid() and whose parent has exited, is stopped and killed. */
 int msiq_host_installer_stop_tree(msiq_installer *installer);
 
 /* The process id, for messages. */

@@ -165,9 +165,13 @@ int msiq_host_installer_start(uv_loop_t *loop,
   uv_process_options_t options;
   memset(&options, 0, sizeof options);
   char **arguments = NULL;
-  int status = host_installer_os_prepare(start, &options, &arguments, diag);
+  int status = host_installer_os_group_create(installer, diag);
   if (status == MSIQ_OK) {
-    status = host_installer_os_group_create(installer, diag);
+    status =
+        host_installer_os_prepare(installer, start, &options, &arguments, diag);
+    if (status != MSIQ_OK) {
+      host_installer_os_group_release(installer);
+    }
   }
   if (status != MSIQ_OK) {
     host_installer_os_free_arguments(arguments);
@@ -206,8 +210,12 @@ int msiq_host_installer_start(uv_loop_t *loop,
     host_installer_close_handle((uv_handle_t *)&installer->input);
     host_installer_close_handle((uv_handle_t *)&installer->output);
     host_installer_close_handle((uv_handle_t *)&installer->drain_timer);
+    /* The program comes from the environment: quoted, so that the
+     * message (which the job records) stays one line of UTF-8. */
+    char program[512];
+    msiq_quote_for_message(start->program, program, sizeof program);
     return msiq_diag_set(diag, MSIQ_EHOST, "cannot start installer %s: %s",
-                         start->program, uv_strerror(rc));
+                         program, uv_strerror(rc));
   }
   installer->pid = installer->process.pid;
   /* Into the group first, then the request: a worker waits for the

@@ -33,22 +33,25 @@ struct msiq_installer {
   bool input_open;   /* writes can still be made */
   bool closing;      /* msiq_host_installer_close() was called */
   int open_handles;  /* initialised handles not yet closed */
-  /* The Windows host's Job Object; unused on POSIX, whose group is the
-   * process group the installer leads. */
+  /* The group that ends the whole tree: the Windows host's Job Object; on
+   * POSIX the mark its processes carry (host_posix.c). */
   void *group;
   char read_buffer[HOST_INSTALLER_READ_SIZE];
 };
 
-/* Fills options->file, options->args and options->flags for start;
+/* Fills options->file, options->args and options->flags (on POSIX also
+ * options->env) for start, once the installer's group exists;
  * *arguments receives what host_installer_os_free_arguments() frees after
  * the spawn. */
-int host_installer_os_prepare(const msiq_installer_start_options *start,
+int host_installer_os_prepare(msiq_installer *installer,
+                              const msiq_installer_start_options *start,
                               uv_process_options_t *options, char ***arguments,
                               msiq_diag *diag);
 void host_installer_os_free_arguments(char **arguments);
 
-/* Creates the group before the spawn, puts the new process into it right
- * after, and releases it when the installer is freed. */
+/* Creates the group before the spawn (and before
+ * host_installer_os_prepare), puts the new process into it right after,
+ * and releases it when the installer is freed. */
 int host_installer_os_group_create(msiq_installer *installer, msiq_diag *diag);
 void host_installer_os_group_join(msiq_installer *installer);
 void host_installer_os_group_release(msiq_installer *installer);

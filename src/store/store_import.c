@@ -7,13 +7,16 @@
  */
 #include "store/store_internal.h"
 
+#include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "host/host.h"
 #include "msiq_sql.h"
+#include "core/text.h"
 #include "core/timeparse.h"
 
 /* User text (a field name, a value) made safe for a one-line message. */
@@ -107,7 +110,29 @@ typedef struct store_import_item {
   msiq_job_spec *spec;
   int64_t now;
   bool has_timeout;
+  /* Bit i: store_import_fields[i] was seen in this job object. */
+  unsigned seen_fields;
 } store_import_item;
+
+/* A JSON integer's text as a whole number in [low, high]; what names it in
+ * the message. The text is all there is to go by: an integer too large for
+ * 64 bits arrives as its own digits (json_each_member.sql), never wrapped
+ * or rounded, and is refused here. */
+static int store_import_integer(const char *what, const char *value,
+                                int64_t low, int64_t high, int64_t *number,
+                                msiq_diag *diag) {
+  char *end = NULL;
+  errno = 0;
+  long long parsed = strtoll(value, &end, 10);
+  if (value[0] == '\0' || *end != '\0' || errno == ERANGE || parsed < low ||
+      parsed > high) {
+    return msiq_diag_set(
+        diag, MSIQ_EINVAL, "%s %s is out of range (%lld to %lld)", what,
+        store_quote(value).text, (long long)low, (long long)high);
+  }
+  *number = (int64_t)parsed;
+  return MSIQ_OK;
+}
 
 static int store_import_property(const char *key, const char *value,
                                  const char *type, void *context,
@@ -128,10 +153,14 @@ static int store_import_after(const char *key, const char *value,
   store_import_item *item = context;
   (void)key;
   if (strcmp(type, "integer") == 0) {
-    long long id = strtoll(value, NULL, 10);
-    if (id <= 0) {
+    int64_t id = 0;
+    int status = store_import_integer("\"after\" id", value, INT64_MIN,
+                                      INT64_MAX, &id, diag);
+    if (status != MSIQ_OK || id <= 0) {
       return msiq_diag_set(diag, MSIQ_EINVAL,
-                           "\"after\" id %lld is not a job id", id);
+                           "\"after\" id %s is not a job id (ids are 1 to "
+                           "%lld)",
+                           store_quote(value).text, (long long)INT64_MAX);
     }
     return msiq_job_spec_add_after(item->spec, id);
   }
@@ -225,17 +254,16 @@ static int store_read_log(store_import_item *item, const char *name,
 static int store_read_priority(store_import_item *item, const char *name,
                                const char *value, msiq_diag *diag) {
   (void)name;
-  (void)diag;
-  item->spec->priority = strtoll(value, NULL, 10);
-  return MSIQ_OK;
+  return store_import_integer("\"priority\"", value, INT64_MIN, INT64_MAX,
+                              &item->spec->priority, diag);
 }
 
 static int store_read_max_attempts(store_import_item *item, const char *name,
                                    const char *value, msiq_diag *diag) {
   (void)name;
-  (void)diag;
-  item->spec->max_attempts = strtoll(value, NULL, 10);
-  return MSIQ_OK;
+  /* Admission checks the limit; this only keeps the number whole. */
+  return store_import_integer("\"max_attempts\"", value, INT64_MIN, INT64_MAX,
+                              &item->spec->max_attempts, diag);
 }
 
 static int store_read_not_before(store_import_item *item, const char *name,
@@ -306,6 +334,11 @@ static const store_import_field store_import_fields[] = {
     {"no_check", "boolean", store_read_no_check},
 };
 
+/* store_import_item.seen_fields has a bit for each. */
+_Static_assert(sizeof store_import_fields / sizeof store_import_fields[0] <=
+                   sizeof(unsigned) * 8,
+               "one bit of seen_fields per import field");
+
 static int store_import_field_visit(const char *key, const char *value,
                                     const char *type, void *context,
                                     msiq_diag *diag) {
@@ -316,6 +349,13 @@ static int store_import_field_visit(const char *key, const char *value,
     if (strcmp(field->name, key) != 0) {
       continue;
     }
+    /* JSON allows a name twice in one object and json_each shows both;
+     * which one counts would be a guess, so neither does. */
+    if (item->seen_fields & (1u << i)) {
+      return msiq_diag_set(diag, MSIQ_EINVAL,
+                           "field \"%s\" is given twice in one job", key);
+    }
+    item->seen_fields |= 1u << i;
     if (strcmp(field->type, "boolean") == 0) {
       if (strcmp(type, "true") == 0) {
         return field->read(item, key, value, diag);
@@ -359,7 +399,7 @@ static int store_import_one(const char *key, const char *value,
   msiq_job_spec spec;
   msiq_job_spec_init(&spec);
   spec.no_check = run->no_check;
-  store_import_item item = {run->store, &spec, run->now, false};
+  store_import_item item = {run->store, &spec, run->now, false, 0};
   int status;
   if (strcmp(type, "object") != 0) {
     status =
@@ -406,6 +446,20 @@ int msiq_store_import(msiq_store *store, const char *json_text, bool no_check,
   if (strcmp(type, "array") != 0) {
     return msiq_diag_set(diag, MSIQ_EINVAL,
                          "import: expected a JSON array of jobs, not %s", type);
+  }
+  /* SQLite passes bytes that are not UTF-8 through into the jobs, and from
+   * there into every --json output. */
+  size_t json_length = strlen(json_text);
+  size_t valid = msiq_utf8_valid_prefix(json_text, json_length);
+  if (valid < json_length) {
+    size_t line = 0;
+    size_t column = 0;
+    msiq_text_position(json_text, valid, &line, &column);
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "import: the manifest is not valid UTF-8 (byte 0x%02x "
+                         "at line %zu, column %zu)",
+                         (unsigned)(unsigned char)json_text[valid], line,
+                         column);
   }
   /* SQLite's JSON functions end a string at \u0000, which would silently
    * shorten a target or a property value; refuse it, as a raw NUL is. */

@@ -123,4 +123,70 @@ check_rejected 2 "invalid duration 'soon'" "purge --older-than soon" \
 check_rejected 2 "list: unexpected argument 'extra'" "list with an extra argument" \
   list extra
 
+# Hostile input (issue 15, item 16): text that is not UTF-8 and manifest
+# numbers that do not fit are refused, so every --json output stays UTF-8.
+is_utf8() {
+  printf '%s' "$1" | iconv -f UTF-8 -t UTF-8 >/dev/null 2>&1
+}
+check_rejected 2 "argument 3 \('/tmp/caf\\\\xe9\.msi'\) is not valid UTF-8 \(byte 0xe9 at position 9\)" \
+  "a target that is not UTF-8" enqueue --no-check $'/tmp/caf\xe9.msi'
+if is_utf8 "$err"; then pass; else fail "the refusal of a target that is not UTF-8 is not UTF-8 itself"; fi
+check_rejected 2 "argument 3 \('A=\\\\xff'\) is not valid UTF-8" "a property value that is not UTF-8" \
+  enqueue "$app" $'A=\xff'
+check_rejected 2 "argument 3 .* is not valid UTF-8" "a surrogate in an argument" \
+  enqueue "$app" $'--key=k\xed\xa0\x80'
+check_rejected 2 "argument 2 .* is not valid UTF-8" "a global option that is not UTF-8" \
+  --db $'/tmp/q\xc3.db' list
+MSIQ_DB=$'/tmp/msiq-bad-\xe9.db' run list
+check_error 2 "MSIQ_DB \('/tmp/msiq-bad-\\\\xe9\.db'\) is not valid UTF-8" "MSIQ_DB that is not UTF-8"
+if [ -e $'/tmp/msiq-bad-\xe9.db' ]; then fail "MSIQ_DB that is not UTF-8: a database was created"; else pass; fi
+
+# import: numbers out of range are refused, not wrapped; a field given twice
+# in one job is refused; the manifest must be UTF-8 (or UTF-16 with a BOM).
+import_rejected() { # REGEX DESCRIPTION MANIFEST-BYTES (printf format)
+  # shellcheck disable=SC2059 # the manifest is a printf format on purpose
+  printf "$3" >"$work_dir/manifest.json"
+  check_rejected 2 "$1" "$2" import --no-check "$work_dir/manifest.json"
+}
+import_rejected '"priority" 9223372036854775808 is out of range' "import: priority past 2^63-1" \
+  '[{"target":"/p/a.msi","priority":9223372036854775808}]'
+import_rejected '"after" id 99999999999999999999 is not a job id' "import: an after id past 2^63-1" \
+  '[{"target":"/p/a.msi","after":[99999999999999999999]}]'
+import_rejected '"max_attempts" -18446744073709551616 is out of range' "import: max_attempts past -2^63" \
+  '[{"target":"/p/a.msi","max_attempts":-18446744073709551616}]'
+import_rejected 'import item 2: field "priority" is given twice in one job' "import: a field twice in one job" \
+  '[{"target":"/p/a.msi"},{"target":"/p/b.msi","priority":1,"priority":9}]'
+import_rejected 'manifest\.json is not valid UTF-8 \(byte 0xe9 at line 2, column 19\)' "import: a manifest in Latin-1" \
+  '[\n {"target":"/p/caf\xe9.msi"}]'
+import_rejected "install target '/p/\\\\xed\\\\xa0\\\\x80\.msi' is not valid UTF-8" "import: an escaped lone surrogate" \
+  '[{"target":"/p/\\ud800.msi"}]'
+import_rejected 'odd number of bytes' "import: UTF-16 cut in the middle of a character" \
+  '\xff\xfe[\x00]'
+import_rejected 'unpaired surrogate' "import: UTF-16 with an unpaired surrogate" \
+  '\xff\xfe[\x00\x00\xd8]\x00'
+# A manifest PowerShell 5 wrote (UTF-16LE with a BOM) is read as such.
+printf '[{"target":"/p/caf\xc3\xa9.msi","key":"utf16"}]' | iconv -f UTF-8 -t UTF-16LE |
+  { printf '\xff\xfe'; cat; } >"$work_dir/utf16.json"
+run import --no-check "$work_dir/utf16.json"
+check_status 0 "import: a UTF-16LE manifest with a BOM is accepted"
+utf16_id=$out
+run --json show "$utf16_id"
+check_equal "$(jq_of "$out" .target)" $'/p/caf\xc3\xa9.msi' "import: the UTF-16 manifest's target arrives as UTF-8"
+run --json list
+if is_utf8 "$out" && [ "$(jq_of "$out" length)" = "3" ]; then pass; else
+  fail "list --json after the hostile input is not UTF-8 or holds other jobs: $out"
+fi
+
+# log: a log that is neither UTF-16 nor UTF-8 is converted from the ANSI code
+# page (Windows-1252 on the simulation host) when shown.
+printf 'Action start: InstallFiles.\r\nError 1310. Cannot write caf\xe9 \x93x\x94.\r\nReturn value 3.\r\n' >"$work_dir/ansi.log"
+run enqueue --no-check --log "$work_dir/ansi.log" "$app" --key ansi-log
+ansi_id=$out
+run log "$ansi_id"
+check_status 0 "log: an ANSI log is shown"
+check_match "$out" $'Cannot write caf\xc3\xa9 \xe2\x80\x9cx\xe2\x80\x9d\\.' "log: the ANSI log is shown as UTF-8"
+if is_utf8 "$out"; then pass; else fail "log: the ANSI log's text is not UTF-8"; fi
+run log --failure "$ansi_id"
+check_match "$out" $'^Error 1310\\. Cannot write caf\xc3\xa9' "log --failure: the excerpt of an ANSI log is UTF-8"
+
 finish

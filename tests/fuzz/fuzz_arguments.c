@@ -45,7 +45,8 @@
  * tool_msgs.c promises (it flushes after each message, and the stream is
  * fully buffered, so each write is one message); user text with a newline
  * must not split a message into lines that could pass for other messages
- * (skipped with MSIQ_FUZZ_ALLOW=cli-message-newline); after the script
+ * (skipped with MSIQ_FUZZ_ALLOW=cli-message-newline); every message is
+ * UTF-8, whatever bytes the arguments held; after the script
  * the database, if any, opens and passes quick_check.
  */
 /* fopencookie() is a GNU extension. */
@@ -192,6 +193,14 @@ static ssize_t message_write(void *cookie, const char *buffer, size_t size) {
   const char *carriage_return = memchr(buffer, '\r', size);
   bool one_line = size >= 7 && memcmp(buffer, "msiq: ", 6) == 0 &&
                   first_newline == buffer + size - 1 && carriage_return == NULL;
+  /* Whatever bytes the arguments held, the message is UTF-8: they are
+   * refused or quoted as \xNN. */
+  if (!fuzz_is_utf8(buffer, size)) {
+    stderr = real_stderr;
+    fuzz_fail("`msiq %s %s...` wrote a message on stderr that is not "
+              "UTF-8: [%.*s]",
+              check->command, check->argument, (int)size, buffer);
+  }
   if (!one_line && !fuzz_allowed("cli-message-newline")) {
     /* fuzz_fail() reports on stderr: the real one again. */
     stderr = real_stderr;

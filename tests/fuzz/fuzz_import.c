@@ -1,13 +1,15 @@
 /* fuzz_import.c: `msiq import` manifests (msiq_store_import) on hostile
- * JSON.
+ * JSON, in any of the encodings `msiq import` reads.
  *
- * Each input (a NUL byte anywhere rejects it, as the CLI does) is imported
- * with no_check into an empty ":memory:" queue, so inputs cannot affect each
- * other. Opening a store per input runs the migrations every time (about
- * 140 runs a second); instead one store is opened per process and, before
- * each input, its database is overwritten with a pristine copy through
- * SQLite's backup API (white-box: store_internal.h gives the connection).
- * Invariants:
+ * Each input is first decoded as `msiq import` decodes a file
+ * (msiq_text_decode_file: UTF-8 with or without a BOM, UTF-16 LE or BE with
+ * a BOM; anything else, a NUL included, is refused with a one-line reason
+ * naming the file, and the input ends there), then imported with no_check
+ * into an empty ":memory:" queue, so inputs cannot affect each other. Opening a
+ * store per input runs the migrations every time (about 140 runs a second);
+ * instead one store is opened per process and, before each input, its database
+ * is overwritten with a pristine copy through SQLite's backup API (white-box:
+ * store_internal.h gives the connection). Invariants:
  *   - success means the text is a JSON array and there is one id per item,
  *     and the text has no \u0000 escape (SQLite's JSON functions end the
  *     string there, so it would be stored cut short; skipped with
@@ -20,6 +22,12 @@
  *     one-line check);
  *   - every stored job has exactly the exit-code rules its item wrote
  *     (skipped with MSIQ_FUZZ_ALLOW=import-exit-code-truncation);
+ *   - an accepted item has no field twice, and its integer fields
+ *     (priority, max_attempts, after ids) are stored exactly as written:
+ *     one that does not fit in 64 bits (json_each gives it as a real) was
+ *     refused, never wrapped;
+ *   - the JSON of every stored job, and the list, is valid UTF-8
+ *     (fuzz_support.h's own reader), and so is every refusal's reason;
  *   - every stored job reads back with a target and its properties, its
  *     JSON forms (show, list) are valid JSON, and it builds an msiexec
  *     command line that is accepted and splits, the way msiexec reads it,
@@ -49,6 +57,8 @@ static sqlite3 *oracle;
 static sqlite3_stmt *oracle_shape;
 static sqlite3_stmt *oracle_valid;
 static sqlite3_stmt *oracle_exit_codes;
+static sqlite3_stmt *oracle_fields;
+static sqlite3_stmt *oracle_after;
 
 /* Overwrites the database of to with that of from. */
 static void copy_database(sqlite3 *to, sqlite3 *from) {
@@ -74,7 +84,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
       sqlite3_prepare_v2(oracle,
                          "SELECT key, value FROM json_each(?1, '$[' || ?2 || "
                          "'].exit_codes')",
-                         -1, &oracle_exit_codes, NULL) != SQLITE_OK) {
+                         -1, &oracle_exit_codes, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(oracle,
+                         "SELECT key, type, typeof(atom), atom FROM "
+                         "json_each(?1, '$[' || ?2 || ']')",
+                         -1, &oracle_fields, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(oracle,
+                         "SELECT type, typeof(atom), atom FROM "
+                         "json_each(?1, '$[' || ?2 || '].after')",
+                         -1, &oracle_after, NULL) != SQLITE_OK) {
     fuzz_fail("cannot set up the JSON oracle: %s", sqlite3_errmsg(oracle));
   }
   msiq_diag diag = {{0}};
@@ -164,6 +182,78 @@ static void check_exit_codes(const msiq_job *job, const char *text,
              (unsigned long)job->exit_code_rule_count);
 }
 
+/* Item `item` of text, stored as job: no field twice, and every integer
+ * field exactly as written (an integer json_each could only give as a real
+ * does not fit in 64 bits, and must have been refused). */
+static void check_item_fields(const msiq_job *job, const char *text,
+                              size_t item) {
+  sqlite3_reset(oracle_fields);
+  sqlite3_bind_text(oracle_fields, 1, text, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(oracle_fields, 2, (sqlite3_int64)item);
+  char seen[16][16];
+  size_t seen_count = 0;
+  int rc;
+  while ((rc = sqlite3_step(oracle_fields)) == SQLITE_ROW) {
+    const char *key = (const char *)sqlite3_column_text(oracle_fields, 0);
+    const char *type = (const char *)sqlite3_column_text(oracle_fields, 1);
+    const char *storage = (const char *)sqlite3_column_text(oracle_fields, 2);
+    key = key != NULL ? key : "";
+    /* Only known fields get this far, all shorter than 16 bytes. */
+    for (size_t i = 0; i < seen_count; i++) {
+      FUZZ_CHECK(strcmp(seen[i], key) != 0,
+                 "item %lu was accepted with field \"%s\" twice",
+                 (unsigned long)item + 1, key);
+    }
+    if (seen_count < 16 && strlen(key) < 16) {
+      strcpy(seen[seen_count++], key);
+    }
+    if (type == NULL || strcmp(type, "integer") != 0) {
+      continue;
+    }
+    FUZZ_CHECK(storage != NULL && strcmp(storage, "integer") == 0,
+               "item %lu: \"%s\" does not fit in 64 bits but was accepted",
+               (unsigned long)item + 1, key);
+    int64_t written = sqlite3_column_int64(oracle_fields, 3);
+    if (strcmp(key, "priority") == 0) {
+      FUZZ_CHECK(job->priority == written,
+                 "item %lu: priority %lld stored as %lld",
+                 (unsigned long)item + 1, (long long)written,
+                 (long long)job->priority);
+    } else if (strcmp(key, "max_attempts") == 0) {
+      FUZZ_CHECK(job->max_attempts == written,
+                 "item %lu: max_attempts %lld stored as %lld",
+                 (unsigned long)item + 1, (long long)written,
+                 (long long)job->max_attempts);
+    }
+  }
+  FUZZ_CHECK(rc == SQLITE_DONE, "oracle failed: %s", sqlite3_errmsg(oracle));
+  sqlite3_reset(oracle_fields);
+
+  sqlite3_reset(oracle_after);
+  sqlite3_bind_text(oracle_after, 1, text, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(oracle_after, 2, (sqlite3_int64)item);
+  while ((rc = sqlite3_step(oracle_after)) == SQLITE_ROW) {
+    const char *type = (const char *)sqlite3_column_text(oracle_after, 0);
+    const char *storage = (const char *)sqlite3_column_text(oracle_after, 1);
+    if (type == NULL || strcmp(type, "integer") != 0) {
+      continue;
+    }
+    FUZZ_CHECK(storage != NULL && strcmp(storage, "integer") == 0,
+               "item %lu: an \"after\" id that does not fit in 64 bits was "
+               "accepted",
+               (unsigned long)item + 1);
+    int64_t written = sqlite3_column_int64(oracle_after, 2);
+    bool found = false;
+    for (size_t i = 0; i < job->after_count; i++) {
+      found = found || job->after[i] == written;
+    }
+    FUZZ_CHECK(found, "item %lu: \"after\" id %lld was not stored as written",
+               (unsigned long)item + 1, (long long)written);
+  }
+  FUZZ_CHECK(rc == SQLITE_DONE, "oracle failed: %s", sqlite3_errmsg(oracle));
+  sqlite3_reset(oracle_after);
+}
+
 /* One stored job: readable, valid JSON, and a safe msiexec command. */
 static void check_stored_job(int64_t id, const char *text, size_t item) {
   msiq_job job;
@@ -183,11 +273,14 @@ static void check_stored_job(int64_t id, const char *text, size_t item) {
   }
 
   check_exit_codes(&job, text, item);
+  check_item_fields(&job, text, item);
 
   char *json = NULL;
   FUZZ_CHECK(msiq_store_job_json(store, id, true, &json, &diag) == MSIQ_OK,
              "job %lld has no JSON: %s", (long long)id, diag.message);
   FUZZ_CHECK(json_is_valid(json), "job %lld JSON is not valid: %s",
+             (long long)id, json);
+  FUZZ_CHECK(fuzz_text_is_utf8(json), "job %lld JSON is not UTF-8: %s",
              (long long)id, json);
   free(json);
 
@@ -230,11 +323,22 @@ static bool has_nul_escape(const char *text) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  if (size > 16384 || memchr(data, '\0', size) != NULL) {
+  if (size > 16384) {
     return -1;
   }
-  char *text = fuzz_text_copy((const char *)data, size);
+  char *text = NULL;
   msiq_diag diag = {{0}};
+  if (msiq_text_decode_file((const char *)data, size, "fuzz.json", &text,
+                            &diag) != MSIQ_OK) {
+    FUZZ_CHECK(text == NULL && fuzz_is_one_line(diag.message) &&
+                   strstr(diag.message, "fuzz.json") != NULL &&
+                   fuzz_text_is_utf8(diag.message),
+               "a manifest that cannot be decoded without a one-line UTF-8 "
+               "reason naming it: [%s]",
+               diag.message);
+    return 0;
+  }
+  FUZZ_CHECK(fuzz_text_is_utf8(text), "a decoded manifest is not UTF-8");
   copy_database(store->db, pristine);
 
   int64_t *ids = NULL;
@@ -279,6 +383,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_CHECK(msiq_store_list_json(store, -1, &list, &diag) == MSIQ_OK,
                "cannot list jobs: %s", diag.message);
     FUZZ_CHECK(json_is_valid(list), "list JSON is not valid: %s", list);
+    FUZZ_CHECK(fuzz_text_is_utf8(list), "list JSON is not UTF-8: %s", list);
     free(list);
   } else {
     FUZZ_CHECK(ids == NULL && id_count == 0, "failed import returned ids");
@@ -288,6 +393,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_CHECK(fuzz_is_one_line(diag.message) ||
                    fuzz_allowed("import-diagnostic-newline"),
                "failed import without a one-line diagnostic: [%s]",
+               diag.message);
+    FUZZ_CHECK(fuzz_text_is_utf8(diag.message),
+               "failed import with a reason that is not UTF-8: [%s]",
                diag.message);
   }
   free(ids);

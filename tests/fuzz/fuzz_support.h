@@ -127,4 +127,64 @@ static inline bool fuzz_has_control(const char *text) {
   return false;
 }
 
+/* The length of the longest prefix of bytes[0..size) that is well-formed
+ * UTF-8, worked out from the code points (decode, then reject overlong
+ * forms, surrogates and values past U+10FFFF), not with the byte-range
+ * table src/core/text.c uses, so that the two can check each other. */
+static inline size_t fuzz_utf8_prefix(const char *bytes, size_t size) {
+  const unsigned char *text = (const unsigned char *)bytes;
+  size_t offset = 0;
+  while (offset < size) {
+    unsigned char lead = text[offset];
+    size_t extra;
+    unsigned long code_point;
+    unsigned long smallest;
+    if (lead < 0x80) {
+      offset++;
+      continue;
+    } else if ((lead & 0xe0) == 0xc0) {
+      extra = 1;
+      code_point = lead & 0x1fu;
+      smallest = 0x80;
+    } else if ((lead & 0xf0) == 0xe0) {
+      extra = 2;
+      code_point = lead & 0x0fu;
+      smallest = 0x800;
+    } else if ((lead & 0xf8) == 0xf0) {
+      extra = 3;
+      code_point = lead & 0x07u;
+      smallest = 0x10000;
+    } else {
+      break;
+    }
+    if (size - offset <= extra) {
+      break;
+    }
+    bool continued = true;
+    for (size_t i = 1; i <= extra; i++) {
+      if ((text[offset + i] & 0xc0) != 0x80) {
+        continued = false;
+        break;
+      }
+      code_point = code_point << 6 | (text[offset + i] & 0x3fu);
+    }
+    if (!continued || code_point < smallest || code_point > 0x10ffff ||
+        (code_point >= 0xd800 && code_point <= 0xdfff)) {
+      break;
+    }
+    offset += extra + 1;
+  }
+  return offset;
+}
+
+/* True when bytes[0..size) is well-formed UTF-8 (fuzz_utf8_prefix). */
+static inline bool fuzz_is_utf8(const char *bytes, size_t size) {
+  return fuzz_utf8_prefix(bytes, size) == size;
+}
+
+/* The same for a NUL-terminated text. */
+static inline bool fuzz_text_is_utf8(const char *text) {
+  return fuzz_is_utf8(text, strlen(text));
+}
+
 #endif /* MSIQ_FUZZ_SUPPORT_H */

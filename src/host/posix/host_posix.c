@@ -11,6 +11,9 @@
 #include "host/host.h"
 #include "host/host_installer.h"
 
+#include "core/text.h"
+
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -18,7 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -385,7 +390,353 @@ int64_t host_installer_os_exit_code(const msiq_installer *installer,
                           : host_full_exit_code(installer->pid, exit_status);
 }
 
-int host_installer_os_prepare(const msiq_installer_start_options *start,
+/* The installer's tree.
+ *
+ * The installer leads its own session and process group, and a timeout
+ * ends that group. A process can leave both with setsid(), and once its
+ * parent has exited it is nobody's child in the installer's tree any more
+ * (a daemon started with `setsid sleep &` is both): killing the group
+ * would leave it running, although the dispatcher records that every
+ * process the installer started was stopped. So each installer gets a
+ * mark in its environment, MSIQ_INSTALLER_TREE=<128 random bits>, which
+ * every process it starts inherits through fork() and exec() and keeps
+ * through setsid() and the death of its parent, and stopping the tree
+ * walks the process table (/proc) for the installer's descendants, its
+ * session, its group and every process that carries the mark.
+ *
+ * A child subreaper (prctl PR_SET_CHILD_SUBREAPER) would keep the orphans
+ * in the dispatcher's own tree, but the dispatcher would then have to reap
+ * them itself, and libuv reaps only the processes it started: every
+ * leftover of a finished job would stay a zombie of the dispatcher. With
+ * the mark the orphans stay with whoever adopts them (init reaps them) and
+ * are still found. Only a process that both empties its environment
+ * (exec with a new one) and loses its parent escapes the walk; the
+ * Windows host's Job Object has no such gap. */
+
+#define HOST_TREE_MARK_NAME   "MSIQ_INSTALLER_TREE"
+#define HOST_TREE_MARK_DIGITS 32
+
+typedef struct host_posix_tree {
+  /* "MSIQ_INSTALLER_TREE=" and the hex digits, as in the environment. */
+  char mark[sizeof HOST_TREE_MARK_NAME "=" + HOST_TREE_MARK_DIGITS];
+  /* When the installer started, in clock ticks since boot; 0 if unknown.
+   * Only a process started since then can be one it started. */
+  unsigned long long start_time;
+} host_posix_tree;
+
+/* One row of the process table. */
+typedef struct host_process {
+  pid_t pid;
+  pid_t parent;
+  pid_t group;
+  pid_t session;
+  char state;
+  unsigned long long start_time;
+  signed char marked; /* -1 not read yet, else 0 or 1 */
+  bool member;        /* found to belong to the installer's tree */
+} host_process;
+
+/* Reads /proc/PID/stat; false when the process is gone (or there is no
+ * /proc). */
+static bool host_process_read(pid_t pid, host_process *process) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return false;
+  }
+  char text[1024];
+  ssize_t length = read(fd, text, sizeof text - 1);
+  close(fd);
+  if (length <= 0) {
+    return false;
+  }
+  text[length] = '\0';
+  /* The command name (field 2) is in parentheses and may hold anything,
+   * spaces and parentheses too: the fields start after the last ')'. */
+  char *fields = strrchr(text, ')');
+  if (fields == NULL) {
+    return false;
+  }
+  /* Fields 3 (the state) to 22 (the start time), one at a time. Not with
+   * sscanf: a skipped %u of a count past UINT_MAX (page faults, times) is
+   * undefined, and under AddressSanitizer's stack-use-after-return checks
+   * the start time came out wrong. */
+  memset(process, 0, sizeof *process);
+  unsigned long long values[23] = {0};
+  const char *cursor = fields + 1;
+  for (int field = 3; field <= 22; field++) {
+    while (*cursor == ' ') {
+      cursor++;
+    }
+    if (*cursor == '\0') {
+      return false;
+    }
+    if (field == 3) {
+      process->state = *cursor++;
+    } else {
+      char *end = NULL;
+      /* Signed fields (a priority, a nice value) are negative at most; they
+       * are not used, and strtoull() reads them without harm. */
+      values[field] = strtoull(cursor, &end, 10);
+      if (end == cursor) {
+        return false;
+      }
+      cursor = end;
+    }
+    while (*cursor != ' ' && *cursor != '\0') {
+      cursor++;
+    }
+  }
+  process->pid = pid;
+  process->parent = (pid_t)values[4];
+  process->group = (pid_t)values[5];
+  process->session = (pid_t)values[6];
+  process->start_time = values[22];
+  process->marked = -1;
+  return true;
+}
+
+/* True when the environment of pid holds the entry `mark` exactly. It is
+ * read as a stream of NUL-terminated entries, so an environment of any
+ * size needs no buffer of its size. A process whose environment cannot be
+ * read (another user's, when the dispatcher is not root) is not marked. */
+static bool host_process_has_mark(pid_t pid, const char *mark) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%ld/environ", (long)pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return false;
+  }
+  size_t mark_length = strlen(mark);
+  size_t matched = 0;   /* bytes of the current entry that match mark */
+  bool matching = true; /* the current entry matches so far */
+  bool found = false;
+  char chunk[4096];
+  ssize_t count;
+  while (!found && (count = read(fd, chunk, sizeof chunk)) > 0) {
+    for (ssize_t i = 0; i < count && !found; i++) {
+      if (chunk[i] == '\0') {
+        found = matching && matched == mark_length;
+        matched = 0;
+        matching = true;
+      } else if (matching && matched < mark_length &&
+                 chunk[i] == mark[matched]) {
+        matched++;
+      } else {
+        matching = false;
+      }
+    }
+  }
+  close(fd);
+  return found;
+}
+
+/* Signals the process only if it is still the one the table showed (same
+ * start time), so a pid the system gave to a new process is left alone. A
+ * pidfd pins the process between that check and the signal. */
+static void host_process_signal(const host_process *process, int number) {
+  host_process now;
+#if defined(SYS_pidfd_open) && defined(SYS_pidfd_send_signal)
+  int fd = (int)syscall(SYS_pidfd_open, process->pid, 0);
+  if (fd >= 0) {
+    if (host_process_read(process->pid, &now) &&
+        now.start_time == process->start_time) {
+      syscall(SYS_pidfd_send_signal, fd, number, NULL, 0);
+    }
+    close(fd);
+    return;
+  }
+  if (errno != ENOSYS) {
+    return; /* gone already */
+  }
+#endif
+  if (host_process_read(process->pid, &now) &&
+      now.start_time == process->start_time) {
+    kill(process->pid, number);
+  }
+}
+
+/* The process table: every process in /proc. */
+typedef struct host_process_table {
+  host_process *rows;
+  size_t count;
+  size_t capacity;
+} host_process_table;
+
+static bool host_process_table_read(host_process_table *table) {
+  table->count = 0;
+  DIR *directory = opendir("/proc");
+  if (directory == NULL) {
+    return false;
+  }
+  bool ok = true;
+  struct dirent *entry;
+  while (ok && (entry = readdir(directory)) != NULL) {
+    char *end = NULL;
+    long pid = strtol(entry->d_name, &end, 10);
+    if (pid <= 0 || *end != '\0') {
+      continue;
+    }
+    if (table->count == table->capacity) {
+      size_t capacity = table->capacity == 0 ? 256 : table->capacity * 2;
+      host_process *grown = realloc(table->rows, capacity * sizeof *grown);
+      if (grown == NULL) {
+        ok = false;
+        break;
+      }
+      table->rows = grown;
+      table->capacity = capacity;
+    }
+    if (host_process_read((pid_t)pid, &table->rows[table->count])) {
+      table->count++;
+    }
+  }
+  closedir(directory);
+  return ok;
+}
+
+/* Members found so far, with the start time that identifies each. */
+typedef struct host_tree_members {
+  host_process *items;
+  size_t count;
+  size_t capacity;
+} host_tree_members;
+
+static bool host_tree_members_has(const host_tree_members *members, pid_t pid) {
+  for (size_t i = 0; i < members->count; i++) {
+    if (members->items[i].pid == pid) {
+      return true;
+    }
+  }
+  return false;
+}
+
+static bool host_tree_members_add(host_tree_members *members,
+                                  const host_process *process) {
+  if (members->count == members->capacity) {
+    size_t capacity = members->capacity == 0 ? 16 : members->capacity * 2;
+    host_process *grown = realloc(members->items, capacity * sizeof *grown);
+    if (grown == NULL) {
+      return false;
+    }
+    members->items = grown;
+    members->capacity = capacity;
+  }
+  members->items[members->count++] = *process;
+  return true;
+}
+
+/* Whether row belongs to the tree of the installer leader: the leader
+ * itself, a process of its group or session, a child of a member, or a
+ * process started since the leader that carries its mark. */
+static bool host_tree_claims(const host_posix_tree *tree, pid_t leader,
+                             const host_tree_members *members,
+                             host_process *row) {
+  if (row->pid == leader || row->group == leader || row->session == leader ||
+      host_tree_members_has(members, row->parent)) {
+    return true;
+  }
+  if (tree == NULL || row->start_time < tree->start_time) {
+    return false;
+  }
+  if (row->marked < 0) {
+    row->marked = host_process_has_mark(row->pid, tree->mark) ? 1 : 0;
+  }
+  return row->marked == 1;
+}
+
+/* How many times the table is read at most. Each reading stops (SIGSTOP)
+ * every new member, so none can start another process; a reading that
+ * finds no new member means the whole tree is stopped. */
+#define HOST_TREE_ROUNDS 64
+
+/* Stops every member of the tree of leader and collects them. */
+static void host_tree_freeze(const host_posix_tree *tree, pid_t leader,
+                             host_tree_members *members) {
+  host_process_table table = {NULL, 0, 0};
+  pid_t self = getpid();
+  for (int round = 0; round < HOST_TREE_ROUNDS; round++) {
+    if (!host_process_table_read(&table)) {
+      break;
+    }
+    bool added = false;
+    /* A child may come before its parent in the table: go over it until
+     * nothing more is claimed. */
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (size_t i = 0; i < table.count; i++) {
+        host_process *row = &table.rows[i];
+        if (row->member || row->pid == self || row->state == 'Z' ||
+            row->state == 'X' || host_tree_members_has(members, row->pid)) {
+          continue;
+        }
+        if (host_tree_claims(tree, leader, members, row)) {
+          row->member = true;
+          if (!host_tree_members_add(members, row)) {
+            free(table.rows);
+            return;
+          }
+          host_process_signal(row, SIGSTOP);
+          added = changed = true;
+        }
+      }
+    }
+    if (!added) {
+      break;
+    }
+  }
+  free(table.rows);
+}
+
+int host_installer_os_stop_tree(msiq_installer *installer) {
+  pid_t leader = (pid_t)installer->pid;
+  /* The group first, at once: most trees are just that. */
+  kill(-leader, SIGSTOP);
+  host_tree_members members = {NULL, 0, 0};
+  host_tree_freeze(installer->group, leader, &members);
+  for (size_t i = 0; i < members.count; i++) {
+    host_process_signal(&members.items[i], SIGKILL);
+  }
+  free(members.items);
+  if (kill(-leader, SIGKILL) != 0 && errno != ESRCH) {
+    return MSIQ_EHOST;
+  }
+  return MSIQ_OK;
+}
+
+/* 128 random bits as hex: the mark only has to be one nobody else uses. */
+static void host_tree_random_mark(host_posix_tree *tree) {
+  unsigned char bytes[HOST_TREE_MARK_DIGITS / 2];
+  size_t got = 0;
+  while (got < sizeof bytes) {
+    ssize_t count = getrandom(bytes + got, sizeof bytes - got, 0);
+    if (count <= 0) {
+      break;
+    }
+    got += (size_t)count;
+  }
+  if (got < sizeof bytes) {
+    /* No getrandom (an old kernel): a mark unique to this process and
+     * moment is enough to tell the trees apart. */
+    static unsigned serial;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    unsigned long long mix[2] = {
+        (unsigned long long)now.tv_sec * 1000000000ull +
+            (unsigned long long)now.tv_nsec,
+        ((unsigned long long)getpid() << 32) | ++serial};
+    memcpy(bytes, mix, sizeof bytes);
+  }
+  int length =
+      snprintf(tree->mark, sizeof tree->mark, "%s=", HOST_TREE_MARK_NAME);
+  for (size_t i = 0; i < sizeof bytes; i++) {
+    snprintf(tree->mark + length + 2 * i, 3, "%02x", bytes[i]);
+  }
+}
+
+int host_installer_os_prepare(msiq_installer *installer,
+                              const msiq_installer_start_options *start,
                               uv_process_options_t *options, char ***arguments,
                               msiq_diag *diag) {
   /* A write to an installer that closed its input (it exited, or never
@@ -398,8 +749,14 @@ int host_installer_os_prepare(const msiq_installer_start_options *start,
   sigemptyset(&ignore.sa_mask);
   sigaction(SIGPIPE, &ignore, NULL);
 
+  /* One block: the arguments, then the environment (the dispatcher's, with
+   * the tree's mark instead of any mark it had itself). */
   size_t count = start->command != NULL ? start->command->argument_count : 0;
-  char **argv = calloc(count + 2, sizeof *argv);
+  size_t environment_count = 0;
+  while (environ[environment_count] != NULL) {
+    environment_count++;
+  }
+  char **argv = calloc(count + 2 + environment_count + 2, sizeof *argv);
   if (argv == NULL) {
     return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
   }
@@ -407,8 +764,19 @@ int host_installer_os_prepare(const msiq_installer_start_options *start,
   for (size_t i = 0; i < count; i++) {
     argv[i + 1] = start->command->arguments[i];
   }
+  char **environment = argv + count + 2;
+  size_t kept = 0;
+  const size_t name_length = strlen(HOST_TREE_MARK_NAME "=");
+  for (size_t i = 0; i < environment_count; i++) {
+    if (strncmp(environ[i], HOST_TREE_MARK_NAME "=", name_length) != 0) {
+      environment[kept++] = environ[i];
+    }
+  }
+  host_posix_tree *tree = installer->group;
+  environment[kept] = tree->mark;
   options->file = start->program;
   options->args = argv;
+  options->env = environment;
   /* DETACHED makes the installer a session and process-group leader: a
    * Ctrl-C or stop of the dispatcher never reaches it, and the group can be
    * ended as a whole on timeout or forced cancel. */
@@ -418,33 +786,35 @@ int host_installer_os_prepare(const msiq_installer_start_options *start,
 }
 
 void host_installer_os_free_arguments(char **arguments) {
-  /* The elements belong to the caller's command. */
+  /* The arguments belong to the caller's command, the environment's
+   * entries to the environment and the mark to the tree. */
   free(arguments);
 }
 
 int host_installer_os_group_create(msiq_installer *installer, msiq_diag *diag) {
-  (void)installer;
-  (void)diag;
+  host_posix_tree *tree = calloc(1, sizeof *tree);
+  if (tree == NULL) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  host_tree_random_mark(tree);
+  installer->group = tree;
   return MSIQ_OK;
 }
 
 void host_installer_os_group_join(msiq_installer *installer) {
   /* The installer leads its own process group from its first instruction
-   * (setsid in the child before exec). */
-  (void)installer;
+   * (setsid in the child before exec); what is left is to note when it
+   * started, which tells its descendants from older processes. */
+  host_posix_tree *tree = installer->group;
+  host_process process;
+  if (tree != NULL && host_process_read((pid_t)installer->pid, &process)) {
+    tree->start_time = process.start_time;
+  }
 }
 
 void host_installer_os_group_release(msiq_installer *installer) {
-  (void)installer;
-}
-
-int host_installer_os_stop_tree(msiq_installer *installer) {
-  /* The installer leads its own process group, so this ends it and every
-   * process it started that did not leave the group. */
-  if (kill(-(pid_t)installer->pid, SIGKILL) != 0 && errno != ESRCH) {
-    return MSIQ_EHOST;
-  }
-  return MSIQ_OK;
+  free(installer->group);
+  installer->group = NULL;
 }
 
 double msiq_host_random_fraction(void) {
@@ -468,6 +838,15 @@ bool msiq_host_getenv(const char *name, char *buffer, size_t size) {
     return false;
   }
   return snprintf(buffer, size, "%s", value) < (int)size;
+}
+
+int msiq_host_text_from_ansi(const char *bytes, size_t length, char **utf8,
+                             msiq_diag *diag) {
+  /* The simulation's ANSI code page is fixed, so that what a test writes
+   * converts the same on every machine. */
+  *utf8 = msiq_text_from_windows_1252(bytes, length);
+  return *utf8 != NULL ? MSIQ_OK
+                       : msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
 }
 
 FILE *msiq_host_fopen(const char *path, const char *mode) {

@@ -9,6 +9,7 @@
 #include <windows.h>
 
 #include <aclapi.h>
+#include <limits.h>
 #include <sddl.h>
 #include <shellapi.h>
 #include <stdio.h>
@@ -124,6 +125,69 @@ bool msiq_host_getenv(const char *name, char *buffer, size_t size) {
   bool fits = text != NULL && snprintf(buffer, size, "%s", text) < (int)size;
   free(text);
   return fits;
+}
+
+int msiq_host_text_from_ansi(const char *bytes, size_t length, char **utf8,
+                             msiq_diag *diag) {
+  *utf8 = NULL;
+  if (length > (size_t)INT_MAX / 2) {
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "text of %zu bytes is too long to convert from the "
+                         "ANSI code page",
+                         length);
+  }
+  /* In one piece: a double-byte code page (932, 936...) must not be cut
+   * between the two bytes of a character. */
+  int wide_length =
+      length > 0 ? MultiByteToWideChar(CP_ACP, 0, bytes, (int)length, NULL, 0)
+                 : 0;
+  wchar_t *wide = malloc(((size_t)wide_length + 1) * sizeof *wide);
+  char *text = NULL;
+  int status = MSIQ_OK;
+  if (wide == NULL) {
+    status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+    goto cleanup;
+  }
+  if (wide_length > 0 &&
+      MultiByteToWideChar(CP_ACP, 0, bytes, (int)length, wide, wide_length) !=
+          wide_length) {
+    status = msiq_diag_set(diag, MSIQ_EHOST,
+                           "cannot convert from the ANSI code page (error "
+                           "%lu)",
+                           (unsigned long)GetLastError());
+    goto cleanup;
+  }
+  /* NUL characters would end the text early; a log never needs them. */
+  int kept = 0;
+  for (int i = 0; i < wide_length; i++) {
+    if (wide[i] != 0) {
+      wide[kept++] = wide[i];
+    }
+  }
+  int text_length = kept > 0 ? WideCharToMultiByte(CP_UTF8, 0, wide, kept, NULL,
+                                                   0, NULL, NULL)
+                             : 0;
+  text = malloc((size_t)text_length + 1);
+  if (text == NULL) {
+    status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+    goto cleanup;
+  }
+  if (text_length > 0 &&
+      WideCharToMultiByte(CP_UTF8, 0, wide, kept, text, text_length, NULL,
+                          NULL) != text_length) {
+    status =
+        msiq_diag_set(diag, MSIQ_EHOST, "cannot convert to UTF-8 (error %lu)",
+                      (unsigned long)GetLastError());
+    goto cleanup;
+  }
+  text[text_length] = '\0';
+  *utf8 = text;
+  text = NULL;
+
+cleanup:
+  free(wide);
+  free(text);
+  return status;
 }
 
 FILE *msiq_host_fopen(const char *path, const char *mode) {
@@ -681,9 +745,11 @@ int64_t host_installer_os_exit_code(const msiq_installer *installer,
   return (int64_t)(uint32_t)exit_status;
 }
 
-int host_installer_os_prepare(const msiq_installer_start_options *start,
+int host_installer_os_prepare(msiq_installer *installer,
+                              const msiq_installer_start_options *start,
                               uv_process_options_t *options, char ***arguments,
                               msiq_diag *diag) {
+  (void)installer;
   /* msiexec parses its own command line, not by the C runtime's rules, so
    * the line is built here (NAME="value", inner quotes doubled) and handed
    * to CreateProcess verbatim. The worker's only argument is --worker; its

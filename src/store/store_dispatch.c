@@ -201,7 +201,26 @@ static int dispatch_start_locked(msiq_store *store, int64_t id,
   sqlite3_bind_text(statement, 2, msiq_state_name(expected), -1, SQLITE_STATIC);
   sqlite3_bind_int64(statement, 3, now);
   store_bind_optional_text(statement, 4, log_path);
-  status = store_compare_and_set(store, statement, id, diag, "starting it");
+  status = store_run(store, statement, diag, "starting it");
+  if (status == MSIQ_OK && sqlite3_changes(store->db) != 1) {
+    /* Either the job changed (a cancel) or the queue was paused since the
+     * gate looked; the queue is read in this same transaction to say
+     * which. */
+    msiq_queue_status queue;
+    status = msiq_store_queue_status(store, &queue, diag);
+    if (status == MSIQ_OK && queue.paused) {
+      return msiq_diag_set(diag, MSIQ_ESTATE,
+                           "the queue was paused (%s) before the job could "
+                           "start; not started",
+                           queue.pause_reason);
+    }
+    if (status == MSIQ_OK) {
+      status = msiq_diag_set(diag, MSIQ_ESTATE,
+                             "job %lld changed state while starting it; try "
+                             "again",
+                             (long long)id);
+    }
+  }
   if (status != MSIQ_OK) {
     return status;
   }

@@ -44,8 +44,10 @@ int msiq_store_next_due(msiq_store *store, int64_t now, int64_t *due,
 
 /* Compare-and-set from `expected` (queued or retrying) to running, and opens
  * the next attempt; MSIQ_ESTATE if the job changed meanwhile (cancelled from
- * the CLI, say). Committed before the installer starts, so a crash after
- * this point is seen as an interrupted attempt. */
+ * the CLI, say) or the queue is paused: the pause flag is part of the same
+ * compare-and-set, so a job never starts after `pause` returned, whatever
+ * the gate read before. Committed before the installer starts, so a crash
+ * after this point is seen as an interrupted attempt. */
 int msiq_store_start_attempt(msiq_store *store, int64_t id, msiq_state expected,
                              int64_t now, const char *log_path,
                              int64_t *attempt_number, msiq_diag *diag);

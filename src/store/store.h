@@ -59,7 +59,9 @@ int msiq_store_enqueue(msiq_store *store, const msiq_admission *admission,
 
 /* Reads a JSON array of job objects and enqueues all of them in one
  * transaction: on any error nothing is stored. Each item is admitted
- * (core/admission.h, with the host's services) and stored as by enqueue.
+ * (core/admission.h, with the host's services) before the transaction
+ * begins, so a manifest refused by admission never takes the write lock,
+ * and stored as by enqueue.
  * *ids (free() it) receives one id per item, in order. no_check skips the
  * package existence checks. */
 int msiq_store_import(msiq_store *store, const char *json_text, bool no_check,
@@ -132,7 +134,10 @@ int msiq_store_queue_status(msiq_store *store, msiq_queue_status *status,
                             msiq_diag *diag);
 
 /* Deletes finished jobs that finished before `before` (UTC ms), except those
- * an unfinished job still waits for. */
+ * an unfinished job still waits for, in batches of a thousand jobs, each
+ * its own transaction with a pause after it, so that other writers (an
+ * enqueue, the dispatcher) wait for one batch at most. *deleted counts the
+ * batches that committed, also when a later one fails. */
 int msiq_store_purge(msiq_store *store, int64_t before, int64_t *deleted,
                      msiq_diag *diag);
 

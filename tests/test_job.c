@@ -371,8 +371,8 @@ static void test_property_limits(void **state) {
   test_spec_init(&spec, MSIQ_ACTION_INSTALL, "app.msi");
   assert_int_equal(msiq_job_spec_add_property(&spec, "BIG", value, &diag),
                    MSIQ_EINVAL);
-  assert_string_equal(diag.message, "property 'BIG' has a value of 65537 "
-                                    "bytes; at most 65536 are allowed");
+  assert_string_equal(diag.message, "property 'BIG' has a value of 8001 "
+                                    "bytes; at most 8000 are allowed");
   assert_message_is_one_line(diag.message);
   assert_int_equal(spec.property_count, 0);
   value[MSIQ_PROPERTY_VALUE_SIZE_MAX] = '\0';

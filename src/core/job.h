@@ -48,11 +48,13 @@ typedef struct msiq_exit_code_rule {
  * more (see docs/cli.md, "Limits"). */
 #define MSIQ_JOB_PROPERTY_COUNT_MAX 1000
 
-/* The longest property value, in bytes of UTF-8. Windows allows a command
- * line of 32,767 UTF-16 characters in all, so a longer value could never
- * reach msiexec; the limit leaves room for text of three bytes a
- * character. */
-#define MSIQ_PROPERTY_VALUE_SIZE_MAX 65536
+/* The longest property value, in bytes of UTF-8: every installer gets the
+ * job as a request of lines of at most 8,191 bytes (MSIQ_WORKER_LINE_MAX,
+ * core/worker_protocol.h), and one property is one line with its name, so
+ * a value much longer could never be passed on (admission also builds the
+ * request and the command line, which catch a long name or a value whose
+ * backslashes double). */
+#define MSIQ_PROPERTY_VALUE_SIZE_MAX 8000
 
 /* The fields a user supplies. The spec owns every string and array it holds:
  * build it with msiq_job_spec_init() and the msiq_job_spec_* setters, release

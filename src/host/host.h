@@ -63,8 +63,23 @@ int msiq_host_check_private(const char *database_path, msiq_diag *diag);
 /* True when a regular file exists at path (UTF-8). */
 bool msiq_host_file_exists(const char *path);
 
-/* The two services above, as job admission takes them (core/admission.h);
- * every caller that admits a job for real passes this. */
+/* Whether the installer could be started with this msiexec-style command
+ * (core/installer_command.h) as a stand-in is started: on Windows as one
+ * command line, which CreateProcess takes up to 32,767 UTF-16 characters
+ * long with its terminating NUL; on POSIX as an argument vector, which
+ * with the environment may take ARG_MAX bytes (on Linux also at most 6 MiB,
+ * and 128 KiB for one argument). MSIQ_EINVAL, with the size and the limit
+ * in diag, when it could not. The program counted is $MSIQ_INSTALLER when
+ * set, else this msiq (Windows) or "msiexec" (POSIX); on POSIX the
+ * environment counted is this process's, as the dispatcher's is not known
+ * at enqueue. Admission calls it, so a job that could never start is
+ * refused at enqueue. */
+int msiq_host_installer_command_check(const msiq_installer_command *command,
+                                      msiq_diag *diag);
+
+/* The three services above, as job admission takes them
+ * (core/admission.h); every caller that admits a job for real passes
+ * this. */
 extern const msiq_admission_host msiq_host_admission;
 
 /* Makes the directory path (and its parents), private like the database's. */

@@ -7,9 +7,9 @@
 #      and one with a value over the limit are each refused at once with
 #      their own one-line error (not "database is locked" after the busy
 #      timeout), exit 2, and nothing is enqueued;
-#   2. the documented limits: 1,000 properties and values of 65,536 bytes
-#      are accepted (by enqueue and by import), 1,001 properties or 65,537
-#      bytes refused, with the limit in the message;
+#   2. the documented limits: 1,000 properties and values of 8,000 bytes
+#      are accepted (by enqueue and by import), 1,001 properties or 8,001
+#      bytes (or 1 MB) refused, with the limit in the message;
 #   3. purge deletes in batches: 2,500 finished jobs (two and a half
 #      batches), one of them still awaited by a queued job, are purged but
 #      that one, with the right count, while enqueues run beside it; the
@@ -57,7 +57,7 @@ run enqueue --no-check "$sec/first.msi"
 check_status 0 "the queue exists"
 properties_manifest "$sec/huge.json" 150000
 properties_manifest "$sec/dup.json" 1000 P0
-value_manifest "$sec/value.json" 65537
+value_manifest "$sec/value.json" 8001
 before=$(queue_snapshot)
 hold_write_lock "$MSIQ_DB"
 started=$(now_ms)
@@ -68,7 +68,7 @@ run import "$sec/dup.json"
 check_error 2 "import item 1: property 'P0' given twice" \
   "a repeated name among 1,000, refused while the lock is held"
 run import "$sec/value.json"
-check_error 2 "property 'BIG' has a value of 65537 bytes; at most 65536 are allowed" \
+check_error 2 "property 'BIG' has a value of 8001 bytes; at most 8000 are allowed" \
   "a value over the limit, refused while the lock is held"
 run enqueue --no-check "$sec/app.msi" A=1 B=2 A=3
 check_error 2 "property 'A' given twice" "enqueue with a repeated name, refused while the lock is held"
@@ -97,17 +97,19 @@ check_rejected 2 "too many properties: a job may set at most 1000" "enqueue of 1
   enqueue --no-check "$sec/app.msi" "${many[@]}"
 run enqueue --no-check "$sec/app.msi" "${many[@]:0:1000}"
 check_status 0 "enqueue of 1,000 properties"
-value_manifest "$sec/value-max.json" 65536
+value_manifest "$sec/value-max.json" 8000
 run import "$sec/value-max.json"
-check_status 0 "import of a 65,536-byte value"
-check_equal "$(job_field "$out" '.properties.BIG | length')" 65536 "the whole value stored"
-check_rejected 2 "property 'BIG' has a value of 65537 bytes; at most 65536 are allowed" \
-  "enqueue of a 65,537-byte value" \
-  enqueue --no-check "$sec/app.msi" "BIG=$(head -c 65537 /dev/zero | tr '\0' y)"
+check_status 0 "import of an 8,000-byte value"
+check_equal "$(job_field "$out" '.properties.BIG | length')" 8000 "the whole value stored"
+run enqueue --no-check "$sec/app.msi" "BIG=$(head -c 8000 /dev/zero | tr '\0' y)"
+check_status 0 "enqueue of an 8,000-byte value"
+check_rejected 2 "property 'BIG' has a value of 8001 bytes; at most 8000 are allowed" \
+  "enqueue of an 8,001-byte value" \
+  enqueue --no-check "$sec/app.msi" "BIG=$(head -c 8001 /dev/zero | tr '\0' y)"
 # (A 1 MB argument cannot even reach enqueue on Linux: 128 KiB is the most
 # one argument may take.)
 value_manifest "$sec/value-1m.json" 1048576
-check_rejected 2 "import item 1: property 'BIG' has a value of 1048576 bytes; at most 65536 are allowed" \
+check_rejected 2 "import item 1: property 'BIG' has a value of 1048576 bytes; at most 8000 are allowed" \
   "import of a 1 MB value" import "$sec/value-1m.json"
 
 # --- 3. Purge in batches ----------------------------------------------------

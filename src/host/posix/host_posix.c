@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -352,6 +353,78 @@ int msiq_host_installer_program(char *buffer, size_t size,
   }
   if (kind != NULL) {
     *kind = MSIQ_INSTALLER_STAND_IN;
+  }
+  return MSIQ_OK;
+}
+
+/* Linux's own bounds on what execve() takes, which sysconf(_SC_ARG_MAX)
+ * does not tell: the strings may take at most three quarters of the
+ * default 8 MiB stack limit (fs/exec.c), and one of them at most 32 pages
+ * (MAX_ARG_STRLEN). */
+#define HOST_LINUX_ARGUMENTS_MAX  (6L * 1024 * 1024)
+#define HOST_LINUX_ARGUMENT_PAGES 32L
+
+extern char **environ;
+
+/* Says which argument is too long without showing a property's value,
+ * which may be a password: its name, or its position. */
+static void host_describe_argument(const char *argument, size_t index,
+                                   char *buffer, size_t size) {
+  const char *equals = strchr(argument, '=');
+  if (argument[0] != '/' && equals != NULL && equals != argument) {
+    char name[80];
+    msiq_quote_prefix_for_message(argument, (size_t)(equals - argument), name,
+                                  sizeof name);
+    snprintf(buffer, size, "argument for property '%s'", name);
+  } else {
+    snprintf(buffer, size, "argument %zu", index + 1);
+  }
+}
+
+int msiq_host_installer_command_check(const msiq_installer_command *command,
+                                      msiq_diag *diag) {
+  const char *program = getenv("MSIQ_INSTALLER");
+  if (program == NULL || program[0] == '\0') {
+    program = "msiexec";
+  }
+  long limit = sysconf(_SC_ARG_MAX);
+  if (limit <= 0) {
+    limit = _POSIX_ARG_MAX;
+  }
+  long argument_limit = 0;
+#ifdef __linux__
+  if (limit > HOST_LINUX_ARGUMENTS_MAX) {
+    limit = HOST_LINUX_ARGUMENTS_MAX;
+  }
+  long page = sysconf(_SC_PAGESIZE);
+  argument_limit = HOST_LINUX_ARGUMENT_PAGES * (page > 0 ? page : 4096);
+#endif
+  /* execve() counts every string with its NUL and one pointer for each,
+   * the environment's too. */
+  size_t total = strlen(program) + 1 + sizeof(char *);
+  for (size_t i = 0; i < command->argument_count; i++) {
+    size_t length = strlen(command->arguments[i]) + 1;
+    if (argument_limit > 0 && length > (size_t)argument_limit) {
+      char which[128];
+      host_describe_argument(command->arguments[i], i, which, sizeof which);
+      return msiq_diag_set(diag, MSIQ_EINVAL,
+                           "the installer's %s would be %zu bytes; this "
+                           "system allows at most %ld for one argument "
+                           "(MAX_ARG_STRLEN)",
+                           which, length, argument_limit);
+    }
+    total += length + sizeof(char *);
+  }
+  for (char **variable = environ; variable != NULL && *variable != NULL;
+       variable++) {
+    total += strlen(*variable) + 1 + sizeof(char *);
+  }
+  if (total > (size_t)limit) {
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "the installer's command line would take %zu bytes "
+                         "with the environment; this system allows at most "
+                         "%ld (ARG_MAX): use fewer or shorter properties",
+                         total, limit);
   }
   return MSIQ_OK;
 }

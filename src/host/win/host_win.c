@@ -9,6 +9,7 @@
 #include <windows.h>
 
 #include <aclapi.h>
+#include <limits.h>
 #include <sddl.h>
 #include <shellapi.h>
 #include <stdio.h>
@@ -670,6 +671,44 @@ int msiq_host_installer_program(char *buffer, size_t size,
     *kind = MSIQ_INSTALLER_WORKER;
   }
   return status;
+}
+
+/* CreateProcess takes a command line of at most this many UTF-16
+ * characters, its terminating NUL included. */
+#define HOST_WIN_COMMAND_LINE_MAX 32767
+
+int msiq_host_installer_command_check(const msiq_installer_command *command,
+                                      msiq_diag *diag) {
+  /* Measured as a stand-in (or msiexec) gets it: the worker's own command
+   * line is short, but a job must fit msiexec's too, and its properties
+   * reach Windows Installer as one command-line string either way. */
+  char program[4096];
+  if (msiq_host_installer_program(program, sizeof program, NULL, NULL) !=
+      MSIQ_OK) {
+    snprintf(program, sizeof program, "msiexec.exe");
+  }
+  char *line = NULL;
+  int status = msiq_installer_command_line(program, command, &line, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  /* Text that is not UTF-8 is counted as Windows would convert it (one
+   * replacement character per bad byte) rather than refused here. */
+  int characters = MultiByteToWideChar(CP_UTF8, 0, line, -1, NULL, 0);
+  size_t bytes = strlen(line);
+  free(line);
+  if (characters <= 0) {
+    characters = bytes + 1 > (size_t)INT_MAX ? INT_MAX : (int)(bytes + 1);
+  }
+  if (characters > HOST_WIN_COMMAND_LINE_MAX) {
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "the installer's command line would be %d UTF-16 "
+                         "characters; Windows allows at most %d with the "
+                         "terminating NUL (CreateProcess): use fewer or "
+                         "shorter properties",
+                         characters - 1, HOST_WIN_COMMAND_LINE_MAX);
+  }
+  return MSIQ_OK;
 }
 
 int64_t host_installer_os_exit_code(const msiq_installer *installer,

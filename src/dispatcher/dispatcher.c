@@ -79,7 +79,13 @@ typedef struct msiq_dispatcher {
   /* What the last check saw, to skip work when nothing changed. */
   bool have_data_version;
   int64_t data_version;
-  int64_t next_check_at; /* wall-clock ms; 0: check at the next tick */
+  /* Loop time (uv_now, the monotonic clock) of the next full check; 0: at
+   * the next tick. Not the wall clock, which may be set back. */
+  int64_t next_check_at;
+  /* The wall clock minus the monotonic clock at the last check: when it
+   * drops, the wall clock went back (see dispatcher_watch_clock). */
+  bool have_clock_offset;
+  int64_t clock_offset;
   char last_gate_report[384];
   bool warned_unknown_service;
   bool stopping;
@@ -794,6 +800,63 @@ static bool dispatcher_gate_open(dispatcher *self, bool *paused) {
   return verdict.reason == MSIQ_GATE_OPEN;
 }
 
+/* Clock steps. */
+
+/* A drop of the wall clock against the monotonic clock by more than this
+ * between two checks is a step back (a slewing clock moves by far less). */
+#define DISPATCHER_CLOCK_STEP_MS 1000
+
+static void dispatcher_on_clamped_retry(void *context, int64_t id, int64_t from,
+                                        int64_t to) {
+  dispatcher *self = context;
+  char from_text[40];
+  char to_text[40];
+  msiq_time_format_utc(from, from_text, sizeof from_text);
+  msiq_time_format_utc(to, to_text, sizeof to_text);
+  dispatcher_report(self,
+                    "job %lld: next attempt moved from %s to %s, as its "
+                    "backoff allows",
+                    (long long)id, from_text, to_text);
+}
+
+/* Retry times are stored on the wall clock; after it went back (while this
+ * dispatcher ran or before it started) they are clamped to what the
+ * backoff allows from now, so a retry never waits longer than its
+ * backoff. */
+static void dispatcher_clamp_retry_times(dispatcher *self, int64_t now) {
+  msiq_backoff backoff = {self->options.retry_base_ms,
+                          self->options.retry_max_ms};
+  int64_t clamped = 0;
+  int status = msiq_store_clamp_retry_times(self->store, now, &backoff,
+                                            dispatcher_on_clamped_retry, self,
+                                            &clamped, &self->diag);
+  dispatcher_fatal(self, status);
+}
+
+/* Watches the wall clock against the monotonic one at every check; a step
+ * back clamps the retry times and makes this check a full one. */
+static void dispatcher_watch_clock(dispatcher *self) {
+  int64_t now = msiq_host_now_ms();
+  int64_t offset = now - (int64_t)(uv_hrtime() / 1000000);
+  bool stepped_back = self->have_clock_offset &&
+                      offset < self->clock_offset - DISPATCHER_CLOCK_STEP_MS;
+  int64_t step = self->clock_offset - offset;
+  self->have_clock_offset = true;
+  self->clock_offset = offset;
+  if (!stepped_back) {
+    return;
+  }
+  /* In whole seconds: the two clocks are read a moment apart. */
+  char step_text[32];
+  msiq_duration_format((step + 500) / 1000 * 1000, step_text, sizeof step_text);
+  dispatcher_report(self,
+                    "warning: the wall clock went back by %s; retry times "
+                    "are kept within their backoff",
+                    step_text);
+  self->next_check_at = 0;
+  dispatcher_clamp_retry_times(self, now);
+}
+
 /* The check: runs every poll interval. */
 
 /* True when the database changed since the last look (another process
@@ -858,6 +921,10 @@ static void dispatcher_on_check(uv_timer_t *timer) {
   if (self->closing) {
     return;
   }
+  dispatcher_watch_clock(self);
+  if (self->closing) {
+    return;
+  }
   bool changed = dispatcher_data_changed(self);
   if (self->closing) {
     return;
@@ -872,7 +939,8 @@ static void dispatcher_on_check(uv_timer_t *timer) {
     return;
   }
   int64_t now = msiq_host_now_ms();
-  if (!changed && self->next_check_at != 0 && now < self->next_check_at) {
+  if (!changed && self->next_check_at != 0 &&
+      (int64_t)uv_now(&self->loop) < self->next_check_at) {
     return;
   }
   bool waiting_for_reboot = dispatcher_resume_after_reboot(self);
@@ -922,8 +990,12 @@ static void dispatcher_on_check(uv_timer_t *timer) {
     return;
   }
   int64_t idle_until = now + DISPATCHER_IDLE_RECHECK_MS;
-  self->next_check_at =
+  int64_t check_at =
       due != MSIQ_TIME_UNSET && due < idle_until ? due : idle_until;
+  /* Waited for on the monotonic clock: a wall clock set back meanwhile
+   * does not stretch the wait. */
+  self->next_check_at =
+      (int64_t)uv_now(&self->loop) + (check_at > now ? check_at - now : 0);
   if (waiting_for_reboot) {
     /* Cheap (one row read per poll) and only until the reboot. */
     self->next_check_at = 0;
@@ -1105,6 +1177,14 @@ int msiq_dispatcher_run(msiq_store *store,
                       "history; the job runs again unless that was its last "
                       "attempt or it was cancelled",
                       (long long)recovered, recovered == 1 ? "" : "s");
+  }
+  if (status == MSIQ_OK) {
+    /* The wall clock may have gone back while no dispatcher ran. */
+    msiq_backoff backoff = {options->retry_base_ms, options->retry_max_ms};
+    int64_t clamped = 0;
+    status = msiq_store_clamp_retry_times(store, msiq_host_now_ms(), &backoff,
+                                          dispatcher_on_clamped_retry, self,
+                                          &clamped, &self->diag);
   }
   if (status == MSIQ_OK) {
     char window[16] = "";

@@ -13,6 +13,7 @@
 
 /* The dispatcher also reads jobs, the queue's state and the data version
  * through the CLI's API. */
+#include "core/outcome.h"
 #include "store/store.h"
 
 /* Crash recovery at start: every job left running by a dead dispatcher has
@@ -75,6 +76,22 @@ typedef struct msiq_attempt_result {
 int msiq_store_finish_attempt(msiq_store *store,
                               const msiq_attempt_result *result,
                               msiq_diag *diag);
+
+/* Clock steps: a retry time is stored on the wall clock (the time the
+ * attempt ended plus its backoff), so a wall clock that went back leaves it
+ * further away than the backoff ever allows. Every retrying job due later
+ * than now + msiq_backoff_limit(backoff, its attempts) (now itself when its
+ * last attempt was interrupted, which is retried at once) is moved to that
+ * time, each with a compare-and-set in one transaction (none when nothing
+ * needs it). *clamped receives how many; visit (if not NULL) sees each one
+ * with its old and new time. */
+typedef void (*msiq_clamped_retry_visitor)(void *context, int64_t id,
+                                           int64_t from, int64_t to);
+int msiq_store_clamp_retry_times(msiq_store *store, int64_t now,
+                                 const msiq_backoff *backoff,
+                                 msiq_clamped_retry_visitor visit,
+                                 void *context, int64_t *clamped,
+                                 msiq_diag *diag);
 
 /* Whether `cancel --force` asked to stop running job id. */
 int msiq_store_cancel_requested(msiq_store *store, int64_t id, bool *requested,

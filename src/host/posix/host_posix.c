@@ -23,10 +23,32 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The simulated wall clock's offset: the signed number of milliseconds in
+ * the file named by MSIQ_SIM_CLOCK_OFFSET, read at every reading of the
+ * clock, so that a test can step the clock of running processes (a
+ * missing or unreadable file is no offset). See docs/testing.md. */
+static int64_t host_clock_offset_ms(void) {
+  const char *path = getenv("MSIQ_SIM_CLOCK_OFFSET");
+  if (path == NULL || path[0] == '\0') {
+    return 0;
+  }
+  FILE *file = fopen(path, "r");
+  if (file == NULL) {
+    return 0;
+  }
+  long long offset = 0;
+  if (fscanf(file, "%lld", &offset) != 1) {
+    offset = 0;
+  }
+  fclose(file);
+  return (int64_t)offset;
+}
+
 int64_t msiq_host_now_ms(void) {
   struct timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
-  return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+  return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 +
+         host_clock_offset_ms();
 }
 
 int msiq_host_default_database_path(char *buffer, size_t size,

@@ -124,6 +124,25 @@ int msiq_host_lock_acquire(const char *database_path, msiq_host_lock **lock,
 bool msiq_host_lock_is_held(const char *database_path);
 void msiq_host_lock_release(msiq_host_lock *lock);
 
+/* The running dispatcher's note for `status`: one line in
+ * DATABASE.dispatcher.note, beside the lock, replaced whole in one step (a
+ * temporary file renamed over it), so a reader sees the old line or the
+ * new one. text NULL removes it. The dispatcher writes it when it cannot
+ * record an outcome (docs/reliability.md, "Outcomes that cannot be
+ * recorded"); `status` shows it while the dispatcher lock is held. */
+int msiq_host_dispatcher_note_write(const char *database_path, const char *text,
+                                    msiq_diag *diag);
+/* The note's line (without its line end) in buffer; false when there is
+ * none. */
+bool msiq_host_dispatcher_note_read(const char *database_path, char *buffer,
+                                    size_t size);
+
+/* How long a database connection waits for another writer before it gives
+ * up: default_ms, except that the simulation host takes the milliseconds
+ * in MSIQ_SIM_BUSY_TIMEOUT_MS when that is set (so that a test holds the
+ * write lock past the timeout in seconds, not half a minute). */
+int msiq_host_busy_timeout_ms(int default_ms);
+
 /* The installer process. */
 
 /* What runs a job. */

@@ -18,7 +18,8 @@
 typedef struct msiq_store msiq_store;
 
 /* How long a connection waits for another writer before giving up with
- * MSIQ_ELOCKED. Long enough for a burst of parallel enqueues with fsync. */
+ * MSIQ_ELOCKED. Long enough for a burst of parallel enqueues with fsync.
+ * (The simulation host lets tests shorten it: msiq_host_busy_timeout_ms.) */
 #define MSIQ_STORE_BUSY_TIMEOUT_MS 30000
 
 enum msiq_store_open_flags {
@@ -183,6 +184,9 @@ typedef struct msiq_status_facts {
   const char *gate_text;   /* the verdict's text */
   const char *reboot_pending_reason; /* NULL: no reboot pending */
   const char *window_opens_at;       /* NULL: no window, or open now */
+  /* The running dispatcher's note about an outcome it has not recorded
+   * yet (host.h, msiq_host_dispatcher_note_read); NULL: none. */
+  const char *unrecorded_outcome;
 } msiq_status_facts;
 
 int msiq_store_status_json(msiq_store *store, const msiq_status_facts *facts,

@@ -358,6 +358,85 @@ void msiq_host_lock_release(msiq_host_lock *lock) {
   }
 }
 
+/* The dispatcher's note. */
+
+static int host_note_path(const char *database_path, const char *suffix,
+                          char *buffer, size_t size) {
+  int written =
+      snprintf(buffer, size, "%s.dispatcher.note%s", database_path, suffix);
+  return written < 0 || (size_t)written >= size ? -1 : 0;
+}
+
+int msiq_host_dispatcher_note_write(const char *database_path, const char *text,
+                                    msiq_diag *diag) {
+  char path[4096];
+  char temporary[4096];
+  if (host_note_path(database_path, "", path, sizeof path) != 0 ||
+      host_note_path(database_path, ".new", temporary, sizeof temporary) != 0) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE, "database path too long");
+  }
+  if (text == NULL) {
+    if (unlink(path) != 0 && errno != ENOENT) {
+      return msiq_diag_set(diag, MSIQ_EIO, "cannot remove %s: %s", path,
+                           strerror(errno));
+    }
+    return MSIQ_OK;
+  }
+  /* O_NOFOLLOW: the note is never written through a link someone left in
+   * its place. */
+  int fd = open(temporary,
+                O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return msiq_diag_set(diag, MSIQ_EIO, "cannot write %s: %s", temporary,
+                         strerror(errno));
+  }
+  size_t length = strlen(text);
+  bool written =
+      write(fd, text, length) == (ssize_t)length && write(fd, "\n", 1) == 1;
+  int saved = errno;
+  close(fd);
+  if (!written || rename(temporary, path) != 0) {
+    if (written) {
+      saved = errno;
+    }
+    unlink(temporary);
+    return msiq_diag_set(diag, MSIQ_EIO, "cannot write %s: %s", path,
+                         strerror(saved));
+  }
+  return MSIQ_OK;
+}
+
+bool msiq_host_dispatcher_note_read(const char *database_path, char *buffer,
+                                    size_t size) {
+  char path[4096];
+  if (size == 0 || host_note_path(database_path, "", path, sizeof path) != 0) {
+    return false;
+  }
+  FILE *file = fopen(path, "r");
+  if (file == NULL) {
+    return false;
+  }
+  bool found = fgets(buffer, (int)size, file) != NULL;
+  fclose(file);
+  if (found) {
+    buffer[strcspn(buffer, "\r\n")] = '\0';
+  }
+  return found && buffer[0] != '\0';
+}
+
+int msiq_host_busy_timeout_ms(int default_ms) {
+  const char *value = getenv("MSIQ_SIM_BUSY_TIMEOUT_MS");
+  if (value == NULL || value[0] == '\0') {
+    return default_ms;
+  }
+  char *end = NULL;
+  long milliseconds = strtol(value, &end, 10);
+  if (*end != '\0' || milliseconds < 0 || milliseconds > INT_MAX) {
+    return default_ms;
+  }
+  return (int)milliseconds;
+}
+
 /* The installer process: the lifecycle is host_installer.c's; this is the
  * POSIX part. */
 

@@ -23,6 +23,12 @@ static struct {
   const char *unresolvable;
   /* The current directory, "/fake-cwd/" when NULL. */
   const char *cwd;
+  /* What command_check saw last, and the total length of arguments past
+   * which it refuses (0: never). */
+  int command_check_calls;
+  size_t command_argument_count;
+  char command_arguments[8][300];
+  size_t command_limit;
 } fake;
 
 static int fake_absolute_path(const char *path, char **absolute,
@@ -54,9 +60,31 @@ static bool fake_file_exists(const char *path) {
   return false;
 }
 
+static int fake_command_check(const msiq_installer_command *command,
+                              msiq_diag *diag) {
+  fake.command_check_calls++;
+  fake.command_argument_count = command->argument_count;
+  size_t total = 0;
+  for (size_t i = 0; i < command->argument_count; i++) {
+    if (i < sizeof fake.command_arguments / sizeof *fake.command_arguments) {
+      snprintf(fake.command_arguments[i], sizeof fake.command_arguments[i],
+               "%s", command->arguments[i]);
+    }
+    total += strlen(command->arguments[i]) + 1;
+  }
+  if (fake.command_limit > 0 && total > fake.command_limit) {
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "the installer's command line would be %zu; at "
+                         "most %zu",
+                         total, fake.command_limit);
+  }
+  return MSIQ_OK;
+}
+
 static const msiq_admission_host fake_host = {
     fake_absolute_path,
     fake_file_exists,
+    fake_command_check,
 };
 
 static int fake_reset(void **state) {
@@ -211,6 +239,125 @@ static void test_current_directory_that_is_not_utf8_is_refused(void **state) {
   fake.cwd = NULL;
 }
 
+/* The command checked is the one the dispatcher will build: the action,
+ * the absolute target, the fixed switches, the job's log path (absolute),
+ * then the properties in order. */
+static void test_the_real_command_is_checked(void **state) {
+  (void)state;
+  fake.existing_files[0] = "/fake-cwd/app.msi";
+  msiq_job_spec spec;
+  spec_init_with(&spec, MSIQ_ACTION_INSTALL, "app.msi");
+  assert_int_equal(msiq_job_spec_set_log_path(&spec, "app.log"), MSIQ_OK);
+  assert_int_equal(msiq_job_spec_add_property(&spec, "ALLUSERS", "1", NULL),
+                   MSIQ_OK);
+  assert_int_equal(
+      msiq_job_spec_add_property(&spec, "INSTALLDIR", "C:\\Apps", NULL),
+      MSIQ_OK);
+  msiq_admission admission;
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, NULL),
+                   MSIQ_OK);
+  assert_int_equal(fake.command_check_calls, 1);
+  assert_int_equal(fake.command_argument_count, 8);
+  const char *expected[] = {
+      "/i",   "/fake-cwd/app.msi", "/qn",        "/norestart",
+      "/l*v", "/fake-cwd/app.log", "ALLUSERS=1", "INSTALLDIR=C:\\Apps"};
+  for (size_t i = 0; i < 8; i++) {
+    assert_string_equal(fake.command_arguments[i], expected[i]);
+  }
+  msiq_job_spec_cleanup(&spec);
+
+  /* Without a log path of its own, the default one is counted at
+   * MSIQ_ADMISSION_DEFAULT_LOG_PATH_LENGTH characters. */
+  fake_reset(NULL);
+  spec_init_with(&spec, MSIQ_ACTION_REPAIR, valid_product_code);
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, NULL),
+                   MSIQ_OK);
+  assert_int_equal(fake.command_argument_count, 6);
+  assert_string_equal(fake.command_arguments[0], "/fomus");
+  assert_int_equal(strlen(fake.command_arguments[5]),
+                   MSIQ_ADMISSION_DEFAULT_LOG_PATH_LENGTH);
+  msiq_job_spec_cleanup(&spec);
+}
+
+/* A command the platform cannot start is a refusal of admission itself,
+ * with the host's message, before the package is looked at. */
+static void test_a_command_too_long_is_refused(void **state) {
+  (void)state;
+  fake.command_limit = 400;
+  msiq_job_spec spec;
+  spec_init_with(&spec, MSIQ_ACTION_INSTALL, "app.msi");
+  assert_int_equal(msiq_job_spec_set_log_path(&spec, "app.log"), MSIQ_OK);
+  msiq_admission admission;
+  msiq_diag diag = {{0}};
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_OK);
+  char value[400];
+  memset(value, 'v', sizeof value - 1);
+  value[sizeof value - 1] = '\0';
+  assert_int_equal(msiq_job_spec_add_property(&spec, "LONG", value, NULL),
+                   MSIQ_OK);
+  fake.file_exists_calls = 0;
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_EINVAL);
+  /* /i, the target, /qn, /norestart, /l*v and the log (3 + 18 + 4 + 11 +
+   * 5 + 18 bytes with their NULs), then LONG=v...v (5 + 399 + 1). */
+  assert_string_equal(diag.message,
+                      "the installer's command line would be 464; at most "
+                      "400");
+  assert_int_equal(fake.file_exists_calls, 0);
+  assert_null(admission.spec);
+  msiq_job_spec_cleanup(&spec);
+
+  /* A host with no such check admits it. */
+  const msiq_admission_host unchecked = {fake_absolute_path, fake_file_exists,
+                                         NULL};
+  spec_init_with(&spec, MSIQ_ACTION_INSTALL, "app.msi");
+  spec.no_check = true;
+  assert_int_equal(msiq_job_spec_add_property(&spec, "LONG", value, NULL),
+                   MSIQ_OK);
+  assert_int_equal(msiq_job_admit(&spec, &unchecked, &admission, &diag),
+                   MSIQ_OK);
+  msiq_job_spec_cleanup(&spec);
+}
+
+/* Every installer gets the job as the worker's request, one property a
+ * line of at most MSIQ_WORKER_LINE_MAX bytes: a value within the value
+ * limit whose backslashes double past it could never be sent, so it is
+ * refused now, by name, whatever the host's command-line check. */
+static void test_a_request_line_too_long_is_refused(void **state) {
+  (void)state;
+  const msiq_admission_host unchecked = {fake_absolute_path, fake_file_exists,
+                                         NULL};
+  char value[MSIQ_PROPERTY_VALUE_SIZE_MAX + 1];
+  memset(value, '\\', MSIQ_PROPERTY_VALUE_SIZE_MAX);
+  value[MSIQ_PROPERTY_VALUE_SIZE_MAX] = '\0';
+  msiq_job_spec spec;
+  spec_init_with(&spec, MSIQ_ACTION_INSTALL, "app.msi");
+  spec.no_check = true;
+  assert_int_equal(msiq_job_spec_add_property(&spec, "PATHS", value, NULL),
+                   MSIQ_OK);
+  msiq_admission admission;
+  msiq_diag diag = {{0}};
+  assert_int_equal(msiq_job_admit(&spec, &unchecked, &admission, &diag),
+                   MSIQ_EINVAL);
+  assert_message_contains(diag.message,
+                          "property 'PATHS' is too long for the worker's "
+                          "request");
+  assert_null(strstr(diag.message, "\\\\"));
+  assert_null(admission.spec);
+  msiq_job_spec_cleanup(&spec);
+
+  /* Half as many backslashes fit. */
+  value[MSIQ_PROPERTY_VALUE_SIZE_MAX / 2] = '\0';
+  spec_init_with(&spec, MSIQ_ACTION_INSTALL, "app.msi");
+  spec.no_check = true;
+  assert_int_equal(msiq_job_spec_add_property(&spec, "PATHS", value, NULL),
+                   MSIQ_OK);
+  assert_int_equal(msiq_job_admit(&spec, &unchecked, &admission, &diag),
+                   MSIQ_OK);
+  msiq_job_spec_cleanup(&spec);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(test_paths_are_made_absolute_through_the_host,
@@ -224,6 +371,10 @@ int main(void) {
       cmocka_unit_test_setup(test_current_directory_that_is_not_utf8_is_refused,
                              fake_reset),
       cmocka_unit_test_setup(test_host_failure_to_resolve_a_path_is_returned,
+                             fake_reset),
+      cmocka_unit_test_setup(test_the_real_command_is_checked, fake_reset),
+      cmocka_unit_test_setup(test_a_command_too_long_is_refused, fake_reset),
+      cmocka_unit_test_setup(test_a_request_line_too_long_is_refused,
                              fake_reset),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

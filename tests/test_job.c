@@ -1,6 +1,7 @@
 /* test_job.c: the job model, its setters and its validation. */
 #include "test_support.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -309,12 +310,13 @@ static void test_add_property_errors(void **state) {
   assert_message_contains(diag.message, "property 'X' has no value");
   assert_int_equal(spec.property_count, 0);
 
+  /* A repeated name is appended, and refused by validation. */
+  assert_int_equal(msiq_job_spec_set_target(&spec, "app.msi"), MSIQ_OK);
   assert_int_equal(msiq_job_spec_add_property(&spec, "X", "1", &diag), MSIQ_OK);
-  assert_int_equal(msiq_job_spec_add_property(&spec, "X", "2", &diag),
-                   MSIQ_EINVAL);
+  assert_int_equal(msiq_job_spec_add_property(&spec, "X", "2", &diag), MSIQ_OK);
+  assert_int_equal(spec.property_count, 2);
+  assert_int_equal(msiq_job_spec_validate(&spec, &diag), MSIQ_EINVAL);
   assert_string_equal(diag.message, "property 'X' given twice");
-  assert_int_equal(spec.property_count, 1);
-  assert_string_equal(spec.properties[0].value, "1");
   msiq_job_spec_cleanup(&spec);
 }
 
@@ -377,9 +379,87 @@ static void test_add_property_assignment_errors(void **state) {
   assert_int_equal(msiq_job_spec_add_property_assignment(&spec, "X=1", &diag),
                    MSIQ_OK);
   assert_int_equal(msiq_job_spec_add_property_assignment(&spec, "X=2", &diag),
-                   MSIQ_EINVAL);
+                   MSIQ_OK);
+  assert_int_equal(msiq_job_spec_set_target(&spec, "app.msi"), MSIQ_OK);
+  assert_int_equal(msiq_job_spec_validate(&spec, &diag), MSIQ_EINVAL);
   assert_string_equal(diag.message, "property 'X' given twice");
-  assert_int_equal(spec.property_count, 1);
+  msiq_job_spec_cleanup(&spec);
+}
+
+/* The documented limits (job.h): MSIQ_JOB_PROPERTY_COUNT_MAX properties
+ * and values of MSIQ_PROPERTY_VALUE_SIZE_MAX bytes are accepted, one more
+ * of either is refused with one line, and the spec keeps what it had. */
+static void test_property_limits(void **state) {
+  (void)state;
+  msiq_job_spec spec;
+  msiq_diag diag = {{0}};
+  test_spec_init(&spec, MSIQ_ACTION_INSTALL, "app.msi");
+  char name[32];
+  for (int i = 0; i < MSIQ_JOB_PROPERTY_COUNT_MAX; i++) {
+    snprintf(name, sizeof name, "P%d", i);
+    assert_int_equal(msiq_job_spec_add_property(&spec, name, "v", &diag),
+                     MSIQ_OK);
+  }
+  assert_spec_valid(&spec);
+  assert_int_equal(msiq_job_spec_add_property(&spec, "ONE_MORE", "v", &diag),
+                   MSIQ_EINVAL);
+  assert_string_equal(diag.message,
+                      "too many properties: a job may set at most 1000");
+  assert_int_equal(spec.property_count, MSIQ_JOB_PROPERTY_COUNT_MAX);
+  msiq_job_spec_cleanup(&spec);
+
+  char *value = malloc(MSIQ_PROPERTY_VALUE_SIZE_MAX + 2);
+  assert_non_null(value);
+  memset(value, 'x', MSIQ_PROPERTY_VALUE_SIZE_MAX + 1);
+  value[MSIQ_PROPERTY_VALUE_SIZE_MAX + 1] = '\0';
+  test_spec_init(&spec, MSIQ_ACTION_INSTALL, "app.msi");
+  assert_int_equal(msiq_job_spec_add_property(&spec, "BIG", value, &diag),
+                   MSIQ_EINVAL);
+  assert_string_equal(diag.message, "property 'BIG' has a value of 8001 "
+                                    "bytes; at most 8000 are allowed");
+  assert_message_is_one_line(diag.message);
+  assert_int_equal(spec.property_count, 0);
+  value[MSIQ_PROPERTY_VALUE_SIZE_MAX] = '\0';
+  assert_int_equal(msiq_job_spec_add_property(&spec, "BIG", value, &diag),
+                   MSIQ_OK);
+  assert_spec_valid(&spec);
+  free(value);
+  msiq_job_spec_cleanup(&spec);
+}
+
+/* Validation sorts the names once: a duplicate is found wherever it is
+ * (first and last of a full list here), and a spec filled in directly
+ * with more properties than the limit is refused with the count. */
+static void test_validate_finds_duplicates_anywhere(void **state) {
+  (void)state;
+  msiq_job_spec spec;
+  test_spec_init(&spec, MSIQ_ACTION_INSTALL, "app.msi");
+  char name[32];
+  for (int i = 0; i < MSIQ_JOB_PROPERTY_COUNT_MAX - 1; i++) {
+    snprintf(name, sizeof name, "NAME_%04d", MSIQ_JOB_PROPERTY_COUNT_MAX - i);
+    assert_int_equal(msiq_job_spec_add_property(&spec, name, "v", NULL),
+                     MSIQ_OK);
+  }
+  assert_spec_valid(&spec);
+  /* The first name again, at the end. */
+  assert_int_equal(msiq_job_spec_add_property(&spec, "NAME_1000", "w", NULL),
+                   MSIQ_OK);
+  assert_spec_invalid(&spec, "property 'NAME_1000' given twice");
+  /* Case matters: NAME_1000 and name_1000 are two properties. */
+  free(spec.properties[spec.property_count - 1].name);
+  spec.properties[spec.property_count - 1].name = test_text_copy("name_1000");
+  assert_spec_valid(&spec);
+
+  /* One more than the limit, filled in past the setter. */
+  msiq_property *grown = realloc(spec.properties, (spec.property_count + 1) *
+                                                      sizeof *spec.properties);
+  assert_non_null(grown);
+  spec.properties = grown;
+  spec.properties[spec.property_count].name = test_text_copy("EXTRA");
+  spec.properties[spec.property_count].value = test_text_copy("v");
+  spec.property_count++;
+  assert_spec_invalid(&spec, "too many properties: 1001 given, a job may set "
+                             "at most 1000");
   msiq_job_spec_cleanup(&spec);
 }
 
@@ -825,6 +905,8 @@ int main(void) {
       cmocka_unit_test(test_add_property_name_with_newline_stays_one_line),
       cmocka_unit_test(test_add_property_assignment),
       cmocka_unit_test(test_add_property_assignment_errors),
+      cmocka_unit_test(test_property_limits),
+      cmocka_unit_test(test_validate_finds_duplicates_anywhere),
       cmocka_unit_test(test_add_after),
       cmocka_unit_test(test_add_exit_code_rule),
       cmocka_unit_test(test_add_exit_code_rule_errors),

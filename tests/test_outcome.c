@@ -396,6 +396,31 @@ static void test_backoff_sequence(void **state) {
   assert_int_equal(msiq_backoff_delay(&backoff, 6, 0.999), 299850);
 }
 
+/* The limit is the nominal delay, which no random fraction reaches; the
+ * dispatcher clamps retry times a backwards clock step pushed past it. */
+static void test_backoff_limit(void **state) {
+  (void)state;
+  const msiq_backoff backoff = {10 * SECOND, 300 * SECOND};
+  static const int64_t nominal_seconds[] = {10, 20, 40, 80, 160, 300, 300};
+  for (size_t i = 0; i < sizeof nominal_seconds / sizeof nominal_seconds[0];
+       i++) {
+    int64_t attempts = (int64_t)i + 1;
+    int64_t limit = msiq_backoff_limit(&backoff, attempts);
+    assert_int_equal(limit, nominal_seconds[i] * SECOND);
+    assert_true(msiq_backoff_delay(&backoff, attempts, 0.999999) <= limit);
+    assert_true(msiq_backoff_delay(&backoff, attempts, 1.0) <= limit);
+  }
+  assert_int_equal(msiq_backoff_limit(&backoff, 0), 10 * SECOND);
+  assert_int_equal(msiq_backoff_limit(&backoff, INT64_MAX), 300 * SECOND);
+  const msiq_backoff none = {0, 300 * SECOND};
+  assert_int_equal(msiq_backoff_limit(&none, 3), 0);
+  assert_int_equal(msiq_backoff_limit(NULL, 3), 0);
+  /* A cap below 1 ms still waits 1 ms, as the delay does. */
+  const msiq_backoff tiny = {5, 0};
+  assert_int_equal(msiq_backoff_limit(&tiny, 2), 1);
+  assert_int_equal(msiq_backoff_delay(&tiny, 2, 0.5), 1);
+}
+
 static void test_backoff_attempts_below_one(void **state) {
   (void)state;
   const msiq_backoff backoff = {10 * SECOND, 300 * SECOND};
@@ -578,6 +603,7 @@ int main(void) {
       cmocka_unit_test(test_exit_code_names),
       cmocka_unit_test(test_exit_code_constants),
       cmocka_unit_test(test_backoff_sequence),
+      cmocka_unit_test(test_backoff_limit),
       cmocka_unit_test(test_backoff_attempts_below_one),
       cmocka_unit_test(test_backoff_does_not_overflow),
       cmocka_unit_test(test_backoff_random_fraction_clamped),

@@ -3,11 +3,13 @@
 -- open now (0/1), ?5 why a reboot is pending (NULL: none), ?6 when the
 -- maintenance window opens next (NULL: no window, or open now), ?7 the
 -- gate's reason ("open", "paused", ...), ?8 the gate's text. ?4, ?7 and ?8
--- are one verdict of core/gate.c. The running job's "progress" follows
--- the rule of the job_json view (migration 0004): null until its worker
--- has reported.
+-- are one verdict of core/gate.c. ?9 is the running dispatcher's note about
+-- an outcome it has not recorded yet (NULL: none). The running job's
+-- "progress" follows the rule of the job_json view (migration 0004): null
+-- until its worker has reported.
 SELECT json_object(
   'dispatcher_running', json(CASE ?1 WHEN '1' THEN 'true' ELSE 'false' END),
+  'unrecorded_outcome', ?9,
   'gate', json_object(
     'open', json(CASE ?4 WHEN '1' THEN 'true' ELSE 'false' END),
     'reason', ?7,

@@ -20,6 +20,9 @@ typedef struct status_view {
   msiq_gate_verdict verdict;
   /* Outside the maintenance window: when it opens next, else "". */
   char window_opens_at[40];
+  /* The running dispatcher's note about an outcome it could not record
+   * yet, else "". */
+  char unrecorded_outcome[1024];
 } status_view;
 
 static int status_read_view(msiq_store *store, status_view *view,
@@ -29,6 +32,14 @@ static int status_read_view(msiq_store *store, status_view *view,
     return status;
   }
   view->dispatcher_running = msiq_host_lock_is_held(msiq_store_path(store));
+  /* Only a running dispatcher's note is news: a dead one's attempt is
+   * recovered by the next start. */
+  if (!view->dispatcher_running ||
+      !msiq_host_dispatcher_note_read(msiq_store_path(store),
+                                      view->unrecorded_outcome,
+                                      sizeof view->unrecorded_outcome)) {
+    view->unrecorded_outcome[0] = '\0';
+  }
   msiq_gate_inputs *gate = &view->gate;
   gate->paused = view->queue.paused;
   gate->pause_reason = view->queue.pause_reason;
@@ -81,6 +92,9 @@ static int status_print_text(msiq_store *store, const status_view *view,
   char time_text[40];
   printf("dispatcher:  %s\n",
          view->dispatcher_running ? "running" : "not running");
+  if (view->unrecorded_outcome[0] != '\0') {
+    printf("  outcome:   %s\n", view->unrecorded_outcome);
+  }
   if (view->verdict.reason == MSIQ_GATE_OPEN) {
     printf("gate:        open\n");
   } else {
@@ -157,6 +171,8 @@ static int status_exec(const tool_context *context, void *options,
             view.gate.reboot_pending ? view.reboot_reason : NULL,
         .window_opens_at =
             view.window_opens_at[0] != '\0' ? view.window_opens_at : NULL,
+        .unrecorded_outcome =
+            view.unrecorded_outcome[0] != '\0' ? view.unrecorded_outcome : NULL,
     };
     status = msiq_store_status_json(store, &facts, &json, &diag);
     if (status == MSIQ_OK) {

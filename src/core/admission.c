@@ -1,6 +1,7 @@
 /* admission.c: admitting a job before it reaches the store. See
  * admission.h. */
 #include "core/admission.h"
+#include "core/worker_protocol.h"
 
 #include "core/text.h"
 
@@ -37,6 +38,44 @@ static int admission_make_path_absolute(const msiq_admission_host *host,
   return MSIQ_OK;
 }
 
+/* Builds what the installer will get for spec, as the dispatcher builds it
+ * at start: the worker's request on its standard input (each line at most
+ * MSIQ_WORKER_LINE_MAX bytes, which every installer gets) and the
+ * msiexec-style command (installer_command.c), which the host says the
+ * platform can start or not. A job that fails either would fail at every
+ * start. The job is a view of the spec's fields: it owns nothing and is
+ * not cleaned up. */
+static int admission_check_command(const msiq_job_spec *spec,
+                                   const msiq_admission_host *host,
+                                   msiq_diag *diag) {
+  char default_log[MSIQ_ADMISSION_DEFAULT_LOG_PATH_LENGTH + 1];
+  memset(default_log, 'L', MSIQ_ADMISSION_DEFAULT_LOG_PATH_LENGTH);
+  default_log[MSIQ_ADMISSION_DEFAULT_LOG_PATH_LENGTH] = '\0';
+  msiq_job job;
+  msiq_job_init(&job);
+  job.action = spec->action;
+  job.target = spec->target;
+  job.properties = spec->properties;
+  job.property_count = spec->property_count;
+  const char *log_path = spec->log_path != NULL ? spec->log_path : default_log;
+  char *request = NULL;
+  size_t request_length = 0;
+  int status = msiq_worker_request_build(&job, log_path, &request,
+                                         &request_length, NULL, diag);
+  free(request);
+  if (status != MSIQ_OK || host->command_check == NULL) {
+    return status;
+  }
+  msiq_installer_command command;
+  msiq_installer_command_init(&command);
+  status = msiq_installer_command_build(&job, log_path, &command, diag);
+  if (status == MSIQ_OK) {
+    status = host->command_check(&command, diag);
+  }
+  msiq_installer_command_cleanup(&command);
+  return status;
+}
+
 int msiq_job_admit(msiq_job_spec *spec, const msiq_admission_host *host,
                    msiq_admission *admission, msiq_diag *diag) {
   memset(admission, 0, sizeof *admission);
@@ -55,6 +94,9 @@ int msiq_job_admit(msiq_job_spec *spec, const msiq_admission_host *host,
   if (status == MSIQ_OK && spec->log_path != NULL) {
     status =
         admission_make_path_absolute(host, "log path", &spec->log_path, diag);
+  }
+  if (status == MSIQ_OK) {
+    status = admission_check_command(spec, host, diag);
   }
   if (status != MSIQ_OK) {
     return status;

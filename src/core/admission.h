@@ -11,7 +11,13 @@
 #ifndef MSIQ_ADMISSION_H
 #define MSIQ_ADMISSION_H
 
+#include "core/installer_command.h"
 #include "core/job.h"
+
+/* The log path counted for a job that names none: the dispatcher's log
+ * folder is its own choice, so the default path is reckoned as long as a
+ * Windows path may usually be (MAX_PATH). */
+#define MSIQ_ADMISSION_DEFAULT_LOG_PATH_LENGTH 260
 
 typedef struct msiq_admission_host {
   /* Makes path absolute against the current directory into *absolute
@@ -19,6 +25,10 @@ typedef struct msiq_admission_host {
   int (*absolute_path)(const char *path, char **absolute, msiq_diag *diag);
   /* True when a regular file exists at path. */
   bool (*file_exists)(const char *path);
+  /* MSIQ_OK when the installer could be started with command (the
+   * platform's limit on a command line), else why not; NULL: no such
+   * limit is checked. */
+  int (*command_check)(const msiq_installer_command *command, msiq_diag *diag);
 } msiq_admission_host;
 
 /* A job that passed admission, as the store takes it. */
@@ -38,9 +48,14 @@ typedef struct msiq_admission {
 /* Admits one job: validates spec (msiq_job_spec_validate; its errors come
  * first and leave spec untouched), makes the package path (for an install,
  * a patch, or a .msi to uninstall or repair; not for a product code) and the
- * log path absolute in spec, and checks that the package exists unless
- * spec->no_check is set, recording a missing package in
- * admission->refusal. Returns MSIQ_OK when the job may go to the store. */
+ * log path absolute in spec, builds what the installer will get (the
+ * worker's request, whose lines have a length limit, and the msiexec-style
+ * command, with a default log path of MSIQ_ADMISSION_DEFAULT_LOG_PATH_LENGTH
+ * characters when the job names none) and refuses a job either fails for or
+ * whose command host->command_check says the platform cannot start,
+ * and checks that the package exists unless spec->no_check is set,
+ * recording a missing package in admission->refusal. Returns MSIQ_OK when
+ * the job may go to the store. */
 int msiq_job_admit(msiq_job_spec *spec, const msiq_admission_host *host,
                    msiq_admission *admission, msiq_diag *diag);
 

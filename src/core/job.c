@@ -62,14 +62,22 @@ static char *text_duplicate_length(const char *text, size_t length) {
   return copy;
 }
 
-/* Grows an array by one element. The structs keep no capacity, and specs
- * hold a handful of entries, so growing one element at a time is cheap
- * enough and keeps the layout of job.h simple. */
+/* Makes room for one more element in an array of count elements that only
+ * this function has grown. The structs of job.h keep no capacity, so it is
+ * implied: an array grown here always has room for the next power of two,
+ * and it is reallocated (to twice its size) only when count is a power of
+ * two. Appending n elements therefore copies O(n) elements in all, not
+ * O(n^2), however many a manifest gives. */
 static void *array_grow_by_one(void *array, size_t count, size_t element) {
-  if (count >= SIZE_MAX / element - 1) {
+  bool full = count == 0 || (count & (count - 1)) == 0;
+  if (!full) {
+    return array;
+  }
+  size_t capacity = count == 0 ? 1 : count * 2;
+  if (capacity < count || capacity > SIZE_MAX / element) {
     return NULL;
   }
-  return realloc(array, (count + 1) * element);
+  return realloc(array, capacity * element);
 }
 
 static char character_to_lower(char character) {
@@ -226,6 +234,12 @@ static int property_check(const char *name, const char *value,
     return msiq_diag_set(diag, MSIQ_EINVAL, "property '%s' has no value",
                          quoted);
   }
+  if (value_length > MSIQ_PROPERTY_VALUE_SIZE_MAX) {
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "property '%s' has a value of %zu bytes; at most %d "
+                         "are allowed",
+                         quoted, value_length, MSIQ_PROPERTY_VALUE_SIZE_MAX);
+  }
   for (size_t i = 0; i < value_length; i++) {
     if (value[i] == '\n') {
       return msiq_diag_set(diag, MSIQ_EINVAL,
@@ -266,13 +280,12 @@ int msiq_job_spec_add_property(msiq_job_spec *spec, const char *name,
   if (status != MSIQ_OK) {
     return status;
   }
-  /* MSI property names are case-sensitive, so only an exact repeat is a
-   * duplicate; msiexec would silently keep one of the two values. */
-  for (size_t i = 0; i < spec->property_count; i++) {
-    if (strcmp(spec->properties[i].name, name) == 0) {
-      return msiq_diag_set(diag, MSIQ_EINVAL, "property '%s' given twice",
-                           name);
-    }
+  /* Duplicate names are validation's to find (job.h): looking through the
+   * list here, at every append, made a long list quadratic. */
+  if (spec->property_count >= MSIQ_JOB_PROPERTY_COUNT_MAX) {
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "too many properties: a job may set at most %d",
+                         MSIQ_JOB_PROPERTY_COUNT_MAX);
   }
   msiq_property *grown = array_grow_by_one(
       spec->properties, spec->property_count, sizeof *spec->properties);
@@ -503,12 +516,55 @@ static int key_check(const char *key, const char *role, msiq_diag *diag) {
   return MSIQ_OK;
 }
 
+static int property_pointer_compare(const void *left, const void *right) {
+  const msiq_property *const *a = left;
+  const msiq_property *const *b = right;
+  return strcmp((*a)->name, (*b)->name);
+}
+
+/* Refuses a name given twice: the names are sorted once (n log n) and
+ * neighbours compared, so a job at the limit costs a few thousand
+ * comparisons, not half a million. MSI property names are case-sensitive,
+ * so only an exact repeat is a duplicate. */
+static int properties_check_unique(const msiq_property *properties,
+                                   size_t count, msiq_diag *diag) {
+  if (count < 2) {
+    return MSIQ_OK;
+  }
+  const msiq_property **sorted = malloc(count * sizeof *sorted);
+  if (sorted == NULL) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  for (size_t i = 0; i < count; i++) {
+    sorted[i] = &properties[i];
+  }
+  qsort((void *)sorted, count, sizeof *sorted, property_pointer_compare);
+  int status = MSIQ_OK;
+  for (size_t i = 1; i < count; i++) {
+    if (strcmp(sorted[i - 1]->name, sorted[i]->name) == 0) {
+      char quoted[QUOTED_TEXT_SIZE];
+      msiq_quote_for_message(sorted[i]->name, quoted, sizeof quoted);
+      status =
+          msiq_diag_set(diag, MSIQ_EINVAL, "property '%s' given twice", quoted);
+      break;
+    }
+  }
+  free((void *)sorted);
+  return status;
+}
+
 int msiq_job_spec_validate(const msiq_job_spec *spec, msiq_diag *diag) {
   int status = target_check(spec, diag);
   if (status != MSIQ_OK) {
     return status;
   }
 
+  if (spec->property_count > MSIQ_JOB_PROPERTY_COUNT_MAX) {
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "too many properties: %zu given, a job may set at "
+                         "most %d",
+                         spec->property_count, MSIQ_JOB_PROPERTY_COUNT_MAX);
+  }
   for (size_t i = 0; i < spec->property_count; i++) {
     const msiq_property *property = &spec->properties[i];
     status = property_check(
@@ -517,12 +573,11 @@ int msiq_job_spec_validate(const msiq_job_spec *spec, msiq_diag *diag) {
     if (status != MSIQ_OK) {
       return status;
     }
-    for (size_t j = 0; j < i; j++) {
-      if (strcmp(spec->properties[j].name, property->name) == 0) {
-        return msiq_diag_set(diag, MSIQ_EINVAL, "property '%s' given twice",
-                             property->name);
-      }
-    }
+  }
+  status =
+      properties_check_unique(spec->properties, spec->property_count, diag);
+  if (status != MSIQ_OK) {
+    return status;
   }
 
   if (spec->max_attempts < 1 || spec->max_attempts > MAX_ATTEMPTS_LIMIT) {

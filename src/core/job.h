@@ -42,6 +42,20 @@ typedef struct msiq_exit_code_rule {
 /* Default number of attempts when a job does not say. */
 #define MSIQ_DEFAULT_MAX_ATTEMPTS 10
 
+/* The most properties one job may set. Real packages take a handful; the
+ * limit keeps one job from making an enqueue or an import slow (every
+ * property is checked and stored), and no command line could carry many
+ * more (see docs/cli.md, "Limits"). */
+#define MSIQ_JOB_PROPERTY_COUNT_MAX 1000
+
+/* The longest property value, in bytes of UTF-8: every installer gets the
+ * job as a request of lines of at most 8,191 bytes (MSIQ_WORKER_LINE_MAX,
+ * core/worker_protocol.h), and one property is one line with its name, so
+ * a value much longer could never be passed on (admission also builds the
+ * request and the command line, which catch a long name or a value whose
+ * backslashes double). */
+#define MSIQ_PROPERTY_VALUE_SIZE_MAX 8000
+
 /* The fields a user supplies. The spec owns every string and array it holds:
  * build it with msiq_job_spec_init() and the msiq_job_spec_* setters, release
  * it with msiq_job_spec_cleanup(). */
@@ -75,8 +89,12 @@ void msiq_job_spec_cleanup(msiq_job_spec *spec);
 int msiq_job_spec_set_target(msiq_job_spec *spec, const char *target);
 int msiq_job_spec_set_key(msiq_job_spec *spec, const char *key);
 int msiq_job_spec_set_log_path(msiq_job_spec *spec, const char *path);
-/* Appends NAME=VALUE after validating both; duplicate names are refused
- * because msiexec would silently keep only one of them. */
+/* Appends NAME=VALUE after validating both (the name rule, the value's
+ * characters and MSIQ_PROPERTY_VALUE_SIZE_MAX) and refuses the property
+ * beyond MSIQ_JOB_PROPERTY_COUNT_MAX. A name given twice is refused by
+ * msiq_job_spec_validate(), which sorts the names once (n log n) instead
+ * of looking through the list at every append: msiexec would silently keep
+ * only one of the two values. */
 int msiq_job_spec_add_property(msiq_job_spec *spec, const char *name,
                                const char *value, msiq_diag *diag);
 /* Parses "NAME=VALUE" and appends it. */
@@ -90,8 +108,10 @@ int msiq_job_spec_add_exit_code_rule(msiq_job_spec *spec, const char *text,
                                      msiq_diag *diag);
 
 /* Checks everything that can be checked without the database: target form
- * for the action, property names and values, deadline after not-before,
- * attempt count and timeout ranges. */
+ * for the action, property names and values, the property limits and
+ * duplicate names, deadline after not-before, attempt count and timeout
+ * ranges. Its cost grows as n log n with the number of properties, and it
+ * runs before any transaction (core/admission.h). */
 int msiq_job_spec_validate(const msiq_job_spec *spec, msiq_diag *diag);
 
 /* Individual rules, exposed for tests and for the import reader. */

@@ -140,15 +140,11 @@ const char *msiq_exit_code_name(int64_t exit_code) {
   return row != NULL ? row->name : NULL;
 }
 
-int64_t msiq_backoff_delay(const msiq_backoff *backoff, int64_t attempts,
-                           double random_fraction) {
-  if (backoff == NULL || backoff->base_ms <= 0) {
-    return 0;
-  }
+/* base * 2^(attempts - 1), capped at max; base must be positive. */
+static int64_t backoff_nominal(const msiq_backoff *backoff, int64_t attempts) {
   if (attempts < 1) {
     attempts = 1;
   }
-
   /* Doubling stops as soon as the cap is reached, so the loop runs at most
    * about 63 times however large attempts is, and the value never
    * overflows: before a doubling that would pass INT64_MAX it saturates
@@ -164,6 +160,24 @@ int64_t msiq_backoff_delay(const msiq_backoff *backoff, int64_t attempts,
   if (nominal > backoff->max_ms) {
     nominal = backoff->max_ms;
   }
+  return nominal;
+}
+
+int64_t msiq_backoff_limit(const msiq_backoff *backoff, int64_t attempts) {
+  if (backoff == NULL || backoff->base_ms <= 0) {
+    return 0;
+  }
+  int64_t nominal = backoff_nominal(backoff, attempts);
+  /* msiq_backoff_delay() never returns less than 1 ms. */
+  return nominal < 1 ? 1 : nominal;
+}
+
+int64_t msiq_backoff_delay(const msiq_backoff *backoff, int64_t attempts,
+                           double random_fraction) {
+  if (backoff == NULL || backoff->base_ms <= 0) {
+    return 0;
+  }
+  int64_t nominal = backoff_nominal(backoff, attempts);
 
   /* The fraction comes from a random source the caller chose; a NaN, a
    * negative value or 1.0 itself must not push the delay outside

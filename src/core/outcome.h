@@ -75,6 +75,13 @@ typedef struct msiq_backoff {
 int64_t msiq_backoff_delay(const msiq_backoff *backoff, int64_t attempts,
                            double random_fraction);
 
+/* The longest delay msiq_backoff_delay() can return after `attempts`
+ * attempts, whatever the random fraction: base * 2^(attempts - 1), capped
+ * at max (0 when base is not positive). A stored retry time further away
+ * than this from now can only come from a wall clock that went back; the
+ * dispatcher clamps it (docs/reliability.md, "Clock steps"). */
+int64_t msiq_backoff_limit(const msiq_backoff *backoff, int64_t attempts);
+
 /* The msiexec-style exit code of `msiq wait` for jobs that have all
  * finished, looked at in the order given: the first failed or cancelled
  * job decides (1602 for a cancel; 1603 for a failure without an exit code

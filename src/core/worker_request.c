@@ -110,6 +110,27 @@ static int request_add_log(msiq_worker_request *request,
   return MSIQ_OK;
 }
 
+/* Adds one property, refusing a name the request already gave (Windows
+ * Installer would keep only one of the two values). The setter leaves
+ * repeated names to validation (job.h); a request is checked line by
+ * line, so the name is looked for here, among at most
+ * MSIQ_JOB_PROPERTY_COUNT_MAX, which the setter enforces. */
+static int request_add_property(msiq_worker_request *request,
+                                const msiq_worker_message *message,
+                                msiq_diag *diag) {
+  const char *name = message->fields[0];
+  for (size_t i = 0; i < request->job.property_count; i++) {
+    if (strcmp(request->job.properties[i].name, name) == 0) {
+      char quoted[160];
+      msiq_quote_for_message(name, quoted, sizeof quoted);
+      return msiq_diag_set(diag, MSIQ_EINVAL, "property '%s' given twice",
+                           quoted);
+    }
+  }
+  return msiq_job_spec_add_property(&request->job, name, message->fields[1],
+                                    diag);
+}
+
 /* The request checks; msiq_worker_request_add() marks the request refused
  * when one fails. */
 static int request_add(msiq_worker_request *request,
@@ -142,8 +163,7 @@ static int request_add(msiq_worker_request *request,
     case MSIQ_WORKER_REQUEST_EXPECT_OPTIONS:
       switch (message->kind) {
         case MSIQ_WORKER_PROPERTY:
-          return msiq_job_spec_add_property(&request->job, message->fields[0],
-                                            message->fields[1], diag);
+          return request_add_property(request, message, diag);
         case MSIQ_WORKER_LOG:
           return request_add_log(request, message, diag);
         case MSIQ_WORKER_START:

@@ -47,6 +47,25 @@ typedef enum dispatcher_stop_reason {
   DISPATCHER_STOP_CANCEL,
 } dispatcher_stop_reason;
 
+/* An attempt's outcome that could not be stored yet (the database was
+ * locked past the busy timeout, or full). It is kept, tried again at every
+ * check, and nothing new starts until it is stored; `status` shows the
+ * note the dispatcher writes meanwhile (docs/reliability.md, "Outcomes
+ * that cannot be recorded"). */
+typedef struct dispatcher_pending_outcome {
+  bool active;
+  /* From an attempt's end (dispatcher_record): once stored, its line and
+   * event follow; a failed start reported both before the store. */
+  bool has_decision;
+  msiq_attempt_result result; /* its texts point into the fields below */
+  msiq_attempt_decision decision;
+  char reason[sizeof(msiq_diag)]; /* a failed start's message */
+  msiq_action action;
+  char *target;
+  int64_t failed_since; /* wall clock of the first failed try */
+  int64_t tries;
+} dispatcher_pending_outcome;
+
 typedef struct msiq_dispatcher {
   msiq_store *store;
   msiq_dispatcher_options options;
@@ -83,7 +102,13 @@ typedef struct msiq_dispatcher {
   /* What the last check saw, to skip work when nothing changed. */
   bool have_data_version;
   int64_t data_version;
-  int64_t next_check_at; /* wall-clock ms; 0: check at the next tick */
+  /* Loop time (uv_now, the monotonic clock) of the next full check; 0: at
+   * the next tick. Not the wall clock, which may be set back. */
+  int64_t next_check_at;
+  /* The wall clock minus the monotonic clock at the last check: when it
+   * drops, the wall clock went back (see dispatcher_watch_clock). */
+  bool have_clock_offset;
+  int64_t clock_offset;
   char last_gate_report[384];
   bool warned_unknown_service;
   bool stopping;
@@ -94,6 +119,7 @@ typedef struct msiq_dispatcher {
   uv_async_t stop_async;
   /* Set while a ready job waits for the installer mutex. */
   msiq_gate_watch *mutex_watch;
+  dispatcher_pending_outcome pending;
 } dispatcher;
 
 static void dispatcher_report(dispatcher *self, const char *format, ...)
@@ -223,13 +249,14 @@ static char *dispatcher_read_failure_excerpt(const dispatcher *self) {
 
 /* The event for a job that reached a final state after an attempt. */
 static void
-dispatcher_report_outcome_event(const dispatcher *self,
+dispatcher_report_outcome_event(const msiq_attempt_result *result,
+                                msiq_action action, const char *target,
                                 const msiq_attempt_decision *decision) {
   msiq_job_event event = {
-      .job_id = self->job.id,
-      .action = msiq_action_name(self->job.action),
-      .target = self->job.target,
-      .attempt_number = self->attempt_number,
+      .job_id = result->job_id,
+      .action = msiq_action_name(action),
+      .target = target,
+      .attempt_number = result->attempt_number,
       .reboot_required = decision->reboot_required,
   };
   msiq_event_kind kind = MSIQ_EVENT_ERROR;
@@ -263,6 +290,195 @@ static msiq_stop_method dispatcher_stop_method(const dispatcher *self) {
   }
   return self->stopped_after_grace ? MSIQ_STOP_TREE_AFTER_GRACE
                                    : MSIQ_STOP_WORKER_ENDED;
+}
+
+/* Outcomes that cannot be recorded yet. */
+
+/* A locked or full database may be free again at the next check; any
+ * other error ends the run (dispatcher_fatal). */
+static bool dispatcher_outcome_can_wait(int status) {
+  return status == MSIQ_ELOCKED || status == MSIQ_EFULL;
+}
+
+/* What follows a stored outcome of an attempt: its line, the queue's pause
+ * and the job's event. */
+static void dispatcher_report_stored(dispatcher *self,
+                                     const msiq_attempt_result *result,
+                                     msiq_action action, const char *target,
+                                     const msiq_attempt_decision *decision) {
+  dispatcher_report(
+      self, "job %lld: attempt %lld %s: %s%s", (long long)result->job_id,
+      (long long)result->attempt_number, msiq_state_name(result->new_state),
+      result->last_error != NULL ? result->last_error : result->message,
+      result->reboot_required ? " (reboot required)" : "");
+  if (result->pause_reason != NULL) {
+    dispatcher_report(self, "queue paused: %s", result->pause_reason);
+  }
+  dispatcher_report_outcome_event(result, action, target, decision);
+}
+
+/* Rewrites the note `status` shows; a note that cannot be written is only
+ * reported (the outcome is kept all the same). */
+static void dispatcher_write_pending_note(dispatcher *self,
+                                          const char *reason) {
+  const dispatcher_pending_outcome *pending = &self->pending;
+  char since[40];
+  msiq_time_format_utc(pending->failed_since, since, sizeof since);
+  char note[1024];
+  snprintf(note, sizeof note,
+           "the outcome of job %lld, attempt %lld (%s), is not recorded yet: "
+           "%s; tried %lld time%s since %s, again at every check; no job "
+           "starts until it is recorded",
+           (long long)pending->result.job_id,
+           (long long)pending->result.attempt_number,
+           msiq_state_name(pending->result.new_state), reason,
+           (long long)pending->tries, pending->tries == 1 ? "" : "s", since);
+  msiq_diag diag = {{0}};
+  if (msiq_host_dispatcher_note_write(msiq_store_path(self->store), note,
+                                      &diag) != MSIQ_OK) {
+    dispatcher_report(self, "warning: %s", diag.message);
+  }
+}
+
+static void dispatcher_clear_pending(dispatcher *self) {
+  free(self->pending.target);
+  memset(&self->pending, 0, sizeof self->pending);
+  msiq_host_dispatcher_note_write(msiq_store_path(self->store), NULL, NULL);
+}
+
+/* Keeps an outcome the store refused for now. The result's texts are
+ * copied, since the decision and the job they point into are gone by the
+ * next check. */
+static void dispatcher_keep_pending(dispatcher *self,
+                                    const msiq_attempt_result *result,
+                                    const msiq_attempt_decision *decision) {
+  dispatcher_pending_outcome *pending = &self->pending;
+  free(pending->target);
+  memset(pending, 0, sizeof *pending);
+  pending->active = true;
+  pending->result = *result;
+  pending->action = self->job.action;
+  pending->target =
+      msiq_text_duplicate(self->job.target != NULL ? self->job.target : "");
+  pending->failed_since = msiq_host_now_ms();
+  pending->tries = 1;
+  if (decision != NULL) {
+    pending->has_decision = true;
+    pending->decision = *decision;
+    pending->result.message = pending->decision.message;
+    pending->result.last_error = pending->decision.last_error[0] != '\0'
+                                     ? pending->decision.last_error
+                                     : NULL;
+    pending->result.pause_reason =
+        pending->decision.pause_queue ? pending->decision.pause_reason : NULL;
+  } else {
+    snprintf(pending->reason, sizeof pending->reason, "%s",
+             result->message != NULL ? result->message : "");
+    pending->result.message = pending->reason;
+    pending->result.last_error = pending->reason;
+    pending->result.pause_reason = NULL;
+  }
+}
+
+/* Stores an attempt's outcome; decision is NULL for a start that failed.
+ * An outcome the database cannot take now is kept and tried again at
+ * every check (dispatcher_retry_pending) rather than dropped: before, the
+ * job stayed `running` in the queue while the next one started. */
+static void dispatcher_store_outcome(dispatcher *self,
+                                     const msiq_attempt_result *result,
+                                     const msiq_attempt_decision *decision) {
+  int status = msiq_store_finish_attempt(self->store, result, &self->diag);
+  if (status == MSIQ_OK) {
+    if (decision != NULL) {
+      dispatcher_report_stored(self, result, self->job.action, self->job.target,
+                               decision);
+    }
+    return;
+  }
+  if (!dispatcher_outcome_can_wait(status)) {
+    /* The job stays running in the database; the next start recovers it as
+     * interrupted and runs it again (at-least-once). */
+    dispatcher_report(self,
+                      "error: job %lld: could not record the outcome (%s): "
+                      "%s",
+                      (long long)result->job_id, result->message,
+                      self->diag.message);
+    dispatcher_fatal(self, status);
+    return;
+  }
+  dispatcher_keep_pending(self, result, decision);
+  dispatcher_report(self,
+                    "error: job %lld: could not record the outcome of attempt "
+                    "%lld (%s): %s; keeping it and trying again at every "
+                    "check; no job starts until it is recorded",
+                    (long long)result->job_id,
+                    (long long)result->attempt_number,
+                    msiq_state_name(result->new_state), self->diag.message);
+  dispatcher_write_pending_note(self, self->diag.message);
+}
+
+/* Tries to store the kept outcome again; true once it is stored. */
+static bool dispatcher_retry_pending(dispatcher *self) {
+  dispatcher_pending_outcome *pending = &self->pending;
+  int status =
+      msiq_store_finish_attempt(self->store, &pending->result, &self->diag);
+  if (status == MSIQ_OK) {
+    char waited[32];
+    msiq_duration_format(msiq_host_now_ms() - pending->failed_since, waited,
+                         sizeof waited);
+    dispatcher_report(self,
+                      "job %lld: the outcome of attempt %lld is recorded, "
+                      "after %lld failed tr%s over %s",
+                      (long long)pending->result.job_id,
+                      (long long)pending->result.attempt_number,
+                      (long long)pending->tries,
+                      pending->tries == 1 ? "y" : "ies", waited);
+    if (pending->has_decision) {
+      dispatcher_report_stored(self, &pending->result, pending->action,
+                               pending->target, &pending->decision);
+    }
+    dispatcher_clear_pending(self);
+    return true;
+  }
+  if (!dispatcher_outcome_can_wait(status)) {
+    dispatcher_report(self,
+                      "error: job %lld: could not record the outcome (%s): "
+                      "%s",
+                      (long long)pending->result.job_id,
+                      pending->result.message, self->diag.message);
+    dispatcher_fatal(self, status);
+    return false;
+  }
+  pending->tries++;
+  /* Every try may wait for the whole busy timeout: a line for every tenth
+   * keeps the log readable, the note has the count. */
+  if (pending->tries % 10 == 0) {
+    dispatcher_report(self,
+                      "warning: job %lld: the outcome of attempt %lld is "
+                      "still not recorded after %lld tries: %s",
+                      (long long)pending->result.job_id,
+                      (long long)pending->result.attempt_number,
+                      (long long)pending->tries, self->diag.message);
+  }
+  dispatcher_write_pending_note(self, self->diag.message);
+  return false;
+}
+
+/* A stop with an outcome still kept: it is tried once more, and if it is
+ * still refused it is lost here, as with a crash, which the next start
+ * repairs. */
+static void dispatcher_abandon_pending(dispatcher *self) {
+  if (!self->pending.active || dispatcher_retry_pending(self)) {
+    return;
+  }
+  dispatcher_report(self,
+                    "job %lld: stopping with the outcome of attempt %lld "
+                    "(%s) not recorded; the next start records that attempt "
+                    "as interrupted and runs the job again",
+                    (long long)self->pending.result.job_id,
+                    (long long)self->pending.result.attempt_number,
+                    msiq_state_name(self->pending.result.new_state));
+  dispatcher_clear_pending(self);
 }
 
 /* Gathers what the decision needs, lets the core decide, stores the result
@@ -333,27 +549,7 @@ static void dispatcher_record(dispatcher *self, int64_t exit_code) {
       .boot_time = decision.boot_time,
       .progress = has_progress ? &progress : NULL,
   };
-  int status = msiq_store_finish_attempt(self->store, &result, &self->diag);
-  if (status != MSIQ_OK) {
-    /* The job stays running in the database; the next start recovers it as
-     * interrupted and runs it again (at-least-once). */
-    dispatcher_report(self,
-                      "error: job %lld: could not record the outcome (%s): "
-                      "%s",
-                      (long long)self->job.id, result.message,
-                      self->diag.message);
-    dispatcher_fatal(self, status);
-    return;
-  }
-  dispatcher_report(
-      self, "job %lld: attempt %lld %s: %s%s", (long long)self->job.id,
-      (long long)self->attempt_number, msiq_state_name(result.new_state),
-      result.last_error != NULL ? result.last_error : result.message,
-      result.reboot_required ? " (reboot required)" : "");
-  if (result.pause_reason != NULL) {
-    dispatcher_report(self, "queue paused: %s", result.pause_reason);
-  }
-  dispatcher_report_outcome_event(self, &decision);
+  dispatcher_store_outcome(self, &result, &decision);
 }
 
 static void dispatcher_end_job(dispatcher *self) {
@@ -365,6 +561,7 @@ static void dispatcher_end_job(dispatcher *self) {
   msiq_job_cleanup(&self->job);
   self->stop_reason = DISPATCHER_STOP_NONE;
   if (self->stopping) {
+    dispatcher_abandon_pending(self);
     dispatcher_close_handles(self);
   } else {
     dispatcher_check_soon(self);
@@ -560,7 +757,10 @@ static void dispatcher_on_timeout(uv_timer_t *timer) {
 /* Starting a job. */
 
 /* Fails a job whose installer could not even be started. */
-static void dispatcher_fail_start(dispatcher *self, const char *reason) {
+static void dispatcher_fail_start(dispatcher *self, const char *why) {
+  /* A copy: why may be self->diag's, which the store writes into. */
+  char reason[sizeof(msiq_diag)];
+  snprintf(reason, sizeof reason, "%s", why);
   msiq_attempt_result result = {
       .job_id = self->job.id,
       .attempt_number = self->attempt_number,
@@ -581,8 +781,7 @@ static void dispatcher_fail_start(dispatcher *self, const char *reason) {
       .detail = reason,
   };
   dispatcher_send_event(MSIQ_EVENT_ERROR, &event, DISPATCHER_EVENT_SIZE);
-  dispatcher_fatal(
-      self, msiq_store_finish_attempt(self->store, &result, &self->diag));
+  dispatcher_store_outcome(self, &result, NULL);
 }
 
 static int dispatcher_log_path(dispatcher *self, char *buffer, size_t size) {
@@ -813,6 +1012,63 @@ static bool dispatcher_gate_open(dispatcher *self, bool *paused) {
   return verdict.reason == MSIQ_GATE_OPEN;
 }
 
+/* Clock steps. */
+
+/* A drop of the wall clock against the monotonic clock by more than this
+ * between two checks is a step back (a slewing clock moves by far less). */
+#define DISPATCHER_CLOCK_STEP_MS 1000
+
+static void dispatcher_on_clamped_retry(void *context, int64_t id, int64_t from,
+                                        int64_t to) {
+  dispatcher *self = context;
+  char from_text[40];
+  char to_text[40];
+  msiq_time_format_utc(from, from_text, sizeof from_text);
+  msiq_time_format_utc(to, to_text, sizeof to_text);
+  dispatcher_report(self,
+                    "job %lld: next attempt moved from %s to %s, as its "
+                    "backoff allows",
+                    (long long)id, from_text, to_text);
+}
+
+/* Retry times are stored on the wall clock; after it went back (while this
+ * dispatcher ran or before it started) they are clamped to what the
+ * backoff allows from now, so a retry never waits longer than its
+ * backoff. */
+static void dispatcher_clamp_retry_times(dispatcher *self, int64_t now) {
+  msiq_backoff backoff = {self->options.retry_base_ms,
+                          self->options.retry_max_ms};
+  int64_t clamped = 0;
+  int status = msiq_store_clamp_retry_times(self->store, now, &backoff,
+                                            dispatcher_on_clamped_retry, self,
+                                            &clamped, &self->diag);
+  dispatcher_fatal(self, status);
+}
+
+/* Watches the wall clock against the monotonic one at every check; a step
+ * back clamps the retry times and makes this check a full one. */
+static void dispatcher_watch_clock(dispatcher *self) {
+  int64_t now = msiq_host_now_ms();
+  int64_t offset = now - (int64_t)(uv_hrtime() / 1000000);
+  bool stepped_back = self->have_clock_offset &&
+                      offset < self->clock_offset - DISPATCHER_CLOCK_STEP_MS;
+  int64_t step = self->clock_offset - offset;
+  self->have_clock_offset = true;
+  self->clock_offset = offset;
+  if (!stepped_back) {
+    return;
+  }
+  /* In whole seconds: the two clocks are read a moment apart. */
+  char step_text[32];
+  msiq_duration_format((step + 500) / 1000 * 1000, step_text, sizeof step_text);
+  dispatcher_report(self,
+                    "warning: the wall clock went back by %s; retry times "
+                    "are kept within their backoff",
+                    step_text);
+  self->next_check_at = 0;
+  dispatcher_clamp_retry_times(self, now);
+}
+
 /* The check: runs every poll interval. */
 
 /* True when the database changed since the last look (another process
@@ -877,6 +1133,19 @@ static void dispatcher_on_check(uv_timer_t *timer) {
   if (self->closing) {
     return;
   }
+  dispatcher_watch_clock(self);
+  if (self->closing) {
+    return;
+  }
+  /* A kept outcome comes first, and until it is stored nothing starts:
+   * the queue would show its job running while another one ran. */
+  if (self->pending.active && self->installer == NULL &&
+      !dispatcher_retry_pending(self)) {
+    return;
+  }
+  if (self->closing) {
+    return;
+  }
   bool changed = dispatcher_data_changed(self);
   if (self->closing) {
     return;
@@ -891,7 +1160,8 @@ static void dispatcher_on_check(uv_timer_t *timer) {
     return;
   }
   int64_t now = msiq_host_now_ms();
-  if (!changed && self->next_check_at != 0 && now < self->next_check_at) {
+  if (!changed && self->next_check_at != 0 &&
+      (int64_t)uv_now(&self->loop) < self->next_check_at) {
     return;
   }
   bool waiting_for_reboot = dispatcher_resume_after_reboot(self);
@@ -941,8 +1211,12 @@ static void dispatcher_on_check(uv_timer_t *timer) {
     return;
   }
   int64_t idle_until = now + DISPATCHER_IDLE_RECHECK_MS;
-  self->next_check_at =
+  int64_t check_at =
       due != MSIQ_TIME_UNSET && due < idle_until ? due : idle_until;
+  /* Waited for on the monotonic clock: a wall clock set back meanwhile
+   * does not stretch the wait. */
+  self->next_check_at =
+      (int64_t)uv_now(&self->loop) + (check_at > now ? check_at - now : 0);
   if (waiting_for_reboot) {
     /* Cheap (one row read per poll) and only until the reboot. */
     self->next_check_at = 0;
@@ -993,6 +1267,7 @@ static void dispatcher_begin_stop(dispatcher *self, const char *why) {
   self->stopping = true;
   dispatcher_report(self, "%s: stopping; no new job starts", why);
   if (self->installer == NULL) {
+    dispatcher_abandon_pending(self);
     dispatcher_close_handles(self);
     return;
   }
@@ -1145,6 +1420,9 @@ int msiq_dispatcher_run(msiq_store *store,
     return status;
   }
 
+  /* A note a dead dispatcher left is stale: its attempt is recovered
+   * below like any other. */
+  msiq_host_dispatcher_note_write(msiq_store_path(store), NULL, NULL);
   int64_t recovered = 0;
   status = msiq_store_recover_interrupted(store, msiq_host_now_ms(), &recovered,
                                           &self->diag);
@@ -1155,6 +1433,14 @@ int msiq_dispatcher_run(msiq_store *store,
                       "history; the job runs again unless that was its last "
                       "attempt or it was cancelled",
                       (long long)recovered, recovered == 1 ? "" : "s");
+  }
+  if (status == MSIQ_OK) {
+    /* The wall clock may have gone back while no dispatcher ran. */
+    msiq_backoff backoff = {options->retry_base_ms, options->retry_max_ms};
+    int64_t clamped = 0;
+    status = msiq_store_clamp_retry_times(store, msiq_host_now_ms(), &backoff,
+                                          dispatcher_on_clamped_retry, self,
+                                          &clamped, &self->diag);
   }
   if (status == MSIQ_OK) {
     char window[16] = "";
@@ -1189,6 +1475,11 @@ int msiq_dispatcher_run(msiq_store *store,
     msiq_diag_set(diag, status, "%s", self->diag.message);
   } else {
     dispatcher_report(self, "dispatcher stopped");
+  }
+  if (self->pending.active) {
+    /* Only a fatal error ends the run with an outcome kept; the next start
+     * recovers that attempt as interrupted. */
+    dispatcher_clear_pending(self);
   }
   msiq_job_cleanup(&self->job);
   uv_loop_close(&self->loop);

@@ -71,8 +71,23 @@ int msiq_host_check_private(const char *database_path, msiq_diag *diag);
 /* True when a regular file exists at path (UTF-8). */
 bool msiq_host_file_exists(const char *path);
 
-/* The two services above, as job admission takes them (core/admission.h);
- * every caller that admits a job for real passes this. */
+/* Whether the installer could be started with this msiexec-style command
+ * (core/installer_command.h) as a stand-in is started: on Windows as one
+ * command line, which CreateProcess takes up to 32,767 UTF-16 characters
+ * long with its terminating NUL; on POSIX as an argument vector, which
+ * with the environment may take ARG_MAX bytes (on Linux also at most 6 MiB,
+ * and 128 KiB for one argument). MSIQ_EINVAL, with the size and the limit
+ * in diag, when it could not. The program counted is $MSIQ_INSTALLER when
+ * set, else this msiq (Windows) or "msiexec" (POSIX); on POSIX the
+ * environment counted is this process's, as the dispatcher's is not known
+ * at enqueue. Admission calls it, so a job that could never start is
+ * refused at enqueue. */
+int msiq_host_installer_command_check(const msiq_installer_command *command,
+                                      msiq_diag *diag);
+
+/* The three services above, as job admission takes them
+ * (core/admission.h); every caller that admits a job for real passes
+ * this. */
 extern const msiq_admission_host msiq_host_admission;
 
 /* Makes the directory path (and its parents), private like the database's. */
@@ -116,6 +131,25 @@ int msiq_host_lock_acquire(const char *database_path, msiq_host_lock **lock,
 /* True when some process holds the lock now (for `status`). */
 bool msiq_host_lock_is_held(const char *database_path);
 void msiq_host_lock_release(msiq_host_lock *lock);
+
+/* The running dispatcher's note for `status`: one line in
+ * DATABASE.dispatcher.note, beside the lock, replaced whole in one step (a
+ * temporary file renamed over it), so a reader sees the old line or the
+ * new one. text NULL removes it. The dispatcher writes it when it cannot
+ * record an outcome (docs/reliability.md, "Outcomes that cannot be
+ * recorded"); `status` shows it while the dispatcher lock is held. */
+int msiq_host_dispatcher_note_write(const char *database_path, const char *text,
+                                    msiq_diag *diag);
+/* The note's line (without its line end) in buffer; false when there is
+ * none. */
+bool msiq_host_dispatcher_note_read(const char *database_path, char *buffer,
+                                    size_t size);
+
+/* How long a database connection waits for another writer before it gives
+ * up: default_ms, except that the simulation host takes the milliseconds
+ * in MSIQ_SIM_BUSY_TIMEOUT_MS when that is set (so that a test holds the
+ * write lock past the timeout in seconds, not half a minute). */
+int msiq_host_busy_timeout_ms(int default_ms);
 
 /* The installer process. */
 

@@ -18,7 +18,8 @@
 typedef struct msiq_store msiq_store;
 
 /* How long a connection waits for another writer before giving up with
- * MSIQ_ELOCKED. Long enough for a burst of parallel enqueues with fsync. */
+ * MSIQ_ELOCKED. Long enough for a burst of parallel enqueues with fsync.
+ * (The simulation host lets tests shorten it: msiq_host_busy_timeout_ms.) */
 #define MSIQ_STORE_BUSY_TIMEOUT_MS 30000
 
 enum msiq_store_open_flags {
@@ -59,7 +60,9 @@ int msiq_store_enqueue(msiq_store *store, const msiq_admission *admission,
 
 /* Reads a JSON array of job objects and enqueues all of them in one
  * transaction: on any error nothing is stored. Each item is admitted
- * (core/admission.h, with the host's services) and stored as by enqueue.
+ * (core/admission.h, with the host's services) before the transaction
+ * begins, so a manifest refused by admission never takes the write lock,
+ * and stored as by enqueue.
  * *ids (free() it) receives one id per item, in order. no_check skips the
  * package existence checks. */
 int msiq_store_import(msiq_store *store, const char *json_text, bool no_check,
@@ -139,7 +142,10 @@ int msiq_store_queue_status(msiq_store *store, msiq_queue_status *status,
                             msiq_diag *diag);
 
 /* Deletes finished jobs that finished before `before` (UTC ms), except those
- * an unfinished job still waits for. */
+ * an unfinished job still waits for, in batches of a thousand jobs, each
+ * its own transaction with a pause after it, so that other writers (an
+ * enqueue, the dispatcher) wait for one batch at most. *deleted counts the
+ * batches that committed, also when a later one fails. */
 int msiq_store_purge(msiq_store *store, int64_t before, int64_t *deleted,
                      msiq_diag *diag);
 
@@ -200,6 +206,9 @@ typedef struct msiq_status_facts {
   const char *gate_text;   /* the verdict's text */
   const char *reboot_pending_reason; /* NULL: no reboot pending */
   const char *window_opens_at;       /* NULL: no window, or open now */
+  /* The running dispatcher's note about an outcome it has not recorded
+   * yet (host.h, msiq_host_dispatcher_note_read); NULL: none. */
+  const char *unrecorded_outcome;
 } msiq_status_facts;
 
 int msiq_store_status_json(msiq_store *store, const msiq_status_facts *facts,

@@ -10,6 +10,16 @@
 #include "host/host.h"
 #include "msiq_sql.h"
 
+/* `purge` deletes at most this many jobs (with their history) per
+ * transaction, which takes tens of milliseconds, so an enqueue waits for
+ * one batch at most, never for the whole purge (docs/reliability.md has the
+ * figures). */
+#define STORE_PURGE_BATCH 1000
+
+/* The longest sleep of SQLite's busy handler between two tries for the
+ * lock (sqliteDefaultBusyCallback); see msiq_store_purge. */
+#define STORE_PURGE_PAUSE_MS 100
+
 /* The state of job id, or MSIQ_ENOT_FOUND. */
 static int store_job_state(msiq_store *store, int64_t id, msiq_state *state,
                            msiq_diag *diag) {
@@ -165,21 +175,74 @@ int msiq_store_resume(msiq_store *store, msiq_diag *diag) {
   return store_set_paused(store, false, NULL, false, diag);
 }
 
-int msiq_store_purge(msiq_store *store, int64_t before, int64_t *deleted,
-                     msiq_diag *diag) {
-  *deleted = 0;
+/* One batch of a purge in its own transaction: the window of the next
+ * STORE_PURGE_BATCH jobs old enough after the cursor (*cursor_at, *cursor_id)
+ * is chosen and its jobs deleted (but those still waited for), and the cursor
+ * moves to the window's end. *more is false once no window is left. */
+static int store_purge_batch(msiq_store *store, int64_t before,
+                             int64_t *cursor_at, int64_t *cursor_id,
+                             int64_t *deleted, bool *more, msiq_diag *diag) {
+  *more = false;
   int status = store_begin(store, diag);
   if (status != MSIQ_OK) {
     return status;
   }
   sqlite3_stmt *statement;
-  status = store_prepare(store, msiq_sql_job_purge, &statement, diag);
+  status = store_prepare(store, msiq_sql_job_purge_window, &statement, diag);
+  int64_t end_at = 0;
+  int64_t end_id = 0;
   if (status == MSIQ_OK) {
     sqlite3_bind_int64(statement, 1, before);
-    status = store_run(store, statement, diag, "purging");
-    if (status == MSIQ_OK) {
-      *deleted = sqlite3_changes(store->db);
+    sqlite3_bind_int64(statement, 2, *cursor_at);
+    sqlite3_bind_int64(statement, 3, *cursor_id);
+    sqlite3_bind_int64(statement, 4, STORE_PURGE_BATCH);
+    int rc = sqlite3_step(statement);
+    if (rc == SQLITE_ROW) {
+      *more = true;
+      end_at = sqlite3_column_int64(statement, 0);
+      end_id = sqlite3_column_int64(statement, 1);
+    } else if (rc != SQLITE_DONE) {
+      status = store_fail(store, rc, diag, "purging");
     }
+    store_release(store, statement);
   }
-  return store_finish(store, status, diag);
+  if (status == MSIQ_OK && *more) {
+    status = store_prepare(store, msiq_sql_job_purge, &statement, diag);
+  }
+  if (status == MSIQ_OK && *more) {
+    sqlite3_bind_int64(statement, 1, *cursor_at);
+    sqlite3_bind_int64(statement, 2, *cursor_id);
+    sqlite3_bind_int64(statement, 3, end_at);
+    sqlite3_bind_int64(statement, 4, end_id);
+    status = store_run(store, statement, diag, "purging");
+  }
+  int64_t changed = status == MSIQ_OK ? sqlite3_changes(store->db) : 0;
+  status = store_finish(store, status, diag);
+  if (status == MSIQ_OK && *more) {
+    *deleted += changed;
+    *cursor_at = end_at;
+    *cursor_id = end_id;
+  }
+  return status;
+}
+
+int msiq_store_purge(msiq_store *store, int64_t before, int64_t *deleted,
+                     msiq_diag *diag) {
+  *deleted = 0;
+  /* Before every finished_at: job_finished is walked from its start. */
+  int64_t cursor_at = INT64_MIN;
+  int64_t cursor_id = 0;
+  bool more = true;
+  int status = MSIQ_OK;
+  for (int batch = 0; status == MSIQ_OK && more; batch++) {
+    if (batch > 0) {
+      /* A writer that found the lock taken sleeps in SQLite's busy handler
+       * for at most STORE_PURGE_PAUSE_MS between tries; a pause as long
+       * between two batches lets it in before the next one. */
+      sqlite3_sleep(STORE_PURGE_PAUSE_MS);
+    }
+    status = store_purge_batch(store, before, &cursor_at, &cursor_id, deleted,
+                               &more, diag);
+  }
+  return status;
 }

@@ -4,6 +4,9 @@
  * compare-and-set inside BEGIN IMMEDIATE, like the CLI's. */
 #include "store/store_internal.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #include <sqlite3.h>
 
 #include "msiq_sql.h"
@@ -201,7 +204,26 @@ static int dispatch_start_locked(msiq_store *store, int64_t id,
   sqlite3_bind_text(statement, 2, msiq_state_name(expected), -1, SQLITE_STATIC);
   sqlite3_bind_int64(statement, 3, now);
   store_bind_optional_text(statement, 4, log_path);
-  status = store_compare_and_set(store, statement, id, diag, "starting it");
+  status = store_run(store, statement, diag, "starting it");
+  if (status == MSIQ_OK && sqlite3_changes(store->db) != 1) {
+    /* Either the job changed (a cancel) or the queue was paused since the
+     * gate looked; the queue is read in this same transaction to say
+     * which. */
+    msiq_queue_status queue;
+    status = msiq_store_queue_status(store, &queue, diag);
+    if (status == MSIQ_OK && queue.paused) {
+      return msiq_diag_set(diag, MSIQ_ESTATE,
+                           "the queue was paused (%s) before the job could "
+                           "start; not started",
+                           queue.pause_reason);
+    }
+    if (status == MSIQ_OK) {
+      status = msiq_diag_set(diag, MSIQ_ESTATE,
+                             "job %lld changed state while starting it; try "
+                             "again",
+                             (long long)id);
+    }
+  }
   if (status != MSIQ_OK) {
     return status;
   }
@@ -305,6 +327,107 @@ int msiq_store_finish_attempt(msiq_store *store,
   }
   status = dispatch_finish_locked(store, result, diag);
   return store_finish(store, status, diag);
+}
+
+/* One retry time to move, found by store_collect_retry_time. */
+typedef struct dispatch_retry_move {
+  int64_t id;
+  int64_t from;
+  int64_t to;
+} dispatch_retry_move;
+
+typedef struct dispatch_retry_moves {
+  int64_t now;
+  const msiq_backoff *backoff;
+  dispatch_retry_move *moves;
+  size_t count;
+  size_t capacity;
+} dispatch_retry_moves;
+
+/* Keeps one row of dispatch_retry_times.sql (id, attempts, retry_at, the
+ * last attempt's outcome) when its time is past what its backoff allows. */
+static int dispatch_collect_retry_time(sqlite3_stmt *statement, void *context,
+                                       msiq_diag *diag) {
+  dispatch_retry_moves *found = context;
+  int64_t id = sqlite3_column_int64(statement, 0);
+  int64_t attempts = sqlite3_column_int64(statement, 1);
+  int64_t retry_at = sqlite3_column_int64(statement, 2);
+  const unsigned char *outcome = sqlite3_column_text(statement, 3);
+  /* Crash recovery retries an interrupted attempt at once. */
+  bool interrupted =
+      outcome != NULL && strcmp((const char *)outcome, "interrupted") == 0;
+  int64_t limit =
+      interrupted ? 0 : msiq_backoff_limit(found->backoff, attempts);
+  int64_t latest = found->now + limit;
+  if (retry_at <= latest) {
+    return MSIQ_OK;
+  }
+  if (found->count == found->capacity) {
+    size_t capacity = found->capacity == 0 ? 16 : found->capacity * 2;
+    dispatch_retry_move *grown =
+        realloc(found->moves, capacity * sizeof *grown);
+    if (grown == NULL) {
+      return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+    }
+    found->moves = grown;
+    found->capacity = capacity;
+  }
+  found->moves[found->count++] = (dispatch_retry_move){id, retry_at, latest};
+  return MSIQ_OK;
+}
+
+int msiq_store_clamp_retry_times(msiq_store *store, int64_t now,
+                                 const msiq_backoff *backoff,
+                                 msiq_clamped_retry_visitor visit,
+                                 void *context, int64_t *clamped,
+                                 msiq_diag *diag) {
+  *clamped = 0;
+  /* A read finds what to move; only then is the write lock taken. */
+  dispatch_retry_moves found = {now, backoff, NULL, 0, 0};
+  sqlite3_stmt *statement;
+  int status =
+      store_prepare(store, msiq_sql_dispatch_retry_times, &statement, diag);
+  if (status == MSIQ_OK) {
+    sqlite3_bind_int64(statement, 1, now);
+    status = store_visit_rows(store, statement, dispatch_collect_retry_time,
+                              &found, diag, "reading retry times");
+  }
+  if (status == MSIQ_OK && found.count > 0) {
+    status = store_begin(store, diag);
+  }
+  if (status == MSIQ_OK && found.count > 0) {
+    int64_t moved = 0;
+    for (size_t i = 0; status == MSIQ_OK && i < found.count; i++) {
+      status =
+          store_prepare(store, msiq_sql_dispatch_clamp_retry, &statement, diag);
+      if (status != MSIQ_OK) {
+        break;
+      }
+      sqlite3_bind_int64(statement, 1, found.moves[i].id);
+      sqlite3_bind_int64(statement, 2, found.moves[i].from);
+      sqlite3_bind_int64(statement, 3, found.moves[i].to);
+      status = store_run(store, statement, diag, "clamping a retry time");
+      /* A job that changed since the read (cancelled, say) is left to
+       * what changed it. */
+      if (status == MSIQ_OK && sqlite3_changes(store->db) == 1) {
+        moved++;
+      } else {
+        found.moves[i].id = 0;
+      }
+    }
+    status = store_finish(store, status, diag);
+    if (status == MSIQ_OK) {
+      *clamped = moved;
+      for (size_t i = 0; visit != NULL && i < found.count; i++) {
+        if (found.moves[i].id != 0) {
+          visit(context, found.moves[i].id, found.moves[i].from,
+                found.moves[i].to);
+        }
+      }
+    }
+  }
+  free(found.moves);
+  return status;
 }
 
 int msiq_store_cancel_requested(msiq_store *store, int64_t id, bool *requested,

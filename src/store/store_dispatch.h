@@ -13,6 +13,7 @@
 
 /* The dispatcher also reads jobs, the queue's state and the data version
  * through the CLI's API. */
+#include "core/outcome.h"
 #include "store/store.h"
 
 /* Crash recovery at start: every job left running by a dead dispatcher has
@@ -44,8 +45,10 @@ int msiq_store_next_due(msiq_store *store, int64_t now, int64_t *due,
 
 /* Compare-and-set from `expected` (queued or retrying) to running, and opens
  * the next attempt; MSIQ_ESTATE if the job changed meanwhile (cancelled from
- * the CLI, say). Committed before the installer starts, so a crash after
- * this point is seen as an interrupted attempt. */
+ * the CLI, say) or the queue is paused: the pause flag is part of the same
+ * compare-and-set, so a job never starts after `pause` returned, whatever
+ * the gate read before. Committed before the installer starts, so a crash
+ * after this point is seen as an interrupted attempt. */
 int msiq_store_start_attempt(msiq_store *store, int64_t id, msiq_state expected,
                              int64_t now, const char *log_path,
                              int64_t *attempt_number, msiq_diag *diag);
@@ -77,6 +80,22 @@ typedef struct msiq_attempt_result {
 int msiq_store_finish_attempt(msiq_store *store,
                               const msiq_attempt_result *result,
                               msiq_diag *diag);
+
+/* Clock steps: a retry time is stored on the wall clock (the time the
+ * attempt ended plus its backoff), so a wall clock that went back leaves it
+ * further away than the backoff ever allows. Every retrying job due later
+ * than now + msiq_backoff_limit(backoff, its attempts) (now itself when its
+ * last attempt was interrupted, which is retried at once) is moved to that
+ * time, each with a compare-and-set in one transaction (none when nothing
+ * needs it). *clamped receives how many; visit (if not NULL) sees each one
+ * with its old and new time. */
+typedef void (*msiq_clamped_retry_visitor)(void *context, int64_t id,
+                                           int64_t from, int64_t to);
+int msiq_store_clamp_retry_times(msiq_store *store, int64_t now,
+                                 const msiq_backoff *backoff,
+                                 msiq_clamped_retry_visitor visit,
+                                 void *context, int64_t *clamped,
+                                 msiq_diag *diag);
 
 /* Whether `cancel --force` asked to stop running job id. */
 int msiq_store_cancel_requested(msiq_store *store, int64_t id, bool *requested,

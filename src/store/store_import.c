@@ -2,8 +2,9 @@
  *
  * JSON is read through SQLite's JSON functions (json_each), never by a parser
  * of our own; each item becomes a msiq_job_spec and goes through the same
- * admission (core/admission.h) and insert as `enqueue`, inside one
- * transaction.
+ * admission (core/admission.h) and insert as `enqueue`. Every item is read
+ * and admitted first, without the write lock; then one transaction stores
+ * them all, so other writers wait only for the inserts.
  */
 #include "store/store_internal.h"
 
@@ -371,35 +372,69 @@ static int store_import_field_visit(const char *key, const char *value,
                        store_quote(key).text);
 }
 
+/* One item of the manifest, read and admitted before the transaction and
+ * stored inside it. */
+typedef struct store_import_job {
+  msiq_job_spec spec;
+  /* The admission's refusal (a missing package), which the store delivers
+   * only after the item's key lookup (core/admission.h); MSIQ_OK if none. */
+  int refusal;
+  char *refusal_message; /* with a refusal: its text (free() it) */
+} store_import_job;
+
 typedef struct store_import_run {
   msiq_store *store;
   bool no_check;
   int64_t now;
   size_t item_count;
-  size_t id_capacity;
-  int64_t *ids;
+  size_t capacity;
+  store_import_job *jobs;
 } store_import_run;
 
-static int store_import_one(const char *key, const char *value,
-                            const char *type, void *context, msiq_diag *diag) {
+static void store_import_run_cleanup(store_import_run *run) {
+  for (size_t i = 0; i < run->item_count; i++) {
+    msiq_job_spec_cleanup(&run->jobs[i].spec);
+    free(run->jobs[i].refusal_message);
+  }
+  free(run->jobs);
+  run->jobs = NULL;
+  run->item_count = 0;
+  run->capacity = 0;
+}
+
+/* Keeps the reason, and says which item was wrong. */
+static int store_import_item_failed(msiq_diag *diag, int status,
+                                    size_t number) {
+  char reason[sizeof diag->message];
+  snprintf(reason, sizeof reason, "%s", diag != NULL ? diag->message : "");
+  return msiq_diag_set(diag, status, "import item %zu: %s", number, reason);
+}
+
+/* Reads and admits one item of the manifest. Nothing here needs the write
+ * lock, so the whole manifest is read and checked before the transaction
+ * begins: a long or a wrong manifest never keeps other writers waiting. */
+static int store_import_read_one(const char *key, const char *value,
+                                 const char *type, void *context,
+                                 msiq_diag *diag) {
   store_import_run *run = context;
   (void)key;
   size_t number = run->item_count + 1;
-  if (number > run->id_capacity) {
+  if (number > run->capacity) {
     /* Doubling keeps the copies linear in the number of items. */
-    size_t capacity = run->id_capacity == 0 ? 256 : run->id_capacity * 2;
-    int64_t *grown = realloc(run->ids, capacity * sizeof *grown);
+    size_t capacity = run->capacity == 0 ? 256 : run->capacity * 2;
+    store_import_job *grown = realloc(run->jobs, capacity * sizeof *grown);
     if (grown == NULL) {
       return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
     }
-    run->ids = grown;
-    run->id_capacity = capacity;
+    run->jobs = grown;
+    run->capacity = capacity;
   }
 
-  msiq_job_spec spec;
-  msiq_job_spec_init(&spec);
-  spec.no_check = run->no_check;
-  store_import_item item = {run->store, &spec, run->now, false, 0};
+  store_import_job *job = &run->jobs[run->item_count];
+  memset(job, 0, sizeof *job);
+  msiq_job_spec_init(&job->spec);
+  job->spec.no_check = run->no_check;
+  store_import_item item = {run->store, &job->spec, run->now, false, 0};
   int status;
   if (strcmp(type, "object") != 0) {
     status =
@@ -408,26 +443,50 @@ static int store_import_one(const char *key, const char *value,
     status = store_json_each(run->store, value, store_import_field_visit, &item,
                              diag);
   }
-  if (status == MSIQ_OK && spec.target == NULL) {
+  if (status == MSIQ_OK && job->spec.target == NULL) {
     status = msiq_diag_set(diag, MSIQ_EINVAL, "\"target\" is missing");
   }
   msiq_admission admission;
   if (status == MSIQ_OK) {
-    status = msiq_job_admit(&spec, &msiq_host_admission, &admission, diag);
+    status = msiq_job_admit(&job->spec, &msiq_host_admission, &admission, diag);
   }
-  bool existing = false;
-  if (status == MSIQ_OK) {
-    status = store_insert_job(run->store, &admission, run->now,
-                              &run->ids[run->item_count], &existing, diag);
+  if (status == MSIQ_OK && admission.refusal != MSIQ_OK) {
+    job->refusal = admission.refusal;
+    job->refusal_message = msiq_text_duplicate(admission.refusal_diag.message);
+    if (job->refusal_message == NULL) {
+      status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+    }
   }
-  msiq_job_spec_cleanup(&spec);
   if (status != MSIQ_OK) {
-    /* Say which item was wrong, keeping the specific reason. */
-    char reason[sizeof diag->message];
-    snprintf(reason, sizeof reason, "%s", diag != NULL ? diag->message : "");
-    return msiq_diag_set(diag, status, "import item %zu: %s", number, reason);
+    msiq_job_spec_cleanup(&job->spec);
+    free(job->refusal_message);
+    return store_import_item_failed(diag, status, number);
   }
   run->item_count = number;
+  return MSIQ_OK;
+}
+
+/* Stores the admitted items, inside the caller's transaction. */
+static int store_import_insert_all(store_import_run *run, int64_t *ids,
+                                   msiq_diag *diag) {
+  for (size_t i = 0; i < run->item_count; i++) {
+    store_import_job *job = &run->jobs[i];
+    msiq_admission admission;
+    memset(&admission, 0, sizeof admission);
+    admission.spec = &job->spec;
+    admission.refusal = job->refusal;
+    if (job->refusal != MSIQ_OK) {
+      snprintf(admission.refusal_diag.message,
+               sizeof admission.refusal_diag.message, "%s",
+               job->refusal_message);
+    }
+    bool existing = false;
+    int status = store_insert_job(run->store, &admission, run->now, &ids[i],
+                                  &existing, diag);
+    if (status != MSIQ_OK) {
+      return store_import_item_failed(diag, status, i + 1);
+    }
+  }
   return MSIQ_OK;
 }
 
@@ -479,17 +538,32 @@ int msiq_store_import(msiq_store *store, const char *json_text, bool no_check,
                            "may contain");
     }
   }
+  /* First every item is read and admitted, outside any transaction; then
+   * one transaction stores them all (the keys, dependencies and inserts
+   * need the database as it is at that moment). */
   store_import_run run = {store, no_check, msiq_host_now_ms(), 0, 0, NULL};
-  status = store_begin(store, diag);
-  if (status == MSIQ_OK) {
-    status = store_json_each(store, json_text, store_import_one, &run, diag);
-    status = store_finish(store, status, diag);
+  status = store_json_each(store, json_text, store_import_read_one, &run, diag);
+  int64_t *new_ids = NULL;
+  if (status == MSIQ_OK && run.item_count > 0) {
+    new_ids = malloc(run.item_count * sizeof *new_ids);
+    if (new_ids == NULL) {
+      status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+    }
   }
+  if (status == MSIQ_OK) {
+    status = store_begin(store, diag);
+    if (status == MSIQ_OK) {
+      status = store_import_insert_all(&run, new_ids, diag);
+      status = store_finish(store, status, diag);
+    }
+  }
+  size_t count = run.item_count;
+  store_import_run_cleanup(&run);
   if (status != MSIQ_OK) {
-    free(run.ids);
+    free(new_ids);
     return status;
   }
-  *ids = run.ids;
-  *id_count = run.item_count;
+  *ids = new_ids;
+  *id_count = count;
   return MSIQ_OK;
 }

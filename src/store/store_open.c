@@ -68,7 +68,8 @@ static int store_enable_wal(msiq_store *store, msiq_diag *diag) {
   for (int waited_ms = 0;; waited_ms += 10) {
     status = store_exec(store, msiq_sql_journal_mode_set_wal, diag,
                         "switching to WAL mode");
-    if (status != MSIQ_ELOCKED || waited_ms >= MSIQ_STORE_BUSY_TIMEOUT_MS) {
+    if (status != MSIQ_ELOCKED ||
+        waited_ms >= msiq_host_busy_timeout_ms(MSIQ_STORE_BUSY_TIMEOUT_MS)) {
       return status;
     }
     uv_sleep(10);
@@ -176,7 +177,8 @@ int msiq_store_open(const char *path, int flags, msiq_store **out,
     status = store_fail(store, rc, diag, "opening");
     goto cleanup;
   }
-  sqlite3_busy_timeout(store->db, MSIQ_STORE_BUSY_TIMEOUT_MS);
+  sqlite3_busy_timeout(store->db,
+                       msiq_host_busy_timeout_ms(MSIQ_STORE_BUSY_TIMEOUT_MS));
 
   /* The version check comes before anything that could write, so a
    * database from a newer msiq (or a file that is not a database at all) is

@@ -362,6 +362,7 @@ int msiq_store_status_json(msiq_store *store, const msiq_status_facts *facts,
       facts->window_opens_at,
       facts->gate_reason,
       facts->gate_text,
+      facts->unrecorded_outcome,
   };
   return store_report_json(store, msiq_sql_status_json, parameters,
                            (int)(sizeof parameters / sizeof parameters[0]),

@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,10 +28,32 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The simulated wall clock's offset: the signed number of milliseconds in
+ * the file named by MSIQ_SIM_CLOCK_OFFSET, read at every reading of the
+ * clock, so that a test can step the clock of running processes (a
+ * missing or unreadable file is no offset). See docs/testing.md. */
+static int64_t host_clock_offset_ms(void) {
+  const char *path = getenv("MSIQ_SIM_CLOCK_OFFSET");
+  if (path == NULL || path[0] == '\0') {
+    return 0;
+  }
+  FILE *file = fopen(path, "r");
+  if (file == NULL) {
+    return 0;
+  }
+  long long offset = 0;
+  if (fscanf(file, "%lld", &offset) != 1) {
+    offset = 0;
+  }
+  fclose(file);
+  return (int64_t)offset;
+}
+
 int64_t msiq_host_now_ms(void) {
   struct timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
-  return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+  return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 +
+         host_clock_offset_ms();
 }
 
 int msiq_host_default_database_path(char *buffer, size_t size,
@@ -340,6 +363,85 @@ void msiq_host_lock_release(msiq_host_lock *lock) {
   }
 }
 
+/* The dispatcher's note. */
+
+static int host_note_path(const char *database_path, const char *suffix,
+                          char *buffer, size_t size) {
+  int written =
+      snprintf(buffer, size, "%s.dispatcher.note%s", database_path, suffix);
+  return written < 0 || (size_t)written >= size ? -1 : 0;
+}
+
+int msiq_host_dispatcher_note_write(const char *database_path, const char *text,
+                                    msiq_diag *diag) {
+  char path[4096];
+  char temporary[4096];
+  if (host_note_path(database_path, "", path, sizeof path) != 0 ||
+      host_note_path(database_path, ".new", temporary, sizeof temporary) != 0) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE, "database path too long");
+  }
+  if (text == NULL) {
+    if (unlink(path) != 0 && errno != ENOENT) {
+      return msiq_diag_set(diag, MSIQ_EIO, "cannot remove %s: %s", path,
+                           strerror(errno));
+    }
+    return MSIQ_OK;
+  }
+  /* O_NOFOLLOW: the note is never written through a link someone left in
+   * its place. */
+  int fd = open(temporary,
+                O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return msiq_diag_set(diag, MSIQ_EIO, "cannot write %s: %s", temporary,
+                         strerror(errno));
+  }
+  size_t length = strlen(text);
+  bool written =
+      write(fd, text, length) == (ssize_t)length && write(fd, "\n", 1) == 1;
+  int saved = errno;
+  close(fd);
+  if (!written || rename(temporary, path) != 0) {
+    if (written) {
+      saved = errno;
+    }
+    unlink(temporary);
+    return msiq_diag_set(diag, MSIQ_EIO, "cannot write %s: %s", path,
+                         strerror(saved));
+  }
+  return MSIQ_OK;
+}
+
+bool msiq_host_dispatcher_note_read(const char *database_path, char *buffer,
+                                    size_t size) {
+  char path[4096];
+  if (size == 0 || host_note_path(database_path, "", path, sizeof path) != 0) {
+    return false;
+  }
+  FILE *file = fopen(path, "r");
+  if (file == NULL) {
+    return false;
+  }
+  bool found = fgets(buffer, (int)size, file) != NULL;
+  fclose(file);
+  if (found) {
+    buffer[strcspn(buffer, "\r\n")] = '\0';
+  }
+  return found && buffer[0] != '\0';
+}
+
+int msiq_host_busy_timeout_ms(int default_ms) {
+  const char *value = getenv("MSIQ_SIM_BUSY_TIMEOUT_MS");
+  if (value == NULL || value[0] == '\0') {
+    return default_ms;
+  }
+  char *end = NULL;
+  long milliseconds = strtol(value, &end, 10);
+  if (*end != '\0' || milliseconds < 0 || milliseconds > INT_MAX) {
+    return default_ms;
+  }
+  return (int)milliseconds;
+}
+
 /* The installer process: the lifecycle is host_installer.c's; this is the
  * POSIX part. */
 
@@ -357,6 +459,78 @@ int msiq_host_installer_program(char *buffer, size_t size,
   }
   if (kind != NULL) {
     *kind = MSIQ_INSTALLER_STAND_IN;
+  }
+  return MSIQ_OK;
+}
+
+/* Linux's own bounds on what execve() takes, which sysconf(_SC_ARG_MAX)
+ * does not tell: the strings may take at most three quarters of the
+ * default 8 MiB stack limit (fs/exec.c), and one of them at most 32 pages
+ * (MAX_ARG_STRLEN). */
+#define HOST_LINUX_ARGUMENTS_MAX  (6L * 1024 * 1024)
+#define HOST_LINUX_ARGUMENT_PAGES 32L
+
+extern char **environ;
+
+/* Says which argument is too long without showing a property's value,
+ * which may be a password: its name, or its position. */
+static void host_describe_argument(const char *argument, size_t index,
+                                   char *buffer, size_t size) {
+  const char *equals = strchr(argument, '=');
+  if (argument[0] != '/' && equals != NULL && equals != argument) {
+    char name[80];
+    msiq_quote_prefix_for_message(argument, (size_t)(equals - argument), name,
+                                  sizeof name);
+    snprintf(buffer, size, "argument for property '%s'", name);
+  } else {
+    snprintf(buffer, size, "argument %zu", index + 1);
+  }
+}
+
+int msiq_host_installer_command_check(const msiq_installer_command *command,
+                                      msiq_diag *diag) {
+  const char *program = getenv("MSIQ_INSTALLER");
+  if (program == NULL || program[0] == '\0') {
+    program = "msiexec";
+  }
+  long limit = sysconf(_SC_ARG_MAX);
+  if (limit <= 0) {
+    limit = _POSIX_ARG_MAX;
+  }
+  long argument_limit = 0;
+#ifdef __linux__
+  if (limit > HOST_LINUX_ARGUMENTS_MAX) {
+    limit = HOST_LINUX_ARGUMENTS_MAX;
+  }
+  long page = sysconf(_SC_PAGESIZE);
+  argument_limit = HOST_LINUX_ARGUMENT_PAGES * (page > 0 ? page : 4096);
+#endif
+  /* execve() counts every string with its NUL and one pointer for each,
+   * the environment's too. */
+  size_t total = strlen(program) + 1 + sizeof(char *);
+  for (size_t i = 0; i < command->argument_count; i++) {
+    size_t length = strlen(command->arguments[i]) + 1;
+    if (argument_limit > 0 && length > (size_t)argument_limit) {
+      char which[128];
+      host_describe_argument(command->arguments[i], i, which, sizeof which);
+      return msiq_diag_set(diag, MSIQ_EINVAL,
+                           "the installer's %s would be %zu bytes; this "
+                           "system allows at most %ld for one argument "
+                           "(MAX_ARG_STRLEN)",
+                           which, length, argument_limit);
+    }
+    total += length + sizeof(char *);
+  }
+  for (char **variable = environ; variable != NULL && *variable != NULL;
+       variable++) {
+    total += strlen(*variable) + 1 + sizeof(char *);
+  }
+  if (total > (size_t)limit) {
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "the installer's command line would take %zu bytes "
+                         "with the environment; this system allows at most "
+                         "%ld (ARG_MAX): use fewer or shorter properties",
+                         total, limit);
   }
   return MSIQ_OK;
 }

@@ -692,6 +692,79 @@ void msiq_host_lock_release(msiq_host_lock *lock) {
   }
 }
 
+/* The dispatcher's note. */
+
+int msiq_host_dispatcher_note_write(const char *database_path, const char *text,
+                                    msiq_diag *diag) {
+  char path[4096];
+  char temporary[4096];
+  if (snprintf(path, sizeof path, "%s.dispatcher.note", database_path) >=
+          (int)sizeof path ||
+      snprintf(temporary, sizeof temporary, "%s.dispatcher.note.new",
+               database_path) >= (int)sizeof temporary) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE, "database path too long");
+  }
+  wchar_t *wide_path = host_win_wide(path);
+  wchar_t *wide_temporary = host_win_wide(temporary);
+  int status = MSIQ_OK;
+  if (wide_path == NULL || wide_temporary == NULL) {
+    status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  } else if (text == NULL) {
+    if (!DeleteFileW(wide_path) && GetLastError() != ERROR_FILE_NOT_FOUND) {
+      status = host_fail(diag, MSIQ_EIO, GetLastError(), "remove", path);
+    }
+  } else {
+    /* CREATE_ALWAYS on a file of the data directory, whose ACL admits
+     * administrators only; then one MoveFileEx over the old note. */
+    HANDLE file = CreateFileW(wide_temporary, GENERIC_WRITE, 0, NULL,
+                              CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+    if (file == INVALID_HANDLE_VALUE) {
+      status = host_fail(diag, MSIQ_EIO, GetLastError(), "write", temporary);
+    } else {
+      DWORD length = (DWORD)strlen(text);
+      DWORD written = 0;
+      BOOL ok = WriteFile(file, text, length, &written, NULL) &&
+                written == length && WriteFile(file, "\r\n", 2, &written, NULL);
+      DWORD error = GetLastError();
+      CloseHandle(file);
+      if (!ok ||
+          !MoveFileExW(wide_temporary, wide_path, MOVEFILE_REPLACE_EXISTING)) {
+        if (ok) {
+          error = GetLastError();
+        }
+        DeleteFileW(wide_temporary);
+        status = host_fail(diag, MSIQ_EIO, error, "write", path);
+      }
+    }
+  }
+  free(wide_path);
+  free(wide_temporary);
+  return status;
+}
+
+bool msiq_host_dispatcher_note_read(const char *database_path, char *buffer,
+                                    size_t size) {
+  char path[4096];
+  if (size == 0 || snprintf(path, sizeof path, "%s.dispatcher.note",
+                            database_path) >= (int)sizeof path) {
+    return false;
+  }
+  FILE *file = msiq_host_fopen(path, "rb");
+  if (file == NULL) {
+    return false;
+  }
+  bool found = fgets(buffer, (int)size, file) != NULL;
+  fclose(file);
+  if (found) {
+    buffer[strcspn(buffer, "\r\n")] = '\0';
+  }
+  return found && buffer[0] != '\0';
+}
+
+int msiq_host_busy_timeout_ms(int default_ms) {
+  return default_ms;
+}
+
 /* The installer process: the lifecycle is host_installer.c's; this is the
  * Win32 part. */
 
@@ -734,6 +807,44 @@ int msiq_host_installer_program(char *buffer, size_t size,
     *kind = MSIQ_INSTALLER_WORKER;
   }
   return status;
+}
+
+/* CreateProcess takes a command line of at most this many UTF-16
+ * characters, its terminating NUL included. */
+#define HOST_WIN_COMMAND_LINE_MAX 32767
+
+int msiq_host_installer_command_check(const msiq_installer_command *command,
+                                      msiq_diag *diag) {
+  /* Measured as a stand-in (or msiexec) gets it: the worker's own command
+   * line is short, but a job must fit msiexec's too, and its properties
+   * reach Windows Installer as one command-line string either way. */
+  char program[4096];
+  if (msiq_host_installer_program(program, sizeof program, NULL, NULL) !=
+      MSIQ_OK) {
+    snprintf(program, sizeof program, "msiexec.exe");
+  }
+  char *line = NULL;
+  int status = msiq_installer_command_line(program, command, &line, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  /* Text that is not UTF-8 is counted as Windows would convert it (one
+   * replacement character per bad byte) rather than refused here. */
+  int characters = MultiByteToWideChar(CP_UTF8, 0, line, -1, NULL, 0);
+  size_t bytes = strlen(line);
+  free(line);
+  if (characters <= 0) {
+    characters = bytes + 1 > (size_t)INT_MAX ? INT_MAX : (int)(bytes + 1);
+  }
+  if (characters > HOST_WIN_COMMAND_LINE_MAX) {
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "the installer's command line would be %d UTF-16 "
+                         "characters; Windows allows at most %d with the "
+                         "terminating NUL (CreateProcess): use fewer or "
+                         "shorter properties",
+                         characters - 1, HOST_WIN_COMMAND_LINE_MAX);
+  }
+  return MSIQ_OK;
 }
 
 int64_t host_installer_os_exit_code(const msiq_installer *installer,

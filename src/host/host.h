@@ -15,6 +15,8 @@
 #include "core/admission.h"
 #include "core/installer_command.h"
 #include "core/msiq.h"
+#include "core/path_safety.h"
+#include "core/sha256.h"
 
 /* Process set-up: on Windows, the command line as UTF-8 (main's argv is in
  * the ANSI code page there) and a UTF-8 console; on POSIX, argv as it is.
@@ -63,9 +65,35 @@ int msiq_host_check_private(const char *database_path, msiq_diag *diag);
 /* True when a regular file exists at path (UTF-8). */
 bool msiq_host_file_exists(const char *path);
 
-/* The two services above, as job admission takes them (core/admission.h);
- * every caller that admits a job for real passes this. */
+/* The services above and msiq_host_check_path, as job admission takes
+ * them (core/admission.h); every caller that admits a job for real passes
+ * this. */
 extern const msiq_admission_host msiq_host_admission;
+
+/* Judges whether anyone but an administrator (or the account msiq runs
+ * as) can change what path names, as core/path_safety.h says, from what is
+ * on disk now: each component from the root down (POSIX: lstat's owner and
+ * mode; Windows: the attributes, owner and DACL, also on a share).
+ * MSIQ_EINSECURE with the message when someone else can; MSIQ_EIO when a
+ * component cannot be looked at. path must be absolute. */
+int msiq_host_check_path(const char *path, msiq_path_role role,
+                         msiq_diag *diag);
+
+/* The SHA-256 of the file at path as 64 lowercase hexadecimal digits
+ * (Windows: BCrypt; POSIX: core/sha256.h). */
+int msiq_host_file_sha256(const char *path, char hex[MSIQ_SHA256_HEX_SIZE],
+                          msiq_diag *diag);
+
+/* Copies the file `source` into `directory` (made, private, if missing)
+ * under a new name that ends in the source's own file name, never
+ * replacing a file, and flushes it to disk. *staged receives the copy's
+ * path (free() it) and hex the SHA-256 of what was written, computed
+ * while copying, so it is the copy's whatever the source did meanwhile.
+ * The copy is judged as a package (msiq_host_check_path) before this
+ * returns, and removed again when that or anything else fails. */
+int msiq_host_stage_file(const char *source, const char *directory,
+                         char **staged, char hex[MSIQ_SHA256_HEX_SIZE],
+                         msiq_diag *diag);
 
 /* Makes the directory path (and its parents), private like the database's. */
 int msiq_host_make_directory(const char *path, msiq_diag *diag);

@@ -304,6 +304,10 @@ static bool host_sid_is_trusted(PSID sid) {
   return trusted;
 }
 
+bool host_win_sid_is_trusted(void *sid) {
+  return host_sid_is_trusted(sid);
+}
+
 static int host_check_private_path(const char *path, const char *what,
                                    msiq_diag *diag) {
   wchar_t *wide = host_win_wide(path);

@@ -1,0 +1,6 @@
+-- 0005_reserved.sql: a placeholder on branch harden-paths only.
+--
+-- Issue 15 gave migration 0005 to another branch working at the same time
+-- and 0007 to this one (0007_staged_packages.sql); migrations must be
+-- numbered without a gap, so this empty file holds the place. The merge
+-- replaces it by that branch's real 0005_*.sql and deletes this file.

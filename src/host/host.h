@@ -18,6 +18,12 @@
 #include "core/path_safety.h"
 #include "core/sha256.h"
 
+/* True in a build configured with MSIQ_TEST_SETTINGS=ON, which honours
+ * the test-only settings MSIQ_INSTALLER, MSIQ_INSTALLER_SERVICE and
+ * MSIQ_SIM_* (docs/testing.md); false in a release build, which reads none
+ * of them. */
+bool msiq_host_test_settings(void);
+
 /* Process set-up: on Windows, the command line as UTF-8 (main's argv is in
  * the ANSI code page there) and a UTF-8 console; on POSIX, argv as it is.
  * The returned array lives until the process exits. */
@@ -151,10 +157,11 @@ typedef enum msiq_installer_kind {
   MSIQ_INSTALLER_WORKER,
 } msiq_installer_kind;
 
-/* Writes the program that runs each job: $MSIQ_INSTALLER if set, else on
- * Windows this msiq.exe (run as `msiq --worker`). The simulation host has
- * no worker, so there MSIQ_INSTALLER is required. *kind (when not NULL)
- * says which of the two it is. */
+/* Writes the program that runs each job: $MSIQ_INSTALLER if set (in a
+ * test build only, see msiq_host_test_settings()), else on Windows this
+ * msiq.exe (run as `msiq --worker`). The simulation host has no worker, so
+ * there MSIQ_INSTALLER is required, and a release build of it runs no job.
+ * *kind (when not NULL) says which of the two it is. */
 int msiq_host_installer_program(char *buffer, size_t size,
                                 msiq_installer_kind *kind, msiq_diag *diag);
 

@@ -10,6 +10,7 @@
 
 #include "host/host.h"
 #include "host/host_installer.h"
+#include "host/host_test_settings.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -210,7 +211,7 @@ int msiq_host_absolute_path(const char *path, char **absolute,
 #endif
 
 msiq_mutex_state msiq_host_installer_mutex_state(void) {
-  const char *path = getenv("MSIQ_SIM_MUTEX");
+  const char *path = host_test_getenv("MSIQ_SIM_MUTEX");
   if (path == NULL || path[0] == '\0') {
     return MSIQ_MUTEX_FREE;
   }
@@ -237,7 +238,7 @@ msiq_mutex_state msiq_host_installer_mutex_state(void) {
 }
 
 msiq_service_state msiq_host_installer_service_state(void) {
-  const char *path = getenv("MSIQ_SIM_SERVICE");
+  const char *path = host_test_getenv("MSIQ_SIM_SERVICE");
   if (path == NULL || path[0] == '\0') {
     return MSIQ_SERVICE_IDLE;
   }
@@ -338,14 +339,23 @@ void msiq_host_lock_release(msiq_host_lock *lock) {
 /* The installer process: the lifecycle is host_installer.c's; this is the
  * POSIX part. */
 
+/* Only a test build names the setting, so that a release binary does not
+ * even hold its name. */
+#if defined(MSIQ_TEST_SETTINGS) && MSIQ_TEST_SETTINGS
+#define HOST_NO_INSTALLER                                                      \
+  "no installer: the POSIX simulation host has no msiexec; set "               \
+  "MSIQ_INSTALLER to a program that stands in for it"
+#else
+#define HOST_NO_INSTALLER                                                      \
+  "no installer: the POSIX simulation host has no msiexec, and a release "     \
+  "build takes no stand-in"
+#endif
+
 int msiq_host_installer_program(char *buffer, size_t size,
                                 msiq_installer_kind *kind, msiq_diag *diag) {
-  const char *program = getenv("MSIQ_INSTALLER");
+  const char *program = host_test_getenv("MSIQ_INSTALLER");
   if (program == NULL || program[0] == '\0') {
-    return msiq_diag_set(diag, MSIQ_EUSAGE,
-                         "no installer: the POSIX simulation host has no "
-                         "msiexec; set MSIQ_INSTALLER to a program that "
-                         "stands in for it");
+    return msiq_diag_set(diag, MSIQ_EUSAGE, "%s", HOST_NO_INSTALLER);
   }
   if (snprintf(buffer, size, "%s", program) >= (int)size) {
     return msiq_diag_set(diag, MSIQ_EUSAGE, "MSIQ_INSTALLER is too long");
@@ -360,7 +370,7 @@ int msiq_host_installer_program(char *buffer, size_t size,
  * (3010, 1641). A stand-in installer may therefore leave its full code in
  * $MSIQ_SIM_EXIT_CODE_DIR/<pid>.code; see docs/testing.md. */
 static int64_t host_full_exit_code(int64_t pid, int64_t status) {
-  const char *directory = getenv("MSIQ_SIM_EXIT_CODE_DIR");
+  const char *directory = host_test_getenv("MSIQ_SIM_EXIT_CODE_DIR");
   if (directory == NULL || directory[0] == '\0') {
     return status;
   }
@@ -527,7 +537,7 @@ int msiq_host_service_run(const char *name, msiq_service_body body,
 }
 
 bool msiq_host_reboot_pending(char *why, size_t size) {
-  const char *path = getenv("MSIQ_SIM_REBOOT_PENDING");
+  const char *path = host_test_getenv("MSIQ_SIM_REBOOT_PENDING");
   FILE *file = path != NULL && path[0] != '\0' ? fopen(path, "r") : NULL;
   if (file == NULL) {
     return false;
@@ -541,7 +551,7 @@ bool msiq_host_reboot_pending(char *why, size_t size) {
 }
 
 int64_t msiq_host_boot_time_ms(void) {
-  const char *path = getenv("MSIQ_SIM_BOOT_TIME");
+  const char *path = host_test_getenv("MSIQ_SIM_BOOT_TIME");
   long long seconds = 0;
   FILE *file =
       fopen(path != NULL && path[0] != '\0' ? path : "/proc/stat", "r");
@@ -565,7 +575,7 @@ int64_t msiq_host_boot_time_ms(void) {
 }
 
 void msiq_host_report_event(msiq_event_kind kind, const char *message) {
-  const char *path = getenv("MSIQ_SIM_EVENT_LOG");
+  const char *path = host_test_getenv("MSIQ_SIM_EVENT_LOG");
   FILE *file = path != NULL && path[0] != '\0' ? fopen(path, "a") : NULL;
   if (file == NULL) {
     return;

@@ -18,6 +18,7 @@
 
 #include "host/host.h"
 #include "host/host_installer.h"
+#include "host/host_test_settings.h"
 #include "host/win/host_win_internal.h"
 
 /* UTF-8 <-> UTF-16 (host_win_internal.h). */
@@ -509,8 +510,9 @@ msiq_mutex_state msiq_host_installer_mutex_state(void) {
 
 msiq_service_state msiq_host_installer_service_state(void) {
   char name[256] = "msiserver";
-  /* Tests point this at a service of their own (docs/windows.md). */
-  msiq_host_getenv("MSIQ_INSTALLER_SERVICE", name, sizeof name);
+  /* Tests point this at a service of their own (docs/windows.md); a
+   * release build always probes msiserver. */
+  (void)host_test_setting("MSIQ_INSTALLER_SERVICE", name, sizeof name);
   wchar_t *wide_name = host_win_wide(name);
   SC_HANDLE manager = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
   SC_HANDLE service =
@@ -661,7 +663,7 @@ static int host_own_path(char *buffer, size_t size, msiq_diag *diag) {
 
 int msiq_host_installer_program(char *buffer, size_t size,
                                 msiq_installer_kind *kind, msiq_diag *diag) {
-  if (msiq_host_getenv("MSIQ_INSTALLER", buffer, size)) {
+  if (host_test_setting("MSIQ_INSTALLER", buffer, size)) {
     if (kind != NULL) {
       *kind = MSIQ_INSTALLER_STAND_IN;
     }

@@ -1,8 +1,9 @@
-/* host_files.c: hashing a file and staging a package, the same on every
- * host. libuv's synchronous file calls (no loop, no callback) take UTF-8
- * paths on Windows too, so one copy loop serves both hosts; only the
- * SHA-256 differs (host_files.h). See host.h (msiq_host_file_sha256,
- * msiq_host_stage_file).
+/* host_files.c: walking a path for its judgement, hashing a file and
+ * staging a package, the same on every host. libuv's synchronous file
+ * calls (no loop, no callback) take UTF-8 paths on Windows too, so one copy
+ * loop serves both hosts; what differs (how a component is described, the
+ * SHA-256) is each host's (host_files.h). See host.h (msiq_host_check_path,
+ * msiq_host_file_sha256, msiq_host_stage_file).
  */
 #include "host/host_files.h"
 
@@ -16,6 +17,81 @@
 /* Names tried for a copy before giving up (each one is new unless another
  * process staged into the same folder in the same millisecond). */
 #define HOST_FILES_NAME_ATTEMPTS 16
+
+/* True when name (up to the next separator) is "." or empty. */
+static bool host_path_name_is_skipped(const char *name, char separator) {
+  return name[0] == separator ||
+         (name[0] == '.' && (name[1] == separator || name[1] == '\0'));
+}
+
+int host_path_walk(const char *walked, size_t root_length, char separator,
+                   host_path_describe describe, const char *judged_path,
+                   msiq_path_role role, msiq_diag *diag) {
+  size_t length = strlen(walked);
+  size_t depth = 1;
+  for (size_t i = root_length; i < length; i++) {
+    if ((i == root_length || walked[i - 1] == separator) &&
+        !host_path_name_is_skipped(walked + i, separator)) {
+      depth++;
+    }
+  }
+  host_path_entry *entries = calloc(depth, sizeof *entries);
+  msiq_path_component *components = calloc(depth, sizeof *components);
+  char *prefix = malloc(length + 2);
+  int status = MSIQ_OK;
+  size_t count = 0;
+  if (entries == NULL || components == NULL || prefix == NULL) {
+    status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+    goto cleanup;
+  }
+  memcpy(prefix, walked, root_length);
+  prefix[root_length] = '\0';
+  size_t prefix_length = root_length;
+  const char *cursor = walked + root_length;
+  char separators[2] = {separator, '\0'};
+  while (count < depth) {
+    entries[count].path = malloc(prefix_length + 1);
+    if (entries[count].path == NULL) {
+      status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+      break;
+    }
+    memcpy(entries[count].path, prefix, prefix_length + 1);
+    if (!describe(&entries[count], count == 0, &components[count], diag)) {
+      status = MSIQ_EIO;
+      break;
+    }
+    count++;
+    if (components[count - 1].kind == MSIQ_PATH_ABSENT) {
+      break;
+    }
+    while (*cursor != '\0' && host_path_name_is_skipped(cursor, separator)) {
+      cursor++;
+    }
+    size_t name_length = strcspn(cursor, separators);
+    if (name_length == 0) {
+      break;
+    }
+    if (prefix[prefix_length - 1] != separator) {
+      prefix[prefix_length++] = separator;
+    }
+    memcpy(prefix + prefix_length, cursor, name_length);
+    prefix_length += name_length;
+    prefix[prefix_length] = '\0';
+    cursor += name_length;
+  }
+  if (status == MSIQ_OK) {
+    status = msiq_path_judge(judged_path, role, components, count, depth, diag);
+  }
+
+cleanup:
+  free(prefix);
+  for (size_t i = 0; entries != NULL && i < depth; i++) {
+    free(entries[i].path);
+  }
+  free(entries);
+  free(components);
+  return status;
+}
 
 static int host_files_fail(msiq_diag *diag, const char *doing, const char *path,
                            int rc) {

@@ -8,8 +8,6 @@
 #include "host/host.h"
 #include "host/host_files.h"
 
-#include "core/text.h"
-
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,19 +15,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* One component as lstat saw it, with the texts its description points
- * to. */
-typedef struct host_path_entry {
-  char *path;
-  char owner[32];
-  char others_who[48];
-} host_path_entry;
-
-/* Describes the component at entry->path into component; false (with diag
- * filled) when it cannot be looked at. */
-static bool host_path_describe(host_path_entry *entry,
-                               msiq_path_component *component,
-                               msiq_diag *diag) {
+/* Describes the component at entry->path into component, from lstat
+ * (host_files.h). */
+static bool host_path_describe_posix(host_path_entry *entry, bool is_root,
+                                     msiq_path_component *component,
+                                     msiq_diag *diag) {
+  (void)is_root;
   struct stat info;
   memset(component, 0, sizeof *component);
   component->path = entry->path;
@@ -83,71 +74,8 @@ int msiq_host_check_path(const char *path, msiq_path_role role,
     return msiq_diag_set(diag, MSIQ_EINVAL,
                          "cannot check '%s': not an absolute path", path);
   }
-  /* The components: the root, then every name between slashes except the
-   * empty ones and ".". */
-  size_t length = strlen(path);
-  size_t depth = 1;
-  for (size_t i = 0; i < length; i++) {
-    if (path[i] != '/' && (i == 0 || path[i - 1] == '/') &&
-        !(path[i] == '.' && (path[i + 1] == '/' || path[i + 1] == '\0'))) {
-      depth++;
-    }
-  }
-  host_path_entry *entries = calloc(depth, sizeof *entries);
-  msiq_path_component *components = calloc(depth, sizeof *components);
-  char *prefix = malloc(length + 2);
-  int status = MSIQ_OK;
-  size_t count = 0;
-  if (entries == NULL || components == NULL || prefix == NULL) {
-    status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
-    goto cleanup;
-  }
-  strcpy(prefix, "/");
-  size_t prefix_length = 1;
-  const char *cursor = path;
-  while (count < depth) {
-    entries[count].path = msiq_text_duplicate(prefix);
-    if (entries[count].path == NULL) {
-      status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
-      break;
-    }
-    if (!host_path_describe(&entries[count], &components[count], diag)) {
-      status = MSIQ_EIO;
-      break;
-    }
-    count++;
-    if (components[count - 1].kind == MSIQ_PATH_ABSENT) {
-      break;
-    }
-    /* The next name. */
-    while (*cursor == '/' ||
-           (cursor[0] == '.' && (cursor[1] == '/' || cursor[1] == '\0'))) {
-      cursor++;
-    }
-    size_t name_length = strcspn(cursor, "/");
-    if (name_length == 0) {
-      break;
-    }
-    if (prefix_length > 1) {
-      prefix[prefix_length++] = '/';
-    }
-    memcpy(prefix + prefix_length, cursor, name_length);
-    prefix_length += name_length;
-    prefix[prefix_length] = '\0';
-    cursor += name_length;
-  }
-  if (status == MSIQ_OK) {
-    status = msiq_path_judge(path, role, components, count, depth, diag);
-  }
-
-cleanup:
-  free(prefix);
-  for (size_t i = 0; entries != NULL && i < depth; i++) {
-    free(entries[i].path);
-  }
-  free(entries);
-  free(components);
-  return status;
+  return host_path_walk(path, 1, '/', host_path_describe_posix, path, role,
+                        diag);
 }
 
 /* The SHA-256 of the shared file code (host_files.h). */

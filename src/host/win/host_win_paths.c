@@ -20,14 +20,6 @@
 #include "host/host_files.h"
 #include "host/win/host_win_internal.h"
 
-/* One component as Windows described it, with the texts its description
- * points to. */
-typedef struct host_path_entry {
-  char *path;
-  char owner[256];
-  char others_who[256];
-} host_path_entry;
-
 /* "DOMAIN\name" for a SID, else its string form ("S-1-5-32-545"). */
 static void host_win_name_sid(PSID sid, char *buffer, size_t size) {
   wchar_t name[128];
@@ -151,9 +143,8 @@ static bool host_win_describe_security(const wchar_t *wide,
   return true;
 }
 
-/* Describes the component at entry->path into component; false (with diag
- * filled) when it cannot be looked at. is_root: the component is the
- * path's root (a drive or a share). */
+/* Describes the component at entry->path into component, from its
+ * attributes and security descriptor (host_files.h). */
 static bool host_win_describe(host_path_entry *entry, bool is_root,
                               msiq_path_component *component, msiq_diag *diag) {
   memset(component, 0, sizeof *component);
@@ -251,74 +242,9 @@ int msiq_host_check_path(const char *path, msiq_path_role role,
     /* "\\server\share" alone: its root is the share. */
     normal[root] = '\\';
     normal[++root] = '\0';
-    length = root;
   }
-  /* The components: the root, then every name between separators except
-   * the empty ones and ".". */
-  size_t depth = 1;
-  for (size_t i = root; i < length; i++) {
-    if (normal[i] != '\\' && (i == root || normal[i - 1] == '\\') &&
-        !(normal[i] == '.' &&
-          (normal[i + 1] == '\\' || normal[i + 1] == '\0'))) {
-      depth++;
-    }
-  }
-  host_path_entry *entries = calloc(depth, sizeof *entries);
-  msiq_path_component *components = calloc(depth, sizeof *components);
-  char *prefix = malloc(length + 2);
-  int status = MSIQ_OK;
-  size_t count = 0;
-  if (entries == NULL || components == NULL || prefix == NULL) {
-    status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
-    goto cleanup;
-  }
-  memcpy(prefix, normal, root);
-  prefix[root] = '\0';
-  size_t prefix_length = root;
-  const char *cursor = normal + root;
-  while (count < depth) {
-    entries[count].path = malloc(prefix_length + 1);
-    if (entries[count].path == NULL) {
-      status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
-      break;
-    }
-    memcpy(entries[count].path, prefix, prefix_length + 1);
-    if (!host_win_describe(&entries[count], count == 0, &components[count],
-                           diag)) {
-      status = MSIQ_EIO;
-      break;
-    }
-    count++;
-    if (components[count - 1].kind == MSIQ_PATH_ABSENT) {
-      break;
-    }
-    while (*cursor == '\\' ||
-           (cursor[0] == '.' && (cursor[1] == '\\' || cursor[1] == '\0'))) {
-      cursor++;
-    }
-    size_t name_length = strcspn(cursor, "\\");
-    if (name_length == 0) {
-      break;
-    }
-    if (prefix[prefix_length - 1] != '\\') {
-      prefix[prefix_length++] = '\\';
-    }
-    memcpy(prefix + prefix_length, cursor, name_length);
-    prefix_length += name_length;
-    prefix[prefix_length] = '\0';
-    cursor += name_length;
-  }
-  if (status == MSIQ_OK) {
-    status = msiq_path_judge(path, role, components, count, depth, diag);
-  }
-
-cleanup:
-  free(prefix);
-  for (size_t i = 0; entries != NULL && i < depth; i++) {
-    free(entries[i].path);
-  }
-  free(entries);
-  free(components);
+  int status =
+      host_path_walk(normal, root, '\\', host_win_describe, path, role, diag);
   free(normal);
   return status;
 }

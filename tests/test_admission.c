@@ -1,6 +1,7 @@
 /* test_admission.c: admitting a job before the store (core/admission.h),
- * against a fake host whose current directory is /fake-cwd and whose only
- * files are the ones a test lists. */
+ * against a fake host whose current directory is /fake-cwd, whose only
+ * files are the ones a test lists, and which finds every path safe but the
+ * one a test names. */
 #include "test_support.h"
 
 #include <stdio.h>
@@ -29,6 +30,11 @@ static struct {
   size_t command_argument_count;
   char command_arguments[8][300];
   size_t command_limit;
+  /* Every path check, in order: "role:path". */
+  char checks[4][256];
+  int check_path_calls;
+  /* check_path refuses this path, as a host would one others can write. */
+  const char *unsafe;
 } fake;
 
 static int fake_absolute_path(const char *path, char **absolute,
@@ -81,10 +87,27 @@ static int fake_command_check(const msiq_installer_command *command,
   return MSIQ_OK;
 }
 
+static int fake_check_path(const char *path, msiq_path_role role,
+                           msiq_diag *diag) {
+  static const char *const roles[] = {"package", "log", "log folder"};
+  if (fake.check_path_calls < 4) {
+    snprintf(fake.checks[fake.check_path_calls],
+             sizeof fake.checks[fake.check_path_calls], "%s:%s", roles[role],
+             path);
+  }
+  fake.check_path_calls++;
+  if (fake.unsafe != NULL && strcmp(path, fake.unsafe) == 0) {
+    return msiq_diag_set(diag, MSIQ_EINSECURE, "refusing %s %s: unsafe",
+                         roles[role], path);
+  }
+  return MSIQ_OK;
+}
+
 static const msiq_admission_host fake_host = {
     fake_absolute_path,
     fake_file_exists,
     fake_command_check,
+    fake_check_path,
 };
 
 static int fake_reset(void **state) {
@@ -119,7 +142,87 @@ static void test_paths_are_made_absolute_through_the_host(void **state) {
   assert_string_equal(fake.last_checked, "/fake-cwd/pkgs/app.msi");
   assert_ptr_equal(admission.spec, &spec);
   assert_int_equal(admission.refusal, MSIQ_OK);
+  /* Both are judged where the dispatcher will find them. */
+  assert_int_equal(fake.check_path_calls, 2);
+  assert_string_equal(fake.checks[0], "package:/fake-cwd/pkgs/app.msi");
+  assert_string_equal(fake.checks[1], "log:/fake-cwd/logs/app.log");
   msiq_job_spec_cleanup(&spec);
+}
+
+static void test_unsafe_package_or_log_is_refused(void **state) {
+  (void)state;
+  fake.existing_files[0] = "/fake-cwd/app.msi";
+  const char *const unsafe[] = {"/fake-cwd/app.msi", "/fake-cwd/app.log"};
+  const char *const messages[] = {
+      "refusing package /fake-cwd/app.msi: unsafe",
+      "refusing log /fake-cwd/app.log: unsafe",
+  };
+  for (size_t i = 0; i < 2; i++) {
+    fake.unsafe = unsafe[i];
+    fake.check_path_calls = 0;
+    msiq_job_spec spec;
+    spec_init_with(&spec, MSIQ_ACTION_INSTALL, "app.msi");
+    assert_int_equal(msiq_job_spec_set_log_path(&spec, "app.log"), MSIQ_OK);
+    msiq_admission admission;
+    /* A refusal for the store to deliver (after the key), as bad input
+     * (exit 2), with the host's reason. */
+    assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, NULL),
+                     MSIQ_OK);
+    assert_int_equal(admission.refusal, MSIQ_EINVAL);
+    assert_string_equal(admission.refusal_diag.message, messages[i]);
+    /* The first refusal is the answer: a refused package stops there. */
+    assert_int_equal(fake.check_path_calls, (int)i + 1);
+    msiq_job_spec_cleanup(&spec);
+  }
+}
+
+static void test_stage_skips_the_source_check_only(void **state) {
+  (void)state;
+  fake.existing_files[0] = "/fake-cwd/app.msi";
+  fake.unsafe = "/fake-cwd/app.msi";
+  msiq_job_spec spec;
+  spec_init_with(&spec, MSIQ_ACTION_INSTALL, "app.msi");
+  assert_int_equal(msiq_job_spec_set_log_path(&spec, "app.log"), MSIQ_OK);
+  spec.stage = true;
+  msiq_admission admission;
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, NULL),
+                   MSIQ_OK);
+  assert_int_equal(admission.refusal, MSIQ_OK);
+  /* The copy runs, not the source; it must still exist to be copied, and
+   * the log is judged as ever. */
+  assert_int_equal(fake.file_exists_calls, 1);
+  assert_int_equal(fake.check_path_calls, 1);
+  assert_string_equal(fake.checks[0], "log:/fake-cwd/app.log");
+  msiq_job_spec_cleanup(&spec);
+
+  /* --stage needs a file to copy now. */
+  const char *const targets[] = {valid_product_code, "app.msi"};
+  const char *const messages[] = {"is a product code", "--no-check"};
+  for (size_t i = 0; i < 2; i++) {
+    spec_init_with(&spec, MSIQ_ACTION_UNINSTALL, targets[i]);
+    spec.stage = true;
+    spec.no_check = i == 1;
+    msiq_diag diag = {{0}};
+    assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                     MSIQ_EUSAGE);
+    assert_non_null(strstr(diag.message, messages[i]));
+    assert_string_equal(spec.target, targets[i]);
+    msiq_job_spec_cleanup(&spec);
+  }
+}
+
+static void test_staged_spec_runs_the_copy(void **state) {
+  (void)state;
+  msiq_job_spec spec;
+  spec_init_with(&spec, MSIQ_ACTION_INSTALL, "/src/app.msi");
+  assert_int_equal(
+      msiq_job_spec_set_staged(&spec, "/q/staged/1-app.msi", "ab12"), MSIQ_OK);
+  assert_string_equal(spec.target, "/q/staged/1-app.msi");
+  assert_string_equal(spec.package_source, "/src/app.msi");
+  assert_string_equal(spec.package_sha256, "ab12");
+  msiq_job_spec_cleanup(&spec);
+  assert_null(spec.package_source);
+  assert_null(spec.package_sha256);
 }
 
 static void test_missing_package_is_refused_with_the_message(void **state) {
@@ -149,6 +252,9 @@ static void test_no_check_skips_the_package_check(void **state) {
   assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, NULL),
                    MSIQ_OK);
   assert_int_equal(fake.file_exists_calls, 0);
+  /* An offline share cannot be judged either: the dispatcher judges it
+   * before it starts the installer. */
+  assert_int_equal(fake.check_path_calls, 0);
   assert_int_equal(admission.refusal, MSIQ_OK);
   /* The path is still anchored to the enqueuer's directory. */
   assert_string_equal(spec.target, "/fake-cwd/offline/app.msi");
@@ -310,7 +416,7 @@ static void test_a_command_too_long_is_refused(void **state) {
 
   /* A host with no such check admits it. */
   const msiq_admission_host unchecked = {fake_absolute_path, fake_file_exists,
-                                         NULL};
+                                         NULL, fake_check_path};
   spec_init_with(&spec, MSIQ_ACTION_INSTALL, "app.msi");
   spec.no_check = true;
   assert_int_equal(msiq_job_spec_add_property(&spec, "LONG", value, NULL),
@@ -327,7 +433,7 @@ static void test_a_command_too_long_is_refused(void **state) {
 static void test_a_request_line_too_long_is_refused(void **state) {
   (void)state;
   const msiq_admission_host unchecked = {fake_absolute_path, fake_file_exists,
-                                         NULL};
+                                         NULL, fake_check_path};
   char value[MSIQ_PROPERTY_VALUE_SIZE_MAX + 1];
   memset(value, '\\', MSIQ_PROPERTY_VALUE_SIZE_MAX);
   value[MSIQ_PROPERTY_VALUE_SIZE_MAX] = '\0';
@@ -364,6 +470,10 @@ int main(void) {
                              fake_reset),
       cmocka_unit_test_setup(test_missing_package_is_refused_with_the_message,
                              fake_reset),
+      cmocka_unit_test_setup(test_unsafe_package_or_log_is_refused, fake_reset),
+      cmocka_unit_test_setup(test_stage_skips_the_source_check_only,
+                             fake_reset),
+      cmocka_unit_test_setup(test_staged_spec_runs_the_copy, fake_reset),
       cmocka_unit_test_setup(test_no_check_skips_the_package_check, fake_reset),
       cmocka_unit_test_setup(test_product_code_target_needs_no_file,
                              fake_reset),

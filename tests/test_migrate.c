@@ -33,7 +33,8 @@ static void test_new_database_is_migrated_to_the_latest_version(void **state) {
                                "(SELECT name FROM sqlite_schema WHERE "
                                "type = 'table' ORDER BY name)");
   assert_string_equal(tables, "attempt,dependency_broken,job,job_dependency,"
-                              "job_exit_code,job_property,queue");
+                              "job_exit_code,job_property,queue,"
+                              "staged_removal");
   free(tables);
 
   /* Reopening finds nothing to do and keeps the version. */
@@ -298,6 +299,68 @@ static void test_version_4_database_gets_attempt_progress(void **state) {
   test_remove_database(path);
 }
 
+static void test_version_4_database_gets_staged_packages(void **state) {
+  (void)state;
+  /* A database of the engine's version (0004) with a job, migrated to
+   * 0006 (staged packages). */
+  char path[512];
+  test_unique_path(path, sizeof path, "migrate-v4");
+  assert_true(MSIQ_SQL_MIGRATION_COUNT >= 6);
+  for (int i = 0; i < 4; i++) {
+    test_database_exec(path, msiq_sql_migrations[i].sql);
+  }
+  test_database_exec(path, "PRAGMA user_version = 4;"
+                           "INSERT INTO job (id, state, action, target, "
+                           "                 max_attempts, created_at)"
+                           " VALUES (1, 'queued', 'install', '/a.msi', 3, 0);");
+  msiq_store *store = NULL;
+  assert_int_equal(msiq_store_open(path, 0, &store, NULL), MSIQ_OK);
+  char *json = NULL;
+  assert_int_equal(msiq_store_job_json(store, 1, false, &json, NULL), MSIQ_OK);
+  assert_non_null(strstr(json, "\"staged\":null"));
+  free(json);
+  msiq_store_close(store);
+
+  /* The digest column takes only what msiq writes: 64 lowercase hex
+   * digits. */
+  const char *digest =
+      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+  test_database_exec(
+      path, "UPDATE job SET package_source = '/src/a.msi', package_sha256 = "
+            "'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'"
+            " WHERE id = 1");
+  char *count = test_database_text(
+      path, "SELECT count(*) FROM job WHERE package_sha256 IS NOT NULL");
+  assert_string_equal(count, "1");
+  free(count);
+  const char *bad[] = {"'E3B0'", "'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b"
+                                 "934ca495991b7852b85z'"};
+  for (size_t i = 0; i < 2; i++) {
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    char sql[256];
+    snprintf(sql, sizeof sql, "UPDATE job SET package_sha256 = %s", bad[i]);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL),
+                     SQLITE_CONSTRAINT);
+    sqlite3_close(db);
+  }
+  assert_int_equal(msiq_store_open(path, 0, &store, NULL), MSIQ_OK);
+  assert_int_equal(msiq_store_job_json(store, 1, false, &json, NULL), MSIQ_OK);
+  char expected[160];
+  snprintf(expected, sizeof expected,
+           "\"staged\":{\"source\":\"/src/a.msi\",\"sha256\":\"%s\"}", digest);
+  assert_non_null(strstr(json, expected));
+  free(json);
+  msiq_store_close(store);
+
+  /* A staged job that is deleted leaves a note to delete its copy. */
+  test_database_exec(path, "DELETE FROM job WHERE id = 1");
+  char *noted = test_database_text(path, "SELECT path FROM staged_removal");
+  assert_string_equal(noted, "/a.msi");
+  free(noted);
+  test_remove_database(path);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_new_database_is_migrated_to_the_latest_version),
@@ -309,6 +372,7 @@ int main(void) {
           test_version_2_database_keeps_a_broken_dependency_to_fail),
       cmocka_unit_test(test_version_3_database_gets_progress_and_operation),
       cmocka_unit_test(test_version_4_database_gets_attempt_progress),
+      cmocka_unit_test(test_version_4_database_gets_staged_packages),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,6 @@
 SELECT id, state, action, target, priority, not_before, deadline,
        max_attempts, timeout_ms, idempotency_key, log_path, attempts,
        exit_code, reboot_required, last_error, created_at, started_at,
-       finished_at, retry_at, cancel_requested
+       finished_at, retry_at, cancel_requested, package_sha256,
+       package_source
   FROM job WHERE id = ?1;

@@ -2,6 +2,7 @@
 #include "cli/tool.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "core/admission.h"
 #include "host/host.h"
@@ -51,6 +52,7 @@ static const tool_option enqueue_option_table[] = {
     {"log", 0, TOOL_OPTION_STRING, offsetof(enqueue_options, log_path), NULL},
     {"no-check", 0, TOOL_OPTION_FLAG, offsetof(enqueue_options, spec.no_check),
      NULL},
+    {"stage", 0, TOOL_OPTION_FLAG, offsetof(enqueue_options, spec.stage), NULL},
     {"exit-code", 0, TOOL_OPTION_STRINGS, offsetof(enqueue_options, exit_codes),
      NULL},
     {"wait", 'w', TOOL_OPTION_FLAG, offsetof(enqueue_options, wait), NULL},
@@ -126,6 +128,32 @@ static int enqueue_rehearse(msiq_store *store, void *state, msiq_diag *diag) {
                             &existing, diag);
 }
 
+/* --stage: copies the package into the queue's `staged` folder and makes
+ * the job run the copy, whose SHA-256 the dispatcher checks before it
+ * starts the installer. Done before the enqueue's transaction, so a large
+ * package never holds the write lock. *staged receives the copy's path. */
+static int enqueue_stage(msiq_store *store, msiq_job_spec *spec, char **staged,
+                         msiq_diag *diag) {
+  char relative[4096];
+  char *directory = NULL;
+  char sha256[MSIQ_SHA256_HEX_SIZE];
+  int status =
+      msiq_store_staged_directory(store, relative, sizeof relative, diag);
+  if (status == MSIQ_OK) {
+    status = msiq_host_absolute_path(relative, &directory, diag);
+  }
+  if (status == MSIQ_OK) {
+    status =
+        msiq_host_stage_file(spec->target, directory, staged, sha256, diag);
+  }
+  if (status == MSIQ_OK &&
+      msiq_job_spec_set_staged(spec, *staged, sha256) != MSIQ_OK) {
+    status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  free(directory);
+  return status;
+}
+
 static int enqueue_exec(const tool_context *context, void *state,
                         msiq_store *store) {
   enqueue_options *options = state;
@@ -133,8 +161,21 @@ static int enqueue_exec(const tool_context *context, void *state,
   msiq_diag diag = {{0}};
   int64_t id = 0;
   bool existing = false;
-  int status =
-      msiq_store_enqueue(store, &options->admission, &id, &existing, &diag);
+  char *staged = NULL;
+  int status = MSIQ_OK;
+  /* A refused job (the store says why) needs no copy. */
+  if (spec->stage && options->admission.refusal == MSIQ_OK) {
+    status = enqueue_stage(store, spec, &staged, &diag);
+  }
+  if (status == MSIQ_OK) {
+    status =
+        msiq_store_enqueue(store, &options->admission, &id, &existing, &diag);
+  }
+  if (staged != NULL && (status != MSIQ_OK || existing)) {
+    /* No job runs this copy. */
+    msiq_host_remove_file(staged);
+  }
+  free(staged);
   if (status != MSIQ_OK) {
     return tool_report(context, status, &diag);
   }
@@ -173,6 +214,10 @@ static const char enqueue_help[] =
     "  --exit-code C=O       treat installer exit code C as O: success,\n"
     "                        reboot, retry or fail (repeatable)\n"
     "  --no-check            do not check that the package exists now\n"
+    "  --stage               copy the package into the queue's own folder\n"
+    "                        (`staged` beside the database) and run the\n"
+    "                        copy, checked by its SHA-256 before it starts:\n"
+    "                        for a package in a folder others can change\n"
     "  -w, --wait            wait until the job finishes and exit with an\n"
     "                        msiexec-style code (see `msiq wait --help`)\n"
     "  --wait-timeout D      with --wait: stop waiting after D (exit 1460)\n";

@@ -33,6 +33,12 @@ static int purge_exec(const tool_context *context, void *state,
   int64_t deleted = 0;
   int status =
       msiq_store_purge(store, msiq_host_now_ms() - older_than, &deleted, &diag);
+  /* Staged packages of the jobs now gone leave the disk too (also any that
+   * an earlier purge could not delete). */
+  int64_t removed = 0;
+  if (status == MSIQ_OK) {
+    status = msiq_store_remove_staged_copies(store, &removed, &diag);
+  }
   if (status != MSIQ_OK) {
     exit_code = tool_report(context, status, &diag);
   } else if (context->json) {
@@ -46,7 +52,8 @@ static int purge_exec(const tool_context *context, void *state,
 
 static const char purge_help[] =
     "Only succeeded, failed and cancelled jobs are deleted, and never one an\n"
-    "unfinished job still waits for.\n\n"
+    "unfinished job still waits for. The staged copies of the jobs deleted\n"
+    "(enqueue --stage) are deleted with them.\n\n"
     "Options:\n"
     "  --older-than D   age of the finish time: 90s, 15m, 2h, 30d\n";
 

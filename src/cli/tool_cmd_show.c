@@ -11,6 +11,11 @@ static void show_print_job(const msiq_job *job) {
   printf("state:           %s\n", msiq_state_name(job->state));
   printf("action:          %s\n", msiq_action_name(job->action));
   printf("target:          %s\n", job->target);
+  if (job->package_sha256 != NULL) {
+    printf("staged from:     %s\n",
+           job->package_source != NULL ? job->package_source : "");
+    printf("sha256:          %s\n", job->package_sha256);
+  }
   for (size_t i = 0; i < job->property_count; i++) {
     printf("property:        %s=%s\n", job->properties[i].name,
            job->properties[i].value);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/text.h"
+#include "host/host.h"
 
 /* The command list, in the order `msiq --help` shows it. */
 #define TOOL_COMMAND_ADDRESS(name) &tool_cmd_##name,
@@ -130,7 +131,10 @@ int msiq_tool_main(int argc, char **argv) {
   tool_parser_init(&parser, &context, argc - 1, argv + 1, main_options);
   int result = tool_parser_next(&parser, &diag);
   if (result == TOOL_PARSE_OPTION) {
-    printf("msiq %s\n", MSIQ_VERSION);
+    /* A build that honours the test-only settings says so: it is not one
+     * to ship. */
+    printf("msiq %s%s\n", MSIQ_VERSION,
+           msiq_host_test_settings() ? " (test build)" : "");
     return TOOL_EXIT_OK;
   }
   if (result < 0) {

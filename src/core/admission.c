@@ -8,11 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* An install or a patch always names a package; an uninstall or a repair
- * names either a .msi package or a braced product code, which is no file. */
-static bool admission_target_is_package(const msiq_job_spec *spec) {
-  return spec->action == MSIQ_ACTION_INSTALL ||
-         spec->action == MSIQ_ACTION_PATCH || spec->target[0] != '{';
+bool msiq_job_target_is_package(msiq_action action, const char *target) {
+  return action == MSIQ_ACTION_INSTALL || action == MSIQ_ACTION_PATCH ||
+         target[0] != '{';
 }
 
 static int admission_make_path_absolute(const msiq_admission_host *host,
@@ -76,6 +74,16 @@ static int admission_check_command(const msiq_job_spec *spec,
   return status;
 }
 
+/* Records why the host refused path as a refusal of the job: bad input,
+ * whatever the host's own status was. */
+static void admission_check_path(const msiq_admission_host *host,
+                                 const char *path, msiq_path_role role,
+                                 msiq_admission *admission) {
+  if (host->check_path(path, role, &admission->refusal_diag) != MSIQ_OK) {
+    admission->refusal = MSIQ_EINVAL;
+  }
+}
+
 int msiq_job_admit(msiq_job_spec *spec, const msiq_admission_host *host,
                    msiq_admission *admission, msiq_diag *diag) {
   memset(admission, 0, sizeof *admission);
@@ -84,9 +92,20 @@ int msiq_job_admit(msiq_job_spec *spec, const msiq_admission_host *host,
   if (status != MSIQ_OK) {
     return status;
   }
+  bool is_package = msiq_job_target_is_package(spec->action, spec->target);
+  if (spec->stage && !is_package) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE,
+                         "--stage copies a package file, and '%s' is a "
+                         "product code",
+                         spec->target);
+  }
+  if (spec->stage && spec->no_check) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE,
+                         "--stage copies the package now, so it cannot go "
+                         "with --no-check");
+  }
   /* The dispatcher runs jobs later and from its own directory, so relative
    * package and log paths are anchored to the enqueuer's directory now. */
-  bool is_package = admission_target_is_package(spec);
   if (is_package) {
     status =
         admission_make_path_absolute(host, "package path", &spec->target, diag);
@@ -107,6 +126,15 @@ int msiq_job_admit(msiq_job_spec *spec, const msiq_admission_host *host,
                       "package '%s' does not exist (use --no-check for a "
                       "share that is offline now)",
                       spec->target);
+  }
+  /* A staged package runs from the copy, so where it comes from does not
+   * matter; any other package is what SYSTEM will run. */
+  if (admission->refusal == MSIQ_OK && is_package && !spec->no_check &&
+      !spec->stage) {
+    admission_check_path(host, spec->target, MSIQ_PATH_ROLE_PACKAGE, admission);
+  }
+  if (admission->refusal == MSIQ_OK && spec->log_path != NULL) {
+    admission_check_path(host, spec->log_path, MSIQ_PATH_ROLE_LOG, admission);
   }
   admission->spec = spec;
   return MSIQ_OK;

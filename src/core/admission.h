@@ -2,17 +2,20 @@
  *
  * Every way in (`enqueue`, `exec`, each item of an `import` manifest) admits
  * its job once, here: the spec is validated, its package and log paths are
- * made absolute (the dispatcher runs the job later, from its own directory)
- * and its package is checked to exist. The store then only looks up keys and
- * ids and inserts rows. The core does no I/O, so the two host services
- * admission needs arrive through msiq_admission_host: callers fill it with
- * msiq_host_absolute_path and msiq_host_file_exists, tests with fakes.
+ * made absolute (the dispatcher runs the job later, from its own directory),
+ * its package is checked to exist, and its package and log are checked to
+ * lie where only administrators can change them (core/path_safety.h). The
+ * store then only looks up keys and ids and inserts rows. The core does no
+ * I/O, so the host services admission needs arrive through
+ * msiq_admission_host: callers pass msiq_host_admission (host/host.h),
+ * tests fakes.
  */
 #ifndef MSIQ_ADMISSION_H
 #define MSIQ_ADMISSION_H
 
 #include "core/installer_command.h"
 #include "core/job.h"
+#include "core/path_safety.h"
 
 /* The log path counted for a job that names none: the dispatcher's log
  * folder is its own choice, so the default path is reckoned as long as a
@@ -29,6 +32,9 @@ typedef struct msiq_admission_host {
    * platform's limit on a command line), else why not; NULL: no such
    * limit is checked. */
   int (*command_check)(const msiq_installer_command *command, msiq_diag *diag);
+  /* MSIQ_OK when only administrators can change what the absolute path
+   * names, for its role; else a status and the reason. */
+  int (*check_path)(const char *path, msiq_path_role role, msiq_diag *diag);
 } msiq_admission_host;
 
 /* A job that passed admission, as the store takes it. */
@@ -45,17 +51,28 @@ typedef struct msiq_admission {
   msiq_diag refusal_diag;
 } msiq_admission;
 
-/* Admits one job: validates spec (msiq_job_spec_validate; its errors come
+/* True when the job's target is a package file: always for an install or
+ * a patch, and for an uninstall or a repair unless it is a braced product
+ * code, which names no file. */
+bool msiq_job_target_is_package(msiq_action action, const char *target);
+
+/* Admits one job: validates spec (msiq_job_spec_validate and, for
+ * spec->stage, that there is a package file to copy now; these errors come
  * first and leave spec untouched), makes the package path (for an install,
  * a patch, or a .msi to uninstall or repair; not for a product code) and the
  * log path absolute in spec, builds what the installer will get (the
  * worker's request, whose lines have a length limit, and the msiexec-style
  * command, with a default log path of MSIQ_ADMISSION_DEFAULT_LOG_PATH_LENGTH
  * characters when the job names none) and refuses a job either fails for or
- * whose command host->command_check says the platform cannot start,
- * and checks that the package exists unless spec->no_check is set,
- * recording a missing package in admission->refusal. Returns MSIQ_OK when
- * the job may go to the store. */
+ * whose command host->command_check says the platform cannot start. Then
+ * it records the first refusal in admission->refusal (as MSIQ_EINVAL: the
+ * input names a missing or unsafe place):
+ *   - unless spec->no_check, the package must exist and, unless it is to be
+ *     staged (a copy in the queue's own folder is what runs then), lie where
+ *     only administrators can change it;
+ *   - a log must lie where only administrators can change it, and be a
+ *     regular file if it exists.
+ * Returns MSIQ_OK when the job may go to the store. */
 int msiq_job_admit(msiq_job_spec *spec, const msiq_admission_host *host,
                    msiq_admission *admission, msiq_diag *diag);
 

@@ -139,6 +139,8 @@ void msiq_job_spec_cleanup(msiq_job_spec *spec) {
     free(spec->after_keys[i]);
   }
   free(spec->after_keys);
+  free(spec->package_sha256);
+  free(spec->package_source);
   msiq_job_spec_init(spec);
 }
 
@@ -166,6 +168,23 @@ int msiq_job_spec_set_key(msiq_job_spec *spec, const char *key) {
 
 int msiq_job_spec_set_log_path(msiq_job_spec *spec, const char *path) {
   return field_replace_text(&spec->log_path, path);
+}
+
+int msiq_job_spec_set_staged(msiq_job_spec *spec, const char *staged_path,
+                             const char *sha256) {
+  char *copy = msiq_text_duplicate(staged_path);
+  char *hash = msiq_text_duplicate(sha256);
+  if (copy == NULL || hash == NULL) {
+    free(copy);
+    free(hash);
+    return MSIQ_ENOMEM;
+  }
+  free(spec->package_source);
+  free(spec->package_sha256);
+  spec->package_source = spec->target;
+  spec->target = copy;
+  spec->package_sha256 = hash;
+  return MSIQ_OK;
 }
 
 bool msiq_property_name_is_valid(const char *name) {
@@ -693,5 +712,7 @@ void msiq_job_cleanup(msiq_job *job) {
   free(job->after);
   free(job->exit_code_rules);
   free(job->last_error);
+  free(job->package_sha256);
+  free(job->package_source);
   msiq_job_init(job);
 }

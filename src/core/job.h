@@ -78,6 +78,13 @@ typedef struct msiq_job_spec {
   /* Skips the check that an install or patch target exists now (for shares
    * that are offline at enqueue time). Not stored. */
   bool no_check;
+  /* The package is to be copied into the queue's own folder (`enqueue
+   * --stage`), so its source need not be safe. Not stored. */
+  bool stage;
+  /* A staged job: the copy's SHA-256 (64 lowercase hex digits) and where
+   * it was copied from; target is the copy. Both NULL otherwise. */
+  char *package_sha256;
+  char *package_source;
   /* Keys of jobs this one waits for; resolved to ids by the store inside the
    * enqueue transaction (import manifests may refer to keys). */
   char **after_keys;
@@ -89,6 +96,10 @@ void msiq_job_spec_cleanup(msiq_job_spec *spec);
 int msiq_job_spec_set_target(msiq_job_spec *spec, const char *target);
 int msiq_job_spec_set_key(msiq_job_spec *spec, const char *key);
 int msiq_job_spec_set_log_path(msiq_job_spec *spec, const char *path);
+/* Makes the job run the staged copy at staged_path (SHA-256 sha256) of the
+ * package it named, which is kept as the source. */
+int msiq_job_spec_set_staged(msiq_job_spec *spec, const char *staged_path,
+                             const char *sha256);
 /* Appends NAME=VALUE after validating both (the name rule, the value's
  * characters and MSIQ_PROPERTY_VALUE_SIZE_MAX) and refuses the property
  * beyond MSIQ_JOB_PROPERTY_COUNT_MAX. A name given twice is refused by
@@ -145,6 +156,10 @@ typedef struct msiq_job {
   int64_t exit_code;
   bool reboot_required;
   char *last_error;
+  /* A staged job's copy (target) has this SHA-256, and was copied from
+   * package_source; both NULL for other jobs. */
+  char *package_sha256;
+  char *package_source;
   int64_t created_at;
   int64_t started_at;
   int64_t finished_at;

@@ -21,6 +21,7 @@
 #include "dispatcher/gate_watch.h"
 #include "dispatcher/worker_link.h"
 #include "host/host.h"
+#include "core/admission.h"
 #include "core/gate.h"
 #include "core/installer_command.h"
 #include "core/text.h"
@@ -784,14 +785,57 @@ static void dispatcher_fail_start(dispatcher *self, const char *why) {
   dispatcher_store_outcome(self, &result, NULL);
 }
 
+/* Makes the folder of the per-job logs if it is missing and insists that
+ * only administrators can change it: SYSTEM's installer writes there, so a
+ * folder someone else can replace by a link, or a `logs` that is a file,
+ * stops the dispatcher before any installer starts. */
+static int dispatcher_prepare_log_directory(dispatcher *self) {
+  int status = msiq_host_make_directory(self->log_directory, &self->diag);
+  if (status == MSIQ_OK) {
+    status = msiq_host_check_path(self->log_directory,
+                                  MSIQ_PATH_ROLE_LOG_DIRECTORY, &self->diag);
+  }
+  return status;
+}
+
+/* What the job names is judged again now, as it was at enqueue: a package
+ * or a log that someone other than an administrator can change by now
+ * fails the job before its installer starts, and a staged copy must still
+ * be what was staged. */
+static int dispatcher_check_job_paths(dispatcher *self) {
+  const msiq_job *job = &self->job;
+  int status =
+      msiq_host_check_path(self->log_path, MSIQ_PATH_ROLE_LOG, &self->diag);
+  if (status == MSIQ_OK &&
+      msiq_job_target_is_package(job->action, job->target)) {
+    status =
+        msiq_host_check_path(job->target, MSIQ_PATH_ROLE_PACKAGE, &self->diag);
+  }
+  if (status != MSIQ_OK || job->package_sha256 == NULL) {
+    return status;
+  }
+  char found[MSIQ_SHA256_HEX_SIZE];
+  msiq_diag read_diag = {{0}};
+  if (msiq_host_file_sha256(job->target, found, &read_diag) != MSIQ_OK) {
+    return msiq_diag_set(&self->diag, MSIQ_EIO,
+                         "cannot check the staged package: %s; enqueue the "
+                         "package again with --stage",
+                         read_diag.message);
+  }
+  if (strcmp(found, job->package_sha256) != 0) {
+    return msiq_diag_set(&self->diag, MSIQ_EINSECURE,
+                         "staged package %s has changed since it was staged "
+                         "(SHA-256 %s, staged as %s); enqueue the package "
+                         "again with --stage",
+                         job->target, found, job->package_sha256);
+  }
+  return MSIQ_OK;
+}
+
 static int dispatcher_log_path(dispatcher *self, char *buffer, size_t size) {
   if (self->job.log_path != NULL) {
     snprintf(buffer, size, "%s", self->job.log_path);
     return MSIQ_OK;
-  }
-  int status = msiq_host_make_directory(self->log_directory, &self->diag);
-  if (status != MSIQ_OK) {
-    return status;
   }
   /* The separator the directory already uses, so a Windows path stays one
    * (C:\ProgramData\msiq\logs\job-1.log). */
@@ -819,7 +863,16 @@ static void dispatcher_start(dispatcher *self, int64_t id,
   char *request = NULL;
   size_t request_length = 0;
   self->log_path[0] = '\0';
+  /* A log folder that is not safe is every job's problem, not this one's:
+   * the dispatcher stops and the job stays as it is. */
+  if (self->job.log_path == NULL &&
+      dispatcher_fatal(self, dispatcher_prepare_log_directory(self))) {
+    goto cleanup;
+  }
   status = dispatcher_log_path(self, self->log_path, sizeof self->log_path);
+  if (status == MSIQ_OK) {
+    status = dispatcher_check_job_paths(self);
+  }
   if (status == MSIQ_OK) {
     status = msiq_installer_command_build(&self->job, self->log_path, &command,
                                           &self->diag);
@@ -1296,21 +1349,33 @@ void msiq_dispatcher_request_stop(msiq_dispatcher *self) {
 /* Setting up. */
 
 static int dispatcher_default_log_directory(dispatcher *self) {
+  char relative[sizeof self->log_directory];
   if (self->options.log_directory != NULL) {
-    snprintf(self->log_directory, sizeof self->log_directory, "%s",
-             self->options.log_directory);
-    return MSIQ_OK;
+    snprintf(relative, sizeof relative, "%s", self->options.log_directory);
+  } else {
+    /* "logs" beside the database: the same protected data directory. */
+    const char *path = msiq_store_path(self->store);
+    char separator = '/';
+    size_t directory_length = msiq_path_directory_length(path, &separator);
+    /* The separator the path already uses, so a Windows path stays one. */
+    char joint[2] = {separator, '\0'};
+    int written = snprintf(
+        relative, sizeof relative, "%.*s%slogs", (int)directory_length, path,
+        directory_length > 0 || path[0] == separator ? joint : "");
+    if (written < 0 || (size_t)written >= sizeof relative) {
+      return msiq_diag_set(&self->diag, MSIQ_EUSAGE, "log directory too long");
+    }
   }
-  /* "logs" beside the database: the same protected data directory. */
-  const char *path = msiq_store_path(self->store);
-  char separator = '/';
-  size_t directory_length = msiq_path_directory_length(path, &separator);
-  /* The separator the path already uses, so a Windows path stays one. */
-  char joint[2] = {separator, '\0'};
+  /* Absolute, as the logs a job names are: the installer gets it as is,
+   * and the folder is judged from the root down. */
+  char *absolute = NULL;
+  int status = msiq_host_absolute_path(relative, &absolute, &self->diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
   int written =
-      snprintf(self->log_directory, sizeof self->log_directory, "%.*s%slogs",
-               (int)directory_length, path,
-               directory_length > 0 || path[0] == separator ? joint : "");
+      snprintf(self->log_directory, sizeof self->log_directory, "%s", absolute);
+  free(absolute);
   if (written < 0 || (size_t)written >= sizeof self->log_directory) {
     return msiq_diag_set(&self->diag, MSIQ_EUSAGE, "log directory too long");
   }
@@ -1358,6 +1423,11 @@ static int dispatcher_init(dispatcher *self, msiq_store *store,
   }
   if (status == MSIQ_OK) {
     status = dispatcher_progress_interval(self);
+  }
+  /* Refused before anything runs, as an unsafe queue is; checked again
+   * before every job that logs there. */
+  if (status == MSIQ_OK) {
+    status = dispatcher_prepare_log_directory(self);
   }
   if (status != MSIQ_OK) {
     return status;

@@ -15,6 +15,14 @@
 #include "core/admission.h"
 #include "core/installer_command.h"
 #include "core/msiq.h"
+#include "core/path_safety.h"
+#include "core/sha256.h"
+
+/* True in a build configured with MSIQ_TEST_SETTINGS=ON, which honours
+ * the test-only settings MSIQ_INSTALLER, MSIQ_INSTALLER_SERVICE and
+ * MSIQ_SIM_* (docs/testing.md); false in a release build, which reads none
+ * of them. */
+bool msiq_host_test_settings(void);
 
 /* Process set-up: on Windows, the command line as UTF-8 (main's argv is in
  * the ANSI code page there) and a UTF-8 console; on POSIX, argv as it is.
@@ -85,10 +93,35 @@ bool msiq_host_file_exists(const char *path);
 int msiq_host_installer_command_check(const msiq_installer_command *command,
                                       msiq_diag *diag);
 
-/* The three services above, as job admission takes them
- * (core/admission.h); every caller that admits a job for real passes
+/* The services above and msiq_host_check_path, as job admission takes
+ * them (core/admission.h); every caller that admits a job for real passes
  * this. */
 extern const msiq_admission_host msiq_host_admission;
+
+/* Judges whether anyone but an administrator (or the account msiq runs
+ * as) can change what path names, as core/path_safety.h says, from what is
+ * on disk now: each component from the root down (POSIX: lstat's owner and
+ * mode; Windows: the attributes, owner and DACL, also on a share).
+ * MSIQ_EINSECURE with the message when someone else can; MSIQ_EIO when a
+ * component cannot be looked at. path must be absolute. */
+int msiq_host_check_path(const char *path, msiq_path_role role,
+                         msiq_diag *diag);
+
+/* The SHA-256 of the file at path as 64 lowercase hexadecimal digits
+ * (Windows: BCrypt; POSIX: core/sha256.h). */
+int msiq_host_file_sha256(const char *path, char hex[MSIQ_SHA256_HEX_SIZE],
+                          msiq_diag *diag);
+
+/* Copies the file `source` into `directory` (made, private, if missing)
+ * under a new name that ends in the source's own file name, never
+ * replacing a file, and flushes it to disk. *staged receives the copy's
+ * path (free() it) and hex the SHA-256 of what was written, computed
+ * while copying, so it is the copy's whatever the source did meanwhile.
+ * The copy is judged as a package (msiq_host_check_path) before this
+ * returns, and removed again when that or anything else fails. */
+int msiq_host_stage_file(const char *source, const char *directory,
+                         char **staged, char hex[MSIQ_SHA256_HEX_SIZE],
+                         msiq_diag *diag);
 
 /* Makes the directory path (and its parents), private like the database's. */
 int msiq_host_make_directory(const char *path, msiq_diag *diag);
@@ -165,10 +198,11 @@ typedef enum msiq_installer_kind {
   MSIQ_INSTALLER_WORKER,
 } msiq_installer_kind;
 
-/* Writes the program that runs each job: $MSIQ_INSTALLER if set, else on
- * Windows this msiq.exe (run as `msiq --worker`). The simulation host has
- * no worker, so there MSIQ_INSTALLER is required. *kind (when not NULL)
- * says which of the two it is. */
+/* Writes the program that runs each job: $MSIQ_INSTALLER if set (in a
+ * test build only, see msiq_host_test_settings()), else on Windows this
+ * msiq.exe (run as `msiq --worker`). The simulation host has no worker, so
+ * there MSIQ_INSTALLER is required, and a release build of it runs no job.
+ * *kind (when not NULL) says which of the two it is. */
 int msiq_host_installer_program(char *buffer, size_t size,
                                 msiq_installer_kind *kind, msiq_diag *diag);
 
@@ -223,7 +257,7 @@ int msiq_host_installer_send(msiq_installer *installer, const char *bytes,
 /* Ends the installer and every process it started: on Windows its Job
  * Object is terminated; on POSIX every process of its group and session,
  * every descendant, and every process that inherited the mark its
- * environment was given (MSIQ_INSTALLER_TREE), which also finds one that
+ * environment was given (MSIQ_JOB_TREE), which also finds one that
  * left with setsid() and whose parent has exited, is stopped and killed. */
 int msiq_host_installer_stop_tree(msiq_installer *installer);
 

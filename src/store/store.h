@@ -228,6 +228,20 @@ int msiq_store_list_finished(msiq_store *store, int64_t since,
 /* The database's path as opened. */
 const char *msiq_store_path(const msiq_store *store);
 
+/* Staged packages (`enqueue --stage`, store_staged.c). */
+
+/* The folder the staged copies go into: `staged` beside the database, in
+ * the same protected directory, with the separator the path uses. */
+int msiq_store_staged_directory(const msiq_store *store, char *buffer,
+                                size_t size, msiq_diag *diag);
+
+/* Deletes from the disk the staged copies of jobs that are gone (purged):
+ * each file, then the note that it is to go (schema 0006). *removed counts
+ * the notes dealt with. A noted path that is not directly inside the
+ * staged folder is forgotten, never deleted. */
+int msiq_store_remove_staged_copies(msiq_store *store, int64_t *removed,
+                                    msiq_diag *diag);
+
 /* The engine's additions (store_progress.c): what the dispatcher records
  * from a job's worker while the attempt runs. Only the dispatcher that
  * holds the database's dispatcher lock calls these. Each is one small

@@ -146,6 +146,8 @@ static int store_insert_job_rows(msiq_store *store, const msiq_job_spec *spec,
   store_bind_optional_text(statement, 8, spec->key);
   store_bind_optional_text(statement, 9, spec->log_path);
   sqlite3_bind_int64(statement, 10, now);
+  store_bind_optional_text(statement, 11, spec->package_sha256);
+  store_bind_optional_text(statement, 12, spec->package_source);
   status = store_run(store, statement, diag, "storing the job");
   if (status != MSIQ_OK) {
     return status;

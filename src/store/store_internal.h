@@ -126,7 +126,9 @@ int store_insert_job(msiq_store *store, const msiq_admission *admission,
   XX(STARTED_AT, "started_at")                                                 \
   XX(FINISHED_AT, "finished_at")                                               \
   XX(RETRY_AT, "retry_at")                                                     \
-  XX(CANCEL_REQUESTED, "cancel_requested")
+  XX(CANCEL_REQUESTED, "cancel_requested")                                     \
+  XX(PACKAGE_SHA256, "package_sha256")                                         \
+  XX(PACKAGE_SOURCE, "package_source")
 
 enum store_job_column {
 #define STORE_JOB_COLUMN_ENUM(name, text) STORE_JOB_COLUMN_##name,

@@ -58,6 +58,10 @@ int store_read_job_row(sqlite3_stmt *statement, msiq_job *job) {
       store_column_optional_time(statement, STORE_JOB_COLUMN_RETRY_AT);
   job->cancel_requested =
       sqlite3_column_int(statement, STORE_JOB_COLUMN_CANCEL_REQUESTED) != 0;
+  job->package_sha256 = store_column_optional_text(
+      statement, STORE_JOB_COLUMN_PACKAGE_SHA256, &failed);
+  job->package_source = store_column_optional_text(
+      statement, STORE_JOB_COLUMN_PACKAGE_SOURCE, &failed);
   return failed ? MSIQ_ENOMEM : MSIQ_OK;
 }
 

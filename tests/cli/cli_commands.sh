@@ -204,9 +204,11 @@ check_equal "$err" "msiq: job $log_job: cannot open log $missing_log: No such fi
   "log of a missing log file: one line with the path and the reason"
 check_equal "$(printf '%s\n' "$err" | grep -o "job $log_job:" | wc -l | tr -d ' ')" "1" \
   "log of a missing log file names the job once"
-mkdir -p "$work_dir/log-is-a-directory"
+# (enqueue refuses a log that exists as a directory, so it becomes one
+# afterwards.)
 run enqueue "$app" --log "$work_dir/log-is-a-directory"
 log_job=$out
+mkdir -p "$work_dir/log-is-a-directory"
 run log --failure "$log_job"
 check_error 3 "cannot (open|read) log" "log of a directory fails with exit 3"
 check_match "$err" "^msiq: job $log_job: cannot (open|read) log $work_dir/log-is-a-directory: Is a directory\$" \

@@ -86,7 +86,7 @@ check_escaped() {
 # installer's: neither may be ended by any stop below.
 sleep 600 &
 bystander_pid=$!
-MSIQ_INSTALLER_TREE=00000000000000000000000000000000 setsid sleep 600 &
+MSIQ_JOB_TREE=00000000000000000000000000000000 setsid sleep 600 &
 false_mark_pid=$!
 known_pids="$known_pids $bystander_pid $false_mark_pid"
 
@@ -153,7 +153,7 @@ fi
 # 4. Nobody else was touched.
 if process_alive "$bystander_pid"; then pass; else fail "a bystander process was stopped"; fi
 if process_alive "$false_mark_pid"; then pass; else
-  fail "a process with another MSIQ_INSTALLER_TREE value was stopped"
+  fail "a process with another MSIQ_JOB_TREE value was stopped"
 fi
 check_equal "$(ps -o stat= -p "$bystander_pid" | cut -c1) $(ps -o stat= -p "$false_mark_pid" | cut -c1)" "S S" \
   "the bystanders were not left stopped (SIGSTOP) either"

@@ -10,6 +10,7 @@
 
 #include "host/host.h"
 #include "host/host_installer.h"
+#include "host/host_test_settings.h"
 
 #include "core/text.h"
 
@@ -33,7 +34,7 @@
  * clock, so that a test can step the clock of running processes (a
  * missing or unreadable file is no offset). See docs/testing.md. */
 static int64_t host_clock_offset_ms(void) {
-  const char *path = getenv("MSIQ_SIM_CLOCK_OFFSET");
+  const char *path = host_test_getenv("MSIQ_SIM_CLOCK_OFFSET");
   if (path == NULL || path[0] == '\0') {
     return 0;
   }
@@ -238,7 +239,7 @@ int msiq_host_absolute_path(const char *path, char **absolute,
 #endif
 
 msiq_mutex_state msiq_host_installer_mutex_state(void) {
-  const char *path = getenv("MSIQ_SIM_MUTEX");
+  const char *path = host_test_getenv("MSIQ_SIM_MUTEX");
   if (path == NULL || path[0] == '\0') {
     return MSIQ_MUTEX_FREE;
   }
@@ -265,7 +266,7 @@ msiq_mutex_state msiq_host_installer_mutex_state(void) {
 }
 
 msiq_service_state msiq_host_installer_service_state(void) {
-  const char *path = getenv("MSIQ_SIM_SERVICE");
+  const char *path = host_test_getenv("MSIQ_SIM_SERVICE");
   if (path == NULL || path[0] == '\0') {
     return MSIQ_SERVICE_IDLE;
   }
@@ -430,7 +431,7 @@ bool msiq_host_dispatcher_note_read(const char *database_path, char *buffer,
 }
 
 int msiq_host_busy_timeout_ms(int default_ms) {
-  const char *value = getenv("MSIQ_SIM_BUSY_TIMEOUT_MS");
+  const char *value = host_test_getenv("MSIQ_SIM_BUSY_TIMEOUT_MS");
   if (value == NULL || value[0] == '\0') {
     return default_ms;
   }
@@ -445,14 +446,23 @@ int msiq_host_busy_timeout_ms(int default_ms) {
 /* The installer process: the lifecycle is host_installer.c's; this is the
  * POSIX part. */
 
+/* Only a test build names the setting, so that a release binary does not
+ * even hold its name. */
+#if defined(MSIQ_TEST_SETTINGS) && MSIQ_TEST_SETTINGS
+#define HOST_NO_INSTALLER                                                      \
+  "no installer: the POSIX simulation host has no msiexec; set "               \
+  "MSIQ_INSTALLER to a program that stands in for it"
+#else
+#define HOST_NO_INSTALLER                                                      \
+  "no installer: the POSIX simulation host has no msiexec, and a release "     \
+  "build takes no stand-in"
+#endif
+
 int msiq_host_installer_program(char *buffer, size_t size,
                                 msiq_installer_kind *kind, msiq_diag *diag) {
-  const char *program = getenv("MSIQ_INSTALLER");
+  const char *program = host_test_getenv("MSIQ_INSTALLER");
   if (program == NULL || program[0] == '\0') {
-    return msiq_diag_set(diag, MSIQ_EUSAGE,
-                         "no installer: the POSIX simulation host has no "
-                         "msiexec; set MSIQ_INSTALLER to a program that "
-                         "stands in for it");
+    return msiq_diag_set(diag, MSIQ_EUSAGE, "%s", HOST_NO_INSTALLER);
   }
   if (snprintf(buffer, size, "%s", program) >= (int)size) {
     return msiq_diag_set(diag, MSIQ_EUSAGE, "MSIQ_INSTALLER is too long");
@@ -489,7 +499,7 @@ static void host_describe_argument(const char *argument, size_t index,
 
 int msiq_host_installer_command_check(const msiq_installer_command *command,
                                       msiq_diag *diag) {
-  const char *program = getenv("MSIQ_INSTALLER");
+  const char *program = host_test_getenv("MSIQ_INSTALLER");
   if (program == NULL || program[0] == '\0') {
     program = "msiexec";
   }
@@ -539,7 +549,7 @@ int msiq_host_installer_command_check(const msiq_installer_command *command,
  * (3010, 1641). A stand-in installer may therefore leave its full code in
  * $MSIQ_SIM_EXIT_CODE_DIR/<pid>.code; see docs/testing.md. */
 static int64_t host_full_exit_code(int64_t pid, int64_t status) {
-  const char *directory = getenv("MSIQ_SIM_EXIT_CODE_DIR");
+  const char *directory = host_test_getenv("MSIQ_SIM_EXIT_CODE_DIR");
   if (directory == NULL || directory[0] == '\0') {
     return status;
   }
@@ -572,7 +582,7 @@ int64_t host_installer_os_exit_code(const msiq_installer *installer,
  * (a daemon started with `setsid sleep &` is both): killing the group
  * would leave it running, although the dispatcher records that every
  * process the installer started was stopped. So each installer gets a
- * mark in its environment, MSIQ_INSTALLER_TREE=<128 random bits>, which
+ * mark in its environment, MSIQ_JOB_TREE=<128 random bits>, which
  * every process it starts inherits through fork() and exec() and keeps
  * through setsid() and the death of its parent, and stopping the tree
  * walks the process table (/proc) for the installer's descendants, its
@@ -587,11 +597,11 @@ int64_t host_installer_os_exit_code(const msiq_installer *installer,
  * (exec with a new one) and loses its parent escapes the walk; the
  * Windows host's Job Object has no such gap. */
 
-#define HOST_TREE_MARK_NAME   "MSIQ_INSTALLER_TREE"
+#define HOST_TREE_MARK_NAME   "MSIQ_JOB_TREE"
 #define HOST_TREE_MARK_DIGITS 32
 
 typedef struct host_posix_tree {
-  /* "MSIQ_INSTALLER_TREE=" and the hex digits, as in the environment. */
+  /* "MSIQ_JOB_TREE=" and the hex digits, as in the environment. */
   char mark[sizeof HOST_TREE_MARK_NAME "=" + HOST_TREE_MARK_DIGITS];
   /* When the installer started, in clock ticks since boot; 0 if unknown.
    * Only a process started since then can be one it started. */
@@ -1080,7 +1090,7 @@ int msiq_host_service_run(const char *name, msiq_service_body body,
 }
 
 bool msiq_host_reboot_pending(char *why, size_t size) {
-  const char *path = getenv("MSIQ_SIM_REBOOT_PENDING");
+  const char *path = host_test_getenv("MSIQ_SIM_REBOOT_PENDING");
   FILE *file = path != NULL && path[0] != '\0' ? fopen(path, "r") : NULL;
   if (file == NULL) {
     return false;
@@ -1094,7 +1104,7 @@ bool msiq_host_reboot_pending(char *why, size_t size) {
 }
 
 int64_t msiq_host_boot_time_ms(void) {
-  const char *path = getenv("MSIQ_SIM_BOOT_TIME");
+  const char *path = host_test_getenv("MSIQ_SIM_BOOT_TIME");
   long long seconds = 0;
   FILE *file =
       fopen(path != NULL && path[0] != '\0' ? path : "/proc/stat", "r");
@@ -1118,7 +1128,7 @@ int64_t msiq_host_boot_time_ms(void) {
 }
 
 void msiq_host_report_event(msiq_event_kind kind, const char *message) {
-  const char *path = getenv("MSIQ_SIM_EVENT_LOG");
+  const char *path = host_test_getenv("MSIQ_SIM_EVENT_LOG");
   FILE *file = path != NULL && path[0] != '\0' ? fopen(path, "a") : NULL;
   if (file == NULL) {
     return;

@@ -19,6 +19,7 @@
 
 #include "host/host.h"
 #include "host/host_installer.h"
+#include "host/host_test_settings.h"
 #include "host/win/host_win_internal.h"
 
 /* UTF-8 <-> UTF-16 (host_win_internal.h). */
@@ -368,6 +369,10 @@ static bool host_sid_is_trusted(PSID sid) {
   return trusted;
 }
 
+bool host_win_sid_is_trusted(void *sid) {
+  return host_sid_is_trusted(sid);
+}
+
 static int host_check_private_path(const char *path, const char *what,
                                    msiq_diag *diag) {
   wchar_t *wide = host_win_wide(path);
@@ -569,8 +574,9 @@ msiq_mutex_state msiq_host_installer_mutex_state(void) {
 
 msiq_service_state msiq_host_installer_service_state(void) {
   char name[256] = "msiserver";
-  /* Tests point this at a service of their own (docs/windows.md). */
-  msiq_host_getenv("MSIQ_INSTALLER_SERVICE", name, sizeof name);
+  /* Tests point this at a service of their own (docs/windows.md); a
+   * release build always probes msiserver. */
+  (void)host_test_setting("MSIQ_INSTALLER_SERVICE", name, sizeof name);
   wchar_t *wide_name = host_win_wide(name);
   SC_HANDLE manager = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
   SC_HANDLE service =
@@ -794,7 +800,7 @@ static int host_own_path(char *buffer, size_t size, msiq_diag *diag) {
 
 int msiq_host_installer_program(char *buffer, size_t size,
                                 msiq_installer_kind *kind, msiq_diag *diag) {
-  if (msiq_host_getenv("MSIQ_INSTALLER", buffer, size)) {
+  if (host_test_setting("MSIQ_INSTALLER", buffer, size)) {
     if (kind != NULL) {
       *kind = MSIQ_INSTALLER_STAND_IN;
     }

@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# cli_package_sources.sh: SYSTEM never runs a package someone other than an
+# administrator can change (issue 15, item 13). A package in a folder
+# others can write, below one whose entries others can replace, writable by
+# others, owned by another user, or reached through a symbolic link is
+# refused at enqueue with what to do (move it, or --stage), and refused
+# again at start, before the installer runs, when that changed after the
+# enqueue or the enqueue could not look (--no-check). `enqueue --stage`
+# copies the package into the queue's own folder (`staged` beside the
+# database) with its SHA-256, which the dispatcher checks before it starts
+# the installer: any source is then safe, a changed copy is refused, and
+# purge deletes the copies of the jobs it deletes. Tests run as root:
+# "others" are made with world-writable modes and chown to nobody.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$MSIQ_TESTS_DIR/cli/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=lib_dispatch.sh
+. "$MSIQ_TESTS_DIR/cli/lib_dispatch.sh"
+
+dispatcher_options=(--poll 100ms)
+
+new_section() {
+  begin_section "$1"
+  chmod 0700 "$sec"
+}
+
+private_dir() {
+  mkdir -p "$1"
+  chmod 0700 "$1"
+}
+
+# A package with some bytes in it, so that its SHA-256 means something.
+package_in() {
+  printf 'package %s\n' "$2" >"$1/$2.msi"
+  printf '%s\n' "$1/$2.msi"
+}
+
+# ---------------------------------------------------------------------------
+# 1. Refused at enqueue.
+new_section enqueue
+private_dir "$sec/pkgs"
+safe_app=$(package_in "$sec/pkgs" safe)
+run enqueue "$safe_app"
+check_status 0 "a package in a private folder is accepted"
+
+private_dir "$sec/open"
+chmod 0777 "$sec/open"
+open_app=$(package_in "$sec/open" app)
+check_rejected 2 "refusing package $sec/open/app\.msi: $sec/open can be written by everyone \(mode 0777\); move it to a folder only administrators can change, or enqueue it with --stage" \
+  "a package in a world-writable folder is refused, with what to do" enqueue "$open_app"
+private_dir "$sec/open/inner"
+inner_app=$(package_in "$sec/open/inner" app)
+check_rejected 2 "$sec/open lets everyone \(mode 0777\) delete or rename what it holds" \
+  "a package below a world-writable folder is refused" enqueue "$inner_app"
+shared_app=$(package_in "$sec/pkgs" shared)
+chmod 0666 "$shared_app"
+check_rejected 2 "refusing package $shared_app: it can be written by everyone \(mode 0666\)" \
+  "a package file others may write is refused" enqueue "$shared_app"
+ln -s "$safe_app" "$sec/pkgs/link.msi"
+check_rejected 2 "refusing package $sec/pkgs/link\.msi: it is a symbolic link or junction; name the real path" \
+  "a package that is a symbolic link is refused" enqueue "$sec/pkgs/link.msi"
+if [ "$(id -u)" -eq 0 ]; then
+  theirs_app=$(package_in "$sec/pkgs" theirs)
+  chown nobody "$theirs_app"
+  check_rejected 2 "refusing package $theirs_app: it is owned by uid $(id -u nobody), who is not an administrator" \
+    "a package owned by another user is refused" enqueue "$theirs_app"
+  private_dir "$sec/their-folder"
+  their_folder_app=$(package_in "$sec/their-folder" app)
+  chown nobody "$sec/their-folder"
+  check_rejected 2 "$sec/their-folder is owned by uid $(id -u nobody)" \
+    "a package in a folder owned by another user is refused" enqueue "$their_folder_app"
+fi
+# Every way in: a repair given a .msi names a package too, and an import.
+check_rejected 2 "refusing package $open_app: " \
+  "a repair of a package in a world-writable folder is refused" enqueue --action repair "$open_app"
+printf '[{"target":"%s"},{"target":"%s"}]' "$safe_app" "$open_app" >"$sec/manifest.json"
+check_rejected 2 "import item 2: refusing package $open_app: " \
+  "import refuses a package in a world-writable folder, naming the item" import "$sec/manifest.json"
+# A product code names no file: nothing to judge.
+run enqueue --action uninstall '{12345678-ABCD-ef01-2345-6789ABCDEF01}'
+check_status 0 "an uninstall by product code is accepted"
+
+# ---------------------------------------------------------------------------
+# 2. Judged again at start, before the installer runs.
+new_section start
+private_dir "$sec/pkgs"
+private_dir "$sec/later"
+offline=$(package_in "$sec/pkgs" offline)
+later=$(package_in "$sec/later" later)
+fine=$(package_in "$sec/pkgs" fine)
+# --no-check (a share that is offline now) cannot be judged at enqueue.
+mv "$offline" "$sec/offline.msi"
+job_offline=$(enqueue --no-check "$sec/open/offline.msi")
+job_later=$(enqueue "$later")
+job_fine=$(enqueue "$fine")
+check_match "$job_offline $job_later $job_fine" '^[0-9]+ [0-9]+ [0-9]+$' "start: three jobs enqueued"
+private_dir "$sec/open"
+chmod 0777 "$sec/open"
+mv "$sec/offline.msi" "$sec/open/offline.msi"
+chmod 0777 "$sec/later"
+run_drain
+check_equal "$drain_status" "0" "start: the drain finishes"
+check_equal "$(job_field "$job_offline" .state)" "failed" "start: the --no-check package that turned up in a world-writable folder failed"
+check_match "$(job_field "$job_offline" .last_error)" "^refusing package $sec/open/offline\.msi: $sec/open can be written by everyone \(mode 0777\); move it to a folder only administrators can change, or enqueue it with --stage" \
+  "start: its last error says why and what to do"
+check_equal "$(job_field "$job_later" .state)" "failed" "start: the package whose folder became world-writable failed"
+check_equal "$(job_field "$job_fine" .state)" "succeeded" "start: the private package ran"
+check_equal "$(runs_of "$sec/open/offline.msi")$(runs_of "$later")" "00" "start: the refused packages never reached the installer"
+check_equal "$(runs_of "$fine")" "1" "start: the private package reached it once"
+
+# ---------------------------------------------------------------------------
+# 3. --stage: a copy in the queue's own folder runs, checked by its SHA-256.
+new_section stage
+private_dir "$sec/open"
+chmod 0777 "$sec/open"
+source_app=$(package_in "$sec/open" app)
+source_sum=$(sha256sum "$source_app" | cut -d' ' -f1)
+run --json enqueue --stage "$source_app" ALLUSERS=1
+check_status 0 "stage: a package from a world-writable folder is accepted with --stage"
+job=$(jq_of "$out" .id)
+copy=$(jq_of "$out" .target)
+check_equal "$(jq_of "$out" .staged.source)" "$source_app" "stage: the source is recorded"
+check_equal "$(jq_of "$out" .staged.sha256)" "$source_sum" "stage: the copy's SHA-256 is the source's"
+check_match "$copy" "^$sec/staged/[0-9a-f]+-[0-9a-f]+-app\.msi\$" "stage: the job runs a copy in staged/ beside the database"
+check_equal "$(sha256sum "$copy" | cut -d' ' -f1)" "$source_sum" "stage: the copy holds the source's bytes"
+check_equal "$(stat -c %a "$sec/staged")" "700" "stage: staged/ is private"
+check_match "$(stat -c %a "$copy")" "^[0-7]00\$" "stage: the copy is its owner's only"
+run show "$job"
+check_match "$out" "staged from: +$source_app" "stage: show names the source"
+check_match "$out" "sha256: +$source_sum" "stage: show gives the SHA-256"
+# Whoever can write the source swaps it now: the copy is what runs.
+printf 'evil\n' >"$source_app"
+# A copy that changed after staging is refused; so is one that is gone.
+job_tampered=$(enqueue --stage "$(package_in "$sec/open" tampered)")
+tampered_copy=$(job_field "$job_tampered" .target)
+tampered_sum=$(job_field "$job_tampered" .staged.sha256)
+printf 'more\n' >>"$tampered_copy"
+new_sum=$(sha256sum "$tampered_copy" | cut -d' ' -f1)
+job_gone=$(enqueue --stage "$(package_in "$sec/open" gone)")
+gone_copy=$(job_field "$job_gone" .target)
+rm "$gone_copy"
+run_drain
+check_equal "$(job_field "$job" .state)" "succeeded" "stage: the staged job ran"
+check_equal "$(runs_of "$copy")" "1" "stage: the installer got the copy"
+check_equal "$(runs_of "$source_app")" "0" "stage: the installer never got the swapped source"
+check_match "$(cat "$FAKE_INSTALLER_LOG")" "\[$copy\] .*\[ALLUSERS=1\]" "stage: with the job's properties"
+check_equal "$(job_field "$job_tampered" .state)" "failed" "stage: a changed copy fails its job"
+check_equal "$(job_field "$job_tampered" .last_error)" \
+  "staged package $tampered_copy has changed since it was staged (SHA-256 $new_sum, staged as $tampered_sum); enqueue the package again with --stage" \
+  "stage: its last error gives both digests"
+check_equal "$(runs_of "$tampered_copy")" "0" "stage: the changed copy never reached the installer"
+check_equal "$(job_field "$job_gone" .state)" "failed" "stage: a missing copy fails its job"
+check_match "$(job_field "$job_gone" .last_error)" "^cannot check the staged package: cannot read $gone_copy: " \
+  "stage: its last error says the copy cannot be read"
+
+# Usage errors and refusals leave no copy behind.
+copies_before=$(ls "$sec/staged" | wc -l)
+check_rejected 2 "--stage copies the package now, so it cannot go with --no-check" \
+  "stage: --stage with --no-check is refused" enqueue --stage --no-check "$source_app"
+check_rejected 2 "--stage copies a package file, and '\{12345678-ABCD-ef01-2345-6789ABCDEF01\}' is a product code" \
+  "stage: --stage of a product code is refused" enqueue --stage --action uninstall '{12345678-ABCD-ef01-2345-6789ABCDEF01}'
+check_rejected 2 "package '$sec/open/missing\.msi' does not exist" \
+  "stage: --stage of a missing package is refused" enqueue --stage "$sec/open/missing.msi"
+keyed=$(enqueue --stage --key k1 "$(package_in "$sec/open" keyed)")
+again=$(enqueue --stage --key k1 "$sec/open/keyed.msi")
+check_equal "$again" "$keyed" "stage: a key that names an unfinished job answers it"
+check_equal "$(ls "$sec/staged" | wc -l)" "$((copies_before + 1))" "stage: only the keyed job's one copy was added"
+
+# purge deletes the copies of the jobs it deletes.
+keyed_copy=$(job_field "$keyed" .target)
+run cancel "$keyed"
+sleep 1.2
+run purge --older-than 1s
+check_status 0 "stage: purge"
+for gone in "$copy" "$tampered_copy" "$keyed_copy"; do
+  [ -e "$gone" ] && fail "stage: purge left $gone"
+done
+check_equal "$(ls "$sec/staged" | wc -l)" "0" "stage: purge emptied staged/"
+check_equal "$(msiq --json list | jq length)" "0" "stage: purge deleted every finished job"
+
+finish

@@ -7,8 +7,8 @@
 #include "host/host.h"
 
 /* Resolves --db, else $MSIQ_DB, else the platform default. */
-static int tool_database_path(const tool_context *context, char *buffer,
-                              size_t size, msiq_diag *diag) {
+int tool_database_path(const tool_context *context, char *buffer, size_t size,
+                       msiq_diag *diag) {
   const char *path = context->database_path;
   if (path == NULL || path[0] == '\0') {
     if (msiq_host_getenv("MSIQ_DB", buffer, size)) {
@@ -22,6 +22,21 @@ static int tool_database_path(const tool_context *context, char *buffer,
   return MSIQ_OK;
 }
 
+/* SQLite maps the queue's -shm file: if it becomes impossible to write
+ * (made immutable, truncated, its disk full) while this process has it
+ * mapped, the next write to it faults. Exit as for any database error then,
+ * with a line that says what happened, rather than crash. */
+static void tool_guard_mapped_queue(const msiq_store *store) {
+  char message[1024];
+  snprintf(message, sizeof message,
+           "msiq: database %s: its shared-memory file %s-shm can no longer "
+           "be written (made read-only or immutable, truncated, or its disk "
+           "is full); stopping",
+           msiq_store_path(store), msiq_store_path(store));
+  msiq_host_exit_on_mapping_fault(message,
+                                  msiq_status_exit_code(MSIQ_EREADONLY));
+}
+
 int tool_open_store(const tool_context *context, int flags,
                     msiq_store **store) {
   msiq_diag diag = {{0}};
@@ -33,6 +48,7 @@ int tool_open_store(const tool_context *context, int flags,
   if (status != MSIQ_OK) {
     return tool_report(context, status, &diag);
   }
+  tool_guard_mapped_queue(*store);
   return TOOL_EXIT_OK;
 }
 
@@ -63,6 +79,7 @@ static int tool_open_store_rehearsed(tool_context *context,
   if (status != MSIQ_OK) {
     return tool_report(context, status, &diag);
   }
+  tool_guard_mapped_queue(*store);
   return TOOL_EXIT_OK;
 }
 
@@ -83,6 +100,9 @@ int tool_open_command_store(tool_context *context, const tool_command *command,
     case TOOL_STORE_REHEARSED_ONCE:
       return tool_open_store_rehearsed(context, command->rehearse, options,
                                        true, store);
+    case TOOL_STORE_PRIVATE:
+      return tool_open_store(context, MSIQ_STORE_CREATE | MSIQ_STORE_PRIVATE,
+                             store);
   }
   return tool_open_store(context, 0, store);
 }

@@ -90,6 +90,9 @@ typedef struct msiq_dispatcher {
   uv_async_t stop_async;
   /* Set while a ready job waits for the installer mutex. */
   msiq_gate_watch *mutex_watch;
+  /* The file the queue's path named when it was opened: a file renamed
+   * over it or its deletion is noticed at the next check. */
+  msiq_host_file_identity queue_identity;
 } dispatcher;
 
 static void dispatcher_report(dispatcher *self, const char *format, ...)
@@ -853,9 +856,89 @@ static bool dispatcher_drained(dispatcher *self, int64_t now) {
   return retry_at == MSIQ_TIME_UNSET;
 }
 
+/* What the dispatcher does to a queue it starts working on, at start and
+ * when the file was replaced: it remembers which file it is, recovers what
+ * a dead dispatcher left running, and records its own settings. */
+static int dispatcher_adopt_queue(dispatcher *self) {
+  const msiq_dispatcher_options *options = &self->options;
+  int status = msiq_host_file_identify(msiq_store_path(self->store),
+                                       &self->queue_identity, &self->diag);
+  int64_t recovered = 0;
+  if (status == MSIQ_OK) {
+    status = msiq_store_recover_interrupted(self->store, msiq_host_now_ms(),
+                                            &recovered, &self->diag);
+  }
+  if (status == MSIQ_OK && recovered > 0) {
+    dispatcher_report(self,
+                      "recovered %lld job%s left running by a previous "
+                      "dispatcher: each interrupted attempt is in the "
+                      "history; the job runs again unless that was its last "
+                      "attempt or it was cancelled",
+                      (long long)recovered, recovered == 1 ? "" : "s");
+  }
+  if (status == MSIQ_OK) {
+    char window[16] = "";
+    if (options->has_window) {
+      msiq_window_format(&options->window, window, sizeof window);
+    }
+    status = msiq_store_set_dispatcher_settings(
+        self->store, options->has_window ? window : NULL,
+        options->hold_on_pending_reboot, &self->diag);
+  }
+  return status;
+}
+
+/* The queue's file replaced (a backup renamed over it) or deleted under
+ * the dispatcher: SQLite would go on with the file it has open, which
+ * nobody else sees any more, and refuse to write to it. A deleted queue
+ * ends the run; a replaced one is checked like a queue at start and opened
+ * in its place. Returns false when the check has nothing more to do now. */
+static bool dispatcher_follow_queue_file(dispatcher *self) {
+  const char *path = msiq_store_path(self->store);
+  msiq_host_file_identity now;
+  int status = msiq_host_file_identify(path, &now, &self->diag);
+  if (status == MSIQ_EMISSING) {
+    msiq_store_detach(self->store);
+    msiq_diag_set(&self->diag, MSIQ_EMISSING,
+                  "database %s was deleted while the dispatcher ran; "
+                  "stopping (nothing more runs from it)",
+                  path);
+  }
+  if (dispatcher_fatal(self, status)) {
+    return false;
+  }
+  if (now.volume == self->queue_identity.volume &&
+      now.file == self->queue_identity.file) {
+    return true;
+  }
+  dispatcher_report(self,
+                    "database %s was replaced by another file; checking it "
+                    "before opening it",
+                    path);
+  /* The open checks what is there now before it touches it. */
+  status = msiq_store_reopen(self->store, MSIQ_STORE_PRIVATE, &self->diag);
+  if (status == MSIQ_OK) {
+    status = dispatcher_adopt_queue(self);
+  }
+  if (dispatcher_fatal(self, status)) {
+    return false;
+  }
+  self->have_data_version = false;
+  self->next_check_at = 0;
+  self->last_gate_report[0] = '\0';
+  dispatcher_report(self, "dispatcher reopened %s", path);
+  return true;
+}
+
 static void dispatcher_on_check(uv_timer_t *timer) {
   dispatcher *self = timer->data;
   if (self->closing) {
+    return;
+  }
+  /* Not while an installer runs: its outcome belongs to the queue it was
+   * started from, and nothing new starts until it ends anyway. */
+  if (self->installer == NULL && !self->stopping &&
+      !dispatcher_follow_queue_file(self)) {
     return;
   }
   bool changed = dispatcher_data_changed(self);
@@ -1095,26 +1178,7 @@ int msiq_dispatcher_run(msiq_store *store,
     return status;
   }
 
-  int64_t recovered = 0;
-  status = msiq_store_recover_interrupted(store, msiq_host_now_ms(), &recovered,
-                                          &self->diag);
-  if (status == MSIQ_OK && recovered > 0) {
-    dispatcher_report(self,
-                      "recovered %lld job%s left running by a previous "
-                      "dispatcher: each interrupted attempt is in the "
-                      "history; the job runs again unless that was its last "
-                      "attempt or it was cancelled",
-                      (long long)recovered, recovered == 1 ? "" : "s");
-  }
-  if (status == MSIQ_OK) {
-    char window[16] = "";
-    if (options->has_window) {
-      msiq_window_format(&options->window, window, sizeof window);
-    }
-    status = msiq_store_set_dispatcher_settings(
-        store, options->has_window ? window : NULL,
-        options->hold_on_pending_reboot, &self->diag);
-  }
+  status = dispatcher_adopt_queue(self);
   if (status == MSIQ_OK) {
     char poll[32];
     msiq_duration_format(options->poll_ms, poll, sizeof poll);

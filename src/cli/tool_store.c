@@ -22,11 +22,22 @@ int tool_database_path(const tool_context *context, char *buffer, size_t size,
   return MSIQ_OK;
 }
 
+/* Set by main() (tool_exit_on_mapping_faults); in-process callers such as
+ * the fuzzers keep their own signal handlers. */
+static bool tool_mapping_faults_exit;
+
+void tool_exit_on_mapping_faults(void) {
+  tool_mapping_faults_exit = true;
+}
+
 /* SQLite maps the queue's -shm file: if it becomes impossible to write
  * (made immutable, truncated, its disk full) while this process has it
  * mapped, the next write to it faults. Exit as for any database error then,
  * with a line that says what happened, rather than crash. */
 static void tool_guard_mapped_queue(const msiq_store *store) {
+  if (!tool_mapping_faults_exit) {
+    return;
+  }
   char message[1024];
   snprintf(message, sizeof message,
            "msiq: database %s: its shared-memory file %s-shm can no longer "

@@ -5,8 +5,9 @@
  * callbacks, a timeout timer for the running installer, a cancel-grace
  * timer for a worker asked to cancel, a progress timer that spaces the
  * progress writes, a grace timer for stopping, and signal handlers.
- * Between checks the process sleeps; a check costs one PRAGMA data_version
- * unless something changed or a job became due. What the worker says is
+ * Between checks the process sleeps; a check costs a look at the queue
+ * file's identity and one PRAGMA data_version unless something changed or
+ * a job became due. What the worker says is
  * folded in by worker_link.c; docs/engine.md tells the dispatcher's side.
  */
 #include "dispatcher/dispatcher.h"

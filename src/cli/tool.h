@@ -167,6 +167,10 @@ typedef enum tool_store_mode {
    * `rehearse` did instead of doing it again. If another process created
    * the database meanwhile, exec does the work in it as usual. */
   TOOL_STORE_REHEARSED_ONCE,
+  /* Created if missing, for the dispatcher: refused (exit 4) before it is
+   * opened, created or migrated unless only administrators can change it
+   * (MSIQ_STORE_PRIVATE). */
+  TOOL_STORE_PRIVATE,
 } tool_store_mode;
 
 /* Work that may fail on bad input, rehearsed by TOOL_STORE_REHEARSED*. */
@@ -269,6 +273,16 @@ int tool_parse_integer(const char *name, const char *text, int64_t *value,
  * on failure prints the error and returns its exit code (else 0). For a
  * command that opens the store itself (TOOL_STORE_NONE). */
 int tool_open_store(const tool_context *context, int flags, msiq_store **store);
+/* For main() only: from then on, a fault on the mapped -shm of a queue
+ * this process opened ends it with exit 4 and one line naming the file,
+ * instead of a crash (msiq_host_exit_on_mapping_fault). In-process callers
+ * (tests, fuzzers) keep their own signal handling. */
+void tool_exit_on_mapping_faults(void);
+
+/* The database path tool_open_store() opens (--db, $MSIQ_DB or the
+ * default). */
+int tool_database_path(const tool_context *context, char *buffer, size_t size,
+                       msiq_diag *diag);
 /* Opens the store as command->store declares (*store stays NULL for
  * TOOL_STORE_NONE); on failure prints the error and returns its exit code
  * (else 0). */

@@ -119,6 +119,6 @@ const tool_command tool_cmd_run = {
     .options_size = sizeof(run_options),
     .init = run_init,
     .check = run_check,
-    .store = TOOL_STORE_CREATE,
+    .store = TOOL_STORE_PRIVATE,
     .exec = run_exec,
 };

@@ -122,7 +122,20 @@ static int service_log_path(const msiq_store *store, char *buffer,
 static int service_run(const tool_context *context, const char *name) {
   service_process process;
   memset(&process, 0, sizeof process);
-  int exit_code = tool_open_store(context, MSIQ_STORE_CREATE, &process.store);
+  /* A service has no console: a queue it refuses is also said in the
+   * Application event log. */
+  msiq_diag open_diag = {{0}};
+  char path[4096];
+  int open_status = tool_database_path(context, path, sizeof path, &open_diag);
+  if (open_status == MSIQ_OK) {
+    open_status = msiq_host_check_private(path, &open_diag);
+  }
+  if (open_status != MSIQ_OK) {
+    msiq_host_report_event(MSIQ_EVENT_ERROR, open_diag.message);
+    return tool_report(context, open_status, &open_diag);
+  }
+  int exit_code = tool_open_store(
+      context, MSIQ_STORE_CREATE | MSIQ_STORE_PRIVATE, &process.store);
   if (exit_code != TOOL_EXIT_OK) {
     return exit_code;
   }
@@ -153,16 +166,40 @@ static int service_run(const tool_context *context, const char *name) {
 /* The service runs `msiq service run --name N --db ABSOLUTE_PATH`, so it
  * uses the same queue as the administrator who installed it. */
 static int service_install(const tool_context *context, const char *name) {
+  /* Before anything changes: the service will run this msiq.exe as
+   * SYSTEM, so nobody else may be able to replace it. */
+  msiq_diag diag = {{0}};
+  char path[4096];
+  int status = msiq_host_service_check_program(&diag);
+  if (status == MSIQ_OK) {
+    status = tool_database_path(context, path, sizeof path, &diag);
+  }
+  /* This runs elevated, so it can repair msiq's own data folder when
+   * someone created it beforehand with an access list that lets others
+   * in; any other weak queue is refused by the open below. */
+  bool repaired = false;
+  char why[512] = "";
+  if (status == MSIQ_OK) {
+    status =
+        msiq_host_service_secure_queue(path, &repaired, why, sizeof why, &diag);
+  }
+  if (status != MSIQ_OK) {
+    return tool_report(context, status, &diag);
+  }
+  if (repaired) {
+    printf("repaired the access list of the queue: %s; now only SYSTEM and "
+           "Administrators can change it\n",
+           why);
+  }
   msiq_store *store = NULL;
-  int exit_code = tool_open_store(context, MSIQ_STORE_CREATE, &store);
+  int exit_code =
+      tool_open_store(context, MSIQ_STORE_CREATE | MSIQ_STORE_PRIVATE, &store);
   if (exit_code != TOOL_EXIT_OK) {
     return exit_code;
   }
-  msiq_diag diag = {{0}};
   char *database = NULL;
   char arguments[4096];
-  int status =
-      msiq_host_absolute_path(msiq_store_path(store), &database, &diag);
+  status = msiq_host_absolute_path(msiq_store_path(store), &database, &diag);
   if (status == MSIQ_OK &&
       snprintf(arguments, sizeof arguments, "service run --name %s --db \"%s\"",
                name, database) >= (int)sizeof arguments) {

@@ -16,5 +16,6 @@ int main(int argc, char **argv) {
     errorf("cannot read the command line");
     return TOOL_EXIT_FAILURE;
   }
+  tool_exit_on_mapping_faults();
   return msiq_tool_main(argc, utf8_argv);
 }

@@ -8,8 +8,8 @@
 #include "host/host.h"
 
 /* Resolves --db, else $MSIQ_DB, else the platform default. */
-static int tool_database_path(const tool_context *context, char *buffer,
-                              size_t size, msiq_diag *diag) {
+int tool_database_path(const tool_context *context, char *buffer, size_t size,
+                       msiq_diag *diag) {
   const char *path = context->database_path;
   if (path == NULL || path[0] == '\0') {
     int status = MSIQ_OK;
@@ -33,6 +33,32 @@ static int tool_database_path(const tool_context *context, char *buffer,
   return MSIQ_OK;
 }
 
+/* Set by main() (tool_exit_on_mapping_faults); in-process callers such as
+ * the fuzzers keep their own signal handlers. */
+static bool tool_mapping_faults_exit;
+
+void tool_exit_on_mapping_faults(void) {
+  tool_mapping_faults_exit = true;
+}
+
+/* SQLite maps the queue's -shm file: if it becomes impossible to write
+ * (made immutable, truncated, its disk full) while this process has it
+ * mapped, the next write to it faults. Exit as for any database error then,
+ * with a line that says what happened, rather than crash. */
+static void tool_guard_mapped_queue(const msiq_store *store) {
+  if (!tool_mapping_faults_exit) {
+    return;
+  }
+  char message[1024];
+  snprintf(message, sizeof message,
+           "msiq: database %s: its shared-memory file %s-shm can no longer "
+           "be written (made read-only or immutable, truncated, or its disk "
+           "is full); stopping",
+           msiq_store_path(store), msiq_store_path(store));
+  msiq_host_exit_on_mapping_fault(message,
+                                  msiq_status_exit_code(MSIQ_EREADONLY));
+}
+
 int tool_open_store(const tool_context *context, int flags,
                     msiq_store **store) {
   msiq_diag diag = {{0}};
@@ -44,6 +70,7 @@ int tool_open_store(const tool_context *context, int flags,
   if (status != MSIQ_OK) {
     return tool_report(context, status, &diag);
   }
+  tool_guard_mapped_queue(*store);
   return TOOL_EXIT_OK;
 }
 
@@ -74,6 +101,7 @@ static int tool_open_store_rehearsed(tool_context *context,
   if (status != MSIQ_OK) {
     return tool_report(context, status, &diag);
   }
+  tool_guard_mapped_queue(*store);
   return TOOL_EXIT_OK;
 }
 
@@ -94,6 +122,9 @@ int tool_open_command_store(tool_context *context, const tool_command *command,
     case TOOL_STORE_REHEARSED_ONCE:
       return tool_open_store_rehearsed(context, command->rehearse, options,
                                        true, store);
+    case TOOL_STORE_PRIVATE:
+      return tool_open_store(context, MSIQ_STORE_CREATE | MSIQ_STORE_PRIVATE,
+                             store);
   }
   return tool_open_store(context, 0, store);
 }

@@ -5,8 +5,9 @@
  * callbacks, a timeout timer for the running installer, a cancel-grace
  * timer for a worker asked to cancel, a progress timer that spaces the
  * progress writes, a grace timer for stopping, and signal handlers.
- * Between checks the process sleeps; a check costs one PRAGMA data_version
- * unless something changed or a job became due. What the worker says is
+ * Between checks the process sleeps; a check costs a look at the queue
+ * file's identity and one PRAGMA data_version unless something changed or
+ * a job became due. What the worker says is
  * folded in by worker_link.c; docs/engine.md tells the dispatcher's side.
  */
 #include "dispatcher/dispatcher.h"
@@ -121,6 +122,9 @@ typedef struct msiq_dispatcher {
   /* Set while a ready job waits for the installer mutex. */
   msiq_gate_watch *mutex_watch;
   dispatcher_pending_outcome pending;
+  /* The file the queue's path named when it was opened: a file renamed
+   * over it or its deletion is noticed at the next check. */
+  msiq_host_file_identity queue_identity;
 } dispatcher;
 
 static void dispatcher_report(dispatcher *self, const char *format, ...)
@@ -1181,6 +1185,91 @@ static bool dispatcher_drained(dispatcher *self, int64_t now) {
   return retry_at == MSIQ_TIME_UNSET;
 }
 
+/* What the dispatcher does to a queue it starts working on, at start and
+ * when the file was replaced: it remembers which file it is, recovers what
+ * a dead dispatcher left running, and records its own settings. */
+static int dispatcher_adopt_queue(dispatcher *self) {
+  const msiq_dispatcher_options *options = &self->options;
+  int status = msiq_host_file_identify(msiq_store_path(self->store),
+                                       &self->queue_identity, &self->diag);
+  int64_t recovered = 0;
+  if (status == MSIQ_OK) {
+    /* A note a dead dispatcher left is stale: its attempt is recovered
+     * below like any other. */
+    msiq_host_dispatcher_note_write(msiq_store_path(self->store), NULL, NULL);
+    status = msiq_store_recover_interrupted(self->store, msiq_host_now_ms(),
+                                            &recovered, &self->diag);
+  }
+  if (status == MSIQ_OK && recovered > 0) {
+    dispatcher_report(self,
+                      "recovered %lld job%s left running by a previous "
+                      "dispatcher: each interrupted attempt is in the "
+                      "history; the job runs again unless that was its last "
+                      "attempt or it was cancelled",
+                      (long long)recovered, recovered == 1 ? "" : "s");
+  }
+  if (status == MSIQ_OK) {
+    /* The wall clock may have gone back while no dispatcher ran. */
+    msiq_backoff backoff = {options->retry_base_ms, options->retry_max_ms};
+    int64_t clamped = 0;
+    status = msiq_store_clamp_retry_times(self->store, msiq_host_now_ms(),
+                                          &backoff, dispatcher_on_clamped_retry,
+                                          self, &clamped, &self->diag);
+  }
+  if (status == MSIQ_OK) {
+    char window[16] = "";
+    if (options->has_window) {
+      msiq_window_format(&options->window, window, sizeof window);
+    }
+    status = msiq_store_set_dispatcher_settings(
+        self->store, options->has_window ? window : NULL,
+        options->hold_on_pending_reboot, &self->diag);
+  }
+  return status;
+}
+
+/* The queue's file replaced (a backup renamed over it) or deleted under
+ * the dispatcher: SQLite would go on with the file it has open, which
+ * nobody else sees any more, and refuse to write to it. A deleted queue
+ * ends the run; a replaced one is checked like a queue at start and opened
+ * in its place. Returns false when the check has nothing more to do now. */
+static bool dispatcher_follow_queue_file(dispatcher *self) {
+  const char *path = msiq_store_path(self->store);
+  msiq_host_file_identity now;
+  int status = msiq_host_file_identify(path, &now, &self->diag);
+  if (status == MSIQ_EMISSING) {
+    msiq_store_detach(self->store);
+    msiq_diag_set(&self->diag, MSIQ_EMISSING,
+                  "database %s was deleted while the dispatcher ran; "
+                  "stopping (nothing more runs from it)",
+                  path);
+  }
+  if (dispatcher_fatal(self, status)) {
+    return false;
+  }
+  if (now.volume == self->queue_identity.volume &&
+      now.file == self->queue_identity.file) {
+    return true;
+  }
+  dispatcher_report(self,
+                    "database %s was replaced by another file; checking it "
+                    "before opening it",
+                    path);
+  /* The open checks what is there now before it touches it. */
+  status = msiq_store_reopen(self->store, MSIQ_STORE_PRIVATE, &self->diag);
+  if (status == MSIQ_OK) {
+    status = dispatcher_adopt_queue(self);
+  }
+  if (dispatcher_fatal(self, status)) {
+    return false;
+  }
+  self->have_data_version = false;
+  self->next_check_at = 0;
+  self->last_gate_report[0] = '\0';
+  dispatcher_report(self, "dispatcher reopened %s", path);
+  return true;
+}
+
 static void dispatcher_on_check(uv_timer_t *timer) {
   dispatcher *self = timer->data;
   if (self->closing) {
@@ -1197,6 +1286,12 @@ static void dispatcher_on_check(uv_timer_t *timer) {
     return;
   }
   if (self->closing) {
+    return;
+  }
+  /* Not while an installer runs: its outcome belongs to the queue it was
+   * started from, and nothing new starts until it ends anyway. */
+  if (self->installer == NULL && !self->stopping &&
+      !dispatcher_follow_queue_file(self)) {
     return;
   }
   bool changed = dispatcher_data_changed(self);
@@ -1490,37 +1585,7 @@ int msiq_dispatcher_run(msiq_store *store,
     return status;
   }
 
-  /* A note a dead dispatcher left is stale: its attempt is recovered
-   * below like any other. */
-  msiq_host_dispatcher_note_write(msiq_store_path(store), NULL, NULL);
-  int64_t recovered = 0;
-  status = msiq_store_recover_interrupted(store, msiq_host_now_ms(), &recovered,
-                                          &self->diag);
-  if (status == MSIQ_OK && recovered > 0) {
-    dispatcher_report(self,
-                      "recovered %lld job%s left running by a previous "
-                      "dispatcher: each interrupted attempt is in the "
-                      "history; the job runs again unless that was its last "
-                      "attempt or it was cancelled",
-                      (long long)recovered, recovered == 1 ? "" : "s");
-  }
-  if (status == MSIQ_OK) {
-    /* The wall clock may have gone back while no dispatcher ran. */
-    msiq_backoff backoff = {options->retry_base_ms, options->retry_max_ms};
-    int64_t clamped = 0;
-    status = msiq_store_clamp_retry_times(store, msiq_host_now_ms(), &backoff,
-                                          dispatcher_on_clamped_retry, self,
-                                          &clamped, &self->diag);
-  }
-  if (status == MSIQ_OK) {
-    char window[16] = "";
-    if (options->has_window) {
-      msiq_window_format(&options->window, window, sizeof window);
-    }
-    status = msiq_store_set_dispatcher_settings(
-        store, options->has_window ? window : NULL,
-        options->hold_on_pending_reboot, &self->diag);
-  }
+  status = dispatcher_adopt_queue(self);
   if (status == MSIQ_OK) {
     char poll[32];
     msiq_duration_format(options->poll_ms, poll, sizeof poll);

@@ -68,12 +68,26 @@ int msiq_host_absolute_path(const char *path, char **absolute, msiq_diag *diag);
  * the file's owner and mode. Never NULL. */
 const char *msiq_host_permission_hint(void);
 
-/* Like sshd's StrictModes: MSIQ_EINSECURE unless the database file and the
- * directory that holds it can be changed only by administrators (Windows:
- * the DACL grants write access only to SYSTEM, Administrators,
- * TrustedInstaller and the owner; POSIX: owned by root or the current user
- * and not writable by group or others). The dispatcher runs whatever the
- * queue says, so a queue others can write is a way in. */
+/* Like sshd's StrictModes: MSIQ_EINSECURE unless everything the queue at
+ * database_path is made of can be changed only by administrators. The
+ * dispatcher runs whatever the queue says, so a queue others can write is a
+ * way in. Checked, with the first problem named in diag:
+ *   - the database file and its -wal and -shm files, those that exist:
+ *     each a regular file, not a symbolic link (Windows: not a reparse
+ *     point), that nobody else may write;
+ *   - the directory that holds them, which nobody else may write (or they
+ *     could create a -wal of their own before the dispatcher does);
+ *   - every directory above it up to the root, which nobody else may use to
+ *     replace what is inside; a directory reached through a symbolic link
+ *     (a junction) is checked both as the link and as its target.
+ * POSIX: owned by root or the current user and not writable by group or
+ * others (a parent may be, when it is sticky and so lets nobody rename what
+ * is not theirs, like /tmp). Windows: the owner is SYSTEM, Administrators,
+ * TrustedInstaller or the current user, there is an access list, and no
+ * allow entry lets another account write (a parent: delete children,
+ * delete or rename itself, or change its access list or owner).
+ * When the database or its directory does not exist yet, the part of the
+ * path that exists is checked; msiq creates the rest private. */
 int msiq_host_check_private(const char *database_path, msiq_diag *diag);
 
 /* True when a regular file exists at path (UTF-8). */
@@ -130,12 +144,58 @@ int msiq_host_make_directory(const char *path, msiq_diag *diag);
  * one step no other process can come between (POSIX link(), Windows
  * MoveFileEx without MOVEFILE_REPLACE_EXISTING); `from` is gone afterwards
  * either way. *existed is set when `to` was already there, which is not an
- * error. Both names are in the same directory. */
+ * error. Both names are in the same directory. When this returns MSIQ_OK
+ * the change is on disk: POSIX syncs the directory after the link() and
+ * unlink(), Windows moves with MOVEFILE_WRITE_THROUGH. */
 int msiq_host_move_file_if_absent(const char *from, const char *to,
                                   bool *existed, msiq_diag *diag);
 
 /* Deletes the file at path (UTF-8), if it is there. */
 void msiq_host_remove_file(const char *path);
+
+/* Calls visit(context, name) for each entry of directory (not "." and
+ * ".."), in no particular order. */
+int msiq_host_list_directory(const char *directory,
+                             void (*visit)(void *context, const char *name),
+                             void *context, msiq_diag *diag);
+
+/* A claim on a temporary file: the file is created new and locked until
+ * msiq_host_claim_release(), or until the process dies (the OS releases
+ * the lock then), so that msiq_host_remove_unclaimed() in another process
+ * can tell a temporary file still in use from one a killed process left. */
+typedef struct msiq_host_claim msiq_host_claim;
+
+/* Creates the empty file at path and claims it. When something already has
+ * that name (or another process removed it at once), returns MSIQ_OK with
+ * *claim NULL: try another name. */
+int msiq_host_claim_create(const char *path, msiq_host_claim **claim,
+                           msiq_diag *diag);
+/* Gives the claim up; the file stays. On POSIX this closes a descriptor of
+ * the file, which drops this process's fcntl() locks on it: SQLite must not
+ * have it open then. */
+void msiq_host_claim_release(msiq_host_claim *claim);
+/* Deletes the file at path unless a live process claims it; true when it
+ * was deleted. */
+bool msiq_host_remove_unclaimed(const char *path);
+
+/* Which file a path names: device and inode on POSIX, volume serial number
+ * and file index on Windows. Equal identities: the same file. */
+typedef struct msiq_host_file_identity {
+  uint64_t volume;
+  uint64_t file;
+} msiq_host_file_identity;
+
+/* MSIQ_EMISSING when nothing has that name now. */
+int msiq_host_file_identify(const char *path, msiq_host_file_identity *identity,
+                            msiq_diag *diag);
+
+/* From now on, a fault on a memory-mapped file ends the process with
+ * exit_code after writing message (one line) to standard error, instead of
+ * a crash. SQLite maps the queue's -shm file, and on POSIX a write to a
+ * page of it raises SIGBUS when the file was made immutable, truncated, or
+ * its disk is full; Windows raises EXCEPTION_IN_PAGE_ERROR when the file's
+ * disk fails. A later call replaces the message. */
+void msiq_host_exit_on_mapping_fault(const char *message, int exit_code);
 
 /* The gate: Windows Installer must be free before a job starts. The states
  * below (msiq_mutex_state, msiq_service_state) are declared in core/gate.h,
@@ -281,6 +341,24 @@ int msiq_host_worker_main(void);
 
 /* Windows service mode (`msiq service ...`). The POSIX simulation host has
  * no service manager: there each of these returns MSIQ_EUSAGE. */
+
+/* For `service install`, before anything is registered: MSIQ_EINSECURE
+ * unless this executable, the folder it is in and every folder above can be
+ * changed only by administrators (the rules of msiq_host_check_private; a
+ * folder others can write lets them replace msiq.exe, or put a DLL beside
+ * it that the service would load as SYSTEM). */
+int msiq_host_service_check_program(msiq_diag *diag);
+
+/* For `service install`, which runs elevated: when the queue at
+ * database_path is in msiq's own data folder (%ProgramData%\msiq) and that
+ * folder or a database file in it lets others change it (it was created
+ * beforehand, by hand or by an installer, with a weak access list), gives
+ * them the access list msiq creates them with: SYSTEM and Administrators
+ * only, owner Administrators. *repaired says whether anything changed and
+ * `why` (when not NULL) what was wrong. A queue anywhere else is left as
+ * it is (the safety check then refuses a weak one). */
+int msiq_host_service_secure_queue(const char *database_path, bool *repaired,
+                                   char *why, size_t size, msiq_diag *diag);
 
 /* Registers service `name` (LocalSystem, automatic delayed start) to run
  * this executable with `arguments` ("service run --db ..."). */

@@ -27,10 +27,16 @@ enum msiq_store_open_flags {
    * it a missing database is MSIQ_EMISSING, so a mistyped --db path on a
    * read-only command does not silently show an empty queue. */
   MSIQ_STORE_CREATE = 1 << 0,
+  /* Refuse (MSIQ_EINSECURE) a queue that others than administrators can
+   * change (msiq_host_check_private), before anything is opened, created
+   * or migrated: the dispatcher's open. */
+  MSIQ_STORE_PRIVATE = 1 << 1,
 };
 
 /* Opens the database, refusing one written by a newer msiq (MSIQ_ESCHEMA,
- * file untouched), and applies pending migrations in one transaction. */
+ * file untouched), and applies pending migrations in one transaction.
+ * Once the database is open, temporary copies a killed import left beside
+ * it (msiq_store_publish_new's DATABASE.new-*) are removed. */
 int msiq_store_open(const char *path, int flags, msiq_store **store,
                     msiq_diag *diag);
 void msiq_store_close(msiq_store *store);
@@ -43,6 +49,9 @@ void msiq_store_close(msiq_store *store);
  * step, so no other process ever sees a half-written database. */
 int msiq_store_publish_new(msiq_store *store, const char *path,
                            msiq_store **published, msiq_diag *diag);
+/* The temporary copy's name is DATABASE.new- and 16 hexadecimal digits;
+ * while it is written its creator holds a claim on it (host.h), so the
+ * clean-up at open removes only the copies of processes that died. */
 
 /* The schema version in PRAGMA user_version, and the newest one this build
  * knows. */

@@ -118,4 +118,18 @@ int msiq_store_pause_for_reboot(msiq_store *store, const char *reason,
 int msiq_store_resume_after_reboot(msiq_store *store, int64_t boot_time,
                                    bool *resumed, msiq_diag *diag);
 
+/* For a database file that was replaced (another file renamed over it) or
+ * deleted under this connection: flushes what this connection's WAL holds
+ * into the file it has open and empties that WAL, then closes the
+ * connection. SQLite neither checkpoints nor deletes the WAL of a database
+ * that moved, and the WAL keeps its name: left as it is, it would be read
+ * as the WAL of whatever file next takes the database's name. Only the
+ * files this connection has open are touched. Afterwards every call but
+ * msiq_store_reopen() and msiq_store_close() fails. */
+void msiq_store_detach(msiq_store *store);
+
+/* msiq_store_detach(), then opens the path again as msiq_store_open() does
+ * (flags as there). On failure the store stays detached. */
+int msiq_store_reopen(msiq_store *store, int flags, msiq_diag *diag);
+
 #endif /* MSIQ_STORE_DISPATCH_H */

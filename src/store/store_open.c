@@ -144,27 +144,126 @@ static int store_migrate(msiq_store *store, msiq_diag *diag) {
   return status == MSIQ_OK ? restored : status;
 }
 
-int msiq_store_open(const char *path, int flags, msiq_store **out,
-                    msiq_diag *diag) {
-  int status = MSIQ_OK;
-  *out = NULL;
-  msiq_store *store = calloc(1, sizeof *store);
-  if (store == NULL || (store->path = msiq_text_duplicate(path)) == NULL) {
-    status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
-    goto cleanup;
+/* Temporary copies (msiq_store_publish_new). */
+
+/* DATABASE.new- and this many hexadecimal digits. */
+#define STORE_TEMPORARY_DIGITS 16
+
+/* The files a killed import can leave for one temporary copy: the copy and
+ * the files SQLite keeps beside it while it is open. */
+static const char *const store_temporary_suffixes[] = {"", "-wal", "-shm",
+                                                       "-journal"};
+
+typedef struct store_sweep {
+  const char *directory; /* with its separator, or "" */
+  const char *base;      /* the database's file name */
+  size_t base_length;
+} store_sweep;
+
+/* Length of the copy's own name within `name` (DATABASE.new-HEX), or 0
+ * when name is not one of a copy's files. */
+static size_t store_temporary_stem_length(const store_sweep *sweep,
+                                          const char *name) {
+  static const char marker[] = ".new-";
+  size_t length = sweep->base_length;
+  if (strncmp(name, sweep->base, length) != 0 ||
+      strncmp(name + length, marker, sizeof marker - 1) != 0) {
+    return 0;
+  }
+  length += sizeof marker - 1;
+  for (size_t i = 0; i < STORE_TEMPORARY_DIGITS; i++, length++) {
+    if (strchr("0123456789abcdef", name[length]) == NULL ||
+        name[length] == '\0') {
+      return 0;
+    }
+  }
+  for (size_t i = 0;
+       i < sizeof store_temporary_suffixes / sizeof store_temporary_suffixes[0];
+       i++) {
+    if (strcmp(name + length, store_temporary_suffixes[i]) == 0) {
+      return length;
+    }
+  }
+  return 0;
+}
+
+/* For each temporary copy found: removes it unless its creator is alive
+ * (its claim is held), and then the files SQLite kept beside it. */
+static void store_sweep_visit(void *context, const char *name) {
+  const store_sweep *sweep = context;
+  size_t stem = store_temporary_stem_length(sweep, name);
+  if (stem == 0) {
+    return;
+  }
+  char path[4200];
+  int written =
+      snprintf(path, sizeof path, "%s%.*s", sweep->directory, (int)stem, name);
+  if (written < 0 || (size_t)written >= sizeof path) {
+    return;
+  }
+  /* A copy that is already gone (or just went) had no live creator either:
+   * its creator removes its own files before it lets the copy go. */
+  if (!msiq_host_remove_unclaimed(path) && msiq_host_file_exists(path)) {
+    return;
+  }
+  size_t length = (size_t)written;
+  for (size_t i = 1;
+       i < sizeof store_temporary_suffixes / sizeof store_temporary_suffixes[0];
+       i++) {
+    snprintf(path + length, sizeof path - length, "%s",
+             store_temporary_suffixes[i]);
+    msiq_host_remove_file(path);
+  }
+}
+
+/* Removes what a killed import left beside the database at path. Best
+ * effort: a file that cannot be removed is left for the next open. */
+static void store_sweep_temporaries(const char *path) {
+  char separator = '/';
+  size_t directory_length = msiq_path_directory_length(path, &separator);
+  char directory[4096];
+  /* The directory with its separator (/srv/q/, C:\ProgramData\msiq\), for
+   * listing and joining. */
+  bool has_directory = directory_length > 0 || path[0] == separator;
+  size_t joined = has_directory ? directory_length + 1 : 0;
+  if (joined >= sizeof directory) {
+    return;
+  }
+  memcpy(directory, path, joined);
+  directory[joined] = '\0';
+  store_sweep sweep = {
+      .directory = directory,
+      .base = path + joined,
+      .base_length = strlen(path + joined),
+  };
+  msiq_host_list_directory(has_directory ? directory : ".", store_sweep_visit,
+                           &sweep, NULL);
+}
+
+/* Opening. */
+
+/* Opens store->db on store->path as msiq_store_open() says. */
+static int store_connect(msiq_store *store, int flags, msiq_diag *diag) {
+  const char *path = store->path;
+  if (flags & MSIQ_STORE_PRIVATE) {
+    /* Before anything is created, opened or migrated: a queue others can
+     * change must not even be upgraded by the dispatcher's rights. */
+    int status = msiq_host_check_private(path, diag);
+    if (status != MSIQ_OK) {
+      return status;
+    }
   }
   bool exists = msiq_host_file_exists(path);
   if (!exists && !(flags & MSIQ_STORE_CREATE)) {
-    status = msiq_diag_set(diag, MSIQ_EMISSING,
-                           "database %s does not exist (enqueue a job to "
-                           "create it, or pass --db)",
-                           path);
-    goto cleanup;
+    return msiq_diag_set(diag, MSIQ_EMISSING,
+                         "database %s does not exist (enqueue a job to "
+                         "create it, or pass --db)",
+                         path);
   }
   if (!exists) {
-    status = msiq_host_prepare_database_directory(path, diag);
+    int status = msiq_host_prepare_database_directory(path, diag);
     if (status != MSIQ_OK) {
-      goto cleanup;
+      return status;
     }
   }
   int open_flags =
@@ -174,8 +273,7 @@ int msiq_store_open(const char *path, int flags, msiq_store **out,
   }
   int rc = sqlite3_open_v2(path, &store->db, open_flags, NULL);
   if (rc != SQLITE_OK) {
-    status = store_fail(store, rc, diag, "opening");
-    goto cleanup;
+    return store_fail(store, rc, diag, "opening");
   }
   sqlite3_busy_timeout(store->db,
                        msiq_host_busy_timeout_ms(MSIQ_STORE_BUSY_TIMEOUT_MS));
@@ -184,16 +282,15 @@ int msiq_store_open(const char *path, int flags, msiq_store **out,
    * database from a newer msiq (or a file that is not a database at all) is
    * left exactly as it was. */
   int version = 0;
-  status = msiq_store_schema_version(store, &version, diag);
+  int status = msiq_store_schema_version(store, &version, diag);
   if (status != MSIQ_OK) {
-    goto cleanup;
+    return status;
   }
   if (version > MSIQ_SQL_MIGRATION_COUNT) {
-    status = msiq_diag_set(diag, MSIQ_ESCHEMA,
-                           "database %s has schema version %d but this msiq "
-                           "knows only up to %d: use a newer msiq",
-                           path, version, MSIQ_SQL_MIGRATION_COUNT);
-    goto cleanup;
+    return msiq_diag_set(diag, MSIQ_ESCHEMA,
+                         "database %s has schema version %d but this msiq "
+                         "knows only up to %d: use a newer msiq",
+                         path, version, MSIQ_SQL_MIGRATION_COUNT);
   }
   status = store_enable_wal(store, diag);
   if (status == MSIQ_OK) {
@@ -203,8 +300,38 @@ int msiq_store_open(const char *path, int flags, msiq_store **out,
   if (status == MSIQ_OK && version < MSIQ_SQL_MIGRATION_COUNT) {
     status = store_migrate(store, diag);
   }
+  if (status == MSIQ_OK && strcmp(path, ":memory:") != 0) {
+    store_sweep_temporaries(path);
+  }
+  return status;
+}
 
-cleanup:
+/* Closes the connection and forgets its statements. */
+static void store_disconnect(msiq_store *store) {
+  for (size_t i = 0; i < store->cache_count; i++) {
+    sqlite3_finalize(store->cache[i].statement);
+  }
+  store->cache_count = 0;
+  for (size_t i = 0; i < STORE_JSON_EACH_DEPTHS; i++) {
+    sqlite3_finalize(store->json_each[i]);
+    store->json_each[i] = NULL;
+  }
+  store->json_each_depth = 0;
+  if (store->db != NULL) {
+    sqlite3_close(store->db);
+    store->db = NULL;
+  }
+}
+
+int msiq_store_open(const char *path, int flags, msiq_store **out,
+                    msiq_diag *diag) {
+  *out = NULL;
+  msiq_store *store = calloc(1, sizeof *store);
+  if (store == NULL || (store->path = msiq_text_duplicate(path)) == NULL) {
+    free(store);
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  int status = store_connect(store, flags, diag);
   if (status != MSIQ_OK) {
     msiq_store_close(store);
     return status;
@@ -213,21 +340,60 @@ cleanup:
   return MSIQ_OK;
 }
 
+void msiq_store_detach(msiq_store *store) {
+  if (store->db != NULL) {
+    /* A failure leaves nothing worse than the WAL as it was. */
+    store_exec(store, msiq_sql_wal_checkpoint_truncate, NULL,
+               "emptying the WAL");
+  }
+  store_disconnect(store);
+}
+
+int msiq_store_reopen(msiq_store *store, int flags, msiq_diag *diag) {
+  msiq_store_detach(store);
+  int status = store_connect(store, flags, diag);
+  if (status != MSIQ_OK) {
+    store_disconnect(store);
+  }
+  return status;
+}
+
 void msiq_store_close(msiq_store *store) {
   if (store == NULL) {
     return;
   }
-  for (size_t i = 0; i < store->cache_count; i++) {
-    sqlite3_finalize(store->cache[i].statement);
-  }
-  for (size_t i = 0; i < STORE_JSON_EACH_DEPTHS; i++) {
-    sqlite3_finalize(store->json_each[i]);
-  }
-  if (store->db != NULL) {
-    sqlite3_close(store->db);
-  }
+  store_disconnect(store);
   free(store->path);
   free(store);
+}
+
+/* Claims a new temporary name beside path (DATABASE.new-HEX). */
+static int store_claim_temporary(const char *path, char *temporary, size_t size,
+                                 msiq_host_claim **claim, msiq_diag *diag) {
+  *claim = NULL;
+  /* A name is taken only when another import chose the same 64 random
+   * bits, or a sweep removed the new file at once; a few tries suffice. */
+  for (int attempt = 0; attempt < 8; attempt++) {
+    unsigned char random[STORE_TEMPORARY_DIGITS / 2];
+    sqlite3_randomness(sizeof random, random);
+    int written = snprintf(temporary, size, "%s.new-", path);
+    for (size_t i = 0; written >= 0 && i < sizeof random; i++) {
+      if ((size_t)written < size) {
+        written += snprintf(temporary + written, size - (size_t)written, "%02x",
+                            random[i]);
+      }
+    }
+    if (written < 0 || (size_t)written >= size) {
+      return msiq_diag_set(diag, MSIQ_EUSAGE, "database path too long: %s",
+                           path);
+    }
+    int status = msiq_host_claim_create(temporary, claim, diag);
+    if (status != MSIQ_OK || *claim != NULL) {
+      return status;
+    }
+  }
+  return msiq_diag_set(diag, MSIQ_EIO,
+                       "cannot create a temporary file beside %s", path);
 }
 
 int msiq_store_publish_new(msiq_store *store, const char *path,
@@ -237,18 +403,19 @@ int msiq_store_publish_new(msiq_store *store, const char *path,
   if (status != MSIQ_OK) {
     return status;
   }
-  unsigned char random[8];
-  sqlite3_randomness(sizeof random, random);
+  /* The copy is claimed for as long as it is being written, so that an
+   * open of the queue by another process (which removes the copies of
+   * killed imports) leaves it alone. */
   char temporary[4200];
-  int written = snprintf(temporary, sizeof temporary,
-                         "%s.new-%02x%02x%02x%02x%02x%02x%02x%02x", path,
-                         random[0], random[1], random[2], random[3], random[4],
-                         random[5], random[6], random[7]);
-  if (written < 0 || (size_t)written >= sizeof temporary) {
-    return msiq_diag_set(diag, MSIQ_EUSAGE, "database path too long: %s", path);
+  msiq_host_claim *claim = NULL;
+  status =
+      store_claim_temporary(path, temporary, sizeof temporary, &claim, diag);
+  if (status != MSIQ_OK) {
+    return status;
   }
   /* VACUUM INTO writes a compact copy with every row id, the schema and
-   * PRAGMA user_version; it is far cheaper than doing the work again. */
+   * PRAGMA user_version; it is far cheaper than doing the work again. It
+   * accepts the empty file the claim created. */
   sqlite3_stmt *statement = NULL;
   int rc =
       sqlite3_prepare_v2(store->db, "VACUUM INTO ?1", -1, &statement, NULL);
@@ -270,12 +437,18 @@ int msiq_store_publish_new(msiq_store *store, const char *path,
     status = msiq_store_open(temporary, 0, &copy, diag);
     msiq_store_close(copy);
   }
+  /* The move also syncs the directory, so the new name is on disk before
+   * the caller prints a single id. */
   bool existed = false;
   if (status == MSIQ_OK) {
     status = msiq_host_move_file_if_absent(temporary, path, &existed, diag);
   } else {
     msiq_host_remove_file(temporary);
   }
+  /* No SQLite connection of this process has the file open now (the copy
+   * is closed, the real name not yet opened), so releasing the claim drops
+   * no lock of SQLite's. */
+  msiq_host_claim_release(claim);
   if (status != MSIQ_OK || existed) {
     return status;
   }

@@ -52,6 +52,9 @@ int store_fail(msiq_store *store, int rc, msiq_diag *diag, const char *doing) {
     detail = "disk is full";
   } else if ((rc & 0xff) == SQLITE_BUSY) {
     detail = "database is locked by another process past the busy timeout";
+  } else if (rc == SQLITE_READONLY_DBMOVED) {
+    /* SQLite refuses to write to a file that no longer has its name. */
+    detail = "the file was renamed, replaced or deleted while it was open";
   } else if (status == MSIQ_EREADONLY || (rc & 0xff) == SQLITE_CANTOPEN) {
     hint = msiq_host_permission_hint();
   }
@@ -59,9 +62,19 @@ int store_fail(msiq_store *store, int rc, msiq_diag *diag, const char *doing) {
                        store->path, detail, doing, hint);
 }
 
+/* A store whose connection was closed by msiq_store_detach() or a failed
+ * msiq_store_reopen(). */
+static int store_closed(msiq_store *store, msiq_diag *diag) {
+  return msiq_diag_set(diag, MSIQ_EDATABASE, "database %s: not open",
+                       store->path);
+}
+
 /* Returns a cached statement for sql, reset and with its bindings cleared. */
 int store_prepare(msiq_store *store, const char *sql, sqlite3_stmt **statement,
                   msiq_diag *diag) {
+  if (store->db == NULL) {
+    return store_closed(store, diag);
+  }
   for (size_t i = 0; i < store->cache_count; i++) {
     if (store->cache[i].sql == sql) {
       sqlite3_reset(store->cache[i].statement);
@@ -154,6 +167,9 @@ char *store_column_optional_text(sqlite3_stmt *statement, int index,
 
 int store_exec(msiq_store *store, const char *sql, msiq_diag *diag,
                const char *doing) {
+  if (store->db == NULL) {
+    return store_closed(store, diag);
+  }
   int rc = sqlite3_exec(store->db, sql, NULL, NULL, NULL);
   if (rc != SQLITE_OK) {
     return store_fail(store, rc, diag, doing);

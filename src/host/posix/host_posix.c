@@ -16,6 +16,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -125,48 +126,197 @@ const char *msiq_host_permission_hint(void) {
                           "directory)";
 }
 
-static int host_check_private_path(const char *path, const char *what,
-                                   msiq_diag *diag) {
-  struct stat info;
-  if (stat(path, &info) != 0) {
-    return msiq_diag_set(diag, MSIQ_EIO, "cannot check %s %s: %s", what, path,
-                         strerror(errno));
+/* The queue's safety check (host.h, msiq_host_check_private). */
+
+/* What a path is to the queue, and so what may be done to it by others. */
+typedef enum host_private_rule {
+  /* The database or one of its -wal, -shm, -journal files: a regular file
+   * nobody else may write. */
+  HOST_PRIVATE_FILE,
+  /* The directory that holds them: nobody else may write it, or they could
+   * create a -wal or -shm of their own before the dispatcher does. */
+  HOST_PRIVATE_FOLDER,
+  /* A directory above: nobody else may replace what is inside it. A sticky
+   * directory (like /tmp) lets nobody rename or delete what is not theirs,
+   * so it may be writable by others. */
+  HOST_PRIVATE_PARENT,
+} host_private_rule;
+
+static bool host_owner_is_trusted(uid_t owner) {
+  return owner == 0 || owner == geteuid();
+}
+
+static int host_check_private_entry(const char *path, const struct stat *info,
+                                    host_private_rule rule, const char *what,
+                                    msiq_diag *diag) {
+  if (S_ISLNK(info->st_mode)) {
+    /* Only a link's owner (and, in a sticky directory, nobody else) can
+     * change where it points; its mode means nothing. */
+    if (rule == HOST_PRIVATE_FILE) {
+      return msiq_diag_set(diag, MSIQ_EINSECURE,
+                           "refusing to run: %s %s is a symbolic link; name "
+                           "the file itself",
+                           what, path);
+    }
+    if (!host_owner_is_trusted(info->st_uid)) {
+      return msiq_diag_set(diag, MSIQ_EINSECURE,
+                           "refusing to run: %s %s is a symbolic link owned "
+                           "by another user (uid %ld)",
+                           what, path, (long)info->st_uid);
+    }
+    return MSIQ_OK;
   }
-  if (info.st_uid != 0 && info.st_uid != geteuid()) {
+  if (rule == HOST_PRIVATE_FILE && !S_ISREG(info->st_mode)) {
+    return msiq_diag_set(diag, MSIQ_EINSECURE,
+                         "refusing to run: %s %s is not a regular file", what,
+                         path);
+  }
+  if (rule != HOST_PRIVATE_FILE && !S_ISDIR(info->st_mode)) {
+    return msiq_diag_set(diag, MSIQ_EINSECURE,
+                         "refusing to run: %s %s is not a directory", what,
+                         path);
+  }
+  if (!host_owner_is_trusted(info->st_uid)) {
     return msiq_diag_set(diag, MSIQ_EINSECURE,
                          "refusing to run: %s %s is owned by another user "
                          "(uid %ld)",
-                         what, path, (long)info.st_uid);
+                         what, path, (long)info->st_uid);
   }
-  if (info.st_mode & (S_IWGRP | S_IWOTH)) {
+  bool sticky = (info->st_mode & S_ISVTX) != 0;
+  if ((info->st_mode & (S_IWGRP | S_IWOTH)) &&
+      !(rule == HOST_PRIVATE_PARENT && sticky)) {
     return msiq_diag_set(diag, MSIQ_EINSECURE,
                          "refusing to run: %s %s is writable by %s (mode "
                          "%04o); chmod go-w it",
                          what, path,
-                         (info.st_mode & S_IWOTH) ? "everyone" : "its group",
-                         (unsigned)(info.st_mode & 07777));
+                         (info->st_mode & S_IWOTH) ? "everyone" : "its group",
+                         (unsigned)(info->st_mode & 07777));
+  }
+  return MSIQ_OK;
+}
+
+/* Checks one directory of a walk: MSIQ_OK with *exists false when it is not
+ * there (nor, then, anything below it). */
+static int host_check_walk_step(const char *path, host_private_rule rule,
+                                bool *exists, msiq_diag *diag) {
+  struct stat info;
+  *exists = false;
+  if (lstat(path, &info) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) {
+      return MSIQ_OK;
+    }
+    return msiq_diag_set(diag, MSIQ_EIO, "cannot check directory %s: %s", path,
+                         strerror(errno));
+  }
+  *exists = true;
+  return host_check_private_entry(
+      path, &info, rule,
+      rule == HOST_PRIVATE_FOLDER ? "database directory" : "parent directory",
+      diag);
+}
+
+/* Checks every directory of the absolute path `directory` from the root
+ * down as the path names it (lstat: a symbolic link is checked as a link,
+ * and the walk goes on through it): the last one by `last_rule`, the
+ * others as parents. The walk ends at the first that does not exist;
+ * *existing is then the length of the part that does. */
+static int host_check_directory_walk(const char *directory,
+                                     host_private_rule last_rule,
+                                     size_t *existing, msiq_diag *diag) {
+  char path[PATH_MAX];
+  size_t length = strlen(directory);
+  if (length >= sizeof path || directory[0] != '/') {
+    return msiq_diag_set(diag, MSIQ_EUSAGE, "bad database directory %s",
+                         directory);
+  }
+  memcpy(path, directory, length + 1);
+  *existing = 0;
+  bool exists = false;
+  int status = host_check_walk_step(
+      "/", length == 1 ? last_rule : HOST_PRIVATE_PARENT, &exists, diag);
+  if (status != MSIQ_OK || !exists) {
+    return status;
+  }
+  *existing = 1;
+  for (size_t end = 2; end <= length; end++) {
+    if (end < length && path[end] != '/') {
+      continue;
+    }
+    char saved = path[end];
+    path[end] = '\0';
+    status = host_check_walk_step(
+        path, end == length ? last_rule : HOST_PRIVATE_PARENT, &exists, diag);
+    path[end] = saved;
+    if (status != MSIQ_OK || !exists) {
+      return status;
+    }
+    *existing = end;
   }
   return MSIQ_OK;
 }
 
 int msiq_host_check_private(const char *database_path, msiq_diag *diag) {
-  char directory[4096];
-  if (snprintf(directory, sizeof directory, "%s", database_path) >=
-      (int)sizeof directory) {
-    return msiq_diag_set(diag, MSIQ_EUSAGE, "database path too long");
+  char *absolute = NULL;
+  int status = msiq_host_absolute_path(database_path, &absolute, diag);
+  if (status != MSIQ_OK) {
+    return status;
   }
-  char *slash = strrchr(directory, '/');
-  if (slash == NULL) {
-    snprintf(directory, sizeof directory, ".");
-  } else if (slash == directory) {
-    slash[1] = '\0';
-  } else {
-    *slash = '\0';
+  char path[PATH_MAX];
+  static const struct {
+    const char *suffix;
+    const char *what;
+  } files[] = {
+      {"", "database"},
+      {"-wal", "database WAL file"},
+      {"-shm", "database shared-memory file"},
+      {"-journal", "database journal"},
+  };
+  for (size_t i = 0; status == MSIQ_OK && i < sizeof files / sizeof files[0];
+       i++) {
+    struct stat info;
+    if (snprintf(path, sizeof path, "%s%s", absolute, files[i].suffix) >=
+        (int)sizeof path) {
+      status = msiq_diag_set(diag, MSIQ_EUSAGE, "database path too long");
+    } else if (lstat(path, &info) == 0) {
+      status = host_check_private_entry(path, &info, HOST_PRIVATE_FILE,
+                                        files[i].what, diag);
+    } else if (errno != ENOENT) {
+      status = msiq_diag_set(diag, MSIQ_EIO, "cannot check %s %s: %s",
+                             files[i].what, path, strerror(errno));
+    }
   }
-  int status = host_check_private_path(database_path, "database", diag);
+  /* The directories as the path names them, then as they really are: a
+   * symbolic link on the way was checked as a link by the first walk, and
+   * the directories its target lies in are checked by the second. */
+  char *slash = strrchr(absolute, '/');
   if (status == MSIQ_OK) {
-    status = host_check_private_path(directory, "database directory", diag);
+    if (slash == absolute) {
+      slash[1] = '\0';
+    } else {
+      *slash = '\0';
+    }
+    size_t existing = 0;
+    status = host_check_directory_walk(absolute, HOST_PRIVATE_FOLDER, &existing,
+                                       diag);
+    if (status == MSIQ_OK && existing > 0) {
+      /* When the queue's folder does not exist yet (msiq creates it
+       * private), the part that exists is a parent. */
+      host_private_rule last_rule = absolute[existing] == '\0'
+                                        ? HOST_PRIVATE_FOLDER
+                                        : HOST_PRIVATE_PARENT;
+      absolute[existing] = '\0';
+      char resolved[PATH_MAX];
+      if (realpath(absolute, resolved) == NULL) {
+        status =
+            msiq_diag_set(diag, MSIQ_EIO, "cannot resolve directory %s: %s",
+                          absolute, strerror(errno));
+      } else {
+        status =
+            host_check_directory_walk(resolved, last_rule, &existing, diag);
+      }
+    }
   }
+  free(absolute);
   return status;
 }
 
@@ -174,12 +324,40 @@ void msiq_host_remove_file(const char *path) {
   unlink(path);
 }
 
+/* fsync() of the directory that holds path, so that a name created or
+ * removed in it survives a power loss. */
+static int host_sync_directory_of(const char *path, msiq_diag *diag) {
+  char directory[PATH_MAX];
+  const char *slash = strrchr(path, '/');
+  if (slash == NULL) {
+    snprintf(directory, sizeof directory, ".");
+  } else if (snprintf(directory, sizeof directory, "%.*s",
+                      slash == path ? 1 : (int)(slash - path),
+                      path) >= (int)sizeof directory) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE, "path too long: %s", path);
+  }
+  int fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 || fsync(fd) != 0) {
+    int error = errno;
+    if (fd >= 0) {
+      close(fd);
+    }
+    return msiq_diag_set(diag, MSIQ_EIO,
+                         "%s was created, but its directory %s could not be "
+                         "synced to disk: %s",
+                         path, directory, strerror(error));
+  }
+  close(fd);
+  return MSIQ_OK;
+}
+
 int msiq_host_move_file_if_absent(const char *from, const char *to,
                                   bool *existed, msiq_diag *diag) {
   /* rename() would replace `to`; link() refuses when it exists. */
   *existed = false;
   int status = MSIQ_OK;
-  if (link(from, to) != 0) {
+  bool linked = link(from, to) == 0;
+  if (!linked) {
     if (errno == EEXIST) {
       *existed = true;
     } else {
@@ -188,7 +366,142 @@ int msiq_host_move_file_if_absent(const char *from, const char *to,
     }
   }
   msiq_host_remove_file(from);
+  /* The new name (and the old one gone) must be on disk before the caller
+   * acknowledges anything stored under it: a file's fsync() does not make
+   * its directory entry durable. */
+  if (linked) {
+    status = host_sync_directory_of(to, diag);
+  }
   return status;
+}
+
+int msiq_host_list_directory(const char *directory,
+                             void (*visit)(void *context, const char *name),
+                             void *context, msiq_diag *diag) {
+  DIR *stream = opendir(directory);
+  if (stream == NULL) {
+    return msiq_diag_set(diag, MSIQ_EIO, "cannot list directory %s: %s",
+                         directory, strerror(errno));
+  }
+  struct dirent *entry;
+  while ((entry = readdir(stream)) != NULL) {
+    if (strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0) {
+      visit(context, entry->d_name);
+    }
+  }
+  closedir(stream);
+  return MSIQ_OK;
+}
+
+/* A claim is a flock() on the file, which is independent of the fcntl()
+ * locks SQLite takes on the same file. */
+struct msiq_host_claim {
+  int fd;
+};
+
+int msiq_host_claim_create(const char *path, msiq_host_claim **claim,
+                           msiq_diag *diag) {
+  *claim = NULL;
+  int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) {
+      return MSIQ_OK;
+    }
+    return msiq_diag_set(diag, MSIQ_EIO, "cannot create %s: %s", path,
+                         strerror(errno));
+  }
+  /* Between the open() and the flock() another process may have found the
+   * file unclaimed and removed it: then the name is no longer this file. */
+  struct stat mine;
+  struct stat named;
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0 || fstat(fd, &mine) != 0 ||
+      stat(path, &named) != 0 || mine.st_dev != named.st_dev ||
+      mine.st_ino != named.st_ino) {
+    close(fd);
+    return MSIQ_OK;
+  }
+  msiq_host_claim *made = malloc(sizeof *made);
+  if (made == NULL) {
+    close(fd);
+    unlink(path);
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  made->fd = fd;
+  *claim = made;
+  return MSIQ_OK;
+}
+
+void msiq_host_claim_release(msiq_host_claim *claim) {
+  if (claim != NULL) {
+    close(claim->fd);
+    free(claim);
+  }
+}
+
+bool msiq_host_remove_unclaimed(const char *path) {
+  int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    return false;
+  }
+  /* Removed while the lock is held, so its creator cannot claim it in
+   * between. */
+  bool removed = flock(fd, LOCK_EX | LOCK_NB) == 0 && unlink(path) == 0;
+  close(fd);
+  return removed;
+}
+
+int msiq_host_file_identify(const char *path, msiq_host_file_identity *identity,
+                            msiq_diag *diag) {
+  struct stat info;
+  if (stat(path, &info) != 0) {
+    if (errno == ENOENT) {
+      return msiq_diag_set(diag, MSIQ_EMISSING, "%s does not exist", path);
+    }
+    return msiq_diag_set(diag, MSIQ_EIO, "cannot look at %s: %s", path,
+                         strerror(errno));
+  }
+  identity->volume = (uint64_t)info.st_dev;
+  identity->file = (uint64_t)info.st_ino;
+  return MSIQ_OK;
+}
+
+/* What the SIGBUS handler writes and how it exits: set before the handler
+ * is installed, read only by it. */
+static char host_fault_message[1024];
+static size_t host_fault_message_length;
+static volatile sig_atomic_t host_fault_exit_code = 4;
+
+static void host_on_mapping_fault(int signal_number) {
+  (void)signal_number;
+  /* Only async-signal-safe calls: the process may be anywhere in SQLite. */
+  ssize_t written =
+      write(STDERR_FILENO, host_fault_message, host_fault_message_length);
+  (void)written;
+  _exit(host_fault_exit_code);
+}
+
+void msiq_host_exit_on_mapping_fault(const char *message, int exit_code) {
+  /* Blocked while the message changes, so the handler never reads half of
+   * one. */
+  sigset_t block;
+  sigset_t previous;
+  sigemptyset(&block);
+  sigaddset(&block, SIGBUS);
+  sigprocmask(SIG_BLOCK, &block, &previous);
+  int length =
+      snprintf(host_fault_message, sizeof host_fault_message, "%s\n", message);
+  host_fault_message_length = length < 0
+                                  ? 0
+                                  : ((size_t)length < sizeof host_fault_message
+                                         ? (size_t)length
+                                         : sizeof host_fault_message - 1);
+  host_fault_exit_code = exit_code;
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_handler = host_on_mapping_fault;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGBUS, &action, NULL);
+  sigprocmask(SIG_SETMASK, &previous, NULL);
 }
 
 bool msiq_host_file_exists(const char *path) {
@@ -1043,6 +1356,19 @@ static int host_no_services(msiq_diag *diag) {
   return msiq_diag_set(diag, MSIQ_EUSAGE,
                        "services exist only on Windows; on this platform run "
                        "`msiq run` under a supervisor instead");
+}
+
+int msiq_host_service_check_program(msiq_diag *diag) {
+  return host_no_services(diag);
+}
+
+int msiq_host_service_secure_queue(const char *database_path, bool *repaired,
+                                   char *why, size_t size, msiq_diag *diag) {
+  (void)database_path;
+  (void)why;
+  (void)size;
+  *repaired = false;
+  return host_no_services(diag);
 }
 
 int msiq_host_service_install(const char *name, const char *arguments,

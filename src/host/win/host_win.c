@@ -82,6 +82,11 @@ static int host_fail(msiq_diag *diag, int status, DWORD error,
   return msiq_diag_set(diag, status, "cannot %s %s: %s", doing, subject, text);
 }
 
+int host_win_fail(msiq_diag *diag, int status, unsigned long error,
+                  const char *doing, const char *subject) {
+  return host_fail(diag, status, (DWORD)error, doing, subject);
+}
+
 /* Process set-up. */
 
 int msiq_host_main_arguments(int argc, char **argv, char ***utf8_argv) {
@@ -234,7 +239,7 @@ int msiq_host_default_database_path(char *buffer, size_t size,
  * queue decides what gets installed on the machine. "P" protects the DACL
  * from inheriting the parent's entries; OICI passes the two entries on to
  * the database, its WAL files and the logs created inside. */
-static const wchar_t host_private_directory_sddl[] =
+const wchar_t host_private_directory_sddl[] =
     L"D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)";
 
 static int host_create_private_directory(const wchar_t *path,
@@ -336,129 +341,6 @@ const char *msiq_host_permission_hint(void) {
   }
   /* The data directory admits only SYSTEM and Administrators. */
   return elevated ? "" : " (run as administrator)";
-}
-
-/* True for the accounts that may change the queue: SYSTEM, Administrators,
- * TrustedInstaller, and the account msiq itself runs as. */
-static bool host_sid_is_trusted(PSID sid) {
-  if (IsWellKnownSid(sid, WinLocalSystemSid) ||
-      IsWellKnownSid(sid, WinBuiltinAdministratorsSid) ||
-      IsWellKnownSid(sid, WinCreatorOwnerSid)) {
-    return true;
-  }
-  PSID trusted_installer = NULL;
-  bool trusted = false;
-  if (ConvertStringSidToSidW(L"S-1-5-80-956008885-3418522649-1831038044-"
-                             L"1853292631-2271478464",
-                             &trusted_installer)) {
-    trusted = EqualSid(sid, trusted_installer) != 0;
-    LocalFree(trusted_installer);
-  }
-  if (trusted) {
-    return true;
-  }
-  HANDLE token = NULL;
-  if (OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) {
-    BYTE buffer[256];
-    DWORD size = 0;
-    if (GetTokenInformation(token, TokenUser, buffer, sizeof buffer, &size)) {
-      trusted = EqualSid(sid, ((TOKEN_USER *)buffer)->User.Sid) != 0;
-    }
-    CloseHandle(token);
-  }
-  return trusted;
-}
-
-bool host_win_sid_is_trusted(void *sid) {
-  return host_sid_is_trusted(sid);
-}
-
-static int host_check_private_path(const char *path, const char *what,
-                                   msiq_diag *diag) {
-  wchar_t *wide = host_win_wide(path);
-  if (wide == NULL) {
-    return msiq_diag_set(diag, MSIQ_EINVAL, "invalid path '%s'", path);
-  }
-  PSID owner = NULL;
-  PACL dacl = NULL;
-  PSECURITY_DESCRIPTOR descriptor = NULL;
-  DWORD error = GetNamedSecurityInfoW(wide, SE_FILE_OBJECT,
-                                      OWNER_SECURITY_INFORMATION |
-                                          DACL_SECURITY_INFORMATION,
-                                      &owner, NULL, &dacl, NULL, &descriptor);
-  free(wide);
-  if (error != ERROR_SUCCESS) {
-    return host_fail(diag, MSIQ_EIO, error, "check the permissions of", path);
-  }
-  int status = MSIQ_OK;
-  /* Rights that let someone change the file or its permissions. */
-  const ACCESS_MASK writes = FILE_WRITE_DATA | FILE_APPEND_DATA |
-                             FILE_WRITE_EA | FILE_WRITE_ATTRIBUTES | DELETE |
-                             WRITE_DAC | WRITE_OWNER | GENERIC_WRITE |
-                             GENERIC_ALL | FILE_DELETE_CHILD;
-  if (owner != NULL && !host_sid_is_trusted(owner)) {
-    status = msiq_diag_set(diag, MSIQ_EINSECURE,
-                           "refusing to run: %s %s is owned by an account "
-                           "that is not an administrator",
-                           what, path);
-  } else if (dacl == NULL) {
-    status = msiq_diag_set(diag, MSIQ_EINSECURE,
-                           "refusing to run: %s %s has no access control "
-                           "list, so everyone may change it",
-                           what, path);
-  }
-  for (DWORD i = 0; status == MSIQ_OK && i < dacl->AceCount; i++) {
-    ACE_HEADER *header = NULL;
-    if (!GetAce(dacl, i, (void **)&header) ||
-        header->AceType != ACCESS_ALLOWED_ACE_TYPE ||
-        (header->AceFlags & INHERIT_ONLY_ACE)) {
-      continue;
-    }
-    ACCESS_ALLOWED_ACE *ace = (ACCESS_ALLOWED_ACE *)header;
-    if ((ace->Mask & writes) != 0 &&
-        !host_sid_is_trusted((PSID)&ace->SidStart)) {
-      wchar_t *sid_text = NULL;
-      char *sid_narrow = NULL;
-      if (ConvertSidToStringSidW((PSID)&ace->SidStart, &sid_text)) {
-        sid_narrow = host_win_narrow(sid_text);
-        LocalFree(sid_text);
-      }
-      status = msiq_diag_set(
-          diag, MSIQ_EINSECURE,
-          "refusing to run: %s %s can be changed by %s, "
-          "who is not an administrator; keep the queue "
-          "in a directory only SYSTEM and Administrators "
-          "can write (msiq creates %%ProgramData%%\\msiq "
-          "so)",
-          what, path, sid_narrow != NULL ? sid_narrow : "another account");
-      free(sid_narrow);
-    }
-  }
-  LocalFree(descriptor);
-  return status;
-}
-
-int msiq_host_check_private(const char *database_path, msiq_diag *diag) {
-  char directory[4096];
-  if (snprintf(directory, sizeof directory, "%s", database_path) >=
-      (int)sizeof directory) {
-    return msiq_diag_set(diag, MSIQ_EUSAGE, "database path too long");
-  }
-  char *slash = strrchr(directory, '\\');
-  char *forward = strrchr(directory, '/');
-  if (forward != NULL && (slash == NULL || forward > slash)) {
-    slash = forward;
-  }
-  if (slash == NULL) {
-    snprintf(directory, sizeof directory, ".");
-  } else {
-    slash[1] = '\0';
-  }
-  int status = host_check_private_path(database_path, "database", diag);
-  if (status == MSIQ_OK) {
-    status = host_check_private_path(directory, "database directory", diag);
-  }
-  return status;
 }
 
 void msiq_host_remove_file(const char *path) {
@@ -796,6 +678,10 @@ static int host_own_path(char *buffer, size_t size, msiq_diag *diag) {
   }
   free(wide);
   return status;
+}
+
+int host_win_own_path(char *buffer, size_t size, msiq_diag *diag) {
+  return host_own_path(buffer, size, diag);
 }
 
 int msiq_host_installer_program(char *buffer, size_t size,

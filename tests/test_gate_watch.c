@@ -1,7 +1,8 @@
 /* test_gate_watch.c: the wake-up on the installer mutex's release
  * (src/dispatcher/gate_watch.c): it calls back once, on the loop, within
  * one re-test interval of the release and never before it; stopping it
- * before the release means no call; it leaves no handle behind.
+ * before the release means no call; a deferral puts its next look a whole
+ * interval after it; it leaves no handle behind.
  *
  * The mutex is held as in test_host_mutex.c: an open file description
  * write lock on the file named by MSIQ_SIM_MUTEX (POSIX), or the real
@@ -44,6 +45,7 @@ typedef struct fixture {
   bool released;
   uint64_t released_at;
   uint64_t called_at;
+  uint64_t deferred_at;
 #ifdef _WIN32
   HANDLE mutex;
 #else
@@ -156,6 +158,17 @@ static void on_release_timer(uv_timer_t *timer) {
   self->released_at = uv_now(&self->loop);
 }
 
+/* As the dispatcher's gate check does when it has just found the mutex
+ * held: defer the watch. Then the holder lets go at once. */
+static void on_defer_timer(uv_timer_t *timer) {
+  fixture *self = timer->data;
+  assert_int_equal(self->calls, 0);
+  self->deferred_at = uv_now(&self->loop);
+  msiq_gate_watch_defer(self->watch);
+  mutex_release(self);
+  self->released = true;
+}
+
 static void on_stop_timer(uv_timer_t *timer) {
   fixture *self = timer->data;
   msiq_gate_watch_stop(self->watch);
@@ -205,6 +218,31 @@ static void test_stopped_watch_never_calls_back(void **state) {
   fixture_cleanup(&self, true);
 }
 
+static void test_deferred_watch_looks_an_interval_later(void **state) {
+  (void)state;
+  fixture self;
+  fixture_init(&self, true);
+  assert_int_equal(
+      msiq_gate_watch_start(&self.loop, on_release, &self, &self.watch),
+      MSIQ_OK);
+  /* Half an interval in, the deferral: without it the watch would look
+   * (and call back) half an interval after the release. Timers never fire
+   * early, so the bound below holds on any machine. */
+  assert_int_equal(uv_timer_start(&self.release_timer, on_defer_timer,
+                                  MSIQ_GATE_WATCH_INTERVAL_MS / 2, 0),
+                   0);
+  uv_run(&self.loop, UV_RUN_DEFAULT);
+  assert_true(self.released);
+  assert_int_equal(self.calls, 1);
+  assert_null(self.watch);
+  if (self.called_at < self.deferred_at + MSIQ_GATE_WATCH_INTERVAL_MS) {
+    fail_msg("called %lld ms after the deferral (an interval is %d ms)",
+             (long long)(self.called_at - self.deferred_at),
+             MSIQ_GATE_WATCH_INTERVAL_MS);
+  }
+  fixture_cleanup(&self, true);
+}
+
 static void test_free_mutex_calls_back_at_the_first_look(void **state) {
   (void)state;
   fixture self;
@@ -226,6 +264,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_calls_back_once_soon_after_the_release),
       cmocka_unit_test(test_stopped_watch_never_calls_back),
+      cmocka_unit_test(test_deferred_watch_looks_an_interval_later),
       cmocka_unit_test(test_free_mutex_calls_back_at_the_first_look),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

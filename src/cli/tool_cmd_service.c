@@ -25,6 +25,10 @@
 typedef struct service_options {
   const char *name;
   const char *action;
+  /* --cancel-grace, or 0 when not given (a duration is never 0): then the
+   * service uses the dispatcher's default, and `install` records nothing,
+   * so that the default keeps applying to it. */
+  int64_t cancel_grace_ms;
 } service_options;
 
 static int service_parse_name(void *state, const char *value, msiq_diag *diag) {
@@ -47,6 +51,8 @@ static int service_parse_name(void *state, const char *value, msiq_diag *diag) {
 
 static const tool_option service_option_table[] = {
     {"name", 'n', TOOL_OPTION_CUSTOM, 0, service_parse_name},
+    {"cancel-grace", 0, TOOL_OPTION_DURATION,
+     offsetof(service_options, cancel_grace_ms), NULL},
     TOOL_OPTION_TABLE_END,
 };
 
@@ -54,9 +60,52 @@ static void service_init(void *state) {
   ((service_options *)state)->name = SERVICE_DEFAULT_NAME;
 }
 
+/* A duration as the command line gives it, exactly: the compact form
+ * drops milliseconds. */
+static void service_format_duration(int64_t milliseconds, char *buffer,
+                                    size_t size) {
+  if (milliseconds % 1000 == 0) {
+    msiq_duration_format(milliseconds, buffer, size);
+  } else {
+    snprintf(buffer, size, "%lldms", (long long)milliseconds);
+  }
+}
+
+static int service_unknown_action(const char *action, msiq_diag *diag) {
+  return msiq_diag_set(diag, MSIQ_EUSAGE,
+                       "unknown action '%s' (use install, uninstall, start, "
+                       "stop, status or run)",
+                       action);
+}
+
+/* Refuses what can be refused before the queue is opened. The dispatcher's
+ * options are the service's to record (install) and to use (run); the
+ * other actions only talk to the service manager, where such an option
+ * would silently do nothing. */
+static int service_check(void *state, msiq_diag *diag) {
+  const service_options *options = state;
+  const char *action = options->action;
+  bool dispatcher_action =
+      strcmp(action, "install") == 0 || strcmp(action, "run") == 0;
+  if (!dispatcher_action && strcmp(action, "uninstall") != 0 &&
+      strcmp(action, "start") != 0 && strcmp(action, "stop") != 0 &&
+      strcmp(action, "status") != 0) {
+    return service_unknown_action(action, diag);
+  }
+  if (options->cancel_grace_ms > 0 && !dispatcher_action) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE,
+                         "--cancel-grace applies to install and run only "
+                         "(to change an installed service's, uninstall it "
+                         "and install it again with --cancel-grace)");
+  }
+  return MSIQ_OK;
+}
+
 /* The service process: the dispatcher, with its report lines appended to a
  * log file beside the database (a service has no console). */
 typedef struct service_process {
+  const char *name;
+  bool cancel_grace_given; /* --cancel-grace was on the command line */
   msiq_store *store;
   msiq_dispatcher_options options;
   FILE *log;
@@ -99,6 +148,14 @@ static void service_request_stop(void *context) {
 
 static int service_body(void *context) {
   service_process *process = context;
+  /* What the service was installed with, for whoever reads its log. */
+  char grace[32];
+  char line[512];
+  service_format_duration(process->options.cancel_grace_ms, grace,
+                          sizeof grace);
+  snprintf(line, sizeof line, "service %s: cancel grace %s%s", process->name,
+           grace, process->cancel_grace_given ? "" : " (the default)");
+  service_write_log(process, line);
   int status =
       msiq_dispatcher_run(process->store, &process->options, &process->diag);
   if (status != MSIQ_OK) {
@@ -119,7 +176,9 @@ static int service_log_path(const msiq_store *store, char *buffer,
   return written < 0 || (size_t)written >= size ? -1 : 0;
 }
 
-static int service_run(const tool_context *context, const char *name) {
+static int service_run(const tool_context *context,
+                       const service_options *options) {
+  const char *name = options->name;
   service_process process;
   memset(&process, 0, sizeof process);
   /* A service has no console: a queue it refuses is also said in the
@@ -147,6 +206,11 @@ static int service_run(const tool_context *context, const char *name) {
   process.options.report = service_write_log;
   process.options.report_context = &process;
   process.options.on_started = service_on_started;
+  process.name = name;
+  if (options->cancel_grace_ms > 0) {
+    process.options.cancel_grace_ms = options->cancel_grace_ms;
+    process.cancel_grace_given = true;
+  }
   uv_mutex_init(&process.lock);
   msiq_diag diag = {{0}};
   int status =
@@ -163,9 +227,12 @@ static int service_run(const tool_context *context, const char *name) {
   return exit_code;
 }
 
-/* The service runs `msiq service run --name N --db ABSOLUTE_PATH`, so it
- * uses the same queue as the administrator who installed it. */
-static int service_install(const tool_context *context, const char *name) {
+/* The service runs `msiq service run --name N [--cancel-grace D] --db
+ * ABSOLUTE_PATH`, so it uses the same queue, and the options, that the
+ * administrator who installed it gave. */
+static int service_install(const tool_context *context,
+                           const service_options *options) {
+  const char *name = options->name;
   /* Before anything changes: the service will run this msiq.exe as
    * SYSTEM, so nobody else may be able to replace it. */
   msiq_diag diag = {{0}};
@@ -199,10 +266,17 @@ static int service_install(const tool_context *context, const char *name) {
   }
   char *database = NULL;
   char arguments[4096];
+  char grace[64] = "";
+  if (options->cancel_grace_ms > 0) {
+    char duration[32];
+    service_format_duration(options->cancel_grace_ms, duration,
+                            sizeof duration);
+    snprintf(grace, sizeof grace, " --cancel-grace %s", duration);
+  }
   status = msiq_host_absolute_path(msiq_store_path(store), &database, &diag);
-  if (status == MSIQ_OK &&
-      snprintf(arguments, sizeof arguments, "service run --name %s --db \"%s\"",
-               name, database) >= (int)sizeof arguments) {
+  if (status == MSIQ_OK && snprintf(arguments, sizeof arguments,
+                                    "service run --name %s%s --db \"%s\"", name,
+                                    grace, database) >= (int)sizeof arguments) {
     status = msiq_diag_set(&diag, MSIQ_EUSAGE, "database path too long");
   }
   if (status == MSIQ_OK) {
@@ -230,9 +304,9 @@ static int service_exec(const tool_context *context, void *parsed,
   int status = MSIQ_OK;
   char state[64] = "";
   if (strcmp(action, "install") == 0) {
-    return service_install(context, name);
+    return service_install(context, options);
   } else if (strcmp(action, "run") == 0) {
-    return service_run(context, name);
+    return service_run(context, options);
   } else if (strcmp(action, "uninstall") == 0) {
     status = msiq_host_service_uninstall(name, &diag);
   } else if (strcmp(action, "start") == 0) {
@@ -242,10 +316,7 @@ static int service_exec(const tool_context *context, void *parsed,
   } else if (strcmp(action, "status") == 0) {
     status = msiq_host_service_query(name, state, sizeof state, &diag);
   } else {
-    status = msiq_diag_set(&diag, MSIQ_EUSAGE,
-                           "unknown action '%s' (use install, uninstall, "
-                           "start, stop, status or run)",
-                           action);
+    status = service_unknown_action(action, &diag); /* service_check saw it */
   }
   if (status != MSIQ_OK) {
     return tool_report(context, status, &diag);
@@ -269,16 +340,23 @@ static const char service_help[] =
     "run        what the service manager starts; not for interactive use\n\n"
     "The service writes its events to msiq-service.log beside the database.\n"
     "\nOptions:\n"
-    "  -n, --name N   service name (default msiq)\n";
+    "  -n, --name N      service name (default msiq)\n"
+    "  --cancel-grace D  install, run: on a timeout or cancel --force, how\n"
+    "                    long a worker may take to roll back before its\n"
+    "                    process tree is ended (default 10m), as for\n"
+    "                    `msiq run`; install records it in the service's\n"
+    "                    command line\n";
 
 const tool_command tool_cmd_service = {
     .name = "service",
-    .usage = "[--name N] install|uninstall|start|stop|status|run",
+    .usage = "[--name N] [--cancel-grace D] "
+             "install|uninstall|start|stop|status|run",
     .summary = "Run the dispatcher as a Windows service (Windows only).",
     .help = service_help,
     .options = service_option_table,
     .options_size = sizeof(service_options),
     .init = service_init,
+    .check = service_check,
     .words = {.min = 1,
               .max = 1,
               .name = "ACTION",

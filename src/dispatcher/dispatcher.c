@@ -1043,10 +1043,13 @@ static bool dispatcher_gate_open(dispatcher *self, bool *paused) {
                                sizeof reboot_reason);
   }
   /* Held mutex: wake as soon as it is released rather than at the next
-   * poll. */
-  if (verdict.reason == MSIQ_GATE_MUTEX_HELD && self->mutex_watch == NULL &&
-      msiq_gate_watch_start(&self->loop, dispatcher_on_mutex_released, self,
-                            &self->mutex_watch) != MSIQ_OK) {
+   * poll. This check has just looked at it, so the watch's next look is
+   * due an interval from now (one wake-up fewer a second). */
+  if (verdict.reason == MSIQ_GATE_MUTEX_HELD && self->mutex_watch != NULL) {
+    msiq_gate_watch_defer(self->mutex_watch);
+  } else if (verdict.reason == MSIQ_GATE_MUTEX_HELD &&
+             msiq_gate_watch_start(&self->loop, dispatcher_on_mutex_released,
+                                   self, &self->mutex_watch) != MSIQ_OK) {
     self->mutex_watch = NULL;
   }
   /* An open gate went through every check, so the service was probed. */

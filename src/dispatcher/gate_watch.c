@@ -48,6 +48,15 @@ int msiq_gate_watch_start(uv_loop_t *loop, void (*on_release)(void *data),
   return MSIQ_OK;
 }
 
+void msiq_gate_watch_defer(msiq_gate_watch *watch) {
+  if (watch == NULL) {
+    return;
+  }
+  /* Restarting an active timer reschedules it from the loop's time. */
+  uv_timer_start(&watch->timer, gate_watch_on_tick, MSIQ_GATE_WATCH_INTERVAL_MS,
+                 MSIQ_GATE_WATCH_INTERVAL_MS);
+}
+
 void msiq_gate_watch_stop(msiq_gate_watch *watch) {
   if (watch == NULL) {
     return;

@@ -27,6 +27,15 @@ typedef struct msiq_gate_watch msiq_gate_watch;
 int msiq_gate_watch_start(uv_loop_t *loop, void (*on_release)(void *data),
                           void *data, msiq_gate_watch **watch);
 
+/* The caller has just looked at the mutex itself and found it still held
+ * (the dispatcher's gate check does at each poll tick while a job waits):
+ * the watch's next look is put off to one interval from now. Without this
+ * the check and the watch's tick would fall a few milliseconds apart once
+ * a second, one wake-up more than the interval needs; with it a job waiting
+ * at a held mutex wakes the dispatcher at most 1000 / interval times a
+ * second, and the mutex is still looked at at least once an interval. */
+void msiq_gate_watch_defer(msiq_gate_watch *watch);
+
 /* Stops the timer and frees the watch once the loop has closed it; safe to
  * call from on_release and with NULL. */
 void msiq_gate_watch_stop(msiq_gate_watch *watch);

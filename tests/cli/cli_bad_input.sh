@@ -189,4 +189,27 @@ if is_utf8 "$out"; then pass; else fail "log: the ANSI log's text is not UTF-8";
 run log --failure "$ansi_id"
 check_match "$out" $'^Error 1310\\. Cannot write caf\xc3\xa9' "log --failure: the excerpt of an ANSI log is UTF-8"
 
+# service: --cancel-grace is for the actions that run the dispatcher
+# (install records it, run uses it). Its value is checked like run's; with
+# install or run it is accepted, so the line reaches this host's answer
+# that services exist only on Windows (the Wine tests install one).
+check_rejected 2 "invalid duration '5x'" "service --cancel-grace 5x" \
+  service --cancel-grace 5x install
+check_rejected 2 "service: option '--cancel-grace' needs a value" "service --cancel-grace without a value" \
+  service install --cancel-grace
+for action in status start stop uninstall; do
+  check_rejected 2 "service: --cancel-grace applies to install and run only" \
+    "service --cancel-grace 5m $action" \
+    service --cancel-grace 5m "$action"
+done
+for action in install run; do
+  check_rejected 2 "service: services exist only on Windows" "service --cancel-grace 90s $action parses" \
+    service --cancel-grace 90s "$action"
+done
+check_rejected 2 "service: unknown action 'frob'" "service with an unknown action and --cancel-grace" \
+  service --cancel-grace 5m frob
+run service --help
+check_status 0 "service --help"
+check_match "$out" "--cancel-grace D +install, run:" "service --help lists --cancel-grace"
+
 finish

@@ -14,8 +14,9 @@
 #     is recorded as the full 32-bit code with reboot_required;
 #   - a package path with non-ASCII characters and a property value with
 #     spaces and quotes reach msiexec intact (raw command line checked);
-#   - msiq runs as a Windows service: install, start, a job completes, stop,
-#     uninstall.
+#   - msiq runs as a Windows service: install (with --cancel-grace, which
+#     the service's command line keeps and the service uses), start, a job
+#     completes, stop, uninstall.
 #
 # Exit codes seen from Linux through `wine` keep only 8 bits, so every
 # outcome is read from what msiq recorded, never from wine's status.
@@ -194,8 +195,13 @@ check_equal "$(cat "$program_files/MsiqSampleB/payload.txt" 2>/dev/null)" "paylo
 # starts it with its own environment, so it runs the real msiexec.
 new_queue service_mode
 build_package MsiqSampleC "$work_dir/packages"
-run service --name msiqtest install
+run service --name msiqtest --cancel-grace 3m install
 check_status 0 "service mode: install"
+check_match "$out" "runs: msiq service run --name msiqtest --cancel-grace 3m --db " \
+  "service mode: install puts --cancel-grace on the service's command line"
+image_path=$(wine reg query 'HKLM\System\CurrentControlSet\Services\msiqtest' /v ImagePath 2>/dev/null | tr -d '\r')
+check_match "$image_path" "service run --name msiqtest --cancel-grace 3m --db " \
+  "service mode: the service manager recorded --cancel-grace"
 run service --name msiqtest start
 check_status 0 "service mode: start"
 run service --name msiqtest status
@@ -204,6 +210,8 @@ run enqueue "$(win_path "$work_dir/packages/MsiqSampleC.msi")"
 service_job=$out
 wait_until 30000 job_finished "$service_job"
 check_equal "$(job_field "$service_job" .state)" "succeeded" "service mode: the service ran the job"
+check_match "$(tr -d '\r' <"$work_dir/msiq-service.log" 2>/dev/null)" "service msiqtest: cancel grace 3m$" \
+  "service mode: the service runs with the recorded cancel grace"
 check_equal "$(cat "$program_files/MsiqSampleC/payload.txt" 2>/dev/null)" "payload of MsiqSampleC" \
   "service mode: msiexec installed the package"
 run service --name msiqtest stop

@@ -326,6 +326,7 @@ typedef enum tool_log_encoding {
 
 typedef struct tool_log_stream {
   tool_log_encoding encoding;
+  bool utf8_mark;        /* the log began with a UTF-8 byte-order mark */
   unsigned char held[4]; /* bytes that wait for the ones after them */
   size_t held_count;
   char *text; /* decoded text after the last line feed handed out */

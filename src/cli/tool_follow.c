@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/text.h"
+#include "host/host.h"
 #include "dispatcher/log_excerpt.h"
 
 /* Progress as text. */
@@ -117,6 +118,7 @@ static bool log_stream_detect(tool_log_stream *stream,
   } else if (count >= 3 && bytes[0] == 0xef && bytes[1] == 0xbb &&
              bytes[2] == 0xbf) {
     stream->encoding = TOOL_LOG_ENCODING_UTF8;
+    stream->utf8_mark = true;
     *start = 3;
   } else if (!at_end && log_stream_may_be_mark(bytes, count)) {
     return false;
@@ -124,6 +126,60 @@ static bool log_stream_detect(tool_log_stream *stream,
     stream->encoding = TOOL_LOG_ENCODING_UTF8;
   }
   return true;
+}
+
+/* The length of bytes without a UTF-8 sequence cut short at their end,
+ * which waits for the rest of its bytes (at most three). */
+static size_t log_stream_complete_utf8(const unsigned char *bytes,
+                                       size_t count) {
+  for (size_t back = 1; back <= 3 && back <= count; back++) {
+    unsigned char byte = bytes[count - back];
+    if ((byte & 0xc0) == 0x80) {
+      continue; /* a continuation byte: look further back */
+    }
+    size_t needed = (byte & 0xe0) == 0xc0   ? 2
+                    : (byte & 0xf0) == 0xe0 ? 3
+                    : (byte & 0xf8) == 0xf0 ? 4
+                                            : 1;
+    return needed > back ? count - back : count;
+  }
+  return count;
+}
+
+/* Appends bytes of a log that is not UTF-16, as msiq_log_decode reads a
+ * whole one: valid UTF-8 as it is, without NUL bytes; otherwise a damaged
+ * UTF-8 log (it began with the UTF-8 mark) repaired, or a log in the ANSI
+ * code page converted. Each piece is judged alone, so a log whose bytes are
+ * valid UTF-8 in one piece and not in another comes out as a whole log
+ * would only when both readings agree (ASCII does). */
+static int log_stream_take_bytes(tool_log_stream *stream,
+                                 const unsigned char *bytes, size_t count,
+                                 msiq_diag *diag) {
+  const char *body = (const char *)bytes;
+  if (msiq_utf8_valid_prefix(body, count) == count) {
+    int status = MSIQ_OK;
+    for (size_t i = 0; status == MSIQ_OK && i < count; i++) {
+      if (body[i] != 0) {
+        status = log_stream_append(stream, &body[i], 1, diag);
+      }
+    }
+    return status;
+  }
+  char *converted = NULL;
+  int status = MSIQ_OK;
+  if (stream->utf8_mark) {
+    converted = msiq_text_utf8_repair(body, count);
+    if (converted == NULL) {
+      status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory reading a log");
+    }
+  } else {
+    status = msiq_host_text_from_ansi(body, count, &converted, diag);
+  }
+  if (status == MSIQ_OK) {
+    status = log_stream_append(stream, converted, strlen(converted), diag);
+  }
+  free(converted);
+  return status;
 }
 
 /* Decodes what it can of the held bytes followed by bytes into the text;
@@ -152,13 +208,10 @@ static int log_stream_take(tool_log_stream *stream, const unsigned char *bytes,
       !log_stream_detect(stream, input, total, at_end, &start)) {
     used = 0;
   } else if (stream->encoding == TOOL_LOG_ENCODING_UTF8) {
-    /* Bytes pass as they are (a line feed is never inside a UTF-8
-     * sequence); NUL bytes are dropped, as for a whole log. */
-    for (size_t i = start; status == MSIQ_OK && i < total; i++) {
-      if (input[i] != 0) {
-        status = log_stream_append(stream, (const char *)&input[i], 1, diag);
-      }
-    }
+    used = at_end
+               ? total
+               : start + log_stream_complete_utf8(input + start, total - start);
+    status = log_stream_take_bytes(stream, input + start, used - start, diag);
   } else {
     bool big_endian = stream->encoding == TOOL_LOG_ENCODING_UTF16BE;
     size_t units = (total - start) & ~(size_t)1;

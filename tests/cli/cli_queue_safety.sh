@@ -132,7 +132,15 @@ export MSIQ_DB="$sec/via/queue.db"
 check_refused "refusing to run: database directory $sec/public is writable by everyone" \
   "links: a directory reached through a link is checked where it is"
 chmod 0700 "$sec/public"
+# The queue itself is accepted through the link, but the log folder beside
+# it would be reached through the link too, and a log path through a link
+# is refused (the log rule, cli_log_paths.sh): the run stops with one line
+# naming the real path to use, before any installer starts.
 run run --drain --poll 50ms
+check_error 4 "refusing log folder $sec/via/logs: $sec/via is a symbolic link or junction; name the real path" \
+  "links: the log folder beside a queue reached through a link is refused"
+check_equal "$(job_field "$job" .state)" queued "links: the refused run ran nothing"
+run run --drain --poll 50ms --log-dir "$sec/public/logs"
 check_status 0 "links: the same queue, private, is accepted through the link"
 check_equal "$(job_field "$job" .state)" succeeded "links: the job ran"
 

@@ -113,9 +113,10 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
   # As nobody, on a queue nobody owns, with a -shm it may only read.
   begin_section nobody
   chmod 0755 "$work_dir"
-  chown nobody "$sec"
+  # root makes the queue first: a queue folder another account owns is
+  # refused to root (cli_queue_safety.sh), so it is handed over afterwards.
   job=$(enqueue "$(pkg app)")
-  chown nobody "$MSIQ_DB"
+  chown nobody "$sec" "$MSIQ_DB"
   : >"$sec/queue.db-shm"
   chmod 0444 "$sec/queue.db-shm"
   as_nobody() {

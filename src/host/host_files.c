@@ -1,9 +1,9 @@
-/* host_files.c: walking a path for its judgement, hashing a file and
- * staging a package, the same on every host. libuv's synchronous file
- * calls (no loop, no callback) take UTF-8 paths on Windows too, so one copy
- * loop serves both hosts; what differs (how a component is described, the
- * SHA-256) is each host's (host_files.h). See host.h (msiq_host_check_path,
- * msiq_host_file_sha256, msiq_host_stage_file).
+/* host_files.c: walking a path for its judgement, hashing a file, staging
+ * a package and reading the dispatcher's note, the same on every host. libuv's
+ * synchronous file calls (no loop, no callback) take UTF-8 paths on Windows
+ * too, so one copy loop serves both hosts; what differs (how a component is
+ * described, the SHA-256) is each host's (host_files.h). See host.h
+ * (msiq_host_check_path, msiq_host_file_sha256, msiq_host_stage_file).
  */
 #include "host/host_files.h"
 
@@ -296,4 +296,26 @@ cleanup:
   }
   *staged = copy_path;
   return status;
+}
+
+/* Only writing the note differs between the hosts (how a file is replaced
+ * without following a link); reading it is the same everywhere. */
+bool msiq_host_dispatcher_note_read(const char *database_path, char *buffer,
+                                    size_t size) {
+  char path[4096];
+  int written =
+      snprintf(path, sizeof path, "%s.dispatcher.note", database_path);
+  if (size == 0 || written < 0 || (size_t)written >= sizeof path) {
+    return false;
+  }
+  FILE *file = msiq_host_fopen(path, "rb");
+  if (file == NULL) {
+    return false;
+  }
+  bool found = fgets(buffer, (int)size, file) != NULL;
+  fclose(file);
+  if (found) {
+    buffer[strcspn(buffer, "\r\n")] = '\0';
+  }
+  return found && buffer[0] != '\0';
 }

@@ -725,24 +725,6 @@ int msiq_host_dispatcher_note_write(const char *database_path, const char *text,
   return MSIQ_OK;
 }
 
-bool msiq_host_dispatcher_note_read(const char *database_path, char *buffer,
-                                    size_t size) {
-  char path[4096];
-  if (size == 0 || host_note_path(database_path, "", path, sizeof path) != 0) {
-    return false;
-  }
-  FILE *file = fopen(path, "r");
-  if (file == NULL) {
-    return false;
-  }
-  bool found = fgets(buffer, (int)size, file) != NULL;
-  fclose(file);
-  if (found) {
-    buffer[strcspn(buffer, "\r\n")] = '\0';
-  }
-  return found && buffer[0] != '\0';
-}
-
 int msiq_host_busy_timeout_ms(int default_ms) {
   const char *value = host_test_getenv("MSIQ_SIM_BUSY_TIMEOUT_MS");
   if (value == NULL || value[0] == '\0') {

@@ -630,25 +630,6 @@ int msiq_host_dispatcher_note_write(const char *database_path, const char *text,
   return status;
 }
 
-bool msiq_host_dispatcher_note_read(const char *database_path, char *buffer,
-                                    size_t size) {
-  char path[4096];
-  if (size == 0 || snprintf(path, sizeof path, "%s.dispatcher.note",
-                            database_path) >= (int)sizeof path) {
-    return false;
-  }
-  FILE *file = msiq_host_fopen(path, "rb");
-  if (file == NULL) {
-    return false;
-  }
-  bool found = fgets(buffer, (int)size, file) != NULL;
-  fclose(file);
-  if (found) {
-    buffer[strcspn(buffer, "\r\n")] = '\0';
-  }
-  return found && buffer[0] != '\0';
-}
-
 int msiq_host_busy_timeout_ms(int default_ms) {
   return default_ms;
 }

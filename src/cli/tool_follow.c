@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "core/text.h"
-#include "host/host.h"
 #include "dispatcher/log_excerpt.h"
 
 /* Progress as text. */
@@ -147,38 +146,19 @@ static size_t log_stream_complete_utf8(const unsigned char *bytes,
 }
 
 /* Appends bytes of a log that is not UTF-16, as msiq_log_decode reads a
- * whole one: valid UTF-8 as it is, without NUL bytes; otherwise a damaged
- * UTF-8 log (it began with the UTF-8 mark) repaired, or a log in the ANSI
- * code page converted. Each piece is judged alone, so a log whose bytes are
- * valid UTF-8 in one piece and not in another comes out as a whole log
- * would only when both readings agree (ASCII does). */
+ * whole one (msiq_log_decode_8bit). Each piece is judged alone, so a log
+ * whose bytes are valid UTF-8 in one piece and not in another comes out as
+ * a whole log would only when both readings agree (ASCII does). */
 static int log_stream_take_bytes(tool_log_stream *stream,
                                  const unsigned char *bytes, size_t count,
                                  msiq_diag *diag) {
-  const char *body = (const char *)bytes;
-  if (msiq_utf8_valid_prefix(body, count) == count) {
-    int status = MSIQ_OK;
-    for (size_t i = 0; status == MSIQ_OK && i < count; i++) {
-      if (body[i] != 0) {
-        status = log_stream_append(stream, &body[i], 1, diag);
-      }
-    }
-    return status;
-  }
-  char *converted = NULL;
-  int status = MSIQ_OK;
-  if (stream->utf8_mark) {
-    converted = msiq_text_utf8_repair(body, count);
-    if (converted == NULL) {
-      status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory reading a log");
-    }
-  } else {
-    status = msiq_host_text_from_ansi(body, count, &converted, diag);
-  }
+  char *text = NULL;
+  int status = msiq_log_decode_8bit((const char *)bytes, count,
+                                    stream->utf8_mark, &text, diag);
   if (status == MSIQ_OK) {
-    status = log_stream_append(stream, converted, strlen(converted), diag);
+    status = log_stream_append(stream, text, strlen(text), diag);
   }
-  free(converted);
+  free(text);
   return status;
 }
 

@@ -92,6 +92,36 @@ static void log_decode_utf16(const unsigned char *bytes, size_t length,
   }
 }
 
+int msiq_log_decode_8bit(const char *bytes, size_t length, bool utf8_mark,
+                         char **text, msiq_diag *diag) {
+  if (msiq_utf8_valid_prefix(bytes, length) != length) {
+    /* Not UTF-8: with a UTF-8 mark, a damaged UTF-8 log (its bad bytes
+     * become U+FFFD); without one, a log in the ANSI code page (a program
+     * that writes neither UTF-8 nor UTF-16). Either way what is shown and
+     * stored is UTF-8. */
+    if (!utf8_mark) {
+      return msiq_host_text_from_ansi(bytes, length, text, diag);
+    }
+    *text = msiq_text_utf8_repair(bytes, length);
+    return *text != NULL ? MSIQ_OK
+                         : msiq_diag_set(diag, MSIQ_ENOMEM,
+                                         "out of memory reading a log");
+  }
+  /* NUL bytes would end the text early; UTF-8 logs never need them. */
+  *text = malloc(length + 1);
+  if (*text == NULL) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory reading a log");
+  }
+  size_t kept = 0;
+  for (size_t i = 0; i < length; i++) {
+    if (bytes[i] != 0) {
+      (*text)[kept++] = bytes[i];
+    }
+  }
+  (*text)[kept] = '\0';
+  return MSIQ_OK;
+}
+
 int msiq_log_decode(const unsigned char *bytes, size_t length, char **text,
                     msiq_diag *diag) {
   log_buffer buffer = {0};
@@ -105,38 +135,15 @@ int msiq_log_decode(const unsigned char *bytes, size_t length, char **text,
         length >= 3 && bytes[0] == 0xef && bytes[1] == 0xbb && bytes[2] == 0xbf
             ? 3
             : 0;
-    const char *body = (const char *)bytes + skip;
-    size_t body_length = length - skip;
-    if (msiq_utf8_valid_prefix(body, body_length) == body_length) {
-      /* NUL bytes would end the text early; UTF-8 logs never need them. */
-      for (size_t i = 0; i < body_length; i++) {
-        if (body[i] != 0) {
-          log_buffer_append(&buffer, &body[i], 1);
-        }
-      }
-    } else {
-      /* Not UTF-8: with a UTF-8 mark, a damaged UTF-8 log (its bad bytes
-       * become U+FFFD); without one, a log in the ANSI code page (a
-       * program that writes neither UTF-8 nor UTF-16). Either way what is
-       * shown and stored is UTF-8. */
-      char *converted = NULL;
-      int status = MSIQ_OK;
-      if (skip > 0) {
-        converted = msiq_text_utf8_repair(body, body_length);
-        if (converted == NULL) {
-          status =
-              msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory reading a log");
-        }
-      } else {
-        status = msiq_host_text_from_ansi(body, body_length, &converted, diag);
-      }
-      if (status != MSIQ_OK) {
-        free(buffer.data);
-        return status;
-      }
-      log_buffer_append(&buffer, converted, strlen(converted));
-      free(converted);
+    char *converted = NULL;
+    int status = msiq_log_decode_8bit((const char *)bytes + skip, length - skip,
+                                      skip > 0, &converted, diag);
+    if (status != MSIQ_OK) {
+      free(buffer.data);
+      return status;
     }
+    log_buffer_append(&buffer, converted, strlen(converted));
+    free(converted);
   }
   if (buffer.failed) {
     free(buffer.data);

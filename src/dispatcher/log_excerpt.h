@@ -9,6 +9,9 @@
 #ifndef MSIQ_LOG_EXCERPT_H
 #define MSIQ_LOG_EXCERPT_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "core/msiq.h"
 
 /* Converts log bytes (UTF-16LE or UTF-16BE with a BOM, UTF-8 with or
@@ -18,6 +21,14 @@
  * become U+FFFD. */
 int msiq_log_decode(const unsigned char *bytes, size_t length, char **text,
                     msiq_diag *diag);
+
+/* The part of msiq_log_decode for a log that is not UTF-16, on bytes that
+ * follow any byte-order mark: valid UTF-8 as it is (NUL bytes dropped);
+ * otherwise repaired (U+FFFD) when the log began with a UTF-8 mark
+ * (utf8_mark), or converted from the ANSI code page. Also for a log read
+ * in pieces (`msiq log --follow`), which knows its mark from its start. */
+int msiq_log_decode_8bit(const char *bytes, size_t length, bool utf8_mark,
+                         char **text, msiq_diag *diag);
 
 /* Reads and decodes a log file. */
 int msiq_log_read(const char *path, char **text, msiq_diag *diag);

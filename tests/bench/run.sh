@@ -1170,6 +1170,7 @@ figure_10() {
   wait "$pid" || true
   background_pid=
   grep -q "attempt 1" "$d/run.out" && die "figure 10: the dispatcher started a job that was not due"
+  rm -f "$db" "$db-wal" "$db-shm"
   read -r c_median _ c_worst _ < <(stats <"$d/cpu.txt")
   read -r w_median _ w_worst _ < <(stats <"$d/wakeups.txt")
   strict=$(calc "($watch_sleeps > 0 ? $watch_sleeps - 1 : 0) * 60e6 / $watch_us")

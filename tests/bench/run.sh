@@ -473,9 +473,13 @@ enqueue_syncs() {
   if [ -e "$db-wal" ]; then wal_before="yes ($(stat -c %s "$db-wal") bytes)"; fi
   : >"$d/syncs.txt"
   for ((i = 0; i < RUNS; i++)); do
-    MSIQ_DB=$db strace -f -qq -e trace=fsync,fdatasync -o "$d/strace.$i" \
-      "$MSIQ" enqueue --no-check /srv/packages/app.msi ALLUSERS=1 >/dev/null ||
-      die "figure 1: the traced enqueue failed"
+    if ! MSIQ_DB=$db strace -f -qq -e trace=fsync,fdatasync -o "$d/strace.$i" \
+      "$MSIQ" enqueue --no-check /srv/packages/app.msi ALLUSERS=1 >/dev/null 2>"$d/strace.err"; then
+      # strace cannot trace where ptrace is not allowed (some containers).
+      result "1 enqueue: fsync + fdatasync calls" "<= 2" n/a n/a calls n/a \
+        "the traced enqueue failed: $(head -1 "$d/strace.err")"
+      return
+    fi
     grep -cE '(^|[ ])f(data)?sync\(' "$d/strace.$i" >>"$d/syncs.txt" || true
   done
   local fsyncs fdatasyncs
@@ -809,9 +813,9 @@ figure_6() {
   # release is seen 50 ms later on average and 100 ms at most, and then the
   # start costs what figure 8 measures.
   result "6 gate opens -> worker says hello, msiq" "median <= 100 ms (re-test every 100 ms)" "$(fmt "$median" 1)" "$(fmt "$worst" 1)" ms \
-    "$(verdict "$median" "<=" 100)" "$GATE_TRIALS trials; each: $(tr '\n' ' ' <"$d/msiq.txt" | xargs printf '%.1f ')"
+    "$(verdict "$median" "<=" 100)" "$GATE_TRIALS trials; each: $(xargs printf '%.1f ' <"$d/msiq.txt" | sed 's/ $//')"
   result "6 same, 1 s polling loop (comparison)" "(none)" "$(fmt "$p_median" 1)" "$(fmt "$p_worst" 1)" ms \
-    "info" "tests/bench/poll_1s.sh; each: $(tr '\n' ' ' <"$d/poll.txt" | xargs printf '%.0f ')"
+    "info" "tests/bench/poll_1s.sh; each: $(xargs printf '%.0f ' <"$d/poll.txt" | sed 's/ $//')"
   # Issue 16: at least 5 times better than the loop (its median over ours).
   local better
   better=$(calc "$p_median / $median")
@@ -923,7 +927,7 @@ PY
   read -r total_median _ total_worst _ < <(cut -d' ' -f2 "$d/costs.txt" | stats)
   read -r share _ share_worst _ < <(awk '{ print 100 * $1 / $2 }' "$d/costs.txt" | stats)
   result "8 worker start: decision -> hello" "(none)" "$(fmt "$cost_median" 1)" "$(fmt "$cost_worst" 1)" ms \
-    info "$START_TRIALS jobs: the start commit, the spawn and the stand-in's exec to its first line; each: $(cut -d' ' -f1 "$d/costs.txt" | tr '\n' ' ' | xargs printf '%.1f ')"
+    info "$START_TRIALS jobs: the start commit, the spawn and the stand-in's exec to its first line; each: $(cut -d' ' -f1 "$d/costs.txt" | xargs printf '%.1f ' | sed 's/ $//')"
   result "8 enqueue -> worker says hello (--poll 1s)" "(none)" "$(fmt "$total_median" 1)" "$(fmt "$total_worst" 1)" ms \
     info "the dispatcher notices a new job at its next poll tick (1 s), then starts it"
   result "8 start's share of enqueue -> hello" "(none)" "$(fmt "$share" 1)" "$(fmt "$share_worst" 1)" % \

@@ -7,6 +7,12 @@
 # The installer of figures 5, 6, 8 and 9 speaks the worker protocol, as
 # msiq.exe --worker does on Windows (figure 5 also measures a plain
 # stand-in for comparison).
+# Figures: 1 enqueue (time, flushes), 2 import (and its floor), 3 the pick,
+# 4 start with a large history, 5 dispatch (and task-spooler), 6 the gate
+# (and a 1 s loop), 7 idle, 8 the worker's start, 9 enqueue -> start with
+# default settings (and task-spooler), 10 idle on a large queue none due,
+# 11 msiq wait's wake-ups, 12 list --json (and the sqlite3 CLI), 13 list
+# --state / status / report over a large history, 14 purge (and the lock).
 # Run on demand; it is not registered with ctest. Method, machine and the
 # latest figures: docs/performance.md.
 #

@@ -15,6 +15,9 @@
         succeeded  N finished jobs (succeeded, finished a day ago), each with
                    one closed attempt in the history
         failed     N failed jobs, each with one failed attempt
+        recent     N succeeded jobs that finished half an hour ago (inside
+                   `report`'s default 24 hours, outside `purge
+                   --older-than 1h`), each with one closed attempt
 
 Only the standard library (sqlite3, json) is used.
 """
@@ -56,24 +59,26 @@ def fill(database, count, kind):
             "       (? + i) % 5, ?, 10, ? FROM c",
             (count, base, base, base, now + day if kind == "future" else None, now),
         )
-    elif kind in ("succeeded", "failed"):
-        state = kind
-        exit_code = 0 if kind == "succeeded" else 1603
-        outcome = "succeeded" if kind == "succeeded" else "failed"
-        error = None if kind == "succeeded" else "installer failed with exit code 1603"
+    elif kind in ("succeeded", "failed", "recent"):
+        state = "failed" if kind == "failed" else "succeeded"
+        # finished_at: a day ago, or half an hour ago for "recent".
+        ago = 30 * 60 * 1000 if kind == "recent" else day
+        exit_code = 1603 if kind == "failed" else 0
+        outcome = state
+        error = None if state == "succeeded" else "installer failed with exit code 1603"
         con.execute(
             series
             + "INSERT INTO job (id, state, action, target, priority, max_attempts, attempts, "
             "                  exit_code, last_error, created_at, started_at, finished_at) "
             "SELECT ? + i, ?, 'install', '/srv/packages/app-' || (? + i) || '.msi', 0, 10, 1, "
             "       ?, ?, ?, ?, ? FROM c",
-            (count, base, state, base, exit_code, error, now - day - 1000, now - day - 500, now - day),
+            (count, base, state, base, exit_code, error, now - ago - 1000, now - ago - 500, now - ago),
         )
         con.execute(
             series
             + "INSERT INTO attempt (job_id, number, started_at, finished_at, exit_code, outcome, message) "
             "SELECT ? + i, 1, ?, ?, ?, ?, 'exit code ' || ? FROM c",
-            (count, base, now - day - 500, now - day, exit_code, outcome, exit_code),
+            (count, base, now - ago - 500, now - ago, exit_code, outcome, exit_code),
         )
     else:
         sys.exit("bench_data.py: unknown kind %r" % kind)

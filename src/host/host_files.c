@@ -7,9 +7,13 @@
  */
 #include "host/host_files.h"
 
+#include <ctype.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "host/host_test_settings.h"
 
 /* Bytes read at a time. */
 #define HOST_FILES_CHUNK_SIZE 65536
@@ -22,6 +26,39 @@
 static bool host_path_name_is_skipped(const char *name, char separator) {
   return name[0] == separator ||
          (name[0] == '.' && (name[1] == separator || name[1] == '\0'));
+}
+
+bool host_path_is_test_trusted_ancestor(const char *path) {
+  char setting[4096];
+  if (!host_test_setting("MSIQ_TEST_TRUSTED_ANCESTORS_OF", setting,
+                         sizeof setting) ||
+      setting[0] == '\0') {
+    return false;
+  }
+  char *trusted = NULL;
+  if (msiq_host_absolute_path(setting, &trusted, NULL) != MSIQ_OK) {
+    return false;
+  }
+  /* Without trailing separators, except where the path is a root ("/",
+   * "Z:\\"), whose separator is its last character. */
+  size_t length = strlen(path);
+  while (length > 1 && (path[length - 1] == '/' || path[length - 1] == '\\') &&
+         path[length - 2] != ':') {
+    length--;
+  }
+  bool is_root_form =
+      length > 0 && (path[length - 1] == '/' || path[length - 1] == '\\');
+  bool above = strlen(trusted) > length;
+  /* Windows paths compare without case; the setting is the tests' own. */
+  for (size_t i = 0; above && i < length; i++) {
+    above =
+        tolower((unsigned char)path[i]) == tolower((unsigned char)trusted[i]);
+  }
+  if (above && !is_root_form) {
+    above = trusted[length] == '/' || trusted[length] == '\\';
+  }
+  free(trusted);
+  return above;
 }
 
 int host_path_walk(const char *walked, size_t root_length, char separator,
@@ -59,6 +96,11 @@ int host_path_walk(const char *walked, size_t root_length, char separator,
     if (!describe(&entries[count], count == 0, &components[count], diag)) {
       status = MSIQ_EIO;
       break;
+    }
+    if (components[count].kind == MSIQ_PATH_DIRECTORY &&
+        host_path_is_test_trusted_ancestor(entries[count].path)) {
+      components[count].owner_trusted = true;
+      components[count].others = 0;
     }
     count++;
     if (components[count - 1].kind == MSIQ_PATH_ABSENT) {

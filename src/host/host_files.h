@@ -24,6 +24,15 @@ typedef bool (*host_path_describe)(host_path_entry *entry, bool is_root,
                                    msiq_path_component *component,
                                    msiq_diag *diag);
 
+/* True, in builds with test settings only, when `path` is a folder above
+ * the one MSIQ_TEST_TRUSTED_ANCESTORS_OF names (that folder's parents, up
+ * to the root). The Windows tests run under Wine, which shows no sticky
+ * bit: a checkout under /tmp would have every queue, package and log path
+ * refused for Z:\tmp, a folder outside anything a test is about. The named
+ * folder and everything below it (the tests' own folders) are judged as
+ * always; release builds read nothing (host_test_settings.h). */
+bool host_path_is_test_trusted_ancestor(const char *path);
+
 /* Describes walked from the root down, one component at a time, until the
  * whole path or the first absent component, then judges them for role
  * (msiq_path_judge, whose messages name judged_path). walked's first

@@ -61,6 +61,17 @@ wine_prefix_init() {
   # The session that created the prefix leaves the service database locked
   # until it ends: wait for it, then start the persistent session.
   wineserver -w
+  # Services get their environment from the registry, not from the test:
+  # the setting that trusts the folders above the build tree (see
+  # tests/CMakeLists.txt) goes there, in a session of its own, so that the
+  # next session's service manager reads it when it starts its first
+  # service.
+  if [ -n "${MSIQ_TEST_TRUSTED_ANCESTORS_OF:-}" ]; then
+    wine reg add 'HKLM\System\CurrentControlSet\Control\Session Manager\Environment' \
+      /v MSIQ_TEST_TRUSTED_ANCESTORS_OF /t REG_SZ \
+      /d "$MSIQ_TEST_TRUSTED_ANCESTORS_OF" /f >/dev/null 2>&1
+    wineserver -w
+  fi
   wineserver -p
 }
 

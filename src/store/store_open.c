@@ -242,6 +242,21 @@ static void store_sweep_temporaries(const char *path) {
 
 /* Opening. */
 
+/* SQLite's process-wide settings, made once before its first use. Each
+ * msiq_store is used by one thread at a time (store.h), so SQLite need not
+ * lock a connection or a statement around every call (multi-thread mode),
+ * and nothing reads SQLite's memory statistics, whose upkeep takes a global
+ * mutex on every allocation. Together they made an import of 100,000 jobs
+ * take about 0.72 times as long. sqlite3_config() refuses once SQLite is
+ * initialised (a test that registered a VFS first): it then keeps its
+ * defaults, which are correct, only slower. */
+static uv_once_t store_library_once = UV_ONCE_INIT;
+
+static void store_configure_library(void) {
+  sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+  sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 /* Opens store->db on store->path as msiq_store_open() says. */
 static int store_connect(msiq_store *store, int flags, msiq_diag *diag) {
   const char *path = store->path;
@@ -266,8 +281,10 @@ static int store_connect(msiq_store *store, int flags, msiq_diag *diag) {
       return status;
     }
   }
+  uv_once(&store_library_once, store_configure_library);
+  /* NOMUTEX: one thread at a time per connection, as above. */
   int open_flags =
-      SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_EXRESCODE;
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
   if (flags & MSIQ_STORE_CREATE) {
     open_flags |= SQLITE_OPEN_CREATE;
   }

@@ -42,6 +42,9 @@ struct msiq_store {
   sqlite3_stmt *json_each[STORE_JSON_EACH_DEPTHS];
   /* How many store_json_each calls are under way (the next one's depth). */
   size_t json_each_depth;
+  /* This connection committed to the WAL (store_open.c: only then does its
+   * close leave the WAL in place). */
+  bool wrote_wal;
 };
 
 /* SQL helpers (store_sql.c). */

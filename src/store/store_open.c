@@ -411,11 +411,6 @@ static void store_disconnect(msiq_store *store) {
     sqlite3_finalize(store->cache[i].statement);
   }
   store->cache_count = 0;
-  for (size_t i = 0; i < STORE_JSON_EACH_DEPTHS; i++) {
-    sqlite3_finalize(store->json_each[i]);
-    store->json_each[i] = NULL;
-  }
-  store->json_each_depth = 0;
   if (store->db != NULL) {
     sqlite3_close(store->db);
     store->db = NULL;

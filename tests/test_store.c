@@ -524,6 +524,90 @@ static void test_import_is_all_or_nothing(void **state) {
   free(ids);
 }
 
+/* An import stores its items as the manifest lists them: ids in item order,
+ * each job's properties in document order (not sorted: the names here run
+ * backwards and then jump), its priority, and its dependencies by key on
+ * items earlier in the same manifest. Enough items and members that an
+ * import which read the JSON in another order would show it. */
+#define IMPORT_ORDER_ITEMS      300
+#define IMPORT_ORDER_PROPERTIES 17
+
+static void test_import_keeps_document_order(void **state) {
+  store_fixture *fixture = *state;
+  size_t size =
+      (size_t)IMPORT_ORDER_ITEMS * (IMPORT_ORDER_PROPERTIES * 24 + 160);
+  char *json = malloc(size);
+  assert_non_null(json);
+  size_t length = 0;
+  length += (size_t)snprintf(json + length, size - length, "[");
+  for (int item = 0; item < IMPORT_ORDER_ITEMS; item++) {
+    length += (size_t)snprintf(
+        json + length, size - length,
+        "%s{\"target\":\"/p/app-%d.msi\",\"key\":\"k%d\",\"priority\":%d,"
+        "\"properties\":{",
+        item == 0 ? "" : ",", item, item, (item * 37) % 11 - 5);
+    for (int p = 0; p < IMPORT_ORDER_PROPERTIES; p++) {
+      int name =
+          (IMPORT_ORDER_PROPERTIES - 1 - p) * 5 % IMPORT_ORDER_PROPERTIES;
+      length += (size_t)snprintf(json + length, size - length,
+                                 "%s\"P%02d\":\"v%d.%d\"", p == 0 ? "" : ",",
+                                 name, item, p);
+    }
+    length += (size_t)snprintf(json + length, size - length, "}");
+    if (item > 0) {
+      length += (size_t)snprintf(json + length, size - length,
+                                 ",\"after\":[\"k%d\"]", item - 1);
+    }
+    length += (size_t)snprintf(json + length, size - length, "}");
+  }
+  snprintf(json + length, size - length, "]");
+
+  int64_t *ids = NULL;
+  size_t count = 0;
+  msiq_diag diag = {{0}};
+  assert_int_equal(
+      msiq_store_import(fixture->store, json, true, &ids, &count, &diag),
+      MSIQ_OK);
+  assert_int_equal(count, IMPORT_ORDER_ITEMS);
+  for (int item = 0; item < IMPORT_ORDER_ITEMS; item++) {
+    if (item > 0) {
+      assert_int_equal(ids[item], ids[item - 1] + 1);
+    }
+    msiq_job job;
+    assert_int_equal(msiq_store_get_job(fixture->store, ids[item], &job, NULL),
+                     MSIQ_OK);
+    /* The end of the target: Windows makes it absolute (Z:\p\...). */
+    char expected[64];
+    snprintf(expected, sizeof expected, "app-%d.msi", item);
+    size_t target_length = strlen(job.target);
+    assert_true(target_length > strlen(expected));
+    assert_string_equal(job.target + target_length - strlen(expected),
+                        expected);
+    assert_true(
+        strchr("/\\", job.target[target_length - strlen(expected) - 1]) !=
+        NULL);
+    assert_int_equal(job.priority, (item * 37) % 11 - 5);
+    assert_int_equal(job.property_count, IMPORT_ORDER_PROPERTIES);
+    for (int p = 0; p < IMPORT_ORDER_PROPERTIES; p++) {
+      int name =
+          (IMPORT_ORDER_PROPERTIES - 1 - p) * 5 % IMPORT_ORDER_PROPERTIES;
+      snprintf(expected, sizeof expected, "P%02d", name);
+      assert_string_equal(job.properties[p].name, expected);
+      snprintf(expected, sizeof expected, "v%d.%d", item, p);
+      assert_string_equal(job.properties[p].value, expected);
+    }
+    if (item == 0) {
+      assert_int_equal(job.after_count, 0);
+    } else {
+      assert_int_equal(job.after_count, 1);
+      assert_int_equal(job.after[0], ids[item - 1]);
+    }
+    msiq_job_cleanup(&job);
+  }
+  free(ids);
+  free(json);
+}
+
 static void
 test_import_rejects_documents_that_are_not_job_arrays(void **state) {
   store_fixture *fixture = *state;
@@ -927,6 +1011,8 @@ int main(void) {
           test_purge_keeps_unfinished_and_needed_jobs, store_setup,
           store_teardown),
       cmocka_unit_test_setup_teardown(test_import_is_all_or_nothing,
+                                      store_setup, store_teardown),
+      cmocka_unit_test_setup_teardown(test_import_keeps_document_order,
                                       store_setup, store_teardown),
       cmocka_unit_test_setup_teardown(
           test_import_rejects_documents_that_are_not_job_arrays, store_setup,

@@ -13,6 +13,8 @@
 
 #include "store/store.h"
 #include "store/store_dispatch.h"
+/* White-box: the connection's synchronous setting. */
+#include "store/store_internal.h"
 
 typedef struct progress_fixture {
   char path[512];
@@ -472,6 +474,57 @@ static void test_recovery_keeps_the_written_progress(void **state) {
   assert_string_equal(job_value(fixture, "$.progress"), "");
 }
 
+/* The connection's PRAGMA synchronous (2 is FULL). */
+static int store_synchronous(progress_fixture *fixture) {
+  sqlite3_stmt *statement = NULL;
+  assert_int_equal(sqlite3_prepare_v2(fixture->store->db, "PRAGMA synchronous",
+                                      -1, &statement, NULL),
+                   SQLITE_OK);
+  assert_int_equal(sqlite3_step(statement), SQLITE_ROW);
+  int value = sqlite3_column_int(statement, 0);
+  sqlite3_finalize(statement);
+  return value;
+}
+
+/* The operation and the progress are committed without a flush of their
+ * own (store_progress.c); every other commit of the connection still
+ * flushes (synchronous=FULL), after a write that succeeded and after one
+ * that was refused. The writes are committed: another connection sees
+ * them. */
+static void test_progress_writes_leave_commits_flushed(void **state) {
+  progress_fixture *fixture = *state;
+  assert_int_equal(store_synchronous(fixture), 2);
+  assert_int_equal(msiq_store_set_attempt_operation(
+                       fixture->store, fixture->job_id, fixture->attempt_number,
+                       "MsiInstallProductW", NULL),
+                   MSIQ_OK);
+  assert_int_equal(store_synchronous(fixture), 2);
+  msiq_job_progress progress = {.percent = 40, .action = NULL, .at = 1};
+  assert_int_equal(
+      msiq_store_set_progress(fixture->store, fixture->job_id, &progress, NULL),
+      MSIQ_OK);
+  assert_int_equal(store_synchronous(fixture), 2);
+  msiq_store *other = NULL;
+  assert_int_equal(msiq_store_open(fixture->path, 0, &other, NULL), MSIQ_OK);
+  msiq_progress_report seen;
+  assert_int_equal(msiq_store_get_progress(other, fixture->job_id, &seen, NULL),
+                   MSIQ_OK);
+  msiq_store_close(other);
+  assert_true(seen.reported);
+  assert_int_equal(seen.percent, 40);
+  finish_attempt(fixture, true);
+  msiq_diag diag = {{0}};
+  assert_int_equal(msiq_store_set_progress(fixture->store, fixture->job_id,
+                                           &progress, &diag),
+                   MSIQ_ESTATE);
+  assert_int_equal(store_synchronous(fixture), 2);
+  assert_int_equal(
+      msiq_store_set_attempt_operation(fixture->store, fixture->job_id,
+                                       fixture->attempt_number, "other", &diag),
+      MSIQ_ESTATE);
+  assert_int_equal(store_synchronous(fixture), 2);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_progress_is_shown_while_running,
@@ -498,6 +551,9 @@ int main(void) {
           progress_teardown),
       cmocka_unit_test_setup_teardown(test_recovery_keeps_the_written_progress,
                                       progress_setup, progress_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_progress_writes_leave_commits_flushed, progress_setup,
+          progress_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -143,6 +143,19 @@ static void test_format_refuses_wrong_counts_and_overlong(void **state) {
   assert_int_equal(msiq_worker_message_format(MSIQ_WORKER_INSTALL, one_more, 1,
                                               line, sizeof line, &diag),
                    MSIQ_EINVAL);
+  /* The same edge with an escape inside: plain runs are copied whole, the
+   * escape counts two bytes. */
+  const char *fits_escaped[] = {"0123456789012345678\t9"};
+  assert_int_equal(msiq_worker_message_format(MSIQ_WORKER_INSTALL, fits_escaped,
+                                              1, line, sizeof line, &diag),
+                   MSIQ_OK);
+  assert_int_equal(strlen(line), 31);
+  assert_non_null(strstr(line, "678\\t9\n"));
+  const char *escaped_one_more[] = {"0123456789012345678\t90"};
+  assert_int_equal(msiq_worker_message_format(MSIQ_WORKER_INSTALL,
+                                              escaped_one_more, 1, line,
+                                              sizeof line, &diag),
+                   MSIQ_EINVAL);
 }
 
 typedef struct collected {

@@ -259,24 +259,26 @@ static int property_argument_check(const char *argument, msiq_diag *diag) {
                          quoted);
   }
   size_t name_length = (size_t)(equals - argument);
-  msiq_quote_prefix_for_message(argument, name_length, quoted, sizeof quoted);
   bool valid = false;
   if (property_name_check(argument, name_length, &valid) != MSIQ_OK) {
     return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
   }
+  if (valid && !msiq_text_has_control_character(equals + 1)) {
+    return MSIQ_OK;
+  }
+  /* Quoted only for the message: this runs for every property of every
+   * job admitted. */
+  msiq_quote_prefix_for_message(argument, name_length, quoted, sizeof quoted);
   if (!valid) {
     return msiq_diag_set(diag, MSIQ_EINVAL,
                          "cannot pass property '%s' to msiexec safely: its "
                          "name must match %s",
                          quoted, property_name_rule);
   }
-  if (msiq_text_has_control_character(equals + 1)) {
-    return msiq_diag_set(diag, MSIQ_EINVAL,
-                         "cannot pass property '%s' to msiexec safely: its "
-                         "value contains a control character",
-                         quoted);
-  }
-  return MSIQ_OK;
+  return msiq_diag_set(diag, MSIQ_EINVAL,
+                       "cannot pass property '%s' to msiexec safely: its "
+                       "value contains a control character",
+                       quoted);
 }
 
 /* An empty argument would vanish without quotes, and a space or tab would
@@ -524,15 +526,18 @@ static int property_list_check(const msiq_property *properties,
                            "job property %lu has no name or no value",
                            (unsigned long)i + 1);
     }
+    /* The name is quoted for a message only when there is one: every
+     * import item passes here, and quoting cost more than the checks. */
     char quoted[QUOTED_TEXT_SIZE];
-    msiq_quote_for_message(property->name, quoted, sizeof quoted);
     if (!msiq_property_name_is_valid(property->name)) {
+      msiq_quote_for_message(property->name, quoted, sizeof quoted);
       return msiq_diag_set(diag, MSIQ_EINVAL,
                            "cannot pass property '%s' to Windows Installer: "
                            "its name must match %s",
                            quoted, property_name_rule);
     }
     if (msiq_text_has_control_character(property->value)) {
+      msiq_quote_for_message(property->name, quoted, sizeof quoted);
       return msiq_diag_set(diag, MSIQ_EINVAL,
                            "cannot pass property '%s' to Windows Installer: "
                            "its value contains a control character",
@@ -540,6 +545,7 @@ static int property_list_check(const msiq_property *properties,
     }
     for (size_t j = 0; j < i; j++) {
       if (strcmp(properties[j].name, property->name) == 0) {
+        msiq_quote_for_message(property->name, quoted, sizeof quoted);
         return msiq_diag_set(diag, MSIQ_EINVAL,
                              "property '%s' is given twice; Windows Installer "
                              "would keep only one",

@@ -237,8 +237,17 @@ int msiq_worker_message_format(msiq_worker_message_kind kind,
           WORKER_PUT('\\');
           WORKER_PUT('r');
           break;
-        default:
-          WORKER_PUT(*c);
+        default: {
+          /* The run of characters up to the next one to escape, at once
+           * (admission formats every job's request, log path included). */
+          size_t run = strcspn(c, "\\\t\n\r");
+          if (used + run + 1 >= limit) {
+            goto too_long;
+          }
+          memcpy(buffer + used, c, run);
+          used += run;
+          c += run - 1;
+        }
       }
     }
   }

@@ -8,6 +8,10 @@
  * is one BEGIN IMMEDIATE transaction and every state change is a
  * compare-and-set on the state the caller saw. SQLite result codes are
  * translated into msiq statuses here and nowhere else.
+ *
+ * A msiq_store is one connection and is used by one thread at a time (a
+ * thread that needs the queue opens its own): SQLite runs in multi-thread
+ * mode, without locks around each call (store_open.c).
  */
 #ifndef MSIQ_STORE_H
 #define MSIQ_STORE_H

@@ -1,7 +1,8 @@
 /* store_import.c: `msiq import`, a JSON manifest enqueued all or nothing.
  *
- * JSON is read through SQLite's JSON functions (json_each), never by a parser
- * of our own; each item becomes a msiq_job_spec and goes through the same
+ * JSON is read through SQLite's JSON functions (json_tree, the manifest
+ * parsed once), never by a parser of our own; each item becomes a
+ * msiq_job_spec and goes through the same
  * admission (core/admission.h) and insert as `enqueue`. Every item is read
  * and admitted first, without the write lock; then one transaction stores
  * them all, so other writers wait only for the inserts.
@@ -31,55 +32,11 @@ static store_quoted store_quote(const char *text) {
   return quoted;
 }
 
-/* Iterates the members of a JSON array or object. */
+/* Takes one member of a JSON array or object (its key, value and type, as
+ * json_tree_node.sql gives them). */
 typedef int (*store_json_member_visitor)(const char *key, const char *value,
                                          const char *type, void *context,
                                          msiq_diag *diag);
-
-static int store_json_each(msiq_store *store, const char *json,
-                           store_json_member_visitor visit, void *context,
-                           msiq_diag *diag) {
-  /* Preparing the statement costs more than walking a small object, and an
-   * import of 100,000 jobs walks 200,000 of them: keep one statement per
-   * nesting depth. Deeper documents than the import format has (it has
-   * three levels) get a statement of their own. */
-  size_t depth = store->json_each_depth;
-  sqlite3_stmt *statement =
-      depth < STORE_JSON_EACH_DEPTHS ? store->json_each[depth] : NULL;
-  int rc = SQLITE_OK;
-  if (statement == NULL) {
-    rc = sqlite3_prepare_v3(store->db, msiq_sql_json_each_member, -1,
-                            SQLITE_PREPARE_PERSISTENT, &statement, NULL);
-    if (rc != SQLITE_OK) {
-      return store_fail(store, rc, diag, "reading JSON");
-    }
-    if (depth < STORE_JSON_EACH_DEPTHS) {
-      store->json_each[depth] = statement;
-    }
-  }
-  sqlite3_bind_text(statement, 1, json, -1, SQLITE_STATIC);
-  store->json_each_depth++;
-  int status = MSIQ_OK;
-  while (status == MSIQ_OK && (rc = sqlite3_step(statement)) == SQLITE_ROW) {
-    const char *value = (const char *)sqlite3_column_text(statement, 1);
-    status =
-        visit((const char *)sqlite3_column_text(statement, 0),
-              value != NULL ? value : "",
-              (const char *)sqlite3_column_text(statement, 2), context, diag);
-  }
-  store->json_each_depth--;
-  if (status == MSIQ_OK && rc != SQLITE_DONE) {
-    status = store_fail(store, rc, diag, "reading JSON");
-  }
-  if (depth < STORE_JSON_EACH_DEPTHS) {
-    /* Reset, and let go of the document: it belongs to the caller. */
-    sqlite3_reset(statement);
-    sqlite3_clear_bindings(statement);
-  } else {
-    sqlite3_finalize(statement);
-  }
-  return status;
-}
 
 /* Returns the JSON type of a document ("array", "object", ...) or NULL
  * (into type, empty) when the text is not JSON. */
@@ -110,14 +67,17 @@ typedef struct store_import_item {
   msiq_store *store;
   msiq_job_spec *spec;
   int64_t now;
-  bool has_timeout;
   /* Bit i: store_import_fields[i] was seen in this job object. */
   unsigned seen_fields;
+  /* Set by the reader of a field that is an array or object (properties,
+   * after, exit_codes): takes that field's members, the nodes that follow
+   * it; NULL after any other field. */
+  store_json_member_visitor members;
 } store_import_item;
 
 /* A JSON integer's text as a whole number in [low, high]; what names it in
  * the message. The text is all there is to go by: an integer too large for
- * 64 bits arrives as its own digits (json_each_member.sql), never wrapped
+ * 64 bits arrives as its own digits (json_tree_node.sql), never wrapped
  * or rounded, and is refused here. */
 static int store_import_integer(const char *what, const char *value,
                                 int64_t low, int64_t high, int64_t *number,
@@ -285,23 +245,33 @@ static int store_read_timeout(store_import_item *item, const char *name,
   return msiq_duration_parse(value, &item->spec->timeout_ms, diag);
 }
 
+/* The members of these fields come as nodes of their own, after the field
+ * (store_import_read_all). */
 static int store_read_properties(store_import_item *item, const char *name,
                                  const char *value, msiq_diag *diag) {
   (void)name;
-  return store_json_each(item->store, value, store_import_property, item, diag);
+  (void)value;
+  (void)diag;
+  item->members = store_import_property;
+  return MSIQ_OK;
 }
 
 static int store_read_after(store_import_item *item, const char *name,
                             const char *value, msiq_diag *diag) {
   (void)name;
-  return store_json_each(item->store, value, store_import_after, item, diag);
+  (void)value;
+  (void)diag;
+  item->members = store_import_after;
+  return MSIQ_OK;
 }
 
 static int store_read_exit_codes(store_import_item *item, const char *name,
                                  const char *value, msiq_diag *diag) {
   (void)name;
-  return store_json_each(item->store, value, store_import_exit_code, item,
-                         diag);
+  (void)value;
+  (void)diag;
+  item->members = store_import_exit_code;
+  return MSIQ_OK;
 }
 
 static int store_read_no_check(store_import_item *item, const char *name,
@@ -344,13 +314,14 @@ static int store_import_field_visit(const char *key, const char *value,
                                     const char *type, void *context,
                                     msiq_diag *diag) {
   store_import_item *item = context;
+  item->members = NULL;
   for (size_t i = 0;
        i < sizeof store_import_fields / sizeof store_import_fields[0]; i++) {
     const store_import_field *field = &store_import_fields[i];
     if (strcmp(field->name, key) != 0) {
       continue;
     }
-    /* JSON allows a name twice in one object and json_each shows both;
+    /* JSON allows a name twice in one object and json_tree shows both;
      * which one counts would be a guess, so neither does. */
     if (item->seen_fields & (1u << i)) {
       return msiq_diag_set(diag, MSIQ_EINVAL,
@@ -389,9 +360,16 @@ typedef struct store_import_run {
   size_t item_count;
   size_t capacity;
   store_import_job *jobs;
+  /* The item being read, jobs[item_count], while its nodes come. */
+  bool item_open;
+  store_import_item item;
 } store_import_run;
 
 static void store_import_run_cleanup(store_import_run *run) {
+  if (run->item_open) {
+    msiq_job_spec_cleanup(&run->jobs[run->item_count].spec);
+    run->item_open = false;
+  }
   for (size_t i = 0; i < run->item_count; i++) {
     msiq_job_spec_cleanup(&run->jobs[i].spec);
     free(run->jobs[i].refusal_message);
@@ -410,16 +388,11 @@ static int store_import_item_failed(msiq_diag *diag, int status,
   return msiq_diag_set(diag, status, "import item %zu: %s", number, reason);
 }
 
-/* Reads and admits one item of the manifest. Nothing here needs the write
- * lock, so the whole manifest is read and checked before the transaction
- * begins: a long or a wrong manifest never keeps other writers waiting. */
-static int store_import_read_one(const char *key, const char *value,
-                                 const char *type, void *context,
-                                 msiq_diag *diag) {
-  store_import_run *run = context;
-  (void)key;
-  size_t number = run->item_count + 1;
-  if (number > run->capacity) {
+/* Starts reading an item of the manifest (a node of the top-level array)
+ * as jobs[item_count]. */
+static int store_import_begin_item(store_import_run *run, const char *type,
+                                   msiq_diag *diag) {
+  if (run->item_count + 1 > run->capacity) {
     /* Doubling keeps the copies linear in the number of items. */
     size_t capacity = run->capacity == 0 ? 256 : run->capacity * 2;
     store_import_job *grown = realloc(run->jobs, capacity * sizeof *grown);
@@ -429,21 +402,27 @@ static int store_import_read_one(const char *key, const char *value,
     run->jobs = grown;
     run->capacity = capacity;
   }
-
   store_import_job *job = &run->jobs[run->item_count];
   memset(job, 0, sizeof *job);
   msiq_job_spec_init(&job->spec);
   job->spec.no_check = run->no_check;
-  store_import_item item = {run->store, &job->spec, run->now, false, 0};
-  int status;
+  run->item_open = true;
+  run->item = (store_import_item){run->store, &job->spec, run->now, 0, NULL};
   if (strcmp(type, "object") != 0) {
-    status =
-        msiq_diag_set(diag, MSIQ_EINVAL, "expected a job object, not %s", type);
-  } else {
-    status = store_json_each(run->store, value, store_import_field_visit, &item,
-                             diag);
+    return msiq_diag_set(diag, MSIQ_EINVAL, "expected a job object, not %s",
+                         type);
   }
-  if (status == MSIQ_OK && job->spec.target == NULL) {
+  return MSIQ_OK;
+}
+
+/* Ends the item being read, once all its fields are in: checks and admits
+ * it. Nothing here needs the write lock, so the whole manifest is read and
+ * checked before the transaction begins: a long or a wrong manifest never
+ * keeps other writers waiting. */
+static int store_import_end_item(store_import_run *run, msiq_diag *diag) {
+  store_import_job *job = &run->jobs[run->item_count];
+  int status = MSIQ_OK;
+  if (job->spec.target == NULL) {
     status = msiq_diag_set(diag, MSIQ_EINVAL, "\"target\" is missing");
   }
   msiq_admission admission;
@@ -458,12 +437,88 @@ static int store_import_read_one(const char *key, const char *value,
     }
   }
   if (status != MSIQ_OK) {
-    msiq_job_spec_cleanup(&job->spec);
     free(job->refusal_message);
-    return store_import_item_failed(diag, status, number);
+    job->refusal_message = NULL;
+    return status; /* store_import_run_cleanup frees the open item */
   }
-  run->item_count = number;
+  run->item_open = false;
+  run->item_count++;
   return MSIQ_OK;
+}
+
+/* One node of the manifest: the array itself, an item, a field of an item,
+ * or a member of a field that is an array or object. Nodes come in
+ * document order, each after its parent, so an item ends where the next
+ * one (or the document) begins. Deeper nodes belong to a member that is
+ * itself an array or object, which its field's reader has refused. */
+typedef struct store_import_nodes {
+  sqlite3_int64 root;
+  sqlite3_int64 item;  /* the open item's node, or -1 */
+  sqlite3_int64 field; /* its field whose members come next, or -1 */
+} store_import_nodes;
+
+static int store_import_node(store_import_run *run, store_import_nodes *nodes,
+                             sqlite3_stmt *statement, msiq_diag *diag) {
+  if (sqlite3_column_type(statement, 0) == SQLITE_NULL) {
+    nodes->root = sqlite3_column_int64(statement, 1);
+    return MSIQ_OK;
+  }
+  sqlite3_int64 parent = sqlite3_column_int64(statement, 0);
+  sqlite3_int64 id = sqlite3_column_int64(statement, 1);
+  const char *key = (const char *)sqlite3_column_text(statement, 2);
+  const char *value = (const char *)sqlite3_column_text(statement, 3);
+  const char *type = (const char *)sqlite3_column_text(statement, 4);
+  if (value == NULL) {
+    value = "";
+  }
+  if (parent == nodes->root) {
+    int status = run->item_open ? store_import_end_item(run, diag) : MSIQ_OK;
+    if (status == MSIQ_OK) {
+      nodes->item = id;
+      nodes->field = -1;
+      status = store_import_begin_item(run, type, diag);
+    }
+    return status;
+  }
+  if (parent == nodes->item) {
+    int status = store_import_field_visit(key, value, type, &run->item, diag);
+    nodes->field = run->item.members != NULL ? id : -1;
+    return status;
+  }
+  if (parent == nodes->field) {
+    return run->item.members(key, value, type, &run->item, diag);
+  }
+  return MSIQ_OK;
+}
+
+/* Reads and admits every item of the manifest, walking it once. */
+static int store_import_read_all(store_import_run *run, const char *json_text,
+                                 msiq_diag *diag) {
+  sqlite3_stmt *statement;
+  int status =
+      store_prepare(run->store, msiq_sql_json_tree_node, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  sqlite3_bind_text(statement, 1, json_text, -1, SQLITE_STATIC);
+  store_import_nodes nodes = {-1, -1, -1};
+  int rc = SQLITE_DONE;
+  while (status == MSIQ_OK && (rc = sqlite3_step(statement)) == SQLITE_ROW) {
+    status = store_import_node(run, &nodes, statement, diag);
+  }
+  if (status == MSIQ_OK && rc != SQLITE_DONE) {
+    status = store_fail(run->store, rc, diag, "reading JSON");
+  }
+  if (status == MSIQ_OK && run->item_open) {
+    status = store_import_end_item(run, diag);
+  }
+  if (status != MSIQ_OK && run->item_open) {
+    status = store_import_item_failed(diag, status, run->item_count + 1);
+  }
+  /* Reset, and let go of the document: it belongs to the caller. */
+  store_release(run->store, statement);
+  sqlite3_clear_bindings(statement);
+  return status;
 }
 
 /* Stores the admitted items, inside the caller's transaction. */
@@ -541,8 +596,9 @@ int msiq_store_import(msiq_store *store, const char *json_text, bool no_check,
   /* First every item is read and admitted, outside any transaction; then
    * one transaction stores them all (the keys, dependencies and inserts
    * need the database as it is at that moment). */
-  store_import_run run = {store, no_check, msiq_host_now_ms(), 0, 0, NULL};
-  status = store_json_each(store, json_text, store_import_read_one, &run, diag);
+  store_import_run run = {store, no_check, msiq_host_now_ms(), 0, 0, NULL,
+                          false, {0}};
+  status = store_import_read_all(&run, json_text, diag);
   int64_t *new_ids = NULL;
   if (status == MSIQ_OK && run.item_count > 0) {
     new_ids = malloc(run.item_count * sizeof *new_ids);

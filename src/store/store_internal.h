@@ -5,7 +5,7 @@
  *                     compare-and-set, the row-visiting loop
  *   store_open.c      open, migrate, publish a rehearsal, close
  *   store_enqueue.c   store an admitted job (key, dependencies, rows)
- *   store_import.c    import manifests through json_each
+ *   store_import.c    import manifests through json_tree
  *   store_control.c   cancel, retry, pause, resume, purge
  *   store_report.c    reads, lists, counts, status and the JSON reports
  *   store_dispatch.c  the dispatcher's queries (store_dispatch.h)
@@ -29,19 +29,14 @@ typedef struct store_cached_statement {
   sqlite3_stmt *statement;
 } store_cached_statement;
 
-/* json_each is re-entered for nested documents (an import item inside the
- * manifest array, its properties inside the item), so one statement cannot
- * serve every level at once: each nesting depth keeps its own. */
-#define STORE_JSON_EACH_DEPTHS 4
-
 struct msiq_store {
   sqlite3 *db;
   char *path;
   store_cached_statement cache[STORE_STATEMENT_CACHE_SIZE];
   size_t cache_count;
-  sqlite3_stmt *json_each[STORE_JSON_EACH_DEPTHS];
-  /* How many store_json_each calls are under way (the next one's depth). */
-  size_t json_each_depth;
+  /* This connection committed to the WAL (store_open.c: only then does its
+   * close leave the WAL in place). */
+  bool wrote_wal;
 };
 
 /* SQL helpers (store_sql.c). */

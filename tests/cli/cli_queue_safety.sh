@@ -10,7 +10,8 @@
 #      is refused and nothing is created;
 #   2. the -wal, -shm and -journal files are checked too: each of them
 #      writable by others, or owned by another user, is refused and nothing
-#      runs;
+#      runs; the -wal an enqueue leaves behind (persistent WAL) is judged
+#      like any other and, private again, gives up the job it holds;
 #   3. every directory above the queue's is checked: one writable by others
 #      is refused; a sticky one (like /tmp) is not;
 #   4. symbolic links: a database that is a symbolic link is refused; a
@@ -30,6 +31,15 @@ new_section() {
   mkdir -m 0700 "$sec/q"
   export MSIQ_DB="$sec/q/queue.db"
   job=$(enqueue "$(pkg app)")
+}
+
+# move_queue FROM TO: moves a queue with the -wal and -shm beside it, which
+# hold its latest commits (the WAL stays when msiq closes a queue).
+move_queue() {
+  local suffix
+  for suffix in "" -wal -shm; do
+    if [ -e "$1$suffix" ]; then mv "$1$suffix" "$2$suffix"; fi
+  done
 }
 
 # dir_state DIR: names, modes and checksums of everything in DIR.
@@ -82,16 +92,37 @@ check_refused "refusing to run: parent directory $sec/open is writable by everyo
 check_equal "$(ls -A "$sec/open")" "" "not yet: not even its directory was created"
 
 # 2. The -wal, -shm and -journal files.
+# The WAL stays after the last command closes the queue (persistent WAL, no
+# checkpoint on close: docs/reliability.md), holding that command's commits:
+# the check judges that file like any other, and once it is private again
+# the job it holds runs.
+new_section persistent_wal
+wal_size=$(stat -c %s "$MSIQ_DB-wal" 2>/dev/null || echo none)
+check_match "$wal_size" '^[1-9][0-9]*$' \
+  "persistent WAL: the enqueue left its -wal, with its commit in it"
+chmod 0666 "$MSIQ_DB-wal"
+check_refused "refusing to run: database WAL file $sec/q/queue\.db-wal is writable by everyone \(mode 0666\)" \
+  "persistent WAL: the -wal it left, made world-writable, is refused"
+check_equal "$(stat -c %s "$MSIQ_DB-wal")" "$wal_size" \
+  "persistent WAL: the refused run left the -wal as it was"
+chmod 0644 "$MSIQ_DB-wal"
+run run --drain --poll 50ms
+check_status 0 "persistent WAL: the -wal made private again is accepted"
+check_equal "$(job_field "$job" .state)" succeeded \
+  "persistent WAL: the job the -wal held ran"
+
 for suffix in wal shm journal; do
   new_section "file_$suffix"
-  : >"$MSIQ_DB-$suffix"
+  # touch, not truncate: the -wal and -shm the enqueue left hold the queue.
+  touch "$MSIQ_DB-$suffix"
   chmod 0666 "$MSIQ_DB-$suffix"
   check_refused "refusing to run: database [A-Za-z -]+ $sec/q/queue\.db-$suffix is writable by everyone \(mode 0666\)" \
     "-$suffix: a world-writable -$suffix file is refused"
   check_equal "$(job_field "$job" .state)" queued "-$suffix: the job is still queued"
   if [ "$(id -u)" -eq 0 ]; then
-    # (show closed the queue, which removes its -wal and -shm)
-    : >"$MSIQ_DB-$suffix"
+    # (show closed the queue having written nothing, which removes its -wal
+    # and -shm)
+    touch "$MSIQ_DB-$suffix"
     chmod 0644 "$MSIQ_DB-$suffix"
     chown nobody "$MSIQ_DB-$suffix"
     check_refused "refusing to run: database [A-Za-z -]+ $sec/q/queue\.db-$suffix is owned by another user" \
@@ -118,15 +149,15 @@ check_equal "$(job_field "$job" .state)" succeeded "parents: the job ran"
 # 4. Symbolic links.
 new_section links
 mkdir -m 0700 "$sec/real"
-mv "$MSIQ_DB" "$sec/real/queue.db"
+move_queue "$MSIQ_DB" "$sec/real/queue.db"
 ln -s "$sec/real/queue.db" "$MSIQ_DB"
 check_refused "refusing to run: database $sec/q/queue\.db is a symbolic link; name the file itself" \
   "links: a database that is a symbolic link is refused"
 rm "$MSIQ_DB"
-mv "$sec/real/queue.db" "$MSIQ_DB"
+move_queue "$sec/real/queue.db" "$MSIQ_DB"
 
 mkdir -m 0777 "$sec/public"
-mv "$MSIQ_DB" "$sec/public/queue.db"
+move_queue "$MSIQ_DB" "$sec/public/queue.db"
 ln -s "$sec/public" "$sec/via"
 export MSIQ_DB="$sec/via/queue.db"
 check_refused "refusing to run: database directory $sec/public is writable by everyone" \

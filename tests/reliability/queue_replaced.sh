@@ -32,13 +32,17 @@ new_section() {
 }
 
 # backup_queue NAME TARGETS...: a queue of its own at $sec/NAME.db with one
-# job per target, closed (no -wal left) when this returns.
+# job per target, closed (no -wal left) when this returns. msiq leaves the
+# WAL with the last commits in it when it closes a queue, so the backup is
+# made whole as a backup tool would (sqlite3's last connection checkpoints
+# the WAL into the file and deletes it).
 backup_queue() {
   local name=$1 target
   shift
   for target in "$@"; do
     MSIQ_DB="$sec/$name.db" msiq enqueue "$(pkg "$target")" >/dev/null 2>>"$sec/enqueue.err"
   done
+  sqlite3 "$sec/$name.db" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
 }
 
 file_sum() {

@@ -409,6 +409,17 @@ static bool file_exists(const char *path) {
   return false;
 }
 
+/* The size of the file at path, or -1 when it cannot be opened. */
+static long file_size(const char *path) {
+  FILE *file = fopen(path, "rb");
+  if (file == NULL) {
+    return -1;
+  }
+  long size = fseek(file, 0, SEEK_END) == 0 ? ftell(file) : -1;
+  fclose(file);
+  return size;
+}
+
 static int64_t enqueue_job(msiq_store *store, const char *target,
                            int with_extras) {
   msiq_job_spec spec;
@@ -474,11 +485,13 @@ static int group_setup(void **state) {
   assert_int_equal(msiq_store_start_attempt(store, 5, MSIQ_STATE_QUEUED, now,
                                             "/logs/job-5.log", &attempt, &diag),
                    MSIQ_OK);
+  /* Each case copies the database file alone, so everything must be in it:
+   * closing leaves the WAL (store_open.c), emptying it first does not. */
+  msiq_store_detach(store);
   msiq_store_close(store);
-  /* The last connection checkpointed the WAL into the file. */
   char wal[600];
   snprintf(wal, sizeof wal, "%s-wal", template_path);
-  assert_false(file_exists(wal));
+  assert_int_equal(file_size(wal), 0);
   return 0;
 }
 

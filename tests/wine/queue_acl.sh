@@ -79,6 +79,11 @@ check_refused() {
 # 1. The queue's files and folders, by their access lists.
 new_queue files
 win_queue=$(win_path "$queue_dir")
+# The enqueue left its commit in the -wal (msiq keeps the WAL when it closes
+# a queue); a command that writes nothing closes the queue the old way,
+# copying the WAL into the file and deleting it, so that the -wal and -shm
+# below are the test's own.
+msiq list >/dev/null 2>>"$work_dir/enqueue.err"
 for suffix in wal shm; do
   : >"$queue_dir/queue.db-$suffix"
   acl "$win_queue\\queue.db-$suffix" "$open_sddl"
@@ -152,6 +157,9 @@ wait_until 60000 bash -c "[ \"\$(wine '$MSIQ_EXE' --json show $job 2>/dev/null |
   fail "replaced: the first job did not run"
 : >"$queue_dir/second.msi"
 MSIQ_DB=$(win_path "$queue_dir/backup.db") msiq enqueue "$(win_path "$queue_dir/second.msi")" >/dev/null
+# A whole file, as a backup is: a command that writes nothing copies the
+# WAL the enqueue left into the file and deletes it.
+MSIQ_DB=$(win_path "$queue_dir/backup.db") msiq list >/dev/null
 # Windows refuses to replace the file SQLite has open.
 wine cmd /c move /y "$(win_path "$queue_dir/backup.db")" "$(win_path "$queue_dir/queue.db")" >/dev/null 2>&1
 if [ -e "$queue_dir/backup.db" ]; then pass; else fail "replaced: Windows let the open queue be replaced"; fi

@@ -7,10 +7,10 @@
 #include <string.h>
 
 /* With a doorbell, a waiter still looks at the queue this often: a ring
- * can be missed (on Windows, one that comes while the waiter is reading
- * the queue rather than waiting), and the look is one PRAGMA data_version
- * when nothing changed. */
-#define TOOL_WAITER_SAFETY_NET_MS 5000
+ * can be missed (on Windows, one that comes within milliseconds of the one
+ * before, see host_win_doorbell.c), and the look is one PRAGMA
+ * data_version when nothing changed. */
+#define TOOL_WAITER_SAFETY_NET_MS (30 * 1000)
 
 /* Without one, it looks once a second, and listens as soon as a
  * dispatcher has made one. */

@@ -26,10 +26,14 @@
 #include "host/win/host_win_internal.h"
 #include "core/sha256.h"
 
-/* How long a waiter's listener pauses after a ring before it listens
- * again: it wakes at most 1000 / DOORBELL_SETTLE_MS times a second however
+/* After a ring, a waiter's listener gives the dispatcher this long to
+ * reset the event (a ring in these milliseconds is heard only by the
+ * waiter's safety net); when it is still set then, no dispatcher listens,
+ * and the waiter pauses DOORBELL_SETTLE_MS before it resets it itself, so
+ * that it wakes at most 1000 / DOORBELL_SETTLE_MS times a second however
  * often the queue is written. */
-#define DOORBELL_SETTLE_MS 250
+#define DOORBELL_RESET_GRACE_MS 20
+#define DOORBELL_SETTLE_MS      250
 
 /* SYSTEM and Administrators only, nobody else (not even to wait on it):
  * only they may change the queue, and only they wait for it. */
@@ -115,14 +119,22 @@ static DWORD WINAPI doorbell_listen_thread(void *argument) {
       ResetEvent(doorbell->event);
     }
     uv_async_send(&doorbell->async);
-    if (!doorbell->owner) {
+    if (doorbell->owner) {
+      continue;
+    }
+    /* A running dispatcher resets the event within microseconds; still
+     * set a moment later, nobody is resetting it: pause, then reset it so
+     * that this listener does not spin on it. */
+    if (WaitForSingleObject(doorbell->stop, DOORBELL_RESET_GRACE_MS) !=
+        WAIT_TIMEOUT) {
+      break;
+    }
+    if (WaitForSingleObject(doorbell->event, 0) == WAIT_OBJECT_0) {
       if (WaitForSingleObject(doorbell->stop, DOORBELL_SETTLE_MS) !=
           WAIT_TIMEOUT) {
         break;
       }
-      if (WaitForSingleObject(doorbell->event, 0) == WAIT_OBJECT_0) {
-        ResetEvent(doorbell->event);
-      }
+      ResetEvent(doorbell->event);
     }
   }
   return 0;

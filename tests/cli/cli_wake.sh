@@ -29,13 +29,18 @@ new_section() {
   msiq status >/dev/null 2>&1 # creates the database
 }
 
+# job_started ID: the job has started (it has a start time).
+job_started() {
+  [ "$(job_field "$1" .started_at)" != null ]
+}
+
 # --- A ring starts a job at once. -------------------------------------------
 new_section ring
 start_dispatcher
 # Idle: the first check found nothing, the next poll is a minute away.
 sleep 1
 id=$(enqueue "$(pkg ringing)")
-if wait_until 10000 ran ringing; then
+if wait_until 10000 job_started "$id"; then
   pass
 else
   fail "a job enqueued to an idle dispatcher (poll 60s) did not start within 10 s: $(cat "$run_log")"
@@ -50,8 +55,8 @@ sleep 1
 now=$(date +%s)
 id=$(enqueue --not-before "+3s" "$(pkg later)")
 sleep 1
-if ran later; then fail "the job started before its not-before time"; else pass; fi
-if wait_until 15000 ran later; then
+if job_started "$id"; then fail "the job started before its not-before time"; else pass; fi
+if wait_until 15000 job_started "$id"; then
   pass
 else
   fail "a job due 3 s later did not start within 15 s (poll 60s): $(cat "$run_log")"
@@ -120,7 +125,8 @@ mkfifo "$MSIQ_DB.doorbell"
 timeout 20 cat "$MSIQ_DB.doorbell" >"$sec/fifo.read" &
 waiter_pids="$!"
 sleep 0.2
-run timeout 10 "$MSIQ_BIN" enqueue "$(pkg through_fifo)"
+timeout 10 "$MSIQ_BIN" enqueue "$(pkg through_fifo)" >/dev/null 2>"$sec/fifo.err"
+status=$? err=$(cat "$sec/fifo.err")
 check_status 0 "enqueue beside a planted FIFO (it must not block)"
 check_refused "a FIFO doorbell" "not a regular file"
 kill "$waiter_pids" 2>/dev/null

@@ -54,8 +54,8 @@ struct msiq_host_doorbell {
  * right to create global objects, run by hand), then the SHA-256 of the
  * full database path in lower case, so that every spelling of one path
  * names one event. */
-static bool doorbell_name(const char *database_path, bool global,
-                          wchar_t *name, size_t count) {
+static bool doorbell_name(const char *database_path, bool global, wchar_t *name,
+                          size_t count) {
   wchar_t *wide = host_win_wide(database_path);
   if (wide == NULL) {
     return false;
@@ -175,9 +175,9 @@ static int doorbell_create(const char *database_path, HANDLE *out,
   } else if (error == ERROR_ALREADY_EXISTS) {
     PSID owner = NULL;
     PSECURITY_DESCRIPTOR existing = NULL;
-    DWORD rc = GetSecurityInfo(event, SE_KERNEL_OBJECT,
-                               OWNER_SECURITY_INFORMATION, &owner, NULL, NULL,
-                               NULL, &existing);
+    DWORD rc =
+        GetSecurityInfo(event, SE_KERNEL_OBJECT, OWNER_SECURITY_INFORMATION,
+                        &owner, NULL, NULL, NULL, &existing);
     if (rc != ERROR_SUCCESS || owner == NULL ||
         !host_win_sid_is_trusted(owner)) {
       status = msiq_diag_set(diag, MSIQ_EINSECURE,

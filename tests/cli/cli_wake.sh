@@ -76,7 +76,6 @@ waiter_pids="$!"
 msiq wait "$id" >"$sec/wait2.out" 2>&1 &
 waiter_pids="$waiter_pids $!"
 wait_until 15000 job_state_is "$id" succeeded && pass || fail "job $id did not succeed"
-ended=$(now_ms)
 for pid in $waiter_pids; do
   # The waiters' own safety net is 30 s: returning within 10 s of the end
   # is the ring's doing.
@@ -90,7 +89,7 @@ done
 waiter_pids=""
 check_match "$(cat "$sec/wait1.out")" "succeeded" "the first waiter's report"
 check_match "$(cat "$sec/wait2.out")" "succeeded" "the second waiter's report"
-unset FAKE_INSTALLER_SLEEP_MS ended
+unset FAKE_INSTALLER_SLEEP_MS
 stop_dispatcher
 
 # --- No dispatcher: ringing is silent. --------------------------------------

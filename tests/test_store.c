@@ -980,8 +980,82 @@ static void test_check_with_nothing_to_fail_writes_nothing(void **state) {
   assert_int_equal(file_size(wal), before);
 }
 
+/* Sets columns of one job directly (white-box), for times the CLI would
+ * refuse or that only the dispatcher sets. */
+static void set_job_columns(msiq_store *store, int64_t id, const char *set) {
+  char sql[256];
+  snprintf(sql, sizeof sql, "UPDATE job SET %s WHERE id = %lld", set,
+           (long long)id);
+  assert_int_equal(sqlite3_exec(store->db, sql, NULL, NULL, NULL), SQLITE_OK);
+}
+
+static int64_t next_due(msiq_store *store, int64_t now) {
+  int64_t due = 0;
+  assert_int_equal(msiq_store_next_due(store, now, &due, NULL), MSIQ_OK);
+  return due;
+}
+
+static bool pick(msiq_store *store, int64_t now, int64_t *id) {
+  msiq_state state = MSIQ_STATE_QUEUED;
+  bool found = false;
+  assert_int_equal(msiq_store_pick_next(store, now, id, &state, &found, NULL),
+                   MSIQ_OK);
+  return found;
+}
+
+/* Migration 0007's job_due index: the pick finds nothing while nothing is
+ * due and the due job once it is; the next due time is the earliest
+ * not-before, retry time or deadline (+ 1 ms, when it fails) of a waiting
+ * job, and a retrying job without a retry time is never due. */
+static void test_due_times_come_from_the_due_index(void **state) {
+  store_fixture *fixture = *state;
+  msiq_store *store = fixture->store;
+  const int64_t t = 1700000000000;
+  char set[160];
+  int64_t a = enqueue_simple(store, "/pkgs/a.msi", 0, NULL);
+  snprintf(set, sizeof set, "not_before = %lld", (long long)(t + 10000));
+  set_job_columns(store, a, set);
+  int64_t b = enqueue_simple(store, "/pkgs/b.msi", 5, NULL);
+  snprintf(set, sizeof set, "not_before = %lld, deadline = %lld",
+           (long long)(t + 20000), (long long)(t + 25000));
+  set_job_columns(store, b, set);
+  int64_t c = enqueue_simple(store, "/pkgs/c.msi", 0, NULL);
+  snprintf(set, sizeof set, "state = 'retrying', retry_at = %lld",
+           (long long)(t + 5000));
+  set_job_columns(store, c, set);
+  int64_t d = enqueue_simple(store, "/pkgs/d.msi", 9, NULL);
+  set_job_columns(store, d, "state = 'retrying', retry_at = NULL");
+
+  int64_t id = 0;
+  assert_false(pick(store, t, &id));
+  assert_int_equal(next_due(store, t), t + 5000);
+  assert_true(pick(store, t + 5000, &id));
+  assert_int_equal(id, c);
+  set_job_columns(store, c, "state = 'succeeded', retry_at = NULL");
+  assert_int_equal(next_due(store, t), t + 10000);
+  assert_true(pick(store, t + 10000, &id));
+  assert_int_equal(id, a);
+  set_job_columns(store, a, "state = 'succeeded'");
+  assert_int_equal(next_due(store, t), t + 20000);
+  /* Due at its not-before; after that only its deadline is ahead. */
+  assert_int_equal(next_due(store, t + 20000), t + 25001);
+  assert_true(pick(store, t + 20000, &id));
+  assert_int_equal(id, b);
+  int64_t failed = -1;
+  assert_int_equal(
+      msiq_store_fail_unrunnable(store, t + 25001, &failed, NULL, NULL, NULL),
+      MSIQ_OK);
+  assert_int_equal(failed, 1);
+  assert_job_state(store, b, MSIQ_STATE_FAILED, NULL);
+  /* Only the retrying job without a retry time is left: never due. */
+  assert_int_equal(next_due(store, t), MSIQ_TIME_UNSET);
+  assert_false(pick(store, t + 1000000000, &id));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_due_times_come_from_the_due_index,
+                                      store_setup, store_teardown),
       cmocka_unit_test_setup_teardown(test_enqueue_round_trips_every_field,
                                       store_setup, store_teardown),
       cmocka_unit_test_setup_teardown(

@@ -70,8 +70,11 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include <uv.h>
+
 #include "core/msiq.h"
 #include "store/store.h"
+#include "host/host.h"
 
 /* Process exit codes (docs/cli.md). Installer-style codes from `wait` and
  * `enqueue --wait` are the installer's own. */
@@ -302,6 +305,28 @@ int tool_print_job_json(const tool_context *context, msiq_store *store,
  * forever. Returns the msiexec-style exit code described in docs/cli.md. */
 int tool_wait_for_jobs(const tool_context *context, msiq_store *store,
                        const int64_t *ids, size_t count, int64_t timeout_ms);
+
+/* Sleeping until the queue changes (tool_wake.c): a process that waits
+ * for jobs listens on the queue's doorbell (host.h), which every commit
+ * rings, so it wakes on the change itself; a safety-net timeout covers a
+ * ring it could not hear. Without a doorbell (no dispatcher made one yet,
+ * or one that is not safe) it polls once a second and listens as soon as
+ * one appears. */
+typedef struct tool_waiter {
+  uv_loop_t loop;
+  uv_timer_t timer;
+  msiq_host_doorbell *doorbell;
+  char database_path[4096];
+  bool rung;
+  bool timed_out;
+} tool_waiter;
+
+int tool_waiter_init(tool_waiter *waiter, const char *database_path,
+                     msiq_diag *diag);
+/* Returns after a ring or after at most limit_ms (the safety net, or the
+ * fallback poll when there is no doorbell, may cut it shorter). */
+void tool_waiter_sleep(tool_waiter *waiter, int64_t limit_ms);
+void tool_waiter_close(tool_waiter *waiter);
 
 /* Following a running job (tool_follow.c). */
 

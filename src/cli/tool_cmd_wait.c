@@ -12,10 +12,6 @@
 #include "core/outcome.h"
 #include "core/timeparse.h"
 
-/* How often a waiting process looks at the queue; each look costs one
- * PRAGMA data_version unless something changed. */
-#define WAIT_POLL_MS 200
-
 /* Reads every job; *all_final says whether they have all finished. */
 static int wait_read_jobs(msiq_store *store, const int64_t *ids, size_t count,
                           msiq_job *jobs, bool *all_final, msiq_diag *diag) {
@@ -120,9 +116,14 @@ static int wait_for_jobs(const tool_context *context, msiq_store *store,
   uint64_t deadline = uv_hrtime() / 1000000 + (uint64_t)timeout_ms;
   int64_t seen_version = -1;
   bool all_final = false;
-  int status = MSIQ_OK;
   int exit_code;
-  for (;;) {
+  /* Woken by the queue's doorbell when a job starts, moves on or ends (the
+   * dispatcher writes progress at most once a second, so a running job
+   * wakes this at most that often), not by a timer. */
+  tool_waiter waiter;
+  int status = tool_waiter_init(&waiter, msiq_store_path(store), &diag);
+  bool waiting = status == MSIQ_OK;
+  while (status == MSIQ_OK) {
     int64_t version = 0;
     status = msiq_store_data_version(store, &version, &diag);
     if (status != MSIQ_OK) {
@@ -142,10 +143,14 @@ static int wait_for_jobs(const tool_context *context, msiq_store *store,
         }
       }
     }
-    if (timeout_ms > 0 && uv_hrtime() / 1000000 >= deadline) {
+    uint64_t now = uv_hrtime() / 1000000;
+    if (timeout_ms > 0 && now >= deadline) {
       break;
     }
-    uv_sleep(WAIT_POLL_MS);
+    tool_waiter_sleep(&waiter, timeout_ms > 0 ? (int64_t)(deadline - now) : -1);
+  }
+  if (waiting) {
+    tool_waiter_close(&waiter);
   }
   if (status != MSIQ_OK) {
     exit_code = tool_report(context, status, &diag);

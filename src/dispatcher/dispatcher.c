@@ -32,9 +32,18 @@
 #include "store/store_dispatch.h"
 #include "core/worker_protocol.h"
 
-/* With nothing due, the queue is still looked at this often, so that
- * deadlines of jobs that cannot start are noticed. */
+/* With nothing due, the queue is still looked at this often even when the
+ * safety-net poll is longer (the next-due read already covers deadlines,
+ * not-before and retry times; this bounds what it cannot see, such as a
+ * wall clock set forward). */
 #define DISPATCHER_IDLE_RECHECK_MS (60 * 1000)
+
+/* While a ready job waits at a closed gate for something no ring announces
+ * (the installer service busy, the maintenance window, a pending reboot,
+ * an outcome not stored yet), the gate is looked at again this often, or at
+ * the poll interval when that is shorter. A held mutex has its own faster
+ * watch (gate_watch.h); a paused queue waits for the ring of `resume`. */
+#define DISPATCHER_GATE_RECHECK_MS 1000
 
 /* A running job's progress is written at most this often: a worker sends
  * a few lines a second, and each write is a durable commit. The test
@@ -107,6 +116,12 @@ typedef struct msiq_dispatcher {
   /* Loop time (uv_now, the monotonic clock) of the next full check; 0: at
    * the next tick. Not the wall clock, which may be set back. */
   int64_t next_check_at;
+  /* Loop time the check timer is armed for after this check: the next due
+   * moment, the gate's recheck or the safety-net poll, whichever is first
+   * (dispatcher_arm_check). */
+  int64_t wake_at;
+  /* Rung by every commit to the queue (host.h): the check runs at once. */
+  msiq_host_doorbell *doorbell;
   /* The wall clock minus the monotonic clock at the last check: when it
    * drops, the wall clock went back (see dispatcher_watch_clock). */
   bool have_clock_offset;
@@ -160,6 +175,8 @@ static void dispatcher_close_handles(dispatcher *self) {
     return;
   }
   self->closing = true;
+  msiq_host_doorbell_close(self->doorbell);
+  self->doorbell = NULL;
   uv_close((uv_handle_t *)&self->check_timer, NULL);
   uv_close((uv_handle_t *)&self->timeout_timer, NULL);
   uv_close((uv_handle_t *)&self->grace_timer, NULL);
@@ -202,10 +219,25 @@ static bool dispatcher_fatal(dispatcher *self, int status) {
 /* Schedules a check at the next loop iteration (after a job ended, say). */
 static void dispatcher_check_soon(dispatcher *self) {
   self->next_check_at = 0;
+  /* Also when called during a check, which arms the timer for wake_at. */
+  self->wake_at = (int64_t)uv_now(&self->loop);
   if (!self->closing) {
-    uv_timer_start(&self->check_timer, self->check_timer.timer_cb, 0,
-                   (uint64_t)self->options.poll_ms);
+    uv_timer_start(&self->check_timer, self->check_timer.timer_cb, 0, 0);
   }
+}
+
+/* Someone committed a change to the queue (enqueue, cancel, resume...):
+ * look at once rather than at the next poll. */
+static void dispatcher_on_ring(void *data) {
+  dispatcher_check_soon(data);
+}
+
+/* The gate's recheck interval: DISPATCHER_GATE_RECHECK_MS, or the poll
+ * when that is shorter (a test's --poll 10ms). */
+static int64_t dispatcher_gate_recheck_ms(const dispatcher *self) {
+  return self->options.poll_ms < DISPATCHER_GATE_RECHECK_MS
+             ? self->options.poll_ms
+             : DISPATCHER_GATE_RECHECK_MS;
 }
 
 /* Recording outcomes. */
@@ -1273,8 +1305,23 @@ static bool dispatcher_follow_queue_file(dispatcher *self) {
   return true;
 }
 
-static void dispatcher_on_check(uv_timer_t *timer) {
-  dispatcher *self = timer->data;
+/* Brings the check timer's next wake forward to loop time `at`. */
+static void dispatcher_wake_by(dispatcher *self, int64_t at) {
+  if (at < self->wake_at) {
+    self->wake_at = at;
+  }
+}
+
+static void dispatcher_wake_within(dispatcher *self, int64_t ms) {
+  dispatcher_wake_by(self, (int64_t)uv_now(&self->loop) + ms);
+}
+
+static void dispatcher_on_check(uv_timer_t *timer);
+
+static void dispatcher_check(dispatcher *self) {
+  uint64_t loop_now = uv_now(&self->loop);
+  /* The safety net, unless the check finds an earlier moment. */
+  self->wake_at = (int64_t)loop_now + self->options.poll_ms;
   if (self->closing) {
     return;
   }
@@ -1286,6 +1333,7 @@ static void dispatcher_on_check(uv_timer_t *timer) {
    * the queue would show its job running while another one ran. */
   if (self->pending.active && self->installer == NULL &&
       !dispatcher_retry_pending(self)) {
+    dispatcher_wake_within(self, dispatcher_gate_recheck_ms(self));
     return;
   }
   if (self->closing) {
@@ -1313,6 +1361,7 @@ static void dispatcher_on_check(uv_timer_t *timer) {
   int64_t now = msiq_host_now_ms();
   if (!changed && self->next_check_at != 0 &&
       (int64_t)uv_now(&self->loop) < self->next_check_at) {
+    dispatcher_wake_by(self, self->next_check_at);
     return;
   }
   bool waiting_for_reboot = dispatcher_resume_after_reboot(self);
@@ -1340,6 +1389,8 @@ static void dispatcher_on_check(uv_timer_t *timer) {
     bool paused = false;
     if (dispatcher_gate_open(self, &paused)) {
       dispatcher_start(self, id, picked_state);
+    } else if (!paused) {
+      dispatcher_wake_within(self, dispatcher_gate_recheck_ms(self));
     } else if (paused && self->options.drain && !self->closing) {
       /* Only an administrator can resume a paused queue; a scheduled drain
        * run does not wait for that. */
@@ -1368,10 +1419,29 @@ static void dispatcher_on_check(uv_timer_t *timer) {
    * does not stretch the wait. */
   self->next_check_at =
       (int64_t)uv_now(&self->loop) + (check_at > now ? check_at - now : 0);
+  dispatcher_wake_by(self, self->next_check_at);
   if (waiting_for_reboot) {
-    /* Cheap (one row read per poll) and only until the reboot. */
+    /* Cheap (one row read per recheck) and only until the reboot. */
     self->next_check_at = 0;
+    dispatcher_wake_within(self, dispatcher_gate_recheck_ms(self));
   }
+}
+
+/* The check timer fires once; every check arms it again for the moment it
+ * computed (self->wake_at), and a ring or a job's end brings it forward. */
+static void dispatcher_arm_check(dispatcher *self) {
+  if (self->closing) {
+    return;
+  }
+  int64_t now = (int64_t)uv_now(&self->loop);
+  int64_t delay = self->wake_at > now ? self->wake_at - now : 0;
+  uv_timer_start(&self->check_timer, dispatcher_on_check, (uint64_t)delay, 0);
+}
+
+static void dispatcher_on_check(uv_timer_t *timer) {
+  dispatcher *self = timer->data;
+  dispatcher_check(self);
+  dispatcher_arm_check(self);
 }
 
 /* Stopping on a signal. */
@@ -1588,15 +1658,27 @@ int msiq_dispatcher_run(msiq_store *store,
     return status;
   }
 
-  status = dispatcher_adopt_queue(self);
+  /* The doorbell before the first check, so a change committed while that
+   * check runs still rings it. An unsafe doorbell is refused like an
+   * unsafe queue; one that cannot be made or watched leaves the poll. */
+  status = msiq_host_doorbell_listen(&self->loop, msiq_store_path(store), true,
+                                     dispatcher_on_ring, self, &self->doorbell,
+                                     &self->diag);
+  if (status != MSIQ_OK && status != MSIQ_EINSECURE) {
+    dispatcher_report(self, "warning: %s; noticing work at each poll only",
+                      self->diag.message);
+    status = MSIQ_OK;
+  }
+  if (status == MSIQ_OK) {
+    status = dispatcher_adopt_queue(self);
+  }
   if (status == MSIQ_OK) {
     char poll[32];
     msiq_duration_format(options->poll_ms, poll, sizeof poll);
     dispatcher_report(self, "dispatcher started on %s (poll %s%s)",
                       msiq_store_path(store), poll,
                       options->drain ? ", drain mode" : "");
-    uv_timer_start(&self->check_timer, dispatcher_on_check, 0,
-                   (uint64_t)options->poll_ms);
+    uv_timer_start(&self->check_timer, dispatcher_on_check, 0, 0);
     if (options->on_started != NULL) {
       options->on_started(self, options->report_context);
     }

@@ -15,7 +15,7 @@
 #include "core/timeparse.h"
 
 /* Defaults, justified in docs/dispatcher.md. */
-#define MSIQ_DEFAULT_POLL_MS          1000
+#define MSIQ_DEFAULT_POLL_MS          (60 * 1000)
 #define MSIQ_DEFAULT_RETRY_BASE_MS    (10 * 1000)
 #define MSIQ_DEFAULT_RETRY_MAX_MS     (5 * 60 * 1000)
 #define MSIQ_DEFAULT_GIVE_UP_AFTER_MS (60 * 60 * 1000)
@@ -32,7 +32,10 @@ typedef struct msiq_dispatcher msiq_dispatcher;
 void msiq_dispatcher_request_stop(msiq_dispatcher *dispatcher);
 
 typedef struct msiq_dispatcher_options {
-  int64_t poll_ms;            /* gate and queue re-check while waiting */
+  /* The safety net: the queue is looked at at least this often even when
+   * no ring came (docs/dispatcher.md); a ring, a due time or a closed
+   * gate's recheck wakes the dispatcher sooner. */
+  int64_t poll_ms;
   int64_t retry_base_ms;      /* first 1618 back-off */
   int64_t retry_max_ms;       /* cap on one back-off */
   int64_t give_up_after_ms;   /* time budget for 1618 retries of a job */

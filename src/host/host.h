@@ -238,6 +238,44 @@ int msiq_host_dispatcher_note_write(const char *database_path, const char *text,
 bool msiq_host_dispatcher_note_read(const char *database_path, char *buffer,
                                     size_t size);
 
+/* The queue's doorbell (docs/dispatcher.md, "How the dispatcher notices
+ * work"): whoever commits a change to the queue rings it, and the
+ * dispatcher and every `msiq wait` listening wake at once instead of at
+ * their next poll. A ring that finds nobody listening is not an error, and
+ * a ring never blocks. Several listeners all wake on one ring.
+ *
+ * POSIX: the file DATABASE.doorbell beside the database, which the
+ * dispatcher creates (0600); a ring writes one byte to it and every
+ * listener's inotify watch (libuv's uv_fs_event) fires. The file is used
+ * only when it is a regular file (never through a symbolic link, O_NOFOLLOW;
+ * never a FIFO or device, O_NONBLOCK and a check of the descriptor), owned
+ * by root or this user and writable by nobody else.
+ * Windows: a manual-reset named event, Global\msiq-doorbell-<SHA-256 of the
+ * lower-cased absolute database path>, that the dispatcher creates with an
+ * access list for SYSTEM and Administrators only; a ring opens it for
+ * EVENT_MODIFY_STATE and sets it; the dispatcher's listener resets it, and
+ * other listeners wake at most four times a second while it stays set. */
+typedef struct msiq_host_doorbell msiq_host_doorbell;
+
+/* Rings the doorbell of the queue at database_path: nothing happens (and
+ * nothing is reported) when there is none or it is not safe to use. */
+void msiq_host_doorbell_ring(const char *database_path);
+
+/* Listens on loop: on_ring(data) runs on the loop after a ring (several
+ * rings close together may come as one call). create: the dispatcher's
+ * listener, which makes the doorbell when it is missing and refuses one
+ * that is not safe (MSIQ_EINSECURE); otherwise a waiter's, MSIQ_EMISSING
+ * when no dispatcher made one yet and MSIQ_EINSECURE when it is not safe
+ * (a waiter then polls). */
+int msiq_host_doorbell_listen(uv_loop_t *loop, const char *database_path,
+                              bool create, void (*on_ring)(void *data),
+                              void *data, msiq_host_doorbell **doorbell,
+                              msiq_diag *diag);
+
+/* Stops listening; its handles are closed on the loop, so the loop must run
+ * once more (uv_run) before it is closed. NULL is allowed. */
+void msiq_host_doorbell_close(msiq_host_doorbell *doorbell);
+
 /* How long a database connection waits for another writer before it gives
  * up: default_ms, except that the simulation host takes the milliseconds
  * in MSIQ_SIM_BUSY_TIMEOUT_MS when that is set (so that a test holds the

@@ -158,14 +158,24 @@ int msiq_store_fail_unrunnable(msiq_store *store, int64_t now, int64_t *failed,
 
 int msiq_store_pick_next(msiq_store *store, int64_t now, int64_t *id,
                          msiq_state *state, bool *found, msiq_diag *diag) {
-  sqlite3_stmt *statement;
+  *found = false;
+  /* The pick walks the waiting jobs in priority order and stops at the
+   * first due one; when none is due it would walk them all. One seek in
+   * job_due says whether any is (dispatch_any_due.sql). */
+  int64_t any_due = 0;
+  bool answered = false;
   int status =
-      store_prepare(store, msiq_sql_dispatch_pick_next, &statement, diag);
+      dispatch_read_optional(store, msiq_sql_dispatch_any_due, now, &any_due,
+                             &answered, diag, "looking for a due job");
+  if (status != MSIQ_OK || any_due == 0) {
+    return status;
+  }
+  sqlite3_stmt *statement;
+  status = store_prepare(store, msiq_sql_dispatch_pick_next, &statement, diag);
   if (status != MSIQ_OK) {
     return status;
   }
   sqlite3_bind_int64(statement, 1, now);
-  *found = false;
   int rc = sqlite3_step(statement);
   if (rc == SQLITE_ROW) {
     *found = true;

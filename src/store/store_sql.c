@@ -186,6 +186,10 @@ int store_finish(msiq_store *store, int status, msiq_diag *diag) {
   if (status == MSIQ_OK) {
     status = store_exec(store, "COMMIT", diag, "committing");
     if (status == MSIQ_OK) {
+      /* Every write to the queue ends here: the one place that tells the
+       * dispatcher (work arrived, a cancel) and the waiters (a job started,
+       * moved on or ended) at once, after the change is durable. */
+      msiq_host_doorbell_ring(store->path);
       return MSIQ_OK;
     }
   }

@@ -5,6 +5,9 @@
  *   acl PATH         prints the owner and the DACL as SDDL
  *   acl PATH SDDL    sets the owner (when the SDDL has O:) and the DACL
  *                    (protected, so nothing is inherited) from SDDL
+ *   acl --event NAME prints the DACL of the named event NAME (the queue's
+ *                    doorbell, tests/wine/wake.sh), exit 2 when there is
+ *                    no such event
  *
  * Exits 0 on success and 1 with a message on stderr otherwise.
  */
@@ -75,6 +78,34 @@ static int acl_set(const wchar_t *path, const wchar_t *sddl) {
   return 0;
 }
 
+static int acl_print_event(const wchar_t *name) {
+  HANDLE event = OpenEventW(READ_CONTROL, FALSE, name);
+  if (event == NULL) {
+    DWORD error = GetLastError();
+    fwprintf(stderr, L"acl: cannot open event %ls: error %lu\n", name,
+             (unsigned long)error);
+    return error == ERROR_FILE_NOT_FOUND ? 2 : 1;
+  }
+  PSECURITY_DESCRIPTOR descriptor = NULL;
+  DWORD error =
+      GetSecurityInfo(event, SE_KERNEL_OBJECT, DACL_SECURITY_INFORMATION, NULL,
+                      NULL, NULL, NULL, &descriptor);
+  CloseHandle(event);
+  wchar_t *text = NULL;
+  if (error != ERROR_SUCCESS ||
+      !ConvertSecurityDescriptorToStringSecurityDescriptorW(
+          descriptor, SDDL_REVISION_1, DACL_SECURITY_INFORMATION, &text,
+          NULL)) {
+    fwprintf(stderr, L"acl: cannot read the DACL of event %ls\n", name);
+    LocalFree(descriptor);
+    return 1;
+  }
+  wprintf(L"%ls\n", text);
+  LocalFree(text);
+  LocalFree(descriptor);
+  return 0;
+}
+
 /* Declared here: mingw-w64's headers do not declare the -municode entry
  * point. */
 int wmain(int argc, wchar_t **argv);
@@ -83,9 +114,12 @@ int wmain(int argc, wchar_t **argv) {
   if (argc == 2) {
     return acl_print(argv[1]);
   }
+  if (argc == 3 && wcscmp(argv[1], L"--event") == 0) {
+    return acl_print_event(argv[2]);
+  }
   if (argc == 3) {
     return acl_set(argv[1], argv[2]);
   }
-  fwprintf(stderr, L"usage: acl PATH [SDDL]\n");
+  fwprintf(stderr, L"usage: acl PATH [SDDL] | acl --event NAME\n");
   return 1;
 }

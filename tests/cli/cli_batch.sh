@@ -220,6 +220,11 @@ check_match "$(grep "job $job_a succeeded" "$MSIQ_SIM_EVENT_LOG")" "^warning: ms
 echo 1000000030 >"$MSIQ_SIM_BOOT_TIME"
 sleep 0.8
 check_equal "$(job_field "$job_b" .state)" "queued" "1641: a boot time 30 s off is not a reboot; job B still queued"
+# A boot time that cannot be read (here an empty file, as while it is
+# rewritten) proves no reboot either.
+: >"$MSIQ_SIM_BOOT_TIME"
+sleep 0.8
+check_equal "$(job_field "$job_b" .state)" "queued" "1641: an unreadable boot time is not a reboot; job B still queued"
 echo 1000000000 >"$MSIQ_SIM_BOOT_TIME"
 # A restarted dispatcher with the same boot time keeps waiting.
 stop_dispatcher

@@ -11,10 +11,10 @@
 #include "msiq_sql.h"
 
 /* How `purge` batches by default (msiq_purge_batching): windows of a few
- * thousand jobs (tens of milliseconds each), a transaction ends after the
- * first window that finds it past half a second, so the write lock is never
- * held much longer, and a pause after it as long as the longest sleep of
- * SQLite's busy handler between two tries for the lock
+ * thousand job ids (milliseconds to tens of milliseconds each), a transaction
+ * ends after the first window that finds it past half a second, so the write
+ * lock is never held much longer, and a pause after it as long as the longest
+ * sleep of SQLite's busy handler between two tries for the lock
  * (sqliteDefaultBusyCallback), so that a writer waiting for the lock (an
  * enqueue, the dispatcher) gets it before the next transaction. */
 #define STORE_PURGE_WINDOW_JOBS 5000
@@ -176,50 +176,39 @@ int msiq_store_resume(msiq_store *store, msiq_diag *diag) {
   return store_set_paused(store, false, NULL, false, diag);
 }
 
-/* One window of a purge, inside the caller's transaction: the next
- * window_jobs jobs old enough after the cursor (*cursor_at, *cursor_id) are
- * chosen and deleted (but those still waited for), and the cursor moves to
- * the window's end. *more is false once no window is left. */
+/* One window of a purge, inside the caller's transaction: the jobs old
+ * enough with ids in (*cursor_id, *cursor_id + window_jobs] are deleted
+ * (but those still waited for) with the rows that refer to them, and the
+ * cursor moves to the window's end. *more is false once the cursor has
+ * passed last_id. */
 static int store_purge_window(msiq_store *store, int64_t before,
-                              int64_t window_jobs, int64_t *cursor_at,
+                              int64_t window_jobs, int64_t last_id,
                               int64_t *cursor_id, int64_t *deleted, bool *more,
                               msiq_diag *diag) {
-  *more = false;
+  int64_t end_id =
+      *cursor_id +
+      (last_id - *cursor_id < window_jobs ? last_id - *cursor_id : window_jobs);
+  int64_t chosen = 0;
   sqlite3_stmt *statement;
   int status =
-      store_prepare(store, msiq_sql_job_purge_window, &statement, diag);
-  int64_t end_at = 0;
-  int64_t end_id = 0;
+      store_prepare(store, msiq_sql_job_purge_set_fill, &statement, diag);
   if (status == MSIQ_OK) {
-    sqlite3_bind_int64(statement, 1, before);
-    sqlite3_bind_int64(statement, 2, *cursor_at);
-    sqlite3_bind_int64(statement, 3, *cursor_id);
-    sqlite3_bind_int64(statement, 4, window_jobs);
-    int rc = sqlite3_step(statement);
-    if (rc == SQLITE_ROW) {
-      *more = true;
-      end_at = sqlite3_column_int64(statement, 0);
-      end_id = sqlite3_column_int64(statement, 1);
-    } else if (rc != SQLITE_DONE) {
-      status = store_fail(store, rc, diag, "purging");
-    }
-    store_release(store, statement);
-  }
-  if (status == MSIQ_OK && *more) {
-    status = store_prepare(store, msiq_sql_job_purge, &statement, diag);
-  }
-  if (status == MSIQ_OK && *more) {
-    sqlite3_bind_int64(statement, 1, *cursor_at);
-    sqlite3_bind_int64(statement, 2, *cursor_id);
-    sqlite3_bind_int64(statement, 3, end_at);
-    sqlite3_bind_int64(statement, 4, end_id);
+    sqlite3_bind_int64(statement, 1, *cursor_id);
+    sqlite3_bind_int64(statement, 2, end_id);
+    sqlite3_bind_int64(statement, 3, before);
     status = store_run(store, statement, diag, "purging");
   }
-  if (status == MSIQ_OK && *more) {
-    *deleted += sqlite3_changes(store->db);
-    *cursor_at = end_at;
+  if (status == MSIQ_OK) {
+    chosen = sqlite3_changes(store->db);
+  }
+  if (status == MSIQ_OK && chosen > 0) {
+    status = store_exec(store, msiq_sql_job_purge_set_delete, diag, "purging");
+  }
+  if (status == MSIQ_OK) {
+    *deleted += chosen;
     *cursor_id = end_id;
   }
+  *more = status == MSIQ_OK && *cursor_id < last_id;
   return status;
 }
 
@@ -228,7 +217,7 @@ static int store_purge_window(msiq_store *store, int64_t before,
  * the transaction commits. */
 static int store_purge_batch(msiq_store *store, int64_t before,
                              const msiq_purge_batching *batching,
-                             int64_t *cursor_at, int64_t *cursor_id,
+                             int64_t last_id, int64_t *cursor_id,
                              int64_t *deleted, bool *more, msiq_diag *diag) {
   *more = false;
   int status = store_begin(store, diag);
@@ -237,23 +226,39 @@ static int store_purge_batch(msiq_store *store, int64_t before,
   }
   /* Timed from the moment the write lock is held. */
   int64_t started = msiq_host_monotonic_ms();
-  int64_t window_at = *cursor_at;
   int64_t window_id = *cursor_id;
   int64_t window_deleted = 0;
   do {
-    status =
-        store_purge_window(store, before, batching->window_jobs, &window_at,
-                           &window_id, &window_deleted, more, diag);
+    status = store_purge_window(store, before, batching->window_jobs, last_id,
+                                &window_id, &window_deleted, more, diag);
   } while (status == MSIQ_OK && *more &&
            msiq_host_monotonic_ms() - started < batching->batch_ms);
   status = store_finish(store, status, diag);
   if (status == MSIQ_OK) {
     *deleted += window_deleted;
-    *cursor_at = window_at;
     *cursor_id = window_id;
   } else {
     *more = false;
   }
+  return status;
+}
+
+/* The highest job id now (job_purge_last_id.sql). */
+static int store_purge_last_id(msiq_store *store, int64_t *last_id,
+                               msiq_diag *diag) {
+  sqlite3_stmt *statement;
+  int status =
+      store_prepare(store, msiq_sql_job_purge_last_id, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  int rc = sqlite3_step(statement);
+  if (rc == SQLITE_ROW) {
+    *last_id = sqlite3_column_int64(statement, 0);
+  } else {
+    status = store_fail(store, rc, diag, "purging");
+  }
+  store_release(store, statement);
   return status;
 }
 
@@ -265,19 +270,32 @@ int msiq_store_purge_in_batches(msiq_store *store, int64_t before,
       batching->pause_ms < 0) {
     return msiq_diag_set(diag, MSIQ_EINVAL, "invalid purge batching");
   }
-  /* Before every finished_at: job_finished is walked from its start. */
-  int64_t cursor_at = INT64_MIN;
+  int64_t last_id = 0;
+  int status = store_purge_last_id(store, &last_id, diag);
+  if (status == MSIQ_OK) {
+    status = store_exec(store, msiq_sql_job_purge_set_create, diag, "purging");
+  }
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  /* The deletes of job_purge_set_delete.sql are the cascade, without
+   * SQLite's per-job trigger programs. */
+  status =
+      store_exec(store, msiq_sql_job_purge_foreign_keys_off, diag, "purging");
+  /* Ids start at 1: the first window starts after 0. */
   int64_t cursor_id = 0;
-  bool more = true;
-  int status = MSIQ_OK;
+  bool more = status == MSIQ_OK && cursor_id < last_id;
   for (int batch = 0; status == MSIQ_OK && more; batch++) {
     if (batch > 0 && batching->pause_ms > 0) {
       sqlite3_sleep((int)batching->pause_ms);
     }
-    status = store_purge_batch(store, before, batching, &cursor_at, &cursor_id,
+    status = store_purge_batch(store, before, batching, last_id, &cursor_id,
                                deleted, &more, diag);
   }
-  return status;
+  /* Also after a failure: the connection may serve other work. */
+  int restored = store_exec(store, msiq_sql_job_purge_foreign_keys_on,
+                            status == MSIQ_OK ? diag : NULL, "purging");
+  return status != MSIQ_OK ? status : restored;
 }
 
 int msiq_store_purge(msiq_store *store, int64_t before, int64_t *deleted,

@@ -423,7 +423,7 @@ test_purge_in_tiny_batches_deletes_exactly_the_old_jobs(void **state) {
   /* A window of one id per transaction, windows of a few ids, several
    * windows per transaction, and the default. */
   static const msiq_purge_batching batchings[] = {
-      {1, 0, 0}, {2, 0, 0}, {7, 0, 1}, {5000, 500, 100}};
+      {1, 0, 0}, {2, 0, 0}, {7, 0, 1}, {2000, 300, 100}};
   for (size_t b = 0; b < sizeof batchings / sizeof batchings[0]; b++) {
     exec_sql(fixture, "DELETE FROM job; DELETE FROM staged_removal");
     fill_history(fixture);

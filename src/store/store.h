@@ -121,11 +121,11 @@ int msiq_store_job_json(msiq_store *store, int64_t id, bool with_history,
 int msiq_store_list_json(msiq_store *store, int state_filter, char **json,
                          msiq_diag *diag);
 
-/* Calls visit with each job's JSON object (length bytes, not terminated by
- * the call's contract though SQLite's text is) in id order, filtered by
- * state as above, one row at a time as SQLite steps the statement: `list
- * --json` writes a million jobs in the memory of one. A status other than
- * MSIQ_OK from visit stops the walk and is returned (visit sets diag). */
+/* Calls visit with each job's JSON object (length bytes, NUL-terminated,
+ * valid only during the call) in id order, filtered by state as above, one
+ * row at a time as SQLite steps the statement: `list --json` writes a
+ * million jobs in the memory of one. A status other than MSIQ_OK from visit
+ * stops the walk and is returned (visit sets diag). */
 typedef int (*msiq_json_visitor)(const char *json, size_t length, void *context,
                                  msiq_diag *diag);
 int msiq_store_list_json_rows(msiq_store *store, int state_filter,
@@ -163,8 +163,8 @@ int msiq_store_queue_status(msiq_store *store, msiq_queue_status *status,
                             msiq_diag *diag);
 
 /* Deletes finished jobs that finished before `before` (UTC ms), except those
- * an unfinished job still waits for, in transactions of about half a second
- * each with a pause after it, so that other writers (an enqueue, the
+ * an unfinished job still waits for, in transactions of about 300 ms each
+ * with a pause after it, so that other writers (an enqueue, the
  * dispatcher) wait for one transaction at most. *deleted counts the
  * transactions that committed, also when a later one fails. */
 int msiq_store_purge(msiq_store *store, int64_t before, int64_t *deleted,

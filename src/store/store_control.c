@@ -11,14 +11,17 @@
 #include "msiq_sql.h"
 
 /* How `purge` batches by default (msiq_purge_batching): windows of a few
- * thousand job ids (milliseconds to tens of milliseconds each), a transaction
- * ends after the first window that finds it past half a second, so the write
- * lock is never held much longer, and a pause after it as long as the longest
- * sleep of SQLite's busy handler between two tries for the lock
- * (sqliteDefaultBusyCallback), so that a writer waiting for the lock (an
- * enqueue, the dispatcher) gets it before the next transaction. */
-#define STORE_PURGE_WINDOW_JOBS 5000
-#define STORE_PURGE_BATCH_MS    500
+ * thousand job ids (milliseconds to tens of milliseconds each); a
+ * transaction ends after the first window that finds it past 300 ms, which
+ * with the last window and the commit holds the write lock well under a
+ * second even on a loaded machine (with 500 ms and windows of 5,000, a
+ * probe waited up to 1.7 s for the lock at a load of 13 on two CPUs); and
+ * a pause after it as long as the longest sleep of SQLite's busy handler
+ * between two tries for the lock (sqliteDefaultBusyCallback), so that a
+ * writer waiting for the lock (an enqueue, the dispatcher) gets it before
+ * the next transaction. */
+#define STORE_PURGE_WINDOW_JOBS 2000
+#define STORE_PURGE_BATCH_MS    300
 #define STORE_PURGE_PAUSE_MS    100
 
 /* The state of job id, or MSIQ_ENOT_FOUND. */

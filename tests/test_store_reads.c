@@ -173,6 +173,13 @@ static void test_purge_window_reads_a_range_of_the_key(void **state) {
                    "rowid<?)") == NULL) {
     fail_msg("a purge window does not read a range of ids:\n%s", plan);
   }
+  /* Where the windows start and stop comes from job_finished alone, so a
+   * purge with nothing old enough reads nothing else. */
+  query_plan(fixture, msiq_sql_job_purge_range, plan, sizeof plan);
+  if (strstr(plan, "USING INDEX job_finished (finished_at<?)") == NULL ||
+      plan_scans_jobs(plan)) {
+    fail_msg("purge's range does not come from job_finished:\n%s", plan);
+  }
 }
 
 /* The kept counts equal what counting the jobs finds, state by state. */

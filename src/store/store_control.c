@@ -246,18 +246,23 @@ static int store_purge_batch(msiq_store *store, int64_t before,
   return status;
 }
 
-/* The highest job id now (job_purge_last_id.sql). */
-static int store_purge_last_id(msiq_store *store, int64_t *last_id,
-                               msiq_diag *diag) {
+/* The ids of the oldest and newest finished job older than before
+ * (job_purge_range.sql); *found is false when there is none. */
+static int store_purge_range(msiq_store *store, int64_t before,
+                             int64_t *first_id, int64_t *last_id, bool *found,
+                             msiq_diag *diag) {
+  *found = false;
   sqlite3_stmt *statement;
-  int status =
-      store_prepare(store, msiq_sql_job_purge_last_id, &statement, diag);
+  int status = store_prepare(store, msiq_sql_job_purge_range, &statement, diag);
   if (status != MSIQ_OK) {
     return status;
   }
+  sqlite3_bind_int64(statement, 1, before);
   int rc = sqlite3_step(statement);
   if (rc == SQLITE_ROW) {
-    *last_id = sqlite3_column_int64(statement, 0);
+    *found = sqlite3_column_type(statement, 0) != SQLITE_NULL;
+    *first_id = sqlite3_column_int64(statement, 0);
+    *last_id = sqlite3_column_int64(statement, 1);
   } else {
     status = store_fail(store, rc, diag, "purging");
   }
@@ -273,20 +278,23 @@ int msiq_store_purge_in_batches(msiq_store *store, int64_t before,
       batching->pause_ms < 0) {
     return msiq_diag_set(diag, MSIQ_EINVAL, "invalid purge batching");
   }
+  int64_t first_id = 0;
   int64_t last_id = 0;
-  int status = store_purge_last_id(store, &last_id, diag);
-  if (status == MSIQ_OK) {
+  bool found = false;
+  int status =
+      store_purge_range(store, before, &first_id, &last_id, &found, diag);
+  if (status == MSIQ_OK && found) {
     status = store_exec(store, msiq_sql_job_purge_set_create, diag, "purging");
   }
-  if (status != MSIQ_OK) {
+  if (status != MSIQ_OK || !found) {
     return status;
   }
   /* The deletes of job_purge_set_delete.sql are the cascade, without
    * SQLite's per-job trigger programs. */
   status =
       store_exec(store, msiq_sql_job_purge_foreign_keys_off, diag, "purging");
-  /* Ids start at 1: the first window starts after 0. */
-  int64_t cursor_id = 0;
+  /* The first window starts just before the oldest candidate. */
+  int64_t cursor_id = first_id - 1;
   bool more = status == MSIQ_OK && cursor_id < last_id;
   for (int batch = 0; status == MSIQ_OK && more; batch++) {
     if (batch > 0 && batching->pause_ms > 0) {

@@ -33,8 +33,8 @@ static void test_new_database_is_migrated_to_the_latest_version(void **state) {
                                "(SELECT name FROM sqlite_schema WHERE "
                                "type = 'table' ORDER BY name)");
   assert_string_equal(tables, "attempt,dependency_broken,job,job_dependency,"
-                              "job_exit_code,job_property,queue,"
-                              "staged_removal");
+                              "job_exit_code,job_property,job_state_count,"
+                              "queue,staged_removal");
   free(tables);
 
   /* Reopening finds nothing to do and keeps the version. */
@@ -361,6 +361,58 @@ static void test_version_4_database_gets_staged_packages(void **state) {
   test_remove_database(path);
 }
 
+static void test_state_counts_are_filled_from_the_existing_jobs(void **state) {
+  (void)state;
+  /* A database of the version before the state counts, with jobs in four
+   * states, migrated: the kept counts are what counting finds. */
+  int counts_migration = -1;
+  for (int i = 0; i < MSIQ_SQL_MIGRATION_COUNT; i++) {
+    if (strstr(msiq_sql_migrations[i].name, "_state_counts.sql") != NULL) {
+      counts_migration = i;
+    }
+  }
+  assert_true(counts_migration >= 6);
+  char path[512];
+  test_unique_path(path, sizeof path, "migrate-counts");
+  for (int i = 0; i < counts_migration; i++) {
+    test_database_exec(path, msiq_sql_migrations[i].sql);
+  }
+  char version[64];
+  snprintf(version, sizeof version, "PRAGMA user_version = %d;",
+           counts_migration);
+  test_database_exec(path, version);
+  test_database_exec(path,
+                     "INSERT INTO job (id, state, action, target, max_attempts,"
+                     "                 created_at, finished_at) VALUES"
+                     " (1, 'queued', 'install', '/a.msi', 3, 0, NULL),"
+                     " (2, 'queued', 'install', '/b.msi', 3, 0, NULL),"
+                     " (3, 'succeeded', 'install', '/c.msi', 3, 0, 5),"
+                     " (4, 'failed', 'install', '/d.msi', 3, 0, 5),"
+                     " (5, 'succeeded', 'install', '/e.msi', 3, 0, 5),"
+                     " (6, 'succeeded', 'install', '/f.msi', 3, 0, 5);");
+  msiq_store *store = NULL;
+  assert_int_equal(msiq_store_open(path, 0, &store, NULL), MSIQ_OK);
+  int64_t counts[MSIQ_STATE_COUNT];
+  assert_int_equal(msiq_store_count_by_state(store, counts, NULL), MSIQ_OK);
+  assert_int_equal(counts[MSIQ_STATE_QUEUED], 2);
+  assert_int_equal(counts[MSIQ_STATE_RUNNING], 0);
+  assert_int_equal(counts[MSIQ_STATE_RETRYING], 0);
+  assert_int_equal(counts[MSIQ_STATE_SUCCEEDED], 3);
+  assert_int_equal(counts[MSIQ_STATE_FAILED], 1);
+  assert_int_equal(counts[MSIQ_STATE_CANCELLED], 0);
+  msiq_store_close(store);
+  /* The triggers keep them from then on, whoever writes. */
+  test_database_exec(path, "UPDATE job SET state = 'cancelled', finished_at = 9"
+                           " WHERE id = 1; DELETE FROM job WHERE id = 3;");
+  char *kept = test_database_text(
+      path, "SELECT group_concat(state || '=' || count, ',') FROM"
+            " (SELECT state, count FROM job_state_count ORDER BY state)");
+  assert_string_equal(kept, "cancelled=1,failed=1,queued=1,retrying=0,"
+                            "running=0,succeeded=2");
+  free(kept);
+  test_remove_database(path);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_new_database_is_migrated_to_the_latest_version),
@@ -373,6 +425,7 @@ int main(void) {
       cmocka_unit_test(test_version_3_database_gets_progress_and_operation),
       cmocka_unit_test(test_version_4_database_gets_attempt_progress),
       cmocka_unit_test(test_version_4_database_gets_staged_packages),
+      cmocka_unit_test(test_state_counts_are_filled_from_the_existing_jobs),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,7 +6,8 @@
 -- are one verdict of core/gate.c. ?9 is the running dispatcher's note about
 -- an outcome it has not recorded yet (NULL: none). The running job's
 -- "progress" follows the rule of the job_json view (migration 0004): null
--- until its worker has reported.
+-- until its worker has reported. The counts are kept by the triggers of
+-- the state_counts migration, not counted.
 SELECT json_object(
   'dispatcher_running', json(CASE ?1 WHEN '1' THEN 'true' ELSE 'false' END),
   'unrecorded_outcome', ?9,
@@ -37,12 +38,12 @@ SELECT json_object(
                      JOIN attempt AS a ON a.job_id = j.id AND a.outcome IS NULL
                     WHERE j.state = 'running' ORDER BY j.id LIMIT 1)),
   'counts', json_object(
-    'queued', (SELECT count(*) FROM job WHERE state = 'queued'),
-    'running', (SELECT count(*) FROM job WHERE state = 'running'),
-    'retrying', (SELECT count(*) FROM job WHERE state = 'retrying'),
-    'succeeded', (SELECT count(*) FROM job WHERE state = 'succeeded'),
-    'failed', (SELECT count(*) FROM job WHERE state = 'failed'),
-    'cancelled', (SELECT count(*) FROM job WHERE state = 'cancelled')),
+    'queued', (SELECT count FROM job_state_count WHERE state = 'queued'),
+    'running', (SELECT count FROM job_state_count WHERE state = 'running'),
+    'retrying', (SELECT count FROM job_state_count WHERE state = 'retrying'),
+    'succeeded', (SELECT count FROM job_state_count WHERE state = 'succeeded'),
+    'failed', (SELECT count FROM job_state_count WHERE state = 'failed'),
+    'cancelled', (SELECT count FROM job_state_count WHERE state = 'cancelled')),
   'next_retry_at', (SELECT strftime('%Y-%m-%dT%H:%M:%SZ', min(retry_at) / 1000, 'unixepoch')
                       FROM job WHERE state = 'retrying'))
 FROM queue AS q WHERE q.id = 1;

@@ -1,8 +1,10 @@
 /* tool_cmd_list.c: `msiq list`, the queue at a glance. */
 #include "cli/tool.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct list_options {
   int state_filter; /* a msiq_state, or -1 for every job */
@@ -64,6 +66,85 @@ static int list_print_row(const msiq_job *job, void *context) {
   return MSIQ_OK;
 }
 
+/* The JSON array as it is written: objects gather in a buffer that goes
+ * out in writes much bigger than stdio's default buffer for a pipe or a
+ * file (fewer system calls for the same bytes). */
+typedef struct list_json_rows {
+  bool started; /* an object was written, so the next follows a comma */
+  size_t used;
+  char buffer[64 * 1024];
+} list_json_rows;
+
+/* Writes out what the buffer holds. */
+static int list_json_flush(list_json_rows *rows, msiq_diag *diag) {
+  if (rows->used > 0 &&
+      fwrite(rows->buffer, 1, rows->used, stdout) != rows->used) {
+    return msiq_diag_set(diag, MSIQ_EIO, "cannot write the list");
+  }
+  rows->used = 0;
+  return MSIQ_OK;
+}
+
+/* Adds length bytes to the buffer; text longer than the buffer is written
+ * at once after what the buffer held. */
+static int list_json_add(list_json_rows *rows, const char *text, size_t length,
+                         msiq_diag *diag) {
+  int status = MSIQ_OK;
+  if (rows->used + length > sizeof rows->buffer) {
+    status = list_json_flush(rows, diag);
+  }
+  if (status == MSIQ_OK && length > sizeof rows->buffer) {
+    if (fwrite(text, 1, length, stdout) != length) {
+      status = msiq_diag_set(diag, MSIQ_EIO, "cannot write the list");
+    }
+  } else if (status == MSIQ_OK) {
+    memcpy(rows->buffer + rows->used, text, length);
+    rows->used += length;
+  }
+  return status;
+}
+
+static int list_print_json_row(const char *json, size_t length, void *context,
+                               msiq_diag *diag) {
+  list_json_rows *rows = context;
+  int status = rows->started ? list_json_add(rows, ",", 1, diag) : MSIQ_OK;
+  if (status == MSIQ_OK) {
+    status = list_json_add(rows, json, length, diag);
+  }
+  rows->started = true;
+  return status;
+}
+
+/* The JSON array of the jobs, written as SQLite gives the rows: a million
+ * jobs take the memory of one (the objects are the job_json view's, as
+ * msiq_store_list_json has them). A failure after the first row leaves the
+ * array unterminated, so a reader cannot take it for the whole list. */
+static int list_print_json(msiq_store *store, int state_filter,
+                           msiq_diag *diag) {
+  list_json_rows *rows = malloc(sizeof *rows);
+  if (rows == NULL) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  rows->started = false;
+  rows->used = 0;
+  int status = list_json_add(rows, "[", 1, diag);
+  if (status == MSIQ_OK) {
+    status = msiq_store_list_json_rows(store, state_filter, list_print_json_row,
+                                       rows, diag);
+  }
+  if (status == MSIQ_OK) {
+    status = list_json_add(rows, "]\n", 2, diag);
+  }
+  if (status == MSIQ_OK) {
+    status = list_json_flush(rows, diag);
+  }
+  if (status == MSIQ_OK && fflush(stdout) == EOF) {
+    status = msiq_diag_set(diag, MSIQ_EIO, "cannot write the list");
+  }
+  free(rows);
+  return status;
+}
+
 static int list_exec(const tool_context *context, void *state,
                      msiq_store *store) {
   int state_filter = ((const list_options *)state)->state_filter;
@@ -71,12 +152,7 @@ static int list_exec(const tool_context *context, void *state,
   msiq_diag diag = {{0}};
   int status;
   if (context->json) {
-    char *json = NULL;
-    status = msiq_store_list_json(store, state_filter, &json, &diag);
-    if (status == MSIQ_OK) {
-      tool_print_json(json);
-    }
-    free(json);
+    status = list_print_json(store, state_filter, &diag);
   } else {
     printf("%-6s %-9s %-9s %8s %7s %-6s %-8s %s\n", "ID", "STATE", "ACTION",
            "PRIORITY", "TRIES", "EXIT", "PROGRESS", "TARGET");

@@ -47,6 +47,11 @@ FILE *msiq_host_fopen(const char *path, const char *mode);
  * only for timestamps stored in the queue, never for timers). */
 int64_t msiq_host_now_ms(void);
 
+/* Milliseconds on a clock that only moves forward at a steady pace, from
+ * an arbitrary start (never stored; for measuring how long something took,
+ * such as one batch of `purge`). */
+int64_t msiq_host_monotonic_ms(void);
+
 /* Writes the default database path into buffer: %ProgramData%\msiq\queue.db
  * on Windows; on POSIX /var/lib/msiq/queue.db for root and
  * $XDG_STATE_HOME/msiq/queue.db (default ~/.local/state) for other users. */

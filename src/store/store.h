@@ -118,11 +118,23 @@ int msiq_store_list_jobs(msiq_store *store, int state_filter,
                          msiq_diag *diag);
 
 /* JSON text (free() it): one job object, with "history" when asked; or an
- * array of job objects, filtered by state as above. */
+ * array of job objects, filtered by state as above (built from
+ * msiq_store_list_json_rows, so it holds the same objects). */
 int msiq_store_job_json(msiq_store *store, int64_t id, bool with_history,
                         char **json, msiq_diag *diag);
 int msiq_store_list_json(msiq_store *store, int state_filter, char **json,
                          msiq_diag *diag);
+
+/* Calls visit with each job's JSON object (length bytes, NUL-terminated,
+ * valid only during the call) in id order, filtered by state as above, one
+ * row at a time as SQLite steps the statement: `list --json` writes a
+ * million jobs in the memory of one. A status other than MSIQ_OK from visit
+ * stops the walk and is returned (visit sets diag). */
+typedef int (*msiq_json_visitor)(const char *json, size_t length, void *context,
+                                 msiq_diag *diag);
+int msiq_store_list_json_rows(msiq_store *store, int state_filter,
+                              msiq_json_visitor visit, void *context,
+                              msiq_diag *diag);
 
 /* Cancels a queued or retrying job. A running job is refused with
  * MSIQ_ESTATE unless force is set, in which case the cancel is requested
@@ -155,12 +167,25 @@ int msiq_store_queue_status(msiq_store *store, msiq_queue_status *status,
                             msiq_diag *diag);
 
 /* Deletes finished jobs that finished before `before` (UTC ms), except those
- * an unfinished job still waits for, in batches of a thousand jobs, each
- * its own transaction with a pause after it, so that other writers (an
- * enqueue, the dispatcher) wait for one batch at most. *deleted counts the
- * batches that committed, also when a later one fails. */
+ * an unfinished job still waits for, in transactions of about 300 ms each
+ * with a pause after it, so that other writers (an enqueue, the
+ * dispatcher) wait for one transaction at most. *deleted counts the
+ * transactions that committed, also when a later one fails. */
 int msiq_store_purge(msiq_store *store, int64_t before, int64_t *deleted,
                      msiq_diag *diag);
+
+/* How msiq_store_purge_in_batches divides its work; msiq_store_purge uses
+ * the defaults of store_control.c, tests force tiny batches. */
+typedef struct msiq_purge_batching {
+  int64_t window_jobs; /* jobs chosen and deleted by one statement, >= 1 */
+  int64_t batch_ms;    /* a transaction ends after the first window past this
+                          (0: one window per transaction) */
+  int64_t pause_ms;    /* the sleep between two transactions */
+} msiq_purge_batching;
+
+int msiq_store_purge_in_batches(msiq_store *store, int64_t before,
+                                const msiq_purge_batching *batching,
+                                int64_t *deleted, msiq_diag *diag);
 
 /* Counts of jobs by state, indexed by msiq_state. */
 int msiq_store_count_by_state(msiq_store *store,

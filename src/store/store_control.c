@@ -10,15 +10,19 @@
 #include "host/host.h"
 #include "msiq_sql.h"
 
-/* `purge` deletes at most this many jobs (with their history) per
- * transaction, which takes tens of milliseconds, so an enqueue waits for
- * one batch at most, never for the whole purge (docs/reliability.md has the
- * figures). */
-#define STORE_PURGE_BATCH 1000
-
-/* The longest sleep of SQLite's busy handler between two tries for the
- * lock (sqliteDefaultBusyCallback); see msiq_store_purge. */
-#define STORE_PURGE_PAUSE_MS 100
+/* How `purge` batches by default (msiq_purge_batching): windows of a few
+ * thousand job ids (milliseconds to tens of milliseconds each); a
+ * transaction ends after the first window that finds it past 300 ms, which
+ * with the last window and the commit holds the write lock well under a
+ * second even on a loaded machine (with 500 ms and windows of 5,000, a
+ * probe waited up to 1.7 s for the lock at a load of 13 on two CPUs); and
+ * a pause after it as long as the longest sleep of SQLite's busy handler
+ * between two tries for the lock (sqliteDefaultBusyCallback), so that a
+ * writer waiting for the lock (an enqueue, the dispatcher) gets it before
+ * the next transaction. */
+#define STORE_PURGE_WINDOW_JOBS 2000
+#define STORE_PURGE_BATCH_MS    300
+#define STORE_PURGE_PAUSE_MS    100
 
 /* The state of job id, or MSIQ_ENOT_FOUND. */
 static int store_job_state(msiq_store *store, int64_t id, msiq_state *state,
@@ -175,74 +179,139 @@ int msiq_store_resume(msiq_store *store, msiq_diag *diag) {
   return store_set_paused(store, false, NULL, false, diag);
 }
 
-/* One batch of a purge in its own transaction: the window of the next
- * STORE_PURGE_BATCH jobs old enough after the cursor (*cursor_at, *cursor_id)
- * is chosen and its jobs deleted (but those still waited for), and the cursor
- * moves to the window's end. *more is false once no window is left. */
+/* One window of a purge, inside the caller's transaction: the jobs old
+ * enough with ids in (*cursor_id, *cursor_id + window_jobs] are deleted
+ * (but those still waited for) with the rows that refer to them, and the
+ * cursor moves to the window's end. *more is false once the cursor has
+ * passed last_id. */
+static int store_purge_window(msiq_store *store, int64_t before,
+                              int64_t window_jobs, int64_t last_id,
+                              int64_t *cursor_id, int64_t *deleted, bool *more,
+                              msiq_diag *diag) {
+  int64_t end_id =
+      *cursor_id +
+      (last_id - *cursor_id < window_jobs ? last_id - *cursor_id : window_jobs);
+  int64_t chosen = 0;
+  sqlite3_stmt *statement;
+  int status =
+      store_prepare(store, msiq_sql_job_purge_set_fill, &statement, diag);
+  if (status == MSIQ_OK) {
+    sqlite3_bind_int64(statement, 1, *cursor_id);
+    sqlite3_bind_int64(statement, 2, end_id);
+    sqlite3_bind_int64(statement, 3, before);
+    status = store_run(store, statement, diag, "purging");
+  }
+  if (status == MSIQ_OK) {
+    chosen = sqlite3_changes(store->db);
+  }
+  if (status == MSIQ_OK && chosen > 0) {
+    status = store_exec(store, msiq_sql_job_purge_set_delete, diag, "purging");
+  }
+  if (status == MSIQ_OK) {
+    *deleted += chosen;
+    *cursor_id = end_id;
+  }
+  *more = status == MSIQ_OK && *cursor_id < last_id;
+  return status;
+}
+
+/* One transaction of a purge: windows until none is left or the
+ * transaction has run batch_ms. The cursor and *deleted move on only when
+ * the transaction commits. */
 static int store_purge_batch(msiq_store *store, int64_t before,
-                             int64_t *cursor_at, int64_t *cursor_id,
+                             const msiq_purge_batching *batching,
+                             int64_t last_id, int64_t *cursor_id,
                              int64_t *deleted, bool *more, msiq_diag *diag) {
   *more = false;
   int status = store_begin(store, diag);
   if (status != MSIQ_OK) {
     return status;
   }
-  sqlite3_stmt *statement;
-  status = store_prepare(store, msiq_sql_job_purge_window, &statement, diag);
-  int64_t end_at = 0;
-  int64_t end_id = 0;
-  if (status == MSIQ_OK) {
-    sqlite3_bind_int64(statement, 1, before);
-    sqlite3_bind_int64(statement, 2, *cursor_at);
-    sqlite3_bind_int64(statement, 3, *cursor_id);
-    sqlite3_bind_int64(statement, 4, STORE_PURGE_BATCH);
-    int rc = sqlite3_step(statement);
-    if (rc == SQLITE_ROW) {
-      *more = true;
-      end_at = sqlite3_column_int64(statement, 0);
-      end_id = sqlite3_column_int64(statement, 1);
-    } else if (rc != SQLITE_DONE) {
-      status = store_fail(store, rc, diag, "purging");
-    }
-    store_release(store, statement);
-  }
-  if (status == MSIQ_OK && *more) {
-    status = store_prepare(store, msiq_sql_job_purge, &statement, diag);
-  }
-  if (status == MSIQ_OK && *more) {
-    sqlite3_bind_int64(statement, 1, *cursor_at);
-    sqlite3_bind_int64(statement, 2, *cursor_id);
-    sqlite3_bind_int64(statement, 3, end_at);
-    sqlite3_bind_int64(statement, 4, end_id);
-    status = store_run(store, statement, diag, "purging");
-  }
-  int64_t changed = status == MSIQ_OK ? sqlite3_changes(store->db) : 0;
+  /* Timed from the moment the write lock is held. */
+  int64_t started = msiq_host_monotonic_ms();
+  int64_t window_id = *cursor_id;
+  int64_t window_deleted = 0;
+  do {
+    status = store_purge_window(store, before, batching->window_jobs, last_id,
+                                &window_id, &window_deleted, more, diag);
+  } while (status == MSIQ_OK && *more &&
+           msiq_host_monotonic_ms() - started < batching->batch_ms);
   status = store_finish(store, status, diag);
-  if (status == MSIQ_OK && *more) {
-    *deleted += changed;
-    *cursor_at = end_at;
-    *cursor_id = end_id;
+  if (status == MSIQ_OK) {
+    *deleted += window_deleted;
+    *cursor_id = window_id;
+  } else {
+    *more = false;
   }
   return status;
 }
 
+/* The ids of the oldest and newest finished job older than before
+ * (job_purge_range.sql); *found is false when there is none. */
+static int store_purge_range(msiq_store *store, int64_t before,
+                             int64_t *first_id, int64_t *last_id, bool *found,
+                             msiq_diag *diag) {
+  *found = false;
+  sqlite3_stmt *statement;
+  int status = store_prepare(store, msiq_sql_job_purge_range, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  sqlite3_bind_int64(statement, 1, before);
+  int rc = sqlite3_step(statement);
+  if (rc == SQLITE_ROW) {
+    *found = sqlite3_column_type(statement, 0) != SQLITE_NULL;
+    *first_id = sqlite3_column_int64(statement, 0);
+    *last_id = sqlite3_column_int64(statement, 1);
+  } else {
+    status = store_fail(store, rc, diag, "purging");
+  }
+  store_release(store, statement);
+  return status;
+}
+
+int msiq_store_purge_in_batches(msiq_store *store, int64_t before,
+                                const msiq_purge_batching *batching,
+                                int64_t *deleted, msiq_diag *diag) {
+  *deleted = 0;
+  if (batching->window_jobs < 1 || batching->batch_ms < 0 ||
+      batching->pause_ms < 0) {
+    return msiq_diag_set(diag, MSIQ_EINVAL, "invalid purge batching");
+  }
+  int64_t first_id = 0;
+  int64_t last_id = 0;
+  bool found = false;
+  int status =
+      store_purge_range(store, before, &first_id, &last_id, &found, diag);
+  if (status == MSIQ_OK && found) {
+    status = store_exec(store, msiq_sql_job_purge_set_create, diag, "purging");
+  }
+  if (status != MSIQ_OK || !found) {
+    return status;
+  }
+  /* The deletes of job_purge_set_delete.sql are the cascade, without
+   * SQLite's per-job trigger programs. */
+  status =
+      store_exec(store, msiq_sql_job_purge_foreign_keys_off, diag, "purging");
+  /* The first window starts just before the oldest candidate. */
+  int64_t cursor_id = first_id - 1;
+  bool more = status == MSIQ_OK && cursor_id < last_id;
+  for (int batch = 0; status == MSIQ_OK && more; batch++) {
+    if (batch > 0 && batching->pause_ms > 0) {
+      sqlite3_sleep((int)batching->pause_ms);
+    }
+    status = store_purge_batch(store, before, batching, last_id, &cursor_id,
+                               deleted, &more, diag);
+  }
+  /* Also after a failure: the connection may serve other work. */
+  int restored = store_exec(store, msiq_sql_job_purge_foreign_keys_on,
+                            status == MSIQ_OK ? diag : NULL, "purging");
+  return status != MSIQ_OK ? status : restored;
+}
+
 int msiq_store_purge(msiq_store *store, int64_t before, int64_t *deleted,
                      msiq_diag *diag) {
-  *deleted = 0;
-  /* Before every finished_at: job_finished is walked from its start. */
-  int64_t cursor_at = INT64_MIN;
-  int64_t cursor_id = 0;
-  bool more = true;
-  int status = MSIQ_OK;
-  for (int batch = 0; status == MSIQ_OK && more; batch++) {
-    if (batch > 0) {
-      /* A writer that found the lock taken sleeps in SQLite's busy handler
-       * for at most STORE_PURGE_PAUSE_MS between tries; a pause as long
-       * between two batches lets it in before the next one. */
-      sqlite3_sleep(STORE_PURGE_PAUSE_MS);
-    }
-    status = store_purge_batch(store, before, &cursor_at, &cursor_id, deleted,
-                               &more, diag);
-  }
-  return status;
+  static const msiq_purge_batching batching = {
+      STORE_PURGE_WINDOW_JOBS, STORE_PURGE_BATCH_MS, STORE_PURGE_PAUSE_MS};
+  return msiq_store_purge_in_batches(store, before, &batching, deleted, diag);
 }

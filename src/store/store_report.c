@@ -247,13 +247,22 @@ void msiq_attempts_free(msiq_attempt *attempts, size_t count) {
   free(attempts);
 }
 
-static void store_bind_state_filter(sqlite3_stmt *statement, int state_filter) {
-  if (state_filter < 0) {
-    sqlite3_bind_null(statement, 1);
-  } else {
-    sqlite3_bind_text(statement, 1, msiq_state_name((msiq_state)state_filter),
+/* Prepares the statement for every job (state_filter < 0) or, with the
+ * state bound, the one for the jobs of a state: two statements, so that the
+ * filtered one can seek job_by_state (an "?1 IS NULL OR state = ?1" would
+ * walk every job). */
+static int store_prepare_state_filter(msiq_store *store, const char *all_sql,
+                                      const char *by_state_sql,
+                                      int state_filter,
+                                      sqlite3_stmt **statement,
+                                      msiq_diag *diag) {
+  int status = store_prepare(store, state_filter < 0 ? all_sql : by_state_sql,
+                             statement, diag);
+  if (status == MSIQ_OK && state_filter >= 0) {
+    sqlite3_bind_text(*statement, 1, msiq_state_name((msiq_state)state_filter),
                       -1, SQLITE_STATIC);
   }
+  return status;
 }
 
 /* A msiq_job_visitor and its context, for store_visit_job_row. */
@@ -293,11 +302,12 @@ int msiq_store_list_jobs(msiq_store *store, int state_filter,
                          msiq_job_visitor visit, void *context,
                          msiq_diag *diag) {
   sqlite3_stmt *statement;
-  int status = store_prepare(store, msiq_sql_job_list, &statement, diag);
+  int status = store_prepare_state_filter(store, msiq_sql_job_list,
+                                          msiq_sql_job_list_by_state,
+                                          state_filter, &statement, diag);
   if (status != MSIQ_OK) {
     return status;
   }
-  store_bind_state_filter(statement, state_filter);
   return store_visit_job_rows(store, statement, visit, context, diag,
                               "listing jobs");
 }
@@ -411,16 +421,100 @@ int msiq_store_list_finished(msiq_store *store, int64_t since,
                               "reading the report");
 }
 
-int msiq_store_list_json(msiq_store *store, int state_filter, char **json,
-                         msiq_diag *diag) {
-  *json = NULL;
+/* A msiq_json_visitor and its context, for store_visit_json_row. */
+typedef struct store_json_visit {
+  msiq_json_visitor visit;
+  void *context;
+} store_json_visit;
+
+/* Shows one row's JSON text (column 0) to the caller's visitor. */
+static int store_visit_json_row(sqlite3_stmt *statement, void *context,
+                                msiq_diag *diag) {
+  const store_json_visit *json_visit = context;
+  const char *json = (const char *)sqlite3_column_text(statement, 0);
+  if (json == NULL) {
+    /* The view's json_object never gives NULL; only a failed allocation
+     * of the text does. */
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  return json_visit->visit(json, (size_t)sqlite3_column_bytes(statement, 0),
+                           json_visit->context, diag);
+}
+
+int msiq_store_list_json_rows(msiq_store *store, int state_filter,
+                              msiq_json_visitor visit, void *context,
+                              msiq_diag *diag) {
   sqlite3_stmt *statement;
-  int status = store_prepare(store, msiq_sql_job_list_json, &statement, diag);
+  int status = store_prepare_state_filter(store, msiq_sql_job_list_json,
+                                          msiq_sql_job_list_json_by_state,
+                                          state_filter, &statement, diag);
   if (status != MSIQ_OK) {
     return status;
   }
-  store_bind_state_filter(statement, state_filter);
-  return store_read_json(store, statement, 0, json, diag);
+  store_json_visit json_visit = {visit, context};
+  return store_visit_rows(store, statement, store_visit_json_row, &json_visit,
+                          diag, "listing jobs");
+}
+
+/* The array msiq_store_list_json builds, grown as the rows come. */
+typedef struct store_json_array {
+  char *text;
+  size_t length;
+  size_t capacity;
+} store_json_array;
+
+/* Appends length bytes of text to the array, keeping it terminated. */
+static int store_json_array_append(store_json_array *array, const char *text,
+                                   size_t length, msiq_diag *diag) {
+  if (array->length + length + 1 > array->capacity) {
+    size_t capacity = array->capacity == 0 ? 256 : array->capacity;
+    while (array->length + length + 1 > capacity) {
+      capacity *= 2;
+    }
+    char *grown = realloc(array->text, capacity);
+    if (grown == NULL) {
+      return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+    }
+    array->text = grown;
+    array->capacity = capacity;
+  }
+  memcpy(array->text + array->length, text, length);
+  array->length += length;
+  array->text[array->length] = '\0';
+  return MSIQ_OK;
+}
+
+/* A msiq_json_visitor that appends the object to a store_json_array, after
+ * a comma unless it is the first. */
+static int store_json_array_add(const char *json, size_t length, void *context,
+                                msiq_diag *diag) {
+  store_json_array *array = context;
+  int status = store_json_array_append(array, array->length > 1 ? "," : "",
+                                       array->length > 1 ? 1 : 0, diag);
+  if (status == MSIQ_OK) {
+    status = store_json_array_append(array, json, length, diag);
+  }
+  return status;
+}
+
+int msiq_store_list_json(msiq_store *store, int state_filter, char **json,
+                         msiq_diag *diag) {
+  *json = NULL;
+  store_json_array array = {NULL, 0, 0};
+  int status = store_json_array_append(&array, "[", 1, diag);
+  if (status == MSIQ_OK) {
+    status = msiq_store_list_json_rows(store, state_filter,
+                                       store_json_array_add, &array, diag);
+  }
+  if (status == MSIQ_OK) {
+    status = store_json_array_append(&array, "]", 1, diag);
+  }
+  if (status != MSIQ_OK) {
+    free(array.text);
+    return status;
+  }
+  *json = array.text;
+  return MSIQ_OK;
 }
 
 /* The queue's state, counts and health, for `status`, `report` and

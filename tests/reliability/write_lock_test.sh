@@ -10,8 +10,8 @@
 #   2. the documented limits: 1,000 properties and values of 8,000 bytes
 #      are accepted (by enqueue and by import), 1,001 properties or 8,001
 #      bytes (or 1 MB) refused, with the limit in the message;
-#   3. purge deletes in batches: 2,500 finished jobs (two and a half
-#      batches), one of them still awaited by a queued job, are purged but
+#   3. purge deletes in batches: 2,500 finished jobs (more than one
+#      window of 2,000 ids), one of them still awaited by a queued job, are purged but
 #      that one, with the right count, while enqueues run beside it; the
 #      histories of the purged jobs are gone, the rest of the queue is
 #      intact and doctor is clean.
@@ -132,7 +132,7 @@ SELECT id, 1, started_at, finished_at, 0, 'succeeded', 'exit code 0' FROM job WH
 INSERT INTO job_property (job_id, position, name, value) SELECT id, 0, 'A', '1' FROM job WHERE id > 100;
 COMMIT;
 SQL
-# A queued job waits for the 1,200th of them (in the middle of batch 2).
+# A queued job waits for the 1,200th of them (in the middle of a window).
 run enqueue --no-check --after 1300 "$sec/waiting.msi"
 check_status 0 "a job that waits for an old one"
 waiting=$out

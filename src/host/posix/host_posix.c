@@ -58,6 +58,12 @@ int64_t msiq_host_now_ms(void) {
          host_clock_offset_ms();
 }
 
+int64_t msiq_host_monotonic_ms(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
 int msiq_host_default_database_path(char *buffer, size_t size,
                                     msiq_diag *diag) {
   int written;

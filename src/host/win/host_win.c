@@ -219,6 +219,10 @@ int64_t msiq_host_now_ms(void) {
   return (int64_t)(ticks.QuadPart / 10000ULL) - 11644473600000LL;
 }
 
+int64_t msiq_host_monotonic_ms(void) {
+  return (int64_t)GetTickCount64();
+}
+
 /* Paths and the protected data directory. */
 
 int msiq_host_default_database_path(char *buffer, size_t size,

@@ -84,9 +84,17 @@ done
 
 # 3. The dispatcher never starts the program MSIQ_INSTALLER names.
 
-# host_path UNIX_PATH: the path as the binary under test sees it.
+# host_path UNIX_PATH: the path as the binary under test sees it (on
+# Windows, a path in the prefix's drive C: as C:\..., any other on Z:).
 host_path() {
-  if [ "$mode" = windows ]; then win_path "$1"; else printf '%s' "$1"; fi
+  if [ "$mode" != windows ]; then
+    printf '%s' "$1"
+  elif [[ "$1" == "$WINEPREFIX/drive_c/"* ]]; then
+    local inside=${1#"$WINEPREFIX/drive_c/"}
+    printf 'C:\\%s' "${inside//\//\\}"
+  else
+    win_path "$1"
+  fi
 }
 
 if [ "$mode" = windows ]; then
@@ -97,13 +105,23 @@ if [ "$mode" = windows ]; then
   runner=(wine)
   test_msiq=$MSIQ_EXE
   fake=$(win_path "$MSIQ_FAKE_INSTALLER")
+  # The release build trusts no folder above the build tree (a test build
+  # does, tests/CMakeLists.txt): wherever the checkout is (under /tmp, Z:\tmp
+  # reads as writable by Everyone), the release binary, its queue and the
+  # package live in a folder of drive C:, as under C:\Program Files.
+  data_dir="$WINEPREFIX/drive_c/msiq-release-check"
+  mkdir -p "$data_dir"
+  chmod 0700 "$data_dir"
+  cp "$release_msiq" "$data_dir/msiq.exe"
+  release_msiq="$data_dir/msiq.exe"
 else
   runner=()
   test_msiq=$MSIQ_BIN
   fake=$MSIQ_FAKE_INSTALLER
+  data_dir=$work_dir
 fi
-package=$(host_path "$work_dir/app.msi")
-printf 'not a real package\n' >"$work_dir/app.msi"
+package=$(host_path "$data_dir/app.msi")
+printf 'not a real package\n' >"$data_dir/app.msi"
 
 # release_run BINARY NAME: a job for app.msi in the queue NAME.db, then a
 # drain with MSIQ_INSTALLER (and the simulation's settings) pointing at the
@@ -111,10 +129,10 @@ printf 'not a real package\n' >"$work_dir/app.msi"
 # $drain_output, $version, $job, $database.
 release_run() {
   local binary=$1
-  database=$(host_path "$work_dir/$2.db")
+  database=$(host_path "$data_dir/$2.db")
   version=$("${runner[@]}" "$binary" --version 2>&1 | tr -d '\r')
   job=$("${runner[@]}" "$binary" --db "$database" enqueue "$package" 2>&1 | tr -d '\r')
-  MSIQ_INSTALLER=$fake FAKE_INSTALLER_LOG=$(host_path "$work_dir/$2.argv") \
+  MSIQ_INSTALLER=$fake FAKE_INSTALLER_LOG=$(host_path "$data_dir/$2.argv") \
     MSIQ_SIM_EXIT_CODE_DIR="$work_dir" MSIQ_INSTALLER_SERVICE=no-such-service \
     timeout 300 "${runner[@]}" "$binary" --db "$database" run --drain --poll 100ms \
     >"$work_dir/drain.out" 2>&1
@@ -124,14 +142,14 @@ release_run() {
 
 release_run "$test_msiq" test
 check_match "$version" "\(test build\)\$" "control: the test build says it is one"
-check_equal "$(grep -c . "$work_dir/test.argv" 2>/dev/null)" "1" \
+check_equal "$(grep -c . "$data_dir/test.argv" 2>/dev/null)" "1" \
   "control: the test build runs the program MSIQ_INSTALLER names"
 
 release_run "$release_msiq" release
 check_match "$version" "^msiq [0-9.]+\$" "the release build says no more than its version"
 check_match "$job" '^[0-9]+$' "the release build enqueues"
-if [ -e "$work_dir/release.argv" ]; then
-  fail "the release build started the program MSIQ_INSTALLER names: $(cat "$work_dir/release.argv")"
+if [ -e "$data_dir/release.argv" ]; then
+  fail "the release build started the program MSIQ_INSTALLER names: $(cat "$data_dir/release.argv")"
 else
   pass
 fi

@@ -589,6 +589,64 @@ static void test_wait_reboots(void **state) {
   assert_int_equal(WAIT_CODE({MSIQ_STATE_SUCCEEDED, false, 1641, false}), 0);
 }
 
+/* msiq_wait_is_over on jobs in the given states and exit codes. */
+static bool wait_over_for(const wait_case_job *cases, size_t count) {
+  msiq_job jobs[8];
+  assert_true(count <= sizeof jobs / sizeof jobs[0]);
+  for (size_t i = 0; i < count; i++) {
+    msiq_job_init(&jobs[i]);
+    jobs[i].id = (int64_t)i + 1;
+    jobs[i].state = cases[i].state;
+    jobs[i].has_exit_code = cases[i].has_exit_code;
+    jobs[i].exit_code = cases[i].exit_code;
+    jobs[i].reboot_required = cases[i].reboot_required;
+  }
+  bool over = msiq_wait_is_over(jobs, count);
+  for (size_t i = 0; i < count; i++) {
+    msiq_job_cleanup(&jobs[i]);
+  }
+  return over;
+}
+
+#define WAIT_OVER(...)                                                         \
+  wait_over_for((const wait_case_job[]){__VA_ARGS__},                          \
+                sizeof((const wait_case_job[]){__VA_ARGS__}) /                 \
+                    sizeof(wait_case_job))
+
+/* A wait is over when every job finished, or at once when one ended with
+ * 1641 (the others run after the reboot); its code is then 1641. */
+static void test_wait_over_at_1641(void **state) {
+  (void)state;
+  assert_true(msiq_wait_is_over(NULL, 0));
+  assert_true(WAIT_OVER({MSIQ_STATE_SUCCEEDED, true, 0, false},
+                        {MSIQ_STATE_FAILED, true, 1603, false},
+                        {MSIQ_STATE_CANCELLED, false, 0, false}));
+  assert_false(WAIT_OVER({MSIQ_STATE_SUCCEEDED, true, 0, false},
+                         {MSIQ_STATE_QUEUED, false, 0, false}));
+  assert_false(WAIT_OVER({MSIQ_STATE_RUNNING, false, 0, false}));
+  /* 3010 is no reason to stop waiting for the rest. */
+  assert_false(WAIT_OVER({MSIQ_STATE_SUCCEEDED, true, 3010, true},
+                         {MSIQ_STATE_QUEUED, false, 0, false}));
+  /* 1641 ends it, before or after the unfinished jobs. */
+  assert_true(WAIT_OVER({MSIQ_STATE_SUCCEEDED, true, 1641, true},
+                        {MSIQ_STATE_QUEUED, false, 0, false},
+                        {MSIQ_STATE_RETRYING, true, 1618, false}));
+  assert_true(WAIT_OVER({MSIQ_STATE_QUEUED, false, 0, false},
+                        {MSIQ_STATE_SUCCEEDED, true, 1641, true}));
+  assert_int_equal(WAIT_CODE({MSIQ_STATE_QUEUED, false, 0, false},
+                             {MSIQ_STATE_SUCCEEDED, true, 1641, true}),
+                   1641);
+  /* A job retrying after 1641 (a rule said retry) has not ended, nor has a
+   * job whose last attempt said 1641 but which still runs. */
+  assert_false(WAIT_OVER({MSIQ_STATE_RETRYING, true, 1641, false}));
+  assert_false(WAIT_OVER({MSIQ_STATE_RUNNING, true, 1641, false},
+                         {MSIQ_STATE_QUEUED, false, 0, false}));
+  /* A failure with 1641 (a rule said fail) ends it like any failure would
+   * once all have finished, not early. */
+  assert_false(WAIT_OVER({MSIQ_STATE_FAILED, true, 1641, false},
+                         {MSIQ_STATE_QUEUED, false, 0, false}));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_table_rows),
@@ -613,6 +671,7 @@ int main(void) {
       cmocka_unit_test(test_wait_cancelled_is_user_exit),
       cmocka_unit_test(test_wait_failure_without_a_failing_code),
       cmocka_unit_test(test_wait_reboots),
+      cmocka_unit_test(test_wait_over_at_1641),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

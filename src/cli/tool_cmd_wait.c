@@ -12,18 +12,18 @@
 #include "core/outcome.h"
 #include "core/timeparse.h"
 
-/* Reads every job; *all_final says whether they have all finished. */
+/* Reads every job; *over says whether the wait is over (msiq_wait_is_over:
+ * all finished, or one ended with 1641). */
 static int wait_read_jobs(msiq_store *store, const int64_t *ids, size_t count,
-                          msiq_job *jobs, bool *all_final, msiq_diag *diag) {
-  *all_final = true;
+                          msiq_job *jobs, bool *over, msiq_diag *diag) {
   for (size_t i = 0; i < count; i++) {
     msiq_job_cleanup(&jobs[i]);
     int status = msiq_store_get_job(store, ids[i], &jobs[i], diag);
     if (status != MSIQ_OK) {
       return status;
     }
-    *all_final = *all_final && msiq_state_is_final(jobs[i].state);
   }
+  *over = msiq_wait_is_over(jobs, count);
   return MSIQ_OK;
 }
 
@@ -115,7 +115,7 @@ static int wait_for_jobs(const tool_context *context, msiq_store *store,
   }
   uint64_t deadline = uv_hrtime() / 1000000 + (uint64_t)timeout_ms;
   int64_t seen_version = -1;
-  bool all_final = false;
+  bool over = false;
   int exit_code;
   /* Woken by the queue's doorbell when a job starts, moves on or ends (the
    * dispatcher writes progress at most once a second, so a running job
@@ -132,8 +132,8 @@ static int wait_for_jobs(const tool_context *context, msiq_store *store,
     /* Re-read only when another process committed something. */
     if (version != seen_version) {
       seen_version = version;
-      status = wait_read_jobs(store, ids, count, jobs, &all_final, &diag);
-      if (status != MSIQ_OK || all_final) {
+      status = wait_read_jobs(store, ids, count, jobs, &over, &diag);
+      if (status != MSIQ_OK || over) {
         break;
       }
       if (show_progress) {
@@ -154,7 +154,7 @@ static int wait_for_jobs(const tool_context *context, msiq_store *store,
   }
   if (status != MSIQ_OK) {
     exit_code = tool_report(context, status, &diag);
-  } else if (!all_final) {
+  } else if (!over) {
     char limit[32];
     msiq_duration_format(timeout_ms, limit, sizeof limit);
     errorf("timed out after %s waiting for %zu job%s", limit, count,
@@ -208,7 +208,9 @@ static const char wait_help[] =
     "such job's code (its installer's exit code; 1603 when it had none;\n"
     "1602 for a cancelled job); else 1641 if a job started a reboot; else\n"
     "3010 if one needs a reboot; else 0. 1618 is never returned: a job that\n"
-    "gave up on it reports 1603. 1460 when --timeout passes first.\n\n"
+    "gave up on it reports 1603. 1460 when --timeout passes first. A job\n"
+    "that ends with 1641 ends the wait at once: the machine is restarting,\n"
+    "and the other jobs run after the reboot.\n\n"
     "Options:\n"
     "  -p, --progress    while waiting, print a line on stderr whenever a\n"
     "                    running job's percentage or action changes\n"

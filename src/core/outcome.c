@@ -238,3 +238,17 @@ int64_t msiq_wait_exit_code(const msiq_job *jobs, size_t count) {
   return reboot_required ? MSIQ_EXIT_SUCCESS_REBOOT_REQUIRED
                          : MSIQ_EXIT_SUCCESS;
 }
+
+bool msiq_wait_is_over(const msiq_job *jobs, size_t count) {
+  bool all_final = true;
+  for (size_t i = 0; jobs != NULL && i < count; i++) {
+    const msiq_job *job = &jobs[i];
+    if (!msiq_state_is_final(job->state)) {
+      all_final = false;
+    } else if (job->state == MSIQ_STATE_SUCCEEDED && job->has_exit_code &&
+               job->exit_code == MSIQ_EXIT_SUCCESS_REBOOT_INITIATED) {
+      return true;
+    }
+  }
+  return all_final;
+}

@@ -90,4 +90,13 @@ int64_t msiq_backoff_limit(const msiq_backoff *backoff, int64_t attempts);
  * 3010 if one needs a reboot; else 0. */
 int64_t msiq_wait_exit_code(const msiq_job *jobs, size_t count);
 
+/* Whether `msiq wait` is over: every job has finished, or one of them
+ * finished with 1641. After a 1641 the machine is restarting and the queue
+ * stays paused until it has; the other jobs run after the reboot, so a wait
+ * for them would only end at its timeout, while the script waiting should
+ * learn of the reboot at once. msiq_wait_exit_code then gives 1641 (or the
+ * code of a job that failed or was cancelled before it, in the order
+ * given); unfinished jobs count for nothing there. */
+bool msiq_wait_is_over(const msiq_job *jobs, size_t count);
+
 #endif /* MSIQ_OUTCOME_H */

@@ -214,6 +214,11 @@ run --json status
 check_equal "$(jq_of "$out" '[.gate.paused, .gate.reboot_initiated, .gate.open] | map(tostring) | join(" ")')" "true true false" \
   "1641: paused with reboot_initiated"
 check_equal "$(job_field "$job_b" .state)" "queued" "1641: job B stays queued"
+# A wait for both ends at once with 1641: job B runs only after the reboot,
+# so waiting for it would last until the timeout (1460).
+run wait --timeout 20s "$job_a" "$job_b"
+check_status $((1641 & 255)) "1641: wait for both ends at once with 1641 (seen as 105), not at its timeout"
+check_match "$out" "job $job_b: queued" "1641: wait shows job B as it is"
 check_match "$(grep "job $job_a succeeded" "$MSIQ_SIM_EVENT_LOG")" "^warning: msiq job $job_a succeeded: install .*1641.*; a reboot is required$" \
   "1641: the event is a warning"
 # The boot time moving by less than a minute (clock jitter) is no reboot.

@@ -493,9 +493,14 @@ typedef struct wait_case_job {
   bool reboot_required;
 } wait_case_job;
 
-static int64_t wait_code_for(const wait_case_job *cases, size_t count) {
-  msiq_job jobs[8];
-  assert_true(count <= sizeof jobs / sizeof jobs[0]);
+/* At most this many jobs in one case. */
+#define WAIT_CASE_MAX 8
+
+/* Fills jobs (WAIT_CASE_MAX of them) from cases, ids 1, 2, ...; each is
+ * msiq_job_cleanup()'d by the caller. */
+static void wait_jobs_fill(msiq_job *jobs, const wait_case_job *cases,
+                           size_t count) {
+  assert_true(count <= WAIT_CASE_MAX);
   for (size_t i = 0; i < count; i++) {
     msiq_job_init(&jobs[i]);
     jobs[i].id = (int64_t)i + 1;
@@ -504,10 +509,19 @@ static int64_t wait_code_for(const wait_case_job *cases, size_t count) {
     jobs[i].exit_code = cases[i].exit_code;
     jobs[i].reboot_required = cases[i].reboot_required;
   }
-  int64_t code = msiq_wait_exit_code(jobs, count);
+}
+
+static void wait_jobs_cleanup(msiq_job *jobs, size_t count) {
   for (size_t i = 0; i < count; i++) {
     msiq_job_cleanup(&jobs[i]);
   }
+}
+
+static int64_t wait_code_for(const wait_case_job *cases, size_t count) {
+  msiq_job jobs[WAIT_CASE_MAX];
+  wait_jobs_fill(jobs, cases, count);
+  int64_t code = msiq_wait_exit_code(jobs, count);
+  wait_jobs_cleanup(jobs, count);
   return code;
 }
 
@@ -591,20 +605,10 @@ static void test_wait_reboots(void **state) {
 
 /* msiq_wait_is_over on jobs in the given states and exit codes. */
 static bool wait_over_for(const wait_case_job *cases, size_t count) {
-  msiq_job jobs[8];
-  assert_true(count <= sizeof jobs / sizeof jobs[0]);
-  for (size_t i = 0; i < count; i++) {
-    msiq_job_init(&jobs[i]);
-    jobs[i].id = (int64_t)i + 1;
-    jobs[i].state = cases[i].state;
-    jobs[i].has_exit_code = cases[i].has_exit_code;
-    jobs[i].exit_code = cases[i].exit_code;
-    jobs[i].reboot_required = cases[i].reboot_required;
-  }
+  msiq_job jobs[WAIT_CASE_MAX];
+  wait_jobs_fill(jobs, cases, count);
   bool over = msiq_wait_is_over(jobs, count);
-  for (size_t i = 0; i < count; i++) {
-    msiq_job_cleanup(&jobs[i]);
-  }
+  wait_jobs_cleanup(jobs, count);
   return over;
 }
 

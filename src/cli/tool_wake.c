@@ -7,9 +7,10 @@
 #include <string.h>
 
 /* With a doorbell, a waiter still looks at the queue this often: a ring
- * can be missed (on Windows, one that comes within milliseconds of the one
- * before, see host_win_doorbell.c), and the look is one PRAGMA
- * data_version when nothing changed. */
+ * can still be missed in rare races (on Windows, one that comes in the
+ * microseconds between a listener's look and its next wait, see
+ * host_win_doorbell.c), and the look is one PRAGMA data_version when
+ * nothing changed. */
 #define TOOL_WAITER_SAFETY_NET_MS (30 * 1000)
 
 /* Without one, it looks once a second, and listens as soon as a

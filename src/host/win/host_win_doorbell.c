@@ -27,8 +27,8 @@
 #include "core/sha256.h"
 
 /* After a ring, a waiter's listener gives the dispatcher this long to
- * reset the event (a ring in these milliseconds is heard only by the
- * waiter's safety net); when it is still set then, no dispatcher listens,
+ * reset the event (and then looks at the queue once more, for a ring in
+ * these milliseconds); when it is still set then, no dispatcher listens,
  * and the waiter pauses DOORBELL_SETTLE_MS before it resets it itself, so
  * that it wakes at most 1000 / DOORBELL_SETTLE_MS times a second however
  * often the queue is written. */
@@ -129,6 +129,12 @@ static DWORD WINAPI doorbell_listen_thread(void *argument) {
         WAIT_TIMEOUT) {
       break;
     }
+    /* A ring during the grace period was set and reset by the dispatcher
+     * while this thread was not waiting on the event: look at the queue
+     * once more, so that a job which starts and ends within those
+     * milliseconds does not keep `msiq exec` waiting for the safety net.
+     * uv_async_send coalesces, so this costs one more look per ring. */
+    uv_async_send(&doorbell->async);
     if (WaitForSingleObject(doorbell->event, 0) == WAIT_OBJECT_0) {
       if (WaitForSingleObject(doorbell->stop, DOORBELL_SETTLE_MS) !=
           WAIT_TIMEOUT) {

@@ -26,6 +26,7 @@ run_file_deferred_ignore=$((run_file_deferred | 0x40))
 run_file_rollback=$((18 | 0x400 | 0x100 | 0x800 | 0x40))
 run_folder_deferred_ignore=$((34 | 0x400 | 0x800 | 0x40))
 
+# shellcheck disable=SC2016 # the backquotes are msibuild's SQL, not the shell's
 queries=(
   'CREATE TABLE `Environment` (`Environment` CHAR(72) NOT NULL, `Name` CHAR(255) NOT NULL LOCALIZABLE, `Value` CHAR(255) LOCALIZABLE, `Component_` CHAR(72) NOT NULL PRIMARY KEY `Environment`)'
   # "=" sets the variable, "-" removes it at uninstall, "*" makes it a

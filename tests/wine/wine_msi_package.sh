@@ -127,7 +127,7 @@ check_equal "$(installed_msiq --json show "$job" | jq -r .state)" succeeded \
 # 4. Uninstall with MSIQ_REMOVE_QUEUE=1: the data folder goes too.
 msiexec_run "uninstall with MSIQ_REMOVE_QUEUE=1" /x "$msi" MSIQ_REMOVE_QUEUE=1
 check_equal "$(service_state)" "" "remove queue: the service is removed"
-if [ -e "$data_dir" ]; then fail "remove queue: C:\\ProgramData\\msiq is still there: $(ls -A "$data_dir" | tr '\n' ' ')"; else pass; fi
+if [ -e "$data_dir" ]; then fail "remove queue: C:\\ProgramData\\msiq is still there: $(find "$data_dir" -mindepth 1 -maxdepth 1 -printf "%f ")"; else pass; fi
 if [ -e "$program_dir/msiq.exe" ]; then fail "remove queue: msiq.exe is still there"; else pass; fi
 
 finish

@@ -17,9 +17,12 @@ set -euo pipefail
 
 target="${1:-native}"
 
+# ansible (with the ansible.windows collection), ansible-lint, python3-yaml
+# and libxml2-utils (xmllint) check the examples (tests/cli/cli_examples.sh).
 packages=(build-essential cmake pkg-config libsqlite3-dev libuv1-dev
           libcmocka-dev jq python3 clang-format util-linux valgrind
-          clang libclang-rt-14-dev)
+          clang libclang-rt-14-dev
+          ansible ansible-lint python3-yaml libxml2-utils)
 
 case "$target" in
   native) ;;

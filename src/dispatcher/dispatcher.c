@@ -175,6 +175,11 @@ static void dispatcher_close_handles(dispatcher *self) {
     return;
   }
   self->closing = true;
+  /* Before the stop request's handle closes: whoever may still send one
+   * from another thread stops doing so now. */
+  if (self->options.on_stopping != NULL) {
+    self->options.on_stopping(self->options.report_context);
+  }
   msiq_host_doorbell_close(self->doorbell);
   self->doorbell = NULL;
   uv_close((uv_handle_t *)&self->check_timer, NULL);

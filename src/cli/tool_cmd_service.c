@@ -17,6 +17,7 @@
 
 #include "dispatcher/dispatcher.h"
 #include "host/host.h"
+#include "core/decision.h"
 #include "core/text.h"
 #include "core/timeparse.h"
 
@@ -195,7 +196,8 @@ static int service_open(service_process *process) {
     status = msiq_host_check_private(path, &process->diag);
   }
   if (status != MSIQ_OK) {
-    msiq_host_report_event(MSIQ_EVENT_ERROR, process->diag.message);
+    msiq_host_report_event(MSIQ_EVENT_ERROR, MSIQ_EVENT_ID_QUEUE_ERROR,
+                           process->diag.message);
     process->exit_code = tool_report(context, status, &process->diag);
     return status;
   }

@@ -451,16 +451,19 @@ bool msiq_host_reboot_pending(char *why, size_t size);
 int64_t msiq_host_boot_time_ms(void);
 
 /* The operating system's event log: on Windows an Application event from
- * source "msiq" (information, warning or error), so fleet tools and SIEMs
- * that collect event logs see job outcomes. The simulation appends the line
- * to the file named by MSIQ_SIM_EVENT_LOG, if set. */
+ * source "msiq" (information, warning or error) with event_id, one of
+ * msiq_event_id (core/decision.h), whose message in msiq.exe's message
+ * table shows `message`, so fleet tools and SIEMs that collect event logs
+ * see job outcomes. The simulation appends "KIND: MESSAGE" to the file
+ * named by MSIQ_SIM_EVENT_LOG, if set. */
 typedef enum msiq_event_kind {
   MSIQ_EVENT_INFORMATION,
   MSIQ_EVENT_WARNING,
   MSIQ_EVENT_ERROR,
 } msiq_event_kind;
 
-void msiq_host_report_event(msiq_event_kind kind, const char *message);
+void msiq_host_report_event(msiq_event_kind kind, int event_id,
+                            const char *message);
 
 /* A random fraction in [0, 1) for backoff jitter. */
 double msiq_host_random_fraction(void);

@@ -10,6 +10,10 @@
  *       Sends the stop control and then, every 100 ms for up to MS, prints
  *       each new "STATE CHECKPOINT WAIT_HINT" of the service, until it is
  *       stopped.
+ *   service_probe messages EXE ID...
+ *       Loads EXE as a data file and prints "ID: TEXT" for each message id
+ *       of its message table, formatted by FormatMessageW with "INSERT" as
+ *       %1 (line breaks shown as |), or "ID: missing".
  *
  * Exit 0, or 1 with the reason on stderr.
  */
@@ -106,7 +110,44 @@ static int probe_stop(SC_HANDLE service, DWORD wait_ms) {
   return 1;
 }
 
+static int probe_messages(int count, char **arguments) {
+  wchar_t path[MAX_PATH];
+  MultiByteToWideChar(CP_UTF8, 0, arguments[0], -1, path, MAX_PATH);
+  HMODULE module = LoadLibraryExW(path, NULL, LOAD_LIBRARY_AS_DATAFILE);
+  if (module == NULL) {
+    fprintf(stderr, "load %s: error %lu\n", arguments[0],
+            (unsigned long)GetLastError());
+    return 1;
+  }
+  const wchar_t *insert = L"INSERT";
+  DWORD_PTR inserts[] = {(DWORD_PTR)insert};
+  for (int i = 1; i < count; i++) {
+    DWORD id = (DWORD)strtoul(arguments[i], NULL, 10);
+    wchar_t text[1024];
+    DWORD length = FormatMessageW(
+        FORMAT_MESSAGE_FROM_HMODULE | FORMAT_MESSAGE_ARGUMENT_ARRAY, module, id,
+        0, text, sizeof text / sizeof text[0], (va_list *)inserts);
+    if (length == 0) {
+      printf("%lu: missing\n", (unsigned long)id);
+      continue;
+    }
+    for (DWORD j = 0; j < length; j++) {
+      if (text[j] == L'\r') {
+        text[j] = L' ';
+      } else if (text[j] == L'\n') {
+        text[j] = L'|';
+      }
+    }
+    printf("%lu: %ls\n", (unsigned long)id, text);
+  }
+  FreeLibrary(module);
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc >= 3 && strcmp(argv[1], "messages") == 0) {
+    return probe_messages(argc - 2, argv + 2);
+  }
   if (argc < 3) {
     fprintf(stderr, "usage: service_probe config|stop NAME [MS]\n");
     return 1;

@@ -12,7 +12,11 @@
 #   - a stop arriving as the dispatcher ends, and repeated start/stop
 #     cycles, leave the service stopped cleanly each time;
 #   - `service uninstall` of a running service stops it first, then removes
-#     it.
+#     it;
+#   - msiq.exe carries the event log's message table (each documented id
+#     formats with FormatMessageW from the exe loaded as a data file), and
+#     install registers the event source "msiq" with msiq.exe as its
+#     message file and uninstall removes it.
 #
 # The service gets its environment from the registry (wine_prefix_init), so
 # it runs the scripted installer (tests/fake_installer.c) that sleeps.
@@ -63,6 +67,21 @@ if printf '%s\n' "$config" | grep -q '^failure_actions unsupported'; then
   check_match "$err" "does not support these settings of service msiqsvc: .*failure actions" \
     "install: a setting the manager does not know is named on stderr"
 fi
+source_key='HKLM\System\CurrentControlSet\Services\EventLog\Application\msiq'
+source=$(wine reg query "$source_key" 2>/dev/null | tr -d '\r')
+check_match "$source" "EventMessageFile +REG_EXPAND_SZ +Z:.*msiq\.exe$" \
+  "install: the event source's message file is msiq.exe"
+check_match "$source" "TypesSupported +REG_DWORD +0x7$" \
+  "install: the event source takes information, warning and error"
+messages=$(probe messages "$(win_path "$MSIQ_EXE")" 3100 3101 3110 3111 3112 3113 3114 3115 3190 3199)
+for entry in "3100: The msiq dispatcher started" "3101: The msiq dispatcher stopped" \
+  "3110: An msiq job started" "3111: An msiq job succeeded\." \
+  "3112: An msiq job succeeded; a reboot is required" "3113: An msiq job failed" \
+  "3114: An msiq job was cancelled" "3115: The msiq queue is paused: an installer started a reboot" \
+  "3190: msiq cannot use its queue"; do
+  check_match "$messages" "^$entry.*\|INSERT" "message table: ${entry%%:*} formats with its text and the event's"
+done
+check_match "$messages" "^3199: missing$" "message table: an undocumented id is not in it"
 run service --name msiqsvc install
 check_status 2 "install twice"
 check_match "$err" "already installed" "install twice: says so"
@@ -106,6 +125,11 @@ check_status 0 "uninstall while running ($err)"
 check_match "$(service_state)" "not installed" "uninstall: removed"
 check_equal "$(grep -c 'dispatcher stopped' "$work_dir/msiq-service.log")" "5" \
   "uninstall: the running service was stopped gracefully first"
+if wine reg query "$source_key" >/dev/null 2>&1; then
+  fail "uninstall: the event source is still registered"
+else
+  pass
+fi
 run service --name msiqsvc uninstall
 check_status 2 "uninstall twice"
 

@@ -1448,7 +1448,9 @@ int64_t msiq_host_boot_time_ms(void) {
   return (int64_t)seconds * 1000;
 }
 
-void msiq_host_report_event(msiq_event_kind kind, const char *message) {
+void msiq_host_report_event(msiq_event_kind kind, int event_id,
+                            const char *message) {
+  (void)event_id;
   const char *path = host_test_getenv("MSIQ_SIM_EVENT_LOG");
   FILE *file = path != NULL && path[0] != '\0' ? fopen(path, "a") : NULL;
   if (file == NULL) {

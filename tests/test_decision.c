@@ -781,6 +781,30 @@ static void test_event_from_decision(void **state) {
   assert_string_equal(small, "msiq job 7 fail");
 }
 
+/* One Application event id per kind: each is in msiq.exe's message table
+ * (tests/wine/service.sh formats them), so they must not move. */
+static void test_event_ids(void **state) {
+  (void)state;
+  msiq_job_event event = {.kind = MSIQ_JOB_EVENT_STARTED, .job_id = 1};
+  assert_int_equal(msiq_job_event_id(&event), 3110);
+  event.kind = MSIQ_JOB_EVENT_SUCCEEDED;
+  assert_int_equal(msiq_job_event_id(&event), 3111);
+  event.reboot_required = true;
+  assert_int_equal(msiq_job_event_id(&event), 3112);
+  event.reboot_required = false;
+  event.kind = MSIQ_JOB_EVENT_FAILED;
+  assert_int_equal(msiq_job_event_id(&event), 3113);
+  event.kind = MSIQ_JOB_EVENT_CANCELLED;
+  assert_int_equal(msiq_job_event_id(&event), 3114);
+  /* A reboot flag means nothing on the other kinds. */
+  event.reboot_required = true;
+  assert_int_equal(msiq_job_event_id(&event), 3114);
+  assert_int_equal(MSIQ_EVENT_ID_DISPATCHER_STARTED, 3100);
+  assert_int_equal(MSIQ_EVENT_ID_DISPATCHER_STOPPED, 3101);
+  assert_int_equal(MSIQ_EVENT_ID_QUEUE_PAUSED_REBOOT, 3115);
+  assert_int_equal(MSIQ_EVENT_ID_QUEUE_ERROR, 3190);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_success),
@@ -806,6 +830,7 @@ int main(void) {
       cmocka_unit_test(test_event_succeeded),
       cmocka_unit_test(test_event_failed_and_cancelled),
       cmocka_unit_test(test_event_from_decision),
+      cmocka_unit_test(test_event_ids),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

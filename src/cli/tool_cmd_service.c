@@ -17,10 +17,16 @@
 
 #include "dispatcher/dispatcher.h"
 #include "host/host.h"
+#include "core/decision.h"
 #include "core/text.h"
 #include "core/timeparse.h"
 
 #define SERVICE_DEFAULT_NAME "msiq"
+/* How long a stop may take: the dispatcher's grace period for a running
+ * installer and time to record its outcome. `service stop` and `uninstall`
+ * wait this long, the service keeps telling the service manager it is
+ * stopping this long, and it is the preshutdown timeout `install` sets. */
+#define SERVICE_STOP_WAIT_MS (MSIQ_DEFAULT_GRACE_MS + 15000)
 
 typedef struct service_options {
   const char *name;
@@ -104,14 +110,23 @@ static int service_check(void *state, msiq_diag *diag) {
 /* The service process: the dispatcher, with its report lines appended to a
  * log file beside the database (a service has no console). */
 typedef struct service_process {
+  const tool_context *context;
   const char *name;
   bool cancel_grace_given; /* --cancel-grace was on the command line */
+  int64_t cancel_grace_ms; /* the one given, when given */
   msiq_store *store;
   msiq_dispatcher_options options;
   FILE *log;
-  uv_mutex_t lock; /* guards dispatcher and stop_requested */
+  /* Guards dispatcher and stop_requested: the service manager's thread
+   * reads them while the dispatcher's thread sets them. */
+  uv_mutex_t lock;
+  /* Set while the dispatcher runs (from on_started to on_stopping), NULL
+   * before and after: a stop arriving later must not touch the freed
+   * dispatcher. */
   msiq_dispatcher *dispatcher;
   bool stop_requested;
+  /* What service_body ended with, for `service run`'s own report. */
+  int exit_code;
   msiq_diag diag;
 } service_process;
 
@@ -135,6 +150,15 @@ static void service_on_started(msiq_dispatcher *dispatcher, void *context) {
   uv_mutex_unlock(&process->lock);
 }
 
+/* The dispatcher is closing: its stop request handle goes away, and the
+ * dispatcher itself is freed before msiq_dispatcher_run returns. */
+static void service_on_stopping(void *context) {
+  service_process *process = context;
+  uv_mutex_lock(&process->lock);
+  process->dispatcher = NULL;
+  uv_mutex_unlock(&process->lock);
+}
+
 /* Called on the service manager's thread. */
 static void service_request_stop(void *context) {
   service_process *process = context;
@@ -144,24 +168,6 @@ static void service_request_stop(void *context) {
     msiq_dispatcher_request_stop(process->dispatcher);
   }
   uv_mutex_unlock(&process->lock);
-}
-
-static int service_body(void *context) {
-  service_process *process = context;
-  /* What the service was installed with, for whoever reads its log. */
-  char grace[32];
-  char line[512];
-  service_format_duration(process->options.cancel_grace_ms, grace,
-                          sizeof grace);
-  snprintf(line, sizeof line, "service %s: cancel grace %s%s", process->name,
-           grace, process->cancel_grace_given ? "" : " (the default)");
-  service_write_log(process, line);
-  int status =
-      msiq_dispatcher_run(process->store, &process->options, &process->diag);
-  if (status != MSIQ_OK) {
-    service_write_log(process, process->diag.message);
-  }
-  return status;
 }
 
 static int service_log_path(const msiq_store *store, char *buffer,
@@ -176,47 +182,86 @@ static int service_log_path(const msiq_store *store, char *buffer,
   return written < 0 || (size_t)written >= size ? -1 : 0;
 }
 
-static int service_run(const tool_context *context,
-                       const service_options *options) {
-  const char *name = options->name;
-  service_process process;
-  memset(&process, 0, sizeof process);
+/* Opens the queue and its log. This runs once the service manager has
+ * started the service (after StartServiceCtrlDispatcherW connected), so
+ * that a slow queue (a migration, a lock held by a backup) never delays
+ * the connection the manager waits for only about 30 seconds. */
+static int service_open(service_process *process) {
+  const tool_context *context = process->context;
   /* A service has no console: a queue it refuses is also said in the
    * Application event log. */
-  msiq_diag open_diag = {{0}};
   char path[4096];
-  int open_status = tool_database_path(context, path, sizeof path, &open_diag);
-  if (open_status == MSIQ_OK) {
-    open_status = msiq_host_check_private(path, &open_diag);
+  int status = tool_database_path(context, path, sizeof path, &process->diag);
+  if (status == MSIQ_OK) {
+    status = msiq_host_check_private(path, &process->diag);
   }
-  if (open_status != MSIQ_OK) {
-    msiq_host_report_event(MSIQ_EVENT_ERROR, open_diag.message);
-    return tool_report(context, open_status, &open_diag);
+  if (status != MSIQ_OK) {
+    msiq_host_report_event(MSIQ_EVENT_ERROR, MSIQ_EVENT_ID_QUEUE_ERROR,
+                           process->diag.message);
+    process->exit_code = tool_report(context, status, &process->diag);
+    return status;
   }
-  int exit_code = tool_open_store(
-      context, MSIQ_STORE_CREATE | MSIQ_STORE_PRIVATE, &process.store);
-  if (exit_code != TOOL_EXIT_OK) {
-    return exit_code;
+  process->exit_code = tool_open_store(
+      context, MSIQ_STORE_CREATE | MSIQ_STORE_PRIVATE, &process->store);
+  if (process->exit_code != TOOL_EXIT_OK) {
+    return MSIQ_EDATABASE;
   }
   char log_path[4096];
-  if (service_log_path(process.store, log_path, sizeof log_path) == 0) {
-    process.log = msiq_host_fopen(log_path, "ab");
+  if (service_log_path(process->store, log_path, sizeof log_path) == 0) {
+    process->log = msiq_host_fopen(log_path, "ab");
   }
-  msiq_dispatcher_options_init(&process.options);
-  process.options.report = service_write_log;
-  process.options.report_context = &process;
-  process.options.on_started = service_on_started;
-  process.name = name;
+  return MSIQ_OK;
+}
+
+static int service_body(void *context) {
+  service_process *process = context;
+  int status = service_open(process);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  msiq_dispatcher_options_init(&process->options);
+  process->options.report = service_write_log;
+  process->options.report_context = process;
+  process->options.on_started = service_on_started;
+  process->options.on_stopping = service_on_stopping;
+  if (process->cancel_grace_given) {
+    process->options.cancel_grace_ms = process->cancel_grace_ms;
+  }
+  /* What the service was installed with, for whoever reads its log. */
+  char grace[32];
+  char line[512];
+  service_format_duration(process->options.cancel_grace_ms, grace,
+                          sizeof grace);
+  snprintf(line, sizeof line, "service %s: cancel grace %s%s", process->name,
+           grace, process->cancel_grace_given ? "" : " (the default)");
+  service_write_log(process, line);
+  status =
+      msiq_dispatcher_run(process->store, &process->options, &process->diag);
+  if (status != MSIQ_OK) {
+    service_write_log(process, process->diag.message);
+    process->exit_code = tool_report(process->context, status, &process->diag);
+  }
+  return status;
+}
+
+static int service_run(const tool_context *context,
+                       const service_options *options) {
+  service_process process;
+  memset(&process, 0, sizeof process);
+  process.context = context;
+  process.name = options->name;
+  process.exit_code = TOOL_EXIT_OK;
   if (options->cancel_grace_ms > 0) {
-    process.options.cancel_grace_ms = options->cancel_grace_ms;
+    process.cancel_grace_ms = options->cancel_grace_ms;
     process.cancel_grace_given = true;
   }
   uv_mutex_init(&process.lock);
   msiq_diag diag = {{0}};
-  int status =
-      msiq_host_service_run(name, service_body, &process, service_request_stop,
-                            &process, process.options.grace_ms + 10000, &diag);
-  if (status != MSIQ_OK) {
+  int status = msiq_host_service_run(options->name, service_body, &process,
+                                     service_request_stop, &process,
+                                     SERVICE_STOP_WAIT_MS, &diag);
+  int exit_code = process.exit_code;
+  if (status != MSIQ_OK && exit_code == TOOL_EXIT_OK) {
     exit_code = tool_report(context, status, &diag);
   }
   uv_mutex_destroy(&process.lock);
@@ -279,11 +324,19 @@ static int service_install(const tool_context *context,
                                     grace, database) >= (int)sizeof arguments) {
     status = msiq_diag_set(&diag, MSIQ_EUSAGE, "database path too long");
   }
+  char notes[256] = "";
   if (status == MSIQ_OK) {
-    status = msiq_host_service_install(name, arguments, &diag);
+    status = msiq_host_service_install(name, arguments, SERVICE_STOP_WAIT_MS,
+                                       notes, sizeof notes, &diag);
   }
   if (status == MSIQ_OK) {
     printf("service %s installed (runs: msiq %s)\n", name, arguments);
+    if (notes[0] != '\0') {
+      fprintf(stderr,
+              "warning: this service manager does not support these "
+              "settings of service %s: %s\n",
+              name, notes);
+    }
   } else {
     exit_code = tool_report(context, status, &diag);
   }
@@ -308,11 +361,11 @@ static int service_exec(const tool_context *context, void *parsed,
   } else if (strcmp(action, "run") == 0) {
     return service_run(context, options);
   } else if (strcmp(action, "uninstall") == 0) {
-    status = msiq_host_service_uninstall(name, &diag);
+    status = msiq_host_service_uninstall(name, SERVICE_STOP_WAIT_MS, &diag);
   } else if (strcmp(action, "start") == 0) {
     status = msiq_host_service_start(name, &diag);
   } else if (strcmp(action, "stop") == 0) {
-    status = msiq_host_service_stop(name, MSIQ_DEFAULT_GRACE_MS + 15000, &diag);
+    status = msiq_host_service_stop(name, SERVICE_STOP_WAIT_MS, &diag);
   } else if (strcmp(action, "status") == 0) {
     status = msiq_host_service_query(name, state, sizeof state, &diag);
   } else {
@@ -332,7 +385,7 @@ static int service_exec(const tool_context *context, void *parsed,
 static const char service_help[] =
     "install    register service N (default msiq): LocalSystem, automatic\n"
     "           delayed start, running `msiq service run` on this queue\n"
-    "uninstall  remove it\n"
+    "uninstall  stop it if it runs (gracefully, as stop), then remove it\n"
     "start      start it\n"
     "stop       stop it gracefully (a running installer is never killed;\n"
     "           its outcome is recorded if it ends within the grace period)\n"

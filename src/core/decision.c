@@ -378,3 +378,19 @@ void msiq_job_event_format(const msiq_job_event *event, char *buffer,
       break;
   }
 }
+
+msiq_event_id msiq_job_event_id(const msiq_job_event *event) {
+  switch (event->kind) {
+    case MSIQ_JOB_EVENT_STARTED:
+      return MSIQ_EVENT_ID_JOB_STARTED;
+    case MSIQ_JOB_EVENT_SUCCEEDED:
+      return event->reboot_required
+                 ? MSIQ_EVENT_ID_JOB_SUCCEEDED_REBOOT_REQUIRED
+                 : MSIQ_EVENT_ID_JOB_SUCCEEDED;
+    case MSIQ_JOB_EVENT_CANCELLED:
+      return MSIQ_EVENT_ID_JOB_CANCELLED;
+    case MSIQ_JOB_EVENT_FAILED:
+    default:
+      return MSIQ_EVENT_ID_JOB_FAILED;
+  }
+}

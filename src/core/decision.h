@@ -161,4 +161,28 @@ typedef struct msiq_job_event {
 void msiq_job_event_format(const msiq_job_event *event, char *buffer,
                            size_t size);
 
+/* The event ids msiq writes to the Application event log, one per kind of
+ * event. msiq.exe carries a message table for exactly these
+ * (src/host/win/msiq_events.mc), and docs/windows.md lists them. They are
+ * kept clear of the ids Windows' own sources use where admins filter:
+ * MsiInstaller (1001-1042, 10000-11999), Application Error and Windows
+ * Error Reporting (1000-1002), the Service Control Manager (7000-7045), the
+ * event log itself (6005-6013) and the Security log (4608-6424, which
+ * starts at 4xxx). */
+typedef enum msiq_event_id {
+  MSIQ_EVENT_ID_DISPATCHER_STARTED = 3100,
+  MSIQ_EVENT_ID_DISPATCHER_STOPPED = 3101,
+  MSIQ_EVENT_ID_JOB_STARTED = 3110,
+  MSIQ_EVENT_ID_JOB_SUCCEEDED = 3111,
+  MSIQ_EVENT_ID_JOB_SUCCEEDED_REBOOT_REQUIRED = 3112,
+  MSIQ_EVENT_ID_JOB_FAILED = 3113,
+  MSIQ_EVENT_ID_JOB_CANCELLED = 3114,
+  MSIQ_EVENT_ID_QUEUE_PAUSED_REBOOT = 3115,
+  MSIQ_EVENT_ID_QUEUE_ERROR = 3190,
+} msiq_event_id;
+
+/* The id of a job event: started, succeeded (or succeeded with a reboot
+ * required), failed or cancelled. */
+msiq_event_id msiq_job_event_id(const msiq_job_event *event);
+
 #endif /* MSIQ_DECISION_H */

@@ -175,6 +175,11 @@ static void dispatcher_close_handles(dispatcher *self) {
     return;
   }
   self->closing = true;
+  /* Before the stop request's handle closes: whoever may still send one
+   * from another thread stops doing so now. */
+  if (self->options.on_stopping != NULL) {
+    self->options.on_stopping(self->options.report_context);
+  }
   msiq_host_doorbell_close(self->doorbell);
   self->doorbell = NULL;
   uv_close((uv_handle_t *)&self->check_timer, NULL);
@@ -255,7 +260,7 @@ static void dispatcher_send_event(msiq_event_kind kind,
                                   const msiq_job_event *event, size_t size) {
   char text[DISPATCHER_EVENT_SIZE];
   msiq_job_event_format(event, text, size < sizeof text ? size : sizeof text);
-  msiq_host_report_event(kind, text);
+  msiq_host_report_event(kind, (int)msiq_job_event_id(event), text);
 }
 
 static msiq_attempt_ending
@@ -318,6 +323,15 @@ dispatcher_report_outcome_event(const msiq_attempt_result *result,
       return;
   }
   dispatcher_send_event(kind, &event, DISPATCHER_OUTCOME_EVENT_SIZE);
+  if (decision->pause_queue) {
+    /* An event of its own, so that an administrator can filter for the
+     * queue stopping, not only for the job that stopped it. */
+    char text[DISPATCHER_EVENT_SIZE];
+    snprintf(text, sizeof text, "msiq queue paused: %s",
+             decision->pause_reason);
+    msiq_host_report_event(MSIQ_EVENT_WARNING,
+                           MSIQ_EVENT_ID_QUEUE_PAUSED_REBOOT, text);
+  }
 }
 
 /* How a stopped installer ended, for the decision. */
@@ -1678,6 +1692,12 @@ int msiq_dispatcher_run(msiq_store *store,
     dispatcher_report(self, "dispatcher started on %s (poll %s%s)",
                       msiq_store_path(store), poll,
                       options->drain ? ", drain mode" : "");
+    char text[DISPATCHER_EVENT_SIZE];
+    snprintf(text, sizeof text, "msiq dispatcher started on %s (poll %s%s)",
+             msiq_store_path(store), poll,
+             options->drain ? ", drain mode" : "");
+    msiq_host_report_event(MSIQ_EVENT_INFORMATION,
+                           MSIQ_EVENT_ID_DISPATCHER_STARTED, text);
     uv_timer_start(&self->check_timer, dispatcher_on_check, 0, 0);
     if (options->on_started != NULL) {
       options->on_started(self, options->report_context);
@@ -1691,10 +1711,19 @@ int msiq_dispatcher_run(msiq_store *store,
   if (options->has_window || options->hold_on_pending_reboot) {
     msiq_store_set_dispatcher_settings(store, NULL, false, NULL);
   }
+  char text[DISPATCHER_EVENT_SIZE];
   if (status != MSIQ_OK) {
     msiq_diag_set(diag, status, "%s", self->diag.message);
+    snprintf(text, sizeof text, "msiq dispatcher stopped on %s: %s",
+             msiq_store_path(store), self->diag.message);
+    msiq_host_report_event(MSIQ_EVENT_ERROR, MSIQ_EVENT_ID_DISPATCHER_STOPPED,
+                           text);
   } else {
     dispatcher_report(self, "dispatcher stopped");
+    snprintf(text, sizeof text, "msiq dispatcher stopped on %s",
+             msiq_store_path(store));
+    msiq_host_report_event(MSIQ_EVENT_INFORMATION,
+                           MSIQ_EVENT_ID_DISPATCHER_STOPPED, text);
   }
   if (self->pending.active) {
     /* Only a fatal error ends the run with an outcome kept; the next start

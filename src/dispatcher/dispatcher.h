@@ -61,6 +61,12 @@ typedef struct msiq_dispatcher_options {
   /* Called once the loop runs, with report_context; the dispatcher pointer
    * stays valid until msiq_dispatcher_run() returns. */
   void (*on_started)(msiq_dispatcher *dispatcher, void *context);
+  /* Called once, with report_context, when the loop begins to close (after
+   * on_started, or when the loop could not start): from then on the dispatcher
+   * pointer given to on_started must not be used, since msiq_dispatcher_run()
+   * frees it before it returns. Another thread that may call
+   * msiq_dispatcher_request_stop() forgets the pointer here. */
+  void (*on_stopping)(void *context);
 } msiq_dispatcher_options;
 
 void msiq_dispatcher_options_init(msiq_dispatcher_options *options);

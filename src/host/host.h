@@ -404,10 +404,18 @@ int msiq_host_service_secure_queue(const char *database_path, bool *repaired,
                                    char *why, size_t size, msiq_diag *diag);
 
 /* Registers service `name` (LocalSystem, automatic delayed start) to run
- * this executable with `arguments` ("service run --db ..."). */
+ * this executable with `arguments` ("service run --db ..."), with a
+ * preshutdown timeout of stop_wait_ms and restarts after a failure. Each
+ * setting is checked: one the service manager refuses undoes the install;
+ * one it does not know at all (Wine knows only some) is named in notes, a
+ * comma-separated list ("" when none). */
 int msiq_host_service_install(const char *name, const char *arguments,
-                              msiq_diag *diag);
-int msiq_host_service_uninstall(const char *name, msiq_diag *diag);
+                              int64_t stop_wait_ms, char *notes,
+                              size_t notes_size, msiq_diag *diag);
+/* Stops the service first when it runs (waiting up to stop_wait_ms, as
+ * msiq_host_service_stop), then removes it. */
+int msiq_host_service_uninstall(const char *name, int64_t stop_wait_ms,
+                                msiq_diag *diag);
 int msiq_host_service_start(const char *name, msiq_diag *diag);
 /* Sends the stop control and waits up to wait_ms for the service to stop. */
 int msiq_host_service_stop(const char *name, int64_t wait_ms, msiq_diag *diag);
@@ -416,10 +424,12 @@ int msiq_host_service_query(const char *name, char *state, size_t size,
                             msiq_diag *diag);
 
 /* Runs body as service `name` when the service manager started this
- * process. On a stop or shutdown control, the host reports STOP_PENDING
- * with a wait hint of stop_wait_ms and calls request_stop(stop_context)
- * from the service manager's thread; when body returns the service is
- * reported stopped. */
+ * process; body opens what it needs (the queue) itself, after the service
+ * manager's connection is made. On the first stop, preshutdown or shutdown
+ * control, the host reports STOP_PENDING, advancing its checkpoint every
+ * few seconds for up to stop_wait_ms, and calls request_stop(stop_context)
+ * once, from the service manager's thread (never after body returned);
+ * when body returns the service is reported stopped. */
 typedef int (*msiq_service_body)(void *context);
 int msiq_host_service_run(const char *name, msiq_service_body body,
                           void *context, void (*request_stop)(void *),
@@ -441,16 +451,19 @@ bool msiq_host_reboot_pending(char *why, size_t size);
 int64_t msiq_host_boot_time_ms(void);
 
 /* The operating system's event log: on Windows an Application event from
- * source "msiq" (information, warning or error), so fleet tools and SIEMs
- * that collect event logs see job outcomes. The simulation appends the line
- * to the file named by MSIQ_SIM_EVENT_LOG, if set. */
+ * source "msiq" (information, warning or error) with event_id, one of
+ * msiq_event_id (core/decision.h), whose message in msiq.exe's message
+ * table shows `message`, so fleet tools and SIEMs that collect event logs
+ * see job outcomes. The simulation appends "KIND: MESSAGE" to the file
+ * named by MSIQ_SIM_EVENT_LOG, if set. */
 typedef enum msiq_event_kind {
   MSIQ_EVENT_INFORMATION,
   MSIQ_EVENT_WARNING,
   MSIQ_EVENT_ERROR,
 } msiq_event_kind;
 
-void msiq_host_report_event(msiq_event_kind kind, const char *message);
+void msiq_host_report_event(msiq_event_kind kind, int event_id,
+                            const char *message);
 
 /* A random fraction in [0, 1) for backoff jitter. */
 double msiq_host_random_fraction(void);

@@ -53,9 +53,11 @@ job_finished() {
   return 1
 }
 
-# wine_prefix_init: a fresh prefix and a wineserver that stays up until
-# wine_prefix_cleanup (services die with wineserver, and starting it for
-# each program would cost seconds).
+# wine_prefix_init [NAME=VALUE...]: a fresh prefix and a wineserver that
+# stays up until wine_prefix_cleanup (services die with wineserver, and
+# starting it for each program would cost seconds). Each NAME=VALUE goes
+# into the environment the service manager gives services (a test's
+# MSIQ_INSTALLER, for example).
 wine_prefix_init() {
   wineboot --init >/dev/null 2>&1
   # The session that created the prefix leaves the service database locked
@@ -66,12 +68,15 @@ wine_prefix_init() {
   # tests/CMakeLists.txt) goes there, in a session of its own, so that the
   # next session's service manager reads it when it starts its first
   # service.
+  local setting
   if [ -n "${MSIQ_TEST_TRUSTED_ANCESTORS_OF:-}" ]; then
-    wine reg add 'HKLM\System\CurrentControlSet\Control\Session Manager\Environment' \
-      /v MSIQ_TEST_TRUSTED_ANCESTORS_OF /t REG_SZ \
-      /d "$MSIQ_TEST_TRUSTED_ANCESTORS_OF" /f >/dev/null 2>&1
-    wineserver -w
+    set -- "MSIQ_TEST_TRUSTED_ANCESTORS_OF=$MSIQ_TEST_TRUSTED_ANCESTORS_OF" "$@"
   fi
+  for setting in "$@"; do
+    wine reg add 'HKLM\System\CurrentControlSet\Control\Session Manager\Environment' \
+      /v "${setting%%=*}" /t REG_SZ /d "${setting#*=}" /f >/dev/null 2>&1
+  done
+  [ "$#" -eq 0 ] || wineserver -w
   wineserver -p
 }
 

@@ -1360,14 +1360,21 @@ int msiq_host_service_secure_queue(const char *database_path, bool *repaired,
 }
 
 int msiq_host_service_install(const char *name, const char *arguments,
-                              msiq_diag *diag) {
+                              int64_t stop_wait_ms, char *notes,
+                              size_t notes_size, msiq_diag *diag) {
   (void)name;
   (void)arguments;
+  (void)stop_wait_ms;
+  if (notes_size > 0) {
+    notes[0] = '\0';
+  }
   return host_no_services(diag);
 }
 
-int msiq_host_service_uninstall(const char *name, msiq_diag *diag) {
+int msiq_host_service_uninstall(const char *name, int64_t stop_wait_ms,
+                                msiq_diag *diag) {
   (void)name;
+  (void)stop_wait_ms;
   return host_no_services(diag);
 }
 
@@ -1441,7 +1448,9 @@ int64_t msiq_host_boot_time_ms(void) {
   return (int64_t)seconds * 1000;
 }
 
-void msiq_host_report_event(msiq_event_kind kind, const char *message) {
+void msiq_host_report_event(msiq_event_kind kind, int event_id,
+                            const char *message) {
+  (void)event_id;
   const char *path = host_test_getenv("MSIQ_SIM_EVENT_LOG");
   FILE *file = path != NULL && path[0] != '\0' ? fopen(path, "a") : NULL;
   if (file == NULL) {

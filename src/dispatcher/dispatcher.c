@@ -1689,13 +1689,13 @@ int msiq_dispatcher_run(msiq_store *store,
   if (status == MSIQ_OK) {
     char poll[32];
     msiq_duration_format(options->poll_ms, poll, sizeof poll);
-    dispatcher_report(self, "dispatcher started on %s (poll %s%s)",
-                      msiq_store_path(store), poll,
-                      options->drain ? ", drain mode" : "");
-    char text[DISPATCHER_EVENT_SIZE];
-    snprintf(text, sizeof text, "msiq dispatcher started on %s (poll %s%s)",
-             msiq_store_path(store), poll,
-             options->drain ? ", drain mode" : "");
+    /* One text for the report line and, after "msiq ", the event. */
+    char text[DISPATCHER_EVENT_SIZE] = "msiq ";
+    size_t prefix = strlen(text);
+    snprintf(text + prefix, sizeof text - prefix,
+             "dispatcher started on %s (poll %s%s)", msiq_store_path(store),
+             poll, options->drain ? ", drain mode" : "");
+    dispatcher_report(self, "%s", text + prefix);
     msiq_host_report_event(MSIQ_EVENT_INFORMATION,
                            MSIQ_EVENT_ID_DISPATCHER_STARTED, text);
     uv_timer_start(&self->check_timer, dispatcher_on_check, 0, 0);

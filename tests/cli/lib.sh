@@ -132,3 +132,39 @@ enqueue_as_writer() {
     if [ "$rc" -ne 0 ]; then echo "job $i: exit $rc" >>"$work_dir/fail.$n"; fi
   done
 }
+
+# make_package OUT [NAME [VERSION]]: writes a real per-machine .msi (built by
+# wixl from tests/packages/sample.wxs) to OUT, for tests whose target must be
+# a Windows Installer package. One build per NAME and VERSION is kept in
+# $MSIQ_TEST_TMPDIR/package-cache and copied, so a test that needs many
+# packages pays wixl's second once, and copies of one NAME and VERSION share
+# one ProductCode (as copies of one package on a file share do).
+make_package() {
+  local out=$1 name=${2:-Sample App} version=${3:-1.0.0}
+  local cache_dir="${MSIQ_TEST_TMPDIR:-/tmp}/package-cache"
+  local key
+  key=$(printf '%s-%s' "$name" "$version" | tr -c 'A-Za-z0-9.-' '_')
+  local cached="$cache_dir/$key.msi"
+  if [ ! -s "$cached" ]; then
+    mkdir -p "$cache_dir"
+    local build_dir
+    build_dir=$(mktemp -d "$cache_dir/build.XXXXXX")
+    printf 'payload of %s %s\n' "$name" "$version" >"$build_dir/payload.txt"
+    # The UpgradeCode is derived from the name, so two versions of one
+    # name are related products, as an upgrade expects.
+    local upgrade_code
+    upgrade_code=$(printf '%s' "$name" | sha256sum |
+      sed -E 's/^(.{8})(.{4})(.{4})(.{4})(.{12}).*/\1-\2-\3-\4-\5/' | tr a-f A-F)
+    if ! (cd "$build_dir" && wixl -D "ProductName=$name" -D "ProductVersion=$version" \
+      -D "UpgradeCode=$upgrade_code" -D PayloadFile=payload.txt -o package.msi \
+      "$MSIQ_TESTS_DIR/packages/sample.wxs") >"$build_dir/wixl.log" 2>&1; then
+      echo "make_package: wixl failed: $(grep -v GLib "$build_dir/wixl.log" | tail -1)" >&2
+      rm -rf "$build_dir"
+      return 1
+    fi
+    # Rename into place so a concurrent test never copies a half-written file.
+    mv "$build_dir/package.msi" "$cached"
+    rm -rf "$build_dir"
+  fi
+  cp "$cached" "$out"
+}

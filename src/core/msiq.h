@@ -48,7 +48,7 @@
   XX(HOST, -15, 1, "operating system error")                                   \
   XX(TIMEDOUT, -16, 1, "timed out")                                            \
   XX(INTERRUPTED, -17, 1, "interrupted")                                       \
-  XX(INSECURE, -18, 4, "database can be changed by other users")              \
+  XX(INSECURE, -18, 4, "database can be changed by other users")               \
   XX(PACKAGE_MISSING, -19, 2, "package does not exist")                        \
   XX(NOT_PACKAGE, -20, 2, "not a Windows Installer package")
 

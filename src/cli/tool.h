@@ -305,6 +305,11 @@ int tool_print_job_json(const tool_context *context, msiq_store *store,
  * forever. Returns the msiexec-style exit code described in docs/cli.md. */
 int tool_wait_for_jobs(const tool_context *context, msiq_store *store,
                        const int64_t *ids, size_t count, int64_t timeout_ms);
+/* The same for the one job `enqueue --wait` added; when the time runs out
+ * the job is also printed as it is then (as a finished wait prints it), so
+ * the caller always learns its id. */
+int tool_wait_for_new_job(const tool_context *context, msiq_store *store,
+                          int64_t id, int64_t timeout_ms);
 
 /* Sleeping until the queue changes (tool_wake.c): a process that waits
  * for jobs listens on the queue's doorbell (host.h), which every commit

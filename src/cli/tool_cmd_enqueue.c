@@ -185,7 +185,7 @@ static int enqueue_exec(const tool_context *context, void *state,
   }
   if (options->wait) {
     /* Like msiexec: block until the job is done and exit with its code. */
-    return tool_wait_for_jobs(context, store, &id, 1, options->wait_timeout_ms);
+    return tool_wait_for_new_job(context, store, id, options->wait_timeout_ms);
   }
   if (context->json) {
     return tool_print_job_json(context, store, id, false);

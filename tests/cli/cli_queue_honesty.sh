@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# cli_queue_honesty.sh: the queue tells the truth (issue 13, "Honest waits,
+# keys, ids, manifests, times"). Proves, against the POSIX simulation:
+#   1. `wait` takes any number of ids (300 here), a job that ended with 1641
+#      ends a wait at once with 1641, and `enqueue --wait` prints the new
+#      job even when the wait times out.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$MSIQ_TESTS_DIR/cli/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=lib_dispatch.sh
+. "$MSIQ_TESTS_DIR/cli/lib_dispatch.sh"
+
+cd "$work_dir" || exit 1
+
+# One real package, copied wherever a test needs a target: the queue
+# refuses what is not a Windows Installer package.
+make_package "$work_dir/app.msi" "Honest App" 1.0.0 || exit 1
+
+new_section() {
+  begin_section "$1"
+  export FAKE_INSTALLER_CODES="$sec/codes"
+  msiq status >/dev/null 2>&1 # creates the database
+}
+
+# package NAME: a copy of the real package in the section; prints its path.
+package() {
+  cp "$work_dir/app.msi" "$sec/$1.msi"
+  printf '%s\n' "$sec/$1.msi"
+}
+
+# --- 1. Waits. ---------------------------------------------------------------
+new_section wait_many
+target=$(package many)
+for ((i = 1; i <= 300; i++)); do
+  printf '{"target": "%s", "properties": {"N": "%d"}}\n' "$target" "$i"
+done | jq -s . >"$sec/many.json"
+run import "$sec/many.json"
+check_status 0 "setup: import 300 jobs"
+mapfile -t many_ids <<<"$out"
+check_equal "${#many_ids[@]}" "300" "setup: 300 ids"
+# Nothing runs them: the wait must accept all 300 ids and time out.
+run wait --timeout 200ms "${many_ids[@]}"
+check_error $((1460 & 255)) "timed out after 200ms waiting for 300 jobs" "wait takes 300 ids"
+# A bad id among them is still named, and the queue is not touched.
+run wait --timeout 200ms "${many_ids[@]}" 0
+check_error 2 "invalid job id '0'" "wait with a bad id after 300 good ones"
+run wait --timeout 200ms "${many_ids[@]}" --frob
+check_error 2 "unknown option '--frob'" "a bad option is named before the ids are read"
+
+new_section wait_1641
+job_a=$(enqueue --priority 5 "$(package a)")
+job_b=$(enqueue "$(package b)")
+echo "1641 0" >"$FAKE_INSTALLER_CODES"
+run_drain
+check_equal "$drain_status" "0" "1641: the drain run ends (the queue pauses)"
+check_equal "$(job_field "$job_a" '[.state, .exit_code] | map(tostring) | join(" ")')" "succeeded 1641" "1641: job A ended with 1641"
+check_equal "$(job_field "$job_b" .state)" "queued" "1641: job B waits for the reboot"
+run wait --timeout 30s "$job_b" "$job_a"
+check_status $((1641 & 255)) "1641: a wait for both ends at once with 1641 (seen as 105), not at its timeout"
+check_match "$out" "job $job_a: succeeded \(exit 1641\)" "1641: wait prints job A"
+check_match "$out" "job $job_b: queued" "1641: wait prints job B as it is"
+check_equal "$err" "" "1641: no timeout message"
+
+new_section enqueue_wait_timeout
+run enqueue --wait-timeout 200ms "$(package late)"
+check_error $((1460 & 255)) "timed out after 200ms waiting for 1 job" "enqueue --wait-timeout without a dispatcher times out"
+check_match "$out" "^job [0-9]+: queued$" "enqueue --wait prints the new job when the wait times out"
+late_id=$(printf '%s' "$out" | sed -E 's/^job ([0-9]+):.*/\1/')
+check_equal "$(job_field "$late_id" .state)" "queued" "the printed id is the queued job"
+run --json enqueue --wait-timeout 200ms "$(package late_json)"
+check_status $((1460 & 255)) "enqueue --json --wait-timeout times out"
+check_equal "$(jq_of "$out" '.[0].state')" "queued" "enqueue --json --wait prints the job as a JSON array when the wait times out"
+check_equal "$(jq_of "$out" '.[0].id')" "$((late_id + 1))" "the JSON names the new job's id"
+
+finish

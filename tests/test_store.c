@@ -241,9 +241,28 @@ static void test_enqueue_round_trips_every_field(void **state) {
 static void test_idempotency_key_names_one_unfinished_job(void **state) {
   store_fixture *fixture = *state;
   int64_t id = enqueue_simple(fixture->store, "/pkgs/a.msi", 0, "k");
-  int64_t again = enqueue_simple(fixture->store, "/pkgs/other.msi", 0, "k");
+  /* The same job again (at another priority) is answered with the first. */
+  int64_t again = enqueue_simple(fixture->store, "/pkgs/a.msi", 9, "k");
   assert_int_equal(again, id);
   assert_int_equal(count_jobs(fixture->store, -1), 1);
+  /* Another job under the same key is refused, naming the first. */
+  msiq_job_spec other;
+  msiq_job_spec_init(&other);
+  assert_int_equal(msiq_job_spec_set_target(&other, "/pkgs/other.msi"),
+                   MSIQ_OK);
+  assert_int_equal(msiq_job_spec_set_key(&other, "k"), MSIQ_OK);
+  other.no_check = true;
+  int64_t refused = 0;
+  bool existing = true;
+  msiq_diag refusal = {{0}};
+  assert_int_equal(
+      admit_and_enqueue(fixture->store, &other, &refused, &existing, &refusal),
+      MSIQ_ESTATE);
+  assert_false(existing);
+  assert_message_contains(refusal.message, "already names unfinished job");
+  assert_message_contains(refusal.message, "/pkgs/other.msi");
+  assert_int_equal(count_jobs(fixture->store, -1), 1);
+  msiq_job_spec_cleanup(&other);
   bool requested = false;
   assert_int_equal(
       msiq_store_cancel(fixture->store, id, false, &requested, NULL), MSIQ_OK);

@@ -76,4 +76,16 @@ bool msiq_job_target_is_package(msiq_action action, const char *target);
 int msiq_job_admit(msiq_job_spec *spec, const msiq_admission_host *host,
                    msiq_admission *admission, msiq_diag *diag);
 
+/* An idempotency key answers its unfinished job only when the job asked
+ * for is that job: the same action, the same package (for a staged job,
+ * the package it was copied from) or product code, and the same properties
+ * with the same values in the same order. Returns MSIQ_OK when spec asks
+ * for existing (the key's unfinished job), else MSIQ_ESTATE with one line
+ * in diag that names the key, the existing job and what differs, so a key
+ * reused for another job is refused rather than silently answered with the
+ * old one. Priority, times, attempts, dependencies and logs may differ:
+ * they say how the job runs, not which job it is. */
+int msiq_admission_check_key_reuse(const msiq_job_spec *spec,
+                                   const msiq_job *existing, msiq_diag *diag);
+
 #endif /* MSIQ_ADMISSION_H */

@@ -4,6 +4,9 @@
 #   1. `wait` takes any number of ids (300 here), a job that ended with 1641
 #      ends a wait at once with 1641, and `enqueue --wait` prints the new
 #      job even when the wait times out.
+#   2. A key reused for another job (target, action or properties) is
+#      refused with exit 3 naming the job, by enqueue and by import; the
+#      same job under the same key is answered with the existing one.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$MSIQ_TESTS_DIR/cli/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=lib_dispatch.sh
@@ -70,5 +73,38 @@ run --json enqueue --wait-timeout 200ms "$(package late_json)"
 check_status $((1460 & 255)) "enqueue --json --wait-timeout times out"
 check_equal "$(jq_of "$out" '.[0].state')" "queued" "enqueue --json --wait prints the job as a JSON array when the wait times out"
 check_equal "$(jq_of "$out" '.[0].id')" "$((late_id + 1))" "the JSON names the new job's id"
+
+# --- 2. Keys. ----------------------------------------------------------------
+new_section keys
+app=$(package app)
+other=$(package other)
+run enqueue --key app-1 "$app" A=1 B=2
+check_status 0 "keys: enqueue with a key"
+key_job=$out
+run enqueue --key app-1 --priority 9 "$app" A=1 B=2
+check_status 0 "keys: the same job again under its key is answered"
+check_equal "$out" "$key_job" "keys: the existing job's id"
+check_match "$err" "key 'app-1' already names unfinished job $key_job; nothing added" "keys: the warning names the job"
+check_rejected 3 "key 'app-1' already names unfinished job $key_job, whose target is '$app', not '$other'" \
+  "keys: another target under the key is refused" enqueue --key app-1 "$other" A=1 B=2
+check_rejected 3 "key 'app-1' already names unfinished job $key_job, which is to install, not repair" \
+  "keys: another action under the key is refused" enqueue --key app-1 --action repair "$app" A=1 B=2
+check_rejected 3 "key 'app-1' already names unfinished job $key_job, whose properties differ" \
+  "keys: other properties under the key are refused" enqueue --key app-1 "$app" A=1 B=3
+check_rejected 3 "whose properties differ" \
+  "keys: a property less under the key is refused" enqueue --key app-1 "$app" A=1
+printf '[{"target": "%s", "key": "app-1", "properties": {"A": "1", "B": "2"}}]\n' "$app" >"$sec/same.json"
+run import "$sec/same.json"
+check_status 0 "keys: import of the same keyed job"
+check_equal "$out" "$key_job" "keys: import answers the existing job"
+printf '[{"target": "%s", "key": "fresh"}, {"target": "%s", "key": "app-1", "properties": {"A": "1", "B": "2"}}]\n' "$app" "$other" >"$sec/other.json"
+check_rejected 3 "item 2: key 'app-1' already names unfinished job $key_job, whose target" \
+  "keys: import of another job under the key is refused, nothing imported" import "$sec/other.json"
+# Once the job has finished, the key is free for any job.
+run cancel "$key_job"
+check_status 0 "keys: cancel the keyed job"
+run enqueue --key app-1 "$other"
+check_status 0 "keys: a finished job's key may name another job"
+check_match "$out" "^[0-9]+$" "keys: a new id"
 
 finish

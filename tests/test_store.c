@@ -455,6 +455,38 @@ static void test_pause_and_resume(void **state) {
   assert_string_equal(queue.pause_reason, "");
 }
 
+/* Ids are never given twice: after the newest jobs are purged, the next
+ * job gets an id above theirs (the job table has no AUTOINCREMENT;
+ * 0009_purged_jobs.sql keeps the largest id deleted). */
+static void test_purged_ids_are_not_given_again(void **state) {
+  store_fixture *fixture = *state;
+  int64_t ids[3];
+  bool requested = false;
+  for (int i = 0; i < 3; i++) {
+    ids[i] = enqueue_simple(fixture->store, "/pkgs/a.msi", 0, NULL);
+    assert_int_equal(
+        msiq_store_cancel(fixture->store, ids[i], false, &requested, NULL),
+        MSIQ_OK);
+  }
+  int64_t deleted = 0;
+  assert_int_equal(msiq_store_purge(fixture->store, INT64_MAX, &deleted, NULL),
+                   MSIQ_OK);
+  assert_int_equal(deleted, 3);
+  assert_int_equal(count_jobs(fixture->store, -1), 0);
+  int64_t next = enqueue_simple(fixture->store, "/pkgs/a.msi", 0, NULL);
+  assert_int_equal(next, ids[2] + 1);
+  /* A job deleted below the newest one changes nothing either. */
+  int64_t after = enqueue_simple(fixture->store, "/pkgs/b.msi", 0, NULL);
+  assert_int_equal(
+      msiq_store_cancel(fixture->store, next, false, &requested, NULL),
+      MSIQ_OK);
+  assert_int_equal(msiq_store_purge(fixture->store, INT64_MAX, &deleted, NULL),
+                   MSIQ_OK);
+  assert_int_equal(deleted, 1);
+  assert_int_equal(enqueue_simple(fixture->store, "/pkgs/c.msi", 0, NULL),
+                   after + 1);
+}
+
 static void test_purge_keeps_unfinished_and_needed_jobs(void **state) {
   store_fixture *fixture = *state;
   int64_t done = enqueue_simple(fixture->store, "/pkgs/a.msi", 0, NULL);
@@ -1100,6 +1132,8 @@ int main(void) {
           store_teardown),
       cmocka_unit_test_setup_teardown(test_pause_and_resume, store_setup,
                                       store_teardown),
+      cmocka_unit_test_setup_teardown(test_purged_ids_are_not_given_again,
+                                      store_setup, store_teardown),
       cmocka_unit_test_setup_teardown(
           test_purge_keeps_unfinished_and_needed_jobs, store_setup,
           store_teardown),

@@ -7,6 +7,7 @@
 #   2. A key reused for another job (target, action or properties) is
 #      refused with exit 3 naming the job, by enqueue and by import; the
 #      same job under the same key is answered with the existing one.
+#   3. Job ids are never given twice: enqueue 3, purge all, enqueue: id 4.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$MSIQ_TESTS_DIR/cli/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=lib_dispatch.sh
@@ -106,5 +107,23 @@ check_status 0 "keys: cancel the keyed job"
 run enqueue --key app-1 "$other"
 check_status 0 "keys: a finished job's key may name another job"
 check_match "$out" "^[0-9]+$" "keys: a new id"
+
+# --- 3. Ids. -----------------------------------------------------------------
+new_section ids
+target=$(package ids)
+for i in 1 2 3; do
+  run enqueue "$target" "N=$i"
+  check_equal "$out" "$i" "ids: job $i"
+  run cancel "$i"
+  check_status 0 "ids: cancel job $i"
+done
+# The purge sees the clock a minute ahead, so the jobs cancelled just now
+# are older than 30 s for it.
+echo 60000 >"$sec/clock"
+MSIQ_SIM_CLOCK_OFFSET="$sec/clock" run purge --older-than 30s
+check_equal "$out" "purged 3 finished jobs" "ids: purge removes all three"
+check_equal "$(msiq --json list | jq length)" "0" "ids: the queue is empty"
+run enqueue "$target" N=4
+check_equal "$out" "4" "ids: the next job after a purge gets id 4, not 1 again"
 
 finish

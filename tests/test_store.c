@@ -665,10 +665,16 @@ test_import_rejects_documents_that_are_not_job_arrays(void **state) {
   int64_t *ids = NULL;
   size_t count = 0;
   msiq_diag diag = {{0}};
-  assert_int_equal(msiq_store_import(fixture->store, "{\"target\":\"x\"}", true,
+  assert_int_equal(
+      msiq_store_import(fixture->store, "42", true, &ids, &count, &diag),
+      MSIQ_EINVAL);
+  assert_non_null(strstr(diag.message, "array"));
+  /* A single job object is a manifest of one job (PowerShell 5.1 writes a
+   * one-item array so); it is checked as an item. */
+  assert_int_equal(msiq_store_import(fixture->store, "{\"colour\":1}", true,
                                      &ids, &count, &diag),
                    MSIQ_EINVAL);
-  assert_non_null(strstr(diag.message, "array"));
+  assert_non_null(strstr(diag.message, "import item 1: unknown field"));
   assert_int_equal(
       msiq_store_import(fixture->store, "[{", true, &ids, &count, &diag),
       MSIQ_EINVAL);
@@ -684,6 +690,12 @@ test_import_rejects_documents_that_are_not_job_arrays(void **state) {
                    MSIQ_EINVAL);
   assert_non_null(strstr(diag.message, "priority"));
   assert_int_equal(count_jobs(fixture->store, -1), 0);
+  assert_int_equal(msiq_store_import(fixture->store, "{\"target\":\"/a.msi\"}",
+                                     true, &ids, &count, &diag),
+                   MSIQ_OK);
+  assert_int_equal(count, 1);
+  assert_int_equal(count_jobs(fixture->store, -1), 1);
+  free(ids);
 }
 
 /* Imports json (no_check), expecting a refusal whose message holds

@@ -8,6 +8,9 @@
 #      refused with exit 3 naming the job, by enqueue and by import; the
 #      same job under the same key is answered with the existing one.
 #   3. Job ids are never given twice: enqueue 3, purge all, enqueue: id 4.
+#   4. Manifests as PowerShell writes them: UTF-8 with a byte-order mark,
+#      UTF-16 LE and BE with one (invalid UTF-16 refused in one line, nothing
+#      added), and a single job object instead of an array.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$MSIQ_TESTS_DIR/cli/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=lib_dispatch.sh
@@ -125,5 +128,42 @@ check_equal "$out" "purged 3 finished jobs" "ids: purge removes all three"
 check_equal "$(msiq --json list | jq length)" "0" "ids: the queue is empty"
 run enqueue "$target" N=4
 check_equal "$out" "4" "ids: the next job after a purge gets id 4, not 1 again"
+
+# --- 4. Manifests as PowerShell writes them. ---------------------------------
+new_section manifests
+target=$(package manifest)
+# manifest_text N: a manifest of one job (property N), as an array.
+manifest_text() {
+  printf '[{"target": "%s", "properties": {"N": "%s"}}]' "$target" "$1"
+}
+{ printf '\xef\xbb\xbf'; manifest_text bom8; } >"$sec/utf8-bom.json"
+{ printf '\xff\xfe'; manifest_text le | iconv -f UTF-8 -t UTF-16LE; } >"$sec/utf16le.json"
+{ printf '\xfe\xff'; manifest_text be | iconv -f UTF-8 -t UTF-16BE; } >"$sec/utf16be.json"
+for kind in utf8-bom:bom8 utf16le:le utf16be:be; do
+  file=${kind%%:*} value=${kind#*:}
+  run import "$sec/$file.json"
+  check_status 0 "manifests: $file imports"
+  check_match "$out" "^[0-9]+$" "manifests: $file gives one id"
+  check_equal "$(job_field "$out" .properties.N)" "$value" "manifests: $file is read as its text"
+done
+# An unpaired surrogate (0xd800) and an odd last byte.
+{ printf '\xff\xfe'; manifest_text bad | iconv -f UTF-8 -t UTF-16LE; printf '\x00\xd8'; } >"$sec/surrogate.json"
+check_rejected 2 "surrogate.json is not valid UTF-16: an unpaired surrogate \\(0xd800\\)" \
+  "manifests: invalid UTF-16 is refused" import "$sec/surrogate.json"
+{ printf '\xfe\xff'; manifest_text odd | iconv -f UTF-8 -t UTF-16BE; printf '\x00'; } >"$sec/odd.json"
+check_rejected 2 "odd.json is not valid UTF-16: it ends in the middle of a character" \
+  "manifests: UTF-16 with an odd byte is refused" import "$sec/odd.json"
+# PowerShell 5.1 writes a one-item array as the object itself, in UTF-16.
+printf '{"target": "%s", "key": "single", "properties": {"N": "single"}}' "$target" |
+  iconv -f UTF-8 -t UTF-16LE | { printf '\xff\xfe'; cat; } >"$sec/single.json"
+run import "$sec/single.json"
+check_status 0 "manifests: a single job object imports"
+check_match "$out" "^[0-9]+$" "manifests: one id for the single object"
+single_id=$out
+check_equal "$(job_field "$single_id" .key)" "single" "manifests: the single object's fields are stored"
+run --json import "$sec/single.json"
+check_equal "$out" "[$single_id]" "manifests: the single object again is answered by its key"
+check_rejected 2 "import item 1: \"target\" is missing" "manifests: a single object is checked as an item" \
+  import - <<<'{"properties": {"N": "1"}}'
 
 finish

@@ -35,7 +35,15 @@ static struct {
   int check_path_calls;
   /* check_path refuses this path, as a host would one others can write. */
   const char *unsafe;
+  /* What now_ms answers (UTC ms), and how often it was asked. */
+  int64_t now;
+  int now_calls;
 } fake;
+
+static int64_t fake_now_ms(void) {
+  fake.now_calls++;
+  return fake.now;
+}
 
 static int fake_absolute_path(const char *path, char **absolute,
                               msiq_diag *diag) {
@@ -104,10 +112,8 @@ static int fake_check_path(const char *path, msiq_path_role role,
 }
 
 static const msiq_admission_host fake_host = {
-    fake_absolute_path,
-    fake_file_exists,
-    fake_command_check,
-    fake_check_path,
+    fake_absolute_path, fake_file_exists, fake_command_check,
+    fake_check_path,    fake_now_ms,
 };
 
 static int fake_reset(void **state) {
@@ -416,7 +422,7 @@ static void test_a_command_too_long_is_refused(void **state) {
 
   /* A host with no such check admits it. */
   const msiq_admission_host unchecked = {fake_absolute_path, fake_file_exists,
-                                         NULL, fake_check_path};
+                                         NULL, fake_check_path, NULL};
   spec_init_with(&spec, MSIQ_ACTION_INSTALL, "app.msi");
   spec.no_check = true;
   assert_int_equal(msiq_job_spec_add_property(&spec, "LONG", value, NULL),
@@ -433,7 +439,7 @@ static void test_a_command_too_long_is_refused(void **state) {
 static void test_a_request_line_too_long_is_refused(void **state) {
   (void)state;
   const msiq_admission_host unchecked = {fake_absolute_path, fake_file_exists,
-                                         NULL, fake_check_path};
+                                         NULL, fake_check_path, NULL};
   char value[MSIQ_PROPERTY_VALUE_SIZE_MAX + 1];
   memset(value, '\\', MSIQ_PROPERTY_VALUE_SIZE_MAX);
   value[MSIQ_PROPERTY_VALUE_SIZE_MAX] = '\0';
@@ -460,6 +466,52 @@ static void test_a_request_line_too_long_is_refused(void **state) {
   assert_int_equal(msiq_job_spec_add_property(&spec, "PATHS", value, NULL),
                    MSIQ_OK);
   assert_int_equal(msiq_job_admit(&spec, &unchecked, &admission, &diag),
+                   MSIQ_OK);
+  msiq_job_spec_cleanup(&spec);
+}
+
+/* A deadline at or before the host's "now" is refused before anything
+ * else is looked at; one after it, or any deadline without a clock, is
+ * admitted. */
+static void test_a_deadline_already_past_is_refused(void **state) {
+  (void)state;
+  fake.now = 1795557600000; /* 2026-11-24T22:00:00Z */
+  fake.existing_files[0] = "/fake-cwd/app.msi";
+  msiq_admission admission;
+  msiq_diag diag = {{0}};
+  msiq_job_spec spec;
+  spec_init_with(&spec, MSIQ_ACTION_INSTALL, "app.msi");
+  spec.deadline = fake.now - 1;
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_EINVAL);
+  assert_message_contains(diag.message, "deadline ");
+  assert_message_contains(diag.message, "has already passed (it is ");
+  assert_int_equal(fake.now_calls, 1);
+  assert_int_equal(fake.file_exists_calls, 0);
+  assert_null(admission.spec);
+  /* The moment itself has passed too: the job could not start by then. */
+  spec.deadline = fake.now;
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_EINVAL);
+  spec.deadline = fake.now + 1;
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_OK);
+  assert_int_equal(admission.refusal, MSIQ_OK);
+  msiq_job_spec_cleanup(&spec);
+  /* No deadline: the clock is not asked. */
+  fake.now_calls = 0;
+  spec_init_with(&spec, MSIQ_ACTION_INSTALL, "app.msi");
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_OK);
+  assert_int_equal(fake.now_calls, 0);
+  msiq_job_spec_cleanup(&spec);
+  /* A host without a clock does not check deadlines. */
+  const msiq_admission_host clockless = {fake_absolute_path, fake_file_exists,
+                                         fake_command_check, fake_check_path,
+                                         NULL};
+  spec_init_with(&spec, MSIQ_ACTION_INSTALL, "app.msi");
+  spec.deadline = 1;
+  assert_int_equal(msiq_job_admit(&spec, &clockless, &admission, &diag),
                    MSIQ_OK);
   msiq_job_spec_cleanup(&spec);
 }
@@ -600,6 +652,8 @@ int main(void) {
       cmocka_unit_test_setup(test_the_real_command_is_checked, fake_reset),
       cmocka_unit_test_setup(test_a_command_too_long_is_refused, fake_reset),
       cmocka_unit_test_setup(test_a_request_line_too_long_is_refused,
+                             fake_reset),
+      cmocka_unit_test_setup(test_a_deadline_already_past_is_refused,
                              fake_reset),
       cmocka_unit_test(test_key_reuse_needs_the_same_job),
       cmocka_unit_test(test_key_reuse_of_a_staged_job_compares_its_source),

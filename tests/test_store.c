@@ -190,7 +190,7 @@ static void test_enqueue_round_trips_every_field(void **state) {
                    MSIQ_OK);
   spec.priority = 7;
   spec.not_before = 1700000000000;
-  spec.deadline = 1800000000000;
+  spec.deadline = 4000000000000;
   spec.max_attempts = 4;
   spec.timeout_ms = 60000;
   assert_int_equal(msiq_job_spec_set_key(&spec, "patch-night"), MSIQ_OK);
@@ -226,7 +226,7 @@ static void test_enqueue_round_trips_every_field(void **state) {
   assert_int_equal(job.exit_code_rules[0].outcome, MSIQ_OUTCOME_RETRY);
   assert_int_equal(job.priority, 7);
   assert_int_equal(job.not_before, 1700000000000);
-  assert_int_equal(job.deadline, 1800000000000);
+  assert_int_equal(job.deadline, 4000000000000);
   assert_int_equal(job.max_attempts, 4);
   assert_int_equal(job.timeout_ms, 60000);
   assert_string_equal(job.key, "patch-night");

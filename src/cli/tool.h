@@ -295,7 +295,8 @@ int tool_open_command_store(tool_context *context, const tool_command *command,
 /* Output helpers (tool_output.c). */
 /* Prints JSON text followed by a newline. */
 void tool_print_json(const char *json);
-/* "2026-11-24T22:00:00Z", or "-" for MSIQ_TIME_UNSET. */
+/* A time for people, in local time with its offset ("2026-12-02 22:00
+ * +01:00"; JSON stays UTC ISO 8601), or "-" for MSIQ_TIME_UNSET. */
 const char *tool_format_time(int64_t utc_ms, char *buffer, size_t size);
 /* Prints the job's JSON (optionally with history) and returns an exit code. */
 int tool_print_job_json(const tool_context *context, msiq_store *store,

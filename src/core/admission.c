@@ -4,6 +4,7 @@
 #include "core/worker_protocol.h"
 
 #include "core/text.h"
+#include "core/timeparse.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,21 @@ int msiq_job_admit(msiq_job_spec *spec, const msiq_admission_host *host,
   int status = msiq_job_spec_validate(spec, diag);
   if (status != MSIQ_OK) {
     return status;
+  }
+  /* A deadline already past would fail the job at the dispatcher's next
+   * check without a try: the caller meant another time. */
+  if (host->now_ms != NULL && spec->deadline != MSIQ_TIME_UNSET) {
+    int64_t now = host->now_ms();
+    if (spec->deadline <= now) {
+      char deadline_text[40];
+      char now_text[40];
+      msiq_time_format_local(spec->deadline, deadline_text,
+                             sizeof deadline_text);
+      msiq_time_format_local(now, now_text, sizeof now_text);
+      return msiq_diag_set(diag, MSIQ_EINVAL,
+                           "deadline %s has already passed (it is %s now)",
+                           deadline_text, now_text);
+    }
   }
   bool is_package = msiq_job_target_is_package(spec->action, spec->target);
   if (spec->stage && !is_package) {

@@ -11,6 +11,10 @@
 #   4. Manifests as PowerShell writes them: UTF-8 with a byte-order mark,
 #      UTF-16 LE and BE with one (invalid UTF-16 refused in one line, nothing
 #      added), and a single job object instead of an array.
+#   5. Times: show, status and report print local time with its offset,
+#      JSON stays UTC; a deadline already past is refused (exit 2, nothing
+#      enqueued) by enqueue and import; --not-before 22:00 is the next
+#      22:00 local time, report --since 08:00 the last 08:00.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$MSIQ_TESTS_DIR/cli/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=lib_dispatch.sh
@@ -165,5 +169,51 @@ run --json import "$sec/single.json"
 check_equal "$out" "[$single_id]" "manifests: the single object again is answered by its key"
 check_rejected 2 "import item 1: \"target\" is missing" "manifests: a single object is checked as an item" \
   import - <<<'{"properties": {"N": "1"}}'
+
+# --- 5. Times. ---------------------------------------------------------------
+new_section times
+# Central European time, with daylight saving time, as a POSIX rule (no
+# time zone database needed): winter is +01:00, summer +02:00.
+export TZ="CET-1CEST,M3.5.0,M10.5.0/3"
+target=$(package times)
+run --json enqueue --not-before 2031-01-15T21:00:00Z --deadline 2031-07-01T06:30:00Z "$target"
+check_status 0 "times: enqueue with a not-before and a deadline"
+times_id=$(jq_of "$out" .id)
+check_equal "$(jq_of "$out" '[.not_before, .deadline] | join(" ")')" "2031-01-15T21:00:00Z 2031-07-01T06:30:00Z" "times: JSON stays UTC"
+run show "$times_id"
+check_match "$out" "not before: +2031-01-15 22:00 \\+01:00" "times: show prints the not-before in local time, winter offset"
+check_match "$out" "deadline: +2031-07-01 08:30 \\+02:00" "times: show prints the deadline in local time, summer offset"
+check_match "$out" "created: +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} \\+0[12]:00" "times: show prints the creation time in local time"
+# A deadline already past.
+check_rejected 2 "deadline 2000-01-01 01:00 \\+01:00 has already passed \\(it is [0-9-]+ [0-9:]+ \\+0[12]:00 now\\)" \
+  "times: enqueue refuses a deadline already past" enqueue --deadline 2000-01-01T00:00:00Z "$target"
+check_rejected 2 "deadline .* has already passed" \
+  "times: a local deadline already past is refused" enqueue --deadline "2001-06-01 12:00" "$target"
+printf '[{"target": "%s"}, {"target": "%s", "deadline": "2020-01-01T00:00:00Z"}]\n' "$target" "$target" >"$sec/late.json"
+check_rejected 2 "import item 2: deadline 2020-01-01 01:00 \\+01:00 has already passed" \
+  "times: import refuses a deadline already past, nothing imported" import "$sec/late.json"
+# --not-before HH:MM: the next such local time.
+run --json enqueue --not-before 22:00 "$target"
+check_status 0 "times: --not-before 22:00"
+now=$(date +%s)
+next=$(date -d "today 22:00" +%s)
+if [ "$next" -lt "$now" ]; then next=$(date -d "tomorrow 22:00" +%s); fi
+check_equal "$(jq_of "$out" .not_before)" "$(date -u -d "@$next" +%Y-%m-%dT%H:%M:%SZ)" "times: --not-before 22:00 is the next 22:00 local time"
+run --json enqueue --deadline 23:59 "$target"
+check_status 0 "times: --deadline HH:MM is the next one too, so it is never past"
+check_rejected 2 "invalid time '25:00': a clock time is HH:MM, from 00:00 to 23:59" \
+  "times: a clock time out of range" enqueue --not-before 25:00 "$target"
+# report --since HH:MM: the last such local time.
+run report --since 08:00
+check_status 0 "times: report --since 08:00"
+last=$(date -d "today 08:00" +%s)
+if [ "$last" -gt "$now" ]; then last=$(date -d "yesterday 08:00" +%s); fi
+check_equal "$(printf '%s\n' "$out" | head -1)" "since $(date -d "@$last" '+%Y-%m-%d %H:%M %:z')" "times: report --since 08:00 starts at the last 08:00, in local time"
+# status shows the pause in local time.
+run pause
+run status
+check_match "$out" "paused since [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} \\+0[12]:00" "times: status prints the pause time in local time"
+run resume
+unset TZ
 
 finish

@@ -15,6 +15,9 @@
 #      JSON stays UTC; a deadline already past is refused (exit 2, nothing
 #      enqueued) by enqueue and import; --not-before 22:00 is the next
 #      22:00 local time, report --since 08:00 the last 08:00.
+#   6. Option values in any case (--state Failed, --action Install,
+#      --exit-code 1603=Retry, a manifest's "action": "Install"); `msiq /?`
+#      and `msiq help [COMMAND]` print the help.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$MSIQ_TESTS_DIR/cli/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=lib_dispatch.sh
@@ -215,5 +218,41 @@ run status
 check_match "$out" "paused since [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} \\+0[12]:00" "times: status prints the pause time in local time"
 run resume
 unset TZ
+
+# --- 6. Case and help. -------------------------------------------------------
+new_section case_and_help
+target=$(package case)
+run --json enqueue --action Install --exit-code 1603=Retry "$target"
+check_status 0 "case: --action Install --exit-code 1603=Retry"
+case_id=$(jq_of "$out" .id)
+check_equal "$(jq_of "$out" '[.action, .exit_code_rules["1603"]] | join(" ")')" "install retry" "case: stored as the names msiq prints"
+run --json enqueue --action UNINSTALL "{12345678-1234-1234-1234-123456789012}"
+check_equal "$(jq_of "$out" .action)" "uninstall" "case: --action UNINSTALL"
+run cancel "$case_id"
+run list --state Cancelled
+check_status 0 "case: list --state Cancelled"
+check_match "$out" "^$case_id +cancelled" "case: list --state Cancelled finds the cancelled job"
+run list --state QUEUED
+check_status 0 "case: list --state QUEUED"
+check_rejected 2 "unknown state 'Done'" "case: an unknown state is still refused" list --state Done
+check_rejected 2 "unknown action 'Instal'" "case: an unknown action is still refused" enqueue --action Instal "$target"
+printf '[{"action": "Repair", "target": "%s"}]\n' "$target" >"$sec/case.json"
+run import "$sec/case.json"
+check_status 0 "case: a manifest's \"action\": \"Repair\""
+check_equal "$(job_field "$out" .action)" "repair" "case: the manifest's action is stored in lower case"
+main_help=$(msiq --help)
+run /?
+check_status 0 "help: msiq /? exits 0"
+check_equal "$out" "$main_help" "help: msiq /? prints the top help on stdout"
+check_equal "$err" "" "help: msiq /? prints nothing on stderr"
+run help
+check_status 0 "help: msiq help exits 0"
+check_equal "$out" "$main_help" "help: msiq help prints the top help"
+check_match "$main_help" "^  help +" "help: the top help lists help"
+run help enqueue
+check_status 0 "help: msiq help enqueue exits 0"
+check_equal "$out" "$(msiq enqueue --help)" "help: msiq help enqueue prints enqueue's -h text"
+check_rejected 2 "help: unknown command 'frob'" "help: an unknown command" help frob
+check_rejected 2 "help: unexpected argument 'list'" "help: two commands" help wait list
 
 finish

@@ -475,6 +475,18 @@ static void test_purged_ids_are_not_given_again(void **state) {
   assert_int_equal(count_jobs(fixture->store, -1), 0);
   int64_t next = enqueue_simple(fixture->store, "/pkgs/a.msi", 0, NULL);
   assert_int_equal(next, ids[2] + 1);
+  /* The purged ids are gone (their default logs may go); the new job's id
+   * and one never given are not. */
+  bool gone = false;
+  assert_int_equal(msiq_store_job_id_gone(fixture->store, ids[0], &gone, NULL),
+                   MSIQ_OK);
+  assert_true(gone);
+  assert_int_equal(msiq_store_job_id_gone(fixture->store, next, &gone, NULL),
+                   MSIQ_OK);
+  assert_false(gone);
+  assert_int_equal(
+      msiq_store_job_id_gone(fixture->store, next + 1, &gone, NULL), MSIQ_OK);
+  assert_false(gone);
   /* A job deleted below the newest one changes nothing either. */
   int64_t after = enqueue_simple(fixture->store, "/pkgs/b.msi", 0, NULL);
   assert_int_equal(

@@ -18,6 +18,9 @@
 #   6. Option values in any case (--state Failed, --action Install,
 #      --exit-code 1603=Retry, a manifest's "action": "Install"); `msiq /?`
 #      and `msiq help [COMMAND]` print the help.
+#   7. purge deletes the purged jobs' default logs in the log folder (and
+#      --log-dir's), keeps every other file, and warns about a log it cannot
+#      delete.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$MSIQ_TESTS_DIR/cli/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=lib_dispatch.sh
@@ -254,5 +257,35 @@ check_status 0 "help: msiq help enqueue exits 0"
 check_equal "$out" "$(msiq enqueue --help)" "help: msiq help enqueue prints enqueue's -h text"
 check_rejected 2 "help: unknown command 'frob'" "help: an unknown command" help frob
 check_rejected 2 "help: unexpected argument 'list'" "help: two commands" help wait list
+
+# --- 7. purge and the logs. --------------------------------------------------
+new_section logs
+target=$(package logs)
+for i in 1 2 3; do enqueue "$target" "N=$i" >/dev/null; done
+msiq cancel 1 >/dev/null
+msiq cancel 2 >/dev/null
+mkdir -p "$sec/logs/job-2.log/inside" # a log that cannot be deleted
+for name in job-1.log job-3.log job-99.log job-01.log notes.txt; do
+  echo "log" >"$sec/logs/$name"
+done
+echo 60000 >"$sec/clock"
+MSIQ_SIM_CLOCK_OFFSET="$sec/clock" run --json purge --older-than 30s
+check_status 0 "logs: purge exits 0 although a log cannot be deleted"
+check_equal "$out" '{"purged":2,"logs_deleted":1}' "logs: two jobs purged, one log deleted"
+check_match "$err" "^msiq: warning: cannot delete $sec/logs/job-2.log: .*\\(the job is purged; delete the log yourself\\)$" \
+  "logs: one warning line names the log that cannot be deleted"
+if [ -e "$sec/logs/job-1.log" ]; then fail "logs: the purged job 1's log is still there"; else pass; fi
+for name in job-3.log job-99.log job-01.log notes.txt; do
+  if [ -e "$sec/logs/$name" ]; then pass; else fail "logs: $name (no purged job's log) was deleted"; fi
+done
+# A dispatcher run with --log-dir: purge is told the same folder.
+mkdir -p "$sec/elsewhere"
+echo "log" >"$sec/elsewhere/job-1.log"
+echo "log" >"$sec/elsewhere/job-3.log"
+MSIQ_SIM_CLOCK_OFFSET="$sec/clock" run purge --older-than 30s --log-dir "$sec/elsewhere"
+check_status 0 "logs: purge --log-dir"
+check_equal "$out" "purged 0 finished jobs" "logs: nothing more to purge"
+if [ -e "$sec/elsewhere/job-1.log" ]; then fail "logs: --log-dir: the log of the job purged earlier is still there"; else pass; fi
+if [ -e "$sec/elsewhere/job-3.log" ]; then pass; else fail "logs: --log-dir: the log of queued job 3 was deleted"; fi
 
 finish

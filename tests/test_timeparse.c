@@ -308,7 +308,7 @@ static void test_time_format_local(void **state) {
   static const int64_t moments[] = {
       INT64_C(1795557600000), /* 2026-11-24T22:00:00Z */
       INT64_C(1781526896000), /* 2026-06-15T12:34:56Z */
-      0,
+      DAY + 12345, /* 1970-01-02: 1970 in every zone, as parsing needs */
   };
   for (size_t i = 0; i < sizeof moments / sizeof *moments; i++) {
     msiq_time_format_local(moments[i], text, sizeof text);

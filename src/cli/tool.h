@@ -389,6 +389,7 @@ int tool_log_stream_finish(tool_log_stream *stream, char **rest,
   XX(status)                                                                   \
   XX(wait)                                                                     \
   XX(report)                                                                   \
+  XX(config)                                                                   \
   XX(service)
 
 #define TOOL_COMMAND_DECLARE(name) extern const tool_command tool_cmd_##name;

@@ -224,8 +224,14 @@ static int service_body(void *context) {
   process->options.report_context = process;
   process->options.on_started = service_on_started;
   process->options.on_stopping = service_on_stopping;
+  /* The settings stored with `msiq config` apply, and follow changes
+   * without a restart; the --cancel-grace the service was installed with
+   * wins over a stored one, as a command-line option does for `run`. */
+  process->options.use_stored_settings = true;
   if (process->cancel_grace_given) {
     process->options.cancel_grace_ms = process->cancel_grace_ms;
+    process->options.fixed_settings |=
+        MSIQ_SETTING_BIT(MSIQ_SETTING_CANCEL_GRACE);
   }
   /* What the service was installed with, for whoever reads its log. */
   char grace[32];

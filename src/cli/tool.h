@@ -297,6 +297,14 @@ int tool_open_command_store(tool_context *context, const tool_command *command,
 void tool_print_json(const char *json);
 /* "2026-11-24T22:00:00Z", or "-" for MSIQ_TIME_UNSET. */
 const char *tool_format_time(int64_t utc_ms, char *buffer, size_t size);
+/* An installer's exit code for people: with_name, as
+ * msiq_exit_code_describe writes it with the host's message for it ("1603
+ * (ERROR_INSTALL_FAILURE)", "5 (Access is denied)" on Windows,
+ * "0xC0000005 (STATUS_ACCESS_VIOLATION: access violation)"); without, the
+ * number alone for a table's column (an exception status in hex). Returns
+ * buffer. */
+const char *tool_format_exit_code(int64_t exit_code, bool with_name,
+                                  char *buffer, size_t size);
 /* Prints the job's JSON (optionally with history) and returns an exit code. */
 int tool_print_job_json(const tool_context *context, msiq_store *store,
                         int64_t id, bool with_history);

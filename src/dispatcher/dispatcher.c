@@ -571,6 +571,13 @@ static void dispatcher_record(dispatcher *self, int64_t exit_code) {
       .random_fraction = msiq_host_random_fraction(),
       .boot_time = msiq_host_boot_time_ms(),
   };
+  /* The system's name for a code msiq's table does not know ("Access is
+   * denied"), for the texts the history and the event log keep. */
+  char exit_code_message[512];
+  if (msiq_host_exit_code_message(msiq_attempt_code(&facts), exit_code_message,
+                                  sizeof exit_code_message)) {
+    facts.exit_code_message = exit_code_message;
+  }
   char *excerpt = NULL;
   if (msiq_attempt_wants_log_excerpt(&facts)) {
     excerpt = dispatcher_read_failure_excerpt(self);

@@ -445,6 +445,14 @@ int msiq_host_service_run(const char *name, msiq_service_body body,
  * exists (its first line is the reason). */
 bool msiq_host_reboot_pending(char *why, size_t size);
 
+/* The operating system's message for an exit code that is also a Win32
+ * error (5: "Access is denied."), for msiq_exit_code_describe
+ * (core/outcome.h), which makes it one line: FormatMessageW from the
+ * system's message table, in the user's language. False when there is
+ * none, and always on the POSIX host, which has no names for codes beyond
+ * msiq's own table. */
+bool msiq_host_exit_code_message(int64_t exit_code, char *buffer, size_t size);
+
 /* When the machine last booted (UTC ms, to within a second or so). The
  * simulation reads it from the file named by MSIQ_SIM_BOOT_TIME (Unix
  * seconds) when set, else from /proc/stat. */

@@ -71,6 +71,28 @@ static const char *host_error_text(DWORD error, char *buffer, size_t size) {
   return buffer;
 }
 
+bool msiq_host_exit_code_message(int64_t exit_code, char *buffer, size_t size) {
+  if (size == 0 || exit_code < INT32_MIN || exit_code > 0xFFFFFFFFLL) {
+    return false;
+  }
+  /* Language 0: the user's language, then the system's, then English, as
+   * FormatMessageW looks them up; admins read the text in their own. */
+  wchar_t wide[512];
+  DWORD length = FormatMessageW(
+      FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL,
+      (DWORD)exit_code, 0, wide, sizeof wide / sizeof wide[0], NULL);
+  if (length == 0) {
+    return false;
+  }
+  char *text = host_win_narrow(wide);
+  if (text == NULL) {
+    return false;
+  }
+  snprintf(buffer, size, "%s", text);
+  free(text);
+  return buffer[0] != '\0';
+}
+
 static int host_fail(msiq_diag *diag, int status, DWORD error,
                      const char *doing, const char *subject) {
   char text[320];

@@ -155,6 +155,21 @@ int msiq_host_make_directory(const char *path, msiq_diag *diag);
 int msiq_host_move_file_if_absent(const char *from, const char *to,
                                   bool *existed, msiq_diag *diag);
 
+/* A log file that rotates (host_log.c): lines are appended, each flushed
+ * at once; before a line that would take the file past
+ * MSIQ_HOST_LOG_LIMIT_BYTES it is renamed PATH.1 (PATH.1 to PATH.2, and
+ * so on, keeping MSIQ_HOST_LOG_GENERATIONS; the oldest is deleted) and a
+ * new PATH is started. Builds with test settings take the limit from
+ * MSIQ_SERVICE_LOG_LIMIT (bytes) when it is set. */
+#define MSIQ_HOST_LOG_LIMIT_BYTES (INT64_C(10) * 1024 * 1024)
+#define MSIQ_HOST_LOG_GENERATIONS 3
+typedef struct msiq_host_log msiq_host_log;
+int msiq_host_log_open(const char *path, msiq_host_log **log, msiq_diag *diag);
+/* Appends line and a line feed; NULL log: nothing. A write that fails is
+ * dropped (a log must not stop the service). */
+void msiq_host_log_write_line(msiq_host_log *log, const char *line);
+void msiq_host_log_close(msiq_host_log *log);
+
 /* Deletes the file at path (UTF-8), if it is there. */
 void msiq_host_remove_file(const char *path);
 

@@ -246,7 +246,7 @@ static int service_body(void *context) {
            grace,
            process->cancel_grace_given
                ? ""
-               : " (the default, unless `msiq config` stores one)");
+               : " (the default unless stored with msiq config)");
   service_write_log(process, line);
   status =
       msiq_dispatcher_run(process->store, &process->options, &process->diag);

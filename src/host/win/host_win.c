@@ -219,8 +219,14 @@ cleanup:
 }
 
 FILE *msiq_host_fopen(const char *path, const char *mode) {
+  /* 'N' (_O_NOINHERIT): libuv starts each installer with handle
+   * inheritance on, and an installer that inherited the service's log
+   * kept it from being renamed when it rotated; no child needs msiq's
+   * files. */
+  char private_mode[16];
+  snprintf(private_mode, sizeof private_mode, "%sN", mode);
   wchar_t *wide_path = host_win_wide(path);
-  wchar_t *wide_mode = host_win_wide(mode);
+  wchar_t *wide_mode = host_win_wide(private_mode);
   FILE *file = NULL;
   if (wide_path != NULL && wide_mode != NULL) {
     file = _wfopen(wide_path, wide_mode);

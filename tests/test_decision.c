@@ -36,6 +36,8 @@ static msiq_attempt_facts facts_for_exit(int64_t exit_code) {
   return facts;
 }
 
+static msiq_attempt_facts facts_for_worker(int64_t result);
+
 static msiq_attempt_decision decide(const msiq_attempt_facts *facts) {
   msiq_attempt_decision decision;
   /* Garbage first: the decision must set every field itself. */
@@ -146,6 +148,49 @@ static void test_failure_without_log_excerpt(void **state) {
   assert_string_equal(decision.message, "exit code 42: failed");
   assert_string_equal(decision.last_error,
                       "installer failed with exit code 42");
+
+  /* The same with the system's message for it, as the Windows host gives
+   * one (FormatMessageW): named in the history and the last error, on one
+   * line. */
+  facts = facts_for_exit(5);
+  facts.exit_code_message = "Access is denied.\r\n";
+  decision = decide(&facts);
+  assert_string_equal(decision.message,
+                      "exit code 5 (Access is denied): failed");
+  assert_string_equal(decision.last_error,
+                      "installer failed with exit code 5 (Access is denied)");
+  /* The table's name wins over the system's message. */
+  facts = facts_for_exit(1603);
+  facts.exit_code_message = "Fatal error during installation.";
+  decision = decide(&facts);
+  assert_string_equal(decision.message,
+                      "exit code 1603 (ERROR_INSTALL_FAILURE): failed");
+}
+
+static void test_exception_status_of_a_plain_program(void **state) {
+  (void)state;
+  /* A program that speaks no protocol and crashed: judged by its exit
+   * code, written in hex with its name. A negative value (a DWORD read as
+   * a signed int) is the same status. */
+  msiq_attempt_facts facts = facts_for_exit(INT64_C(0xC00000FD));
+  msiq_attempt_decision decision = decide(&facts);
+  assert_int_equal(decision.new_state, MSIQ_STATE_FAILED);
+  assert_string_equal(decision.message,
+                      "exit code 0xC00000FD (STATUS_STACK_OVERFLOW: stack "
+                      "overflow): failed");
+  facts = facts_for_exit(-1073741510); /* 0xC000013A */
+  decision = decide(&facts);
+  assert_string_equal(decision.message,
+                      "exit code 0xC000013A (STATUS_CONTROL_C_EXIT: ended by "
+                      "Ctrl+C): failed");
+  /* An HRESULT-like value stays hex without a name. */
+  facts = facts_for_worker(0);
+  facts.has_result = false;
+  facts.exit_code = INT64_C(0x80070005);
+  decision = decide(&facts);
+  assert_string_equal(decision.message,
+                      "the worker ended without a result, exit code "
+                      "0x80070005");
 }
 
 static void test_failure_with_log_excerpt(void **state) {
@@ -535,7 +580,8 @@ static void test_worker_without_result_failed(void **state) {
   assert_true(decision.exit_code == INT64_C(0xC0000005));
   assert_string_equal(decision.message,
                       "the worker ended without a result, exit code "
-                      "0xC0000005");
+                      "0xC0000005 (STATUS_ACCESS_VIOLATION: access "
+                      "violation)");
   assert_string_equal(decision.last_error, decision.message);
 
   /* Even exit code 0 is no success without a result; a POSIX signal's
@@ -685,7 +731,8 @@ static void test_worker_cancel_ended_otherwise(void **state) {
   assert_true(decision.has_exit_code);
   assert_string_equal(decision.last_error,
                       "timed out after 1h; the worker ended without a result, "
-                      "exit code 0xC0000409");
+                      "exit code 0xC0000409 (STATUS_STACK_BUFFER_OVERRUN: "
+                      "stack buffer overrun (fail fast))");
 }
 
 /* Job events. */
@@ -822,6 +869,7 @@ int main(void) {
       cmocka_unit_test(test_worker_result_is_judged),
       cmocka_unit_test(test_worker_error_record_explains_a_failure),
       cmocka_unit_test(test_worker_without_result_failed),
+      cmocka_unit_test(test_exception_status_of_a_plain_program),
       cmocka_unit_test(test_worker_cancel_rolls_back),
       cmocka_unit_test(test_worker_cancel_grace_ran_out),
       cmocka_unit_test(test_worker_cancel_came_too_late),

@@ -651,6 +651,81 @@ static void test_wait_over_at_1641(void **state) {
                          {MSIQ_STATE_QUEUED, false, 0, false}));
 }
 
+static void assert_described(int64_t code, const char *system_message,
+                             const char *expected) {
+  char text[256];
+  memset(text, 'x', sizeof text);
+  msiq_exit_code_describe(code, system_message, text, sizeof text);
+  assert_string_equal(text, expected);
+}
+
+static void test_exit_code_describe(void **state) {
+  (void)state;
+  /* The table's codes by their name, whatever the system says. */
+  assert_described(1603, NULL, "1603 (ERROR_INSTALL_FAILURE)");
+  assert_described(0, "The operation completed successfully.",
+                   "0 (ERROR_SUCCESS)");
+  /* Other codes with the system's message, made one line without the
+   * full stop; without one, the number alone (the POSIX host). */
+  assert_described(5, "Access is denied.\r\n", "5 (Access is denied)");
+  assert_described(2, "  The system cannot\r\nfind the file specified. \r\n",
+                   "2 (The system cannot find the file specified)");
+  assert_described(42, NULL, "42");
+  assert_described(42, "", "42");
+  assert_described(42, " \r\n. ", "42");
+  /* -1 is 0xFFFFFFFF to Windows. */
+  assert_described(-1, NULL, "0xFFFFFFFF");
+  /* Exception statuses in hex, named from the table when it knows them,
+   * negative ones too (the same 32 bits). */
+  assert_described(INT64_C(0xC0000005), NULL,
+                   "0xC0000005 (STATUS_ACCESS_VIOLATION: access violation)");
+  assert_described(-1073741819, "ignored",
+                   "0xC0000005 (STATUS_ACCESS_VIOLATION: access violation)");
+  assert_described(INT64_C(0xC0000142), NULL,
+                   "0xC0000142 (STATUS_DLL_INIT_FAILED: a DLL failed to "
+                   "initialize)");
+  assert_described(INT64_C(0xC0000001), NULL, "0xC0000001");
+  assert_described(INT64_C(0xC0000001), "Unsuccessful.",
+                   "0xC0000001 (Unsuccessful)");
+  assert_described(INT64_C(0xFFFFFFFF), NULL, "0xFFFFFFFF");
+  /* Below 0xC0000000: decimal, as msiexec's codes are. */
+  assert_described(INT64_C(0xBFFFFFFF), NULL, "3221225471");
+
+  /* A small buffer is cut, never overrun. */
+  char small[8];
+  msiq_exit_code_describe(1603, NULL, small, sizeof small);
+  assert_string_equal(small, "1603 (E");
+}
+
+static void test_ntstatus_table(void **state) {
+  (void)state;
+  assert_true(msiq_exit_code_is_ntstatus(INT64_C(0xC0000000)));
+  assert_true(msiq_exit_code_is_ntstatus(-1));
+  assert_false(msiq_exit_code_is_ntstatus(INT64_C(0xBFFFFFFF)));
+  assert_false(msiq_exit_code_is_ntstatus(1603));
+  assert_false(msiq_exit_code_is_ntstatus(INT64_C(0x100000000)));
+  assert_int_equal(msiq_exit_code_unsigned(-1), INT64_C(0xFFFFFFFF));
+  assert_int_equal(msiq_exit_code_unsigned(INT64_C(-0x80000001)), -1);
+  static const struct {
+    int64_t code;
+    const char *name;
+  } known[] = {
+      {INT64_C(0xC0000005), "STATUS_ACCESS_VIOLATION"},
+      {INT64_C(0xC00000FD), "STATUS_STACK_OVERFLOW"},
+      {INT64_C(0xC000013A), "STATUS_CONTROL_C_EXIT"},
+      {INT64_C(0xC0000142), "STATUS_DLL_INIT_FAILED"},
+      {INT64_C(0xC0000409), "STATUS_STACK_BUFFER_OVERRUN"},
+  };
+  for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+    const msiq_ntstatus_row *row = msiq_ntstatus_find(known[i].code);
+    assert_non_null(row);
+    assert_string_equal(row->name, known[i].name);
+    assert_non_null(row->meaning);
+  }
+  assert_null(msiq_ntstatus_find(INT64_C(0xC0000001)));
+  assert_null(msiq_ntstatus_find(5));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_table_rows),
@@ -663,6 +738,8 @@ int main(void) {
       cmocka_unit_test(test_rule_with_damaged_outcome_is_ignored),
       cmocka_unit_test(test_reboot_initiated_only_for_1641),
       cmocka_unit_test(test_exit_code_names),
+      cmocka_unit_test(test_exit_code_describe),
+      cmocka_unit_test(test_ntstatus_table),
       cmocka_unit_test(test_exit_code_constants),
       cmocka_unit_test(test_backoff_sequence),
       cmocka_unit_test(test_backoff_limit),

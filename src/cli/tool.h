@@ -298,6 +298,14 @@ void tool_print_json(const char *json);
 /* A time for people, in local time with its offset ("2026-12-02 22:00
  * +01:00"; JSON stays UTC ISO 8601), or "-" for MSIQ_TIME_UNSET. */
 const char *tool_format_time(int64_t utc_ms, char *buffer, size_t size);
+/* An installer's exit code for people: with_name, as
+ * msiq_exit_code_describe writes it with the host's message for it ("1603
+ * (ERROR_INSTALL_FAILURE)", "5 (Access is denied)" on Windows,
+ * "0xC0000005 (STATUS_ACCESS_VIOLATION: access violation)"); without, the
+ * number alone for a table's column (an exception status in hex). Returns
+ * buffer. */
+const char *tool_format_exit_code(int64_t exit_code, bool with_name,
+                                  char *buffer, size_t size);
 /* Prints the job's JSON (optionally with history) and returns an exit code. */
 int tool_print_job_json(const tool_context *context, msiq_store *store,
                         int64_t id, bool with_history);
@@ -395,6 +403,7 @@ int tool_log_stream_finish(tool_log_stream *stream, char **rest,
   XX(status)                                                                   \
   XX(wait)                                                                     \
   XX(report)                                                                   \
+  XX(config)                                                                   \
   XX(service)
 
 #define TOOL_COMMAND_DECLARE(name) extern const tool_command tool_cmd_##name;

@@ -42,7 +42,7 @@ static int list_print_row(const msiq_job *job, void *context) {
   const list_rows *rows = context;
   char exit_code[24] = "-";
   if (job->has_exit_code) {
-    snprintf(exit_code, sizeof exit_code, "%lld", (long long)job->exit_code);
+    tool_format_exit_code(job->exit_code, false, exit_code, sizeof exit_code);
   }
   /* The percentage of a running job that has reported one; the column is
    * blank for every other job. */

@@ -51,9 +51,9 @@ static int report_count(const msiq_job *job, void *context) {
 static void report_print_failure(const msiq_job *job) {
   const char *reason = job->last_error != NULL ? job->last_error : "";
   size_t length = strcspn(reason, "\n");
-  char exit_code[32] = "-";
+  char exit_code[640] = "-";
   if (job->has_exit_code) {
-    snprintf(exit_code, sizeof exit_code, "%lld", (long long)job->exit_code);
+    tool_format_exit_code(job->exit_code, true, exit_code, sizeof exit_code);
   }
   printf("  job %-5lld %-9s %-9s exit %-5s %s\n    %.*s\n", (long long)job->id,
          msiq_state_name(job->state), msiq_action_name(job->action), exit_code,

@@ -39,14 +39,48 @@ static const tool_option run_option_table[] = {
 
 #undef RUN_FIELD
 
-static void run_init(void *state) {
-  msiq_dispatcher_options_init(&((run_options *)state)->dispatcher);
+/* The options start zeroed: a duration is never 0, so a value that is
+ * still 0 after parsing was not given. What was given is fixed for this
+ * run (it wins over the settings stored with `msiq config`); the rest gets
+ * its default here and a stored setting's value when there is one. */
+static void run_take_defaults(msiq_dispatcher_options *options) {
+  msiq_dispatcher_options defaults;
+  msiq_dispatcher_options_init(&defaults);
+  uint32_t fixed = 0;
+#define RUN_DURATION(field, setting)                                           \
+  if (options->field != 0) {                                                   \
+    fixed |= MSIQ_SETTING_BIT(setting);                                        \
+  } else {                                                                     \
+    options->field = defaults.field;                                           \
+  }
+  RUN_DURATION(poll_ms, MSIQ_SETTING_POLL)
+  RUN_DURATION(retry_base_ms, MSIQ_SETTING_RETRY_BASE)
+  RUN_DURATION(retry_max_ms, MSIQ_SETTING_RETRY_MAX)
+  RUN_DURATION(give_up_after_ms, MSIQ_SETTING_GIVE_UP_AFTER)
+  RUN_DURATION(default_timeout_ms, MSIQ_SETTING_DEFAULT_TIMEOUT)
+  RUN_DURATION(cancel_grace_ms, MSIQ_SETTING_CANCEL_GRACE)
+#undef RUN_DURATION
+  if (options->grace_ms == 0) {
+    options->grace_ms = defaults.grace_ms;
+  }
+  if (options->has_window) {
+    fixed |= MSIQ_SETTING_BIT(MSIQ_SETTING_WINDOW);
+  }
+  if (options->hold_on_pending_reboot) {
+    fixed |= MSIQ_SETTING_BIT(MSIQ_SETTING_HOLD_ON_PENDING_REBOOT);
+  }
+  if (options->log_directory != NULL) {
+    fixed |= MSIQ_SETTING_BIT(MSIQ_SETTING_LOG_DIR);
+  }
+  options->use_stored_settings = true;
+  options->fixed_settings = fixed;
 }
 
 /* Checked before the database is opened, so a misconfigured run creates
  * nothing. */
 static int run_check(void *state, msiq_diag *diag) {
-  const msiq_dispatcher_options *options = &((run_options *)state)->dispatcher;
+  msiq_dispatcher_options *options = &((run_options *)state)->dispatcher;
+  run_take_defaults(options);
   if (options->retry_max_ms < options->retry_base_ms) {
     return msiq_diag_set(diag, MSIQ_EUSAGE,
                          "--retry-max must not be shorter than --retry-base");
@@ -107,6 +141,10 @@ static const char run_help[] =
     "  --hold-on-pending-reboot\n"
     "                       start nothing while Windows has a reboot pending\n"
     "\n"
+    "Each of these options but --grace and --drain can also be stored in the\n"
+    "queue with `msiq config set NAME VALUE` (NAME without the dashes); an\n"
+    "option given here wins over the stored value, and a change to the\n"
+    "stored settings applies at the next check, without a restart.\n\n"
     "After an installer answers 1641 (it started a reboot) the queue pauses;\n"
     "it resumes by itself once the machine has really rebooted.\n";
 
@@ -118,7 +156,6 @@ const tool_command tool_cmd_run = {
     .help = run_help,
     .options = run_option_table,
     .options_size = sizeof(run_options),
-    .init = run_init,
     .check = run_check,
     .store = TOOL_STORE_PRIVATE,
     .exec = run_exec,

@@ -116,7 +116,8 @@ typedef struct service_process {
   int64_t cancel_grace_ms; /* the one given, when given */
   msiq_store *store;
   msiq_dispatcher_options options;
-  FILE *log;
+  /* msiq-service.log beside the queue; it rotates (host.h). */
+  msiq_host_log *log;
   /* Guards dispatcher and stop_requested: the service manager's thread
    * reads them while the dispatcher's thread sets them. */
   uv_mutex_t lock;
@@ -135,8 +136,9 @@ static void service_write_log(void *context, const char *line) {
   char now[40];
   msiq_time_format_utc(msiq_host_now_ms(), now, sizeof now);
   if (process->log != NULL) {
-    fprintf(process->log, "%s %s\n", now, line);
-    fflush(process->log);
+    char stamped[2048];
+    snprintf(stamped, sizeof stamped, "%s %s", now, line);
+    msiq_host_log_write_line(process->log, stamped);
   }
 }
 
@@ -208,7 +210,9 @@ static int service_open(service_process *process) {
   }
   char log_path[4096];
   if (service_log_path(process->store, log_path, sizeof log_path) == 0) {
-    process->log = msiq_host_fopen(log_path, "ab");
+    /* A log that cannot be opened leaves the event log, which says the
+     * same in fewer words; it does not stop the service. */
+    msiq_host_log_open(log_path, &process->log, NULL);
   }
   return MSIQ_OK;
 }
@@ -224,8 +228,14 @@ static int service_body(void *context) {
   process->options.report_context = process;
   process->options.on_started = service_on_started;
   process->options.on_stopping = service_on_stopping;
+  /* The settings stored with `msiq config` apply, and follow changes
+   * without a restart; the --cancel-grace the service was installed with
+   * wins over a stored one, as a command-line option does for `run`. */
+  process->options.use_stored_settings = true;
   if (process->cancel_grace_given) {
     process->options.cancel_grace_ms = process->cancel_grace_ms;
+    process->options.fixed_settings |=
+        MSIQ_SETTING_BIT(MSIQ_SETTING_CANCEL_GRACE);
   }
   /* What the service was installed with, for whoever reads its log. */
   char grace[32];
@@ -233,7 +243,10 @@ static int service_body(void *context) {
   service_format_duration(process->options.cancel_grace_ms, grace,
                           sizeof grace);
   snprintf(line, sizeof line, "service %s: cancel grace %s%s", process->name,
-           grace, process->cancel_grace_given ? "" : " (the default)");
+           grace,
+           process->cancel_grace_given
+               ? ""
+               : " (the default unless stored with msiq config)");
   service_write_log(process, line);
   status =
       msiq_dispatcher_run(process->store, &process->options, &process->diag);
@@ -265,9 +278,7 @@ static int service_run(const tool_context *context,
     exit_code = tool_report(context, status, &diag);
   }
   uv_mutex_destroy(&process.lock);
-  if (process.log != NULL) {
-    fclose(process.log);
-  }
+  msiq_host_log_close(process.log);
   msiq_store_close(process.store);
   return exit_code;
 }

@@ -50,7 +50,10 @@ static void show_print_job(const msiq_job *job) {
     printf("log:             %s\n", job->log_path);
   }
   if (job->has_exit_code) {
-    printf("exit code:       %lld\n", (long long)job->exit_code);
+    char exit_code[640];
+    printf("exit code:       %s\n",
+           tool_format_exit_code(job->exit_code, true, exit_code,
+                                 sizeof exit_code));
   }
   printf("reboot required: %s\n", job->reboot_required ? "yes" : "no");
   printf("created:         %s\n",
@@ -85,8 +88,8 @@ static void show_print_history(const msiq_attempt *attempts, size_t count) {
     const msiq_attempt *attempt = &attempts[i];
     char exit_code[24] = "-";
     if (attempt->has_exit_code) {
-      snprintf(exit_code, sizeof exit_code, "%lld",
-               (long long)attempt->exit_code);
+      tool_format_exit_code(attempt->exit_code, false, exit_code,
+                            sizeof exit_code);
     }
     /* How far the attempt got: its last percentage, "-" when it reported
      * none (an action alone is shown on the line below). */

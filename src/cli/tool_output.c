@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "host/host.h"
+#include "core/outcome.h"
 #include "core/timeparse.h"
 
 void tool_print_json(const char *json) {
@@ -17,6 +19,25 @@ const char *tool_format_time(int64_t utc_ms, char *buffer, size_t size) {
   } else {
     msiq_time_format_local(utc_ms, buffer, size);
   }
+  return buffer;
+}
+
+const char *tool_format_exit_code(int64_t exit_code, bool with_name,
+                                  char *buffer, size_t size) {
+  if (!with_name) {
+    if (msiq_exit_code_is_ntstatus(exit_code)) {
+      snprintf(buffer, size, "0x%08llX",
+               (unsigned long long)msiq_exit_code_unsigned(exit_code));
+    } else {
+      snprintf(buffer, size, "%lld", (long long)exit_code);
+    }
+    return buffer;
+  }
+  char message[512];
+  bool has_message =
+      msiq_host_exit_code_message(exit_code, message, sizeof message);
+  msiq_exit_code_describe(exit_code, has_message ? message : NULL, buffer,
+                          size);
   return buffer;
 }
 

@@ -12,22 +12,24 @@
 
 #include "core/timeparse.h"
 
-/* "exit code 1603 (ERROR_INSTALL_FAILURE)", or without the name for a code
- * the table does not know. */
-static void decision_format_exit(int64_t exit_code, char *buffer, size_t size) {
-  const char *name = msiq_exit_code_name(exit_code);
-  if (name != NULL) {
-    snprintf(buffer, size, "exit code %lld (%s)", (long long)exit_code, name);
-  } else {
-    snprintf(buffer, size, "exit code %lld", (long long)exit_code);
-  }
+/* "exit code 1603 (ERROR_INSTALL_FAILURE)", "exit code 5 (Access is
+ * denied)" with the system's message, "exit code 0xC0000005
+ * (STATUS_ACCESS_VIOLATION: access violation)": msiq_exit_code_describe. */
+static void decision_format_exit(const msiq_attempt_facts *facts,
+                                 int64_t exit_code, char *buffer, size_t size) {
+  char described[160];
+  msiq_exit_code_describe(exit_code, facts->exit_code_message, described,
+                          sizeof described);
+  snprintf(buffer, size, "exit code %s", described);
 }
 
-/* The code an attempt is judged by: a worker's `result` (the Windows
- * Installer API's return code), else the process's exit code. */
-static int64_t decision_code(const msiq_attempt_facts *facts) {
+int64_t msiq_attempt_code(const msiq_attempt_facts *facts) {
   return facts->speaks_protocol && facts->has_result ? facts->result
                                                      : facts->exit_code;
+}
+
+static int64_t decision_code(const msiq_attempt_facts *facts) {
+  return msiq_attempt_code(facts);
 }
 
 static msiq_verdict decision_classify(const msiq_attempt_facts *facts) {
@@ -72,15 +74,17 @@ static void decision_format_error(const msiq_worker_error *error, char *buffer,
                        error->text != NULL ? error->text : "(no text)");
 }
 
-/* "exit code 3221225477 (0xC0000005)" for a code too large to be a Windows
- * Installer return code (an exception status, usually), else as
- * decision_format_exit writes it. */
-static void decision_format_raw_exit(int64_t exit_code, char *buffer,
+/* "exit code 0x80070005" for a code too large to be a Windows Installer
+ * return code (an HRESULT, say), else as decision_format_exit writes it
+ * (which also writes an exception status in hex, with its name). */
+static void decision_format_raw_exit(const msiq_attempt_facts *facts,
+                                     int64_t exit_code, char *buffer,
                                      size_t size) {
-  if (exit_code > 0xFFFF && exit_code <= 0xFFFFFFFFLL) {
+  if (exit_code > 0xFFFF && exit_code <= 0xFFFFFFFFLL &&
+      !msiq_exit_code_is_ntstatus(exit_code)) {
     snprintf(buffer, size, "exit code 0x%08llX", (unsigned long long)exit_code);
   } else {
-    decision_format_exit(exit_code, buffer, size);
+    decision_format_exit(facts, exit_code, buffer, size);
   }
 }
 
@@ -171,8 +175,9 @@ static void decision_describe_failure(const msiq_attempt_facts *facts,
 
 static void decision_judge_exit(const msiq_attempt_facts *facts,
                                 msiq_attempt_decision *decision) {
-  char exit_text[96];
-  decision_format_exit(decision_code(facts), exit_text, sizeof exit_text);
+  char exit_text[192];
+  decision_format_exit(facts, decision_code(facts), exit_text,
+                       sizeof exit_text);
   msiq_verdict verdict = decision_classify(facts);
   snprintf(decision->message, sizeof decision->message, "%s: %s", exit_text,
            verdict.meaning);
@@ -194,7 +199,7 @@ static void decision_judge_exit(const msiq_attempt_facts *facts,
       break;
     case MSIQ_OUTCOME_FAIL:
     case MSIQ_OUTCOME_COUNT: {
-      char failure[128];
+      char failure[256];
       snprintf(failure, sizeof failure, "installer failed with %s", exit_text);
       decision->attempt_outcome = "failed";
       decision->new_state = MSIQ_STATE_FAILED;
@@ -216,9 +221,10 @@ static void decision_judge_exit(const msiq_attempt_facts *facts,
  * Installer did, so the attempt failed, whatever the exit code. */
 static void decision_judge_vanished(const msiq_attempt_facts *facts,
                                     msiq_attempt_decision *decision) {
-  char exit_text[96];
-  char failure[160];
-  decision_format_raw_exit(facts->exit_code, exit_text, sizeof exit_text);
+  char exit_text[192];
+  char failure[256];
+  decision_format_raw_exit(facts, facts->exit_code, exit_text,
+                           sizeof exit_text);
   snprintf(failure, sizeof failure, "the worker ended without a result, %s",
            exit_text);
   decision->attempt_outcome = "failed";
@@ -236,8 +242,9 @@ static void decision_judge_cancelled_worker(const msiq_attempt_facts *facts,
   char *error = decision->last_error;
   size_t size = sizeof decision->last_error;
   if (!facts->has_result) {
-    char exit_text[96];
-    decision_format_raw_exit(facts->exit_code, exit_text, sizeof exit_text);
+    char exit_text[192];
+    decision_format_raw_exit(facts, facts->exit_code, exit_text,
+                             sizeof exit_text);
     snprintf(error, size, "%s; the worker ended without a result, %s", why,
              exit_text);
     return;
@@ -262,8 +269,8 @@ static void decision_judge_cancelled_worker(const msiq_attempt_facts *facts,
              why);
     return;
   }
-  char exit_text[96];
-  decision_format_exit(code, exit_text, sizeof exit_text);
+  char exit_text[192];
+  decision_format_exit(facts, code, exit_text, sizeof exit_text);
   snprintf(error, size, "%s; the installation ended with %s: %s", why,
            exit_text, verdict.meaning);
   if (facts->error != NULL) {

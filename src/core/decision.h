@@ -92,7 +92,16 @@ typedef struct msiq_attempt_facts {
   /* The verbose log's lines around the failure, or NULL; only used when
    * msiq_attempt_wants_log_excerpt() says so. */
   const char *log_excerpt;
+  /* The operating system's message for msiq_attempt_code(facts) (the
+   * host's msiq_host_exit_code_message), or NULL: it names a code the
+   * exit-code table does not know in the texts ("exit code 5 (Access is
+   * denied)"). */
+  const char *exit_code_message;
 } msiq_attempt_facts;
+
+/* The code an attempt is judged by: a worker's `result` (the Windows
+ * Installer API's return code), else the process's exit code. */
+int64_t msiq_attempt_code(const msiq_attempt_facts *facts);
 
 /* The whole decision, with the texts in buffers of their own (the sizes
  * bound what the history keeps). */

@@ -17,6 +17,7 @@
 
 #include <float.h>
 #include <stddef.h>
+#include <stdio.h>
 
 static const char rule_meaning[] = "outcome set by the job's --exit-code rule";
 
@@ -138,6 +139,114 @@ msiq_verdict msiq_outcome_classify(msiq_action action,
 const char *msiq_exit_code_name(int64_t exit_code) {
   const msiq_exit_code_row *row = exit_code_table_find(exit_code);
   return row != NULL ? row->name : NULL;
+}
+
+/* The exception statuses an installer's process is most often seen to end
+ * with (ntstatus.h's names), in ascending order. An unknown one is still
+ * shown in hex, which is what an administrator searches for. */
+static const msiq_ntstatus_row ntstatus_table[] = {
+    {0xC0000005u, "STATUS_ACCESS_VIOLATION", "access violation"},
+    {0xC0000017u, "STATUS_NO_MEMORY", "out of memory"},
+    {0xC000001Du, "STATUS_ILLEGAL_INSTRUCTION", "illegal instruction"},
+    {0xC0000094u, "STATUS_INTEGER_DIVIDE_BY_ZERO", "integer division by zero"},
+    {0xC00000FDu, "STATUS_STACK_OVERFLOW", "stack overflow"},
+    {0xC0000135u, "STATUS_DLL_NOT_FOUND", "a DLL it needs was not found"},
+    {0xC0000139u, "STATUS_ENTRYPOINT_NOT_FOUND",
+     "an entry point in a DLL was not found"},
+    {0xC000013Au, "STATUS_CONTROL_C_EXIT", "ended by Ctrl+C"},
+    {0xC0000142u, "STATUS_DLL_INIT_FAILED", "a DLL failed to initialize"},
+    {0xC0000374u, "STATUS_HEAP_CORRUPTION", "heap corruption"},
+    {0xC0000409u, "STATUS_STACK_BUFFER_OVERRUN",
+     "stack buffer overrun (fail fast)"},
+};
+
+int64_t msiq_exit_code_unsigned(int64_t exit_code) {
+  if (exit_code < 0 && exit_code >= INT32_MIN) {
+    return exit_code + (INT64_C(1) << 32);
+  }
+  return exit_code >= 0 && exit_code <= INT64_C(0xFFFFFFFF) ? exit_code : -1;
+}
+
+bool msiq_exit_code_is_ntstatus(int64_t exit_code) {
+  return msiq_exit_code_unsigned(exit_code) >= INT64_C(0xC0000000);
+}
+
+const msiq_ntstatus_row *msiq_ntstatus_find(int64_t exit_code) {
+  int64_t code = msiq_exit_code_unsigned(exit_code);
+  for (size_t i = 0; i < sizeof ntstatus_table / sizeof ntstatus_table[0];
+       i++) {
+    if ((int64_t)ntstatus_table[i].code == code) {
+      return &ntstatus_table[i];
+    }
+  }
+  return NULL;
+}
+
+/* The operating system's message as one line: control characters become
+ * spaces, runs of spaces one, and the ends are trimmed, with a final full
+ * stop ("Access is denied.\r\n" becomes "Access is denied"). */
+static void outcome_flatten_message(const char *message, char *buffer,
+                                    size_t size) {
+  size_t used = 0;
+  bool space = false;
+  for (const char *c = message; *c != '\0' && used + 1 < size; c++) {
+    bool blank = (unsigned char)*c <= 0x20;
+    if (blank) {
+      space = used > 0;
+      continue;
+    }
+    if (space && used + 2 < size) {
+      buffer[used++] = ' ';
+    }
+    space = false;
+    buffer[used++] = *c;
+  }
+  while (used > 0 && buffer[used - 1] == '.') {
+    used--;
+  }
+  buffer[used] = '\0';
+}
+
+void msiq_exit_code_describe(int64_t exit_code, const char *system_message,
+                             char *buffer, size_t size) {
+  if (size == 0) {
+    return;
+  }
+  if (msiq_exit_code_is_ntstatus(exit_code)) {
+    unsigned long long code =
+        (unsigned long long)msiq_exit_code_unsigned(exit_code);
+    const msiq_ntstatus_row *row = msiq_ntstatus_find(exit_code);
+    if (row != NULL) {
+      snprintf(buffer, size, "0x%08llX (%s: %s)", code, row->name,
+               row->meaning);
+      return;
+    }
+    /* No name of ours: the system's text if it has one, else hex alone. */
+    char flat[256] = "";
+    if (system_message != NULL) {
+      outcome_flatten_message(system_message, flat, sizeof flat);
+    }
+    if (flat[0] != '\0') {
+      snprintf(buffer, size, "0x%08llX (%s)", code, flat);
+    } else {
+      snprintf(buffer, size, "0x%08llX", code);
+    }
+    return;
+  }
+  const char *name = msiq_exit_code_name(exit_code);
+  if (name != NULL) {
+    snprintf(buffer, size, "%lld (%s)", (long long)exit_code, name);
+    return;
+  }
+  char flat[256] = "";
+  if (system_message != NULL) {
+    outcome_flatten_message(system_message, flat, sizeof flat);
+  }
+  if (flat[0] != '\0') {
+    snprintf(buffer, size, "%lld (%s)", (long long)exit_code, flat);
+  } else {
+    snprintf(buffer, size, "%lld", (long long)exit_code);
+  }
 }
 
 /* base * 2^(attempts - 1), capped at max; base must be positive. */

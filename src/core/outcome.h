@@ -63,6 +63,41 @@ msiq_verdict msiq_outcome_classify(msiq_action action,
  * ("ERROR_INSTALL_FAILURE"), or NULL. */
 const char *msiq_exit_code_name(int64_t exit_code);
 
+/* Exception statuses a process can end with (NTSTATUS, 0xC0000000 and
+ * above as an unsigned 32-bit value), as GetExitCodeProcess reports them
+ * for a program that crashed: the name and a few words, or NULL. */
+typedef struct msiq_ntstatus_row {
+  uint32_t code;
+  const char *name;    /* "STATUS_ACCESS_VIOLATION" */
+  const char *meaning; /* "access violation" */
+} msiq_ntstatus_row;
+const msiq_ntstatus_row *msiq_ntstatus_find(int64_t exit_code);
+
+/* An exit code as a 32-bit Windows value: a negative one (a DWORD read as
+ * a signed int somewhere) is taken modulo 2^32; -1 for a code that fits in
+ * neither. */
+int64_t msiq_exit_code_unsigned(int64_t exit_code);
+
+/* True for a code of 0xC0000000 and above (as unsigned 32 bits): an
+ * exception status, shown in hex. */
+bool msiq_exit_code_is_ntstatus(int64_t exit_code);
+
+/* An exit code as msiq shows it to people:
+ *   "1603 (ERROR_INSTALL_FAILURE)"            a code of the table above;
+ *   "0xC0000005 (STATUS_ACCESS_VIOLATION: access violation)"
+ *                                             an exception status (hex,
+ *                                             named when known);
+ *   "5 (Access is denied)"                    any other code, with the
+ *                                             operating system's message
+ *                                             (msiq_host_exit_code_message;
+ *                                             NULL or "" when it has none),
+ *                                             made one line, without the
+ *                                             final full stop;
+ *   "1234"                                    a code nobody names.
+ * Pure formatting: the caller asks the host for system_message. */
+void msiq_exit_code_describe(int64_t exit_code, const char *system_message,
+                             char *buffer, size_t size);
+
 typedef struct msiq_backoff {
   int64_t base_ms; /* delay before the second attempt */
   int64_t max_ms;  /* cap on any one delay */

@@ -79,7 +79,16 @@ typedef struct dispatcher_pending_outcome {
 
 typedef struct msiq_dispatcher {
   msiq_store *store;
+  /* What the caller gave (the command line), and what is in force: the
+   * same with the queue's stored settings applied over what the caller did
+   * not fix (dispatcher_apply_settings). */
+  msiq_dispatcher_options given;
   msiq_dispatcher_options options;
+  /* The settings' generation last applied (0010_settings.sql). */
+  bool have_settings_generation;
+  int64_t settings_generation;
+  /* A stored log-dir, which options.log_directory then points to. */
+  char stored_log_directory[MSIQ_SETTING_PATH_MAX];
   char program[4096];
   msiq_installer_kind installer_kind;
   char log_directory[4096];
@@ -562,6 +571,13 @@ static void dispatcher_record(dispatcher *self, int64_t exit_code) {
       .random_fraction = msiq_host_random_fraction(),
       .boot_time = msiq_host_boot_time_ms(),
   };
+  /* The system's name for a code msiq's table does not know ("Access is
+   * denied"), for the texts the history and the event log keep. */
+  char exit_code_message[512];
+  if (msiq_host_exit_code_message(msiq_attempt_code(&facts), exit_code_message,
+                                  sizeof exit_code_message)) {
+    facts.exit_code_message = exit_code_message;
+  }
   char *excerpt = NULL;
   if (msiq_attempt_wants_log_excerpt(&facts)) {
     excerpt = dispatcher_read_failure_excerpt(self);
@@ -1313,6 +1329,7 @@ static bool dispatcher_follow_queue_file(dispatcher *self) {
     return false;
   }
   self->have_data_version = false;
+  self->have_settings_generation = false;
   self->next_check_at = 0;
   self->last_gate_report[0] = '\0';
   dispatcher_report(self, "dispatcher reopened %s", path);
@@ -1331,6 +1348,7 @@ static void dispatcher_wake_within(dispatcher *self, int64_t ms) {
 }
 
 static void dispatcher_on_check(uv_timer_t *timer);
+static void dispatcher_refresh_settings(dispatcher *self);
 
 static void dispatcher_check(dispatcher *self) {
   uint64_t loop_now = uv_now(&self->loop);
@@ -1360,6 +1378,9 @@ static void dispatcher_check(dispatcher *self) {
     return;
   }
   bool changed = dispatcher_data_changed(self);
+  if (changed && !self->closing) {
+    dispatcher_refresh_settings(self);
+  }
   if (self->closing) {
     return;
   }
@@ -1564,6 +1585,217 @@ static int dispatcher_default_log_directory(dispatcher *self) {
   return MSIQ_OK;
 }
 
+/* The queue's stored settings (`msiq config`). */
+
+typedef struct dispatcher_settings_load {
+  dispatcher *self;
+  msiq_settings settings;
+} dispatcher_settings_load;
+
+/* One stored setting: parsed as at `config set`. A value that does not
+ * parse (written by a newer msiq, or by hand) is reported and skipped, so
+ * the default or the command line's value keeps applying. */
+static int dispatcher_visit_setting(void *context, const char *name,
+                                    const char *value, msiq_diag *diag) {
+  (void)diag;
+  dispatcher_settings_load *load = context;
+  msiq_diag problem = {{0}};
+  msiq_setting setting;
+  int status = msiq_setting_find(name, &setting, &problem);
+  if (status == MSIQ_OK) {
+    status =
+        msiq_settings_parse(&load->settings, setting, value, NULL, 0, &problem);
+  }
+  if (status != MSIQ_OK) {
+    dispatcher_report(load->self, "warning: stored setting ignored: %s",
+                      problem.message);
+  }
+  return MSIQ_OK;
+}
+
+/* The options in force: what the caller gave, with each stored setting the
+ * caller did not fix applied over it. */
+static void dispatcher_merge_settings(dispatcher *self,
+                                      const msiq_settings *settings,
+                                      msiq_dispatcher_options *merged) {
+  *merged = self->given;
+  uint32_t use = settings->present & ~self->given.fixed_settings;
+  if (use & MSIQ_SETTING_BIT(MSIQ_SETTING_WINDOW)) {
+    merged->has_window = true;
+    merged->window = settings->window;
+  }
+  if (use & MSIQ_SETTING_BIT(MSIQ_SETTING_HOLD_ON_PENDING_REBOOT)) {
+    merged->hold_on_pending_reboot = settings->hold_on_pending_reboot;
+  }
+  if (use & MSIQ_SETTING_BIT(MSIQ_SETTING_POLL)) {
+    merged->poll_ms = settings->poll_ms;
+  }
+  if (use & MSIQ_SETTING_BIT(MSIQ_SETTING_RETRY_BASE)) {
+    merged->retry_base_ms = settings->retry_base_ms;
+  }
+  if (use & MSIQ_SETTING_BIT(MSIQ_SETTING_RETRY_MAX)) {
+    merged->retry_max_ms = settings->retry_max_ms;
+  }
+  if (use & MSIQ_SETTING_BIT(MSIQ_SETTING_GIVE_UP_AFTER)) {
+    merged->give_up_after_ms = settings->give_up_after_ms;
+  }
+  if (use & MSIQ_SETTING_BIT(MSIQ_SETTING_DEFAULT_TIMEOUT)) {
+    merged->default_timeout_ms = settings->default_timeout_ms;
+  }
+  if (use & MSIQ_SETTING_BIT(MSIQ_SETTING_CANCEL_GRACE)) {
+    merged->cancel_grace_ms = settings->cancel_grace_ms;
+  }
+  if (use & MSIQ_SETTING_BIT(MSIQ_SETTING_LOG_DIR)) {
+    merged->log_directory = self->stored_log_directory;
+  }
+  /* Each value was valid alone; a stored retry-max below the command
+   * line's retry-base (or the other way round) is not, and the longer one
+   * wins rather than a backoff that shrinks. */
+  if (merged->retry_max_ms < merged->retry_base_ms) {
+    merged->retry_max_ms = merged->retry_base_ms;
+  }
+}
+
+/* "window 22:00-05:00, poll 90s": the stored settings in force, for the
+ * report line. */
+static void dispatcher_describe_settings(const dispatcher *self,
+                                         const msiq_settings *settings,
+                                         char *buffer, size_t size) {
+  buffer[0] = '\0';
+  size_t used = 0;
+  for (int i = 0; i < MSIQ_SETTING_COUNT && used < size; i++) {
+    uint32_t bit = MSIQ_SETTING_BIT(i);
+    if ((settings->present & bit) == 0) {
+      continue;
+    }
+    char value[MSIQ_SETTING_PATH_MAX];
+    msiq_settings_format(settings, (msiq_setting)i, value, sizeof value);
+    int written =
+        snprintf(buffer + used, size - used, "%s%s %s%s", used > 0 ? ", " : "",
+                 msiq_setting_name((msiq_setting)i), value,
+                 (self->given.fixed_settings & bit) != 0
+                     ? " (overridden by the command line)"
+                     : "");
+    if (written < 0) {
+      break;
+    }
+    used += (size_t)written;
+  }
+}
+
+static bool dispatcher_same_text(const char *a, const char *b) {
+  return (a == NULL && b == NULL) ||
+         (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* Reads the stored settings when their generation moved (always at start)
+ * and puts them in force. At start a log folder that cannot be used is
+ * fatal, as one given on the command line is; later it is reported and the
+ * folder in use stays. */
+static int dispatcher_apply_settings(dispatcher *self, bool at_start) {
+  if (!self->given.use_stored_settings) {
+    return MSIQ_OK;
+  }
+  int64_t generation = 0;
+  int status =
+      msiq_store_settings_generation(self->store, &generation, &self->diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  if (self->have_settings_generation &&
+      generation == self->settings_generation) {
+    return MSIQ_OK;
+  }
+  dispatcher_settings_load *load = calloc(1, sizeof *load);
+  if (load == NULL) {
+    return msiq_diag_set(&self->diag, MSIQ_ENOMEM, "out of memory");
+  }
+  load->self = self;
+  status = msiq_store_settings_list(self->store, dispatcher_visit_setting, load,
+                                    &self->diag);
+  if (status != MSIQ_OK) {
+    free(load);
+    return status;
+  }
+  self->have_settings_generation = true;
+  self->settings_generation = generation;
+
+  /* The texts the options in force point to, before they change. */
+  msiq_dispatcher_options previous = self->options;
+  char previous_stored[sizeof self->stored_log_directory];
+  snprintf(previous_stored, sizeof previous_stored, "%s",
+           self->stored_log_directory);
+  const char *previous_log =
+      previous.log_directory == self->stored_log_directory
+          ? previous_stored
+          : previous.log_directory;
+  char previous_directory[sizeof self->log_directory];
+  snprintf(previous_directory, sizeof previous_directory, "%s",
+           self->log_directory);
+
+  snprintf(self->stored_log_directory, sizeof self->stored_log_directory, "%s",
+           load->settings.log_directory);
+  dispatcher_merge_settings(self, &load->settings, &self->options);
+  char described[1024];
+  dispatcher_describe_settings(self, &load->settings, described,
+                               sizeof described);
+  free(load);
+  if (described[0] != '\0') {
+    dispatcher_report(self, "settings from the queue: %s", described);
+  } else if (!at_start) {
+    dispatcher_report(self, "settings from the queue: none (the command "
+                            "line's and the defaults apply)");
+  }
+  if (at_start) {
+    /* dispatcher_init makes the log folder from the options next. */
+    return MSIQ_OK;
+  }
+  if (!dispatcher_same_text(previous_log, self->options.log_directory)) {
+    status = dispatcher_default_log_directory(self);
+    if (status == MSIQ_OK) {
+      status = dispatcher_prepare_log_directory(self);
+    }
+    if (status != MSIQ_OK) {
+      dispatcher_report(self,
+                        "warning: the stored log-dir cannot be used (%s); "
+                        "job logs stay in %s",
+                        self->diag.message, previous_directory);
+      snprintf(self->log_directory, sizeof self->log_directory, "%s",
+               previous_directory);
+      snprintf(self->stored_log_directory, sizeof self->stored_log_directory,
+               "%s", previous_stored);
+      self->options.log_directory = previous_log == previous_stored
+                                        ? self->stored_log_directory
+                                        : previous.log_directory;
+    }
+  }
+  bool gate_changed =
+      previous.has_window != self->options.has_window ||
+      (self->options.has_window &&
+       (previous.window.start_minute != self->options.window.start_minute ||
+        previous.window.end_minute != self->options.window.end_minute)) ||
+      previous.hold_on_pending_reboot != self->options.hold_on_pending_reboot;
+  if (gate_changed) {
+    /* `status` shows the window and the hold from the queue's row. */
+    char window[16] = "";
+    if (self->options.has_window) {
+      msiq_window_format(&self->options.window, window, sizeof window);
+    }
+    status = msiq_store_set_dispatcher_settings(
+        self->store, self->options.has_window ? window : NULL,
+        self->options.hold_on_pending_reboot, &self->diag);
+    self->last_gate_report[0] = '\0';
+    self->next_check_at = 0;
+    return status;
+  }
+  return MSIQ_OK;
+}
+
+/* At a check that found the database changed. */
+static void dispatcher_refresh_settings(dispatcher *self) {
+  dispatcher_fatal(self, dispatcher_apply_settings(self, false));
+}
+
 /* The progress interval: MSIQ_PROGRESS_INTERVAL_MS if set (a test
  * setting), else one second. */
 static int dispatcher_progress_interval(dispatcher *self) {
@@ -1596,10 +1828,14 @@ static int dispatcher_init(dispatcher *self, msiq_store *store,
                            const msiq_dispatcher_options *options) {
   memset(self, 0, sizeof *self);
   self->store = store;
+  self->given = *options;
   self->options = *options;
   msiq_job_init(&self->job);
   int status = msiq_host_installer_program(self->program, sizeof self->program,
                                            &self->installer_kind, &self->diag);
+  if (status == MSIQ_OK) {
+    status = dispatcher_apply_settings(self, true);
+  }
   if (status == MSIQ_OK) {
     status = dispatcher_default_log_directory(self);
   }
@@ -1688,13 +1924,13 @@ int msiq_dispatcher_run(msiq_store *store,
   }
   if (status == MSIQ_OK) {
     char poll[32];
-    msiq_duration_format(options->poll_ms, poll, sizeof poll);
+    msiq_duration_format(self->options.poll_ms, poll, sizeof poll);
     /* One text for the report line and, after "msiq ", the event. */
     char text[DISPATCHER_EVENT_SIZE] = "msiq ";
     size_t prefix = strlen(text);
     snprintf(text + prefix, sizeof text - prefix,
              "dispatcher started on %s (poll %s%s)", msiq_store_path(store),
-             poll, options->drain ? ", drain mode" : "");
+             poll, self->options.drain ? ", drain mode" : "");
     dispatcher_report(self, "%s", text + prefix);
     msiq_host_report_event(MSIQ_EVENT_INFORMATION,
                            MSIQ_EVENT_ID_DISPATCHER_STARTED, text);
@@ -1708,7 +1944,7 @@ int msiq_dispatcher_run(msiq_store *store,
     dispatcher_close_handles(self);
     uv_run(&self->loop, UV_RUN_DEFAULT);
   }
-  if (options->has_window || options->hold_on_pending_reboot) {
+  if (self->options.has_window || self->options.hold_on_pending_reboot) {
     msiq_store_set_dispatcher_settings(store, NULL, false, NULL);
   }
   char text[DISPATCHER_EVENT_SIZE];

@@ -12,6 +12,7 @@
 #define MSIQ_DISPATCHER_H
 
 #include "store/store.h"
+#include "core/settings.h"
 #include "core/timeparse.h"
 
 /* Defaults, justified in docs/dispatcher.md. */
@@ -55,6 +56,14 @@ typedef struct msiq_dispatcher_options {
   /* Where per-job msiexec logs go when a job names none; NULL: "logs"
    * beside the database. */
   const char *log_directory;
+  /* Apply the settings stored in the queue (`msiq config`, core/settings.h)
+   * over these options: read at start, and again at a check that finds the
+   * database changed and the settings' generation moved, so a change needs
+   * no restart. A removed setting goes back to the value given here. */
+  bool use_stored_settings;
+  /* The settings (MSIQ_SETTING_BIT) given on the command line: their values
+   * here win over stored ones. */
+  uint32_t fixed_settings;
   /* Receives one line per event (job started, finished, gate closed...). */
   msiq_dispatcher_report_cb report;
   void *report_context;

@@ -155,6 +155,21 @@ int msiq_host_make_directory(const char *path, msiq_diag *diag);
 int msiq_host_move_file_if_absent(const char *from, const char *to,
                                   bool *existed, msiq_diag *diag);
 
+/* A log file that rotates (host_log.c): lines are appended, each flushed
+ * at once; before a line that would take the file past
+ * MSIQ_HOST_LOG_LIMIT_BYTES it is renamed PATH.1 (PATH.1 to PATH.2, and
+ * so on, keeping MSIQ_HOST_LOG_GENERATIONS; the oldest is deleted) and a
+ * new PATH is started. Builds with test settings take the limit from
+ * MSIQ_SERVICE_LOG_LIMIT (bytes) when it is set. */
+#define MSIQ_HOST_LOG_LIMIT_BYTES (INT64_C(10) * 1024 * 1024)
+#define MSIQ_HOST_LOG_GENERATIONS 3
+typedef struct msiq_host_log msiq_host_log;
+int msiq_host_log_open(const char *path, msiq_host_log **log, msiq_diag *diag);
+/* Appends line and a line feed; NULL log: nothing. A write that fails is
+ * dropped (a log must not stop the service). */
+void msiq_host_log_write_line(msiq_host_log *log, const char *line);
+void msiq_host_log_close(msiq_host_log *log);
+
 /* Deletes the file at path (UTF-8), if it is there. */
 void msiq_host_remove_file(const char *path);
 /* The same, saying why when the file is there and cannot be deleted (in
@@ -448,6 +463,14 @@ int msiq_host_service_run(const char *name, msiq_service_body body,
  * simulation reports one while the file named by MSIQ_SIM_REBOOT_PENDING
  * exists (its first line is the reason). */
 bool msiq_host_reboot_pending(char *why, size_t size);
+
+/* The operating system's message for an exit code that is also a Win32
+ * error (5: "Access is denied."), for msiq_exit_code_describe
+ * (core/outcome.h), which makes it one line: FormatMessageW from the
+ * system's message table, in the user's language. False when there is
+ * none, and always on the POSIX host, which has no names for codes beyond
+ * msiq's own table. */
+bool msiq_host_exit_code_message(int64_t exit_code, char *buffer, size_t size);
 
 /* When the machine last booted (UTC ms, to within a second or so). The
  * simulation reads it from the file named by MSIQ_SIM_BOOT_TIME (Unix

@@ -310,4 +310,32 @@ typedef struct msiq_job_progress {
 int msiq_store_set_progress(msiq_store *store, int64_t job_id,
                             const msiq_job_progress *progress, msiq_diag *diag);
 
+/* The dispatcher's settings (`msiq config`; store_settings.c). Values are
+ * stored as given: callers validate them first (core/settings.h). */
+
+/* Stores name = value, replacing an earlier value; one transaction. An
+ * unchanged value writes nothing. */
+int msiq_store_setting_set(msiq_store *store, const char *name,
+                           const char *value, msiq_diag *diag);
+/* Removes a stored setting (*removed: whether there was one). */
+int msiq_store_setting_unset(msiq_store *store, const char *name, bool *removed,
+                             msiq_diag *diag);
+/* *value (free() it) receives the stored value, or NULL when none is. */
+int msiq_store_setting_get(msiq_store *store, const char *name, char **value,
+                           msiq_diag *diag);
+/* Calls visit for each stored setting, by name; a status other than
+ * MSIQ_OK from visit stops the walk and is returned. */
+typedef int (*msiq_store_setting_visitor)(void *context, const char *name,
+                                          const char *value, msiq_diag *diag);
+int msiq_store_settings_list(msiq_store *store,
+                             msiq_store_setting_visitor visit, void *context,
+                             msiq_diag *diag);
+/* A number that changes whenever a setting is stored or removed (kept by
+ * triggers, so any writer moves it): the dispatcher re-reads the settings
+ * only when it moved. */
+int msiq_store_settings_generation(msiq_store *store, int64_t *generation,
+                                   msiq_diag *diag);
+/* The stored settings as one JSON object by name (free() it). */
+int msiq_store_settings_json(msiq_store *store, char **json, msiq_diag *diag);
+
 #endif /* MSIQ_STORE_H */

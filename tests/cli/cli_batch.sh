@@ -568,7 +568,7 @@ check_match "$out" "^since [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} [+-][0-9
 check_match "$out" "^finished: +succeeded 2, failed 1, cancelled 1$" "report: the counts"
 check_match "$out" "^waiting: +queued 0, running 0, retrying 0$" "report: nothing waiting"
 check_match "$out" "^failures \(2\):$" "report: two failures"
-check_match "$out" "^  job $j_fail +failed +install +exit 1603 +$sec/b.msi$" "report: the failed job"
+check_match "$out" "^  job $j_fail +failed +install +exit 1603 \(ERROR_INSTALL_FAILURE\) +$sec/b.msi$" "report: the failed job, its exit code named"
 check_match "$out" "^    installer failed with exit code 1603 \(ERROR_INSTALL_FAILURE\)$" "report: the failure's reason"
 check_match "$out" "^  job $j_cancel +cancelled +install +exit - +$sec/c.msi$" "report: the cancelled job"
 check_match "$out" "^    cancelled by an administrator" "report: the cancellation's reason"

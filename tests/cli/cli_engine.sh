@@ -358,9 +358,13 @@ b=$(pkg b)
 job_a=$(msiq enqueue --priority 5 "$a" 2>&1)
 start_dispatcher
 wait_until 8000 job_state_is "$job_a" failed || fail "crash: the job did not fail ($(job_field "$job_a" .state))"
-check_equal "$(job_field "$job_a" .last_error)" "the worker ended without a result, exit code 0xC0000005" \
+check_equal "$(job_field "$job_a" .last_error)" "the worker ended without a result, exit code 0xC0000005 (STATUS_ACCESS_VIOLATION: access violation)" \
   "crash: last_error says the worker ended without a result"
 check_equal "$(job_field "$job_a" '.history[0].exit_code')" "3221225477" "crash: the exit code is kept"
+out=$(msiq show "$job_a" 2>&1)
+check_match "$out" "exit code: +0xC0000005 \(STATUS_ACCESS_VIOLATION: access violation\)" \
+  "crash: show names the exception status, in hex"
+check_match "$(msiq list 2>&1)" "^$job_a +failed .* 0xC0000005 " "crash: list shows the exception status in hex"
 check_equal "$(count_in_run_log "warning: job $job_a: unknown worker message 'bogus'; ignoring it")" "1" \
   "crash: the bad line is reported once"
 check_equal "$(count_in_run_log "warning: job $job_a:")" "1" "crash: and no other line is"

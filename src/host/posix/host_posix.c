@@ -1418,6 +1418,16 @@ int msiq_host_service_run(const char *name, msiq_service_body body,
   return host_no_services(diag);
 }
 
+bool msiq_host_exit_code_message(int64_t exit_code, char *buffer, size_t size) {
+  /* No message table: strerror's texts are for errno values, which an
+   * installer's exit code is not. */
+  (void)exit_code;
+  if (size > 0) {
+    buffer[0] = '\0';
+  }
+  return false;
+}
+
 bool msiq_host_reboot_pending(char *why, size_t size) {
   const char *path = host_test_getenv("MSIQ_SIM_REBOOT_PENDING");
   FILE *file = path != NULL && path[0] != '\0' ? fopen(path, "r") : NULL;

@@ -71,6 +71,28 @@ static const char *host_error_text(DWORD error, char *buffer, size_t size) {
   return buffer;
 }
 
+bool msiq_host_exit_code_message(int64_t exit_code, char *buffer, size_t size) {
+  if (size == 0 || exit_code < INT32_MIN || exit_code > 0xFFFFFFFFLL) {
+    return false;
+  }
+  /* Language 0: the user's language, then the system's, then English, as
+   * FormatMessageW looks them up; admins read the text in their own. */
+  wchar_t wide[512];
+  DWORD length = FormatMessageW(
+      FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL,
+      (DWORD)exit_code, 0, wide, sizeof wide / sizeof wide[0], NULL);
+  if (length == 0) {
+    return false;
+  }
+  char *text = host_win_narrow(wide);
+  if (text == NULL) {
+    return false;
+  }
+  snprintf(buffer, size, "%s", text);
+  free(text);
+  return buffer[0] != '\0';
+}
+
 static int host_fail(msiq_diag *diag, int status, DWORD error,
                      const char *doing, const char *subject) {
   char text[320];
@@ -197,8 +219,14 @@ cleanup:
 }
 
 FILE *msiq_host_fopen(const char *path, const char *mode) {
+  /* 'N' (_O_NOINHERIT): libuv starts each installer with handle
+   * inheritance on, and an installer that inherited the service's log
+   * kept it from being renamed when it rotated; no child needs msiq's
+   * files. */
+  char private_mode[16];
+  snprintf(private_mode, sizeof private_mode, "%sN", mode);
   wchar_t *wide_path = host_win_wide(path);
-  wchar_t *wide_mode = host_win_wide(mode);
+  wchar_t *wide_mode = host_win_wide(private_mode);
   FILE *file = NULL;
   if (wide_path != NULL && wide_mode != NULL) {
     file = _wfopen(wide_path, wide_mode);

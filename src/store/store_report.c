@@ -6,6 +6,7 @@
  */
 #include "store/store_internal.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,40 @@ int store_read_job_row(sqlite3_stmt *statement, msiq_job *job) {
       statement, STORE_JOB_COLUMN_PACKAGE_SHA256, &failed);
   job->package_source = store_column_optional_text(
       statement, STORE_JOB_COLUMN_PACKAGE_SOURCE, &failed);
+  msiq_package_kind_parse((const char *)sqlite3_column_text(
+                              statement, STORE_JOB_COLUMN_PACKAGE_KIND),
+                          &job->package.kind);
+  static const struct {
+    int column;
+    size_t offset;
+  } package_texts[] = {
+      {STORE_JOB_COLUMN_PRODUCT_CODE,
+       offsetof(msiq_package_info, product_code)},
+      {STORE_JOB_COLUMN_PRODUCT_NAME,
+       offsetof(msiq_package_info, product_name)},
+      {STORE_JOB_COLUMN_PRODUCT_VERSION,
+       offsetof(msiq_package_info, product_version)},
+      {STORE_JOB_COLUMN_MANUFACTURER,
+       offsetof(msiq_package_info, manufacturer)},
+      {STORE_JOB_COLUMN_UPGRADE_CODE,
+       offsetof(msiq_package_info, upgrade_code)},
+      {STORE_JOB_COLUMN_ALL_USERS, offsetof(msiq_package_info, all_users)},
+      {STORE_JOB_COLUMN_INSTALL_PER_USER,
+       offsetof(msiq_package_info, install_per_user)},
+      {STORE_JOB_COLUMN_PACKAGE_PLATFORM,
+       offsetof(msiq_package_info, platform)},
+      {STORE_JOB_COLUMN_PACKAGE_LANGUAGES,
+       offsetof(msiq_package_info, languages)},
+      {STORE_JOB_COLUMN_PATCH_CODE, offsetof(msiq_package_info, patch_code)},
+      {STORE_JOB_COLUMN_PATCH_TARGETS,
+       offsetof(msiq_package_info, patch_targets)},
+      {STORE_JOB_COLUMN_PACKAGE_DISPLAY_NAME,
+       offsetof(msiq_package_info, display_name)},
+  };
+  for (size_t i = 0; i < sizeof package_texts / sizeof package_texts[0]; i++) {
+    *(char **)((char *)&job->package + package_texts[i].offset) =
+        store_column_optional_text(statement, package_texts[i].column, &failed);
+  }
   return failed ? MSIQ_ENOMEM : MSIQ_OK;
 }
 

@@ -58,11 +58,17 @@ static int list_print_row(const msiq_job *job, void *context) {
       snprintf(percent, sizeof percent, "%d%%", progress.percent);
     }
   }
+  /* People know a package by its name and version ("Sample App 1.0.0"),
+   * so that stands for the path when the package was read at enqueue. */
+  char label[256];
+  const char *target =
+      msiq_package_info_label(&job->package, label, sizeof label) ? label
+                                                                  : job->target;
   printf("%-6lld %-9s %-9s %8lld %3lld/%-3lld %-6s %-8s %s\n",
          (long long)job->id, msiq_state_name(job->state),
          msiq_action_name(job->action), (long long)job->priority,
          (long long)job->attempts, (long long)job->max_attempts, exit_code,
-         percent, job->target);
+         percent, target);
   return MSIQ_OK;
 }
 

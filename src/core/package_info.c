@@ -141,6 +141,12 @@ static bool package_languages_are_valid(const char *text) {
 int msiq_package_info_parse_template(msiq_package_info *info,
                                      const char *template_text,
                                      msiq_diag *diag) {
+  /* A patch's Template lists the products it targets instead. */
+  if (template_text != NULL && template_text[0] == '{') {
+    return msiq_diag_set(diag, MSIQ_ENOT_PACKAGE,
+                         "its summary information names target products, "
+                         "as a patch's (.msp) does");
+  }
   const char *semicolon =
       template_text != NULL ? strchr(template_text, ';') : NULL;
   if (semicolon == NULL) {

@@ -168,3 +168,13 @@ make_package() {
   fi
   cp "$cached" "$out"
 }
+
+# make_patch_package OUT PATCH_CODE TARGETS [DISPLAY_NAME]: writes a minimal
+# real patch (.msp) to OUT with tests/make_patch.c (libmsi; the tool is
+# $MSIQ_MAKE_PATCH_TOOL): the patch code, the product codes it targets
+# (separated by ';') and a display name ("" for none, when its summary's
+# Subject names it). wixl cannot build patches. It holds no transforms:
+# msiq reads what it says, no installer could apply it.
+make_patch_package() {
+  "$MSIQ_MAKE_PATCH_TOOL" "$1" "$2" "$3" "${4-Sample Fix}"
+}

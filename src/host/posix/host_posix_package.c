@@ -113,6 +113,37 @@ static int package_take_patch_metadata(msiq_package_info *info,
              : MSIQ_OK;
 }
 
+/* libmsi explains a refusal through GLib's log (a CRITICAL on standard
+ * error) rather than its GError; while a package is read, the log's last
+ * message is kept here instead, to become the reason msiq gives in its one
+ * line. */
+typedef struct package_log {
+  char last[256];
+} package_log;
+
+static void package_log_keep(const gchar *domain, GLogLevelFlags level,
+                             const gchar *message, gpointer data) {
+  (void)domain;
+  (void)level;
+  package_log *log = data;
+  snprintf(log->last, sizeof log->last, "%s", message);
+  /* Some of libmsi's messages end in a line end; msiq's line has its own. */
+  size_t length = strlen(log->last);
+  while (length > 0 &&
+         (log->last[length - 1] == '\n' || log->last[length - 1] == '\r' ||
+          log->last[length - 1] == ' ')) {
+    log->last[--length] = '\0';
+  }
+}
+
+/* Why libmsi refused: its GError's words, else the last thing it logged. */
+static const char *package_reason(const GError *error, const package_log *log) {
+  if (error != NULL && error->message != NULL && error->message[0] != '\0') {
+    return error->message;
+  }
+  return log->last[0] != '\0' ? log->last : "no reason given";
+}
+
 int msiq_host_package_read(const char *path, bool patch,
                            msiq_package_info *info, msiq_diag *diag) {
   msiq_package_info_cleanup(info);
@@ -120,6 +151,8 @@ int msiq_host_package_read(const char *path, bool patch,
   if (status != MSIQ_OK) {
     return status;
   }
+  package_log log = {{0}};
+  GLogFunc previous_handler = g_log_set_default_handler(package_log_keep, &log);
   GError *error = NULL;
   LibmsiSummaryInfo *summary = NULL;
   LibmsiDatabase *database = libmsi_database_new(
@@ -127,14 +160,14 @@ int msiq_host_package_read(const char *path, bool patch,
       NULL, &error);
   if (database == NULL) {
     status = msiq_diag_set(diag, MSIQ_ENOT_PACKAGE, "libmsi cannot open it: %s",
-                           error != NULL ? error->message : "no reason given");
+                           package_reason(error, &log));
     goto cleanup;
   }
   summary = libmsi_summary_info_new(database, 0, &error);
   if (summary == NULL) {
     status = msiq_diag_set(diag, MSIQ_ENOT_PACKAGE,
                            "it has no summary information: %s",
-                           error != NULL ? error->message : "no reason given");
+                           package_reason(error, &log));
     goto cleanup;
   }
   const char *template_text =
@@ -174,6 +207,9 @@ int msiq_host_package_read(const char *path, bool patch,
   }
 
 cleanup:
+  /* GLib does not return the previous handler's data; msiq sets no other
+   * handler, so it is GLib's own, which takes none. */
+  g_log_set_default_handler(previous_handler, NULL);
   g_clear_error(&error);
   if (summary != NULL) {
     g_object_unref(summary);

@@ -12,7 +12,7 @@ export FAKE_INSTALLER_LOG="$work_dir/argv.log"
 queue_dir="$work_dir/queue"
 mkdir -m 0700 "$queue_dir"
 export MSIQ_DB="$queue_dir/queue.db"
-: >"$work_dir/app.msi"
+make_package "$work_dir/app.msi"
 run enqueue "$work_dir/app.msi"
 check_status 0 "enqueue"
 job=$out

@@ -8,7 +8,7 @@
 
 cd "$work_dir" || exit 1
 app="$work_dir/app.msi"
-: > "$app"
+make_package "$app"
 : > "$work_dir/notes.txt"
 make_patch_package "$work_dir/fix.msp"
 # A bad first command does not create the database.

@@ -12,7 +12,7 @@
 
 cd "$work_dir" || exit 1
 app="$work_dir/app.msi"
-: > "$app"
+make_package "$app"
 
 # Read-only commands on a database that does not exist.
 for args in "list" "show 1" "cancel 1" "retry 1" "doctor" "purge --older-than 1d"; do

@@ -179,7 +179,7 @@ if [ "$elapsed" -lt 20000 ]; then pass; else fail "--give-up-after 300ms: the dr
 # 4. 1641 pauses the queue until an administrator resumes it.
 new_section reboot
 b="$sec/b.msi"
-: >"$b"
+make_package "$b"
 job_a=$(enqueue "$app")
 job_b=$(enqueue "$b")
 echo "1641 0" >"$FAKE_INSTALLER_CODES"

@@ -13,7 +13,7 @@
 
 cd "$work_dir" || exit 1
 make_package "$work_dir/app.msi"
-: > "$work_dir/UPPER.MSI"
+make_package "$work_dir/UPPER.MSI"
 make_patch_package "$work_dir/fix.msp"
 # The id alone on stdout, and ids increase.
 run enqueue "$work_dir/app.msi"

@@ -11,7 +11,7 @@
 
 cd "$work_dir" || exit 1
 app="$work_dir/app.msi"
-: > "$app"
+make_package "$app"
 make_patch_package "$work_dir/fix.msp"
 run enqueue "$app"
 check_status 0 "setup: enqueue an existing job"

@@ -46,7 +46,7 @@ fi
 # Private again: it runs, and the target with shell syntax arrived as one
 # argument, unexpanded.
 tricky="$work_dir/a;echo pwned>\$HOME.msi"
-: >"$tricky"
+make_package "$tricky"
 run enqueue "$tricky"
 tricky_job=$out
 run run --drain --poll 50ms

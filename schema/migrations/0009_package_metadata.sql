@@ -29,6 +29,17 @@ ALTER TABLE job ADD COLUMN patch_targets TEXT
   CHECK (patch_targets IS NULL OR patch_targets NOT GLOB '*[^0-9A-Fa-f{};-]*');
 ALTER TABLE job ADD COLUMN package_display_name TEXT;
 
+-- The indexes of `list`'s filters (job_list_filtered.sql): --product by
+-- name (in any case) or product code, --action, --since (the creation
+-- time); --key uses job_by_key and --state job_by_state. The product
+-- indexes are partial: jobs whose package was not read are not in them.
+CREATE INDEX job_by_product_name ON job (product_name COLLATE NOCASE)
+  WHERE product_name IS NOT NULL;
+CREATE INDEX job_by_product_code ON job (product_code COLLATE NOCASE)
+  WHERE product_code IS NOT NULL;
+CREATE INDEX job_by_action ON job (action, id);
+CREATE INDEX job_created ON job (created_at);
+
 -- The view of 0006 with "package": the product's or patch's metadata, else
 -- null. Languages and targets become JSON arrays (the CHECKs above keep
 -- their characters to digits and commas, and GUIDs and semicolons, so the

@@ -166,4 +166,45 @@ run --json list
 check_equal "$(jq_of "$out" '[.[] | select(.package.name == "Other Tool" and .state == "succeeded")] | length')" "1" \
   "exec keeps the metadata"
 
+# ---------------------------------------------------------------------------
+# 5. list's filters (issue 12 item 5): --product by name (any case) or
+# product code, --key, --action, --since, --limit, each alone and together;
+# bad values refused with exit 2.
+export MSIQ_DB="$work_dir/filters/queue.db"
+mkdir -m 0700 "$work_dir/filters"
+f_app=$(msiq enqueue --key k-app "$pkgs/app.msi")
+f_other=$(msiq enqueue --key k-other "$pkgs/other.msi")
+f_repair=$(msiq enqueue --action repair "$pkgs/app.msi")
+f_patch=$(msiq enqueue "$pkgs/fix.msp")
+f_offline=$(msiq enqueue --no-check "$pkgs/offline.msi")
+check_equal "$f_app $f_other $f_repair $f_patch $f_offline" "1 2 3 4 5" "filters: five jobs"
+
+# ids_of ARGS...: the ids `list --json ARGS` gives, joined by spaces.
+ids_of() {
+  msiq --json list "$@" | jq -r 'map(.id | tostring) | join(" ")'
+}
+check_equal "$(ids_of --product 'sample app')" "1 3" "--product matches the name in any case"
+check_equal "$(ids_of --product "$product_code")" "1 3" "--product matches the product code"
+lower_code=$(printf '%s' "$product_code" | tr 'A-F' 'a-f')
+check_equal "$(ids_of --product "$lower_code")" "1 3" "--product matches the product code in any case"
+check_equal "$(ids_of --product 'Sample')" "" "--product is the whole name, not a part"
+check_equal "$(ids_of --key k-other)" "2" "--key"
+check_equal "$(ids_of --action patch)" "4" "--action patch"
+check_equal "$(ids_of --action install)" "1 2 5" "--action install"
+check_equal "$(ids_of --product 'Sample App' --action repair)" "3" "--product with --action"
+check_equal "$(ids_of --product 'Sample App' --key k-other)" "" "--product with another product's key"
+check_equal "$(ids_of --limit 2)" "4 5" "--limit: the newest, oldest first"
+check_equal "$(ids_of --action install --limit 2)" "2 5" "--limit applies after the other filters"
+check_equal "$(ids_of --since 1h)" "1 2 3 4 5" "--since a duration ago"
+check_equal "$(ids_of --since 2099-01-01T00:00:00Z)" "" "--since a time to come"
+check_equal "$(ids_of --state queued --action uninstall)" "" "--state with --action"
+check_equal "$(ids_of --state queued --product 'sample APP' --limit 1)" "3" "--state, --product and --limit"
+run list --product 'Sample App'
+check_status 0 "list --product (text)"
+check_equal "$(printf '%s\n' "$out" | sed 1d | awk '{print $1}' | tr '\n' ' ')" "1 3 " "list --product prints the matching rows"
+check_rejected 2 "--limit '0' is not a whole number of 1 or more" "--limit 0" list --limit 0
+check_rejected 2 "--limit 'x' is not a whole number" "--limit x" list --limit x
+check_rejected 2 "unknown action 'frob'" "--action frob" list --action frob
+check_rejected 2 "" "--since nonsense" list --since nonsense
+
 finish

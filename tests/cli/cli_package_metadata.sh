@@ -157,6 +157,7 @@ check_equal "$(jq_of "$out" '[.[] | select(.key == "m-fix")][0].package.patch_co
 # exec reads the package too (a dispatcher runs its job with the fake
 # installer; the bound only ends a test that went wrong).
 start_dispatcher
+# shellcheck disable=SC2086 # MSIQ_RUNNER may be a command with arguments
 out=$(timeout 30 ${MSIQ_RUNNER:-} "$MSIQ_BIN" exec /i "$pkgs/other.msi" /qn 2>"$work_dir/exec.err")
 status=$?
 err=$(cat "$work_dir/exec.err")

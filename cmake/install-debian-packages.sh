@@ -19,10 +19,14 @@ target="${1:-native}"
 
 # ansible (with the ansible.windows collection), ansible-lint, python3-yaml
 # and libxml2-utils (xmllint) check the examples (tests/cli/cli_examples.sh).
+# libmsi-dev (msitools' library, with libglib2.0-dev) reads packages'
+# metadata at enqueue in the native build; wixl and msitools build and
+# inspect the real test packages the native CLI tests enqueue.
 packages=(build-essential cmake pkg-config libsqlite3-dev libuv1-dev
           libcmocka-dev jq python3 clang-format util-linux valgrind
           clang libclang-rt-14-dev
-          ansible ansible-lint python3-yaml libxml2-utils)
+          ansible ansible-lint python3-yaml libxml2-utils
+          libmsi-dev libglib2.0-dev wixl msitools)
 
 case "$target" in
   native) ;;

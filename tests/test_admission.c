@@ -38,6 +38,13 @@ static struct {
   /* What now_ms answers (UTC ms), and how often it was asked. */
   int64_t now;
   int now_calls;
+  /* read_package: how often, whether as a patch last, and the path it
+   * refuses as no package; an incomplete package (no ProductVersion) is
+   * read from the path `incomplete`. */
+  int read_package_calls;
+  bool read_as_patch;
+  const char *not_package;
+  const char *incomplete;
 } fake;
 
 static int64_t fake_now_ms(void) {
@@ -111,9 +118,37 @@ static int fake_check_path(const char *path, msiq_path_role role,
   return MSIQ_OK;
 }
 
+static int fake_read_package(const char *path, bool patch,
+                             msiq_package_info *info, msiq_diag *diag) {
+  fake.read_package_calls++;
+  fake.read_as_patch = patch;
+  if (fake.not_package != NULL && strcmp(path, fake.not_package) == 0) {
+    return msiq_diag_set(diag, MSIQ_ENOT_PACKAGE,
+                         "it is not an OLE compound file");
+  }
+  if (patch) {
+    info->kind = MSIQ_PACKAGE_KIND_PATCH;
+    assert_int_equal(
+        msiq_package_info_set(&info->patch_code, valid_product_code), MSIQ_OK);
+    assert_int_equal(
+        msiq_package_info_set(&info->patch_targets, valid_product_code),
+        MSIQ_OK);
+    return MSIQ_OK;
+  }
+  info->kind = MSIQ_PACKAGE_KIND_PRODUCT;
+  assert_int_equal(
+      msiq_package_info_set(&info->product_code, valid_product_code), MSIQ_OK);
+  assert_int_equal(msiq_package_info_set(&info->product_name, "App"), MSIQ_OK);
+  if (fake.incomplete == NULL || strcmp(path, fake.incomplete) != 0) {
+    assert_int_equal(msiq_package_info_set(&info->product_version, "1.0"),
+                     MSIQ_OK);
+  }
+  return MSIQ_OK;
+}
+
 static const msiq_admission_host fake_host = {
     fake_absolute_path, fake_file_exists, fake_command_check,
-    fake_check_path,    fake_now_ms,
+    fake_check_path,    fake_now_ms,      fake_read_package,
 };
 
 static int fake_reset(void **state) {
@@ -421,8 +456,8 @@ static void test_a_command_too_long_is_refused(void **state) {
   msiq_job_spec_cleanup(&spec);
 
   /* A host with no such check admits it. */
-  const msiq_admission_host unchecked = {fake_absolute_path, fake_file_exists,
-                                         NULL, fake_check_path, NULL};
+  const msiq_admission_host unchecked = {
+      fake_absolute_path, fake_file_exists, NULL, fake_check_path, NULL, NULL};
   spec_init_with(&spec, MSIQ_ACTION_INSTALL, "app.msi");
   spec.no_check = true;
   assert_int_equal(msiq_job_spec_add_property(&spec, "LONG", value, NULL),
@@ -438,8 +473,8 @@ static void test_a_command_too_long_is_refused(void **state) {
  * refused now, by name, whatever the host's command-line check. */
 static void test_a_request_line_too_long_is_refused(void **state) {
   (void)state;
-  const msiq_admission_host unchecked = {fake_absolute_path, fake_file_exists,
-                                         NULL, fake_check_path, NULL};
+  const msiq_admission_host unchecked = {
+      fake_absolute_path, fake_file_exists, NULL, fake_check_path, NULL, NULL};
   char value[MSIQ_PROPERTY_VALUE_SIZE_MAX + 1];
   memset(value, '\\', MSIQ_PROPERTY_VALUE_SIZE_MAX);
   value[MSIQ_PROPERTY_VALUE_SIZE_MAX] = '\0';
@@ -506,8 +541,11 @@ static void test_a_deadline_already_past_is_refused(void **state) {
   assert_int_equal(fake.now_calls, 0);
   msiq_job_spec_cleanup(&spec);
   /* A host without a clock does not check deadlines. */
-  const msiq_admission_host clockless = {fake_absolute_path, fake_file_exists,
-                                         fake_command_check, fake_check_path,
+  const msiq_admission_host clockless = {fake_absolute_path,
+                                         fake_file_exists,
+                                         fake_command_check,
+                                         fake_check_path,
+                                         NULL,
                                          NULL};
   spec_init_with(&spec, MSIQ_ACTION_INSTALL, "app.msi");
   spec.deadline = 1;
@@ -631,6 +669,107 @@ static void test_key_reuse_of_a_staged_job_compares_its_source(void **state) {
   msiq_job_cleanup(&job);
 }
 
+/* A reachable package is read, and what it says goes with the spec. */
+static void test_the_package_is_read(void **state) {
+  (void)state;
+  fake.existing_files[0] = "/fake-cwd/app.msi";
+  msiq_job_spec spec;
+  spec_init_with(&spec, MSIQ_ACTION_INSTALL, "app.msi");
+  msiq_admission admission;
+  msiq_diag diag = {{0}};
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_OK);
+  assert_int_equal(admission.refusal, MSIQ_OK);
+  assert_int_equal(fake.read_package_calls, 1);
+  assert_false(fake.read_as_patch);
+  assert_int_equal(spec.package.kind, MSIQ_PACKAGE_KIND_PRODUCT);
+  assert_string_equal(spec.package.product_name, "App");
+  msiq_job_spec_cleanup(&spec);
+}
+
+/* A file that is not a package is refused with MSIQ_ENOT_PACKAGE and one
+ * line naming it; so is a package missing what a job needs. Nothing read
+ * is kept. */
+static void test_a_file_that_is_not_a_package_is_refused(void **state) {
+  (void)state;
+  fake.existing_files[0] = "/fake-cwd/notes.msi";
+  fake.existing_files[1] = "/fake-cwd/half.msi";
+  fake.not_package = "/fake-cwd/notes.msi";
+  fake.incomplete = "/fake-cwd/half.msi";
+  msiq_job_spec spec;
+  spec_init_with(&spec, MSIQ_ACTION_INSTALL, "notes.msi");
+  msiq_admission admission;
+  msiq_diag diag = {{0}};
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_OK);
+  assert_int_equal(admission.refusal, MSIQ_ENOT_PACKAGE);
+  assert_string_equal(admission.refusal_diag.message,
+                      "'/fake-cwd/notes.msi' is not a Windows Installer "
+                      "package (.msi): it is not an OLE compound file");
+  /* Refused before the path check: what it is matters first. */
+  assert_int_equal(fake.check_path_calls, 0);
+  msiq_job_spec_cleanup(&spec);
+
+  spec_init_with(&spec, MSIQ_ACTION_INSTALL, "half.msi");
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_OK);
+  assert_int_equal(admission.refusal, MSIQ_ENOT_PACKAGE);
+  assert_string_equal(admission.refusal_diag.message,
+                      "'/fake-cwd/half.msi' is not a Windows Installer "
+                      "package (.msi): it has no ProductVersion");
+  assert_int_equal(spec.package.kind, MSIQ_PACKAGE_KIND_UNKNOWN);
+  assert_null(spec.package.product_name);
+  msiq_job_spec_cleanup(&spec);
+}
+
+/* --no-check, a missing package and a product code read nothing. */
+static void test_no_package_is_read_without_a_file(void **state) {
+  (void)state;
+  msiq_job_spec spec;
+  spec_init_with(&spec, MSIQ_ACTION_INSTALL, "app.msi");
+  spec.no_check = true;
+  msiq_admission admission;
+  msiq_diag diag = {{0}};
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_OK);
+  msiq_job_spec_cleanup(&spec);
+  spec_init_with(&spec, MSIQ_ACTION_INSTALL, "missing.msi");
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_OK);
+  assert_int_equal(admission.refusal, MSIQ_EINVAL);
+  msiq_job_spec_cleanup(&spec);
+  spec_init_with(&spec, MSIQ_ACTION_UNINSTALL, valid_product_code);
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_OK);
+  assert_int_equal(admission.refusal, MSIQ_OK);
+  msiq_job_spec_cleanup(&spec);
+  assert_int_equal(fake.read_package_calls, 0);
+}
+
+/* A .msp with no action given is a patch, read as one; an action given
+ * stays (and an install of a .msp is then refused by validation). */
+static void test_a_patch_target_implies_the_patch_action(void **state) {
+  (void)state;
+  fake.existing_files[0] = "/fake-cwd/fix.MSP";
+  msiq_job_spec spec;
+  spec_init_with(&spec, MSIQ_ACTION_INSTALL, "fix.MSP");
+  msiq_admission admission;
+  msiq_diag diag = {{0}};
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_OK);
+  assert_int_equal(spec.action, MSIQ_ACTION_PATCH);
+  assert_true(fake.read_as_patch);
+  assert_int_equal(spec.package.kind, MSIQ_PACKAGE_KIND_PATCH);
+  msiq_job_spec_cleanup(&spec);
+
+  spec_init_with(&spec, MSIQ_ACTION_INSTALL, "fix.msp");
+  spec.action_given = true;
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_EINVAL);
+  assert_int_equal(spec.action, MSIQ_ACTION_INSTALL);
+  msiq_job_spec_cleanup(&spec);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(test_paths_are_made_absolute_through_the_host,
@@ -651,6 +790,13 @@ int main(void) {
                              fake_reset),
       cmocka_unit_test_setup(test_the_real_command_is_checked, fake_reset),
       cmocka_unit_test_setup(test_a_command_too_long_is_refused, fake_reset),
+      cmocka_unit_test_setup(test_the_package_is_read, fake_reset),
+      cmocka_unit_test_setup(test_a_file_that_is_not_a_package_is_refused,
+                             fake_reset),
+      cmocka_unit_test_setup(test_no_package_is_read_without_a_file,
+                             fake_reset),
+      cmocka_unit_test_setup(test_a_patch_target_implies_the_patch_action,
+                             fake_reset),
       cmocka_unit_test_setup(test_a_request_line_too_long_is_refused,
                              fake_reset),
       cmocka_unit_test_setup(test_a_deadline_already_past_is_refused,

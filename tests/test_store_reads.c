@@ -134,6 +134,39 @@ static void test_filtered_lists_seek_the_state_index(void **state) {
   }
 }
 
+/* `list`'s filters (job_list_filtered.sql and its JSON twin): one branch
+ * per index, each a seek, and no sort. The one SCAN of job is the branch
+ * of a bare --limit, which walks the table from its newest row and stops
+ * after --limit rows. */
+static void test_list_filters_seek_their_indexes(void **state) {
+  reads_fixture *fixture = *state;
+  const char *const queries[] = {msiq_sql_job_list_filtered,
+                                 msiq_sql_job_list_json_filtered};
+  static const char *const seeks[] = {
+      "INDEX job_by_key (idempotency_key=?)",
+      "INDEX job_by_product_name (product_name=?)",
+      "INDEX job_by_product_code (product_code=?)",
+      "INDEX job_created (created_at>?)",
+      "INDEX job_by_action (action=?)",
+      "INDEX job_by_state (state=?)",
+  };
+  char plan[8192];
+  for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
+    query_plan(fixture, queries[i], plan, sizeof plan);
+    for (size_t j = 0; j < sizeof seeks / sizeof seeks[0]; j++) {
+      if (strstr(plan, seeks[j]) == NULL) {
+        fail_msg("query %zu does not seek %s:\n%s", i, seeks[j], plan);
+      }
+    }
+    const char *scan = strstr(plan, "SCAN job\n");
+    if (strstr(plan, "TEMP B-TREE") != NULL ||
+        (scan != NULL && strstr(scan + 1, "SCAN job\n") != NULL)) {
+      fail_msg("query %zu sorts or walks the table more than once:\n%s", i,
+               plan);
+    }
+  }
+}
+
 static void test_status_and_report_do_not_walk_the_history(void **state) {
   reads_fixture *fixture = *state;
   char plan[8192];
@@ -607,6 +640,8 @@ static void test_list_json_rows_are_the_jobs_objects(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_filtered_lists_seek_the_state_index,
+                                      reads_setup, reads_teardown),
+      cmocka_unit_test_setup_teardown(test_list_filters_seek_their_indexes,
                                       reads_setup, reads_teardown),
       cmocka_unit_test_setup_teardown(
           test_status_and_report_do_not_walk_the_history, reads_setup,

@@ -32,6 +32,7 @@ static int enqueue_parse_action(void *state, const char *value,
                          "patch or repair)",
                          value);
   }
+  options->spec.action_given = true;
   return MSIQ_OK;
 }
 

@@ -90,6 +90,7 @@ static int exec_parse(int argc, char **argv, msiq_job_spec *spec,
                              action_switch);
       }
       spec->action = action;
+      spec->action_given = true;
       if (msiq_job_spec_set_target(spec, argv[++i]) != MSIQ_OK) {
         return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
       }

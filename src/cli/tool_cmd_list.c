@@ -1,13 +1,18 @@
 /* tool_cmd_list.c: `msiq list`, the queue at a glance. */
 #include "cli/tool.h"
 
+#include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/timeparse.h"
+#include "host/host.h"
+
 typedef struct list_options {
-  int state_filter; /* a msiq_state, or -1 for every job */
+  msiq_job_filter filter;
 } list_options;
 
 static int list_parse_state(void *state, const char *value, msiq_diag *diag) {
@@ -18,17 +23,61 @@ static int list_parse_state(void *state, const char *value, msiq_diag *diag) {
                          "succeeded, failed or cancelled)",
                          value);
   }
-  ((list_options *)state)->state_filter = (int)parsed;
+  ((list_options *)state)->filter.state = (int)parsed;
+  return MSIQ_OK;
+}
+
+static int list_parse_action(void *state, const char *value, msiq_diag *diag) {
+  msiq_action parsed;
+  if (msiq_action_parse(value, &parsed) != MSIQ_OK) {
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "unknown action '%s' (use install, uninstall, patch "
+                         "or repair)",
+                         value);
+  }
+  ((list_options *)state)->filter.action = (int)parsed;
+  return MSIQ_OK;
+}
+
+/* A duration means "that long ago" ("24h", "7d"), as for `report`; else a
+ * time. */
+static int list_parse_since(void *state, const char *value, msiq_diag *diag) {
+  int64_t *since = &((list_options *)state)->filter.since;
+  int64_t ago = 0;
+  if (msiq_duration_parse(value, &ago, NULL) == MSIQ_OK) {
+    *since = msiq_host_now_ms() - ago;
+    return MSIQ_OK;
+  }
+  return msiq_time_parse(value, msiq_host_now_ms(), since, diag);
+}
+
+static int list_parse_limit(void *state, const char *value, msiq_diag *diag) {
+  char *end = NULL;
+  errno = 0;
+  long long parsed = strtoll(value, &end, 10);
+  if (value[0] < '0' || value[0] > '9' || *end != '\0' || errno != 0 ||
+      parsed < 1) {
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "--limit '%s' is not a whole number of 1 or more",
+                         value);
+  }
+  ((list_options *)state)->filter.limit = (int64_t)parsed;
   return MSIQ_OK;
 }
 
 static const tool_option list_option_table[] = {
     {"state", 's', TOOL_OPTION_CUSTOM, 0, list_parse_state},
+    {"action", 'a', TOOL_OPTION_CUSTOM, 0, list_parse_action},
+    {"key", 'k', TOOL_OPTION_STRING, offsetof(list_options, filter.key), NULL},
+    {"product", 0, TOOL_OPTION_STRING, offsetof(list_options, filter.product),
+     NULL},
+    {"since", 0, TOOL_OPTION_CUSTOM, 0, list_parse_since},
+    {"limit", 'n', TOOL_OPTION_CUSTOM, 0, list_parse_limit},
     TOOL_OPTION_TABLE_END,
 };
 
 static void list_init(void *state) {
-  ((list_options *)state)->state_filter = -1;
+  msiq_job_filter_init(&((list_options *)state)->filter);
 }
 
 /* What list_print_row needs besides the job: the store, to read a running
@@ -58,11 +107,17 @@ static int list_print_row(const msiq_job *job, void *context) {
       snprintf(percent, sizeof percent, "%d%%", progress.percent);
     }
   }
+  /* People know a package by its name and version ("Sample App 1.0.0"),
+   * so that stands for the path when the package was read at enqueue. */
+  char label[256];
+  const char *target =
+      msiq_package_info_label(&job->package, label, sizeof label) ? label
+                                                                  : job->target;
   printf("%-6lld %-9s %-9s %8lld %3lld/%-3lld %-6s %-8s %s\n",
          (long long)job->id, msiq_state_name(job->state),
          msiq_action_name(job->action), (long long)job->priority,
          (long long)job->attempts, (long long)job->max_attempts, exit_code,
-         percent, job->target);
+         percent, target);
   return MSIQ_OK;
 }
 
@@ -119,7 +174,7 @@ static int list_print_json_row(const char *json, size_t length, void *context,
  * jobs take the memory of one (the objects are the job_json view's, as
  * msiq_store_list_json has them). A failure after the first row leaves the
  * array unterminated, so a reader cannot take it for the whole list. */
-static int list_print_json(msiq_store *store, int state_filter,
+static int list_print_json(msiq_store *store, const msiq_job_filter *filter,
                            msiq_diag *diag) {
   list_json_rows *rows = malloc(sizeof *rows);
   if (rows == NULL) {
@@ -129,8 +184,8 @@ static int list_print_json(msiq_store *store, int state_filter,
   rows->used = 0;
   int status = list_json_add(rows, "[", 1, diag);
   if (status == MSIQ_OK) {
-    status = msiq_store_list_json_rows(store, state_filter, list_print_json_row,
-                                       rows, diag);
+    status = msiq_store_list_json_rows_filtered(
+        store, filter, list_print_json_row, rows, diag);
   }
   if (status == MSIQ_OK) {
     status = list_json_add(rows, "]\n", 2, diag);
@@ -147,18 +202,18 @@ static int list_print_json(msiq_store *store, int state_filter,
 
 static int list_exec(const tool_context *context, void *state,
                      msiq_store *store) {
-  int state_filter = ((const list_options *)state)->state_filter;
+  const msiq_job_filter *filter = &((const list_options *)state)->filter;
   int exit_code = TOOL_EXIT_OK;
   msiq_diag diag = {{0}};
   int status;
   if (context->json) {
-    status = list_print_json(store, state_filter, &diag);
+    status = list_print_json(store, filter, &diag);
   } else {
     printf("%-6s %-9s %-9s %8s %7s %-6s %-8s %s\n", "ID", "STATE", "ACTION",
            "PRIORITY", "TRIES", "EXIT", "PROGRESS", "TARGET");
     list_rows rows = {store, &diag};
-    status =
-        msiq_store_list_jobs(store, state_filter, list_print_row, &rows, &diag);
+    status = msiq_store_list_jobs_filtered(store, filter, list_print_row, &rows,
+                                           &diag);
   }
   if (status != MSIQ_OK) {
     exit_code = tool_report(context, status, &diag);
@@ -167,13 +222,21 @@ static int list_exec(const tool_context *context, void *state,
 }
 
 static const char list_help[] =
-    "Options:\n"
-    "  -s, --state S   only jobs in state S: queued, running, retrying,\n"
-    "                  succeeded, failed or cancelled\n";
+    "Options (a job is listed when it matches every one given):\n"
+    "  -s, --state S     only jobs in state S: queued, running, retrying,\n"
+    "                    succeeded, failed or cancelled\n"
+    "  -a, --action A    only install, uninstall, patch or repair jobs\n"
+    "  -k, --key K       only jobs with idempotency key K\n"
+    "  --product NAME    only jobs whose package is the product NAME (its\n"
+    "                    name in any case, or its product code)\n"
+    "  --since T         only jobs enqueued at or after T (a time, or a\n"
+    "                    duration ago: 24h, 7d)\n"
+    "  -n, --limit N     only the newest N of them\n";
 
 const tool_command tool_cmd_list = {
     .name = "list",
-    .usage = "[--state S]",
+    .usage = "[--state S] [--action A] [--key K] [--product NAME] [--since T] "
+             "[--limit N]",
     .summary = "List jobs, oldest first.",
     .help = list_help,
     .options = list_option_table,

@@ -5,12 +5,45 @@
 
 #include "core/timeparse.h"
 
+/* What the package said at enqueue, when it was read. */
+static void show_print_package(const msiq_package_info *package) {
+  char label[256];
+  if (!msiq_package_info_label(package, label, sizeof label)) {
+    return;
+  }
+  if (package->kind == MSIQ_PACKAGE_KIND_PATCH) {
+    printf("patch:           %s\n", label);
+    printf("patch code:      %s\n", package->patch_code);
+    printf("applies to:      %s\n", package->patch_targets);
+    return;
+  }
+  printf("product:         %s\n", label);
+  printf("product code:    %s\n", package->product_code);
+  if (package->manufacturer != NULL) {
+    printf("manufacturer:    %s\n", package->manufacturer);
+  }
+  if (package->upgrade_code != NULL) {
+    printf("upgrade code:    %s\n", package->upgrade_code);
+  }
+  printf("platform:        %s\n",
+         package->platform != NULL ? package->platform : "");
+  printf("languages:       %s\n",
+         package->languages != NULL ? package->languages : "");
+  /* The scope with the properties it comes from, since a job's own
+   * ALLUSERS property can change it. */
+  printf("scope:           %s (ALLUSERS=%s, MSIINSTALLPERUSER=%s)\n",
+         msiq_package_info_scope(package),
+         package->all_users != NULL ? package->all_users : "",
+         package->install_per_user != NULL ? package->install_per_user : "");
+}
+
 static void show_print_job(const msiq_job *job) {
   char time_text[40];
   printf("id:              %lld\n", (long long)job->id);
   printf("state:           %s\n", msiq_state_name(job->state));
   printf("action:          %s\n", msiq_action_name(job->action));
   printf("target:          %s\n", job->target);
+  show_print_package(&job->package);
   if (job->package_sha256 != NULL) {
     printf("staged from:     %s\n",
            job->package_source != NULL ? job->package_source : "");

@@ -14,6 +14,36 @@ bool msiq_job_target_is_package(msiq_action action, const char *target) {
          target[0] != '{';
 }
 
+/* Reads the package the job names into spec->package and records a file
+ * that is not one as the refusal (MSIQ_ENOT_PACKAGE whatever the host's
+ * own words follow). */
+static void admission_read_package(msiq_job_spec *spec,
+                                   const msiq_admission_host *host,
+                                   msiq_admission *admission) {
+  msiq_diag why = {{0}};
+  bool patch = spec->action == MSIQ_ACTION_PATCH;
+  int status = host->read_package(spec->target, patch, &spec->package, &why);
+  if (status == MSIQ_OK) {
+    status = msiq_package_info_check(&spec->package, &why);
+  }
+  if (status == MSIQ_OK) {
+    return;
+  }
+  msiq_package_info_cleanup(&spec->package);
+  char quoted[160];
+  msiq_quote_for_message(spec->target, quoted, sizeof quoted);
+  if (status == MSIQ_ENOT_PACKAGE) {
+    admission->refusal =
+        msiq_diag_set(&admission->refusal_diag, MSIQ_ENOT_PACKAGE,
+                      "'%s' is not a Windows Installer %s: %s", quoted,
+                      patch ? "patch (.msp)" : "package (.msi)", why.message);
+  } else {
+    admission->refusal =
+        msiq_diag_set(&admission->refusal_diag, status,
+                      "cannot read package '%s': %s", quoted, why.message);
+  }
+}
+
 static int admission_make_path_absolute(const msiq_admission_host *host,
                                         const char *what, char **path,
                                         msiq_diag *diag) {
@@ -89,6 +119,12 @@ int msiq_job_admit(msiq_job_spec *spec, const msiq_admission_host *host,
                    msiq_admission *admission, msiq_diag *diag) {
   memset(admission, 0, sizeof *admission);
   admission->refusal = MSIQ_OK;
+  /* A patch is applied, whatever the default action: `enqueue fix.msp`
+   * means what it says. */
+  if (!spec->action_given && spec->target != NULL &&
+      msiq_package_path_is_patch(spec->target)) {
+    spec->action = MSIQ_ACTION_PATCH;
+  }
   int status = msiq_job_spec_validate(spec, diag);
   if (status != MSIQ_OK) {
     return status;
@@ -142,6 +178,10 @@ int msiq_job_admit(msiq_job_spec *spec, const msiq_admission_host *host,
                       "package '%s' does not exist (use --no-check for a "
                       "share that is offline now)",
                       spec->target);
+  }
+  if (admission->refusal == MSIQ_OK && is_package && !spec->no_check &&
+      host->read_package != NULL) {
+    admission_read_package(spec, host, admission);
   }
   /* A staged package runs from the copy, so where it comes from does not
    * matter; any other package is what SYSTEM will run. */

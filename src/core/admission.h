@@ -38,6 +38,12 @@ typedef struct msiq_admission_host {
   /* The current time, UTC milliseconds, against which a deadline must lie
    * ahead; NULL: deadlines are not checked against the clock. */
   int64_t (*now_ms)(void);
+  /* Opens the package at the absolute path read-only (as a patch when
+   * patch is set) and fills *info; MSIQ_ENOT_PACKAGE when it is not a
+   * Windows Installer package of that kind, another status when it cannot
+   * be read. NULL: packages are not read. */
+  int (*read_package)(const char *path, bool patch, msiq_package_info *info,
+                      msiq_diag *diag);
 } msiq_admission_host;
 
 /* A job that passed admission, as the store takes it. */
@@ -77,6 +83,12 @@ bool msiq_job_target_is_package(msiq_action action, const char *target);
  *     only administrators can change it;
  *   - a log must lie where only administrators can change it, and be a
  *     regular file if it exists.
+ *   - unless spec->no_check, the package is read (host->read_package) into
+ *     spec->package, and a file that is not a Windows Installer package of
+ *     the action's kind (msiq_package_info_check) is refused with
+ *     MSIQ_ENOT_PACKAGE.
+ * Before all this, a job whose action was not given (spec->action_given)
+ * and whose target ends in .msp becomes a patch.
  * Returns MSIQ_OK when the job may go to the store. */
 int msiq_job_admit(msiq_job_spec *spec, const msiq_admission_host *host,
                    msiq_admission *admission, msiq_diag *diag);

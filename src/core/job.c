@@ -141,6 +141,7 @@ void msiq_job_spec_cleanup(msiq_job_spec *spec) {
   free(spec->after_keys);
   free(spec->package_sha256);
   free(spec->package_source);
+  msiq_package_info_cleanup(&spec->package);
   msiq_job_spec_init(spec);
 }
 
@@ -714,5 +715,6 @@ void msiq_job_cleanup(msiq_job *job) {
   free(job->last_error);
   free(job->package_sha256);
   free(job->package_source);
+  msiq_package_info_cleanup(&job->package);
   msiq_job_init(job);
 }

@@ -9,6 +9,7 @@
 #define MSIQ_JOB_H
 
 #include "core/msiq.h"
+#include "core/package_info.h"
 
 typedef struct msiq_property {
   char *name;
@@ -89,6 +90,13 @@ typedef struct msiq_job_spec {
    * enqueue transaction (import manifests may refer to keys). */
   char **after_keys;
   size_t after_key_count;
+  /* The action was given (`--action`, a manifest's "action", exec's
+   * switch) rather than taken by default, so a .msp target does not turn
+   * it into a patch (core/admission.h). Not stored. */
+  bool action_given;
+  /* What admission read from the package (core/package_info.h); its kind
+   * is MSIQ_PACKAGE_KIND_UNKNOWN when nothing was read. */
+  msiq_package_info package;
 } msiq_job_spec;
 
 void msiq_job_spec_init(msiq_job_spec *spec);
@@ -160,6 +168,9 @@ typedef struct msiq_job {
    * package_source; both NULL for other jobs. */
   char *package_sha256;
   char *package_source;
+  /* What the package said at enqueue; kind MSIQ_PACKAGE_KIND_UNKNOWN when
+   * it was not read (--no-check, a product code, a job from before). */
+  msiq_package_info package;
   int64_t created_at;
   int64_t started_at;
   int64_t finished_at;

@@ -15,6 +15,7 @@
 #include "core/admission.h"
 #include "core/installer_command.h"
 #include "core/msiq.h"
+#include "core/package_info.h"
 #include "core/path_safety.h"
 #include "core/sha256.h"
 
@@ -111,6 +112,21 @@ bool msiq_host_file_exists(const char *path);
  * refused at enqueue. */
 int msiq_host_installer_command_check(const msiq_installer_command *command,
                                       msiq_diag *diag);
+
+/* Opens the Windows Installer package at path (UTF-8) read-only, as a
+ * patch (.msp) when patch is set, and reads what core/package_info.h
+ * holds: a product's Property table (ProductCode, ProductName,
+ * ProductVersion, Manufacturer, UpgradeCode, ALLUSERS, MSIINSTALLPERUSER)
+ * and summary Template (platform; languages); a patch's summary Template
+ * (its target product codes), Revision Number (its code) and display name
+ * (MsiPatchMetadata, else the summary's Subject). Windows: msi.dll
+ * (MsiOpenDatabaseW with MSIDBOPEN_READONLY, plus MSIDBOPEN_PATCHFILE for a
+ * patch; MsiGetSummaryInformationW); POSIX: libmsi. MSIQ_ENOT_PACKAGE with
+ * the reason in diag when the file is not such a package (not an OLE
+ * compound file, or the installer cannot open it), MSIQ_EIO when it cannot
+ * be read. The caller checks what was read (msiq_package_info_check). */
+int msiq_host_package_read(const char *path, bool patch,
+                           msiq_package_info *info, msiq_diag *diag);
 
 /* The services above and msiq_host_check_path, as job admission takes
  * them (core/admission.h); every caller that admits a job for real passes

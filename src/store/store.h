@@ -117,6 +117,29 @@ int msiq_store_list_jobs(msiq_store *store, int state_filter,
                          msiq_job_visitor visit, void *context,
                          msiq_diag *diag);
 
+/* What `list` asks for beyond a state: a job matches when it matches
+ * every filter given. */
+typedef struct msiq_job_filter {
+  int state;           /* a msiq_state, or -1 for any */
+  int action;          /* a msiq_action, or -1 for any */
+  const char *key;     /* the idempotency key, or NULL */
+  const char *product; /* a product name (in any case) or code, or NULL */
+  int64_t since;       /* created at or after (UTC ms), or MSIQ_TIME_UNSET */
+  int64_t limit;       /* only the newest `limit` of them; 0 for all */
+} msiq_job_filter;
+
+/* Every filter unset: every job. */
+void msiq_job_filter_init(msiq_job_filter *filter);
+
+/* As msiq_store_list_jobs and msiq_store_list_json_rows, for the jobs that
+ * match filter, in id order. Each filter reads through its index
+ * (schema/queries/job_list_filtered.sql), so a narrow filter costs what
+ * it finds, not the history. */
+int msiq_store_list_jobs_filtered(msiq_store *store,
+                                  const msiq_job_filter *filter,
+                                  msiq_job_visitor visit, void *context,
+                                  msiq_diag *diag);
+
 /* JSON text (free() it): one job object, with "history" when asked; or an
  * array of job objects, filtered by state as above (built from
  * msiq_store_list_json_rows, so it holds the same objects). */
@@ -135,6 +158,10 @@ typedef int (*msiq_json_visitor)(const char *json, size_t length, void *context,
 int msiq_store_list_json_rows(msiq_store *store, int state_filter,
                               msiq_json_visitor visit, void *context,
                               msiq_diag *diag);
+int msiq_store_list_json_rows_filtered(msiq_store *store,
+                                       const msiq_job_filter *filter,
+                                       msiq_json_visitor visit, void *context,
+                                       msiq_diag *diag);
 
 /* Cancels a queued or retrying job. A running job is refused with
  * MSIQ_ESTATE unless force is set, in which case the cancel is requested

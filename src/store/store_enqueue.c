@@ -125,6 +125,33 @@ static int store_resolve_dependencies(msiq_store *store,
   return status;
 }
 
+/* Binds what was read from the package to the thirteen parameters from
+ * `first` on (job_insert.sql's order: kind, product code, name, version,
+ * manufacturer, upgrade code, ALLUSERS, MSIINSTALLPERUSER, platform,
+ * languages, patch code, targets, display name); all NULL when nothing
+ * was read. */
+static void store_bind_package(sqlite3_stmt *statement, int first,
+                               const msiq_package_info *package) {
+  const char *texts[] = {
+      msiq_package_kind_name(package->kind),
+      package->product_code,
+      package->product_name,
+      package->product_version,
+      package->manufacturer,
+      package->upgrade_code,
+      package->all_users,
+      package->install_per_user,
+      package->platform,
+      package->languages,
+      package->patch_code,
+      package->patch_targets,
+      package->display_name,
+  };
+  for (int i = 0; i < (int)(sizeof texts / sizeof texts[0]); i++) {
+    store_bind_optional_text(statement, first + i, texts[i]);
+  }
+}
+
 /* Inserts the job row and its children; after holds the resolved
  * dependencies. */
 static int store_insert_job_rows(msiq_store *store, const msiq_job_spec *spec,
@@ -148,6 +175,7 @@ static int store_insert_job_rows(msiq_store *store, const msiq_job_spec *spec,
   sqlite3_bind_int64(statement, 10, now);
   store_bind_optional_text(statement, 11, spec->package_sha256);
   store_bind_optional_text(statement, 12, spec->package_source);
+  store_bind_package(statement, 13, &spec->package);
   status = store_run(store, statement, diag, "storing the job");
   if (status != MSIQ_OK) {
     return status;

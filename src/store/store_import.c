@@ -182,6 +182,7 @@ static int store_read_action(store_import_item *item, const char *name,
                          "or repair)",
                          store_quote(value).text);
   }
+  item->spec->action_given = true;
   return MSIQ_OK;
 }
 

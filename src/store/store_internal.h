@@ -123,7 +123,20 @@ int store_insert_job(msiq_store *store, const msiq_admission *admission,
   XX(RETRY_AT, "retry_at")                                                     \
   XX(CANCEL_REQUESTED, "cancel_requested")                                     \
   XX(PACKAGE_SHA256, "package_sha256")                                         \
-  XX(PACKAGE_SOURCE, "package_source")
+  XX(PACKAGE_SOURCE, "package_source")                                         \
+  XX(PACKAGE_KIND, "package_kind")                                             \
+  XX(PRODUCT_CODE, "product_code")                                             \
+  XX(PRODUCT_NAME, "product_name")                                             \
+  XX(PRODUCT_VERSION, "product_version")                                       \
+  XX(MANUFACTURER, "manufacturer")                                             \
+  XX(UPGRADE_CODE, "upgrade_code")                                             \
+  XX(ALL_USERS, "all_users")                                                   \
+  XX(INSTALL_PER_USER, "install_per_user")                                     \
+  XX(PACKAGE_PLATFORM, "package_platform")                                     \
+  XX(PACKAGE_LANGUAGES, "package_languages")                                   \
+  XX(PATCH_CODE, "patch_code")                                                 \
+  XX(PATCH_TARGETS, "patch_targets")                                           \
+  XX(PACKAGE_DISPLAY_NAME, "package_display_name")
 
 enum store_job_column {
 #define STORE_JOB_COLUMN_ENUM(name, text) STORE_JOB_COLUMN_##name,

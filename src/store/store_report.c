@@ -6,6 +6,7 @@
  */
 #include "store/store_internal.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,40 @@ int store_read_job_row(sqlite3_stmt *statement, msiq_job *job) {
       statement, STORE_JOB_COLUMN_PACKAGE_SHA256, &failed);
   job->package_source = store_column_optional_text(
       statement, STORE_JOB_COLUMN_PACKAGE_SOURCE, &failed);
+  msiq_package_kind_parse((const char *)sqlite3_column_text(
+                              statement, STORE_JOB_COLUMN_PACKAGE_KIND),
+                          &job->package.kind);
+  static const struct {
+    int column;
+    size_t offset;
+  } package_texts[] = {
+      {STORE_JOB_COLUMN_PRODUCT_CODE,
+       offsetof(msiq_package_info, product_code)},
+      {STORE_JOB_COLUMN_PRODUCT_NAME,
+       offsetof(msiq_package_info, product_name)},
+      {STORE_JOB_COLUMN_PRODUCT_VERSION,
+       offsetof(msiq_package_info, product_version)},
+      {STORE_JOB_COLUMN_MANUFACTURER,
+       offsetof(msiq_package_info, manufacturer)},
+      {STORE_JOB_COLUMN_UPGRADE_CODE,
+       offsetof(msiq_package_info, upgrade_code)},
+      {STORE_JOB_COLUMN_ALL_USERS, offsetof(msiq_package_info, all_users)},
+      {STORE_JOB_COLUMN_INSTALL_PER_USER,
+       offsetof(msiq_package_info, install_per_user)},
+      {STORE_JOB_COLUMN_PACKAGE_PLATFORM,
+       offsetof(msiq_package_info, platform)},
+      {STORE_JOB_COLUMN_PACKAGE_LANGUAGES,
+       offsetof(msiq_package_info, languages)},
+      {STORE_JOB_COLUMN_PATCH_CODE, offsetof(msiq_package_info, patch_code)},
+      {STORE_JOB_COLUMN_PATCH_TARGETS,
+       offsetof(msiq_package_info, patch_targets)},
+      {STORE_JOB_COLUMN_PACKAGE_DISPLAY_NAME,
+       offsetof(msiq_package_info, display_name)},
+  };
+  for (size_t i = 0; i < sizeof package_texts / sizeof package_texts[0]; i++) {
+    *(char **)((char *)&job->package + package_texts[i].offset) =
+        store_column_optional_text(statement, package_texts[i].column, &failed);
+  }
   return failed ? MSIQ_ENOMEM : MSIQ_OK;
 }
 
@@ -298,6 +333,62 @@ static int store_visit_job_rows(msiq_store *store, sqlite3_stmt *statement,
                           diag, doing);
 }
 
+void msiq_job_filter_init(msiq_job_filter *filter) {
+  filter->state = -1;
+  filter->action = -1;
+  filter->key = NULL;
+  filter->product = NULL;
+  filter->since = MSIQ_TIME_UNSET;
+  filter->limit = 0;
+}
+
+/* True when filter asks for no more than a state, which the plain
+ * statements (job_list.sql, job_list_by_state.sql and their JSON twins)
+ * serve. */
+static bool store_filter_is_state_only(const msiq_job_filter *filter) {
+  return filter->action < 0 && filter->key == NULL && filter->product == NULL &&
+         filter->since == MSIQ_TIME_UNSET && filter->limit <= 0;
+}
+
+/* Prepares job_list_filtered.sql or its JSON twin with filter bound. */
+static int store_prepare_filtered(msiq_store *store, const char *sql,
+                                  const msiq_job_filter *filter,
+                                  sqlite3_stmt **statement, msiq_diag *diag) {
+  int status = store_prepare(store, sql, statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  store_bind_optional_text(*statement, 1, filter->key);
+  store_bind_optional_text(*statement, 2, filter->product);
+  store_bind_optional_text(*statement, 3,
+                           filter->action >= 0
+                               ? msiq_action_name((msiq_action)filter->action)
+                               : NULL);
+  store_bind_optional_text(
+      *statement, 4,
+      filter->state >= 0 ? msiq_state_name((msiq_state)filter->state) : NULL);
+  store_bind_optional_time(*statement, 5, filter->since);
+  sqlite3_bind_int64(*statement, 6, filter->limit > 0 ? filter->limit : -1);
+  return MSIQ_OK;
+}
+
+int msiq_store_list_jobs_filtered(msiq_store *store,
+                                  const msiq_job_filter *filter,
+                                  msiq_job_visitor visit, void *context,
+                                  msiq_diag *diag) {
+  if (store_filter_is_state_only(filter)) {
+    return msiq_store_list_jobs(store, filter->state, visit, context, diag);
+  }
+  sqlite3_stmt *statement;
+  int status = store_prepare_filtered(store, msiq_sql_job_list_filtered, filter,
+                                      &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  return store_visit_job_rows(store, statement, visit, context, diag,
+                              "listing jobs");
+}
+
 int msiq_store_list_jobs(msiq_store *store, int state_filter,
                          msiq_job_visitor visit, void *context,
                          msiq_diag *diag) {
@@ -439,6 +530,25 @@ static int store_visit_json_row(sqlite3_stmt *statement, void *context,
   }
   return json_visit->visit(json, (size_t)sqlite3_column_bytes(statement, 0),
                            json_visit->context, diag);
+}
+
+int msiq_store_list_json_rows_filtered(msiq_store *store,
+                                       const msiq_job_filter *filter,
+                                       msiq_json_visitor visit, void *context,
+                                       msiq_diag *diag) {
+  if (store_filter_is_state_only(filter)) {
+    return msiq_store_list_json_rows(store, filter->state, visit, context,
+                                     diag);
+  }
+  sqlite3_stmt *statement;
+  int status = store_prepare_filtered(store, msiq_sql_job_list_json_filtered,
+                                      filter, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  store_json_visit json_visit = {visit, context};
+  return store_visit_rows(store, statement, store_visit_json_row, &json_visit,
+                          diag, "listing jobs");
 }
 
 int msiq_store_list_json_rows(msiq_store *store, int state_filter,

@@ -8,10 +8,9 @@
 
 cd "$work_dir" || exit 1
 app="$work_dir/app.msi"
-: > "$app"
+make_package "$app"
 : > "$work_dir/notes.txt"
-: > "$work_dir/fix.msp"
-
+make_patch_package "$work_dir/fix.msp"
 # A bad first command does not create the database.
 run enqueue "$work_dir/notes.txt"
 check_error 2 "must be a \.msi package" "bad first enqueue is refused"

@@ -48,9 +48,9 @@ dispatcher_time_limit=85
 new_section() {
   begin_section "$1"
   export FAKE_INSTALLER_CODES="$sec/codes"
-  : >"$sec/app.msi"
-  : >"$sec/b.msi"
-  : >"$sec/c.msi"
+  make_package "$sec/app.msi"
+  make_package "$sec/b.msi"
+  make_package "$sec/c.msi"
   app="$sec/app.msi"
 }
 
@@ -302,9 +302,9 @@ unset MSIQ_SIM_BOOT_TIME MSIQ_SIM_EVENT_LOG
 new_section manifest
 cd "$sec" || exit 1
 mkdir -p packages
-: >packages/app-1.0.msi
-: >packages/app-1.0.1.msp
-: >packages/app-1.0.2.msp
+make_package packages/app-1.0.msi
+make_patch_package packages/app-1.0.1.msp
+make_patch_package packages/app-1.0.2.msp
 # The base has the lowest priority, so only the dependency can make it first.
 cat >patch-night.json <<'EOF'
 [
@@ -394,7 +394,7 @@ check_equal "$(tail -n 1 "$FAKE_INSTALLER_LOG" | cut -d' ' -f5,6)" "[/l*v] [$sec
 run_exec exec -package app.msi -quiet -log other.log
 check_status 0 "exec with - switches: exit 0"
 check_equal "$(tail -n 1 "$FAKE_INSTALLER_LOG" | cut -d' ' -f1,2,6)" "[/i] [$sec/app.msi] [$sec/other.log]" "exec: -package and -log"
-: >fix.msp
+make_patch_package fix.msp
 guid="{12345678-ABCD-EF01-2345-6789ABCDEF01}"
 run_exec exec /x "$guid" /qn
 check_equal "$status $(tail -n 1 "$FAKE_INSTALLER_LOG" | cut -d' ' -f1,2)" "0 [/x] [$guid]" "exec /x of a product code"
@@ -553,7 +553,7 @@ check_equal "$(job_field "$job_new" .last_error)" "installer failed with exit co
 # 7. Reports and the event log.
 new_section report
 export MSIQ_SIM_EVENT_LOG="$sec/events.log"
-: >"$sec/fix.msp"
+make_patch_package "$sec/fix.msp"
 j_ok=$(enqueue "$app")
 j_fail=$(enqueue "$sec/b.msi")
 j_reboot=$(enqueue --action patch "$sec/fix.msp")

@@ -12,7 +12,7 @@
 
 cd "$work_dir" || exit 1
 app="$work_dir/app.msi"
-: > "$app"
+make_package "$app"
 
 # Read-only commands on a database that does not exist.
 for args in "list" "show 1" "cancel 1" "retry 1" "doctor" "purge --older-than 1d"; do
@@ -36,7 +36,7 @@ run list
 check_status 0 "list exits 0"
 check_match "$(printf '%s\n' "$out" | sed -n 1p)" '^ID +STATE +ACTION +PRIORITY +TRIES +EXIT +PROGRESS +TARGET$' "list prints a header"
 check_equal "$(printf '%s\n' "$out" | wc -l | tr -d ' ')" "4" "list prints the header and three rows"
-check_match "$(printf '%s\n' "$out" | sed -n 2p)" "^$job1 +queued +install +0 +0/10 +- +$app\$" "list row of the first job"
+check_match "$(printf '%s\n' "$out" | sed -n 2p)" "^$job1 +queued +install +0 +0/10 +- +Sample App 1\.0\.0\$" "list row of the first job (the package's name and version)"
 check_match "$(printf '%s\n' "$out" | sed -n 3p)" "^$job2 +queued +install +4 " "list row shows the priority"
 run --json list
 check_status 0 "list --json exits 0"

@@ -28,8 +28,8 @@ dispatcher_time_limit=60
 
 new_section() {
   begin_section "$1"
-  : >"$sec/app.msi"
-  : >"$sec/b.msi"
+  make_package "$sec/app.msi" "Config App" || fail "make_package app.msi"
+  make_package "$sec/b.msi" "Config B" || fail "make_package b.msi"
   app="$sec/app.msi"
 }
 

@@ -28,7 +28,7 @@ new_section() {
   begin_section "$1"
   export FAKE_INSTALLER_CODES="$sec/codes"
   export MSIQ_SIM_MUTEX="$sec/mutex"
-  : >"$sec/app.msi"
+  make_package "$sec/app.msi"
   app="$sec/app.msi"
 }
 
@@ -60,7 +60,7 @@ drain() {
 # 1. The installer's arguments.
 new_section argv
 cd "$sec" || exit 1
-: >fix.msp
+make_patch_package fix.msp
 mkdir -p "custom logs" "other logs"
 guid="{12345678-ABCD-EF01-2345-6789ABCDEF01}"
 job_install=$(enqueue app.msi A=1 'NOTE=hello "world"' 'SPACED=a b  c' 'EMPTY=' 'Z.last=x=y')
@@ -179,7 +179,7 @@ if [ "$elapsed" -lt 20000 ]; then pass; else fail "--give-up-after 300ms: the dr
 # 4. 1641 pauses the queue until an administrator resumes it.
 new_section reboot
 b="$sec/b.msi"
-: >"$b"
+make_package "$b"
 job_a=$(enqueue "$app")
 job_b=$(enqueue "$b")
 echo "1641 0" >"$FAKE_INSTALLER_CODES"

@@ -88,7 +88,7 @@ script() {
 }
 
 pkg() {
-  : >"$sec/$1.msi"
+  make_package "$sec/$1.msi"
   printf '%s\n' "$sec/$1.msi"
 }
 

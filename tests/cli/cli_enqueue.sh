@@ -12,10 +12,9 @@
 . "$MSIQ_TESTS_DIR/cli/lib.sh"
 
 cd "$work_dir" || exit 1
-: > "$work_dir/app.msi"
-: > "$work_dir/UPPER.MSI"
-: > "$work_dir/fix.msp"
-
+make_package "$work_dir/app.msi"
+make_package "$work_dir/UPPER.MSI"
+make_patch_package "$work_dir/fix.msp"
 # The id alone on stdout, and ids increase.
 run enqueue "$work_dir/app.msi"
 check_status 0 "enqueue exits 0"
@@ -67,7 +66,7 @@ check_match "$out" 'property: +INSTALLDIR=C:\\Program Files\\My "App" it'"'"'s' 
 
 # A relative package path is stored absolute.
 mkdir -p "$work_dir/sub"
-: > "$work_dir/sub/rel.msi"
+make_package "$work_dir/sub/rel.msi"
 run --json enqueue sub/rel.msi
 check_status 0 "enqueue of a relative path exits 0"
 check_equal "$(jq_of "$out" '.target')" "$(pwd -P)/sub/rel.msi" "a relative path is stored absolute"
@@ -157,7 +156,7 @@ if [ "$out" != "$keyed_id" ]; then pass; else fail "a cancelled job's key made n
 check_equal "$(msiq --json list | jq length)" "$((count_before + 1))" "a new keyed job was added"
 # The key answers its unfinished job before the package is looked for, so a
 # script run again after its share went offline gets the job it made.
-: > "$work_dir/gone.msi"
+make_package "$work_dir/gone.msi"
 run enqueue "$work_dir/gone.msi" --key gone-later
 check_status 0 "keyed enqueue of a package that exists now"
 gone_id=$out

@@ -178,7 +178,17 @@ check_equal "$(grep '^PROBLEM' "$work_dir/play.txt" | cut -c9-)" "" \
   "play: every option exists, every win_command decodes UTF-8, every exec and wait has a timeout"
 begin_section play
 cd "$work_dir/play-packages" || exit 1
-: >7z2408-x64.msi
+make_package 7z2408-x64.msi
+# The play names its packages only (python3 above left empty files):
+# enqueue reads packages, so each becomes a real one.
+for name in *.msi *.msp; do
+  if [ -e "$name" ] && [ ! -s "$name" ]; then
+    case $name in
+      *.msp) make_patch_package "$name" ;;
+      *) make_package "$name" ;;
+    esac
+  fi
+done
 start_dispatcher
 play_wait_timeout=$(sed -n 's/^wait-timeout //p' "$work_dir/play.txt")
 play_ids=()

@@ -11,9 +11,8 @@
 
 cd "$work_dir" || exit 1
 app="$work_dir/app.msi"
-: > "$app"
-: > "$work_dir/fix.msp"
-
+make_package "$app"
+make_patch_package "$work_dir/fix.msp"
 run enqueue "$app"
 check_status 0 "setup: enqueue an existing job"
 existing_id=$out

@@ -28,9 +28,9 @@ private_dir() {
   chmod 0700 "$1"
 }
 
-# A package with some bytes in it, so that its SHA-256 means something.
+# A real package (enqueue reads it), so that its SHA-256 means something.
 package_in() {
-  printf 'package %s\n' "$2" >"$1/$2.msi"
+  make_package "$1/$2.msi" || fail "package_in $2: make_package failed"
   printf '%s\n' "$1/$2.msi"
 }
 

@@ -168,7 +168,7 @@ run list
 check_status 0 "follow: list exits 0"
 check_match "$(printf '%s\n' "$out" | sed -n 1p)" '^ID +STATE +ACTION +PRIORITY +TRIES +EXIT +PROGRESS +TARGET$' \
   "follow: list has a PROGRESS column"
-check_match "$(printf '%s\n' "$out" | sed -n 2p)" "^$job +running +install +0 +1/10 +- +20% +$a\$" \
+check_match "$(printf '%s\n' "$out" | sed -n 2p)" "^$job +running +install +0 +1/10 +- +20% +Sample App 1\.0\.0\$" \
   "follow: list shows the running job's percentage"
 run --json list
 check_equal "$(jq_of "$out" '.[0].progress.percent')" "20" "follow: list --json carries the progress"
@@ -231,7 +231,7 @@ run status
 check_match "$out" '^running: +none$' "follow: status shows no running job afterwards"
 check_equal "$(printf '%s\n' "$out" | grep -c '^  progress:')" "0" "follow: and no progress line"
 run list
-check_match "$(printf '%s\n' "$out" | sed -n 2p)" "^$job +succeeded +install +0 +1/10 +3010 +$a\$" \
+check_match "$(printf '%s\n' "$out" | sed -n 2p)" "^$job +succeeded +install +0 +1/10 +3010 +Sample App 1\.0\.0\$" \
   "follow: list leaves the column blank for a finished job"
 
 # A finished job's log: printed at once, and log --follow exits 0.
@@ -258,9 +258,9 @@ check_equal "$(jq_of "$out" '[.running.id, .running.progress] | map(tostring) | 
 run status
 check_match "$out" '^  progress:  none reported$' "utf16: status says no progress was reported"
 run list
-check_match "$(printf '%s\n' "$out" | sed -n 2p)" "^$job +running +install +0 +1/10 +- +$a\$" \
+check_match "$(printf '%s\n' "$out" | sed -n 2p)" "^$job +running +install +0 +1/10 +- +Sample App 1\.0\.0\$" \
   "utf16: list leaves the column blank for a job without a report"
-check_match "$(printf '%s\n' "$out" | sed -n 3p)" "^$other +queued +install +0 +0/10 +- +$b\$" \
+check_match "$(printf '%s\n' "$out" | sed -n 3p)" "^$other +queued +install +0 +0/10 +- +Sample App 1\.0\.0\$" \
   "utf16: and for a queued job"
 : >"$sec/go"
 if wait_until 30000 job_state_is "$other" succeeded; then pass; else fail "utf16: the jobs did not run"; fi

@@ -12,7 +12,7 @@ export FAKE_INSTALLER_LOG="$work_dir/argv.log"
 queue_dir="$work_dir/queue"
 mkdir -m 0700 "$queue_dir"
 export MSIQ_DB="$queue_dir/queue.db"
-: >"$work_dir/app.msi"
+make_package "$work_dir/app.msi"
 run enqueue "$work_dir/app.msi"
 check_status 0 "enqueue"
 job=$out
@@ -46,7 +46,7 @@ fi
 # Private again: it runs, and the target with shell syntax arrived as one
 # argument, unexpanded.
 tricky="$work_dir/a;echo pwned>\$HOME.msi"
-: >"$tricky"
+make_package "$tricky"
 run enqueue "$tricky"
 tricky_job=$out
 run run --drain --poll 50ms

@@ -168,3 +168,16 @@ make_package() {
   fi
   cp "$cached" "$out"
 }
+
+# make_patch_package OUT [PATCH_CODE [TARGETS [DISPLAY_NAME]]]: writes a
+# minimal real patch (.msp) to OUT with tests/make_patch.c (libmsi; the
+# tool is $MSIQ_MAKE_PATCH_TOOL): the patch code, the product codes it
+# targets (separated by ';') and a display name ("" for none, when its
+# summary's Subject names it); by default a fixed code for one made-up
+# product, for tests whose target must only be a patch. wixl cannot build
+# patches. It holds no transforms: msiq reads what it says, no installer
+# could apply it.
+make_patch_package() {
+  "$MSIQ_MAKE_PATCH_TOOL" "$1" "${2:-{5A3F0C1E-7B2D-4E6A-9C8B-1D2E3F405162\}}" \
+    "${3:-{0B1C2D3E-4F50-6172-8394-A5B6C7D8E9F0\}}" "${4-Sample Fix}"
+}

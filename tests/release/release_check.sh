@@ -131,7 +131,9 @@ release_run() {
   local binary=$1
   database=$(host_path "$data_dir/$2.db")
   version=$("${runner[@]}" "$binary" --version 2>&1 | tr -d '\r')
-  job=$("${runner[@]}" "$binary" --db "$database" enqueue "$package" 2>&1 | tr -d '\r')
+  # --no-check: enqueue would refuse a file that is no package, and this
+  # one must stay one the worker refuses (no real installation happens).
+  job=$("${runner[@]}" "$binary" --db "$database" enqueue --no-check "$package" 2>&1 | tr -d '\r')
   MSIQ_INSTALLER=$fake FAKE_INSTALLER_LOG=$(host_path "$data_dir/$2.argv") \
     MSIQ_SIM_EXIT_CODE_DIR="$work_dir" MSIQ_INSTALLER_SERVICE=no-such-service \
     timeout 300 "${runner[@]}" "$binary" --db "$database" run --drain --poll 100ms \

@@ -92,7 +92,7 @@ new_queue mutex
 export MSIQ_INSTALLER="$FAKE_INSTALLER_EXE"
 export FAKE_INSTALLER_MARKER
 FAKE_INSTALLER_MARKER=$(win_path "$work_dir/mutex.marker")
-: >"$work_dir/pkg.msi"
+make_package "$work_dir/pkg.msi"
 run enqueue "$(win_path "$work_dir/pkg.msi")"
 mutex_id=$out
 # 8 s: starting the dispatcher, the 1.5 s look and `status` each start a
@@ -169,7 +169,7 @@ unset FAKE_INSTALLER_CODES
 new_queue unicode
 unicode_dir="$work_dir/Logiciels/Mise à jour"
 mkdir -p "$unicode_dir"
-: >"$unicode_dir/correctif.msp"
+make_patch_package "$unicode_dir/correctif.msp"
 export FAKE_INSTALLER_RAW_LOG
 FAKE_INSTALLER_RAW_LOG=$(win_path "$work_dir/raw.log")
 run enqueue --action patch "$(win_path "$unicode_dir/correctif.msp")" 'NOTE=a "quoted" value with spaces' 'TRICK=" /x {11111111-2222-3333-4444-555555555555}'

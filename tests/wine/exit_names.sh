@@ -19,7 +19,7 @@ export MSIQ_DB
 MSIQ_DB=$(win_path "$work_dir/names.db")
 export MSIQ_INSTALLER="$FAKE_INSTALLER_EXE"
 export FAKE_INSTALLER_CODES
-: >"$work_dir/pkg.msi"
+make_package "$work_dir/pkg.msi"
 package=$(win_path "$work_dir/pkg.msi")
 
 # run_code CODE: a job whose installer exits with CODE, run to its end;

@@ -12,6 +12,15 @@
 . "$MSIQ_TESTS_DIR/cli/lib.sh"
 
 export WINEDEBUG=-all
+
+# make_patch_package OUT [PATCH_CODE [TARGETS [DISPLAY_NAME]]]: as in
+# tests/cli/lib.sh, but written by tests/win/make_patch.c ($MAKE_PATCH_EXE)
+# with Wine's msi.dll and OLE, so the Wine tests need no native build.
+make_patch_package() {
+  wine "$MAKE_PATCH_EXE" "$(win_path "$1")" "${2:-{5A3F0C1E-7B2D-4E6A-9C8B-1D2E3F405162\}}" \
+    "${3:-{0B1C2D3E-4F50-6172-8394-A5B6C7D8E9F0\}}" "${4-Sample Fix}" >/dev/null 2>&1 ||
+    fail "make_patch_package $1: make_patch.exe failed"
+}
 export WINEPREFIX="$work_dir/prefix"
 
 # win_path UNIX_PATH: the path as Wine's programs see it (drive Z: is /).

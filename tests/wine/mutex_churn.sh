@@ -55,7 +55,7 @@ export MSIQ_DB
 export MSIQ_INSTALLER="$FAKE_INSTALLER_EXE"
 export FAKE_INSTALLER_MARKER
 FAKE_INSTALLER_MARKER=$(win_path "$work_dir/started")
-: >"$work_dir/pkg.msi"
+make_package "$work_dir/pkg.msi"
 run enqueue "$(win_path "$work_dir/pkg.msi")"
 check_status 0 "enqueue"
 job_id=$out

@@ -51,7 +51,7 @@ wine_prefix_init
 wine cmd.exe /c exit 0 </dev/null >/dev/null 2>&1
 
 mkdir -m 0700 "$work_dir/pkgs" "$work_dir/logs-ok"
-printf 'package\n' >"$work_dir/pkgs/app.msi"
+make_package "$work_dir/pkgs/app.msi"
 app=$(win_path "$work_dir/pkgs/app.msi")
 w=$(win_path "$work_dir")
 
@@ -75,7 +75,7 @@ check_error 2 "refusing log .*linked.a\.log: .*linked is a symbolic link or junc
 mkdir -m 0700 "$work_dir/logs-ok/dir.log"
 run enqueue --log "$w\\logs-ok\\dir.log" "$app"
 check_error 2 "refusing log .*dir\.log: it exists and is not a regular file" "a log that is a folder is refused"
-printf 'package\n' >"$work_dir/pkgs/shared.msi"
+make_package "$work_dir/pkgs/shared.msi"
 chmod 0666 "$work_dir/pkgs/shared.msi"
 run enqueue "$w\\pkgs\\shared.msi"
 check_error 2 "refusing package .*shared\.msi: it can be (deleted or renamed|written) by Everyone; move it to a folder only administrators can change, or enqueue it with --stage" \
@@ -83,7 +83,7 @@ check_error 2 "refusing package .*shared\.msi: it can be (deleted or renamed|wri
 
 # 2. --stage: the copy's SHA-256 from BCrypt, the copy runs, a changed copy
 # does not.
-printf 'the real package\n' >"$work_dir/open/staged.msi"
+make_package "$work_dir/open/staged.msi" "Staged App"
 source_sum=$(sha256sum "$work_dir/open/staged.msi" | cut -d' ' -f1)
 run --json enqueue --stage --log "$w\\logs-ok\\staged.log" "$w\\open\\staged.msi"
 check_status 0 "a package from a world-writable folder is accepted with --stage"
@@ -93,7 +93,7 @@ check_equal "$(jq_of "$out" .staged.sha256)" "$source_sum" "the copy's SHA-256 (
 check_match "$copy" '^Z:.*\\q\\staged\\[0-9a-f]+-[0-9a-f]+-staged\.msi$' "the job runs a copy in staged\\ beside the database"
 unix_copy="$q/staged/${copy##*\\}"
 check_equal "$(sha256sum "$unix_copy" | cut -d' ' -f1)" "$source_sum" "the copy holds the source's bytes"
-printf 'another\n' >"$work_dir/open/tampered.msi"
+make_package "$work_dir/open/tampered.msi" "Tampered App"
 run --json enqueue --stage "$w\\open\\tampered.msi"
 tampered_job=$(jq_of "$out" .id)
 tampered_copy="$q/staged/$(jq_of "$out" .target | sed 's/.*\\//')"

@@ -64,7 +64,7 @@ new_queue() {
   MSIQ_DB=$(win_path "$queue_dir/queue.db")
   export MSIQ_DB
   FAKE_INSTALLER_LOG=$(win_path "$queue_dir/argv.log")
-  : >"$queue_dir/app.msi"
+  make_package "$queue_dir/app.msi"
   job=$(msiq enqueue "$(win_path "$queue_dir/app.msi")" 2>>"$work_dir/enqueue.err")
 }
 
@@ -155,7 +155,7 @@ wine "$MSIQ_EXE" run --poll 200ms >>"$queue_dir/run.log" 2>&1 &
 dispatcher_pid=$!
 wait_until 60000 bash -c "[ \"\$(wine '$MSIQ_EXE' --json show $job 2>/dev/null | jq -r .state)\" = succeeded ]" ||
   fail "replaced: the first job did not run"
-: >"$queue_dir/second.msi"
+make_package "$queue_dir/second.msi"
 MSIQ_DB=$(win_path "$queue_dir/backup.db") msiq enqueue "$(win_path "$queue_dir/second.msi")" >/dev/null
 # A whole file, as a backup is: a command that writes nothing copies the
 # WAL the enqueue left into the file and deletes it.

@@ -32,7 +32,7 @@ wine_prefix_init "MSIQ_INSTALLER=$(win_path "$FAKE_INSTALLER_EXE")" FAKE_INSTALL
 
 MSIQ_DB=$(win_path "$work_dir/service.db")
 export MSIQ_DB
-: >"$work_dir/pkg.msi"
+make_package "$work_dir/pkg.msi"
 
 probe() {
   wine "$SERVICE_PROBE_EXE" "$@" 2>&1 | tr -d '\r'

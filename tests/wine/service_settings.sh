@@ -21,7 +21,7 @@ wine_prefix_init "MSIQ_INSTALLER=$(win_path "$FAKE_INSTALLER_EXE")" MSIQ_SERVICE
 
 MSIQ_DB=$(win_path "$work_dir/service.db")
 export MSIQ_DB
-: >"$work_dir/pkg.msi"
+make_package "$work_dir/pkg.msi"
 log="$work_dir/msiq-service.log"
 
 # hhmm MINUTES: the local clock time MINUTES from now, as HH:MM.

@@ -42,7 +42,7 @@ dispatcher_started() {
 }
 
 # 4. No dispatcher: nobody to ring for.
-: >"$queue_dir/first.msi"
+make_package "$queue_dir/first.msi"
 run enqueue "$(win_path "$queue_dir/first.msi")"
 check_status 0 "enqueue with no dispatcher"
 check_equal "$err" "" "enqueue with no dispatcher: stderr"
@@ -67,7 +67,7 @@ check_match "$dacl" '^D:P?\(A;;[^;()]*;;;SY\)\(A;;[^;()]*;;;BA\)$' \
 
 # 1. Idle now (the next poll is a minute away); an enqueue rings.
 sleep 2
-: >"$queue_dir/rung.msi"
+make_package "$queue_dir/rung.msi"
 second=$(msiq enqueue "$(win_path "$queue_dir/rung.msi")")
 if wait_until 15000 job_state_is "$second" running; then
   pass

@@ -1,0 +1,224 @@
+/* host_posix_package.c: reading a Windows Installer package's metadata
+ * (msiq_host_package_read, host.h) with libmsi, msitools' own library, so
+ * the simulation reads the same real packages wixl builds for the tests.
+ * Read-only: nothing is ever written to the package. */
+#include "host/host.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <libmsi.h>
+
+/* Windows Installer's summary information property ids (the same numbers
+ * on every platform; libmsi names them LIBMSI_PROPERTY_*). */
+#define PACKAGE_SUMMARY_SUBJECT  LIBMSI_PROPERTY_SUBJECT
+#define PACKAGE_SUMMARY_TEMPLATE LIBMSI_PROPERTY_TEMPLATE
+#define PACKAGE_SUMMARY_REVISION LIBMSI_PROPERTY_UUID
+
+/* MSIQ_OK when the file begins like an OLE compound file; MSIQ_ENOT_PACKAGE
+ * when it does not, MSIQ_EIO when it cannot be read. libmsi (like msi.dll)
+ * would refuse such a file too, in words about storages. */
+static int package_check_header(const char *path, msiq_diag *diag) {
+  FILE *file = msiq_host_fopen(path, "rb");
+  if (file == NULL) {
+    return msiq_diag_set(diag, MSIQ_EIO, "%s", strerror(errno));
+  }
+  unsigned char header[8];
+  size_t count = fread(header, 1, sizeof header, file);
+  fclose(file);
+  if (!msiq_package_header_is_compound_file(header, count)) {
+    return msiq_diag_set(diag, MSIQ_ENOT_PACKAGE,
+                         "it is not an OLE compound file");
+  }
+  return MSIQ_OK;
+}
+
+/* A summary text, NULL when the package has none or it is not a text. */
+static const char *package_summary_text(LibmsiSummaryInfo *summary,
+                                        LibmsiProperty property) {
+  GError *error = NULL;
+  if (libmsi_summary_info_get_property_type(summary, property, &error) !=
+      LIBMSI_PROPERTY_TYPE_STRING) {
+    g_clear_error(&error);
+    return NULL;
+  }
+  const char *text = libmsi_summary_info_get_string(summary, property, &error);
+  g_clear_error(&error);
+  return text;
+}
+
+/* Runs sql (two text columns: a name and a value) and hands each row to
+ * take; false when the query cannot run (the table is missing). */
+static bool package_query_pairs(LibmsiDatabase *database, const char *sql,
+                                int (*take)(msiq_package_info *info,
+                                            const char *name,
+                                            const char *value),
+                                msiq_package_info *info, int *status) {
+  GError *error = NULL;
+  LibmsiQuery *query = libmsi_query_new(database, sql, &error);
+  if (query == NULL || !libmsi_query_execute(query, NULL, &error)) {
+    g_clear_error(&error);
+    if (query != NULL) {
+      g_object_unref(query);
+    }
+    return false;
+  }
+  LibmsiRecord *record;
+  while (*status == MSIQ_OK &&
+         (record = libmsi_query_fetch(query, &error)) != NULL) {
+    char *name = libmsi_record_get_string(record, 1);
+    char *value = libmsi_record_get_string(record, 2);
+    if (name != NULL && value != NULL) {
+      *status = take(info, name, value);
+    }
+    g_free(name);
+    g_free(value);
+    g_object_unref(record);
+  }
+  g_clear_error(&error);
+  libmsi_query_close(query, NULL);
+  g_object_unref(query);
+  return true;
+}
+
+static int package_take_property(msiq_package_info *info, const char *name,
+                                 const char *value) {
+  static const struct {
+    const char *name;
+    size_t offset;
+  } wanted[] = {
+      {"ProductCode", offsetof(msiq_package_info, product_code)},
+      {"ProductName", offsetof(msiq_package_info, product_name)},
+      {"ProductVersion", offsetof(msiq_package_info, product_version)},
+      {"Manufacturer", offsetof(msiq_package_info, manufacturer)},
+      {"UpgradeCode", offsetof(msiq_package_info, upgrade_code)},
+      {"ALLUSERS", offsetof(msiq_package_info, all_users)},
+      {"MSIINSTALLPERUSER", offsetof(msiq_package_info, install_per_user)},
+  };
+  for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++) {
+    if (strcmp(name, wanted[i].name) == 0) {
+      return msiq_package_info_set((char **)((char *)info + wanted[i].offset),
+                                   value);
+    }
+  }
+  return MSIQ_OK;
+}
+
+static int package_take_patch_metadata(msiq_package_info *info,
+                                       const char *name, const char *value) {
+  return strcmp(name, "DisplayName") == 0
+             ? msiq_package_info_set(&info->display_name, value)
+             : MSIQ_OK;
+}
+
+/* libmsi explains a refusal through GLib's log (a CRITICAL on standard
+ * error) rather than its GError; while a package is read, the log's last
+ * message is kept here instead, to become the reason msiq gives in its one
+ * line. */
+typedef struct package_log {
+  char last[256];
+} package_log;
+
+static void package_log_keep(const gchar *domain, GLogLevelFlags level,
+                             const gchar *message, gpointer data) {
+  (void)domain;
+  (void)level;
+  package_log *log = data;
+  snprintf(log->last, sizeof log->last, "%s", message);
+  /* Some of libmsi's messages end in a line end; msiq's line has its own. */
+  size_t length = strlen(log->last);
+  while (length > 0 &&
+         (log->last[length - 1] == '\n' || log->last[length - 1] == '\r' ||
+          log->last[length - 1] == ' ')) {
+    log->last[--length] = '\0';
+  }
+}
+
+/* Why libmsi refused: its GError's words, else the last thing it logged. */
+static const char *package_reason(const GError *error, const package_log *log) {
+  if (error != NULL && error->message != NULL && error->message[0] != '\0') {
+    return error->message;
+  }
+  return log->last[0] != '\0' ? log->last : "no reason given";
+}
+
+int msiq_host_package_read(const char *path, bool patch,
+                           msiq_package_info *info, msiq_diag *diag) {
+  msiq_package_info_cleanup(info);
+  int status = package_check_header(path, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  package_log log = {{0}};
+  GLogFunc previous_handler = g_log_set_default_handler(package_log_keep, &log);
+  GError *error = NULL;
+  LibmsiSummaryInfo *summary = NULL;
+  LibmsiDatabase *database = libmsi_database_new(
+      path, LIBMSI_DB_FLAGS_READONLY | (patch ? LIBMSI_DB_FLAGS_PATCH : 0),
+      NULL, &error);
+  if (database == NULL) {
+    status = msiq_diag_set(diag, MSIQ_ENOT_PACKAGE, "libmsi cannot open it: %s",
+                           package_reason(error, &log));
+    goto cleanup;
+  }
+  summary = libmsi_summary_info_new(database, 0, &error);
+  if (summary == NULL) {
+    status = msiq_diag_set(diag, MSIQ_ENOT_PACKAGE,
+                           "it has no summary information: %s",
+                           package_reason(error, &log));
+    goto cleanup;
+  }
+  const char *template_text =
+      package_summary_text(summary, PACKAGE_SUMMARY_TEMPLATE);
+  if (patch) {
+    info->kind = MSIQ_PACKAGE_KIND_PATCH;
+    status = msiq_package_info_parse_patch(
+        info, template_text,
+        package_summary_text(summary, PACKAGE_SUMMARY_REVISION), diag);
+    if (status == MSIQ_OK &&
+        !package_query_pairs(database,
+                             "SELECT `Property`, `Value` FROM "
+                             "`MsiPatchMetadata`",
+                             package_take_patch_metadata, info, &status)) {
+      status = MSIQ_OK;
+    }
+    /* A patch without MsiPatchMetadata (made before Windows Installer 3)
+     * is named by its summary's Subject. */
+    if (status == MSIQ_OK && info->display_name == NULL) {
+      status = msiq_package_info_set(
+          &info->display_name,
+          package_summary_text(summary, PACKAGE_SUMMARY_SUBJECT));
+    }
+  } else {
+    info->kind = MSIQ_PACKAGE_KIND_PRODUCT;
+    status = msiq_package_info_parse_template(info, template_text, diag);
+    if (status == MSIQ_OK &&
+        !package_query_pairs(database,
+                             "SELECT `Property`, `Value` FROM `Property`",
+                             package_take_property, info, &status)) {
+      status =
+          msiq_diag_set(diag, MSIQ_ENOT_PACKAGE, "it has no Property table");
+    }
+  }
+  if (status == MSIQ_ENOMEM) {
+    msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+
+cleanup:
+  /* GLib does not return the previous handler's data; msiq sets no other
+   * handler, so it is GLib's own, which takes none. */
+  g_log_set_default_handler(previous_handler, NULL);
+  g_clear_error(&error);
+  if (summary != NULL) {
+    g_object_unref(summary);
+  }
+  if (database != NULL) {
+    g_object_unref(database);
+  }
+  if (status != MSIQ_OK) {
+    msiq_package_info_cleanup(info);
+  }
+  return status;
+}

@@ -1,0 +1,245 @@
+/* host_win_package.c: reading a Windows Installer package's metadata
+ * (msiq_host_package_read, host.h) through msi.dll, read-only:
+ * MsiOpenDatabaseW with MSIDBOPEN_READONLY (and MSIDBOPEN_PATCHFILE for a
+ * .msp), SQL views on the Property and MsiPatchMetadata tables, and
+ * MsiGetSummaryInformationW. No package session is made, so nothing of the
+ * package runs. */
+#include "host/host.h"
+#include "host/win/host_win_internal.h"
+
+#include <windows.h>
+#include <msi.h>
+#include <msiquery.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Windows Installer's summary information property ids. */
+#define PACKAGE_SUMMARY_SUBJECT  3
+#define PACKAGE_SUMMARY_TEMPLATE 7
+#define PACKAGE_SUMMARY_REVISION 9
+
+/* MSIQ_OK when the file begins like an OLE compound file; MSIQ_ENOT_PACKAGE
+ * when it does not, MSIQ_EIO when it cannot be read. msi.dll would refuse
+ * such a file too, with a code that does not say why. */
+static int package_check_header(const char *path, msiq_diag *diag) {
+  FILE *file = msiq_host_fopen(path, "rb");
+  if (file == NULL) {
+    return msiq_diag_set(diag, MSIQ_EIO, "cannot open it for reading");
+  }
+  unsigned char header[8];
+  size_t count = fread(header, 1, sizeof header, file);
+  fclose(file);
+  if (!msiq_package_header_is_compound_file(header, count)) {
+    return msiq_diag_set(diag, MSIQ_ENOT_PACKAGE,
+                         "it is not an OLE compound file");
+  }
+  return MSIQ_OK;
+}
+
+/* A record's string field as UTF-8 (free() it); NULL when out of memory. */
+static char *package_record_text(MSIHANDLE record, UINT field) {
+  DWORD length = 0;
+  WCHAR empty[1] = {0};
+  UINT rc = MsiRecordGetStringW(record, field, empty, &length);
+  if (rc != ERROR_SUCCESS && rc != ERROR_MORE_DATA) {
+    return NULL;
+  }
+  WCHAR *wide = malloc(((size_t)length + 1) * sizeof *wide);
+  if (wide == NULL) {
+    return NULL;
+  }
+  length++;
+  char *text = NULL;
+  if (MsiRecordGetStringW(record, field, wide, &length) == ERROR_SUCCESS) {
+    text = host_win_narrow(wide);
+  }
+  free(wide);
+  return text;
+}
+
+/* A summary text as UTF-8 into *text (free() it; NULL when the package has
+ * none or it is not a text). */
+static int package_summary_text(MSIHANDLE summary, UINT property, char **text) {
+  *text = NULL;
+  UINT type = 0;
+  INT number = 0;
+  FILETIME time;
+  DWORD length = 0;
+  WCHAR empty[1] = {0};
+  UINT rc = MsiSummaryInfoGetPropertyW(summary, property, &type, &number, &time,
+                                       empty, &length);
+  if ((rc != ERROR_SUCCESS && rc != ERROR_MORE_DATA) || type != VT_LPSTR) {
+    return MSIQ_OK;
+  }
+  WCHAR *wide = malloc(((size_t)length + 1) * sizeof *wide);
+  if (wide == NULL) {
+    return MSIQ_ENOMEM;
+  }
+  length++;
+  rc = MsiSummaryInfoGetPropertyW(summary, property, &type, &number, &time,
+                                  wide, &length);
+  if (rc == ERROR_SUCCESS) {
+    *text = host_win_narrow(wide);
+  }
+  free(wide);
+  return rc == ERROR_SUCCESS && *text == NULL ? MSIQ_ENOMEM : MSIQ_OK;
+}
+
+/* Runs sql (two text columns: a name and a value) and hands each row to
+ * take; false when the query cannot run (the table is missing). */
+static bool package_query_pairs(MSIHANDLE database, const WCHAR *sql,
+                                int (*take)(msiq_package_info *info,
+                                            const char *name,
+                                            const char *value),
+                                msiq_package_info *info, int *status) {
+  MSIHANDLE view = 0;
+  if (MsiDatabaseOpenViewW(database, sql, &view) != ERROR_SUCCESS) {
+    return false;
+  }
+  if (MsiViewExecute(view, 0) != ERROR_SUCCESS) {
+    MsiCloseHandle(view);
+    return false;
+  }
+  MSIHANDLE record = 0;
+  while (*status == MSIQ_OK && MsiViewFetch(view, &record) == ERROR_SUCCESS) {
+    char *name = package_record_text(record, 1);
+    char *value = package_record_text(record, 2);
+    if (name == NULL || value == NULL) {
+      *status = MSIQ_ENOMEM;
+    } else {
+      *status = take(info, name, value);
+    }
+    free(name);
+    free(value);
+    MsiCloseHandle(record);
+  }
+  MsiViewClose(view);
+  MsiCloseHandle(view);
+  return true;
+}
+
+static int package_take_property(msiq_package_info *info, const char *name,
+                                 const char *value) {
+  static const struct {
+    const char *name;
+    size_t offset;
+  } wanted[] = {
+      {"ProductCode", offsetof(msiq_package_info, product_code)},
+      {"ProductName", offsetof(msiq_package_info, product_name)},
+      {"ProductVersion", offsetof(msiq_package_info, product_version)},
+      {"Manufacturer", offsetof(msiq_package_info, manufacturer)},
+      {"UpgradeCode", offsetof(msiq_package_info, upgrade_code)},
+      {"ALLUSERS", offsetof(msiq_package_info, all_users)},
+      {"MSIINSTALLPERUSER", offsetof(msiq_package_info, install_per_user)},
+  };
+  for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++) {
+    if (strcmp(name, wanted[i].name) == 0) {
+      return msiq_package_info_set((char **)((char *)info + wanted[i].offset),
+                                   value);
+    }
+  }
+  return MSIQ_OK;
+}
+
+static int package_take_patch_metadata(msiq_package_info *info,
+                                       const char *name, const char *value) {
+  return strcmp(name, "DisplayName") == 0
+             ? msiq_package_info_set(&info->display_name, value)
+             : MSIQ_OK;
+}
+
+/* Reads the summary and tables of the open database into info. */
+static int package_read_database(MSIHANDLE database, bool patch,
+                                 msiq_package_info *info, msiq_diag *diag) {
+  MSIHANDLE summary = 0;
+  UINT rc = MsiGetSummaryInformationW(database, NULL, 0, &summary);
+  if (rc != ERROR_SUCCESS) {
+    return msiq_diag_set(diag, MSIQ_ENOT_PACKAGE,
+                         "it has no summary information (error %u)", rc);
+  }
+  char *template_text = NULL;
+  char *revision = NULL;
+  char *subject = NULL;
+  int status =
+      package_summary_text(summary, PACKAGE_SUMMARY_TEMPLATE, &template_text);
+  if (status == MSIQ_OK) {
+    status = package_summary_text(summary, PACKAGE_SUMMARY_REVISION, &revision);
+  }
+  if (status == MSIQ_OK) {
+    status = package_summary_text(summary, PACKAGE_SUMMARY_SUBJECT, &subject);
+  }
+  if (status != MSIQ_OK) {
+    msiq_diag_set(diag, status, "out of memory");
+    goto cleanup;
+  }
+  if (patch) {
+    info->kind = MSIQ_PACKAGE_KIND_PATCH;
+    status = msiq_package_info_parse_patch(info, template_text, revision, diag);
+    if (status == MSIQ_OK &&
+        !package_query_pairs(database,
+                             L"SELECT `Property`, `Value` FROM "
+                             L"`MsiPatchMetadata`",
+                             package_take_patch_metadata, info, &status)) {
+      status = MSIQ_OK;
+    }
+    /* A patch without MsiPatchMetadata (made before Windows Installer 3)
+     * is named by its summary's Subject. */
+    if (status == MSIQ_OK && info->display_name == NULL) {
+      status = msiq_package_info_set(&info->display_name, subject);
+    }
+  } else {
+    info->kind = MSIQ_PACKAGE_KIND_PRODUCT;
+    status = msiq_package_info_parse_template(info, template_text, diag);
+    if (status == MSIQ_OK &&
+        !package_query_pairs(database,
+                             L"SELECT `Property`, `Value` FROM `Property`",
+                             package_take_property, info, &status)) {
+      status =
+          msiq_diag_set(diag, MSIQ_ENOT_PACKAGE, "it has no Property table");
+    }
+  }
+  if (status == MSIQ_ENOMEM) {
+    msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+
+cleanup:
+  free(template_text);
+  free(revision);
+  free(subject);
+  MsiCloseHandle(summary);
+  return status;
+}
+
+int msiq_host_package_read(const char *path, bool patch,
+                           msiq_package_info *info, msiq_diag *diag) {
+  msiq_package_info_cleanup(info);
+  int status = package_check_header(path, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  WCHAR *wide = host_win_wide(path);
+  if (wide == NULL) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  /* MSIDBOPEN_PATCHFILE is added to the mode, as msiquery.h means it: the
+   * mode is a small number passed as a pointer. */
+  LPCWSTR mode = patch ? (LPCWSTR)(ULONG_PTR)(MSIDBOPEN_PATCHFILE *
+                                              sizeof(*MSIDBOPEN_READONLY))
+                       : MSIDBOPEN_READONLY;
+  MSIHANDLE database = 0;
+  UINT rc = MsiOpenDatabaseW(wide, mode, &database);
+  free(wide);
+  if (rc != ERROR_SUCCESS) {
+    return msiq_diag_set(diag, MSIQ_ENOT_PACKAGE,
+                         "Windows Installer cannot open it as a %s (error %u)",
+                         patch ? "patch" : "database", rc);
+  }
+  status = package_read_database(database, patch, info, diag);
+  MsiCloseHandle(database);
+  if (status != MSIQ_OK) {
+    msiq_package_info_cleanup(info);
+  }
+  return status;
+}

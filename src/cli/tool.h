@@ -98,6 +98,12 @@ typedef struct tool_context {
   /* Set when a TOOL_STORE_REHEARSED_ONCE command's rehearsal became the new
    * database: what the rehearsal did is done, and exec only reports it. */
   bool rehearsal_published;
+  /* The whole command line as msiq_tool_main() got it, and the index in it
+   * of the command's first argument: exec reads its own part again by
+   * msiexec's rules (msiq_host_command_line_tail). */
+  int process_argc;
+  char **process_argv;
+  int arguments_first;
 } tool_context;
 
 /* The type of an option's value, and where the value goes. */

@@ -10,11 +10,13 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/admission.h"
 #include "host/host.h"
 #include "core/installer_command.h"
+#include "core/msiexec_words.h"
 
 /* Compares an msiexec switch case-insensitively, with / or - as its lead. */
 static bool exec_switch_is(const char *word, const char *name) {
@@ -51,7 +53,7 @@ static const char *const exec_implied_switches[] = {
 };
 
 /* Translates msiexec arguments into a job spec; never prints. */
-static int exec_parse(int argc, char **argv, msiq_job_spec *spec,
+static int exec_parse(int argc, char *const *argv, msiq_job_spec *spec,
                       msiq_diag *diag) {
   bool have_action = false;
   for (int i = 0; i < argc; i++) {
@@ -157,7 +159,28 @@ static int exec_parse_arguments(tool_context *context, void *state, int argc,
     context->help = true;
     return MSIQ_OK;
   }
-  return exec_parse(argc, argv, &((exec_options *)state)->spec, diag);
+  /* The words are read again from the command line's own text, by
+   * msiexec's rules and not the C runtime's, so that a script's
+   * INSTALLDIR="C:\App\" /qn means to msiq what it means to msiexec. */
+  char *line = NULL;
+  int status = context->process_argv != NULL
+                   ? msiq_host_command_line_tail(
+                         context->process_argc, context->process_argv,
+                         context->arguments_first, &line, diag)
+                   : msiq_msiexec_words_join((const char *const *)argv,
+                                             (size_t)argc, &line, diag);
+  msiq_msiexec_words words;
+  msiq_msiexec_words_init(&words);
+  if (status == MSIQ_OK) {
+    status = msiq_msiexec_words_split(line, &words, diag);
+  }
+  if (status == MSIQ_OK) {
+    status = exec_parse((int)words.count, words.words,
+                        &((exec_options *)state)->spec, diag);
+  }
+  msiq_msiexec_words_cleanup(&words);
+  free(line);
+  return status;
 }
 
 static void exec_init(void *state) {

@@ -154,5 +154,8 @@ int msiq_tool_main(int argc, char **argv) {
   }
   context.command = command;
   int first = 1 + parser.index;
+  context.process_argc = argc;
+  context.process_argv = argv;
+  context.arguments_first = first;
   return tool_run_command(&context, command, argc - first, argv + first);
 }

@@ -29,6 +29,19 @@ bool msiq_host_test_settings(void);
  * The returned array lives until the process exits. */
 int msiq_host_main_arguments(int argc, char **argv, char ***utf8_argv);
 
+/* The process's command line from argv[first] on, as UTF-8 text for
+ * `exec` to split by msiexec's rules (core/msiexec_words.h). argc and argv
+ * are the whole process's (argv[0] the program). On Windows it is the raw
+ * text of GetCommandLineW() after the first `first` words, so that what
+ * msiexec would read (`INSTALLDIR="C:\App\" /qn`) reaches exec
+ * unchanged by the C runtime's backslash rules; when that line does not
+ * hold argv's first words (a caller that runs the tool in-process), and
+ * on POSIX, where the shell has already split the line, it is
+ * argv[first..] joined back with msiexec's quoting. *tail is free()d by
+ * the caller. */
+int msiq_host_command_line_tail(int argc, char **argv, int first, char **tail,
+                                msiq_diag *diag);
+
 /* An environment variable as UTF-8 in buffer; false when unset or empty. */
 bool msiq_host_getenv(const char *name, char *buffer, size_t size);
 

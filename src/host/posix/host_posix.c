@@ -12,6 +12,7 @@
 #include "host/host_installer.h"
 #include "host/host_test_settings.h"
 
+#include "core/msiexec_words.h"
 #include "core/text.h"
 
 #include <dirent.h>
@@ -1315,6 +1316,17 @@ int msiq_host_main_arguments(int argc, char **argv, char ***utf8_argv) {
   (void)argc;
   *utf8_argv = argv;
   return MSIQ_OK;
+}
+
+/* The shell split the line already; joined back, it splits into the same
+ * words. */
+int msiq_host_command_line_tail(int argc, char **argv, int first, char **tail,
+                                msiq_diag *diag) {
+  if (first < 0 || first > argc) {
+    return msiq_diag_set(diag, MSIQ_EINVAL, "no such argument %d", first);
+  }
+  return msiq_msiexec_words_join((const char *const *)argv + first,
+                                 (size_t)(argc - first), tail, diag);
 }
 
 bool msiq_host_getenv(const char *name, char *buffer, size_t size) {

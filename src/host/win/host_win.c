@@ -17,6 +17,7 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "core/msiexec_words.h"
 #include "host/host.h"
 #include "host/host_installer.h"
 #include "host/host_test_settings.h"
@@ -115,6 +116,53 @@ int msiq_host_main_arguments(int argc, char **argv, char ***utf8_argv) {
   /* Output is UTF-8 so package paths such as "Mise à jour" print intact. */
   SetConsoleOutputCP(CP_UTF8);
   *utf8_argv = converted;
+  return MSIQ_OK;
+}
+
+/* True when the raw command line holds argc words whose first `first`
+ * are argv's: then it is this process's own line and not one an
+ * in-process caller of the tool made up. */
+static bool host_win_command_line_matches(int argc, char **argv, int first) {
+  int count = 0;
+  wchar_t **wide = CommandLineToArgvW(GetCommandLineW(), &count);
+  if (wide == NULL) {
+    return false;
+  }
+  bool matches = count == argc;
+  for (int i = 0; matches && i < first; i++) {
+    char *word = host_win_narrow(wide[i]);
+    matches = word != NULL && strcmp(word, argv[i]) == 0;
+    free(word);
+  }
+  LocalFree(wide);
+  return matches;
+}
+
+int msiq_host_command_line_tail(int argc, char **argv, int first, char **tail,
+                                msiq_diag *diag) {
+  if (first < 0 || first > argc) {
+    return msiq_diag_set(diag, MSIQ_EINVAL, "no such argument %d", first);
+  }
+  if (!host_win_command_line_matches(argc, argv, first)) {
+    return msiq_msiexec_words_join((const char *const *)argv + first,
+                                   (size_t)(argc - first), tail, diag);
+  }
+  char *line = host_win_narrow(GetCommandLineW());
+  if (line == NULL) {
+    return msiq_diag_set(diag, MSIQ_EHOST, "cannot read the command line");
+  }
+  /* The words before `first` (the program, msiq's global options, the
+   * command's name) were split by the C runtime's rules, so their end is
+   * found by the same rules; the rest is exec's, untouched. */
+  size_t offset = msiq_c_runtime_words_skip(line, (size_t)first);
+  size_t length = strlen(line + offset);
+  while (length > 0 && (line[offset + length - 1] == ' ' ||
+                        line[offset + length - 1] == '\t')) {
+    length--;
+  }
+  memmove(line, line + offset, length);
+  line[length] = '\0';
+  *tail = line;
   return MSIQ_OK;
 }
 

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# cli_exec.sh: `msiq exec`, the drop-in for msiexec (issue 13), on the POSIX
+# simulation host with the fake installer. Proves:
+#   1. words: the line after `exec` is split by msiexec's rules (a backslash
+#      before a quote is an ordinary character), a property with spaces
+#      stays one property, switches in any case with / or -;
+#   2. the actions (/i, /x of a product code, /update, /p, /f), the log
+#      switch, exit codes (1603 and 3010, compared as code & 255 on POSIX),
+#      1618 waited out; refused lines change nothing and create nothing.
+#
+# Every section has its own database; dispatchers poll every 100 ms; every
+# wait is bounded.
+# MSIQ_RUNNER (empty, or a word such as "wine") is meant to split.
+# shellcheck disable=SC2086
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$MSIQ_TESTS_DIR/cli/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=lib_dispatch.sh
+. "$MSIQ_TESTS_DIR/cli/lib_dispatch.sh"
+
+cd "$work_dir" || exit 1
+
+dispatcher_options=(--poll 100ms --grace 2s)
+dispatcher_time_limit=85
+
+# One real package, copied into each section.
+make_package "$work_dir/package.msi" "Exec App" 1.0.0 || exit 1
+
+# new_section NAME: a fresh directory, database, argv log and codes file,
+# with the package as app.msi and a patch file fix.msp.
+new_section() {
+  begin_section "$1"
+  export FAKE_INSTALLER_CODES="$sec/codes"
+  cp "$work_dir/package.msi" "$sec/app.msi"
+  cp "$work_dir/package.msi" "$sec/fix.msp"
+  cd "$sec" || exit 1
+}
+
+installer_runs() {
+  if [ -e "$FAKE_INSTALLER_LOG" ]; then wc -l <"$FAKE_INSTALLER_LOG" | tr -d ' '; else echo 0; fi
+}
+
+# run_exec ARGS...: msiq ARGS, bounded by 30 s, as run does.
+run_exec() {
+  out=$(timeout 30 ${MSIQ_RUNNER:-} "$MSIQ_BIN" "$@" 2>"$sec/exec.err")
+  status=$?
+  err=$(cat "$sec/exec.err")
+}
+
+# last_run FIELDS: the cut -d' ' -f FIELDS of the fake installer's last line.
+last_run() {
+  tail -n 1 "$FAKE_INSTALLER_LOG" | cut -d' ' -f"$1"
+}
+
+# ---------------------------------------------------------------------------
+# 1. Words by msiexec's rules.
+new_section words
+start_dispatcher
+# The shell hands over INSTALLDIR=C:\Program Files\App\ as one word; exec
+# joins its words back and splits them by msiexec's rules, so the trailing
+# backslash does not swallow what follows (as the C runtime's \" would).
+run_exec exec /i app.msi 'INSTALLDIR=C:\Program Files\App\' /qn X=1 'MSG=say "hi"'
+check_status 0 "exec with a property ending in a backslash: exit 0 ($err)"
+check_equal "$(tail -n 1 "$FAKE_INSTALLER_LOG")" \
+  "[/i] [$sec/app.msi] [/qn] [/norestart] [/l*v] [$sec/logs/job-1.log] [INSTALLDIR=C:\\Program Files\\App\\] [X=1] [MSG=say \"hi\"]" \
+  "exec: the property, then /qn, then X=1, and a quote inside a value"
+run_exec exec -PACKAGE app.msi -QuIeT -Log other.log
+check_status 0 "exec with - switches in any case: exit 0"
+check_equal "$(last_run 1,2,6)" "[/i] [$sec/app.msi] [$sec/other.log]" "exec: -PACKAGE and -Log"
+stop_dispatcher
+
+# ---------------------------------------------------------------------------
+# 2. Actions, logs, exit codes; refusals change nothing.
+new_section actions
+# Refused before the database exists: nothing is created.
+run exec /i app.msi /t
+check_error 2 "msiexec switch '/t' is not supported by msiq exec" "exec /t is refused"
+check_no_database "exec /t creates no database"
+start_dispatcher
+for bad in /forcerestart /a /j /t /i- -y; do
+  check_rejected 2 "msiexec switch '$bad' is not supported by msiq exec" "exec /i app.msi $bad" exec /i app.msi "$bad"
+done
+check_rejected 2 "/l\\*v needs a log file" "exec /l*v without a file" exec /i app.msi "/l*v"
+check_rejected 2 "msiexec switch '/promptrestart' is not supported" "exec /promptrestart names the switch" exec /i app.msi /promptrestart
+check_rejected 2 "/i needs a package" "exec /i without a package" exec /i
+check_rejected 2 "no action" "exec without an action" exec /qn ALLUSERS=1
+check_rejected 2 "no action" "exec with no arguments" exec
+check_rejected 2 "only one of" "exec with two actions" exec /i app.msi /x app.msi
+check_rejected 2 "unexpected argument 'app.msi'" "exec with a bare word" exec app.msi
+check_rejected 2 "does not exist" "exec of a missing package" exec /i missing.msi
+check_rejected 2 "invalid property name" "exec with a bad property" exec /i app.msi 9X=1
+run exec --help
+check_status 0 "exec --help exits 0"
+check_match "$out" "usage: msiq exec" "exec --help prints the usage"
+check_equal "$(installer_runs)" "0" "exec: no refused command started an installer"
+
+run_exec exec /i app.msi /qn ALLUSERS=1 "P=x y"
+check_status 0 "exec /i app.msi /qn ALLUSERS=1: exit 0"
+check_match "$out" '^job [0-9]+: succeeded \(exit 0\)$' "exec prints the job line"
+check_equal "$(tail -n 1 "$FAKE_INSTALLER_LOG")" "[/i] [$sec/app.msi] [/qn] [/norestart] [/l*v] [$sec/logs/job-1.log] [ALLUSERS=1] [P=x y]" \
+  "exec: the installer got the package and the properties"
+run_exec exec /I app.msi /L*V custom.log /QN /NoRestart
+check_status 0 "exec with /L*V custom.log: exit 0"
+check_equal "$(last_run 5,6)" "[/l*v] [$sec/custom.log]" "exec: /L*V names the log, made absolute"
+guid="{12345678-ABCD-EF01-2345-6789ABCDEF01}"
+run_exec exec /x "$guid" /qn
+check_equal "$status $(last_run 1,2)" "0 [/x] [$guid]" "exec /x of a product code"
+run_exec exec /update fix.msp
+check_equal "$status $(last_run 1,2)" "0 [/update] [$sec/fix.msp]" "exec /update"
+run_exec exec /p fix.msp
+check_equal "$status $(last_run 1,2)" "0 [/update] [$sec/fix.msp]" "exec /p"
+run_exec exec /fomus app.msi
+check_equal "$status $(last_run 1,2)" "0 [/fomus] [$sec/app.msi]" "exec /fomus"
+run_exec exec /f app.msi
+check_equal "$status $(last_run 1,2)" "0 [/fomus] [$sec/app.msi]" "exec /f repairs with /fomus"
+# Exit codes: 1603 (seen as 67 on POSIX) and 3010 (194); 1618 is waited out.
+echo "1603" >"$FAKE_INSTALLER_CODES"
+run_exec exec /i app.msi
+check_status $((1603 & 255)) "exec: a failed install exits 1603 (seen as 67)"
+check_match "$out" '^job [0-9]+: failed \(exit 1603\): installer failed with exit code 1603' "exec: the line shows 1603"
+echo "3010" >"$FAKE_INSTALLER_CODES"
+run_exec --json exec /i app.msi
+check_status $((3010 & 255)) "exec: 3010 (seen as 194)"
+check_equal "$(jq_of "$out" '.[0] | [.state, .exit_code, .reboot_required] | map(tostring) | join(" ")')" "succeeded 3010 true" \
+  "exec --json: the job with its full exit code"
+echo "1618 0" >"$FAKE_INSTALLER_CODES"
+stop_dispatcher
+start_dispatcher --retry-base 100ms --retry-max 200ms
+run_exec exec /i app.msi
+check_status 0 "exec: 1618 is retried and never returned"
+check_match "$out" '^job [0-9]+: succeeded \(exit 0\)$' "exec: after 1618, the success line"
+stop_dispatcher
+cd "$work_dir" || exit 1
+
+finish

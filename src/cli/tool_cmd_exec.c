@@ -49,12 +49,78 @@ static bool exec_switch_starts(const char *word, const char *prefix) {
 /* Switches msiq accepts because it always behaves that way: silent, no
  * restart. */
 static const char *const exec_implied_switches[] = {
-    "q", "qn", "quiet", "norestart", "qn-", "qn+",
+    "quiet",
+    "norestart",
 };
+
+/* Recognises /q with its user-interface level (n none, b basic, r reduced,
+ * f full; none given means n) and msiexec's modifiers + (a closing
+ * dialog), - (no modal dialog) and ! (no cancel button) in any
+ * combination, and /passive. *shows_ui is set for every form that shows a
+ * user interface in msiexec: a queue runs jobs where no one sees a
+ * desktop, so they run silently, and exec says so in one line instead of
+ * refusing a script written for an interactive msiexec. */
+static bool exec_switch_is_quiet(const char *word, bool *shows_ui) {
+  *shows_ui = false;
+  if (exec_switch_is(word, "passive")) {
+    *shows_ui = true;
+    return true;
+  }
+  if (!exec_switch_starts(word, "q") || exec_switch_is(word, "quiet")) {
+    return false;
+  }
+  const char *cursor = word + 2;
+  char level = (char)tolower((unsigned char)*cursor);
+  if (level == 'b' || level == 'r' || level == 'f') {
+    *shows_ui = true;
+    cursor++;
+  } else if (level == 'n') {
+    cursor++;
+  }
+  for (; *cursor != '\0'; cursor++) {
+    if (*cursor != '+' && *cursor != '-' && *cursor != '!') {
+      *shows_ui = false;
+      return false;
+    }
+  }
+  return true;
+}
+
+typedef struct exec_line {
+  /* A /q form or /passive that shows a user interface in msiexec, for
+   * exec's note; NULL when none was given. */
+  const char *ui_switch;
+  /* The repair mode of /fMODE, lowercased; "" for a plain /f. */
+  char repair_mode[16];
+} exec_line;
+
+/* Reads the letters glued to /f: REINSTALLMODE's letters in any case and
+ * order. */
+static int exec_repair_mode_read(const char *word, exec_line *line,
+                                 msiq_diag *diag) {
+  const char *mode = word + 2;
+  size_t length = strlen(mode);
+  char quoted[64];
+  msiq_quote_for_message(mode, quoted, sizeof quoted);
+  if (length >= sizeof line->repair_mode) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE, "repair mode '%s' is too long",
+                         quoted);
+  }
+  for (size_t i = 0; i <= length; i++) {
+    line->repair_mode[i] = (char)tolower((unsigned char)mode[i]);
+  }
+  if (length > 0 && !msiq_repair_mode_is_valid(line->repair_mode)) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE,
+                         "repair mode '%s' is not one of msiexec's letters "
+                         "p o e d c a m u s v (as in /fomus or /fvomus)",
+                         quoted);
+  }
+  return MSIQ_OK;
+}
 
 /* Translates msiexec arguments into a job spec; never prints. */
 static int exec_parse(int argc, char *const *argv, msiq_job_spec *spec,
-                      msiq_diag *diag) {
+                      exec_line *line, msiq_diag *diag) {
   bool have_action = false;
   for (int i = 0; i < argc; i++) {
     const char *word = argv[i];
@@ -71,13 +137,9 @@ static int exec_parse(int argc, char *const *argv, msiq_job_spec *spec,
       action = MSIQ_ACTION_PATCH;
     } else if (exec_switch_starts(word, "f") &&
                !exec_switch_starts(word, "forcerestart")) {
-      /* Repair: msiq repairs with msiexec's default mode, /fomus. */
-      const char *mode = word + 2;
-      if (mode[0] != '\0' && strcmp(mode, MSIQ_DEFAULT_REPAIR_MODE) != 0) {
-        return msiq_diag_set(diag, MSIQ_EUSAGE,
-                             "repair mode '%s' is not supported (msiq repairs "
-                             "with /f%s, msiexec's default)",
-                             mode, MSIQ_DEFAULT_REPAIR_MODE);
+      int status = exec_repair_mode_read(word, line, diag);
+      if (status != MSIQ_OK) {
+        return status;
       }
       action_switch = word;
       action = MSIQ_ACTION_REPAIR;
@@ -117,12 +179,20 @@ static int exec_parse(int argc, char *const *argv, msiq_job_spec *spec,
     if (implied) {
       continue;
     }
+    bool shows_ui = false;
+    if (exec_switch_is_quiet(word, &shows_ui)) {
+      if (shows_ui) {
+        line->ui_switch = word;
+      }
+      continue;
+    }
     if (word[0] == '/' || word[0] == '-') {
       return msiq_diag_set(diag, MSIQ_EUSAGE,
                            "msiexec switch '%s' is not supported by msiq exec "
                            "(supported: /i, /package, /x, /uninstall, "
-                           "/update, /p, /f, /q, /qn, /quiet, /norestart, "
-                           "/l*v LOG, /log LOG, NAME=VALUE)",
+                           "/update, /p, /f[MODE], /q[n|b|r|f][+|-|!], "
+                           "/quiet, /passive, /norestart, /l*v LOG, /log "
+                           "LOG, NAME=VALUE)",
                            word);
     }
     if (strchr(word, '=') == NULL) {
@@ -141,11 +211,29 @@ static int exec_parse(int argc, char *const *argv, msiq_job_spec *spec,
                          "no action: give /i, /x, /update or /f with a "
                          "package");
   }
+  /* A repair mode other than the default travels as REINSTALLMODE, which
+   * both ways of running a job read (msiq_repair_mode_of); a REINSTALLMODE
+   * the line sets itself wins, as it would for msiexec. */
+  if (spec->action == MSIQ_ACTION_REPAIR && line->repair_mode[0] != '\0' &&
+      strcmp(line->repair_mode, MSIQ_DEFAULT_REPAIR_MODE) != 0) {
+    bool set = false;
+    for (size_t k = 0; k < spec->property_count; k++) {
+      set = set ||
+            strcmp(spec->properties[k].name, MSIQ_REINSTALLMODE_PROPERTY) == 0;
+    }
+    if (!set) {
+      return msiq_job_spec_add_property(spec, MSIQ_REINSTALLMODE_PROPERTY,
+                                        line->repair_mode, diag);
+    }
+  }
   return MSIQ_OK;
 }
 
 typedef struct exec_options {
   msiq_job_spec spec;
+  exec_line line;
+  /* The words of the line, which line.ui_switch points into. */
+  msiq_msiexec_words words;
   /* The job as admitted by exec_check(). */
   msiq_admission admission;
 } exec_options;
@@ -169,26 +257,28 @@ static int exec_parse_arguments(tool_context *context, void *state, int argc,
                          context->arguments_first, &line, diag)
                    : msiq_msiexec_words_join((const char *const *)argv,
                                              (size_t)argc, &line, diag);
-  msiq_msiexec_words words;
-  msiq_msiexec_words_init(&words);
+  exec_options *options = state;
   if (status == MSIQ_OK) {
-    status = msiq_msiexec_words_split(line, &words, diag);
+    status = msiq_msiexec_words_split(line, &options->words, diag);
   }
-  if (status == MSIQ_OK) {
-    status = exec_parse((int)words.count, words.words,
-                        &((exec_options *)state)->spec, diag);
-  }
-  msiq_msiexec_words_cleanup(&words);
   free(line);
+  if (status == MSIQ_OK) {
+    status = exec_parse((int)options->words.count, options->words.words,
+                        &options->spec, &options->line, diag);
+  }
   return status;
 }
 
 static void exec_init(void *state) {
-  msiq_job_spec_init(&((exec_options *)state)->spec);
+  exec_options *options = state;
+  msiq_job_spec_init(&options->spec);
+  msiq_msiexec_words_init(&options->words);
 }
 
 static void exec_cleanup(void *state) {
-  msiq_job_spec_cleanup(&((exec_options *)state)->spec);
+  exec_options *options = state;
+  msiq_job_spec_cleanup(&options->spec);
+  msiq_msiexec_words_cleanup(&options->words);
 }
 
 /* The job is admitted once, before the database is opened. */
@@ -211,6 +301,11 @@ static int exec_exec(const tool_context *context, void *state,
   msiq_diag diag = {{0}};
   int64_t id = 0;
   bool existing = false;
+  if (options->line.ui_switch != NULL) {
+    warnf("exec: %s shows a user interface in msiexec; a queue has no "
+          "desktop, so msiq runs the job silently (as /qn)",
+          options->line.ui_switch);
+  }
   int status =
       msiq_store_enqueue(store, &options->admission, &id, &existing, &diag);
   if (status != MSIQ_OK) {
@@ -225,11 +320,12 @@ static const char exec_help[] =
     "exits with the installer's code (0, 3010, 1641, or the failure's code;\n"
     "never 1618, which msiq waits out). A dispatcher (`msiq run` or the\n"
     "service) must be running.\n\n"
-    "Supported: /i or /package, /x or /uninstall, /update or /p, /f (msiq\n"
-    "repairs with /fomus), /l*v LOG or /log LOG, NAME=VALUE. Accepted and\n"
-    "implied: /q, /qn, /quiet, /norestart (msiq always installs silently,\n"
-    "without restarting). Anything else (/qb, /passive, /forcerestart, /a,\n"
-    "/j, transforms given as switches...) is refused with a clear error.\n"
+    "Supported: /i or /package, /x or /uninstall, /update or /p, /f with\n"
+    "any repair mode (/fomus, /FVOMUS...), /l*v LOG or /log LOG,\n"
+    "NAME=VALUE, /q, /qn, /quiet, /norestart. /qb, /qr, /qf (with +, - or\n"
+    "!) and /passive run silently too, with a note: a queue has no desktop.\n"
+    "Anything else (/forcerestart, /a, /j, transforms given as switches...)\n"
+    "is refused with a clear error.\n"
     "Global options (--db, --json) go before `exec`.\n";
 
 const tool_command tool_cmd_exec = {

@@ -6,7 +6,10 @@
 #      stays one property, switches in any case with / or -;
 #   2. the actions (/i, /x of a product code, /update, /p, /f), the log
 #      switch, exit codes (1603 and 3010, compared as code & 255 on POSIX),
-#      1618 waited out; refused lines change nothing and create nothing.
+#      1618 waited out; refused lines change nothing and create nothing;
+#   3. repair modes in any case and order (/FOMUS, /fmous, /fvomus, stored
+#      as REINSTALLMODE), letters outside p o e d c a m u s v refused;
+#      /qb, /qb!, /qb-, /passive, /qr... run silently with one note line.
 #
 # Every section has its own database; dispatchers poll every 100 ms; every
 # wait is bounded.
@@ -76,11 +79,15 @@ run exec /i app.msi /t
 check_error 2 "msiexec switch '/t' is not supported by msiq exec" "exec /t is refused"
 check_no_database "exec /t creates no database"
 start_dispatcher
-for bad in /forcerestart /a /j /t /i- -y; do
+for bad in /forcerestart /a /j /t /i- -y /passivex; do
   check_rejected 2 "msiexec switch '$bad' is not supported by msiq exec" "exec /i app.msi $bad" exec /i app.msi "$bad"
 done
 check_rejected 2 "/l\\*v needs a log file" "exec /l*v without a file" exec /i app.msi "/l*v"
 check_rejected 2 "msiexec switch '/promptrestart' is not supported" "exec /promptrestart names the switch" exec /i app.msi /promptrestart
+check_rejected 2 "repair mode 'z' is not one of msiexec's letters" "exec /fz names the repair mode" exec /fz app.msi
+check_rejected 2 "repair mode 'OMUSX' is not one of" "exec /fomusx names the repair mode" exec /FOMUSX app.msi
+check_rejected 2 "msiexec switch '/qx' is not supported" "exec /qx is refused" exec /i app.msi /qx
+check_rejected 2 "msiexec switch '/qb\\?' is not supported" "exec /qb? is refused" exec /i app.msi '/qb?'
 check_rejected 2 "/i needs a package" "exec /i without a package" exec /i
 check_rejected 2 "no action" "exec without an action" exec /qn ALLUSERS=1
 check_rejected 2 "no action" "exec with no arguments" exec
@@ -128,6 +135,35 @@ start_dispatcher --retry-base 100ms --retry-max 200ms
 run_exec exec /i app.msi
 check_status 0 "exec: 1618 is retried and never returned"
 check_match "$out" '^job [0-9]+: succeeded \(exit 0\)$' "exec: after 1618, the success line"
+stop_dispatcher
+
+# ---------------------------------------------------------------------------
+# 3. Repair modes and user-interface switches in any case and order.
+new_section switches
+start_dispatcher
+run_exec exec /FOMUS app.msi
+check_equal "$status $(tail -n 1 "$FAKE_INSTALLER_LOG")" "0 [/fomus] [$sec/app.msi] [/qn] [/norestart] [/l*v] [$sec/logs/job-1.log]" \
+  "exec /FOMUS: msiexec's default mode, no REINSTALLMODE"
+run_exec exec /fmous app.msi
+check_equal "$status $(last_run 1,2,7)" "0 [/fmous] [$sec/app.msi] [REINSTALLMODE=mous]" "exec /fmous: the letters in their order"
+run_exec exec /FVOMUS app.msi /qn
+check_equal "$status $(last_run 1,2,7)" "0 [/fvomus] [$sec/app.msi] [REINSTALLMODE=vomus]" "exec /FVOMUS: lowercased, as REINSTALLMODE"
+check_equal "$(job_field 3 '.properties | to_entries | map(.key + "=" + .value) | join(" ")')" "REINSTALLMODE=vomus" \
+  "exec /fvomus: the job stores its mode as REINSTALLMODE"
+run_exec exec /fa app.msi REINSTALLMODE=emus
+check_equal "$status $(last_run 1,7)" "0 [/femus] [REINSTALLMODE=emus]" "exec /fa with REINSTALLMODE=emus: the property wins"
+check_equal "$err" "" "exec /fomus: nothing on stderr"
+for switch in /qb '/qb!' /qb- /QB+ '/qb!-' /passive /qr /qf -Passive; do
+  run_exec exec /i app.msi "$switch"
+  check_status 0 "exec $switch: exit 0 ($err)"
+  check_equal "$err" "msiq: warning: exec: $switch shows a user interface in msiexec; a queue has no desktop, so msiq runs the job silently (as /qn)" \
+    "exec $switch: one line on stderr says the job runs silently"
+  check_equal "$(last_run 3)" "[/qn]" "exec $switch: the installer ran with /qn"
+done
+for switch in /q /qn /QN /qn- /qn+ '/qn!' /quiet; do
+  run_exec exec /i app.msi "$switch"
+  check_equal "$status|$err" "0|" "exec $switch: exit 0, nothing on stderr"
+done
 stop_dispatcher
 cd "$work_dir" || exit 1
 

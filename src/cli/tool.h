@@ -216,6 +216,10 @@ typedef struct tool_command {
   int (*exec)(const tool_context *context, void *options, msiq_store *store);
   /* Frees what init, the hooks or exec left in the options, or NULL. */
   void (*cleanup)(void *options);
+  /* The exit code for a status msiq itself fails with (tool_report), when
+   * the command answers in codes of its own (exec: msiexec's); NULL for
+   * msiq_status_exit_code. */
+  int (*exit_code)(int status);
 } tool_command;
 
 /* Messages (tool_msgs.c). */

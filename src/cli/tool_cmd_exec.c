@@ -3,8 +3,9 @@
  *   msiq exec /i app.msi /qn ALLUSERS=1
  *
  * enqueues the job the msiexec arguments describe, waits for it and exits
- * with msiexec's exit code (never 1618: msiq waits that out), so a
- * deployment script gains the queue by replacing one word.
+ * with msiexec's exit code (1618 only once the job's attempts are spent on
+ * it), so a deployment script gains the queue by replacing one word. Its
+ * own errors are msiexec's codes too (msiq_status_msiexec_code).
  */
 #include "cli/tool.h"
 
@@ -17,6 +18,7 @@
 #include "host/host.h"
 #include "core/installer_command.h"
 #include "core/msiexec_words.h"
+#include "core/outcome.h"
 
 /* Compares an msiexec switch case-insensitively, with / or - as its lead. */
 static bool exec_switch_is(const char *word, const char *name) {
@@ -311,15 +313,28 @@ static int exec_exec(const tool_context *context, void *state,
   if (status != MSIQ_OK) {
     return tool_report(context, status, &diag);
   }
-  return tool_wait_for_jobs(context, store, &id, 1, 0);
+  int exit_code = tool_wait_for_jobs(context, store, &id, 1, 0);
+  if (exit_code == MSIQ_EXIT_INSTALL_FAILURE) {
+    /* wait reads a job that spent its retry budget on 1618 as a failure;
+     * exec gives the fleet tool msiexec's 1618 to retry on. */
+    msiq_job job;
+    msiq_job_init(&job);
+    if (msiq_store_get_job(store, id, &job, NULL) == MSIQ_OK) {
+      exit_code = (int)msiq_exec_exit_code(&job, 1);
+    }
+    msiq_job_cleanup(&job);
+  }
+  return exit_code;
 }
 
 static const char exec_help[] =
     "A drop-in for msiexec in deployment scripts: `msiq exec /i app.msi /qn\n"
     "ALLUSERS=1` enqueues the job, waits until the dispatcher has run it, and\n"
     "exits with the installer's code (0, 3010, 1641, or the failure's code;\n"
-    "never 1618, which msiq waits out). A dispatcher (`msiq run` or the\n"
-    "service) must be running.\n\n"
+    "1618 is retried, and returned only once the job's attempts are spent).\n"
+    "Its own errors are msiexec's codes too: 1639 bad command line, 1619\n"
+    "package missing, 1620 not a package, 1603 anything else. A dispatcher\n"
+    "(`msiq run` or the service) must be running.\n\n"
     "Supported: /i or /package, /x or /uninstall, /update or /p, /f with\n"
     "any repair mode (/fomus, /FVOMUS...), /l*v LOG or /log LOG,\n"
     "NAME=VALUE, /q, /qn, /quiet, /norestart. /qb, /qr, /qf (with +, - or\n"
@@ -342,4 +357,5 @@ const tool_command tool_cmd_exec = {
     .rehearse = exec_rehearse,
     .exec = exec_exec,
     .cleanup = exec_cleanup,
+    .exit_code = msiq_status_msiexec_code,
 };

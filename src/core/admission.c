@@ -122,7 +122,7 @@ int msiq_job_admit(msiq_job_spec *spec, const msiq_admission_host *host,
   }
   if (is_package && !spec->no_check && !host->file_exists(spec->target)) {
     admission->refusal =
-        msiq_diag_set(&admission->refusal_diag, MSIQ_EINVAL,
+        msiq_diag_set(&admission->refusal_diag, MSIQ_EPACKAGE_MISSING,
                       "package '%s' does not exist (use --no-check for a "
                       "share that is offline now)",
                       spec->target);

@@ -65,8 +65,9 @@ bool msiq_job_target_is_package(msiq_action action, const char *target);
  * command, with a default log path of MSIQ_ADMISSION_DEFAULT_LOG_PATH_LENGTH
  * characters when the job names none) and refuses a job either fails for or
  * whose command host->command_check says the platform cannot start. Then
- * it records the first refusal in admission->refusal (as MSIQ_EINVAL: the
- * input names a missing or unsafe place):
+ * it records the first refusal in admission->refusal (MSIQ_EPACKAGE_MISSING
+ * for a package that does not exist, else MSIQ_EINVAL: the input names an
+ * unsafe place):
  *   - unless spec->no_check, the package must exist and, unless it is to be
  *     staged (a copy in the queue's own folder is what runs then), lie where
  *     only administrators can change it;

@@ -6,7 +6,10 @@
 #      stays one property, switches in any case with / or -;
 #   2. the actions (/i, /x of a product code, /update, /p, /f), the log
 #      switch, exit codes (1603 and 3010, compared as code & 255 on POSIX),
-#      1618 waited out; refused lines change nothing and create nothing;
+#      1618 waited out, and 1618 itself after the retry budget; exec's own
+#      errors in msiexec's codes (1639 bad line, 1619 missing package, 1603
+#      a queue it cannot open), never msiq's 2/4; refused lines change
+#      nothing and create nothing;
 #   3. repair modes in any case and order (/FOMUS, /fmous, /fvomus, stored
 #      as REINSTALLMODE), letters outside p o e d c a m u s v refused;
 #      /qb, /qb!, /qb-, /passive, /qr... run silently with one note line.
@@ -76,25 +79,25 @@ stop_dispatcher
 new_section actions
 # Refused before the database exists: nothing is created.
 run exec /i app.msi /t
-check_error 2 "msiexec switch '/t' is not supported by msiq exec" "exec /t is refused"
+check_error $((1639 & 255)) "msiexec switch '/t' is not supported by msiq exec" "exec /t is refused with 1639 (seen as 103)"
 check_no_database "exec /t creates no database"
 start_dispatcher
 for bad in /forcerestart /a /j /t /i- -y /passivex; do
-  check_rejected 2 "msiexec switch '$bad' is not supported by msiq exec" "exec /i app.msi $bad" exec /i app.msi "$bad"
+  check_rejected $((1639 & 255)) "msiexec switch '$bad' is not supported by msiq exec" "exec /i app.msi $bad" exec /i app.msi "$bad"
 done
-check_rejected 2 "/l\\*v needs a log file" "exec /l*v without a file" exec /i app.msi "/l*v"
-check_rejected 2 "msiexec switch '/promptrestart' is not supported" "exec /promptrestart names the switch" exec /i app.msi /promptrestart
-check_rejected 2 "repair mode 'z' is not one of msiexec's letters" "exec /fz names the repair mode" exec /fz app.msi
-check_rejected 2 "repair mode 'OMUSX' is not one of" "exec /fomusx names the repair mode" exec /FOMUSX app.msi
-check_rejected 2 "msiexec switch '/qx' is not supported" "exec /qx is refused" exec /i app.msi /qx
-check_rejected 2 "msiexec switch '/qb\\?' is not supported" "exec /qb? is refused" exec /i app.msi '/qb?'
-check_rejected 2 "/i needs a package" "exec /i without a package" exec /i
-check_rejected 2 "no action" "exec without an action" exec /qn ALLUSERS=1
-check_rejected 2 "no action" "exec with no arguments" exec
-check_rejected 2 "only one of" "exec with two actions" exec /i app.msi /x app.msi
-check_rejected 2 "unexpected argument 'app.msi'" "exec with a bare word" exec app.msi
-check_rejected 2 "does not exist" "exec of a missing package" exec /i missing.msi
-check_rejected 2 "invalid property name" "exec with a bad property" exec /i app.msi 9X=1
+check_rejected $((1639 & 255)) "/l\\*v needs a log file" "exec /l*v without a file" exec /i app.msi "/l*v"
+check_rejected $((1639 & 255)) "msiexec switch '/promptrestart' is not supported" "exec /promptrestart names the switch" exec /i app.msi /promptrestart
+check_rejected $((1639 & 255)) "repair mode 'z' is not one of msiexec's letters" "exec /fz names the repair mode" exec /fz app.msi
+check_rejected $((1639 & 255)) "repair mode 'OMUSX' is not one of" "exec /fomusx names the repair mode" exec /FOMUSX app.msi
+check_rejected $((1639 & 255)) "msiexec switch '/qx' is not supported" "exec /qx is refused" exec /i app.msi /qx
+check_rejected $((1639 & 255)) "msiexec switch '/qb\\?' is not supported" "exec /qb? is refused" exec /i app.msi '/qb?'
+check_rejected $((1639 & 255)) "/i needs a package" "exec /i without a package" exec /i
+check_rejected $((1639 & 255)) "no action" "exec without an action" exec /qn ALLUSERS=1
+check_rejected $((1639 & 255)) "no action" "exec with no arguments" exec
+check_rejected $((1639 & 255)) "only one of" "exec with two actions" exec /i app.msi /x app.msi
+check_rejected $((1639 & 255)) "unexpected argument 'app.msi'" "exec with a bare word" exec app.msi
+check_rejected $((1619 & 255)) "does not exist" "exec of a missing package: 1619 (seen as 83)" exec /i missing.msi
+check_rejected $((1639 & 255)) "invalid property name" "exec with a bad property" exec /i app.msi 9X=1
 run exec --help
 check_status 0 "exec --help exits 0"
 check_match "$out" "usage: msiq exec" "exec --help prints the usage"
@@ -135,7 +138,24 @@ start_dispatcher --retry-base 100ms --retry-max 200ms
 run_exec exec /i app.msi
 check_status 0 "exec: 1618 is retried and never returned"
 check_match "$out" '^job [0-9]+: succeeded \(exit 0\)$' "exec: after 1618, the success line"
+# After the retry budget, 1618 itself, so the fleet tool's retry takes over
+# (wait would say 1603).
+echo "1618 1618 1618 1618 1618 1618 1618 1618 1618 1618 1618" >"$FAKE_INSTALLER_CODES"
+run_exec exec /i app.msi
+check_status $((1618 & 255)) "exec: after the retry budget spent on 1618, exit 1618 (seen as 82)"
+check_match "$out" '^job [0-9]+: failed \(exit 1618\)' "exec: the job failed with 1618"
+job=$(msiq --json list | jq -r 'last | .id')
+run wait "$job"
+check_status $((1603 & 255)) "wait on that job: 1603, never 1618"
 stop_dispatcher
+# Unbalanced quotes: the shell cannot hand over a lone quote inside a word
+# as msiexec would see it, but a word with a quote is doubled and read back;
+# on POSIX an argument with a control character is refused as a bad line.
+check_rejected $((1639 & 255)) "control character" "exec with a newline in an argument: 1639" exec /i app.msi $'X=a\nb'
+# A database problem is not a bad command line: 1603, not msiq's 4.
+mkdir -p "$sec/not-a-database"
+MSIQ_DB="$sec/not-a-database" run_exec exec /i app.msi
+check_equal "$status" $((1603 & 255)) "exec on a queue it cannot open: 1603 (seen as 67), not 4 ($err)"
 
 # ---------------------------------------------------------------------------
 # 3. Repair modes and user-interface switches in any case and order.

@@ -19,6 +19,8 @@
 #include "core/installer_command.h"
 #include "core/msiexec_words.h"
 #include "core/outcome.h"
+#include "core/timeparse.h"
+#include "dispatcher/dispatcher.h"
 
 /* Compares an msiexec switch case-insensitively, with / or - as its lead. */
 static bool exec_switch_is(const char *word, const char *name) {
@@ -297,6 +299,52 @@ static int exec_rehearse(msiq_store *store, void *state, msiq_diag *diag) {
                             &existing, diag);
 }
 
+/* The dispatcher's lines while exec runs its own job, on stderr so that
+ * stdout keeps only the job's result, as with a dispatcher running. */
+static void exec_print_report(void *context, const char *line) {
+  (void)context;
+  char now[40];
+  msiq_time_format_utc(msiq_host_now_ms(), now, sizeof now);
+  fprintf(stderr, "%s %s\n", now, line);
+  fflush(stderr);
+}
+
+/* With no dispatcher holding the queue's lock, exec runs its job itself
+ * through the same gate and engine as `msiq run` (a dispatcher that exits
+ * once the job has finished), instead of waiting silently for one that may
+ * never come. It does so only where `run` would: on a queue only
+ * administrators can change, with an installer program to start. Returns
+ * MSIQ_OK when the job was run or a dispatcher is there to run it; on
+ * MSIQ_EDISPATCHER_RUNNING (one started meanwhile) the wait goes on. */
+static int exec_dispatch_if_alone(msiq_store *store, int64_t id,
+                                  msiq_diag *diag) {
+  const char *path = msiq_store_path(store);
+  if (msiq_host_lock_is_held(path)) {
+    return MSIQ_OK;
+  }
+  char program[4096];
+  msiq_diag reason = {{0}};
+  if (msiq_host_check_private(path, &reason) != MSIQ_OK ||
+      msiq_host_installer_program(program, sizeof program, NULL, &reason) !=
+          MSIQ_OK) {
+    warnf("exec: no dispatcher is running, and exec cannot run job %lld "
+          "itself (%s); waiting for a dispatcher (`msiq run` or the service)",
+          (long long)id, reason.message);
+    return MSIQ_OK;
+  }
+  warnf("exec: no dispatcher is running; exec runs job %lld itself",
+        (long long)id);
+  msiq_dispatcher_options options;
+  msiq_dispatcher_options_init(&options);
+  options.exit_after_job = id;
+  options.report = exec_print_report;
+  int status = msiq_dispatcher_run(store, &options, diag);
+  if (status == MSIQ_EDISPATCHER_RUNNING) {
+    return MSIQ_OK;
+  }
+  return status;
+}
+
 static int exec_exec(const tool_context *context, void *state,
                      msiq_store *store) {
   exec_options *options = state;
@@ -310,6 +358,10 @@ static int exec_exec(const tool_context *context, void *state,
   }
   int status =
       msiq_store_enqueue(store, &options->admission, &id, &existing, &diag);
+  if (status != MSIQ_OK) {
+    return tool_report(context, status, &diag);
+  }
+  status = exec_dispatch_if_alone(store, id, &diag);
   if (status != MSIQ_OK) {
     return tool_report(context, status, &diag);
   }
@@ -333,8 +385,9 @@ static const char exec_help[] =
     "exits with the installer's code (0, 3010, 1641, or the failure's code;\n"
     "1618 is retried, and returned only once the job's attempts are spent).\n"
     "Its own errors are msiexec's codes too: 1639 bad command line, 1619\n"
-    "package missing, 1620 not a package, 1603 anything else. A dispatcher\n"
-    "(`msiq run` or the service) must be running.\n\n"
+    "package missing, 1620 not a package, 1603 anything else. When no\n"
+    "dispatcher (`msiq run` or the service) is running, exec runs the job\n"
+    "itself, as `msiq run` would, and says so on stderr.\n\n"
     "Supported: /i or /package, /x or /uninstall, /update or /p, /f with\n"
     "any repair mode (/fomus, /FVOMUS...), /l*v LOG or /log LOG,\n"
     "NAME=VALUE, /q, /qn, /quiet, /norestart. /qb, /qr, /qf (with +, - or\n"

@@ -97,6 +97,15 @@ static void wait_print_result(const tool_context *context, msiq_store *store,
   }
 }
 
+/* A wait that no dispatcher will end is not kept silent: one line on
+ * stderr, at once, and the wait goes on (one may be started). */
+static void wait_warn_without_dispatcher(msiq_store *store) {
+  if (!msiq_host_lock_is_held(msiq_store_path(store))) {
+    warnf("no dispatcher is running: the jobs run once `msiq run` or the "
+          "service starts; waiting");
+  }
+}
+
 /* tool_wait_for_jobs, and with show_progress `wait --progress`. */
 static int wait_for_jobs(const tool_context *context, msiq_store *store,
                          const int64_t *ids, size_t count, int64_t timeout_ms,
@@ -116,6 +125,7 @@ static int wait_for_jobs(const tool_context *context, msiq_store *store,
   uint64_t deadline = uv_hrtime() / 1000000 + (uint64_t)timeout_ms;
   int64_t seen_version = -1;
   bool over = false;
+  bool warned = false;
   int exit_code;
   /* Woken by the queue's doorbell when a job starts, moves on or ends (the
    * dispatcher writes progress at most once a second, so a running job
@@ -135,6 +145,10 @@ static int wait_for_jobs(const tool_context *context, msiq_store *store,
       status = wait_read_jobs(store, ids, count, jobs, &over, &diag);
       if (status != MSIQ_OK || over) {
         break;
+      }
+      if (!warned) {
+        wait_warn_without_dispatcher(store);
+        warned = true;
       }
       if (show_progress) {
         status = wait_print_progress(store, jobs, count, last, &diag);

@@ -12,7 +12,11 @@
 #      nothing and create nothing;
 #   3. repair modes in any case and order (/FOMUS, /fmous, /fvomus, stored
 #      as REINSTALLMODE), letters outside p o e d c a m u s v refused;
-#      /qb, /qb!, /qb-, /passive, /qr... run silently with one note line.
+#      /qb, /qb!, /qb-, /passive, /qr... run silently with one note line;
+#   4. no dispatcher running: exec runs its own job (and those ahead of it)
+#      through the same engine and exits; wait and enqueue --wait say at
+#      once on stderr that no dispatcher runs, and keep waiting; where exec
+#      cannot run the job itself it says why.
 #
 # Every section has its own database; dispatchers poll every 100 ms; every
 # wait is bounded.
@@ -185,6 +189,47 @@ for switch in /q /qn /QN /qn- /qn+ '/qn!' /quiet; do
   check_equal "$status|$err" "0|" "exec $switch: exit 0, nothing on stderr"
 done
 stop_dispatcher
+
+# ---------------------------------------------------------------------------
+# 4. No dispatcher running: exec runs its own job; wait says so at once.
+new_section alone
+run_exec exec /i app.msi /qn X=1
+check_status 0 "exec without a dispatcher: exit 0 ($err)"
+check_match "$out" '^job 1: succeeded \(exit 0\)$' "exec without a dispatcher: the job line on stdout"
+check_match "$err" "msiq: warning: exec: no dispatcher is running; exec runs job 1 itself" "exec without a dispatcher: says it runs the job itself"
+check_match "$err" "job 1 has finished: done" "exec without a dispatcher: its dispatcher stops after the job"
+check_equal "$(last_run 1,2,7)" "[/i] [$sec/app.msi] [X=1]" "exec without a dispatcher: the installer ran the job"
+# Through the same engine: exit codes and retries as with `msiq run`.
+echo "1603" >"$FAKE_INSTALLER_CODES"
+run_exec exec /i app.msi
+check_status $((1603 & 255)) "exec without a dispatcher: a failed install exits 1603"
+# A job ahead of it in the queue runs first, as it would with a dispatcher.
+: >"$FAKE_INSTALLER_CODES"
+run enqueue --priority 5 "$sec/fix.msp" --action patch
+ahead=$out
+run_exec exec /i app.msi
+check_status 0 "exec without a dispatcher, a job ahead: exit 0"
+check_equal "$(job_field "$ahead" .state)" succeeded "exec without a dispatcher: the job ahead ran too"
+check_equal "$(tail -n 2 "$FAKE_INSTALLER_LOG" | cut -d' ' -f1 | tr '\n' ' ')" "[/update] [/i] " "exec without a dispatcher: in the queue's order"
+# Nothing left running: no lock held, status says no dispatcher runs.
+check_equal "$(msiq --json status | jq -r .dispatcher_running)" false "exec without a dispatcher: its dispatcher is gone"
+# wait (and enqueue --wait) say at once that no dispatcher runs, and wait.
+run enqueue app.msi
+queued=$out
+run_exec wait --timeout 1s "$queued"
+check_status $((1460 & 255)) "wait without a dispatcher: still waits (until its timeout)"
+check_match "$err" "^msiq: warning: no dispatcher is running: the jobs run once .msiq run. or the service starts; waiting" \
+  "wait without a dispatcher: says so on stderr"
+run_exec enqueue --wait --wait-timeout 1s app.msi
+check_match "$err" "no dispatcher is running" "enqueue --wait without a dispatcher: says so on stderr"
+check_equal "$(job_field "$queued" .state)" queued "wait without a dispatcher: the job stays queued"
+# Where it cannot run the job itself (here: no installer to start), exec
+# says why and waits for a dispatcher.
+out=$(MSIQ_INSTALLER='' timeout 2 ${MSIQ_RUNNER:-} "$MSIQ_BIN" exec /i app.msi 2>"$sec/exec.err")
+status=$?
+check_equal "$status" 124 "exec that cannot run its job: waits for a dispatcher"
+check_match "$(head -n 1 "$sec/exec.err")" "^msiq: warning: exec: no dispatcher is running, and exec cannot run job [0-9]+ itself \(.*\); waiting for a dispatcher" \
+  "exec that cannot run its job: says why on stderr"
 cd "$work_dir" || exit 1
 
 finish

@@ -351,6 +351,15 @@ static int exec_exec(const tool_context *context, void *state,
   msiq_diag diag = {{0}};
   int64_t id = 0;
   bool existing = false;
+  /* A custom action that runs msiq exec would wait for the very
+   * installation it is part of; msiexec itself answers 1618 there. */
+  char ancestor[128] = "";
+  if (msiq_host_inside_installation(ancestor, sizeof ancestor)) {
+    errorf("exec: called from inside an installation (%s is an ancestor): "
+           "nothing is enqueued; 1618, as msiexec would answer",
+           ancestor);
+    return MSIQ_EXIT_INSTALL_ALREADY_RUNNING;
+  }
   if (options->line.ui_switch != NULL) {
     warnf("exec: %s shows a user interface in msiexec; a queue has no "
           "desktop, so msiq runs the job silently (as /qn)",

@@ -239,6 +239,16 @@ typedef struct msiq_host_lock msiq_host_lock;
 /* MSIQ_EDISPATCHER_RUNNING when another process holds it. */
 int msiq_host_lock_acquire(const char *database_path, msiq_host_lock **lock,
                            msiq_diag *diag);
+/* True when an ancestor of this process is msiexec.exe: msiq was started
+ * from inside an installation (a custom action), where waiting for the
+ * installer would mean waiting for itself. On Windows the parent chain is
+ * walked in a snapshot of the processes (at most 64 steps, stopping at a
+ * parent that started after its child: its id was reused). The POSIX
+ * simulation reads the test setting MSIQ_SIM_INSIDE_INSTALLATION (its
+ * value names the ancestor). *ancestor receives the ancestor's program
+ * name and process id, for the message. */
+bool msiq_host_inside_installation(char *ancestor, size_t size);
+
 /* True when some process holds the lock now (for `status`). */
 bool msiq_host_lock_is_held(const char *database_path);
 void msiq_host_lock_release(msiq_host_lock *lock);

@@ -16,7 +16,9 @@
 #   4. no dispatcher running: exec runs its own job (and those ahead of it)
 #      through the same engine and exits; wait and enqueue --wait say at
 #      once on stderr that no dispatcher runs, and keep waiting; where exec
-#      cannot run the job itself it says why.
+#      cannot run the job itself it says why;
+#   5. called from inside an installation (MSIQ_SIM_INSIDE_INSTALLATION
+#      stands for an msiexec.exe ancestor): 1618 at once, nothing enqueued.
 #
 # Every section has its own database; dispatchers poll every 100 ms; every
 # wait is bounded.
@@ -230,6 +232,20 @@ status=$?
 check_equal "$status" 124 "exec that cannot run its job: waits for a dispatcher"
 check_match "$(head -n 1 "$sec/exec.err")" "^msiq: warning: exec: no dispatcher is running, and exec cannot run job [0-9]+ itself \(.*\); waiting for a dispatcher" \
   "exec that cannot run its job: says why on stderr"
+
+# ---------------------------------------------------------------------------
+# 5. Called from inside an installation: 1618 at once, nothing enqueued.
+new_section inside
+run enqueue app.msi
+before=$(queue_snapshot)
+out=$(MSIQ_SIM_INSIDE_INSTALLATION="msiexec.exe, process 4242" timeout 10 ${MSIQ_RUNNER:-} "$MSIQ_BIN" exec /i app.msi /qn 2>"$sec/exec.err")
+status=$?
+err=$(cat "$sec/exec.err")
+check_status $((1618 & 255)) "exec inside an installation: 1618 at once (seen as 82)"
+check_equal "$err" "msiq: exec: called from inside an installation (msiexec.exe, process 4242 is an ancestor): nothing is enqueued; 1618, as msiexec would answer" \
+  "exec inside an installation: one line says why"
+check_equal "$(queue_snapshot)" "$before" "exec inside an installation: the queue is unchanged"
+check_equal "$(installer_runs)" 0 "exec inside an installation: no installer started"
 cd "$work_dir" || exit 1
 
 finish

@@ -1422,6 +1422,15 @@ int msiq_host_service_run(const char *name, msiq_service_body body,
   return host_no_services(diag);
 }
 
+bool msiq_host_inside_installation(char *ancestor, size_t size) {
+  const char *name = host_test_getenv("MSIQ_SIM_INSIDE_INSTALLATION");
+  if (name == NULL || name[0] == '\0') {
+    return false;
+  }
+  snprintf(ancestor, size, "%s", name);
+  return true;
+}
+
 bool msiq_host_reboot_pending(char *why, size_t size) {
   const char *path = host_test_getenv("MSIQ_SIM_REBOOT_PENDING");
   FILE *file = path != NULL && path[0] != '\0' ? fopen(path, "r") : NULL;

@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <sddl.h>
 #include <shellapi.h>
+#include <tlhelp32.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,6 +165,76 @@ int msiq_host_command_line_tail(int argc, char **argv, int first, char **tail,
   line[length] = '\0';
   *tail = line;
   return MSIQ_OK;
+}
+
+/* When a process started; false when it cannot be opened (gone, or not
+ * ours to query). */
+static bool host_win_process_start(DWORD id, ULONGLONG *start) {
+  HANDLE process = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, id);
+  if (process == NULL) {
+    return false;
+  }
+  FILETIME created, exited, kernel, user;
+  bool known = GetProcessTimes(process, &created, &exited, &kernel, &user);
+  CloseHandle(process);
+  if (known) {
+    *start = ((ULONGLONG)created.dwHighDateTime << 32) | created.dwLowDateTime;
+  }
+  return known;
+}
+
+bool msiq_host_inside_installation(char *ancestor, size_t size) {
+  HANDLE snapshot = CreateToolhelp32Snapshot(TH32CS_SNAPPROCESS, 0);
+  if (snapshot == INVALID_HANDLE_VALUE) {
+    return false;
+  }
+  bool inside = false;
+  DWORD child = GetCurrentProcessId();
+  ULONGLONG child_start = 0;
+  bool child_known = host_win_process_start(child, &child_start);
+  for (int step = 0; step < 64 && !inside; step++) {
+    PROCESSENTRY32W entry = {.dwSize = sizeof entry};
+    DWORD parent = 0;
+    for (BOOL more = Process32FirstW(snapshot, &entry); more;
+         more = Process32NextW(snapshot, &entry)) {
+      if (entry.th32ProcessID == child) {
+        parent = entry.th32ParentProcessID;
+        break;
+      }
+    }
+    if (parent == 0 || parent == child) {
+      break;
+    }
+    /* A parent that started after its child is a stranger that got the
+     * dead parent's id. */
+    ULONGLONG parent_start = 0;
+    bool parent_known = host_win_process_start(parent, &parent_start);
+    if (child_known && parent_known && parent_start > child_start) {
+      break;
+    }
+    entry.dwSize = sizeof entry;
+    bool found = false;
+    for (BOOL more = Process32FirstW(snapshot, &entry); more;
+         more = Process32NextW(snapshot, &entry)) {
+      if (entry.th32ProcessID == parent) {
+        found = true;
+        break;
+      }
+    }
+    if (!found) {
+      break;
+    }
+    if (_wcsicmp(entry.szExeFile, L"msiexec.exe") == 0) {
+      snprintf(ancestor, size, "msiexec.exe, process %lu",
+               (unsigned long)parent);
+      inside = true;
+    }
+    child = parent;
+    child_start = parent_start;
+    child_known = parent_known;
+  }
+  CloseHandle(snapshot);
+  return inside;
 }
 
 bool msiq_host_getenv(const char *name, char *buffer, size_t size) {

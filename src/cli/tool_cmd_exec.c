@@ -233,14 +233,72 @@ static int exec_parse(int argc, char *const *argv, msiq_job_spec *spec,
   return MSIQ_OK;
 }
 
+/* The most patches one /update may name ("a.msp;b.msp;..."). */
+#define EXEC_JOB_MAX 16
+
 typedef struct exec_options {
-  msiq_job_spec spec;
+  /* One job per patch of /update a.msp;b.msp, each after the one before;
+   * a single job otherwise. */
+  msiq_job_spec specs[EXEC_JOB_MAX];
+  size_t count;
   exec_line line;
   /* The words of the line, which line.ui_switch points into. */
   msiq_msiexec_words words;
-  /* The job as admitted by exec_check(). */
-  msiq_admission admission;
+  /* The jobs as admitted by exec_check(). */
+  msiq_admission admissions[EXEC_JOB_MAX];
 } exec_options;
+
+/* /update a.msp;b.msp applies both, as msiexec does: one patch job for
+ * each, in the order given, each waiting for the one before, with the
+ * same properties. The log named by /l goes to the first; the others log
+ * where jobs without --log do. */
+static int exec_split_patches(exec_options *options, msiq_diag *diag) {
+  msiq_job_spec *first = &options->specs[0];
+  if (first->action != MSIQ_ACTION_PATCH ||
+      strchr(first->target, ';') == NULL) {
+    return MSIQ_OK;
+  }
+  char *list = first->target;
+  first->target = NULL;
+  int status = MSIQ_OK;
+  size_t count = 0;
+  for (char *piece = list, *end = NULL; status == MSIQ_OK; piece = end + 1) {
+    end = strchr(piece, ';');
+    if (end != NULL) {
+      *end = '\0';
+    }
+    if (piece[0] == '\0') {
+      status = msiq_diag_set(diag, MSIQ_EUSAGE,
+                             "/update: an empty patch name in the list "
+                             "(patches are separated by single ';')");
+    } else if (count == EXEC_JOB_MAX) {
+      status = msiq_diag_set(diag, MSIQ_EUSAGE,
+                             "/update: at most %d patches in one list",
+                             EXEC_JOB_MAX);
+    } else {
+      msiq_job_spec *spec = &options->specs[count];
+      if (count > 0) {
+        spec->action = MSIQ_ACTION_PATCH;
+        for (size_t k = 0; k < first->property_count && status == MSIQ_OK;
+             k++) {
+          status = msiq_job_spec_add_property(spec, first->properties[k].name,
+                                              first->properties[k].value, diag);
+        }
+      }
+      if (status == MSIQ_OK &&
+          msiq_job_spec_set_target(spec, piece) != MSIQ_OK) {
+        status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+      }
+      count++;
+      options->count = count;
+    }
+    if (end == NULL) {
+      break;
+    }
+  }
+  free(list);
+  return status;
+}
 
 /* Everything after `exec` is msiexec's, except a lone -h or --help: msiq's
  * own global options go in front of `exec`. */
@@ -268,35 +326,77 @@ static int exec_parse_arguments(tool_context *context, void *state, int argc,
   free(line);
   if (status == MSIQ_OK) {
     status = exec_parse((int)options->words.count, options->words.words,
-                        &options->spec, &options->line, diag);
+                        &options->specs[0], &options->line, diag);
+  }
+  if (status == MSIQ_OK) {
+    status = exec_split_patches(options, diag);
   }
   return status;
 }
 
 static void exec_init(void *state) {
   exec_options *options = state;
-  msiq_job_spec_init(&options->spec);
+  for (size_t i = 0; i < EXEC_JOB_MAX; i++) {
+    msiq_job_spec_init(&options->specs[i]);
+  }
+  options->count = 1;
   msiq_msiexec_words_init(&options->words);
 }
 
 static void exec_cleanup(void *state) {
   exec_options *options = state;
-  msiq_job_spec_cleanup(&options->spec);
+  for (size_t i = 0; i < EXEC_JOB_MAX; i++) {
+    msiq_job_spec_cleanup(&options->specs[i]);
+  }
   msiq_msiexec_words_cleanup(&options->words);
 }
 
-/* The job is admitted once, before the database is opened. */
+/* The jobs are admitted once, before the database is opened. */
 static int exec_check(void *state, msiq_diag *diag) {
   exec_options *options = state;
-  return msiq_job_admit(&options->spec, &msiq_host_admission,
-                        &options->admission, diag);
+  for (size_t i = 0; i < options->count; i++) {
+    int status = msiq_job_admit(&options->specs[i], &msiq_host_admission,
+                                &options->admissions[i], diag);
+    if (status != MSIQ_OK) {
+      return status;
+    }
+  }
+  return MSIQ_OK;
+}
+
+/* Enqueues every job, each after the one before. A refusal admission left
+ * for the store (a missing package) is delivered before anything is
+ * enqueued, so a list with one bad patch adds no job at all. */
+static int exec_enqueue_all(msiq_store *store, exec_options *options,
+                            int64_t *ids, msiq_diag *diag) {
+  for (size_t i = 0; i < options->count; i++) {
+    if (options->admissions[i].refusal != MSIQ_OK) {
+      return msiq_diag_set(diag, options->admissions[i].refusal, "%s",
+                           options->admissions[i].refusal_diag.message);
+    }
+  }
+  for (size_t i = 0; i < options->count; i++) {
+    bool existing = false;
+    if (i > 0 &&
+        msiq_job_spec_add_after(&options->specs[i], ids[i - 1]) != MSIQ_OK) {
+      return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+    }
+    int status = msiq_store_enqueue(store, &options->admissions[i], &ids[i],
+                                    &existing, diag);
+    if (i > 0) {
+      /* Taken back: the rehearsal's ids are not the real queue's. */
+      options->specs[i].after_count = 0;
+    }
+    if (status != MSIQ_OK) {
+      return status;
+    }
+  }
+  return MSIQ_OK;
 }
 
 static int exec_rehearse(msiq_store *store, void *state, msiq_diag *diag) {
-  int64_t id = 0;
-  bool existing = false;
-  return msiq_store_enqueue(store, &((exec_options *)state)->admission, &id,
-                            &existing, diag);
+  int64_t ids[EXEC_JOB_MAX];
+  return exec_enqueue_all(store, state, ids, diag);
 }
 
 /* The dispatcher's lines while exec runs its own job, on stderr so that
@@ -349,8 +449,6 @@ static int exec_exec(const tool_context *context, void *state,
                      msiq_store *store) {
   exec_options *options = state;
   msiq_diag diag = {{0}};
-  int64_t id = 0;
-  bool existing = false;
   /* A custom action that runs msiq exec would wait for the very
    * installation it is part of; msiexec itself answers 1618 there. */
   char ancestor[128] = "";
@@ -365,25 +463,34 @@ static int exec_exec(const tool_context *context, void *state,
           "desktop, so msiq runs the job silently (as /qn)",
           options->line.ui_switch);
   }
-  int status =
-      msiq_store_enqueue(store, &options->admission, &id, &existing, &diag);
+  int64_t ids[EXEC_JOB_MAX];
+  int status = exec_enqueue_all(store, options, ids, &diag);
   if (status != MSIQ_OK) {
     return tool_report(context, status, &diag);
   }
-  status = exec_dispatch_if_alone(store, id, &diag);
+  /* The last job waits for all the others. */
+  status = exec_dispatch_if_alone(store, ids[options->count - 1], &diag);
   if (status != MSIQ_OK) {
     return tool_report(context, status, &diag);
   }
-  int exit_code = tool_wait_for_jobs(context, store, &id, 1, 0);
+  int exit_code = tool_wait_for_jobs(context, store, ids, options->count, 0);
   if (exit_code == MSIQ_EXIT_INSTALL_FAILURE) {
     /* wait reads a job that spent its retry budget on 1618 as a failure;
      * exec gives the fleet tool msiexec's 1618 to retry on. */
-    msiq_job job;
-    msiq_job_init(&job);
-    if (msiq_store_get_job(store, id, &job, NULL) == MSIQ_OK) {
-      exit_code = (int)msiq_exec_exit_code(&job, 1);
+    msiq_job jobs[EXEC_JOB_MAX];
+    size_t read = 0;
+    bool complete = true;
+    for (; read < options->count && complete; read++) {
+      msiq_job_init(&jobs[read]);
+      complete =
+          msiq_store_get_job(store, ids[read], &jobs[read], NULL) == MSIQ_OK;
     }
-    msiq_job_cleanup(&job);
+    if (complete) {
+      exit_code = (int)msiq_exec_exit_code(jobs, read);
+    }
+    for (size_t i = 0; i < read; i++) {
+      msiq_job_cleanup(&jobs[i]);
+    }
   }
   return exit_code;
 }

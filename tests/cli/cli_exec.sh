@@ -17,7 +17,9 @@
 #      through the same engine and exits; wait and enqueue --wait say at
 #      once on stderr that no dispatcher runs, and keep waiting; where exec
 #      cannot run the job itself it says why;
-#   5. called from inside an installation (MSIQ_SIM_INSIDE_INSTALLATION
+#   5. /update a.msp;b.msp: two patch jobs, the second after the first, the
+#      same properties; a missing patch enqueues neither;
+#   6. called from inside an installation (MSIQ_SIM_INSIDE_INSTALLATION
 #      stands for an msiexec.exe ancestor): 1618 at once, nothing enqueued.
 #
 # Every section has its own database; dispatchers poll every 100 ms; every
@@ -234,7 +236,26 @@ check_match "$(head -n 1 "$sec/exec.err")" "^msiq: warning: exec: no dispatcher 
   "exec that cannot run its job: says why on stderr"
 
 # ---------------------------------------------------------------------------
-# 5. Called from inside an installation: 1618 at once, nothing enqueued.
+# 5. /update a.msp;b.msp applies both, in order.
+new_section patches
+cp "$work_dir/package.msi" "$sec/fix2.msp"
+start_dispatcher
+run_exec --json exec /update "fix.msp;fix2.msp" /qn P=1
+check_status 0 "exec /update a;b: exit 0 ($err)"
+check_equal "$(tail -n 2 "$FAKE_INSTALLER_LOG" | cut -d' ' -f1,2,7 | tr '\n' '|')" \
+  "[/update] [$sec/fix.msp] [P=1]|[/update] [$sec/fix2.msp] [P=1]|" "exec /update a;b: both patches, in order, with the properties"
+check_equal "$(jq_of "$out" 'map(.action + " " + (.after | map(tostring) | join(","))) | join("|")')" "patch |patch 1" \
+  "exec /update a;b: two jobs, the second after the first"
+echo "1603" >"$FAKE_INSTALLER_CODES"
+run_exec exec /update "fix.msp;fix2.msp"
+check_status $((1603 & 255)) "exec /update a;b, the first fails: 1603"
+: >"$FAKE_INSTALLER_CODES"
+check_rejected $((1619 & 255)) "fix3.msp' does not exist" "exec /update a;missing: 1619, nothing enqueued" exec /update "fix.msp;fix3.msp"
+check_rejected $((1639 & 255)) "an empty patch name" "exec /update a;: 1639" exec /update "fix.msp;"
+stop_dispatcher
+
+# ---------------------------------------------------------------------------
+# 6. Called from inside an installation: 1618 at once, nothing enqueued.
 new_section inside
 run enqueue app.msi
 before=$(queue_snapshot)

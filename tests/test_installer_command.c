@@ -944,6 +944,13 @@ static void test_plan_each_action(void **state) {
               "ALLUSERS=1 REBOOT=ReallySuppress",
               "MsiInstallProductW(\"C:\\p.msi\", \"ALLUSERS=1 "
               "REBOOT=ReallySuppress\")");
+  /* An install of a product code reconfigures it with the properties. */
+  assert_plan(MSIQ_ACTION_INSTALL, PRODUCT_CODE, NULL, all_users, 1,
+              MSIQ_INSTALLER_CONFIGURE_PRODUCT, false,
+              "ALLUSERS=1 REBOOT=ReallySuppress",
+              "MsiConfigureProductExW(\"" PRODUCT_CODE
+              "\", INSTALLLEVEL_DEFAULT, INSTALLSTATE_DEFAULT, "
+              "\"ALLUSERS=1 REBOOT=ReallySuppress\")");
   assert_plan(MSIQ_ACTION_UNINSTALL, PRODUCT_CODE, NULL, NULL, 0,
               MSIQ_INSTALLER_CONFIGURE_PRODUCT, true, "REBOOT=ReallySuppress",
               "MsiConfigureProductExW(\"" PRODUCT_CODE

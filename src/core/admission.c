@@ -9,8 +9,7 @@
 #include <string.h>
 
 bool msiq_job_target_is_package(msiq_action action, const char *target) {
-  return action == MSIQ_ACTION_INSTALL || action == MSIQ_ACTION_PATCH ||
-         target[0] != '{';
+  return action == MSIQ_ACTION_PATCH || target[0] != '{';
 }
 
 static int admission_make_path_absolute(const msiq_admission_host *host,

@@ -51,8 +51,8 @@ typedef struct msiq_admission {
   msiq_diag refusal_diag;
 } msiq_admission;
 
-/* True when the job's target is a package file: always for an install or
- * a patch, and for an uninstall or a repair unless it is a braced product
+/* True when the job's target is a package file: always for a patch, and
+ * for an install, an uninstall or a repair unless it is a braced product
  * code, which names no file. */
 bool msiq_job_target_is_package(msiq_action action, const char *target);
 

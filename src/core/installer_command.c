@@ -671,8 +671,6 @@ static int installer_call_target_check(msiq_action action, const char *target,
                          msiq_action_name(action), quoted);
   }
   switch (action) {
-    case MSIQ_ACTION_INSTALL:
-      return MSIQ_OK;
     case MSIQ_ACTION_PATCH:
       if (strchr(target, ';') != NULL) {
         return msiq_diag_set(diag, MSIQ_EINVAL,
@@ -681,6 +679,7 @@ static int installer_call_target_check(msiq_action action, const char *target,
                              quoted);
       }
       return MSIQ_OK;
+    case MSIQ_ACTION_INSTALL:
     case MSIQ_ACTION_UNINSTALL:
     case MSIQ_ACTION_REPAIR:
       /* The same test as the job model's: a target starting with '{' is a
@@ -774,6 +773,11 @@ int msiq_installer_call_plan(msiq_action action, const char *target,
       planned.remove = action == MSIQ_ACTION_UNINSTALL;
       break;
     case MSIQ_ACTION_INSTALL:
+      /* An install of a product code reconfigures the installed product
+       * with the job's properties, as msiexec /i {CODE} PROP=... does. */
+      planned.function = by_code ? MSIQ_INSTALLER_CONFIGURE_PRODUCT
+                                 : MSIQ_INSTALLER_INSTALL_PRODUCT;
+      break;
     case MSIQ_ACTION_COUNT:
       planned.function = MSIQ_INSTALLER_INSTALL_PRODUCT;
       break;

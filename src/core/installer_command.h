@@ -116,6 +116,8 @@ void msiq_installer_call_cleanup(msiq_installer_call *call);
 
 /* Plans the call for an action:
  *   install PACKAGE       MsiInstallProductW(PACKAGE, props)
+ *   install {CODE}        MsiConfigureProductExW(CODE, ..., DEFAULT, props):
+ *                         reconfigures the installed product
  *   uninstall {CODE}      MsiConfigureProductExW(CODE, ..., ABSENT, props)
  *   uninstall PACKAGE     MsiInstallProductW(PACKAGE, "REMOVE=ALL " props)
  *   patch PATCH.msp       MsiApplyMultiplePatchesW(PATCH, NULL, props)

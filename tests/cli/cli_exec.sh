@@ -122,6 +122,10 @@ check_equal "$(last_run 5,6)" "[/l*v] [$sec/custom.log]" "exec: /L*V names the l
 guid="{12345678-ABCD-EF01-2345-6789ABCDEF01}"
 run_exec exec /x "$guid" /qn
 check_equal "$status $(last_run 1,2)" "0 [/x] [$guid]" "exec /x of a product code"
+# /i of a product code reconfigures the installed product.
+run_exec exec /i "$guid" ADDLOCAL=Extras /qn
+check_equal "$status $(last_run 1,2,7)" "0 [/i] [$guid] [ADDLOCAL=Extras]" "exec /i {ProductCode} PROP=...: a product code target"
+check_rejected $((1639 & 255)) "invalid product code" "exec /i of a malformed product code: 1639" exec /i '{1234}'
 run_exec exec /update fix.msp
 check_equal "$status $(last_run 1,2)" "0 [/update] [$sec/fix.msp]" "exec /update"
 run_exec exec /p fix.msp

@@ -35,7 +35,15 @@ static struct {
   int check_path_calls;
   /* check_path refuses this path, as a host would one others can write. */
   const char *unsafe;
+  /* What now_ms answers (UTC ms), and how often it was asked. */
+  int64_t now;
+  int now_calls;
 } fake;
+
+static int64_t fake_now_ms(void) {
+  fake.now_calls++;
+  return fake.now;
+}
 
 static int fake_absolute_path(const char *path, char **absolute,
                               msiq_diag *diag) {
@@ -104,10 +112,8 @@ static int fake_check_path(const char *path, msiq_path_role role,
 }
 
 static const msiq_admission_host fake_host = {
-    fake_absolute_path,
-    fake_file_exists,
-    fake_command_check,
-    fake_check_path,
+    fake_absolute_path, fake_file_exists, fake_command_check,
+    fake_check_path,    fake_now_ms,
 };
 
 static int fake_reset(void **state) {
@@ -416,7 +422,7 @@ static void test_a_command_too_long_is_refused(void **state) {
 
   /* A host with no such check admits it. */
   const msiq_admission_host unchecked = {fake_absolute_path, fake_file_exists,
-                                         NULL, fake_check_path};
+                                         NULL, fake_check_path, NULL};
   spec_init_with(&spec, MSIQ_ACTION_INSTALL, "app.msi");
   spec.no_check = true;
   assert_int_equal(msiq_job_spec_add_property(&spec, "LONG", value, NULL),
@@ -433,7 +439,7 @@ static void test_a_command_too_long_is_refused(void **state) {
 static void test_a_request_line_too_long_is_refused(void **state) {
   (void)state;
   const msiq_admission_host unchecked = {fake_absolute_path, fake_file_exists,
-                                         NULL, fake_check_path};
+                                         NULL, fake_check_path, NULL};
   char value[MSIQ_PROPERTY_VALUE_SIZE_MAX + 1];
   memset(value, '\\', MSIQ_PROPERTY_VALUE_SIZE_MAX);
   value[MSIQ_PROPERTY_VALUE_SIZE_MAX] = '\0';
@@ -464,6 +470,167 @@ static void test_a_request_line_too_long_is_refused(void **state) {
   msiq_job_spec_cleanup(&spec);
 }
 
+/* A deadline at or before the host's "now" is refused before anything
+ * else is looked at; one after it, or any deadline without a clock, is
+ * admitted. */
+static void test_a_deadline_already_past_is_refused(void **state) {
+  (void)state;
+  fake.now = 1795557600000; /* 2026-11-24T22:00:00Z */
+  fake.existing_files[0] = "/fake-cwd/app.msi";
+  msiq_admission admission;
+  msiq_diag diag = {{0}};
+  msiq_job_spec spec;
+  spec_init_with(&spec, MSIQ_ACTION_INSTALL, "app.msi");
+  spec.deadline = fake.now - 1;
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_EINVAL);
+  assert_message_contains(diag.message, "deadline ");
+  assert_message_contains(diag.message, "has already passed (it is ");
+  assert_int_equal(fake.now_calls, 1);
+  assert_int_equal(fake.file_exists_calls, 0);
+  assert_null(admission.spec);
+  /* The moment itself has passed too: the job could not start by then. */
+  spec.deadline = fake.now;
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_EINVAL);
+  spec.deadline = fake.now + 1;
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_OK);
+  assert_int_equal(admission.refusal, MSIQ_OK);
+  msiq_job_spec_cleanup(&spec);
+  /* No deadline: the clock is not asked. */
+  fake.now_calls = 0;
+  spec_init_with(&spec, MSIQ_ACTION_INSTALL, "app.msi");
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_OK);
+  assert_int_equal(fake.now_calls, 0);
+  msiq_job_spec_cleanup(&spec);
+  /* A host without a clock does not check deadlines. */
+  const msiq_admission_host clockless = {fake_absolute_path, fake_file_exists,
+                                         fake_command_check, fake_check_path,
+                                         NULL};
+  spec_init_with(&spec, MSIQ_ACTION_INSTALL, "app.msi");
+  spec.deadline = 1;
+  assert_int_equal(msiq_job_admit(&spec, &clockless, &admission, &diag),
+                   MSIQ_OK);
+  msiq_job_spec_cleanup(&spec);
+}
+
+/* A job as the store holds it, for the key-reuse check: id 7, an install
+ * of /pkg/app.msi with A=1 B=2. */
+static void existing_job_init(msiq_job *job) {
+  msiq_job_init(job);
+  job->id = 7;
+  job->state = MSIQ_STATE_QUEUED;
+  job->action = MSIQ_ACTION_INSTALL;
+  job->target = test_text_copy("/pkg/app.msi");
+  job->properties = calloc(2, sizeof *job->properties);
+  assert_non_null(job->target);
+  assert_non_null(job->properties);
+  job->properties[0].name = test_text_copy("A");
+  job->properties[0].value = test_text_copy("1");
+  job->properties[1].name = test_text_copy("B");
+  job->properties[1].value = test_text_copy("2");
+  job->property_count = 2;
+}
+
+static void key_spec_init(msiq_job_spec *spec, msiq_action action,
+                          const char *target) {
+  spec_init_with(spec, action, target);
+  assert_int_equal(msiq_job_spec_set_key(spec, "app-1"), MSIQ_OK);
+}
+
+static int key_reuse(const msiq_job_spec *spec, const msiq_job *job,
+                     msiq_diag *diag) {
+  memset(diag, 0, sizeof *diag);
+  return msiq_admission_check_key_reuse(spec, job, diag);
+}
+
+/* The same job under the same key is answered; another one is refused,
+ * naming the key, the job and what differs. */
+static void test_key_reuse_needs_the_same_job(void **state) {
+  (void)state;
+  msiq_job job;
+  existing_job_init(&job);
+  msiq_diag diag;
+  msiq_job_spec spec;
+
+  key_spec_init(&spec, MSIQ_ACTION_INSTALL, "/pkg/app.msi");
+  assert_int_equal(msiq_job_spec_add_property(&spec, "A", "1", NULL), MSIQ_OK);
+  assert_int_equal(msiq_job_spec_add_property(&spec, "B", "2", NULL), MSIQ_OK);
+  /* How it runs may differ: that is still the same job. */
+  spec.priority = 50;
+  spec.max_attempts = 2;
+  assert_int_equal(key_reuse(&spec, &job, &diag), MSIQ_OK);
+  msiq_job_spec_cleanup(&spec);
+
+  key_spec_init(&spec, MSIQ_ACTION_REPAIR, "/pkg/app.msi");
+  assert_int_equal(key_reuse(&spec, &job, &diag), MSIQ_ESTATE);
+  assert_message_contains(diag.message,
+                          "key 'app-1' already names unfinished job 7, which "
+                          "is to install, not repair");
+  msiq_job_spec_cleanup(&spec);
+
+  key_spec_init(&spec, MSIQ_ACTION_INSTALL, "/pkg/other.msi");
+  assert_int_equal(msiq_job_spec_add_property(&spec, "A", "1", NULL), MSIQ_OK);
+  assert_int_equal(msiq_job_spec_add_property(&spec, "B", "2", NULL), MSIQ_OK);
+  assert_int_equal(key_reuse(&spec, &job, &diag), MSIQ_ESTATE);
+  assert_message_contains(diag.message,
+                          "whose target is '/pkg/app.msi', not "
+                          "'/pkg/other.msi'; use another key or cancel job 7");
+  msiq_job_spec_cleanup(&spec);
+
+  /* A value, a missing property, an extra one, another order. */
+  static const char *const variants[][4] = {
+      {"A", "1", "B", "3"},
+      {"A", "1", NULL, NULL},
+      {"B", "2", "A", "1"},
+  };
+  for (size_t v = 0; v < sizeof variants / sizeof *variants; v++) {
+    key_spec_init(&spec, MSIQ_ACTION_INSTALL, "/pkg/app.msi");
+    for (size_t i = 0; i < 4 && variants[v][i] != NULL; i += 2) {
+      assert_int_equal(msiq_job_spec_add_property(&spec, variants[v][i],
+                                                  variants[v][i + 1], NULL),
+                       MSIQ_OK);
+    }
+    assert_int_equal(key_reuse(&spec, &job, &diag), MSIQ_ESTATE);
+    assert_message_contains(diag.message, "whose properties differ");
+    msiq_job_spec_cleanup(&spec);
+  }
+  key_spec_init(&spec, MSIQ_ACTION_INSTALL, "/pkg/app.msi");
+  assert_int_equal(msiq_job_spec_add_property(&spec, "A", "1", NULL), MSIQ_OK);
+  assert_int_equal(msiq_job_spec_add_property(&spec, "B", "2", NULL), MSIQ_OK);
+  assert_int_equal(msiq_job_spec_add_property(&spec, "C", "3", NULL), MSIQ_OK);
+  assert_int_equal(key_reuse(&spec, &job, &diag), MSIQ_ESTATE);
+  msiq_job_spec_cleanup(&spec);
+  msiq_job_cleanup(&job);
+}
+
+/* A staged job is the package it was copied from: staging the same
+ * package again (a new copy) or naming it unstaged is the same job. */
+static void test_key_reuse_of_a_staged_job_compares_its_source(void **state) {
+  (void)state;
+  msiq_job job;
+  existing_job_init(&job);
+  free(job.target);
+  job.target = test_text_copy("/queue/staged/1-app.msi");
+  job.package_source = test_text_copy("/pkg/app.msi");
+  job.package_sha256 = test_text_copy(
+      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  msiq_diag diag;
+  msiq_job_spec spec;
+  key_spec_init(&spec, MSIQ_ACTION_INSTALL, "/pkg/app.msi");
+  assert_int_equal(msiq_job_spec_add_property(&spec, "A", "1", NULL), MSIQ_OK);
+  assert_int_equal(msiq_job_spec_add_property(&spec, "B", "2", NULL), MSIQ_OK);
+  assert_int_equal(key_reuse(&spec, &job, &diag), MSIQ_OK);
+  assert_int_equal(msiq_job_spec_set_staged(&spec, "/queue/staged/2-app.msi",
+                                            job.package_sha256),
+                   MSIQ_OK);
+  assert_int_equal(key_reuse(&spec, &job, &diag), MSIQ_OK);
+  msiq_job_spec_cleanup(&spec);
+  msiq_job_cleanup(&job);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(test_paths_are_made_absolute_through_the_host,
@@ -486,6 +653,10 @@ int main(void) {
       cmocka_unit_test_setup(test_a_command_too_long_is_refused, fake_reset),
       cmocka_unit_test_setup(test_a_request_line_too_long_is_refused,
                              fake_reset),
+      cmocka_unit_test_setup(test_a_deadline_already_past_is_refused,
+                             fake_reset),
+      cmocka_unit_test(test_key_reuse_needs_the_same_job),
+      cmocka_unit_test(test_key_reuse_of_a_staged_job_compares_its_source),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

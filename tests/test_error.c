@@ -55,9 +55,20 @@ static void test_names_round_trip(void **state) {
                      MSIQ_OK);
     assert_int_equal(parsed, job_state);
   }
-  msiq_action action;
-  assert_int_equal(msiq_action_parse("Install", &action), MSIQ_EINVAL);
+  /* Names match in any case, as admins type them ("--action Install"). */
+  msiq_action action = MSIQ_ACTION_PATCH;
+  assert_int_equal(msiq_action_parse("Install", &action), MSIQ_OK);
+  assert_int_equal(action, MSIQ_ACTION_INSTALL);
+  assert_int_equal(msiq_action_parse("UNINSTALL", &action), MSIQ_OK);
+  assert_int_equal(action, MSIQ_ACTION_UNINSTALL);
+  msiq_state job_state = MSIQ_STATE_QUEUED;
+  assert_int_equal(msiq_state_parse("Failed", &job_state), MSIQ_OK);
+  assert_int_equal(job_state, MSIQ_STATE_FAILED);
+  assert_int_equal(msiq_action_parse("Instal", &action), MSIQ_EINVAL);
+  assert_int_equal(msiq_action_parse("Install ", &action), MSIQ_EINVAL);
+  assert_int_equal(msiq_state_parse("faile", &job_state), MSIQ_EINVAL);
   assert_int_equal(msiq_action_parse("", &action), MSIQ_EINVAL);
+  assert_int_equal(action, MSIQ_ACTION_UNINSTALL);
   assert_true(msiq_state_is_final(MSIQ_STATE_CANCELLED));
   assert_false(msiq_state_is_final(MSIQ_STATE_RETRYING));
 }

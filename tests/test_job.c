@@ -62,9 +62,19 @@ static void test_outcome_parse_rejects_unknown(void **state) {
   (void)state;
   msiq_outcome outcome = MSIQ_OUTCOME_RETRY;
   assert_int_equal(msiq_outcome_parse("maybe", &outcome), MSIQ_EINVAL);
-  assert_int_equal(msiq_outcome_parse("Success", &outcome), MSIQ_EINVAL);
+  assert_int_equal(msiq_outcome_parse("Succes", &outcome), MSIQ_EINVAL);
   assert_int_equal(msiq_outcome_parse("", &outcome), MSIQ_EINVAL);
   assert_int_equal(msiq_outcome_parse(NULL, &outcome), MSIQ_EINVAL);
+  assert_int_equal(outcome, MSIQ_OUTCOME_RETRY);
+}
+
+/* Outcome names match in any case ("1603=Retry"). */
+static void test_outcome_parse_ignores_case(void **state) {
+  (void)state;
+  msiq_outcome outcome = MSIQ_OUTCOME_FAIL;
+  assert_int_equal(msiq_outcome_parse("Success", &outcome), MSIQ_OK);
+  assert_int_equal(outcome, MSIQ_OUTCOME_SUCCESS);
+  assert_int_equal(msiq_outcome_parse("RETRY", &outcome), MSIQ_OK);
   assert_int_equal(outcome, MSIQ_OUTCOME_RETRY);
 }
 
@@ -548,7 +558,7 @@ static void test_add_exit_code_rule_errors(void **state) {
                               "outcome 'maybe' (use success, reboot, retry or "
                               "fail)");
   assert_exit_code_rule_error(&spec, "1603=", "unknown outcome ''");
-  assert_exit_code_rule_error(&spec, "1603=Retry", "unknown outcome 'Retry'");
+  assert_exit_code_rule_error(&spec, "1603=Retri", "unknown outcome 'Retri'");
   assert_exit_code_rule_error(&spec, NULL, "expected CODE=");
 
   msiq_diag diag = {{0}};
@@ -896,6 +906,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_outcome_names),
       cmocka_unit_test(test_outcome_parse_rejects_unknown),
+      cmocka_unit_test(test_outcome_parse_ignores_case),
       cmocka_unit_test(test_spec_init_defaults),
       cmocka_unit_test(test_spec_setters_copy),
       cmocka_unit_test(test_spec_cleanup_reinitialises),

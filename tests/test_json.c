@@ -58,7 +58,7 @@ static int64_t enqueue_with_properties(json_fixture *fixture) {
   assert_int_equal(msiq_job_spec_add_property(
                        &spec, "ALPHA", "C:\\Program Files\\\"x\"", &diag),
                    MSIQ_OK);
-  spec.deadline = 1795557600000; /* 2026-11-24T22:00:00Z */
+  spec.deadline = 2111176800000; /* 2036-11-24T22:00:00Z */
   int64_t id = test_store_enqueue(fixture->database.store, &spec);
   msiq_job_spec_cleanup(&spec);
   return id;
@@ -98,7 +98,7 @@ static void test_job_json_has_every_documented_field(void **state) {
       json_eval(fixture, "SELECT json_type(?1, '$.exit_code')", json), "null");
   assert_string_equal(
       json_eval(fixture, "SELECT json_extract(?1, '$.deadline')", json),
-      "2026-11-24T22:00:00Z");
+      "2036-11-24T22:00:00Z");
   /* The history appears only when asked for. */
   assert_string_equal(
       json_eval(fixture, "SELECT json_type(?1, '$.history')", json), "");

@@ -33,8 +33,8 @@ static void test_new_database_is_migrated_to_the_latest_version(void **state) {
                                "(SELECT name FROM sqlite_schema WHERE "
                                "type = 'table' ORDER BY name)");
   assert_string_equal(tables, "attempt,dependency_broken,job,job_dependency,"
-                              "job_exit_code,job_property,job_state_count,"
-                              "queue,staged_removal");
+                              "job_exit_code,job_id_high_water,job_property,"
+                              "job_state_count,queue,staged_removal");
   free(tables);
 
   /* Reopening finds nothing to do and keeps the version. */
@@ -413,6 +413,65 @@ static void test_state_counts_are_filled_from_the_existing_jobs(void **state) {
   test_remove_database(path);
 }
 
+static void test_job_ids_are_not_reused_after_an_upgrade(void **state) {
+  (void)state;
+  /* A database of the version before 0009 whose newest jobs an old purge
+   * already removed (ids 4 and 5 are gone, 3 is the largest), upgraded in
+   * place: it starts from the largest id it has, and from then on a purge
+   * no longer gives ids back, whoever deletes. */
+  int high_water_migration = -1;
+  for (int i = 0; i < MSIQ_SQL_MIGRATION_COUNT; i++) {
+    if (strstr(msiq_sql_migrations[i].name, "_purged_jobs.sql") != NULL) {
+      high_water_migration = i;
+    }
+  }
+  assert_true(high_water_migration >= 8);
+  char path[512];
+  test_unique_path(path, sizeof path, "migrate-ids");
+  for (int i = 0; i < high_water_migration; i++) {
+    test_database_exec(path, msiq_sql_migrations[i].sql);
+  }
+  char version[64];
+  snprintf(version, sizeof version, "PRAGMA user_version = %d;",
+           high_water_migration);
+  test_database_exec(path, version);
+  test_database_exec(path,
+                     "INSERT INTO job (id, state, action, target, max_attempts,"
+                     "                 created_at, finished_at) VALUES"
+                     " (1, 'succeeded', 'install', '/a.msi', 3, 0, 5),"
+                     " (3, 'succeeded', 'install', '/c.msi', 3, 0, 5);");
+  msiq_store *store = NULL;
+  assert_int_equal(msiq_store_open(path, 0, &store, NULL), MSIQ_OK);
+  int version_now = 0;
+  assert_int_equal(msiq_store_schema_version(store, &version_now, NULL),
+                   MSIQ_OK);
+  assert_int_equal(version_now, msiq_store_latest_schema_version());
+  msiq_store_close(store);
+  char *kept = test_database_text(path, "SELECT id FROM job_id_high_water");
+  assert_string_equal(kept, "3");
+  free(kept);
+  /* A tool that deletes the newest job directly is noted too. */
+  test_database_exec(path, "DELETE FROM job WHERE id = 3;");
+  kept = test_database_text(path, "SELECT id FROM job_id_high_water");
+  assert_string_equal(kept, "3");
+  free(kept);
+  assert_int_equal(msiq_store_open(path, 0, &store, NULL), MSIQ_OK);
+  msiq_job_spec spec;
+  msiq_job_spec_init(&spec);
+  assert_int_equal(msiq_job_spec_set_target(&spec, "/d.msi"), MSIQ_OK);
+  spec.no_check = true;
+  msiq_admission admission;
+  test_admit(&spec, &admission);
+  int64_t id = 0;
+  bool existing = false;
+  assert_int_equal(msiq_store_enqueue(store, &admission, &id, &existing, NULL),
+                   MSIQ_OK);
+  assert_int_equal(id, 4);
+  msiq_job_spec_cleanup(&spec);
+  msiq_store_close(store);
+  test_remove_database(path);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_new_database_is_migrated_to_the_latest_version),
@@ -426,6 +485,7 @@ int main(void) {
       cmocka_unit_test(test_version_4_database_gets_attempt_progress),
       cmocka_unit_test(test_version_4_database_gets_staged_packages),
       cmocka_unit_test(test_state_counts_are_filled_from_the_existing_jobs),
+      cmocka_unit_test(test_job_ids_are_not_reused_after_an_upgrade),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -190,7 +190,7 @@ static void test_enqueue_round_trips_every_field(void **state) {
                    MSIQ_OK);
   spec.priority = 7;
   spec.not_before = 1700000000000;
-  spec.deadline = 1800000000000;
+  spec.deadline = 4000000000000;
   spec.max_attempts = 4;
   spec.timeout_ms = 60000;
   assert_int_equal(msiq_job_spec_set_key(&spec, "patch-night"), MSIQ_OK);
@@ -226,7 +226,7 @@ static void test_enqueue_round_trips_every_field(void **state) {
   assert_int_equal(job.exit_code_rules[0].outcome, MSIQ_OUTCOME_RETRY);
   assert_int_equal(job.priority, 7);
   assert_int_equal(job.not_before, 1700000000000);
-  assert_int_equal(job.deadline, 1800000000000);
+  assert_int_equal(job.deadline, 4000000000000);
   assert_int_equal(job.max_attempts, 4);
   assert_int_equal(job.timeout_ms, 60000);
   assert_string_equal(job.key, "patch-night");
@@ -241,9 +241,28 @@ static void test_enqueue_round_trips_every_field(void **state) {
 static void test_idempotency_key_names_one_unfinished_job(void **state) {
   store_fixture *fixture = *state;
   int64_t id = enqueue_simple(fixture->store, "/pkgs/a.msi", 0, "k");
-  int64_t again = enqueue_simple(fixture->store, "/pkgs/other.msi", 0, "k");
+  /* The same job again (at another priority) is answered with the first. */
+  int64_t again = enqueue_simple(fixture->store, "/pkgs/a.msi", 9, "k");
   assert_int_equal(again, id);
   assert_int_equal(count_jobs(fixture->store, -1), 1);
+  /* Another job under the same key is refused, naming the first. */
+  msiq_job_spec other;
+  msiq_job_spec_init(&other);
+  assert_int_equal(msiq_job_spec_set_target(&other, "/pkgs/other.msi"),
+                   MSIQ_OK);
+  assert_int_equal(msiq_job_spec_set_key(&other, "k"), MSIQ_OK);
+  other.no_check = true;
+  int64_t refused = 0;
+  bool existing = true;
+  msiq_diag refusal = {{0}};
+  assert_int_equal(
+      admit_and_enqueue(fixture->store, &other, &refused, &existing, &refusal),
+      MSIQ_ESTATE);
+  assert_false(existing);
+  assert_message_contains(refusal.message, "already names unfinished job");
+  assert_message_contains(refusal.message, "/pkgs/other.msi");
+  assert_int_equal(count_jobs(fixture->store, -1), 1);
+  msiq_job_spec_cleanup(&other);
   bool requested = false;
   assert_int_equal(
       msiq_store_cancel(fixture->store, id, false, &requested, NULL), MSIQ_OK);
@@ -436,6 +455,50 @@ static void test_pause_and_resume(void **state) {
   assert_string_equal(queue.pause_reason, "");
 }
 
+/* Ids are never given twice: after the newest jobs are purged, the next
+ * job gets an id above theirs (the job table has no AUTOINCREMENT;
+ * 0009_purged_jobs.sql keeps the largest id deleted). */
+static void test_purged_ids_are_not_given_again(void **state) {
+  store_fixture *fixture = *state;
+  int64_t ids[3];
+  bool requested = false;
+  for (int i = 0; i < 3; i++) {
+    ids[i] = enqueue_simple(fixture->store, "/pkgs/a.msi", 0, NULL);
+    assert_int_equal(
+        msiq_store_cancel(fixture->store, ids[i], false, &requested, NULL),
+        MSIQ_OK);
+  }
+  int64_t deleted = 0;
+  assert_int_equal(msiq_store_purge(fixture->store, INT64_MAX, &deleted, NULL),
+                   MSIQ_OK);
+  assert_int_equal(deleted, 3);
+  assert_int_equal(count_jobs(fixture->store, -1), 0);
+  int64_t next = enqueue_simple(fixture->store, "/pkgs/a.msi", 0, NULL);
+  assert_int_equal(next, ids[2] + 1);
+  /* The purged ids are gone (their default logs may go); the new job's id
+   * and one never given are not. */
+  bool gone = false;
+  assert_int_equal(msiq_store_job_id_gone(fixture->store, ids[0], &gone, NULL),
+                   MSIQ_OK);
+  assert_true(gone);
+  assert_int_equal(msiq_store_job_id_gone(fixture->store, next, &gone, NULL),
+                   MSIQ_OK);
+  assert_false(gone);
+  assert_int_equal(
+      msiq_store_job_id_gone(fixture->store, next + 1, &gone, NULL), MSIQ_OK);
+  assert_false(gone);
+  /* A job deleted below the newest one changes nothing either. */
+  int64_t after = enqueue_simple(fixture->store, "/pkgs/b.msi", 0, NULL);
+  assert_int_equal(
+      msiq_store_cancel(fixture->store, next, false, &requested, NULL),
+      MSIQ_OK);
+  assert_int_equal(msiq_store_purge(fixture->store, INT64_MAX, &deleted, NULL),
+                   MSIQ_OK);
+  assert_int_equal(deleted, 1);
+  assert_int_equal(enqueue_simple(fixture->store, "/pkgs/c.msi", 0, NULL),
+                   after + 1);
+}
+
 static void test_purge_keeps_unfinished_and_needed_jobs(void **state) {
   store_fixture *fixture = *state;
   int64_t done = enqueue_simple(fixture->store, "/pkgs/a.msi", 0, NULL);
@@ -614,10 +677,16 @@ test_import_rejects_documents_that_are_not_job_arrays(void **state) {
   int64_t *ids = NULL;
   size_t count = 0;
   msiq_diag diag = {{0}};
-  assert_int_equal(msiq_store_import(fixture->store, "{\"target\":\"x\"}", true,
+  assert_int_equal(
+      msiq_store_import(fixture->store, "42", true, &ids, &count, &diag),
+      MSIQ_EINVAL);
+  assert_non_null(strstr(diag.message, "array"));
+  /* A single job object is a manifest of one job (PowerShell 5.1 writes a
+   * one-item array so); it is checked as an item. */
+  assert_int_equal(msiq_store_import(fixture->store, "{\"colour\":1}", true,
                                      &ids, &count, &diag),
                    MSIQ_EINVAL);
-  assert_non_null(strstr(diag.message, "array"));
+  assert_non_null(strstr(diag.message, "import item 1: unknown field"));
   assert_int_equal(
       msiq_store_import(fixture->store, "[{", true, &ids, &count, &diag),
       MSIQ_EINVAL);
@@ -633,6 +702,12 @@ test_import_rejects_documents_that_are_not_job_arrays(void **state) {
                    MSIQ_EINVAL);
   assert_non_null(strstr(diag.message, "priority"));
   assert_int_equal(count_jobs(fixture->store, -1), 0);
+  assert_int_equal(msiq_store_import(fixture->store, "{\"target\":\"/a.msi\"}",
+                                     true, &ids, &count, &diag),
+                   MSIQ_OK);
+  assert_int_equal(count, 1);
+  assert_int_equal(count_jobs(fixture->store, -1), 1);
+  free(ids);
 }
 
 /* Imports json (no_check), expecting a refusal whose message holds
@@ -1081,6 +1156,8 @@ int main(void) {
           store_teardown),
       cmocka_unit_test_setup_teardown(test_pause_and_resume, store_setup,
                                       store_teardown),
+      cmocka_unit_test_setup_teardown(test_purged_ids_are_not_given_again,
+                                      store_setup, store_teardown),
       cmocka_unit_test_setup_teardown(
           test_purge_keeps_unfinished_and_needed_jobs, store_setup,
           store_teardown),

@@ -135,6 +135,18 @@ static void test_utf8_valid_prefix_and_whole_texts(void **state) {
   assert_false(msiq_text_is_utf8("trailing \xc3"));
 }
 
+/* ASCII letters match in any case; nothing else is folded. */
+static void test_text_equal_ignoring_case(void **state) {
+  (void)state;
+  assert_true(msiq_text_equal_ignoring_case("failed", "Failed"));
+  assert_true(msiq_text_equal_ignoring_case("FAILED", "failed"));
+  assert_true(msiq_text_equal_ignoring_case("", ""));
+  assert_false(msiq_text_equal_ignoring_case("failed", "faile"));
+  assert_false(msiq_text_equal_ignoring_case("faile", "failed"));
+  assert_false(msiq_text_equal_ignoring_case("a[", "A{"));
+  assert_false(msiq_text_equal_ignoring_case("\xc3\xa9", "\xc3\x89"));
+}
+
 static void test_text_position_counts_lines_and_characters(void **state) {
   (void)state;
   size_t line = 0;
@@ -251,6 +263,7 @@ int main(void) {
       cmocka_unit_test(test_utf8_sequences),
       cmocka_unit_test(test_utf8_encode_agrees_with_the_checker),
       cmocka_unit_test(test_utf8_valid_prefix_and_whole_texts),
+      cmocka_unit_test(test_text_equal_ignoring_case),
       cmocka_unit_test(test_text_position_counts_lines_and_characters),
       cmocka_unit_test(test_decode_file_encodings),
       cmocka_unit_test(test_windows_1252),

@@ -2,6 +2,7 @@
 #include "test_support.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -257,6 +258,78 @@ static void test_time_local(void **state) {
                  local_time_ms(2026, 6, 15, 12, 34, 56));
 }
 
+/* "HH:MM" is a local clock time: for a not-before or deadline the next one
+ * at or after now, for a period's start the last one at or before now. */
+static void test_time_clock(void **state) {
+  (void)state;
+  int64_t evening = local_time_ms(2026, 11, 24, 21, 0, 0);
+  int64_t at_ten = local_time_ms(2026, 11, 24, 22, 0, 0);
+  int64_t late = local_time_ms(2026, 11, 24, 23, 0, 0);
+  assert_time_ok("22:00", evening, at_ten);
+  assert_time_ok("22:00", at_ten, at_ten);
+  assert_time_ok("22:00", late, local_time_ms(2026, 11, 25, 22, 0, 0));
+  assert_time_ok("00:00", late, local_time_ms(2026, 11, 25, 0, 0, 0));
+  assert_time_ok("23:59", evening, local_time_ms(2026, 11, 24, 23, 59, 0));
+  /* Across the end of a year. */
+  assert_time_ok("06:00", local_time_ms(2026, 12, 31, 23, 0, 0),
+                 local_time_ms(2027, 1, 1, 6, 0, 0));
+
+  int64_t since = -1;
+  assert_int_equal(msiq_time_parse_past("22:00", late, &since, NULL), MSIQ_OK);
+  assert_int_equal(since, at_ten);
+  assert_int_equal(msiq_time_parse_past("22:00", at_ten, &since, NULL),
+                   MSIQ_OK);
+  assert_int_equal(since, at_ten);
+  assert_int_equal(msiq_time_parse_past("22:00", evening, &since, NULL),
+                   MSIQ_OK);
+  assert_int_equal(since, local_time_ms(2026, 11, 23, 22, 0, 0));
+  /* Other forms mean the same in both directions. */
+  assert_int_equal(
+      msiq_time_parse_past("2026-11-24T22:00:00Z", late, &since, NULL),
+      MSIQ_OK);
+  assert_int_equal(since, EXAMPLE_UTC_MS);
+  assert_int_equal(msiq_time_parse_past("+30m", late, &since, NULL), MSIQ_OK);
+  assert_int_equal(since, late + 30 * MINUTE);
+
+  assert_time_error("24:00", "a clock time is HH:MM, from 00:00 to 23:59");
+  assert_time_error("22:60", "a clock time is HH:MM, from 00:00 to 23:59");
+  assert_time_error("22:00x", "invalid time '22:00x'");
+}
+
+/* Local time for people: "YYYY-MM-DD HH:MM +HH:MM", whose offset is the
+ * zone's at that moment, so reading the text back with its offset gives
+ * the same minute (checked in summer and winter, in whatever zone the
+ * test runs; ctest runs it in UTC and in Central European time). */
+static void test_time_format_local(void **state) {
+  (void)state;
+  char text[40];
+  msiq_time_format_local(MSIQ_TIME_UNSET, text, sizeof text);
+  assert_string_equal(text, "unset");
+  static const int64_t moments[] = {
+      INT64_C(1795557600000), /* 2026-11-24T22:00:00Z */
+      INT64_C(1781526896000), /* 2026-06-15T12:34:56Z */
+      DAY + 12345, /* 1970-01-02: 1970 in every zone, as parsing needs */
+  };
+  for (size_t i = 0; i < sizeof moments / sizeof *moments; i++) {
+    msiq_time_format_local(moments[i], text, sizeof text);
+    assert_int_equal(strlen(text), 23);
+    assert_true(text[10] == ' ' && text[16] == ' ');
+    assert_true(text[17] == '+' || text[17] == '-');
+    /* "2026-11-24 23:00 +01:00" -> "2026-11-24T23:00:00+01:00". */
+    char iso[64];
+    snprintf(iso, sizeof iso, "%.10sT%.5s:00%s", text, text + 11, text + 17);
+    assert_time_ok(iso, 0, moments[i] - moments[i] % MINUTE);
+  }
+  /* In Central European time, as docs/cli.md shows it. */
+  const char *zone = getenv("TZ");
+  if (zone != NULL && strcmp(zone, "CET-1CEST,M3.5.0,M10.5.0/3") == 0) {
+    msiq_time_format_local(INT64_C(1795557600000), text, sizeof text);
+    assert_string_equal(text, "2026-11-24 23:00 +01:00");
+    msiq_time_format_local(INT64_C(1781526896000), text, sizeof text);
+    assert_string_equal(text, "2026-06-15 14:34 +02:00");
+  }
+}
+
 static void test_time_local_midnight(void **state) {
   (void)state;
   assert_time_ok("2026-11-24", 0, local_time_ms(2026, 11, 24, 0, 0, 0));
@@ -327,7 +400,8 @@ static void test_time_garbage(void **state) {
   assert_int_equal(msiq_time_parse("tomorrow", 0, &utc_ms, &diag), MSIQ_EINVAL);
   assert_string_equal(diag.message,
                       "invalid time 'tomorrow': use ISO 8601 "
-                      "(2026-11-24T22:00:00Z) or a relative time (+30m)");
+                      "(2026-11-24T22:00:00Z), a relative time (+30m) or a "
+                      "clock time (22:00)");
   assert_time_error("", "use ISO 8601");
   assert_time_error(NULL, "use ISO 8601");
   assert_time_error("now", "use ISO 8601");
@@ -540,6 +614,8 @@ int main(void) {
       cmocka_unit_test(test_time_offsets),
       cmocka_unit_test(test_time_offset_errors),
       cmocka_unit_test(test_time_local),
+      cmocka_unit_test(test_time_clock),
+      cmocka_unit_test(test_time_format_local),
       cmocka_unit_test(test_time_local_midnight),
       cmocka_unit_test(test_time_local_differs_from_utc_by_zone_offset),
       cmocka_unit_test(test_time_relative),

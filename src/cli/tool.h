@@ -305,7 +305,8 @@ int tool_open_command_store(tool_context *context, const tool_command *command,
 /* Output helpers (tool_output.c). */
 /* Prints JSON text followed by a newline. */
 void tool_print_json(const char *json);
-/* "2026-11-24T22:00:00Z", or "-" for MSIQ_TIME_UNSET. */
+/* A time for people, in local time with its offset ("2026-12-02 22:00
+ * +01:00"; JSON stays UTC ISO 8601), or "-" for MSIQ_TIME_UNSET. */
 const char *tool_format_time(int64_t utc_ms, char *buffer, size_t size);
 /* Prints the job's JSON (optionally with history) and returns an exit code. */
 int tool_print_job_json(const tool_context *context, msiq_store *store,
@@ -315,6 +316,11 @@ int tool_print_job_json(const tool_context *context, msiq_store *store,
  * forever. Returns the msiexec-style exit code described in docs/cli.md. */
 int tool_wait_for_jobs(const tool_context *context, msiq_store *store,
                        const int64_t *ids, size_t count, int64_t timeout_ms);
+/* The same for the one job `enqueue --wait` added; when the time runs out
+ * the job is also printed as it is then (as a finished wait prints it), so
+ * the caller always learns its id. */
+int tool_wait_for_new_job(const tool_context *context, msiq_store *store,
+                          int64_t id, int64_t timeout_ms);
 
 /* Sleeping until the queue changes (tool_wake.c): a process that waits
  * for jobs listens on the queue's doorbell (host.h), which every commit

@@ -185,7 +185,7 @@ static int enqueue_exec(const tool_context *context, void *state,
   }
   if (options->wait) {
     /* Like msiexec: block until the job is done and exit with its code. */
-    return tool_wait_for_jobs(context, store, &id, 1, options->wait_timeout_ms);
+    return tool_wait_for_new_job(context, store, id, options->wait_timeout_ms);
   }
   if (context->json) {
     return tool_print_job_json(context, store, id, false);
@@ -209,7 +209,9 @@ static const char enqueue_help[] =
     "  --timeout D           stop the installer after D (90s, 15m, 2h, 1d)\n"
     "  --after ID            start only after job ID succeeded (repeatable)\n"
     "  -k, --key K           idempotency key: if an unfinished job has key K,\n"
-    "                        print its id and add nothing\n"
+    "                        print its id and add nothing (refused, exit 3,\n"
+    "                        if it has another target, action or\n"
+    "                        properties)\n"
     "  --log PATH            msiexec verbose log (default: one per job)\n"
     "  --exit-code C=O       treat installer exit code C as O: success,\n"
     "                        reboot, retry or fail (repeatable)\n"

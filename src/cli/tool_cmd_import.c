@@ -125,7 +125,9 @@ static const char import_help[] =
     "after (job ids, or keys of jobs already queued or earlier in the\n"
     "manifest), exit_codes ({\"1603\": \"retry\"}) and no_check. If any item "
     "is\n"
-    "invalid nothing is enqueued. See docs/cli.md for an example.\n\n"
+    "invalid nothing is enqueued. A single job object (PowerShell 5.1's\n"
+    "one-item array) is a manifest of one job. UTF-8 (with or without a\n"
+    "byte-order mark) or UTF-16 with one. See docs/cli.md for an example.\n\n"
     "Options:\n"
     "  --no-check   do not check that packages exist now\n";
 

@@ -21,7 +21,8 @@ static int report_parse_since(void *state, const char *value, msiq_diag *diag) {
     *since = msiq_host_now_ms() - ago;
     return MSIQ_OK;
   }
-  return msiq_time_parse(value, msiq_host_now_ms(), since, diag);
+  /* "08:00" is the last 08:00: a period to report on has begun. */
+  return msiq_time_parse_past(value, msiq_host_now_ms(), since, diag);
 }
 
 static const tool_option report_option_table[] = {
@@ -92,7 +93,7 @@ static int report_print_text(msiq_store *store, int64_t since,
     return status;
   }
   char since_text[40];
-  msiq_time_format_utc(since, since_text, sizeof since_text);
+  tool_format_time(since, since_text, sizeof since_text);
   printf("since %s\n", since_text);
   printf("finished:  succeeded %lld, failed %lld, cancelled %lld\n",
          (long long)totals.counts[MSIQ_STATE_SUCCEEDED],
@@ -144,8 +145,9 @@ static int report_exec(const tool_context *context, void *state,
 
 static const char report_help[] =
     "Options:\n"
-    "  -s, --since T   the period's start: a time (ISO 8601), or a duration\n"
-    "                  meaning that long ago (12h, 7d); default 24h\n";
+    "  -s, --since T   the period's start: a time (ISO 8601; HH:MM is the\n"
+    "                  last such local time), or a duration meaning that\n"
+    "                  long ago (12h, 7d); default 24h\n";
 
 const tool_command tool_cmd_report = {
     .name = "report",

@@ -79,7 +79,7 @@ static void show_print_history(const msiq_attempt *attempts, size_t count) {
     printf("  (no attempts yet)\n");
     return;
   }
-  printf("  %-3s %-20s %-20s %-6s %-11s %-8s %s\n", "#", "STARTED", "FINISHED",
+  printf("  %-3s %-23s %-23s %-6s %-11s %-8s %s\n", "#", "STARTED", "FINISHED",
          "EXIT", "OUTCOME", "PROGRESS", "MESSAGE");
   for (size_t i = 0; i < count; i++) {
     const msiq_attempt *attempt = &attempts[i];
@@ -94,7 +94,7 @@ static void show_print_history(const msiq_attempt *attempts, size_t count) {
     if (attempt->progress_percent >= 0) {
       snprintf(progress, sizeof progress, "%d%%", attempt->progress_percent);
     }
-    printf("  %-3lld %-20s %-20s %-6s %-11s %-8s %s\n",
+    printf("  %-3lld %-23s %-23s %-6s %-11s %-8s %s\n",
            (long long)attempt->number,
            tool_format_time(attempt->started_at, started, sizeof started),
            tool_format_time(attempt->finished_at, finished, sizeof finished),

@@ -18,8 +18,10 @@ typedef struct status_view {
    * dispatcher asks. */
   msiq_gate_inputs gate;
   msiq_gate_verdict verdict;
-  /* Outside the maintenance window: when it opens next, else "". */
+  /* Outside the maintenance window: when it opens next (UTC for JSON, and
+   * as a moment for the text, which shows it in local time), else "". */
   char window_opens_at[40];
+  int64_t window_opens_at_ms;
   /* The running dispatcher's note about an outcome it could not record
    * yet, else "". */
   char unrecorded_outcome[1024];
@@ -59,6 +61,7 @@ static int status_read_view(msiq_store *store, status_view *view,
   gate->unknown = 0;
   msiq_gate_evaluate(gate, &view->verdict);
   int64_t opens_at = msiq_gate_window_opens_at(gate);
+  view->window_opens_at_ms = opens_at;
   if (opens_at != MSIQ_TIME_UNSET) {
     msiq_time_format_utc(opens_at, view->window_opens_at,
                          sizeof view->window_opens_at);
@@ -113,7 +116,9 @@ static int status_print_text(msiq_store *store, const status_view *view,
   if (view->queue.maintenance_window[0] != '\0') {
     printf("  window:    %s local time, %s%s\n", view->queue.maintenance_window,
            outside_window ? "opens at " : "open now",
-           outside_window ? view->window_opens_at : "");
+           outside_window ? tool_format_time(view->window_opens_at_ms,
+                                             time_text, sizeof time_text)
+                          : "");
   }
   printf("  mutex:     %s\n", msiq_mutex_state_name(view->gate.mutex));
   printf("  service:   %s%s\n", msiq_service_state_name(view->gate.service),

@@ -106,10 +106,12 @@ static void wait_warn_without_dispatcher(msiq_store *store) {
   }
 }
 
-/* tool_wait_for_jobs, and with show_progress `wait --progress`. */
+/* tool_wait_for_jobs, and with show_progress `wait --progress`. With
+ * print_on_timeout the jobs are printed as they are when the time runs out
+ * too, so `enqueue --wait` always tells the id of the job it added. */
 static int wait_for_jobs(const tool_context *context, msiq_store *store,
                          const int64_t *ids, size_t count, int64_t timeout_ms,
-                         bool show_progress) {
+                         bool show_progress, bool print_on_timeout) {
   msiq_diag diag = {{0}};
   msiq_job *jobs = calloc(count, sizeof *jobs);
   wait_progress *last = show_progress ? calloc(count, sizeof *last) : NULL;
@@ -173,6 +175,9 @@ static int wait_for_jobs(const tool_context *context, msiq_store *store,
     msiq_duration_format(timeout_ms, limit, sizeof limit);
     errorf("timed out after %s waiting for %zu job%s", limit, count,
            count == 1 ? "" : "s");
+    if (print_on_timeout) {
+      wait_print_result(context, store, jobs, count);
+    }
     exit_code = 1460; /* ERROR_TIMEOUT, in the msiexec style */
   } else {
     wait_print_result(context, store, jobs, count);
@@ -188,15 +193,23 @@ static int wait_for_jobs(const tool_context *context, msiq_store *store,
 
 int tool_wait_for_jobs(const tool_context *context, msiq_store *store,
                        const int64_t *ids, size_t count, int64_t timeout_ms) {
-  return wait_for_jobs(context, store, ids, count, timeout_ms, false);
+  return wait_for_jobs(context, store, ids, count, timeout_ms, false, false);
 }
 
-#define WAIT_MAX_JOBS 256
+int tool_wait_for_new_job(const tool_context *context, msiq_store *store,
+                          int64_t id, int64_t timeout_ms) {
+  return wait_for_jobs(context, store, &id, 1, timeout_ms, false, true);
+}
 
 typedef struct wait_options {
   int64_t timeout_ms;
   bool progress;
-  int64_t ids[WAIT_MAX_JOBS]; /* the ids given; 0 after the last */
+  /* The ids as given (pointers into argv), any number of them, parsed by
+   * wait_check once the whole line is read, so a bad option is named
+   * before a bad id and --help still wins. */
+  const char **words;
+  int64_t *ids;
+  size_t count;
 } wait_options;
 
 static const tool_option wait_option_table[] = {
@@ -206,15 +219,46 @@ static const tool_option wait_option_table[] = {
     TOOL_OPTION_TABLE_END,
 };
 
+static int wait_take_word(void *state, int index, const char *word,
+                          msiq_diag *diag) {
+  wait_options *options = state;
+  (void)index;
+  const char **grown =
+      realloc(options->words, (options->count + 1) * sizeof *grown);
+  if (grown == NULL) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  grown[options->count++] = word;
+  options->words = grown;
+  return MSIQ_OK;
+}
+
+static int wait_check(void *state, msiq_diag *diag) {
+  wait_options *options = state;
+  options->ids = calloc(options->count, sizeof *options->ids);
+  if (options->ids == NULL) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  for (size_t i = 0; i < options->count; i++) {
+    int status = tool_parse_job_id(options->words[i], &options->ids[i], diag);
+    if (status != MSIQ_OK) {
+      return status;
+    }
+  }
+  return MSIQ_OK;
+}
+
+static void wait_cleanup(void *state) {
+  wait_options *options = state;
+  free(options->words);
+  free(options->ids);
+}
+
 static int wait_exec(const tool_context *context, void *state,
                      msiq_store *store) {
   const wait_options *options = state;
-  size_t count = 0;
-  while (count < WAIT_MAX_JOBS && options->ids[count] != 0) {
-    count++;
-  }
-  return wait_for_jobs(context, store, options->ids, count, options->timeout_ms,
-                       options->progress);
+  return wait_for_jobs(context, store, options->ids, options->count,
+                       options->timeout_ms, options->progress, false);
 }
 
 static const char wait_help[] =
@@ -239,10 +283,12 @@ const tool_command tool_cmd_wait = {
     .options = wait_option_table,
     .options_size = sizeof(wait_options),
     .words = {.min = 1,
-              .max = WAIT_MAX_JOBS,
+              .max = TOOL_WORDS_UNLIMITED,
               .name = "job ID",
-              .type = TOOL_WORD_JOB_ID,
-              .offset = offsetof(wait_options, ids)},
+              .type = TOOL_WORD_CUSTOM,
+              .parse = wait_take_word},
+    .check = wait_check,
     .store = TOOL_STORE_EXISTING,
     .exec = wait_exec,
+    .cleanup = wait_cleanup,
 };

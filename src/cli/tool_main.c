@@ -33,6 +33,8 @@ static int tool_print_main_help(void) {
   for (size_t i = 0; i < sizeof tool_commands / sizeof tool_commands[0]; i++) {
     printf("  %-10s %s\n", tool_commands[i]->name, tool_commands[i]->summary);
   }
+  printf("  %-10s %s\n", "help",
+         "This help, or with a command's name that command's help.");
   printf("\nGlobal options (before or after the command name):\n"
          "  --db PATH    the queue database (else $MSIQ_DB, else the default:\n"
          "               %%ProgramData%%\\msiq\\queue.db on Windows,\n"
@@ -41,11 +43,30 @@ static int tool_print_main_help(void) {
          "               ~/.local/state/msiq/queue.db, for other users)\n"
          "  --json       machine-readable output\n"
          "  -h, --help   this help, or a command's help after its name\n"
+         "               (also `msiq /?` and `msiq help [COMMAND]`)\n"
          "  --version    print the version\n\n"
          "Exit codes: 0 ok, 2 bad usage or input, 3 no such job or a state\n"
          "that forbids the change, 4 database problem, 5 another dispatcher\n"
          "is running. See docs/cli.md.\n");
   return TOOL_EXIT_OK;
+}
+
+/* `msiq help [COMMAND]`: the top help, or that command's `--help` text;
+ * exit 2 for a name that is no command or more than one word. */
+static int tool_run_help(int argc, char **argv) {
+  if (argc == 0) {
+    return tool_print_main_help();
+  }
+  if (argc > 1) {
+    errorf("help: unexpected argument '%s' (see 'msiq --help')", argv[1]);
+    return TOOL_EXIT_USAGE;
+  }
+  const tool_command *command = tool_command_find(argv[0]);
+  if (command == NULL) {
+    errorf("help: unknown command '%s' (see 'msiq --help')", argv[0]);
+    return TOOL_EXIT_USAGE;
+  }
+  return tool_print_command_help(command);
 }
 
 /* Runs one command on its arguments (the words after its name). */
@@ -120,6 +141,10 @@ int msiq_tool_main(int argc, char **argv) {
   if (checked != TOOL_EXIT_OK) {
     return checked;
   }
+  /* `msiq /?` is how Windows programs are asked for their help. */
+  if (argc == 2 && strcmp(argv[1], "/?") == 0) {
+    return tool_print_main_help();
+  }
   /* --version is the one option that belongs to no command. */
   static const tool_option main_options[] = {
       {"version", 0, TOOL_OPTION_FLAG, 0, NULL},
@@ -147,13 +172,16 @@ int msiq_tool_main(int argc, char **argv) {
     errorf("no command given (see 'msiq --help')");
     return TOOL_EXIT_USAGE;
   }
+  int first = 1 + parser.index;
+  if (strcmp(parser.value, "help") == 0) {
+    return tool_run_help(argc - first, argv + first);
+  }
   const tool_command *command = tool_command_find(parser.value);
   if (command == NULL) {
     errorf("unknown command '%s' (see 'msiq --help')", parser.value);
     return TOOL_EXIT_USAGE;
   }
   context.command = command;
-  int first = 1 + parser.index;
   context.process_argc = argc;
   context.process_argv = argv;
   context.arguments_first = first;

@@ -15,7 +15,7 @@ const char *tool_format_time(int64_t utc_ms, char *buffer, size_t size) {
   if (utc_ms == MSIQ_TIME_UNSET) {
     snprintf(buffer, size, "-");
   } else {
-    msiq_time_format_utc(utc_ms, buffer, size);
+    msiq_time_format_local(utc_ms, buffer, size);
   }
   return buffer;
 }

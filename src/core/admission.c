@@ -4,6 +4,7 @@
 #include "core/worker_protocol.h"
 
 #include "core/text.h"
+#include "core/timeparse.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,21 @@ int msiq_job_admit(msiq_job_spec *spec, const msiq_admission_host *host,
   if (status != MSIQ_OK) {
     return status;
   }
+  /* A deadline already past would fail the job at the dispatcher's next
+   * check without a try: the caller meant another time. */
+  if (host->now_ms != NULL && spec->deadline != MSIQ_TIME_UNSET) {
+    int64_t now = host->now_ms();
+    if (spec->deadline <= now) {
+      char deadline_text[40];
+      char now_text[40];
+      msiq_time_format_local(spec->deadline, deadline_text,
+                             sizeof deadline_text);
+      msiq_time_format_local(now, now_text, sizeof now_text);
+      return msiq_diag_set(diag, MSIQ_EINVAL,
+                           "deadline %s has already passed (it is %s now)",
+                           deadline_text, now_text);
+    }
+  }
   bool is_package = msiq_job_target_is_package(spec->action, spec->target);
   if (spec->stage && !is_package) {
     return msiq_diag_set(diag, MSIQ_EUSAGE,
@@ -136,5 +152,55 @@ int msiq_job_admit(msiq_job_spec *spec, const msiq_admission_host *host,
     admission_check_path(host, spec->log_path, MSIQ_PATH_ROLE_LOG, admission);
   }
   admission->spec = spec;
+  return MSIQ_OK;
+}
+
+/* What a job installs from: the package it was staged from, else its
+ * target. */
+static const char *admission_job_source(const char *target,
+                                        const char *package_source) {
+  return package_source != NULL ? package_source : target;
+}
+
+int msiq_admission_check_key_reuse(const msiq_job_spec *spec,
+                                   const msiq_job *existing, msiq_diag *diag) {
+  long long id = (long long)existing->id;
+  const char *key = spec->key != NULL ? spec->key : "";
+  char wanted[160];
+  char held[160];
+  if (spec->action != existing->action) {
+    return msiq_diag_set(diag, MSIQ_ESTATE,
+                         "key '%s' already names unfinished job %lld, which "
+                         "is to %s, not %s; use another key or cancel job "
+                         "%lld",
+                         key, id, msiq_action_name(existing->action),
+                         msiq_action_name(spec->action), id);
+  }
+  const char *spec_source =
+      admission_job_source(spec->target, spec->package_source);
+  const char *job_source =
+      admission_job_source(existing->target, existing->package_source);
+  if (strcmp(spec_source, job_source) != 0) {
+    msiq_quote_for_message(spec_source, wanted, sizeof wanted);
+    msiq_quote_for_message(job_source, held, sizeof held);
+    return msiq_diag_set(diag, MSIQ_ESTATE,
+                         "key '%s' already names unfinished job %lld, whose "
+                         "target is '%s', not '%s'; use another key or "
+                         "cancel job %lld",
+                         key, id, held, wanted, id);
+  }
+  bool same = spec->property_count == existing->property_count;
+  for (size_t i = 0; same && i < spec->property_count; i++) {
+    same =
+        strcmp(spec->properties[i].name, existing->properties[i].name) == 0 &&
+        strcmp(spec->properties[i].value, existing->properties[i].value) == 0;
+  }
+  if (!same) {
+    return msiq_diag_set(diag, MSIQ_ESTATE,
+                         "key '%s' already names unfinished job %lld, whose "
+                         "properties differ (see 'msiq show %lld'); use "
+                         "another key or cancel job %lld",
+                         key, id, id, id);
+  }
   return MSIQ_OK;
 }

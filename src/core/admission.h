@@ -35,6 +35,9 @@ typedef struct msiq_admission_host {
   /* MSIQ_OK when only administrators can change what the absolute path
    * names, for its role; else a status and the reason. */
   int (*check_path)(const char *path, msiq_path_role role, msiq_diag *diag);
+  /* The current time, UTC milliseconds, against which a deadline must lie
+   * ahead; NULL: deadlines are not checked against the clock. */
+  int64_t (*now_ms)(void);
 } msiq_admission_host;
 
 /* A job that passed admission, as the store takes it. */
@@ -65,9 +68,10 @@ bool msiq_job_target_is_package(msiq_action action, const char *target);
  * command, with a default log path of MSIQ_ADMISSION_DEFAULT_LOG_PATH_LENGTH
  * characters when the job names none) and refuses a job either fails for or
  * whose command host->command_check says the platform cannot start. Then
- * it records the first refusal in admission->refusal (MSIQ_EPACKAGE_MISSING
- * for a package that does not exist, else MSIQ_EINVAL: the input names an
- * unsafe place):
+ * it refuses a deadline at or before host->now_ms() (the job could never
+ * start; MSIQ_EINVAL, nothing is stored). Then it records the first
+ * refusal in admission->refusal (MSIQ_EPACKAGE_MISSING for a package that
+ * does not exist, else MSIQ_EINVAL: the input names an unsafe place):
  *   - unless spec->no_check, the package must exist and, unless it is to be
  *     staged (a copy in the queue's own folder is what runs then), lie where
  *     only administrators can change it;
@@ -76,5 +80,17 @@ bool msiq_job_target_is_package(msiq_action action, const char *target);
  * Returns MSIQ_OK when the job may go to the store. */
 int msiq_job_admit(msiq_job_spec *spec, const msiq_admission_host *host,
                    msiq_admission *admission, msiq_diag *diag);
+
+/* An idempotency key answers its unfinished job only when the job asked
+ * for is that job: the same action, the same package (for a staged job,
+ * the package it was copied from) or product code, and the same properties
+ * with the same values in the same order. Returns MSIQ_OK when spec asks
+ * for existing (the key's unfinished job), else MSIQ_ESTATE with one line
+ * in diag that names the key, the existing job and what differs, so a key
+ * reused for another job is refused rather than silently answered with the
+ * old one. Priority, times, attempts, dependencies and logs may differ:
+ * they say how the job runs, not which job it is. */
+int msiq_admission_check_key_reuse(const msiq_job_spec *spec,
+                                   const msiq_job *existing, msiq_diag *diag);
 
 #endif /* MSIQ_ADMISSION_H */

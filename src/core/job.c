@@ -44,7 +44,7 @@ const char *msiq_outcome_name(msiq_outcome outcome) {
 
 int msiq_outcome_parse(const char *text, msiq_outcome *outcome) {
   for (int i = 0; i < MSIQ_OUTCOME_COUNT; i++) {
-    if (text != NULL && strcmp(outcome_names[i], text) == 0) {
+    if (text != NULL && msiq_text_equal_ignoring_case(outcome_names[i], text)) {
       *outcome = (msiq_outcome)i;
       return MSIQ_OK;
     }

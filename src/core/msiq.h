@@ -132,7 +132,8 @@ typedef enum msiq_state {
 } msiq_state;
 
 const char *msiq_action_name(msiq_action action);
-/* Returns MSIQ_OK and sets *action, or MSIQ_EINVAL for an unknown name. */
+/* Returns MSIQ_OK and sets *action, or MSIQ_EINVAL for an unknown name;
+ * names match in any case ("Install"), as msiq_state_parse does. */
 int msiq_action_parse(const char *text, msiq_action *action);
 const char *msiq_state_name(msiq_state state);
 int msiq_state_parse(const char *text, msiq_state *state);

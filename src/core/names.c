@@ -1,7 +1,6 @@
 /* names.c: the text names of the enums of msiq.h, from their X-macro maps. */
 #include "core/msiq.h"
-
-#include <string.h>
+#include "core/text.h"
 
 /* Name tables for the enums of msiq.h. */
 static const char *const action_names[] = {
@@ -16,9 +15,10 @@ static const char *const state_names[] = {
 #undef MSIQ_STATE_TEXT
 };
 
+/* Names are matched whatever the case ("Install", "FAILED"). */
 static int name_lookup(const char *const *names, int count, const char *text) {
   for (int i = 0; i < count; i++) {
-    if (text != NULL && strcmp(names[i], text) == 0) {
+    if (text != NULL && msiq_text_equal_ignoring_case(names[i], text)) {
       return i;
     }
   }

@@ -351,3 +351,23 @@ char *msiq_text_utf8_repair(const char *text, size_t length) {
   }
   return text_builder_finish(&builder);
 }
+
+bool msiq_text_equal_ignoring_case(const char *a, const char *b) {
+  for (;; a++, b++) {
+    unsigned char left = (unsigned char)*a;
+    unsigned char right = (unsigned char)*b;
+    /* ASCII only: tolower() would depend on the C locale. */
+    if (left >= 'A' && left <= 'Z') {
+      left = (unsigned char)(left - 'A' + 'a');
+    }
+    if (right >= 'A' && right <= 'Z') {
+      right = (unsigned char)(right - 'A' + 'a');
+    }
+    if (left != right) {
+      return false;
+    }
+    if (left == '\0') {
+      return true;
+    }
+  }
+}

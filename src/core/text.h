@@ -20,6 +20,11 @@ char *msiq_text_duplicate(const char *text);
  * message can carry them safely. */
 bool msiq_character_is_control(unsigned char character);
 
+/* True when a and b are the same text but for the case of ASCII letters
+ * ("Failed" and "failed"): for the names of actions, states and outcomes,
+ * which admins type as Windows tools write them. */
+bool msiq_text_equal_ignoring_case(const char *a, const char *b);
+
 /* True when text holds a control character (see above). */
 bool msiq_text_has_control_character(const char *text);
 

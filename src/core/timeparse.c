@@ -27,7 +27,8 @@
 #define REASON_SIZE 256
 
 static const char usage_hint[] =
-    "use ISO 8601 (2026-11-24T22:00:00Z) or a relative time (+30m)";
+    "use ISO 8601 (2026-11-24T22:00:00Z), a relative time (+30m) or a "
+    "clock time (22:00)";
 
 /* Days since 1970-01-01 of a proleptic Gregorian date. */
 static int64_t civil_to_days(int64_t year, int month, int day) {
@@ -457,8 +458,73 @@ static bool time_fields_to_utc(const time_fields *fields, int64_t *utc_ms) {
   return true;
 }
 
-int msiq_time_parse(const char *text, int64_t now_ms, int64_t *utc_ms,
-                    msiq_diag *diag) {
+/* True when text is a clock time "HH:MM" (two digits each), with its
+ * minute of the day in *minute; *valid says whether it is a real one. */
+static bool clock_time_match(const char *text, int *minute, bool *valid) {
+  if (!(character_is_digit(text[0]) && character_is_digit(text[1]) &&
+        text[2] == ':' && character_is_digit(text[3]) &&
+        character_is_digit(text[4]) && text[5] == '\0')) {
+    return false;
+  }
+  int hour = (text[0] - '0') * 10 + (text[1] - '0');
+  int minutes = (text[3] - '0') * 10 + (text[4] - '0');
+  *valid = hour < 24 && minutes < 60;
+  *minute = hour * 60 + minutes;
+  return true;
+}
+
+/* The local time minute_of_day on the local day of utc_ms, or on the day
+ * days_later after it; mktime normalises the day and finds the offset
+ * across daylight saving changes. -1 when it cannot be represented. */
+static int64_t clock_time_on_day(int64_t utc_ms, int minute_of_day,
+                                 int days_later) {
+  time_t seconds = (time_t)integer_divide_floor(utc_ms, 1000);
+  struct tm *broken = localtime(&seconds);
+  if (broken == NULL) {
+    return -1;
+  }
+  struct tm local = *broken;
+  local.tm_mday += days_later;
+  local.tm_hour = minute_of_day / 60;
+  local.tm_min = minute_of_day % 60;
+  local.tm_sec = 0;
+  local.tm_isdst = -1;
+  time_t converted = mktime(&local);
+  if (converted == (time_t)-1) {
+    return -1;
+  }
+  return (int64_t)converted * MILLISECONDS_PER_SECOND;
+}
+
+/* A clock time as the next (forward) or last such local time around
+ * now_ms. */
+static int clock_time_resolve(const char *quoted, int minute, bool valid,
+                              int64_t now_ms, bool forward, int64_t *utc_ms,
+                              msiq_diag *diag) {
+  if (!valid) {
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "invalid time '%s': a clock time is HH:MM, from "
+                         "00:00 to 23:59",
+                         quoted);
+  }
+  int64_t today = clock_time_on_day(now_ms, minute, 0);
+  int64_t other = clock_time_on_day(now_ms, minute, forward ? 1 : -1);
+  int64_t chosen = today;
+  if (today < 0 || (forward ? today < now_ms : today > now_ms)) {
+    chosen = other;
+  }
+  if (chosen < 0) {
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "invalid time '%s': cannot be represented in local "
+                         "time",
+                         quoted);
+  }
+  *utc_ms = chosen;
+  return MSIQ_OK;
+}
+
+static int time_parse(const char *text, int64_t now_ms, bool clock_forward,
+                      int64_t *utc_ms, msiq_diag *diag) {
   char quoted[QUOTED_TEXT_SIZE];
   char reason[REASON_SIZE];
   /* Relative times may not reach past the last moment of year 9999, the
@@ -503,6 +569,12 @@ int msiq_time_parse(const char *text, int64_t now_ms, int64_t *utc_ms,
     return msiq_diag_set(diag, MSIQ_EINVAL, "invalid time '%s': %s", quoted,
                          usage_hint);
   }
+  int clock_minute = 0;
+  bool clock_valid = false;
+  if (clock_time_match(text, &clock_minute, &clock_valid)) {
+    return clock_time_resolve(quoted, clock_minute, clock_valid, now_ms,
+                              clock_forward, utc_ms, diag);
+  }
 
   time_fields fields;
   if (!time_fields_parse(text, &fields, reason, sizeof reason) ||
@@ -531,6 +603,16 @@ int msiq_time_parse(const char *text, int64_t now_ms, int64_t *utc_ms,
   return MSIQ_OK;
 }
 
+int msiq_time_parse(const char *text, int64_t now_ms, int64_t *utc_ms,
+                    msiq_diag *diag) {
+  return time_parse(text, now_ms, true, utc_ms, diag);
+}
+
+int msiq_time_parse_past(const char *text, int64_t now_ms, int64_t *utc_ms,
+                         msiq_diag *diag) {
+  return time_parse(text, now_ms, false, utc_ms, diag);
+}
+
 void msiq_time_format_utc(int64_t utc_ms, char *buffer, size_t size) {
   if (buffer == NULL || size == 0) {
     return;
@@ -549,6 +631,39 @@ void msiq_time_format_utc(int64_t utc_ms, char *buffer, size_t size) {
   snprintf(buffer, size, "%04" PRId64 "-%02d-%02dT%02d:%02d:%02dZ", year, month,
            day, (int)(second_of_day / 3600), (int)(second_of_day / 60 % 60),
            (int)(second_of_day % 60));
+}
+
+void msiq_time_format_local(int64_t utc_ms, char *buffer, size_t size) {
+  if (buffer == NULL || size == 0) {
+    return;
+  }
+  if (utc_ms == MSIQ_TIME_UNSET) {
+    snprintf(buffer, size, "unset");
+    return;
+  }
+  int64_t seconds = integer_divide_floor(utc_ms, MILLISECONDS_PER_SECOND);
+  time_t moment = (time_t)seconds;
+  struct tm *broken = localtime(&moment);
+  if (broken == NULL) {
+    msiq_time_format_utc(utc_ms, buffer, size);
+    return;
+  }
+  struct tm local = *broken;
+  /* The offset is what the local wall clock reads, taken as if it were
+   * UTC, minus the moment itself: no tm_gmtoff, which is not standard C. */
+  int64_t wall =
+      civil_to_days(local.tm_year + 1900, local.tm_mon + 1, local.tm_mday) *
+          SECONDS_PER_DAY +
+      local.tm_hour * 3600 + local.tm_min * 60 + local.tm_sec;
+  int64_t offset_minutes = (wall - seconds) / 60;
+  char sign = offset_minutes < 0 ? '-' : '+';
+  if (offset_minutes < 0) {
+    offset_minutes = -offset_minutes;
+  }
+  snprintf(buffer, size, "%04d-%02d-%02d %02d:%02d %c%02d:%02d",
+           local.tm_year + 1900, local.tm_mon + 1, local.tm_mday, local.tm_hour,
+           local.tm_min, sign, (int)(offset_minutes / 60),
+           (int)(offset_minutes % 60));
 }
 
 void msiq_duration_format(int64_t milliseconds, char *buffer, size_t size) {

@@ -2,8 +2,10 @@
  *
  * Times:     ISO 8601 "2026-11-24T22:00:00Z" (UTC), "2026-11-24T22:00:00"
  *            or "2026-11-24 22:00" (local time), "2026-11-24" (local
- *            midnight), a numeric offset "2026-11-24T22:00:00+01:00", or
- *            relative to now: "+30m", "+2h", "+90s", "+1d".
+ *            midnight), a numeric offset "2026-11-24T22:00:00+01:00",
+ *            relative to now: "+30m", "+2h", "+90s", "+1d", or a local
+ *            clock time "22:00": the next one (or, for a period's start,
+ *            the last one).
  * Durations: a positive whole number followed by a unit s, m, h or d,
  *            optionally several in a row from largest to smallest: "90s",
  *            "15m", "2h", "1d", "1h30m".
@@ -20,9 +22,20 @@
 int msiq_duration_parse(const char *text, int64_t *milliseconds,
                         msiq_diag *diag);
 
-/* Parses a time into UTC milliseconds; now_ms anchors relative times. */
+/* Parses a time into UTC milliseconds; now_ms anchors relative times, and
+ * a clock time "HH:MM" is the next such local time at or after now_ms (a
+ * job's not-before or deadline: "tonight at 22:00"). */
 int msiq_time_parse(const char *text, int64_t now_ms, int64_t *utc_ms,
                     msiq_diag *diag);
+
+/* The same, but a clock time "HH:MM" is the last such local time at or
+ * before now_ms (the start of a period to report on: "since 08:00"). */
+int msiq_time_parse_past(const char *text, int64_t now_ms, int64_t *utc_ms,
+                         msiq_diag *diag);
+
+/* Writes local time with its offset from UTC, to the minute, as people
+ * read it: "2026-12-02 22:00 +01:00" (at least 32 bytes), or "unset". */
+void msiq_time_format_local(int64_t utc_ms, char *buffer, size_t size);
 
 /* Writes "2026-11-24T22:00:00Z" (UTC) into buffer (at least 32 bytes). */
 void msiq_time_format_utc(int64_t utc_ms, char *buffer, size_t size);

@@ -170,6 +170,10 @@ int msiq_host_move_file_if_absent(const char *from, const char *to,
 
 /* Deletes the file at path (UTF-8), if it is there. */
 void msiq_host_remove_file(const char *path);
+/* The same, saying why when the file is there and cannot be deleted (in
+ * use, access denied): MSIQ_OK when it is gone or was never there, else a
+ * status and the reason naming path. */
+int msiq_host_delete_file(const char *path, msiq_diag *diag);
 
 /* Calls visit(context, name) for each entry of directory (not "." and
  * ".."), in no particular order. */

@@ -7,4 +7,5 @@ const msiq_admission_host msiq_host_admission = {
     msiq_host_file_exists,
     msiq_host_installer_command_check,
     msiq_host_check_path,
+    msiq_host_now_ms,
 };

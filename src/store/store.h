@@ -174,6 +174,12 @@ int msiq_store_queue_status(msiq_store *store, msiq_queue_status *status,
 int msiq_store_purge(msiq_store *store, int64_t before, int64_t *deleted,
                      msiq_diag *diag);
 
+/* *gone says whether id was given to a job of this queue that is no longer
+ * in it (purged): ids are never given twice, so such a job's files (its
+ * default log) belong to no job now. */
+int msiq_store_job_id_gone(msiq_store *store, int64_t id, bool *gone,
+                           msiq_diag *diag);
+
 /* How msiq_store_purge_in_batches divides its work; msiq_store_purge uses
  * the defaults of store_control.c, tests force tiny batches. */
 typedef struct msiq_purge_batching {

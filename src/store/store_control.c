@@ -46,6 +46,25 @@ static int store_job_state(msiq_store *store, int64_t id, msiq_state *state,
   return status;
 }
 
+int msiq_store_job_id_gone(msiq_store *store, int64_t id, bool *gone,
+                           msiq_diag *diag) {
+  *gone = false;
+  sqlite3_stmt *statement;
+  int status = store_prepare(store, msiq_sql_job_id_gone, &statement, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  sqlite3_bind_int64(statement, 1, id);
+  int rc = sqlite3_step(statement);
+  if (rc == SQLITE_ROW) {
+    *gone = sqlite3_column_int64(statement, 0) != 0;
+  } else {
+    status = store_fail(store, rc, diag, "looking up a job id");
+  }
+  store_release(store, statement);
+  return status;
+}
+
 static int store_cancel_locked(msiq_store *store, int64_t id, bool force,
                                bool *requested, msiq_diag *diag) {
   msiq_state state;

@@ -156,9 +156,24 @@ static int store_insert_job_rows(msiq_store *store, const msiq_job_spec *spec,
   return store_insert_job_children(store, spec, after, after_count, *id, diag);
 }
 
+/* The key's unfinished job (id) answers the enqueue only if it is the job
+ * spec asks for (msiq_admission_check_key_reuse). */
+static int store_check_key_reuse(msiq_store *store, const msiq_job_spec *spec,
+                                 int64_t id, msiq_diag *diag) {
+  msiq_job job;
+  int status = msiq_store_get_job(store, id, &job, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  status = msiq_admission_check_key_reuse(spec, &job, diag);
+  msiq_job_cleanup(&job);
+  return status;
+}
+
 /* The body of an enqueue, inside a transaction the caller owns. The order
  * is what users see: the idempotency key first (it answers its unfinished
- * job whatever else), then the admission's refusal, then the
+ * job whatever else, if that is the same job, and refuses the enqueue if
+ * it is another), then the admission's refusal, then the
  * dependencies. */
 int store_insert_job(msiq_store *store, const msiq_admission *admission,
                      int64_t now, int64_t *id, bool *existing,
@@ -172,8 +187,11 @@ int store_insert_job(msiq_store *store, const msiq_admission *admission,
     bool found = false;
     status = store_lookup_id(store, msiq_sql_job_find_unfinished_by_key, 0,
                              spec->key, id, &found, diag);
+    if (status == MSIQ_OK && found) {
+      status = store_check_key_reuse(store, spec, *id, diag);
+      *existing = status == MSIQ_OK;
+    }
     if (status != MSIQ_OK || found) {
-      *existing = found;
       goto cleanup;
     }
   }

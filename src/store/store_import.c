@@ -545,22 +545,11 @@ static int store_import_insert_all(store_import_run *run, int64_t *ids,
   return MSIQ_OK;
 }
 
-int msiq_store_import(msiq_store *store, const char *json_text, bool no_check,
-                      int64_t **ids, size_t *id_count, msiq_diag *diag) {
-  *ids = NULL;
-  *id_count = 0;
-  char type[16];
-  int status = store_json_type(store, json_text, type, sizeof type, diag);
-  if (status != MSIQ_OK) {
-    return status;
-  }
-  if (type[0] == '\0') {
-    return msiq_diag_set(diag, MSIQ_EINVAL, "import: the input is not JSON");
-  }
-  if (strcmp(type, "array") != 0) {
-    return msiq_diag_set(diag, MSIQ_EINVAL,
-                         "import: expected a JSON array of jobs, not %s", type);
-  }
+/* The body of msiq_store_import, on a manifest that is a JSON array. */
+static int store_import_text(msiq_store *store, const char *json_text,
+                             bool no_check, int64_t **ids, size_t *id_count,
+                             msiq_diag *diag) {
+  int status = MSIQ_OK;
   /* SQLite passes bytes that are not UTF-8 through into the jobs, and from
    * there into every --json output. */
   size_t json_length = strlen(json_text);
@@ -622,4 +611,41 @@ int msiq_store_import(msiq_store *store, const char *json_text, bool no_check,
   *ids = new_ids;
   *id_count = count;
   return MSIQ_OK;
+}
+
+int msiq_store_import(msiq_store *store, const char *json_text, bool no_check,
+                      int64_t **ids, size_t *id_count, msiq_diag *diag) {
+  *ids = NULL;
+  *id_count = 0;
+  char type[16];
+  int status = store_json_type(store, json_text, type, sizeof type, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  if (type[0] == '\0') {
+    return msiq_diag_set(diag, MSIQ_EINVAL, "import: the input is not JSON");
+  }
+  /* PowerShell 5.1's ConvertTo-Json writes a one-item array as the item
+   * itself, so a single job object is a manifest of one job. */
+  char *wrapped = NULL;
+  if (strcmp(type, "object") == 0) {
+    size_t length = strlen(json_text);
+    wrapped = malloc(length + 3);
+    if (wrapped == NULL) {
+      return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+    }
+    wrapped[0] = '[';
+    memcpy(wrapped + 1, json_text, length);
+    wrapped[length + 1] = ']';
+    wrapped[length + 2] = '\0';
+    json_text = wrapped;
+  } else if (strcmp(type, "array") != 0) {
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "import: expected a JSON array of jobs (or one job "
+                         "object), not %s",
+                         type);
+  }
+  status = store_import_text(store, json_text, no_check, ids, id_count, diag);
+  free(wrapped);
+  return status;
 }

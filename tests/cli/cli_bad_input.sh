@@ -98,7 +98,7 @@ check_rejected 2 "enqueue: missing TARGET" "missing TARGET with options" \
   enqueue --priority 1 --key k
 
 # The keyed job is still the only one with its key after all that.
-run enqueue "$app" --key base
+run enqueue "$app" A=1 --key base
 check_equal "$out" "$base_id" "the keyed job is untouched"
 
 # Other commands.

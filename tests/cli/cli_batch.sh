@@ -80,6 +80,12 @@ next_opening() {
   date -u -d "@$today" +%Y-%m-%dT%H:%M:%SZ
 }
 
+# local_time ISO: the time as status and show print it (local, with its
+# offset), "+" escaped for a regular expression.
+local_time() {
+  date -d "$1" '+%Y-%m-%d %H:%M %:z' | sed 's/+/\\+/'
+}
+
 # ---------------------------------------------------------------------------
 # 1. The maintenance window. Local time is a fixed offset that is not UTC
 # (UTC+5:30, no daylight saving), so a mix-up of local time and UTC shows.
@@ -110,7 +116,7 @@ check_match "$(cat "$run_log")" "waiting: outside the maintenance window $closed
 run status
 check_status 0 "window closed: status exits 0"
 check_match "$out" "^gate: +closed \(outside the maintenance window\)" "window closed: status says the gate is closed by the window"
-check_match "$out" "window: +$closed local time, opens at $expected_opening" "window closed: status shows the window and its next opening"
+check_match "$out" "window: +$closed local time, opens at $(local_time "$expected_opening")" "window closed: status shows the window and its next opening (local time)"
 run --json status
 check_equal "$(jq_of "$out" '[.gate.open, .gate.maintenance_window, .gate.window_opens_at] | map(tostring) | join(" ")')" \
   "false $closed $expected_opening" "window closed: status --json gate.open, maintenance_window, window_opens_at"
@@ -485,7 +491,7 @@ run run --drain --poll 100ms
 check_status 0 "report: drain exits 0"
 run report
 check_status 0 "report exits 0"
-check_match "$out" "^since [0-9T:-]+Z$" "report: the period's start"
+check_match "$out" "^since [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} [+-][0-9]{2}:[0-9]{2}$" "report: the period's start (local time)"
 check_match "$out" "^finished: +succeeded 2, failed 1, cancelled 1$" "report: the counts"
 check_match "$out" "^waiting: +queued 0, running 0, retrying 0$" "report: nothing waiting"
 check_match "$out" "^failures \(2\):$" "report: two failures"
@@ -549,8 +555,11 @@ export MSIQ_SIM_EVENT_LOG="$sec/events.log"
 echo "1603" >"$FAKE_INSTALLER_CODES"
 j_base=$(enqueue "$app")
 j_dep=$(enqueue --after "$j_base" "$sec/b.msi")
-j_late=$(enqueue --deadline 2000-01-01T00:00:00Z "$sec/c.msi")
-run run --drain --poll 100ms
+# A deadline already past is refused at enqueue, so the late job gets one a
+# minute ahead and the dispatcher sees the clock two minutes ahead.
+j_late=$(enqueue --deadline +1m "$sec/c.msi")
+echo 120000 >"$sec/clock"
+MSIQ_SIM_CLOCK_OFFSET="$sec/clock" run run --drain --poll 100ms
 check_status 0 "unstarted: drain exits 0"
 check_equal "$(job_field "$j_dep" '[.state, .last_error] | join(": ")')" "failed: dependency job $j_base failed" "unstarted: the dependent job failed"
 check_match "$(job_field "$j_late" '[.state, .last_error] | join(": ")')" "^failed: deadline passed" "unstarted: the late job failed"

@@ -276,7 +276,7 @@ if [ -e "$FAKE_INSTALLER_LOG" ]; then fail "pause: an installer started while th
 check_equal "$(job_field "$job_a" .state)" "queued" "pause: the job stays queued while paused"
 run status
 check_match "$out" '^gate: +closed \(queue paused\)$' "pause: status says the queue closes the gate"
-check_match "$out" '^  queue: +paused since [0-9]{4}-[^:]+:[0-9]{2}:[0-9]{2}Z: maintenance window$' "pause: status shows the pause reason"
+check_match "$out" '^  queue: +paused since [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} [+-][0-9]{2}:[0-9]{2}: maintenance window$' "pause: status shows the pause reason"
 run --json status
 check_equal "$(jq_of "$out" '[.gate.open, .gate.paused, .gate.pause_reason, .gate.reboot_initiated] | map(tostring) | join("|")')" \
   "false|true|maintenance window|false" "pause: status --json: paused with the reason"

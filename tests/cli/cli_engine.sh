@@ -212,7 +212,7 @@ check_equal "$(job_field "$job" '.history[0].progress.since')" "$last_since" \
   "progress: the attempt's progress is the last one the job showed"
 run show "$job"
 check_match "$out" "^  #   STARTED +FINISHED +EXIT +OUTCOME +PROGRESS +MESSAGE\$" "progress: show has a PROGRESS column"
-check_match "$out" "^  1 +[-0-9T:Z]+ +[-0-9T:Z]+ +0 +succeeded +100% +exit code 0" "progress: show says the attempt got to 100%"
+check_match "$out" "^  1 +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} [+-][0-9]{2}:[0-9]{2} +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} [+-][0-9]{2}:[0-9]{2} +0 +succeeded +100% +exit code 0" "progress: show says the attempt got to 100%"
 check_match "$out" "^      last action: InstallFiles: Copying new files\$" "progress: show says the attempt's last action"
 request=$(cat "$sec/request.log")
 check_equal "$request" "$(printf 'request\t1\ninstall\t%s\nproperty\tALLUSERS\t1\nproperty\tREBOOT\tReallySuppress\nlog\t%s\nstart' "$a" "$(job_field "$job" .log)")" \
@@ -264,7 +264,7 @@ check_equal "$(count_in_run_log "stopping installer")" "0" "cancel: the tree was
 check_equal "$(job_field "$job" '[.history[0].progress.percent, .history[0].progress.action] | map(tostring) | join(" ")')" \
   "10 null" "cancel: the cancelled attempt keeps how far it got"
 run show "$job"
-check_match "$out" "^  1 +[-0-9T:Z]+ +[-0-9T:Z]+ +1602 +cancelled +10% +cancelled by an administrator" \
+check_match "$out" "^  1 +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} [+-][0-9]{2}:[0-9]{2} +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} [+-][0-9]{2}:[0-9]{2} +1602 +cancelled +10% +cancelled by an administrator" \
   "cancel: show says the attempt got to 10%"
 stop_dispatcher
 check_equal "$dispatcher_status" "0" "cancel: the dispatcher exits 0"

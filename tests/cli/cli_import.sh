@@ -131,9 +131,9 @@ EOF
 check_status 0 "the key of a rolled-back item is free"
 
 # Malformed input.
-check_rejected 2 "expected a JSON array of jobs, not object" "a manifest that is an object" \
+check_rejected 2 "expected a JSON array of jobs \\(or one job object\\), not text" "a manifest that is a string" \
   import - <<EOF
-{"target": "$app"}
+"$app"
 EOF
 check_rejected 2 "the input is not JSON" "a manifest that is not JSON" \
   import - <<EOF

@@ -156,6 +156,9 @@ check_match "$(jq_of "$out" '.running.progress.since')" '^[0-9]{4}-[0-9]{2}-[0-9
 check_equal "$(jq_of "$out" '.running.progress | keys | join(",")')" "action,percent,since" \
   "follow: the progress object has percent, action and since"
 since=$(jq_of "$out" '.running.progress.since')
+# JSON is UTC; the text shows local time with its offset ("+" escaped for
+# the regular expression).
+since=$(date -d "$since" '+%Y-%m-%d %H:%M %:z' | sed 's/+/\\+/')
 run status
 check_status 0 "follow: status exits 0"
 check_match "$out" "^running: +job $job, attempt 1, since " "follow: status names the running job"

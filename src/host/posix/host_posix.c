@@ -331,6 +331,14 @@ void msiq_host_remove_file(const char *path) {
   unlink(path);
 }
 
+int msiq_host_delete_file(const char *path, msiq_diag *diag) {
+  if (unlink(path) != 0 && errno != ENOENT) {
+    return msiq_diag_set(diag, MSIQ_EIO, "cannot delete %s: %s", path,
+                         strerror(errno));
+  }
+  return MSIQ_OK;
+}
+
 /* fsync() of the directory that holds path, so that a name created or
  * removed in it survives a power loss. */
 static int host_sync_directory_of(const char *path, msiq_diag *diag) {

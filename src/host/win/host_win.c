@@ -474,6 +474,22 @@ void msiq_host_remove_file(const char *path) {
   }
 }
 
+int msiq_host_delete_file(const char *path, msiq_diag *diag) {
+  wchar_t *wide = host_win_wide(path);
+  if (wide == NULL) {
+    return msiq_diag_set(diag, MSIQ_EINVAL, "invalid path '%s'", path);
+  }
+  int status = MSIQ_OK;
+  if (!DeleteFileW(wide)) {
+    DWORD error = GetLastError();
+    if (error != ERROR_FILE_NOT_FOUND && error != ERROR_PATH_NOT_FOUND) {
+      status = host_fail(diag, MSIQ_EIO, error, "delete", path);
+    }
+  }
+  free(wide);
+  return status;
+}
+
 int msiq_host_move_file_if_absent(const char *from, const char *to,
                                   bool *existed, msiq_diag *diag) {
   *existed = false;

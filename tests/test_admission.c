@@ -276,7 +276,7 @@ static void test_missing_package_is_refused_with_the_message(void **state) {
    * the idempotency key (see admission.h). */
   assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
                    MSIQ_OK);
-  assert_int_equal(admission.refusal, MSIQ_EINVAL);
+  assert_int_equal(admission.refusal, MSIQ_EPACKAGE_MISSING);
   assert_string_equal(admission.refusal_diag.message,
                       "package '/fake-cwd/fix.msp' does not exist (use "
                       "--no-check for a share that is offline now)");
@@ -327,7 +327,7 @@ static void test_product_code_target_needs_no_file(void **state) {
                    MSIQ_OK);
   assert_string_equal(spec.target, "/fake-cwd/old.msi");
   assert_int_equal(fake.file_exists_calls, 1);
-  assert_int_equal(admission.refusal, MSIQ_EINVAL);
+  assert_int_equal(admission.refusal, MSIQ_EPACKAGE_MISSING);
   msiq_job_spec_cleanup(&spec);
 }
 
@@ -736,7 +736,7 @@ static void test_no_package_is_read_without_a_file(void **state) {
   spec_init_with(&spec, MSIQ_ACTION_INSTALL, "missing.msi");
   assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
                    MSIQ_OK);
-  assert_int_equal(admission.refusal, MSIQ_EINVAL);
+  assert_int_equal(admission.refusal, MSIQ_EPACKAGE_MISSING);
   msiq_job_spec_cleanup(&spec);
   spec_init_with(&spec, MSIQ_ACTION_UNINSTALL, valid_product_code);
   assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),

@@ -121,8 +121,34 @@ static void test_diag_cut_short_stays_utf8(void **state) {
   }
 }
 
+/* exec answers in msiexec's codes (issue 13): never msiq's 2, 3, 4 or 5. */
+static void test_msiexec_codes_of_exec(void **state) {
+  (void)state;
+  assert_int_equal(msiq_status_msiexec_code(MSIQ_OK), 0);
+  assert_int_equal(msiq_status_msiexec_code(MSIQ_EUSAGE), 1639);
+  assert_int_equal(msiq_status_msiexec_code(MSIQ_EINVAL), 1639);
+  assert_int_equal(msiq_status_msiexec_code(MSIQ_EPACKAGE_MISSING), 1619);
+  assert_int_equal(msiq_status_msiexec_code(MSIQ_ENOT_PACKAGE), 1620);
+  assert_int_equal(msiq_status_msiexec_code(MSIQ_ELOCKED), 1618);
+  assert_int_equal(msiq_status_msiexec_code(MSIQ_EDISPATCHER_RUNNING), 1618);
+  assert_int_equal(msiq_status_msiexec_code(MSIQ_ETIMEDOUT), 1460);
+  assert_int_equal(msiq_status_msiexec_code(MSIQ_EINTERRUPTED), 1602);
+  assert_int_equal(msiq_status_msiexec_code(MSIQ_EDATABASE), 1603);
+  assert_int_equal(msiq_status_msiexec_code(-999), 1603);
+  static const int statuses[] = {
+#define STATUS_VALUE(name, value, exit_code, message) MSIQ_E##name,
+      MSIQ_STATUS_MAP(STATUS_VALUE)
+#undef STATUS_VALUE
+  };
+  for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++) {
+    int code = msiq_status_msiexec_code(statuses[i]);
+    assert_true(code >= 1460);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_msiexec_codes_of_exec),
       cmocka_unit_test(test_every_status_has_name_message_and_exit_code),
       cmocka_unit_test(test_exit_codes_match_the_cli_contract),
       cmocka_unit_test(test_diag_set_formats_and_returns_status),

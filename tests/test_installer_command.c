@@ -209,6 +209,29 @@ static void test_build_repair(void **state) {
   assert_string_equal("/f" MSIQ_DEFAULT_REPAIR_MODE, "/fomus");
 }
 
+/* A repair job's own mode (`exec /fvomus` stores it as REINSTALLMODE) is
+ * the one glued to /f; an invalid one falls back to the default. */
+static void test_build_repair_with_the_jobs_mode(void **state) {
+  (void)state;
+  msiq_job job;
+  test_job_init(&job, MSIQ_ACTION_REPAIR, "C:\\a.msi");
+  test_job_add_property(&job, "REINSTALLMODE", "vomus");
+  static const char *const expected[] = {
+      "/fvomus",         "C:\\a.msi",          "/qn", "/norestart", "/l*v",
+      "C:\\logs\\5.log", "REINSTALLMODE=vomus"};
+  assert_build(&job, "C:\\logs\\5.log", expected, ARRAY_SIZE(expected));
+  msiq_job_cleanup(&job);
+
+  msiq_property valid[] = {{"A", "1"}, {"REINSTALLMODE", "amus"}};
+  assert_string_equal(msiq_repair_mode_of(valid, 2), "amus");
+  msiq_property invalid[] = {{"REINSTALLMODE", "xyz"}};
+  assert_string_equal(msiq_repair_mode_of(invalid, 1),
+                      MSIQ_DEFAULT_REPAIR_MODE);
+  msiq_property other[] = {{"reinstallmode", "vomus"}};
+  assert_string_equal(msiq_repair_mode_of(other, 1), MSIQ_DEFAULT_REPAIR_MODE);
+  assert_string_equal(msiq_repair_mode_of(NULL, 0), MSIQ_DEFAULT_REPAIR_MODE);
+}
+
 static void test_build_properties_in_order(void **state) {
   (void)state;
   msiq_job job;
@@ -921,6 +944,13 @@ static void test_plan_each_action(void **state) {
               "ALLUSERS=1 REBOOT=ReallySuppress",
               "MsiInstallProductW(\"C:\\p.msi\", \"ALLUSERS=1 "
               "REBOOT=ReallySuppress\")");
+  /* An install of a product code reconfigures it with the properties. */
+  assert_plan(MSIQ_ACTION_INSTALL, PRODUCT_CODE, NULL, all_users, 1,
+              MSIQ_INSTALLER_CONFIGURE_PRODUCT, false,
+              "ALLUSERS=1 REBOOT=ReallySuppress",
+              "MsiConfigureProductExW(\"" PRODUCT_CODE
+              "\", INSTALLLEVEL_DEFAULT, INSTALLSTATE_DEFAULT, "
+              "\"ALLUSERS=1 REBOOT=ReallySuppress\")");
   assert_plan(MSIQ_ACTION_UNINSTALL, PRODUCT_CODE, NULL, NULL, 0,
               MSIQ_INSTALLER_CONFIGURE_PRODUCT, true, "REBOOT=ReallySuppress",
               "MsiConfigureProductExW(\"" PRODUCT_CODE
@@ -1046,6 +1076,7 @@ int main(void) {
       cmocka_unit_test(test_build_install),
       cmocka_unit_test(test_build_uninstall),
       cmocka_unit_test(test_build_patch),
+      cmocka_unit_test(test_build_repair_with_the_jobs_mode),
       cmocka_unit_test(test_build_repair),
       cmocka_unit_test(test_build_properties_in_order),
       cmocka_unit_test(test_build_requires_log_path),

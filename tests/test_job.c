@@ -588,8 +588,10 @@ static void test_validate_install_target(void **state) {
   assert_target_invalid(MSIQ_ACTION_INSTALL, ".msi", "install target '.msi'");
   assert_target_invalid(MSIQ_ACTION_INSTALL, "app.msi.txt",
                         "install target 'app.msi.txt'");
-  assert_target_invalid(MSIQ_ACTION_INSTALL, valid_product_code,
-                        "must be a .msi package");
+  /* msiexec /i {CODE} reconfigures an installed product. */
+  assert_target_valid(MSIQ_ACTION_INSTALL, valid_product_code);
+  assert_target_invalid(MSIQ_ACTION_INSTALL, "{1234}",
+                        "invalid product code '{1234}'");
 }
 
 static void test_validate_patch_target(void **state) {

@@ -557,6 +557,37 @@ static void test_wait_first_failure_decides(void **state) {
                    1638);
 }
 
+static int64_t exec_code_for(const wait_case_job *cases, size_t count) {
+  msiq_job jobs[WAIT_CASE_MAX];
+  wait_jobs_fill(jobs, cases, count);
+  int64_t code = msiq_exec_exit_code(jobs, count);
+  wait_jobs_cleanup(jobs, count);
+  return code;
+}
+
+#define EXEC_CODE(...)                                                         \
+  exec_code_for((const wait_case_job[]){__VA_ARGS__},                          \
+                sizeof((const wait_case_job[]){__VA_ARGS__}) /                 \
+                    sizeof(wait_case_job))
+
+/* exec answers 1618 after the retry budget; wait never does. */
+static void test_exec_code_after_the_retry_budget(void **state) {
+  (void)state;
+  assert_int_equal(WAIT_CODE({MSIQ_STATE_FAILED, true, 1618, false}), 1603);
+  assert_int_equal(EXEC_CODE({MSIQ_STATE_FAILED, true, 1618, false}), 1618);
+  assert_int_equal(EXEC_CODE({MSIQ_STATE_SUCCEEDED, true, 0, false},
+                             {MSIQ_STATE_FAILED, true, 1618, false}),
+                   1618);
+  /* The first failure decides, as for wait. */
+  assert_int_equal(EXEC_CODE({MSIQ_STATE_FAILED, true, 1603, false},
+                             {MSIQ_STATE_FAILED, true, 1618, false}),
+                   1603);
+  assert_int_equal(EXEC_CODE({MSIQ_STATE_CANCELLED, true, 1618, false}), 1602);
+  assert_int_equal(EXEC_CODE({MSIQ_STATE_FAILED, false, 0, false}), 1603);
+  assert_int_equal(EXEC_CODE({MSIQ_STATE_SUCCEEDED, true, 3010, true}), 3010);
+  assert_int_equal(msiq_exec_exit_code(NULL, 0), 0);
+}
+
 static void test_wait_cancelled_is_user_exit(void **state) {
   (void)state;
   assert_int_equal(WAIT_CODE({MSIQ_STATE_CANCELLED, false, 0, false}), 1602);
@@ -750,6 +781,7 @@ int main(void) {
       cmocka_unit_test(test_wait_all_succeeded),
       cmocka_unit_test(test_wait_first_failure_decides),
       cmocka_unit_test(test_wait_cancelled_is_user_exit),
+      cmocka_unit_test(test_exec_code_after_the_retry_budget),
       cmocka_unit_test(test_wait_failure_without_a_failing_code),
       cmocka_unit_test(test_wait_reboots),
       cmocka_unit_test(test_wait_over_at_1641),

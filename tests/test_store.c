@@ -309,7 +309,7 @@ static void test_enqueue_checks_that_the_package_exists(void **state) {
   msiq_diag diag = {{0}};
   assert_int_equal(
       admit_and_enqueue(fixture->store, &spec, &id, &existing, &diag),
-      MSIQ_EINVAL);
+      MSIQ_EPACKAGE_MISSING);
   assert_non_null(strstr(diag.message, "package.msi"));
   assert_non_null(strstr(diag.message, "does not exist"));
   spec.no_check = true;
@@ -384,7 +384,7 @@ static void test_unfinished_key_answers_before_a_missing_package(void **state) {
   assert_int_equal(msiq_job_spec_set_key(&spec, "k"), MSIQ_OK);
   msiq_admission admission;
   test_admit(&spec, &admission);
-  assert_int_equal(admission.refusal, MSIQ_EINVAL);
+  assert_int_equal(admission.refusal, MSIQ_EPACKAGE_MISSING);
   msiq_diag diag = {{0}};
   int64_t id = 0;
   bool existing = false;
@@ -400,7 +400,7 @@ static void test_unfinished_key_answers_before_a_missing_package(void **state) {
       MSIQ_OK);
   assert_int_equal(
       msiq_store_enqueue(fixture->store, &admission, &id, &existing, &diag),
-      MSIQ_EINVAL);
+      MSIQ_EPACKAGE_MISSING);
   assert_false(existing);
   assert_non_null(strstr(diag.message, "app.msi' does not exist"));
   assert_int_equal(count_jobs(fixture->store, -1), 1);
@@ -890,7 +890,7 @@ static void test_import_admits_each_item_like_enqueue(void **state) {
                         "[{\"target\":\"/no/such/x.msi\",\"key\":\"x\"},"
                         "{\"target\":\"/no/such/y.msi\"}]",
                         false, &ids, &count, &diag),
-      MSIQ_EINVAL);
+      MSIQ_EPACKAGE_MISSING);
   assert_null(ids);
   assert_string_equal(diag.message, expected);
   assert_int_equal(count_jobs(fixture->store, -1), 1);

@@ -321,6 +321,16 @@ static void test_request_for_a_repair(void **state) {
   assert_non_null(strstr(text, "\nrepair\t/a.msi\tomus\n"));
   free(text);
   msiq_job_cleanup(&job);
+
+  /* The job's own REINSTALLMODE is the request's mode. */
+  const char *mode[] = {"REINSTALLMODE=vamus"};
+  job_with(&job, MSIQ_ACTION_REPAIR, "/a.msi", mode, 1);
+  assert_int_equal(
+      msiq_worker_request_build(&job, "/l.log", &text, &length, NULL, NULL),
+      MSIQ_OK);
+  assert_non_null(strstr(text, "\nrepair\t/a.msi\tvamus\n"));
+  free(text);
+  msiq_job_cleanup(&job);
 }
 
 static void test_request_refuses_what_does_not_fit(void **state) {

@@ -98,6 +98,12 @@ typedef struct tool_context {
   /* Set when a TOOL_STORE_REHEARSED_ONCE command's rehearsal became the new
    * database: what the rehearsal did is done, and exec only reports it. */
   bool rehearsal_published;
+  /* The whole command line as msiq_tool_main() got it, and the index in it
+   * of the command's first argument: exec reads its own part again by
+   * msiexec's rules (msiq_host_command_line_tail). */
+  int process_argc;
+  char **process_argv;
+  int arguments_first;
 } tool_context;
 
 /* The type of an option's value, and where the value goes. */
@@ -210,6 +216,10 @@ typedef struct tool_command {
   int (*exec)(const tool_context *context, void *options, msiq_store *store);
   /* Frees what init, the hooks or exec left in the options, or NULL. */
   void (*cleanup)(void *options);
+  /* The exit code for a status msiq itself fails with (tool_report), when
+   * the command answers in codes of its own (exec: msiexec's); NULL for
+   * msiq_status_exit_code. */
+  int (*exit_code)(int status);
 } tool_command;
 
 /* Messages (tool_msgs.c). */

@@ -3,18 +3,24 @@
  *   msiq exec /i app.msi /qn ALLUSERS=1
  *
  * enqueues the job the msiexec arguments describe, waits for it and exits
- * with msiexec's exit code (never 1618: msiq waits that out), so a
- * deployment script gains the queue by replacing one word.
+ * with msiexec's exit code (1618 only once the job's attempts are spent on
+ * it), so a deployment script gains the queue by replacing one word. Its
+ * own errors are msiexec's codes too (msiq_status_msiexec_code).
  */
 #include "cli/tool.h"
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/admission.h"
 #include "host/host.h"
 #include "core/installer_command.h"
+#include "core/msiexec_words.h"
+#include "core/outcome.h"
+#include "core/timeparse.h"
+#include "dispatcher/dispatcher.h"
 
 /* Compares an msiexec switch case-insensitively, with / or - as its lead. */
 static bool exec_switch_is(const char *word, const char *name) {
@@ -47,12 +53,78 @@ static bool exec_switch_starts(const char *word, const char *prefix) {
 /* Switches msiq accepts because it always behaves that way: silent, no
  * restart. */
 static const char *const exec_implied_switches[] = {
-    "q", "qn", "quiet", "norestart", "qn-", "qn+",
+    "quiet",
+    "norestart",
 };
 
+/* Recognises /q with its user-interface level (n none, b basic, r reduced,
+ * f full; none given means n) and msiexec's modifiers + (a closing
+ * dialog), - (no modal dialog) and ! (no cancel button) in any
+ * combination, and /passive. *shows_ui is set for every form that shows a
+ * user interface in msiexec: a queue runs jobs where no one sees a
+ * desktop, so they run silently, and exec says so in one line instead of
+ * refusing a script written for an interactive msiexec. */
+static bool exec_switch_is_quiet(const char *word, bool *shows_ui) {
+  *shows_ui = false;
+  if (exec_switch_is(word, "passive")) {
+    *shows_ui = true;
+    return true;
+  }
+  if (!exec_switch_starts(word, "q") || exec_switch_is(word, "quiet")) {
+    return false;
+  }
+  const char *cursor = word + 2;
+  char level = (char)tolower((unsigned char)*cursor);
+  if (level == 'b' || level == 'r' || level == 'f') {
+    *shows_ui = true;
+    cursor++;
+  } else if (level == 'n') {
+    cursor++;
+  }
+  for (; *cursor != '\0'; cursor++) {
+    if (*cursor != '+' && *cursor != '-' && *cursor != '!') {
+      *shows_ui = false;
+      return false;
+    }
+  }
+  return true;
+}
+
+typedef struct exec_line {
+  /* A /q form or /passive that shows a user interface in msiexec, for
+   * exec's note; NULL when none was given. */
+  const char *ui_switch;
+  /* The repair mode of /fMODE, lowercased; "" for a plain /f. */
+  char repair_mode[16];
+} exec_line;
+
+/* Reads the letters glued to /f: REINSTALLMODE's letters in any case and
+ * order. */
+static int exec_repair_mode_read(const char *word, exec_line *line,
+                                 msiq_diag *diag) {
+  const char *mode = word + 2;
+  size_t length = strlen(mode);
+  char quoted[64];
+  msiq_quote_for_message(mode, quoted, sizeof quoted);
+  if (length >= sizeof line->repair_mode) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE, "repair mode '%s' is too long",
+                         quoted);
+  }
+  for (size_t i = 0; i <= length; i++) {
+    line->repair_mode[i] = (char)tolower((unsigned char)mode[i]);
+  }
+  if (length > 0 && !msiq_repair_mode_is_valid(line->repair_mode)) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE,
+                         "repair mode '%s' is not one of msiexec's letters "
+                         "p o e d c a m u s v (as in /fomus or /fvomus)",
+                         quoted);
+  }
+  return MSIQ_OK;
+}
+
 /* Translates msiexec arguments into a job spec; never prints. */
-static int exec_parse(int argc, char **argv, msiq_job_spec *spec,
-                      msiq_diag *diag) {
+static int exec_parse(int argc, char *const *argv, msiq_job_spec *spec,
+                      exec_line *line, msiq_diag *diag) {
   bool have_action = false;
   for (int i = 0; i < argc; i++) {
     const char *word = argv[i];
@@ -69,13 +141,9 @@ static int exec_parse(int argc, char **argv, msiq_job_spec *spec,
       action = MSIQ_ACTION_PATCH;
     } else if (exec_switch_starts(word, "f") &&
                !exec_switch_starts(word, "forcerestart")) {
-      /* Repair: msiq repairs with msiexec's default mode, /fomus. */
-      const char *mode = word + 2;
-      if (mode[0] != '\0' && strcmp(mode, MSIQ_DEFAULT_REPAIR_MODE) != 0) {
-        return msiq_diag_set(diag, MSIQ_EUSAGE,
-                             "repair mode '%s' is not supported (msiq repairs "
-                             "with /f%s, msiexec's default)",
-                             mode, MSIQ_DEFAULT_REPAIR_MODE);
+      int status = exec_repair_mode_read(word, line, diag);
+      if (status != MSIQ_OK) {
+        return status;
       }
       action_switch = word;
       action = MSIQ_ACTION_REPAIR;
@@ -116,12 +184,20 @@ static int exec_parse(int argc, char **argv, msiq_job_spec *spec,
     if (implied) {
       continue;
     }
+    bool shows_ui = false;
+    if (exec_switch_is_quiet(word, &shows_ui)) {
+      if (shows_ui) {
+        line->ui_switch = word;
+      }
+      continue;
+    }
     if (word[0] == '/' || word[0] == '-') {
       return msiq_diag_set(diag, MSIQ_EUSAGE,
                            "msiexec switch '%s' is not supported by msiq exec "
                            "(supported: /i, /package, /x, /uninstall, "
-                           "/update, /p, /f, /q, /qn, /quiet, /norestart, "
-                           "/l*v LOG, /log LOG, NAME=VALUE)",
+                           "/update, /p, /f[MODE], /q[n|b|r|f][+|-|!], "
+                           "/quiet, /passive, /norestart, /l*v LOG, /log "
+                           "LOG, NAME=VALUE)",
                            word);
     }
     if (strchr(word, '=') == NULL) {
@@ -140,14 +216,90 @@ static int exec_parse(int argc, char **argv, msiq_job_spec *spec,
                          "no action: give /i, /x, /update or /f with a "
                          "package");
   }
+  /* A repair mode other than the default travels as REINSTALLMODE, which
+   * both ways of running a job read (msiq_repair_mode_of); a REINSTALLMODE
+   * the line sets itself wins, as it would for msiexec. */
+  if (spec->action == MSIQ_ACTION_REPAIR && line->repair_mode[0] != '\0' &&
+      strcmp(line->repair_mode, MSIQ_DEFAULT_REPAIR_MODE) != 0) {
+    bool set = false;
+    for (size_t k = 0; k < spec->property_count; k++) {
+      set = set ||
+            strcmp(spec->properties[k].name, MSIQ_REINSTALLMODE_PROPERTY) == 0;
+    }
+    if (!set) {
+      return msiq_job_spec_add_property(spec, MSIQ_REINSTALLMODE_PROPERTY,
+                                        line->repair_mode, diag);
+    }
+  }
   return MSIQ_OK;
 }
 
+/* The most patches one /update may name ("a.msp;b.msp;..."). */
+#define EXEC_JOB_MAX 16
+
 typedef struct exec_options {
-  msiq_job_spec spec;
-  /* The job as admitted by exec_check(). */
-  msiq_admission admission;
+  /* One job per patch of /update a.msp;b.msp, each after the one before;
+   * a single job otherwise. */
+  msiq_job_spec specs[EXEC_JOB_MAX];
+  size_t count;
+  exec_line line;
+  /* The words of the line, which line.ui_switch points into. */
+  msiq_msiexec_words words;
+  /* The jobs as admitted by exec_check(). */
+  msiq_admission admissions[EXEC_JOB_MAX];
 } exec_options;
+
+/* /update a.msp;b.msp applies both, as msiexec does: one patch job for
+ * each, in the order given, each waiting for the one before, with the
+ * same properties. The log named by /l goes to the first; the others log
+ * where jobs without --log do. */
+static int exec_split_patches(exec_options *options, msiq_diag *diag) {
+  msiq_job_spec *first = &options->specs[0];
+  if (first->action != MSIQ_ACTION_PATCH ||
+      strchr(first->target, ';') == NULL) {
+    return MSIQ_OK;
+  }
+  char *list = first->target;
+  first->target = NULL;
+  int status = MSIQ_OK;
+  size_t count = 0;
+  for (char *piece = list, *end = NULL; status == MSIQ_OK; piece = end + 1) {
+    end = strchr(piece, ';');
+    if (end != NULL) {
+      *end = '\0';
+    }
+    if (piece[0] == '\0') {
+      status = msiq_diag_set(diag, MSIQ_EUSAGE,
+                             "/update: an empty patch name in the list "
+                             "(patches are separated by single ';')");
+    } else if (count == EXEC_JOB_MAX) {
+      status = msiq_diag_set(diag, MSIQ_EUSAGE,
+                             "/update: at most %d patches in one list",
+                             EXEC_JOB_MAX);
+    } else {
+      msiq_job_spec *spec = &options->specs[count];
+      if (count > 0) {
+        spec->action = MSIQ_ACTION_PATCH;
+        for (size_t k = 0; k < first->property_count && status == MSIQ_OK;
+             k++) {
+          status = msiq_job_spec_add_property(spec, first->properties[k].name,
+                                              first->properties[k].value, diag);
+        }
+      }
+      if (status == MSIQ_OK &&
+          msiq_job_spec_set_target(spec, piece) != MSIQ_OK) {
+        status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+      }
+      count++;
+      options->count = count;
+    }
+    if (end == NULL) {
+      break;
+    }
+  }
+  free(list);
+  return status;
+}
 
 /* Everything after `exec` is msiexec's, except a lone -h or --help: msiq's
  * own global options go in front of `exec`. */
@@ -158,56 +310,207 @@ static int exec_parse_arguments(tool_context *context, void *state, int argc,
     context->help = true;
     return MSIQ_OK;
   }
-  return exec_parse(argc, argv, &((exec_options *)state)->spec, diag);
+  /* The words are read again from the command line's own text, by
+   * msiexec's rules and not the C runtime's, so that a script's
+   * INSTALLDIR="C:\App\" /qn means to msiq what it means to msiexec. */
+  char *line = NULL;
+  int status = context->process_argv != NULL
+                   ? msiq_host_command_line_tail(
+                         context->process_argc, context->process_argv,
+                         context->arguments_first, &line, diag)
+                   : msiq_msiexec_words_join((const char *const *)argv,
+                                             (size_t)argc, &line, diag);
+  exec_options *options = state;
+  if (status == MSIQ_OK) {
+    status = msiq_msiexec_words_split(line, &options->words, diag);
+  }
+  free(line);
+  if (status == MSIQ_OK) {
+    status = exec_parse((int)options->words.count, options->words.words,
+                        &options->specs[0], &options->line, diag);
+  }
+  if (status == MSIQ_OK) {
+    status = exec_split_patches(options, diag);
+  }
+  return status;
 }
 
 static void exec_init(void *state) {
-  msiq_job_spec_init(&((exec_options *)state)->spec);
+  exec_options *options = state;
+  for (size_t i = 0; i < EXEC_JOB_MAX; i++) {
+    msiq_job_spec_init(&options->specs[i]);
+  }
+  options->count = 1;
+  msiq_msiexec_words_init(&options->words);
 }
 
 static void exec_cleanup(void *state) {
-  msiq_job_spec_cleanup(&((exec_options *)state)->spec);
+  exec_options *options = state;
+  for (size_t i = 0; i < EXEC_JOB_MAX; i++) {
+    msiq_job_spec_cleanup(&options->specs[i]);
+  }
+  msiq_msiexec_words_cleanup(&options->words);
 }
 
-/* The job is admitted once, before the database is opened. */
+/* The jobs are admitted once, before the database is opened. */
 static int exec_check(void *state, msiq_diag *diag) {
   exec_options *options = state;
-  return msiq_job_admit(&options->spec, &msiq_host_admission,
-                        &options->admission, diag);
+  for (size_t i = 0; i < options->count; i++) {
+    int status = msiq_job_admit(&options->specs[i], &msiq_host_admission,
+                                &options->admissions[i], diag);
+    if (status != MSIQ_OK) {
+      return status;
+    }
+  }
+  return MSIQ_OK;
+}
+
+/* Enqueues every job, each after the one before. A refusal admission left
+ * for the store (a missing package) is delivered before anything is
+ * enqueued, so a list with one bad patch adds no job at all. */
+static int exec_enqueue_all(msiq_store *store, exec_options *options,
+                            int64_t *ids, msiq_diag *diag) {
+  for (size_t i = 0; i < options->count; i++) {
+    if (options->admissions[i].refusal != MSIQ_OK) {
+      return msiq_diag_set(diag, options->admissions[i].refusal, "%s",
+                           options->admissions[i].refusal_diag.message);
+    }
+  }
+  for (size_t i = 0; i < options->count; i++) {
+    bool existing = false;
+    if (i > 0 &&
+        msiq_job_spec_add_after(&options->specs[i], ids[i - 1]) != MSIQ_OK) {
+      return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+    }
+    int status = msiq_store_enqueue(store, &options->admissions[i], &ids[i],
+                                    &existing, diag);
+    if (i > 0) {
+      /* Taken back: the rehearsal's ids are not the real queue's. */
+      options->specs[i].after_count = 0;
+    }
+    if (status != MSIQ_OK) {
+      return status;
+    }
+  }
+  return MSIQ_OK;
 }
 
 static int exec_rehearse(msiq_store *store, void *state, msiq_diag *diag) {
-  int64_t id = 0;
-  bool existing = false;
-  return msiq_store_enqueue(store, &((exec_options *)state)->admission, &id,
-                            &existing, diag);
+  int64_t ids[EXEC_JOB_MAX];
+  return exec_enqueue_all(store, state, ids, diag);
+}
+
+/* The dispatcher's lines while exec runs its own job, on stderr so that
+ * stdout keeps only the job's result, as with a dispatcher running. */
+static void exec_print_report(void *context, const char *line) {
+  (void)context;
+  char now[40];
+  msiq_time_format_utc(msiq_host_now_ms(), now, sizeof now);
+  fprintf(stderr, "%s %s\n", now, line);
+  fflush(stderr);
+}
+
+/* With no dispatcher holding the queue's lock, exec runs its job itself
+ * through the same gate and engine as `msiq run` (a dispatcher that exits
+ * once the job has finished), instead of waiting silently for one that may
+ * never come. It does so only where `run` would: on a queue only
+ * administrators can change, with an installer program to start. Returns
+ * MSIQ_OK when the job was run or a dispatcher is there to run it; on
+ * MSIQ_EDISPATCHER_RUNNING (one started meanwhile) the wait goes on. */
+static int exec_dispatch_if_alone(msiq_store *store, int64_t id,
+                                  msiq_diag *diag) {
+  const char *path = msiq_store_path(store);
+  if (msiq_host_lock_is_held(path)) {
+    return MSIQ_OK;
+  }
+  char program[4096];
+  msiq_diag reason = {{0}};
+  if (msiq_host_check_private(path, &reason) != MSIQ_OK ||
+      msiq_host_installer_program(program, sizeof program, NULL, &reason) !=
+          MSIQ_OK) {
+    warnf("exec: no dispatcher is running, and exec cannot run job %lld "
+          "itself (%s); waiting for a dispatcher (`msiq run` or the service)",
+          (long long)id, reason.message);
+    return MSIQ_OK;
+  }
+  warnf("exec: no dispatcher is running; exec runs job %lld itself",
+        (long long)id);
+  msiq_dispatcher_options options;
+  msiq_dispatcher_options_init(&options);
+  options.exit_after_job = id;
+  options.report = exec_print_report;
+  int status = msiq_dispatcher_run(store, &options, diag);
+  if (status == MSIQ_EDISPATCHER_RUNNING) {
+    return MSIQ_OK;
+  }
+  return status;
 }
 
 static int exec_exec(const tool_context *context, void *state,
                      msiq_store *store) {
   exec_options *options = state;
   msiq_diag diag = {{0}};
-  int64_t id = 0;
-  bool existing = false;
-  int status =
-      msiq_store_enqueue(store, &options->admission, &id, &existing, &diag);
+  /* A custom action that runs msiq exec would wait for the very
+   * installation it is part of; msiexec itself answers 1618 there. */
+  char ancestor[128] = "";
+  if (msiq_host_inside_installation(ancestor, sizeof ancestor)) {
+    errorf("exec: called from inside an installation (%s is an ancestor): "
+           "nothing is enqueued; 1618, as msiexec would answer",
+           ancestor);
+    return MSIQ_EXIT_INSTALL_ALREADY_RUNNING;
+  }
+  if (options->line.ui_switch != NULL) {
+    warnf("exec: %s shows a user interface in msiexec; a queue has no "
+          "desktop, so msiq runs the job silently (as /qn)",
+          options->line.ui_switch);
+  }
+  int64_t ids[EXEC_JOB_MAX];
+  int status = exec_enqueue_all(store, options, ids, &diag);
   if (status != MSIQ_OK) {
     return tool_report(context, status, &diag);
   }
-  return tool_wait_for_jobs(context, store, &id, 1, 0);
+  /* The last job waits for all the others. */
+  status = exec_dispatch_if_alone(store, ids[options->count - 1], &diag);
+  if (status != MSIQ_OK) {
+    return tool_report(context, status, &diag);
+  }
+  int exit_code = tool_wait_for_jobs(context, store, ids, options->count, 0);
+  if (exit_code == MSIQ_EXIT_INSTALL_FAILURE) {
+    /* wait reads a job that spent its retry budget on 1618 as a failure;
+     * exec gives the fleet tool msiexec's 1618 to retry on. */
+    msiq_job jobs[EXEC_JOB_MAX];
+    size_t read = 0;
+    bool complete = true;
+    for (; read < options->count && complete; read++) {
+      msiq_job_init(&jobs[read]);
+      complete =
+          msiq_store_get_job(store, ids[read], &jobs[read], NULL) == MSIQ_OK;
+    }
+    if (complete) {
+      exit_code = (int)msiq_exec_exit_code(jobs, read);
+    }
+    for (size_t i = 0; i < read; i++) {
+      msiq_job_cleanup(&jobs[i]);
+    }
+  }
+  return exit_code;
 }
 
 static const char exec_help[] =
     "A drop-in for msiexec in deployment scripts: `msiq exec /i app.msi /qn\n"
     "ALLUSERS=1` enqueues the job, waits until the dispatcher has run it, and\n"
     "exits with the installer's code (0, 3010, 1641, or the failure's code;\n"
-    "never 1618, which msiq waits out). A dispatcher (`msiq run` or the\n"
-    "service) must be running.\n\n"
-    "Supported: /i or /package, /x or /uninstall, /update or /p, /f (msiq\n"
-    "repairs with /fomus), /l*v LOG or /log LOG, NAME=VALUE. Accepted and\n"
-    "implied: /q, /qn, /quiet, /norestart (msiq always installs silently,\n"
-    "without restarting). Anything else (/qb, /passive, /forcerestart, /a,\n"
-    "/j, transforms given as switches...) is refused with a clear error.\n"
+    "1618 is retried, and returned only once the job's attempts are spent).\n"
+    "Its own errors are msiexec's codes too: 1639 bad command line, 1619\n"
+    "package missing, 1620 not a package, 1603 anything else. When no\n"
+    "dispatcher (`msiq run` or the service) is running, exec runs the job\n"
+    "itself, as `msiq run` would, and says so on stderr.\n\n"
+    "Supported: /i or /package, /x or /uninstall, /update or /p, /f with\n"
+    "any repair mode (/fomus, /FVOMUS...), /l*v LOG or /log LOG,\n"
+    "NAME=VALUE, /q, /qn, /quiet, /norestart. /qb, /qr, /qf (with +, - or\n"
+    "!) and /passive run silently too, with a note: a queue has no desktop.\n"
+    "Anything else (/forcerestart, /a, /j, transforms given as switches...)\n"
+    "is refused with a clear error.\n"
     "Global options (--db, --json) go before `exec`.\n";
 
 const tool_command tool_cmd_exec = {
@@ -224,4 +527,5 @@ const tool_command tool_cmd_exec = {
     .rehearse = exec_rehearse,
     .exec = exec_exec,
     .cleanup = exec_cleanup,
+    .exit_code = msiq_status_msiexec_code,
 };

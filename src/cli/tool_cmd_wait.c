@@ -97,6 +97,15 @@ static void wait_print_result(const tool_context *context, msiq_store *store,
   }
 }
 
+/* A wait that no dispatcher will end is not kept silent: one line on
+ * stderr, at once, and the wait goes on (one may be started). */
+static void wait_warn_without_dispatcher(msiq_store *store) {
+  if (!msiq_host_lock_is_held(msiq_store_path(store))) {
+    warnf("no dispatcher is running: the jobs run once `msiq run` or the "
+          "service starts; waiting");
+  }
+}
+
 /* tool_wait_for_jobs, and with show_progress `wait --progress`. With
  * print_on_timeout the jobs are printed as they are when the time runs out
  * too, so `enqueue --wait` always tells the id of the job it added. */
@@ -118,6 +127,7 @@ static int wait_for_jobs(const tool_context *context, msiq_store *store,
   uint64_t deadline = uv_hrtime() / 1000000 + (uint64_t)timeout_ms;
   int64_t seen_version = -1;
   bool over = false;
+  bool warned = false;
   int exit_code;
   /* Woken by the queue's doorbell when a job starts, moves on or ends (the
    * dispatcher writes progress at most once a second, so a running job
@@ -137,6 +147,10 @@ static int wait_for_jobs(const tool_context *context, msiq_store *store,
       status = wait_read_jobs(store, ids, count, jobs, &over, &diag);
       if (status != MSIQ_OK || over) {
         break;
+      }
+      if (!warned) {
+        wait_warn_without_dispatcher(store);
+        warned = true;
       }
       if (show_progress) {
         status = wait_print_progress(store, jobs, count, last, &diag);

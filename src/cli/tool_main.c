@@ -182,5 +182,8 @@ int msiq_tool_main(int argc, char **argv) {
     return TOOL_EXIT_USAGE;
   }
   context.command = command;
+  context.process_argc = argc;
+  context.process_argv = argv;
+  context.arguments_first = first;
   return tool_run_command(&context, command, argc - first, argv + first);
 }

@@ -58,6 +58,10 @@ int tool_report(const tool_context *context, int status,
   } else {
     errorf("%s", message);
   }
+  if (context != NULL && context->command != NULL &&
+      context->command->exit_code != NULL) {
+    return context->command->exit_code(status);
+  }
   return msiq_status_exit_code(status);
 }
 

@@ -10,8 +10,7 @@
 #include <string.h>
 
 bool msiq_job_target_is_package(msiq_action action, const char *target) {
-  return action == MSIQ_ACTION_INSTALL || action == MSIQ_ACTION_PATCH ||
-         target[0] != '{';
+  return action == MSIQ_ACTION_PATCH || target[0] != '{';
 }
 
 /* Reads the package the job names into spec->package and records a file
@@ -174,7 +173,7 @@ int msiq_job_admit(msiq_job_spec *spec, const msiq_admission_host *host,
   }
   if (is_package && !spec->no_check && !host->file_exists(spec->target)) {
     admission->refusal =
-        msiq_diag_set(&admission->refusal_diag, MSIQ_EINVAL,
+        msiq_diag_set(&admission->refusal_diag, MSIQ_EPACKAGE_MISSING,
                       "package '%s' does not exist (use --no-check for a "
                       "share that is offline now)",
                       spec->target);

@@ -60,8 +60,8 @@ typedef struct msiq_admission {
   msiq_diag refusal_diag;
 } msiq_admission;
 
-/* True when the job's target is a package file: always for an install or
- * a patch, and for an uninstall or a repair unless it is a braced product
+/* True when the job's target is a package file: always for a patch, and
+ * for an install, an uninstall or a repair unless it is a braced product
  * code, which names no file. */
 bool msiq_job_target_is_package(msiq_action action, const char *target);
 
@@ -76,8 +76,8 @@ bool msiq_job_target_is_package(msiq_action action, const char *target);
  * whose command host->command_check says the platform cannot start. Then
  * it refuses a deadline at or before host->now_ms() (the job could never
  * start; MSIQ_EINVAL, nothing is stored). Then it records the first
- * refusal in admission->refusal (as MSIQ_EINVAL: the
- * input names a missing or unsafe place):
+ * refusal in admission->refusal (MSIQ_EPACKAGE_MISSING for a package that
+ * does not exist, else MSIQ_EINVAL: the input names an unsafe place):
  *   - unless spec->no_check, the package must exist and, unless it is to be
  *     staged (a copy in the queue's own folder is what runs then), lie where
  *     only administrators can change it;

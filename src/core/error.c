@@ -45,6 +45,29 @@ int msiq_status_exit_code(int status) {
   return 1;
 }
 
+int msiq_status_msiexec_code(int status) {
+  switch (status) {
+    case MSIQ_OK:
+      return 0;
+    case MSIQ_EUSAGE:
+    case MSIQ_EINVAL:
+      return 1639;
+    case MSIQ_EPACKAGE_MISSING:
+      return 1619;
+    case MSIQ_ENOT_PACKAGE:
+      return 1620;
+    case MSIQ_ELOCKED:
+    case MSIQ_EDISPATCHER_RUNNING:
+      return 1618;
+    case MSIQ_ETIMEDOUT:
+      return 1460;
+    case MSIQ_EINTERRUPTED:
+      return 1602;
+    default:
+      return 1603;
+  }
+}
+
 int msiq_diag_vset(msiq_diag *diag, int status, const char *format,
                    va_list args) {
   if (diag != NULL) {

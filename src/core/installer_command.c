@@ -73,8 +73,9 @@ static const char *action_switch(msiq_action action) {
     case MSIQ_ACTION_PATCH:
       return "/update";
     case MSIQ_ACTION_REPAIR:
-      /* msiexec reads the repair mode as letters glued to /f. */
-      return "/f" MSIQ_DEFAULT_REPAIR_MODE;
+      /* msiexec reads the repair mode as letters glued to /f; the caller
+       * glues the job's mode on. */
+      return "/f";
     case MSIQ_ACTION_COUNT:
       break;
   }
@@ -123,6 +124,19 @@ int msiq_installer_command_build(const msiq_job *job, const char *log_path,
   built.arguments = calloc(count, sizeof *built.arguments);
   if (built.arguments == NULL) {
     return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  char repair_switch[16];
+  if (job->action == MSIQ_ACTION_REPAIR) {
+    const char *mode =
+        msiq_repair_mode_of(job->properties, job->property_count);
+    /* A valid mode has at most the ten letters, each once or more; one
+     * longer than the buffer is cut to the default instead. */
+    if (snprintf(repair_switch, sizeof repair_switch, "%s%s", switch_text,
+                 mode) >= (int)sizeof repair_switch) {
+      snprintf(repair_switch, sizeof repair_switch, "%s%s", switch_text,
+               MSIQ_DEFAULT_REPAIR_MODE);
+    }
+    switch_text = repair_switch;
   }
   const char *fixed[FIXED_ARGUMENT_COUNT] = {
       switch_text, job->target, "/qn", "/norestart", LOG_SWITCH, log_path};
@@ -591,6 +605,18 @@ bool msiq_repair_mode_is_valid(const char *mode) {
   return true;
 }
 
+const char *msiq_repair_mode_of(const msiq_property *properties,
+                                size_t property_count) {
+  for (size_t i = 0; properties != NULL && i < property_count; i++) {
+    if (properties[i].name != NULL && properties[i].value != NULL &&
+        strcmp(properties[i].name, MSIQ_REINSTALLMODE_PROPERTY) == 0 &&
+        msiq_repair_mode_is_valid(properties[i].value)) {
+      return properties[i].value;
+    }
+  }
+  return MSIQ_DEFAULT_REPAIR_MODE;
+}
+
 static const char *const installer_function_names[] = {
 #define MSIQ_INSTALLER_FUNCTION_TEXT(name, text) text,
     MSIQ_INSTALLER_FUNCTION_MAP(MSIQ_INSTALLER_FUNCTION_TEXT)
@@ -645,8 +671,6 @@ static int installer_call_target_check(msiq_action action, const char *target,
                          msiq_action_name(action), quoted);
   }
   switch (action) {
-    case MSIQ_ACTION_INSTALL:
-      return MSIQ_OK;
     case MSIQ_ACTION_PATCH:
       if (strchr(target, ';') != NULL) {
         return msiq_diag_set(diag, MSIQ_EINVAL,
@@ -655,6 +679,7 @@ static int installer_call_target_check(msiq_action action, const char *target,
                              quoted);
       }
       return MSIQ_OK;
+    case MSIQ_ACTION_INSTALL:
     case MSIQ_ACTION_UNINSTALL:
     case MSIQ_ACTION_REPAIR:
       /* The same test as the job model's: a target starting with '{' is a
@@ -748,6 +773,11 @@ int msiq_installer_call_plan(msiq_action action, const char *target,
       planned.remove = action == MSIQ_ACTION_UNINSTALL;
       break;
     case MSIQ_ACTION_INSTALL:
+      /* An install of a product code reconfigures the installed product
+       * with the job's properties, as msiexec /i {CODE} PROP=... does. */
+      planned.function = by_code ? MSIQ_INSTALLER_CONFIGURE_PRODUCT
+                                 : MSIQ_INSTALLER_INSTALL_PRODUCT;
+      break;
     case MSIQ_ACTION_COUNT:
       planned.function = MSIQ_INSTALLER_INSTALL_PRODUCT;
       break;

@@ -26,7 +26,8 @@ typedef struct msiq_installer_command {
 void msiq_installer_command_init(msiq_installer_command *command);
 void msiq_installer_command_cleanup(msiq_installer_command *command);
 
-/* Builds: the action switch and target (/i, /x, /update, /fomus), then
+/* Builds: the action switch and target (/i, /x, /update, /f with the
+ * job's repair mode, msiq_repair_mode_of), then
  * /qn /norestart /l*v LOG, then each property as NAME=VALUE in order.
  * Properties are passed raw here; quoting is the host's job. */
 int msiq_installer_command_build(const msiq_job *job, const char *log_path,
@@ -69,6 +70,16 @@ int msiq_installer_property_list(const msiq_property *properties,
  * letters p o e d c a m u s v (REINSTALLMODE's letters). */
 bool msiq_repair_mode_is_valid(const char *mode);
 
+/* The property that carries a repair job's own mode (`exec /fvomus`). */
+#define MSIQ_REINSTALLMODE_PROPERTY "REINSTALLMODE"
+
+/* The repair mode of a job with these properties: the value of its
+ * REINSTALLMODE property when that is a valid mode, else
+ * MSIQ_DEFAULT_REPAIR_MODE. The msiexec switch (/fvomus) and the worker's
+ * request both use it, so the two ways repair alike. */
+const char *msiq_repair_mode_of(const msiq_property *properties,
+                                size_t property_count);
+
 /* The msi.dll functions the worker calls. */
 #define MSIQ_INSTALLER_FUNCTION_MAP(XX)                                        \
   XX(INSTALL_PRODUCT, "MsiInstallProductW")                                    \
@@ -105,6 +116,8 @@ void msiq_installer_call_cleanup(msiq_installer_call *call);
 
 /* Plans the call for an action:
  *   install PACKAGE       MsiInstallProductW(PACKAGE, props)
+ *   install {CODE}        MsiConfigureProductExW(CODE, ..., DEFAULT, props):
+ *                         reconfigures the installed product
  *   uninstall {CODE}      MsiConfigureProductExW(CODE, ..., ABSENT, props)
  *   uninstall PACKAGE     MsiInstallProductW(PACKAGE, "REMOVE=ALL " props)
  *   patch PATCH.msp       MsiApplyMultiplePatchesW(PATCH, NULL, props)

@@ -448,8 +448,9 @@ int msiq_job_spec_add_exit_code_rule(msiq_job_spec *spec, const char *text,
   return MSIQ_OK;
 }
 
-/* Checks the target against what msiexec accepts for the action: /i takes a
- * package, /update a patch, /x and /f a package or a product code. */
+/* Checks the target against what msiexec accepts for the action: /update
+ * takes a patch, /i, /x and /f a package or a product code (for /i: an
+ * installed product to reconfigure). */
 static int target_check(const msiq_job_spec *spec, msiq_diag *diag) {
   char quoted[QUOTED_TEXT_SIZE];
   const char *target = spec->target;
@@ -479,6 +480,16 @@ static int target_check(const msiq_job_spec *spec, msiq_diag *diag) {
   }
   switch (spec->action) {
     case MSIQ_ACTION_INSTALL:
+      /* msiexec /i {ProductCode} PROP=... reconfigures an installed
+       * product (its features, its properties). */
+      if (target[0] == '{') {
+        if (!msiq_product_code_is_valid(target)) {
+          return msiq_diag_set(diag, MSIQ_EINVAL,
+                               "invalid product code '%s': expected %s", quoted,
+                               product_code_form);
+        }
+        return MSIQ_OK;
+      }
       if (!text_ends_with_ignoring_case(target, ".msi")) {
         return msiq_diag_set(diag, MSIQ_EINVAL,
                              "install target '%s' must be a .msi package",

@@ -65,6 +65,17 @@ const char *msiq_strerror(int status);
 const char *msiq_err_name(int status);
 /* Process exit code the CLI uses for a status (0, 2, 3, 4, 5 or 1). */
 int msiq_status_exit_code(int status);
+/* The exit code `exec` answers for a status, in msiexec's own codes so that
+ * a fleet tool (Intune, ConfigMgr) that reads exec's code as msiexec's shows
+ * the right text: 1639 (ERROR_INVALID_COMMAND_LINE) for bad usage or input,
+ * 1619 (ERROR_INSTALL_PACKAGE_OPEN_FAILED) for a missing package, 1620
+ * (ERROR_INSTALL_PACKAGE_INVALID) for a file that is not a package, 1618
+ * (ERROR_INSTALL_ALREADY_RUNNING: try again later) for a queue locked past
+ * the busy timeout or a dispatcher that holds it, 1460 (ERROR_TIMEOUT) for
+ * a time limit, 1602 (ERROR_INSTALL_USEREXIT) for an interruption, and
+ * 1603 (ERROR_INSTALL_FAILURE) for everything else; never msiq's own 2, 3,
+ * 4 or 5, which those tools read as Win32 errors ("file not found"...). */
+int msiq_status_msiexec_code(int status);
 
 /* A diagnostic: the one-line, specific explanation of the last error
  * ("property name '9X' must match [A-Za-z_][A-Za-z0-9_.]*"). Library code

@@ -348,6 +348,20 @@ int64_t msiq_wait_exit_code(const msiq_job *jobs, size_t count) {
                          : MSIQ_EXIT_SUCCESS;
 }
 
+int64_t msiq_exec_exit_code(const msiq_job *jobs, size_t count) {
+  for (size_t i = 0; jobs != NULL && i < count; i++) {
+    const msiq_job *job = &jobs[i];
+    if (job->state == MSIQ_STATE_FAILED && job->has_exit_code &&
+        job->exit_code == MSIQ_EXIT_INSTALL_ALREADY_RUNNING) {
+      return MSIQ_EXIT_INSTALL_ALREADY_RUNNING;
+    }
+    if (job->state == MSIQ_STATE_FAILED || job->state == MSIQ_STATE_CANCELLED) {
+      break;
+    }
+  }
+  return msiq_wait_exit_code(jobs, count);
+}
+
 bool msiq_wait_is_over(const msiq_job *jobs, size_t count) {
   bool all_final = true;
   for (size_t i = 0; jobs != NULL && i < count; i++) {

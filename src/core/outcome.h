@@ -125,6 +125,12 @@ int64_t msiq_backoff_limit(const msiq_backoff *backoff, int64_t attempts);
  * 3010 if one needs a reboot; else 0. */
 int64_t msiq_wait_exit_code(const msiq_job *jobs, size_t count);
 
+/* The exit code of `msiq exec` for its finished jobs: msiq_wait_exit_code's,
+ * except that when the job that decides failed because its last attempt
+ * answered 1618 (its retry budget spent on a busy installer), exec answers
+ * 1618 as msiexec would, so the fleet tool's own retry takes over. */
+int64_t msiq_exec_exit_code(const msiq_job *jobs, size_t count);
+
 /* Whether `msiq wait` is over: every job has finished, or one of them
  * finished with 1641. After a 1641 the machine is restarting and the queue
  * stays paused until it has; the other jobs run after the reboot, so a wait

@@ -362,8 +362,10 @@ static int request_build_lines(const msiq_job *job, const char *log_path,
   if (status != MSIQ_OK) {
     return status;
   }
-  /* msiexec's /f default: the job model has no repair mode of its own. */
-  const char *operation[] = {job->target, MSIQ_DEFAULT_REPAIR_MODE};
+  /* The job's REINSTALLMODE when it sets a valid one, else msiexec's /f
+   * default. */
+  const char *operation[] = {
+      job->target, msiq_repair_mode_of(job->properties, job->property_count)};
   status = request_builder_append(
       builder, request_operation_kind(job->action), operation,
       job->action == MSIQ_ACTION_REPAIR ? 2 : 1, diag);

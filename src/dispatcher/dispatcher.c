@@ -1238,6 +1238,21 @@ static void dispatcher_on_failed_unstarted(void *context, int64_t id,
   dispatcher_send_event(MSIQ_EVENT_ERROR, &event, DISPATCHER_EVENT_SIZE);
 }
 
+/* For exit_after_job: has that job finished (or is it gone)? */
+static bool dispatcher_own_job_finished(dispatcher *self) {
+  msiq_job job;
+  msiq_job_init(&job);
+  int status = msiq_store_get_job(self->store, self->options.exit_after_job,
+                                  &job, &self->diag);
+  bool finished = status == MSIQ_ENOT_FOUND ||
+                  (status == MSIQ_OK && msiq_state_is_final(job.state));
+  msiq_job_cleanup(&job);
+  if (status != MSIQ_ENOT_FOUND && dispatcher_fatal(self, status)) {
+    return false;
+  }
+  return finished;
+}
+
 /* In drain mode: is there anything left worth waiting for? A job ready now
  * (possibly behind a closed gate) or a pending retry is. */
 static bool dispatcher_drained(dispatcher *self, int64_t now) {
@@ -1408,6 +1423,13 @@ static void dispatcher_check(dispatcher *self) {
                                           dispatcher_on_failed_unstarted, self,
                                           &self->diag);
   if (dispatcher_fatal(self, status)) {
+    return;
+  }
+  if (self->options.exit_after_job > 0 && dispatcher_own_job_finished(self)) {
+    dispatcher_report(self, "job %lld has finished: done",
+                      (long long)self->options.exit_after_job);
+    self->stopping = true;
+    dispatcher_close_handles(self);
     return;
   }
   int64_t id = 0;

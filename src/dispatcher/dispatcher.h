@@ -48,6 +48,10 @@ typedef struct msiq_dispatcher_options {
   /* Exit once no installer runs and no job is ready or waiting for a
    * retry (docs/dispatcher.md says exactly when). */
   bool drain;
+  /* When positive: exit once this job has finished and no installer
+   * runs. `exec` runs its own job this way when no dispatcher is running;
+   * jobs ahead of it in the queue's order run first, as they would. */
+  int64_t exit_after_job;
   /* Start jobs only inside this daily window (local time). */
   bool has_window;
   msiq_window window;

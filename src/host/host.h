@@ -30,6 +30,19 @@ bool msiq_host_test_settings(void);
  * The returned array lives until the process exits. */
 int msiq_host_main_arguments(int argc, char **argv, char ***utf8_argv);
 
+/* The process's command line from argv[first] on, as UTF-8 text for
+ * `exec` to split by msiexec's rules (core/msiexec_words.h). argc and argv
+ * are the whole process's (argv[0] the program). On Windows it is the raw
+ * text of GetCommandLineW() after the first `first` words, so that what
+ * msiexec would read (`INSTALLDIR="C:\App\" /qn`) reaches exec
+ * unchanged by the C runtime's backslash rules; when that line does not
+ * hold argv's first words (a caller that runs the tool in-process), and
+ * on POSIX, where the shell has already split the line, it is
+ * argv[first..] joined back with msiexec's quoting. *tail is free()d by
+ * the caller. */
+int msiq_host_command_line_tail(int argc, char **argv, int first, char **tail,
+                                msiq_diag *diag);
+
 /* An environment variable as UTF-8 in buffer; false when unset or empty. */
 bool msiq_host_getenv(const char *name, char *buffer, size_t size);
 
@@ -261,6 +274,16 @@ typedef struct msiq_host_lock msiq_host_lock;
 /* MSIQ_EDISPATCHER_RUNNING when another process holds it. */
 int msiq_host_lock_acquire(const char *database_path, msiq_host_lock **lock,
                            msiq_diag *diag);
+/* True when an ancestor of this process is msiexec.exe: msiq was started
+ * from inside an installation (a custom action), where waiting for the
+ * installer would mean waiting for itself. On Windows the parent chain is
+ * walked in a snapshot of the processes (at most 64 steps, stopping at a
+ * parent that started after its child: its id was reused). The POSIX
+ * simulation reads the test setting MSIQ_SIM_INSIDE_INSTALLATION (its
+ * value names the ancestor). *ancestor receives the ancestor's program
+ * name and process id, for the message. */
+bool msiq_host_inside_installation(char *ancestor, size_t size);
+
 /* True when some process holds the lock now (for `status`). */
 bool msiq_host_lock_is_held(const char *database_path);
 void msiq_host_lock_release(msiq_host_lock *lock);

@@ -17,9 +17,7 @@
 #   4. manifests with "after" by key: patches run after their base; a repeated
 #      import while the jobs are unfinished adds nothing; once they finished
 #      the keys are free and a repeated import adds a new batch.
-#   5. `msiq exec`: msiexec-style arguments, the log switch, exit codes (1603
-#      and 3010, compared as code & 255 on POSIX), refused switches change
-#      nothing.
+#   5. (`msiq exec` has its own test, cli_exec.sh.)
 #   6. diagnostics: a UTF-16LE verbose log with a failing action is excerpted
 #      into last_error (show, show --json), the history keeps one line,
 #      `msiq log` prints the log as UTF-8 and `log --failure` the excerpt.
@@ -352,78 +350,7 @@ printf '[{"target":"%s","after":["no-such-key"]}]' "$sec/packages/app-1.0.msi" >
 check_rejected 2 "import item 1: after key 'no-such-key': no job has that key" "manifest: unknown after key" import "$sec/bad.json"
 
 # ---------------------------------------------------------------------------
-# 5. msiq exec, with a dispatcher in the background.
-new_section exec
-cd "$sec" || exit 1
-# Refused before the database exists: nothing is created.
-run exec /i app.msi /qb
-check_error 2 "msiexec switch '/qb' is not supported by msiq exec" "exec /qb is refused"
-check_no_database "exec /qb creates no database"
-start_dispatcher
-for bad in /qb /passive /forcerestart /a /j /qr /t /i- -passive; do
-  check_rejected 2 "msiexec switch '$bad' is not supported by msiq exec" "exec /i app.msi $bad" exec /i app.msi "$bad"
-done
-check_rejected 2 "/l\\*v needs a log file" "exec /l*v without a file" exec /i app.msi "/l*v"
-check_rejected 2 "msiexec switch '/promptrestart' is not supported" "exec /promptrestart names the switch" exec /i app.msi /promptrestart
-check_rejected 2 "repair mode 'a' is not supported" "exec /fa names the repair mode" exec /fa app.msi
-check_rejected 2 "/i needs a package" "exec /i without a package" exec /i
-check_rejected 2 "no action" "exec without an action" exec /qn ALLUSERS=1
-check_rejected 2 "no action" "exec with no arguments" exec
-check_rejected 2 "only one of" "exec with two actions" exec /i app.msi /x app.msi
-check_rejected 2 "unexpected argument 'app.msi'" "exec with a bare word" exec app.msi
-check_rejected 2 "does not exist" "exec of a missing package" exec /i missing.msi
-check_rejected 2 "invalid property name" "exec with a bad property" exec /i app.msi 9X=1
-run exec --help
-check_status 0 "exec --help exits 0"
-check_match "$out" "usage: msiq exec" "exec --help prints the usage"
-check_equal "$(installer_runs)" "0" "exec: no refused command started an installer"
-
-run_exec() {
-  out=$(timeout 30 ${MSIQ_RUNNER:-} "$MSIQ_BIN" "$@" 2>"$sec/exec.err")
-  status=$?
-  err=$(cat "$sec/exec.err")
-}
-run_exec exec /i app.msi /qn ALLUSERS=1 "P=x y"
-check_status 0 "exec /i app.msi /qn ALLUSERS=1: exit 0"
-check_match "$out" '^job [0-9]+: succeeded \(exit 0\)$' "exec prints the job line"
-check_equal "$(tail -n 1 "$FAKE_INSTALLER_LOG")" "[/i] [$sec/app.msi] [/qn] [/norestart] [/l*v] [$sec/logs/job-1.log] [ALLUSERS=1] [P=x y]" \
-  "exec: the installer got the package and the properties"
-run_exec exec /I app.msi /L*V custom.log /QN /NoRestart
-check_status 0 "exec with /L*V custom.log: exit 0"
-check_equal "$(tail -n 1 "$FAKE_INSTALLER_LOG" | cut -d' ' -f5,6)" "[/l*v] [$sec/custom.log]" "exec: /L*V names the log, made absolute"
-run_exec exec -package app.msi -quiet -log other.log
-check_status 0 "exec with - switches: exit 0"
-check_equal "$(tail -n 1 "$FAKE_INSTALLER_LOG" | cut -d' ' -f1,2,6)" "[/i] [$sec/app.msi] [$sec/other.log]" "exec: -package and -log"
-make_patch_package fix.msp
-guid="{12345678-ABCD-EF01-2345-6789ABCDEF01}"
-run_exec exec /x "$guid" /qn
-check_equal "$status $(tail -n 1 "$FAKE_INSTALLER_LOG" | cut -d' ' -f1,2)" "0 [/x] [$guid]" "exec /x of a product code"
-run_exec exec /update fix.msp
-check_equal "$status $(tail -n 1 "$FAKE_INSTALLER_LOG" | cut -d' ' -f1,2)" "0 [/update] [$sec/fix.msp]" "exec /update"
-run_exec exec /p fix.msp
-check_equal "$status $(tail -n 1 "$FAKE_INSTALLER_LOG" | cut -d' ' -f1,2)" "0 [/update] [$sec/fix.msp]" "exec /p"
-run_exec exec /fomus app.msi
-check_equal "$status $(tail -n 1 "$FAKE_INSTALLER_LOG" | cut -d' ' -f1,2)" "0 [/fomus] [$sec/app.msi]" "exec /fomus"
-run_exec exec /f app.msi
-check_equal "$status $(tail -n 1 "$FAKE_INSTALLER_LOG" | cut -d' ' -f1,2)" "0 [/fomus] [$sec/app.msi]" "exec /f repairs with /fomus"
-# Exit codes: 1603 (seen as 67 on POSIX) and 3010 (194); 1618 is waited out.
-echo "1603" >"$FAKE_INSTALLER_CODES"
-run_exec exec /i app.msi
-check_status $((1603 & 255)) "exec: a failed install exits 1603 (seen as 67)"
-check_match "$out" '^job [0-9]+: failed \(exit 1603\): installer failed with exit code 1603' "exec: the line shows 1603"
-echo "3010" >"$FAKE_INSTALLER_CODES"
-run_exec --json exec /i app.msi
-check_status $((3010 & 255)) "exec: 3010 (seen as 194)"
-check_equal "$(jq_of "$out" '.[0] | [.state, .exit_code, .reboot_required] | map(tostring) | join(" ")')" "succeeded 3010 true" \
-  "exec --json: the job with its full exit code"
-echo "1618 0" >"$FAKE_INSTALLER_CODES"
-stop_dispatcher
-start_dispatcher --retry-base 100ms --retry-max 200ms
-run_exec exec /i app.msi
-check_status 0 "exec: 1618 is retried and never returned"
-check_match "$out" '^job [0-9]+: succeeded \(exit 0\)$' "exec: after 1618, the success line"
-stop_dispatcher
-cd "$work_dir" || exit 1
+# 5. msiq exec: see cli_exec.sh.
 
 # ---------------------------------------------------------------------------
 # 6. Diagnostics from a failing installer's UTF-16LE verbose log.

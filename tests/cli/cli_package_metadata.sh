@@ -95,7 +95,7 @@ check_rejected 2 "'$pkgs/cut\.msi' is not a Windows Installer package" "a trunca
 : >"$pkgs/empty.msi"
 check_rejected 2 "is not a Windows Installer package" "an empty .msi" enqueue "$pkgs/empty.msi"
 # exec refuses it the same way, before anything is enqueued.
-check_rejected 2 "is not a Windows Installer package" "exec of a text file" exec /i "$pkgs/x.msi" /qn
+check_rejected $((1620 & 255)) "is not a Windows Installer package" "exec of a text file: 1620, as msiexec" exec /i "$pkgs/x.msi" /qn
 # In a manifest, the item is named and nothing of the manifest is stored.
 printf '[{"target": "%s"}, {"target": "%s"}]\n' "$pkgs/app.msi" "$pkgs/x.msi" >"$work_dir/manifest.json"
 check_rejected 2 "is not a Windows Installer package" "import with a non-package" import "$work_dir/manifest.json"

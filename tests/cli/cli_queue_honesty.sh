@@ -56,7 +56,10 @@ mapfile -t many_ids <<<"$out"
 check_equal "${#many_ids[@]}" "300" "setup: 300 ids"
 # Nothing runs them: the wait must accept all 300 ids and time out.
 run wait --timeout 200ms "${many_ids[@]}"
-check_error $((1460 & 255)) "timed out after 200ms waiting for 300 jobs" "wait takes 300 ids"
+# Without a dispatcher the wait first says so (issue 13), then times out.
+check_status $((1460 & 255)) "wait takes 300 ids: exit 1460"
+check_equal "$(printf '%s\n' "$err" | head -n 1)" "msiq: warning: no dispatcher is running: the jobs run once \`msiq run\` or the service starts; waiting" "wait takes 300 ids: says no dispatcher runs"
+check_match "$(printf '%s\n' "$err" | tail -n 1)" "^msiq: timed out after 200ms waiting for 300 jobs" "wait takes 300 ids: then times out"
 # A bad id among them is still named, and the queue is not touched.
 run wait --timeout 200ms "${many_ids[@]}" 0
 check_error 2 "invalid job id '0'" "wait with a bad id after 300 good ones"
@@ -79,7 +82,10 @@ check_equal "$err" "" "1641: no timeout message"
 
 new_section enqueue_wait_timeout
 run enqueue --wait-timeout 200ms "$(package late)"
-check_error $((1460 & 255)) "timed out after 200ms waiting for 1 job" "enqueue --wait-timeout without a dispatcher times out"
+# Without a dispatcher the wait first says so (issue 13), then times out.
+check_status $((1460 & 255)) "enqueue --wait-timeout without a dispatcher times out: exit 1460"
+check_equal "$(printf '%s\n' "$err" | head -n 1)" "msiq: warning: no dispatcher is running: the jobs run once \`msiq run\` or the service starts; waiting" "enqueue --wait-timeout without a dispatcher times out: says no dispatcher runs"
+check_match "$(printf '%s\n' "$err" | tail -n 1)" "^msiq: timed out after 200ms waiting for 1 job" "enqueue --wait-timeout without a dispatcher times out: then times out"
 check_match "$out" "^job [0-9]+: queued$" "enqueue --wait prints the new job when the wait times out"
 late_id=$(printf '%s' "$out" | sed -E 's/^job ([0-9]+):.*/\1/')
 check_equal "$(job_field "$late_id" .state)" "queued" "the printed id is the queued job"

@@ -12,6 +12,7 @@
 #include "host/host_installer.h"
 #include "host/host_test_settings.h"
 
+#include "core/msiexec_words.h"
 #include "core/text.h"
 
 #include <dirent.h>
@@ -1325,6 +1326,17 @@ int msiq_host_main_arguments(int argc, char **argv, char ***utf8_argv) {
   return MSIQ_OK;
 }
 
+/* The shell split the line already; joined back, it splits into the same
+ * words. */
+int msiq_host_command_line_tail(int argc, char **argv, int first, char **tail,
+                                msiq_diag *diag) {
+  if (first < 0 || first > argc) {
+    return msiq_diag_set(diag, MSIQ_EINVAL, "no such argument %d", first);
+  }
+  return msiq_msiexec_words_join((const char *const *)argv + first,
+                                 (size_t)(argc - first), tail, diag);
+}
+
 bool msiq_host_getenv(const char *name, char *buffer, size_t size) {
   const char *value = getenv(name);
   if (value == NULL || value[0] == '\0') {
@@ -1426,6 +1438,15 @@ bool msiq_host_exit_code_message(int64_t exit_code, char *buffer, size_t size) {
     buffer[0] = '\0';
   }
   return false;
+}
+
+bool msiq_host_inside_installation(char *ancestor, size_t size) {
+  const char *name = host_test_getenv("MSIQ_SIM_INSIDE_INSTALLATION");
+  if (name == NULL || name[0] == '\0') {
+    return false;
+  }
+  snprintf(ancestor, size, "%s", name);
+  return true;
 }
 
 bool msiq_host_reboot_pending(char *why, size_t size) {

@@ -12,11 +12,13 @@
 #include <limits.h>
 #include <sddl.h>
 #include <shellapi.h>
+#include <tlhelp32.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
 
+#include "core/msiexec_words.h"
 #include "host/host.h"
 #include "host/host_installer.h"
 #include "host/host_test_settings.h"
@@ -138,6 +140,123 @@ int msiq_host_main_arguments(int argc, char **argv, char ***utf8_argv) {
   SetConsoleOutputCP(CP_UTF8);
   *utf8_argv = converted;
   return MSIQ_OK;
+}
+
+/* True when the raw command line holds argc words whose first `first`
+ * are argv's: then it is this process's own line and not one an
+ * in-process caller of the tool made up. */
+static bool host_win_command_line_matches(int argc, char **argv, int first) {
+  int count = 0;
+  wchar_t **wide = CommandLineToArgvW(GetCommandLineW(), &count);
+  if (wide == NULL) {
+    return false;
+  }
+  bool matches = count == argc;
+  for (int i = 0; matches && i < first; i++) {
+    char *word = host_win_narrow(wide[i]);
+    matches = word != NULL && strcmp(word, argv[i]) == 0;
+    free(word);
+  }
+  LocalFree(wide);
+  return matches;
+}
+
+int msiq_host_command_line_tail(int argc, char **argv, int first, char **tail,
+                                msiq_diag *diag) {
+  if (first < 0 || first > argc) {
+    return msiq_diag_set(diag, MSIQ_EINVAL, "no such argument %d", first);
+  }
+  if (!host_win_command_line_matches(argc, argv, first)) {
+    return msiq_msiexec_words_join((const char *const *)argv + first,
+                                   (size_t)(argc - first), tail, diag);
+  }
+  char *line = host_win_narrow(GetCommandLineW());
+  if (line == NULL) {
+    return msiq_diag_set(diag, MSIQ_EHOST, "cannot read the command line");
+  }
+  /* The words before `first` (the program, msiq's global options, the
+   * command's name) were split by the C runtime's rules, so their end is
+   * found by the same rules; the rest is exec's, untouched. */
+  size_t offset = msiq_c_runtime_words_skip(line, (size_t)first);
+  size_t length = strlen(line + offset);
+  while (length > 0 && (line[offset + length - 1] == ' ' ||
+                        line[offset + length - 1] == '\t')) {
+    length--;
+  }
+  memmove(line, line + offset, length);
+  line[length] = '\0';
+  *tail = line;
+  return MSIQ_OK;
+}
+
+/* When a process started; false when it cannot be opened (gone, or not
+ * ours to query). */
+static bool host_win_process_start(DWORD id, ULONGLONG *start) {
+  HANDLE process = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, id);
+  if (process == NULL) {
+    return false;
+  }
+  FILETIME created, exited, kernel, user;
+  bool known = GetProcessTimes(process, &created, &exited, &kernel, &user);
+  CloseHandle(process);
+  if (known) {
+    *start = ((ULONGLONG)created.dwHighDateTime << 32) | created.dwLowDateTime;
+  }
+  return known;
+}
+
+bool msiq_host_inside_installation(char *ancestor, size_t size) {
+  HANDLE snapshot = CreateToolhelp32Snapshot(TH32CS_SNAPPROCESS, 0);
+  if (snapshot == INVALID_HANDLE_VALUE) {
+    return false;
+  }
+  bool inside = false;
+  DWORD child = GetCurrentProcessId();
+  ULONGLONG child_start = 0;
+  bool child_known = host_win_process_start(child, &child_start);
+  for (int step = 0; step < 64 && !inside; step++) {
+    PROCESSENTRY32W entry = {.dwSize = sizeof entry};
+    DWORD parent = 0;
+    for (BOOL more = Process32FirstW(snapshot, &entry); more;
+         more = Process32NextW(snapshot, &entry)) {
+      if (entry.th32ProcessID == child) {
+        parent = entry.th32ParentProcessID;
+        break;
+      }
+    }
+    if (parent == 0 || parent == child) {
+      break;
+    }
+    /* A parent that started after its child is a stranger that got the
+     * dead parent's id. */
+    ULONGLONG parent_start = 0;
+    bool parent_known = host_win_process_start(parent, &parent_start);
+    if (child_known && parent_known && parent_start > child_start) {
+      break;
+    }
+    entry.dwSize = sizeof entry;
+    bool found = false;
+    for (BOOL more = Process32FirstW(snapshot, &entry); more;
+         more = Process32NextW(snapshot, &entry)) {
+      if (entry.th32ProcessID == parent) {
+        found = true;
+        break;
+      }
+    }
+    if (!found) {
+      break;
+    }
+    if (_wcsicmp(entry.szExeFile, L"msiexec.exe") == 0) {
+      snprintf(ancestor, size, "msiexec.exe, process %lu",
+               (unsigned long)parent);
+      inside = true;
+    }
+    child = parent;
+    child_start = parent_start;
+    child_known = parent_known;
+  }
+  CloseHandle(snapshot);
+  return inside;
 }
 
 bool msiq_host_getenv(const char *name, char *buffer, size_t size) {

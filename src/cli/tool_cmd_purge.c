@@ -49,14 +49,23 @@ static void purge_note_log(void *context, const char *name) {
   list->ids[list->count++] = strtoll(digits, NULL, 10);
 }
 
-/* The folder the dispatcher writes default logs to: --log-dir, else `logs`
- * beside the database, as `run` chooses it; *directory is free()d by the
- * caller. */
+/* The folder the dispatcher writes default logs to: --log-dir, else the
+ * stored `log-dir` setting (`msiq config`), else `logs` beside the
+ * database, as `run` chooses it; *directory is free()d by the caller. */
 static int purge_log_directory(const purge_options *options, msiq_store *store,
                                char **directory, msiq_diag *diag) {
   char relative[4096];
-  if (options->log_directory != NULL) {
-    snprintf(relative, sizeof relative, "%s", options->log_directory);
+  char *stored = NULL;
+  if (options->log_directory == NULL) {
+    int status = msiq_store_setting_get(store, "log-dir", &stored, diag);
+    if (status != MSIQ_OK) {
+      return status;
+    }
+  }
+  if (options->log_directory != NULL || stored != NULL) {
+    snprintf(relative, sizeof relative, "%s",
+             options->log_directory != NULL ? options->log_directory : stored);
+    free(stored);
   } else {
     const char *path = msiq_store_path(store);
     char separator = '/';
@@ -169,7 +178,8 @@ static const char purge_help[] =
     "  --older-than D   age of the finish time: 90s, 15m, 2h, 30d\n"
     "  --log-dir DIR    the log folder, if `run` was given --log-dir "
     "(default:\n"
-    "                   logs beside the database)\n";
+    "                   the stored log-dir setting, else logs beside the\n"
+    "                   database)\n";
 
 const tool_command tool_cmd_purge = {
     .name = "purge",

@@ -18,7 +18,8 @@
 #   6. Option values in any case (--state Failed, --action Install,
 #      --exit-code 1603=Retry, a manifest's "action": "Install"); `msiq /?`
 #      and `msiq help [COMMAND]` print the help.
-#   7. purge deletes the purged jobs' default logs in the log folder (and
+#   7. purge deletes the purged jobs' default logs in the log folder (the
+#      stored log-dir setting's too; and
 #      --log-dir's), keeps every other file, and warns about a log it cannot
 #      delete.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -293,5 +294,15 @@ check_status 0 "logs: purge --log-dir"
 check_equal "$out" "purged 0 finished jobs" "logs: nothing more to purge"
 if [ -e "$sec/elsewhere/job-1.log" ]; then fail "logs: --log-dir: the log of the job purged earlier is still there"; else pass; fi
 if [ -e "$sec/elsewhere/job-3.log" ]; then pass; else fail "logs: --log-dir: the log of queued job 3 was deleted"; fi
+# A log folder stored with `msiq config set log-dir` is where purge looks
+# without --log-dir.
+mkdir -p "$sec/stored"
+echo "log" >"$sec/stored/job-1.log"
+echo "log" >"$sec/stored/job-3.log"
+msiq config set log-dir "$sec/stored" >/dev/null
+MSIQ_SIM_CLOCK_OFFSET="$sec/clock" run purge --older-than 30s
+check_status 0 "logs: purge with a stored log-dir"
+if [ -e "$sec/stored/job-1.log" ]; then fail "logs: stored log-dir: the purged job's log is still there"; else pass; fi
+if [ -e "$sec/stored/job-3.log" ]; then pass; else fail "logs: stored log-dir: the log of queued job 3 was deleted"; fi
 
 finish

@@ -2,6 +2,7 @@
  * the texts, and which host facts it asks for. */
 #include "test_support.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -317,6 +318,32 @@ static void test_names(void **state) {
   assert_string_equal(msiq_service_state_name(MSIQ_SERVICE_UNKNOWN), "unknown");
 }
 
+/* A held mutex or a busy service, and only they, name the installation
+ * behind them; an unknown holder leaves the text as it was. */
+static void test_verdict_names_the_holder(void **state) {
+  (void)state;
+  msiq_installer_holder holder = {.source = MSIQ_HOLDER_SOURCE_PROCESS_LIST,
+                                  .process_id = 1234};
+  snprintf(holder.command_line, sizeof holder.command_line,
+           "msiexec.exe /i C:\\x.msi");
+  msiq_installer_holder nobody = {.source = MSIQ_HOLDER_SOURCE_NONE};
+  for (int reason = 0; reason < MSIQ_GATE_REASON_COUNT; reason++) {
+    bool names =
+        reason == MSIQ_GATE_MUTEX_HELD || reason == MSIQ_GATE_SERVICE_BUSY;
+    assert_int_equal(msiq_gate_reason_names_holder((msiq_gate_reason)reason),
+                     names);
+    msiq_gate_verdict verdict = {.reason = (msiq_gate_reason)reason};
+    snprintf(verdict.text, sizeof verdict.text, "before");
+    msiq_gate_verdict_name_holder(&verdict, &nobody);
+    assert_string_equal(verdict.text, "before");
+    msiq_gate_verdict_name_holder(&verdict, &holder);
+    assert_string_equal(verdict.text,
+                        names ? "another installation is running: "
+                                "msiexec.exe /i C:\\x.msi (process 1234)"
+                              : "before");
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_open_when_nothing_closes),
@@ -331,6 +358,7 @@ int main(void) {
       cmocka_unit_test(test_order_pairs),
       cmocka_unit_test(test_asks_for_host_facts_lazily),
       cmocka_unit_test(test_names),
+      cmocka_unit_test(test_verdict_names_the_holder),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

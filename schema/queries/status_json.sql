@@ -4,7 +4,11 @@
 -- maintenance window opens next (NULL: no window, or open now), ?7 the
 -- gate's reason ("open", "paused", ...), ?8 the gate's text. ?4, ?7 and ?8
 -- are one verdict of core/gate.c. ?9 is the running dispatcher's note about
--- an outcome it has not recorded yet (NULL: none). The running job's
+-- an outcome it has not recorded yet (NULL: none). ?10 to ?13 name who
+-- holds the installer while the mutex or the service closes the gate: where
+-- it was learned ("event log", "process list"; NULL: nothing learned, and
+-- then "holder" is null), the package, the client process id and its
+-- command line (each NULL when unknown). The running job's
 -- "progress" follows the rule of the job_json view (migration 0004): null
 -- until its worker has reported. The counts are kept by the triggers of
 -- the state_counts migration, not counted.
@@ -24,7 +28,14 @@ SELECT json_object(
     'reboot_pending', json(CASE WHEN ?5 IS NULL THEN 'false' ELSE 'true' END),
     'reboot_pending_reason', ?5,
     'maintenance_window', q.maintenance_window,
-    'window_opens_at', ?6),
+    'window_opens_at', ?6,
+    'holder', json(CASE WHEN ?10 IS NOT NULL
+                        THEN json_object(
+                          'source', ?10,
+                          'package', ?11,
+                          'process_id', CAST(?12 AS INTEGER),
+                          'command_line', ?13)
+                   END)),
   'running', json((SELECT json_object(
                       'id', j.id, 'target', j.target, 'attempt', a.number,
                       'since', strftime('%Y-%m-%dT%H:%M:%SZ', a.started_at / 1000, 'unixepoch'),

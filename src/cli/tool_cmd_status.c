@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "core/gate.h"
+#include "core/installer_holder.h"
 #include "core/timeparse.h"
 #include "host/host.h"
 
@@ -25,6 +26,11 @@ typedef struct status_view {
   /* The running dispatcher's note about an outcome it could not record
    * yet, else "". */
   char unrecorded_outcome[1024];
+  /* Who holds the installer: asked only when the mutex or the service
+   * closes the gate (holder_asked), and known when the host learned it. */
+  bool holder_asked;
+  msiq_installer_holder holder;
+  char holder_text[MSIQ_GATE_TEXT_SIZE];
 } status_view;
 
 static int status_read_view(msiq_store *store, status_view *view,
@@ -60,6 +66,13 @@ static int status_read_view(msiq_store *store, status_view *view,
   gate->reboot_reason = view->reboot_reason;
   gate->unknown = 0;
   msiq_gate_evaluate(gate, &view->verdict);
+  /* The dispatcher's rule: one look, and only for these two reasons. */
+  view->holder_asked = msiq_gate_reason_names_holder(view->verdict.reason);
+  if (view->holder_asked && msiq_host_find_installer_holder(&view->holder)) {
+    msiq_installer_holder_describe(&view->holder, view->holder_text,
+                                   sizeof view->holder_text);
+    msiq_gate_verdict_name_holder(&view->verdict, &view->holder);
+  }
   int64_t opens_at = msiq_gate_window_opens_at(gate);
   view->window_opens_at_ms = opens_at;
   if (opens_at != MSIQ_TIME_UNSET) {
@@ -125,6 +138,12 @@ static int status_print_text(msiq_store *store, const status_view *view,
          view->gate.service == MSIQ_SERVICE_UNKNOWN
              ? " (the mutex decides alone)"
              : "");
+  if (view->holder_asked && view->holder_text[0] != '\0') {
+    printf("  holder:    %s, from the %s\n", view->holder_text,
+           msiq_holder_source_name(view->holder.source));
+  } else if (view->holder_asked) {
+    printf("  holder:    not shown by Windows\n");
+  }
   printf("reboot:      %s%s%s\n",
          view->gate.reboot_pending ? "pending (" : "not pending",
          view->gate.reboot_pending ? view->reboot_reason : "",
@@ -165,6 +184,12 @@ static int status_exec(const tool_context *context, void *options,
   int status = status_read_view(store, &view, &diag);
   if (status == MSIQ_OK && context->json) {
     char *json = NULL;
+    bool holder_known = view.holder_text[0] != '\0';
+    char process_id[24] = "";
+    if (holder_known && view.holder.process_id > 0) {
+      snprintf(process_id, sizeof process_id, "%lld",
+               (long long)view.holder.process_id);
+    }
     msiq_status_facts facts = {
         .dispatcher_running = view.dispatcher_running,
         .mutex_state = msiq_mutex_state_name(view.gate.mutex),
@@ -178,6 +203,16 @@ static int status_exec(const tool_context *context, void *options,
             view.window_opens_at[0] != '\0' ? view.window_opens_at : NULL,
         .unrecorded_outcome =
             view.unrecorded_outcome[0] != '\0' ? view.unrecorded_outcome : NULL,
+        .holder_source =
+            holder_known ? msiq_holder_source_name(view.holder.source) : NULL,
+        .holder_package = holder_known && view.holder.package[0] != '\0'
+                              ? view.holder.package
+                              : NULL,
+        .holder_process_id = process_id[0] != '\0' ? process_id : NULL,
+        .holder_command_line =
+            holder_known && view.holder.command_line[0] != '\0'
+                ? view.holder.command_line
+                : NULL,
     };
     status = msiq_store_status_json(store, &facts, &json, &diag);
     if (status == MSIQ_OK) {
@@ -196,8 +231,8 @@ static int status_exec(const tool_context *context, void *options,
 const tool_command tool_cmd_status = {
     .name = "status",
     .usage = "",
-    .summary = "Show the gate (pause, window, mutex, service), reboots, the "
-               "running job and job counts.",
+    .summary = "Show the gate (pause, window, mutex, service, and who holds "
+               "the installer), reboots, the running job and job counts.",
     .help = "",
     .store = TOOL_STORE_EXISTING,
     .exec = status_exec,

@@ -2,6 +2,7 @@
 #include "core/gate.h"
 
 #include <stdio.h>
+#include <string.h>
 
 const char *msiq_mutex_state_name(msiq_mutex_state state) {
   return state == MSIQ_MUTEX_HELD ? "held" : "free";
@@ -175,4 +176,21 @@ msiq_gate_fact msiq_gate_evaluate(const msiq_gate_inputs *in,
   out->reason = MSIQ_GATE_OPEN;
   snprintf(out->text, sizeof out->text, "open");
   return MSIQ_GATE_FACT_NONE;
+}
+
+bool msiq_gate_reason_names_holder(msiq_gate_reason reason) {
+  return reason == MSIQ_GATE_MUTEX_HELD || reason == MSIQ_GATE_SERVICE_BUSY;
+}
+
+void msiq_gate_verdict_name_holder(msiq_gate_verdict *verdict,
+                                   const msiq_installer_holder *holder) {
+  if (!msiq_gate_reason_names_holder(verdict->reason) ||
+      !msiq_installer_holder_known(holder)) {
+    return;
+  }
+  static const char prefix[] = "another installation is running: ";
+  size_t used = sizeof prefix - 1;
+  memcpy(verdict->text, prefix, used + 1);
+  msiq_installer_holder_describe(holder, verdict->text + used,
+                                 sizeof verdict->text - used);
 }

@@ -20,6 +20,7 @@
 #ifndef MSIQ_GATE_H
 #define MSIQ_GATE_H
 
+#include "core/installer_holder.h"
 #include "core/msiq.h"
 #include "core/timeparse.h"
 
@@ -97,13 +98,18 @@ typedef struct msiq_gate_inputs {
   unsigned unknown;
 } msiq_gate_inputs;
 
+/* The size of a verdict's text. */
+#define MSIQ_GATE_TEXT_SIZE 1024
+
 typedef struct msiq_gate_verdict {
   msiq_gate_reason reason;
   /* One line with the facts behind the reason, as the dispatcher reports
    * it after "waiting: " ("queue paused: <reason>", "outside the
    * maintenance window 22:00-05:00 (opens at 2026-11-24T21:00:00Z)");
-   * "open" when the gate is open. */
-  char text[384];
+   * "open" when the gate is open; "another installation is running:
+   * msiexec.exe /i C:\x.msi (process 1234)" once msiq_gate_verdict_name_holder
+   * has named the installation behind a held mutex or a busy service. */
+  char text[MSIQ_GATE_TEXT_SIZE];
 } msiq_gate_verdict;
 
 /* Decides the gate from in, check by check in the table's order. Returns
@@ -113,6 +119,17 @@ typedef struct msiq_gate_verdict {
  * and calls again. */
 msiq_gate_fact msiq_gate_evaluate(const msiq_gate_inputs *in,
                                   msiq_gate_verdict *out);
+
+/* True for the reasons another installation causes (the mutex held, the
+ * service busy): only then is it worth asking the host who that is
+ * (msiq_host_find_installer_holder), which costs an event log query. */
+bool msiq_gate_reason_names_holder(msiq_gate_reason reason);
+
+/* When the verdict's reason names a holder and *holder is known, makes its
+ * text "another installation is running: " and the holder's one line
+ * (msiq_installer_holder_describe); otherwise leaves it as it is. */
+void msiq_gate_verdict_name_holder(msiq_gate_verdict *verdict,
+                                   const msiq_installer_holder *holder);
 
 /* When in->now is outside the maintenance window: when the window opens
  * next (UTC ms). MSIQ_TIME_UNSET when there is no window or it is open

@@ -135,7 +135,7 @@ typedef struct msiq_dispatcher {
    * drops, the wall clock went back (see dispatcher_watch_clock). */
   bool have_clock_offset;
   int64_t clock_offset;
-  char last_gate_report[384];
+  char last_gate_report[MSIQ_GATE_TEXT_SIZE];
   bool warned_unknown_service;
   bool stopping;
   bool closing;
@@ -1113,6 +1113,15 @@ static bool dispatcher_gate_open(dispatcher *self, bool *paused) {
              msiq_gate_watch_start(&self->loop, dispatcher_on_mutex_released,
                                    self, &self->mutex_watch) != MSIQ_OK) {
     self->mutex_watch = NULL;
+  }
+  /* Another installation keeps the gate closed: name it where Windows
+   * shows it. Once per gate check, and only for these two reasons, as it
+   * costs an event log query and a process list. */
+  if (msiq_gate_reason_names_holder(verdict.reason)) {
+    msiq_installer_holder holder;
+    if (msiq_host_find_installer_holder(&holder)) {
+      msiq_gate_verdict_name_holder(&verdict, &holder);
+    }
   }
   /* An open gate went through every check, so the service was probed. */
   if (verdict.reason == MSIQ_GATE_OPEN &&

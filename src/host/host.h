@@ -14,6 +14,7 @@
 #include "core/gate.h"
 #include "core/admission.h"
 #include "core/installer_command.h"
+#include "core/installer_holder.h"
 #include "core/msiq.h"
 #include "core/package_info.h"
 #include "core/path_safety.h"
@@ -266,6 +267,22 @@ msiq_mutex_state msiq_host_installer_mutex_state(void);
 /* Probes the msiserver service (simulation: the word in the file named by
  * MSIQ_SIM_SERVICE). Never blocks for long. */
 msiq_service_state msiq_host_installer_service_state(void);
+
+/* Who holds the installer, where Windows lets us see it: the newest
+ * MsiInstaller 1040 ("Beginning a Windows Installer transaction") of the
+ * last hour in the Application log without a later 1042 of the same
+ * client process (EvtQuery; wevtapi.dll is loaded when called, and a
+ * missing or stub one, as under Wine, just teaches nothing), its process's
+ * command line when it can be read; else the first running msiexec.exe
+ * other than the service's own `msiexec.exe /V`, with its command line
+ * (read from the process's PEB). The simulation reads the file
+ * MSIQ_SIM_MUTEX.holder, beside the mutex's lock file: recorded event XML
+ * (newest first), or one line "PID COMMAND LINE" for a process
+ * (docs/testing.md). Returns true and fills *out when something was
+ * learned, else false with *out zeroed. Costs an event log query and a
+ * process list: call it only when the mutex or the service has closed the
+ * gate. Never blocks for long. */
+bool msiq_host_find_installer_holder(msiq_installer_holder *out);
 
 /* The one-dispatcher-per-database lock: an exclusive lock on
  * DATABASE.dispatcher.lock, released by the OS when the process dies. */

@@ -280,6 +280,15 @@ typedef struct msiq_status_facts {
   /* The running dispatcher's note about an outcome it has not recorded
    * yet (host.h, msiq_host_dispatcher_note_read); NULL: none. */
   const char *unrecorded_outcome;
+  /* Who holds the installer while the mutex or the service closes the
+   * gate (core/installer_holder.h): where it was learned ("event log",
+   * "process list"; NULL: not asked, or nothing learned), the package,
+   * the client process id (decimal) and its command line (each NULL when
+   * unknown). */
+  const char *holder_source;
+  const char *holder_package;
+  const char *holder_process_id;
+  const char *holder_command_line;
 } msiq_status_facts;
 
 int msiq_store_status_json(msiq_store *store, const msiq_status_facts *facts,

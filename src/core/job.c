@@ -336,7 +336,7 @@ int msiq_job_spec_add_reinstall(msiq_job_spec *spec, msiq_diag *diag) {
   for (size_t i = 0; i < spec->property_count; i++) {
     const char *name = spec->properties[i].name;
     if (strcmp(name, "REINSTALL") == 0 || strcmp(name, "REINSTALLMODE") == 0) {
-      return msiq_diag_set(diag, MSIQ_EUSAGE,
+      return msiq_diag_set(diag, MSIQ_EINVAL,
                            "--reinstall sets REINSTALL=ALL and "
                            "REINSTALLMODE=vomus, and the job already sets %s",
                            name);

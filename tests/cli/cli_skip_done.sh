@@ -47,6 +47,8 @@ check_equal "$(job_field "$second" '.history[0].message')" \
   "already installed (version $version), not run" "second install: the attempt says why"
 check_equal "$(job_field "$second" '.history[0].exit_code')" "null" \
   "second install: no exit code, as nothing ran"
+run wait "$second"
+check_status 0 "second install: wait exits 0"
 run show "$second"
 check_match "$out" "already installed \(version $version\), not run" "show names the reason"
 check_match "$(count_in_run_log "already installed (version $version), not run")" '^1$' \

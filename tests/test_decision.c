@@ -852,6 +852,119 @@ static void test_event_ids(void **state) {
   assert_int_equal(MSIQ_EVENT_ID_QUEUE_ERROR, 3190);
 }
 
+/* Skipping what is already done. */
+
+static char product_code[] = "{11111111-2222-3333-4444-555555555555}";
+static char other_code[] = "{AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE}";
+static char package_version[] = "1.2.3";
+static char package_target[] = "/pkgs/app.msi";
+static char reinstall_name[] = "REINSTALL";
+static char reinstall_value[] = "ALL";
+
+/* A job of this action on the package app.msi, whose ProductCode and
+ * ProductVersion are known. */
+static msiq_job job_for(msiq_action action) {
+  msiq_job job;
+  memset(&job, 0, sizeof job);
+  job.id = 3;
+  job.action = action;
+  job.target = package_target;
+  job.package.kind = MSIQ_PACKAGE_KIND_PRODUCT;
+  job.package.product_code = product_code;
+  job.package.product_version = package_version;
+  return job;
+}
+
+static void test_skip_install_at_same_version(void **state) {
+  (void)state;
+  msiq_job job = job_for(MSIQ_ACTION_INSTALL);
+  char message[256];
+  assert_string_equal(msiq_job_skip_product_code(&job), product_code);
+  assert_true(msiq_job_skip_decide(&job, "1.2.3", message, sizeof message));
+  assert_string_equal(message, "already installed (version 1.2.3), not run");
+  /* The installed version as Windows Installer writes it back. */
+  assert_true(msiq_job_skip_decide(&job, "1.02.3", message, sizeof message));
+  assert_string_equal(message, "already installed (version 1.02.3), not run");
+  assert_true(msiq_job_skip_decide(&job, "1.2.3.0", message, sizeof message));
+}
+
+static void test_install_runs_otherwise(void **state) {
+  (void)state;
+  msiq_job job = job_for(MSIQ_ACTION_INSTALL);
+  char message[256] = "x";
+  /* Not installed, another version, an unreadable version. */
+  assert_false(msiq_job_skip_decide(&job, NULL, message, sizeof message));
+  assert_string_equal(message, "");
+  assert_false(msiq_job_skip_decide(&job, "1.2.4", message, sizeof message));
+  assert_false(msiq_job_skip_decide(&job, "1.2", message, sizeof message));
+  assert_false(msiq_job_skip_decide(&job, "", message, sizeof message));
+  assert_false(
+      msiq_job_skip_decide(&job, "1.2.3-beta", message, sizeof message));
+  /* The job asks for a reinstall. */
+  msiq_property reinstall = {reinstall_name, reinstall_value};
+  job.properties = &reinstall;
+  job.property_count = 1;
+  assert_true(msiq_job_asks_reinstall(&job));
+  assert_false(msiq_job_skip_decide(&job, "1.2.3", message, sizeof message));
+  /* Nothing known about the package: no rule applies. */
+  msiq_job unknown = job_for(MSIQ_ACTION_INSTALL);
+  unknown.package.kind = MSIQ_PACKAGE_KIND_UNKNOWN;
+  assert_null(msiq_job_skip_product_code(&unknown));
+  assert_false(
+      msiq_job_skip_decide(&unknown, "1.2.3", message, sizeof message));
+  msiq_job no_version = job_for(MSIQ_ACTION_INSTALL);
+  no_version.package.product_version = NULL;
+  assert_null(msiq_job_skip_product_code(&no_version));
+}
+
+static void test_skip_uninstall_of_absent_product(void **state) {
+  (void)state;
+  char message[256];
+  msiq_job by_package = job_for(MSIQ_ACTION_UNINSTALL);
+  assert_string_equal(msiq_job_skip_product_code(&by_package), product_code);
+  assert_true(msiq_job_skip_decide(&by_package, NULL, message, sizeof message));
+  assert_string_equal(message, "not installed, not run");
+  assert_false(
+      msiq_job_skip_decide(&by_package, "1.2.3", message, sizeof message));
+  /* Any installed version is removed, not only the package's. */
+  assert_false(
+      msiq_job_skip_decide(&by_package, "9.9", message, sizeof message));
+
+  msiq_job by_code = job_for(MSIQ_ACTION_UNINSTALL);
+  memset(&by_code.package, 0, sizeof by_code.package);
+  by_code.target = other_code;
+  assert_string_equal(msiq_job_skip_product_code(&by_code), other_code);
+  assert_true(msiq_job_skip_decide(&by_code, NULL, message, sizeof message));
+}
+
+static void test_other_actions_always_run(void **state) {
+  (void)state;
+  char message[256];
+  msiq_action actions[] = {MSIQ_ACTION_PATCH, MSIQ_ACTION_REPAIR};
+  for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++) {
+    msiq_job job = job_for(actions[i]);
+    assert_null(msiq_job_skip_product_code(&job));
+    assert_false(msiq_job_skip_decide(&job, NULL, message, sizeof message));
+    assert_false(msiq_job_skip_decide(&job, "1.2.3", message, sizeof message));
+  }
+}
+
+static void test_product_version_equal(void **state) {
+  (void)state;
+  assert_true(msiq_product_version_equal("1.2.3", "1.2.3"));
+  assert_true(msiq_product_version_equal("1.02.3", "1.2.3"));
+  assert_true(msiq_product_version_equal("1.2", "1.2.0.0"));
+  assert_false(msiq_product_version_equal("1.2.3", "1.2.4"));
+  assert_false(msiq_product_version_equal("1.2.3", "1.2.3.1"));
+  assert_false(msiq_product_version_equal("10.0", "1.0"));
+  /* Not dotted numbers: compared as text. */
+  assert_true(msiq_product_version_equal("1.2.3-beta", "1.2.3-beta"));
+  assert_false(msiq_product_version_equal("1.2.3-beta", "1.2.3"));
+  assert_false(msiq_product_version_equal("1.2.", "1.2"));
+  assert_false(msiq_product_version_equal("", "0"));
+  assert_true(msiq_product_version_equal("", ""));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_success),
@@ -879,6 +992,11 @@ int main(void) {
       cmocka_unit_test(test_event_failed_and_cancelled),
       cmocka_unit_test(test_event_from_decision),
       cmocka_unit_test(test_event_ids),
+      cmocka_unit_test(test_skip_install_at_same_version),
+      cmocka_unit_test(test_install_runs_otherwise),
+      cmocka_unit_test(test_skip_uninstall_of_absent_product),
+      cmocka_unit_test(test_other_actions_always_run),
+      cmocka_unit_test(test_product_version_equal),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -131,6 +131,43 @@ static void test_spec_setters_copy(void **state) {
   msiq_job_spec_cleanup(&spec);
 }
 
+/* --reinstall adds REINSTALL=ALL and REINSTALLMODE=vomus to an install,
+ * and is refused beside either property or with another action. */
+static void test_spec_add_reinstall(void **state) {
+  (void)state;
+  msiq_diag diag = {{0}};
+  msiq_job_spec spec;
+  msiq_job_spec_init(&spec);
+  assert_int_equal(msiq_job_spec_add_property(&spec, "A", "1", &diag), MSIQ_OK);
+  assert_int_equal(msiq_job_spec_add_reinstall(&spec, &diag), MSIQ_OK);
+  assert_int_equal(spec.property_count, 3);
+  assert_string_equal(spec.properties[1].name, "REINSTALL");
+  assert_string_equal(spec.properties[1].value, "ALL");
+  assert_string_equal(spec.properties[2].name, "REINSTALLMODE");
+  assert_string_equal(spec.properties[2].value, "vomus");
+  /* Twice is the job setting REINSTALL already. */
+  assert_int_equal(msiq_job_spec_add_reinstall(&spec, &diag), MSIQ_EINVAL);
+  assert_non_null(strstr(diag.message, "already sets REINSTALL"));
+  assert_int_equal(spec.property_count, 3);
+  msiq_job_spec_cleanup(&spec);
+
+  msiq_job_spec_init(&spec);
+  assert_int_equal(
+      msiq_job_spec_add_property(&spec, "REINSTALLMODE", "omus", &diag),
+      MSIQ_OK);
+  assert_int_equal(msiq_job_spec_add_reinstall(&spec, &diag), MSIQ_EINVAL);
+  assert_non_null(strstr(diag.message, "already sets REINSTALLMODE"));
+  assert_int_equal(spec.property_count, 1);
+  msiq_job_spec_cleanup(&spec);
+
+  msiq_job_spec_init(&spec);
+  spec.action = MSIQ_ACTION_UNINSTALL;
+  assert_int_equal(msiq_job_spec_add_reinstall(&spec, &diag), MSIQ_EUSAGE);
+  assert_non_null(strstr(diag.message, "not uninstall"));
+  assert_int_equal(spec.property_count, 0);
+  msiq_job_spec_cleanup(&spec);
+}
+
 static void test_spec_cleanup_reinitialises(void **state) {
   (void)state;
   msiq_job_spec spec;
@@ -909,6 +946,7 @@ int main(void) {
       cmocka_unit_test(test_outcome_parse_ignores_case),
       cmocka_unit_test(test_spec_init_defaults),
       cmocka_unit_test(test_spec_setters_copy),
+      cmocka_unit_test(test_spec_add_reinstall),
       cmocka_unit_test(test_spec_cleanup_reinitialises),
       cmocka_unit_test(test_property_name_rule),
       cmocka_unit_test(test_property_value_rule),

@@ -54,6 +54,8 @@ static const tool_option enqueue_option_table[] = {
     {"no-check", 0, TOOL_OPTION_FLAG, offsetof(enqueue_options, spec.no_check),
      NULL},
     {"stage", 0, TOOL_OPTION_FLAG, offsetof(enqueue_options, spec.stage), NULL},
+    {"reinstall", 0, TOOL_OPTION_FLAG,
+     offsetof(enqueue_options, spec.reinstall), NULL},
     {"exit-code", 0, TOOL_OPTION_STRINGS, offsetof(enqueue_options, exit_codes),
      NULL},
     {"wait", 'w', TOOL_OPTION_FLAG, offsetof(enqueue_options, wait), NULL},
@@ -217,6 +219,10 @@ static const char enqueue_help[] =
     "  --exit-code C=O       treat installer exit code C as O: success,\n"
     "                        reboot, retry or fail (repeatable)\n"
     "  --no-check            do not check that the package exists now\n"
+    "  --reinstall           install even when the product is installed at\n"
+    "                        this version (REINSTALL=ALL "
+    "REINSTALLMODE=vomus);\n"
+    "                        without it such an install is not run\n"
     "  --stage               copy the package into the queue's own folder\n"
     "                        (`staged` beside the database) and run the\n"
     "                        copy, checked by its SHA-256 before it starts:\n"

@@ -124,7 +124,15 @@ int msiq_job_admit(msiq_job_spec *spec, const msiq_admission_host *host,
       msiq_package_path_is_patch(spec->target)) {
     spec->action = MSIQ_ACTION_PATCH;
   }
-  int status = msiq_job_spec_validate(spec, diag);
+  int status = MSIQ_OK;
+  if (spec->reinstall) {
+    status = msiq_job_spec_add_reinstall(spec, diag);
+    /* Once: a spec admitted again (a rehearsal) keeps its properties. */
+    spec->reinstall = false;
+  }
+  if (status == MSIQ_OK) {
+    status = msiq_job_spec_validate(spec, diag);
+  }
   if (status != MSIQ_OK) {
     return status;
   }

@@ -7,6 +7,8 @@
  */
 #include "core/decision.h"
 
+#include "core/admission.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -399,5 +401,129 @@ msiq_event_id msiq_job_event_id(const msiq_job_event *event) {
     case MSIQ_JOB_EVENT_FAILED:
     default:
       return MSIQ_EVENT_ID_JOB_FAILED;
+  }
+}
+
+/* Skipping what is already done. */
+
+const char *msiq_job_skip_product_code(const msiq_job *job) {
+  const char *package_code = job->package.kind == MSIQ_PACKAGE_KIND_PRODUCT
+                                 ? job->package.product_code
+                                 : NULL;
+  switch (job->action) {
+    case MSIQ_ACTION_INSTALL:
+      /* Without the package's version there is nothing to compare. */
+      return job->package.product_version != NULL ? package_code : NULL;
+    case MSIQ_ACTION_UNINSTALL:
+      if (job->target != NULL &&
+          !msiq_job_target_is_package(job->action, job->target)) {
+        return job->target;
+      }
+      return package_code;
+    default:
+      return NULL;
+  }
+}
+
+bool msiq_job_asks_reinstall(const msiq_job *job) {
+  for (size_t i = 0; i < job->property_count; i++) {
+    if (strcmp(job->properties[i].name, "REINSTALL") == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/* Reads the next dot-separated decimal field of a version at *text into
+ * *value; false when *text is not such a field (digits, then '.' or the
+ * end). */
+static bool version_next_field(const char **text, unsigned long long *value) {
+  const char *cursor = *text;
+  if (*cursor < '0' || *cursor > '9') {
+    return false;
+  }
+  unsigned long long number = 0;
+  while (*cursor >= '0' && *cursor <= '9') {
+    /* Windows Installer's fields are at most 65535; anything longer is
+     * compared as text. */
+    if (number > 1000000000ULL) {
+      return false;
+    }
+    number = number * 10 + (unsigned long long)(*cursor - '0');
+    cursor++;
+  }
+  if (*cursor == '.') {
+    cursor++;
+    if (*cursor == '\0') {
+      return false;
+    }
+  } else if (*cursor != '\0') {
+    return false;
+  }
+  *value = number;
+  *text = cursor;
+  return true;
+}
+
+/* True when text is a dotted decimal version. */
+static bool version_is_numeric(const char *text) {
+  unsigned long long ignored = 0;
+  if (*text == '\0') {
+    return false;
+  }
+  while (*text != '\0') {
+    if (!version_next_field(&text, &ignored)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool msiq_product_version_equal(const char *a, const char *b) {
+  if (!version_is_numeric(a) || !version_is_numeric(b)) {
+    return strcmp(a, b) == 0;
+  }
+  while (*a != '\0' || *b != '\0') {
+    unsigned long long field_a = 0;
+    unsigned long long field_b = 0;
+    if (*a != '\0') {
+      version_next_field(&a, &field_a);
+    }
+    if (*b != '\0') {
+      version_next_field(&b, &field_b);
+    }
+    if (field_a != field_b) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool msiq_job_skip_decide(const msiq_job *job, const char *installed_version,
+                          char *message, size_t size) {
+  if (size > 0) {
+    message[0] = '\0';
+  }
+  if (msiq_job_skip_product_code(job) == NULL) {
+    return false;
+  }
+  switch (job->action) {
+    case MSIQ_ACTION_INSTALL:
+      if (installed_version == NULL || msiq_job_asks_reinstall(job) ||
+          !msiq_product_version_equal(installed_version,
+                                      job->package.product_version)) {
+        return false;
+      }
+      snprintf(message, size, "already installed (version %s), not run",
+               installed_version);
+      return true;
+    case MSIQ_ACTION_UNINSTALL:
+      if (installed_version != NULL) {
+        return false;
+      }
+      snprintf(message, size, "not installed, not run");
+      return true;
+    default:
+      return false;
   }
 }

@@ -15,6 +15,7 @@
 #ifndef MSIQ_DECISION_H
 #define MSIQ_DECISION_H
 
+#include "core/job.h"
 #include "core/outcome.h"
 
 /* How an attempt ended. */
@@ -193,5 +194,40 @@ typedef enum msiq_event_id {
 /* The id of a job event: started, succeeded (or succeeded with a reboot
  * required), failed or cancelled. */
 msiq_event_id msiq_job_event_id(const msiq_job_event *event);
+
+/* Skipping what is already done.
+ *
+ * Right before a job's installer would start (after the gate), the
+ * dispatcher asks the machine about the job's product and lets this
+ * decide whether running it would change anything:
+ *   - an install whose package's ProductCode is installed at the package's
+ *     ProductVersion succeeds as "already installed (version V), not run",
+ *     unless the job sets REINSTALL (`enqueue --reinstall`), which asks
+ *     Windows Installer to install it again;
+ *   - an uninstall of a product that is not installed (the product code it
+ *     names, or its package's ProductCode) succeeds as "not installed, not
+ *     run".
+ * Such a job gets an attempt with that message and no exit code; the
+ * installer never starts. Anything else runs. */
+
+/* The product code the machine is asked about for this job, or NULL when
+ * no skip rule applies to it (another action, or nothing known about the
+ * package). */
+const char *msiq_job_skip_product_code(const msiq_job *job);
+
+/* True when the job sets the REINSTALL property. */
+bool msiq_job_asks_reinstall(const msiq_job *job);
+
+/* True when two product versions are the same: their dot-separated fields
+ * compared as numbers ("1.02.0" is "1.2.0"; a missing field counts as 0),
+ * or, when either is not such a version, compared as text. */
+bool msiq_product_version_equal(const char *a, const char *b);
+
+/* Decides whether the job is already done, given what the machine says
+ * about msiq_job_skip_product_code(job): installed_version is its version,
+ * NULL when it is not installed. True, with the history message in
+ * message, when the job succeeds without running. */
+bool msiq_job_skip_decide(const msiq_job *job, const char *installed_version,
+                          char *message, size_t size);
 
 #endif /* MSIQ_DECISION_H */

@@ -326,6 +326,29 @@ int msiq_job_spec_add_property(msiq_job_spec *spec, const char *name,
   return MSIQ_OK;
 }
 
+int msiq_job_spec_add_reinstall(msiq_job_spec *spec, msiq_diag *diag) {
+  if (spec->action != MSIQ_ACTION_INSTALL) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE,
+                         "--reinstall installs again, so it goes only with "
+                         "--action install, not %s",
+                         msiq_action_name(spec->action));
+  }
+  for (size_t i = 0; i < spec->property_count; i++) {
+    const char *name = spec->properties[i].name;
+    if (strcmp(name, "REINSTALL") == 0 || strcmp(name, "REINSTALLMODE") == 0) {
+      return msiq_diag_set(diag, MSIQ_EINVAL,
+                           "--reinstall sets REINSTALL=ALL and "
+                           "REINSTALLMODE=vomus, and the job already sets %s",
+                           name);
+    }
+  }
+  int status = msiq_job_spec_add_property(spec, "REINSTALL", "ALL", diag);
+  if (status == MSIQ_OK) {
+    status = msiq_job_spec_add_property(spec, "REINSTALLMODE", "vomus", diag);
+  }
+  return status;
+}
+
 int msiq_job_spec_add_property_assignment(msiq_job_spec *spec,
                                           const char *assignment,
                                           msiq_diag *diag) {

@@ -94,6 +94,11 @@ typedef struct msiq_job_spec {
    * switch) rather than taken by default, so a .msp target does not turn
    * it into a patch (core/admission.h). Not stored. */
   bool action_given;
+  /* `enqueue --reinstall`, a manifest's "reinstall": true: admission adds
+   * REINSTALL=ALL and REINSTALLMODE=vomus (msiq_job_spec_add_reinstall),
+   * which make an install run although its product is installed at the
+   * same version. Not stored (the properties are). */
+  bool reinstall;
   /* What admission read from the package (core/package_info.h); its kind
    * is MSIQ_PACKAGE_KIND_UNKNOWN when nothing was read. */
   msiq_package_info package;
@@ -120,6 +125,12 @@ int msiq_job_spec_add_property(msiq_job_spec *spec, const char *name,
 int msiq_job_spec_add_property_assignment(msiq_job_spec *spec,
                                           const char *assignment,
                                           msiq_diag *diag);
+/* Adds REINSTALL=ALL and REINSTALLMODE=vomus (every feature again, files
+ * and registry rewritten, the cached package replaced), so that an install
+ * of a product installed at the same version runs anyway. MSIQ_EUSAGE for
+ * an action other than install, or when the job sets REINSTALL or
+ * REINSTALLMODE itself. */
+int msiq_job_spec_add_reinstall(msiq_job_spec *spec, msiq_diag *diag);
 int msiq_job_spec_add_after(msiq_job_spec *spec, int64_t id);
 int msiq_job_spec_add_after_key(msiq_job_spec *spec, const char *key);
 /* Parses "CODE=success|reboot|retry|fail" and appends it. */

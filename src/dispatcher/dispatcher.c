@@ -616,6 +616,16 @@ static void dispatcher_record(dispatcher *self, int64_t exit_code) {
       .boot_time = decision.boot_time,
       .progress = has_progress ? &progress : NULL,
   };
+  /* The simulation keeps its own record of installed products, which a
+   * succeeded install or uninstall changes (Windows Installer keeps its
+   * own, so on Windows this does nothing). */
+  const char *product_code = msiq_job_skip_product_code(&self->job);
+  if (decision.new_state == MSIQ_STATE_SUCCEEDED && product_code != NULL) {
+    msiq_host_product_note_result(product_code,
+                                  self->job.action == MSIQ_ACTION_INSTALL
+                                      ? self->job.package.product_version
+                                      : NULL);
+  }
   dispatcher_store_outcome(self, &result, &decision);
 }
 
@@ -851,6 +861,60 @@ static void dispatcher_fail_start(dispatcher *self, const char *why) {
   dispatcher_store_outcome(self, &result, NULL);
 }
 
+/* Asks the machine about the job's product and, when the job is already
+ * done (core/decision.h: installed at this version, or not installed for
+ * an uninstall), records its attempt as succeeded without starting the
+ * installer; true then. A machine that cannot be asked lets the job run:
+ * running it is what msiq always did. */
+static bool dispatcher_skip_if_done(dispatcher *self) {
+  const char *product_code = msiq_job_skip_product_code(&self->job);
+  if (product_code == NULL) {
+    return false;
+  }
+  bool known = false;
+  char *version = NULL;
+  msiq_diag query_diag = {{0}};
+  if (msiq_host_product_installed_version(product_code, &known, &version,
+                                          &query_diag) != MSIQ_OK) {
+    dispatcher_report(self,
+                      "job %lld: cannot tell whether %s is installed (%s); "
+                      "running it",
+                      (long long)self->job.id, product_code,
+                      query_diag.message);
+    return false;
+  }
+  char message[256];
+  bool skip = known && msiq_job_skip_decide(&self->job, version, message,
+                                            sizeof message);
+  free(version);
+  if (!skip) {
+    return false;
+  }
+  msiq_attempt_result result = {
+      .job_id = self->job.id,
+      .attempt_number = self->attempt_number,
+      .finished_at = msiq_host_now_ms(),
+      .attempt_outcome = "succeeded",
+      .message = message,
+      .new_state = MSIQ_STATE_SUCCEEDED,
+      .retry_at = MSIQ_TIME_UNSET,
+  };
+  dispatcher_report(self, "job %lld: attempt %lld succeeded: %s",
+                    (long long)self->job.id, (long long)self->attempt_number,
+                    message);
+  msiq_job_event event = {
+      .kind = MSIQ_JOB_EVENT_SUCCEEDED,
+      .job_id = self->job.id,
+      .action = msiq_action_name(self->job.action),
+      .target = self->job.target,
+      .attempt_number = self->attempt_number,
+      .detail = message,
+  };
+  dispatcher_send_event(MSIQ_EVENT_INFORMATION, &event, DISPATCHER_EVENT_SIZE);
+  dispatcher_store_outcome(self, &result, NULL);
+  return true;
+}
+
 /* Makes the folder of the per-job logs if it is missing and insists that
  * only administrators can change it: SYSTEM's installer writes there, so a
  * folder someone else can replace by a link, or a `logs` that is a file,
@@ -969,6 +1033,9 @@ static void dispatcher_start(dispatcher *self, int64_t id,
   self->attempt_started_at = now;
   if (status != MSIQ_OK) {
     dispatcher_fail_start(self, self->diag.message);
+    goto cleanup;
+  }
+  if (dispatcher_skip_if_done(self)) {
     goto cleanup;
   }
   msiq_worker_link_init(&self->link);

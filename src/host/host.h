@@ -142,6 +142,27 @@ int msiq_host_installer_command_check(const msiq_installer_command *command,
 int msiq_host_package_read(const char *path, bool patch,
                            msiq_package_info *info, msiq_diag *diag);
 
+/* Asks the machine whether the product with this code (a braced GUID) is
+ * installed, right before a job starts (the skip rules in
+ * core/decision.h). *known is false when this host cannot tell, and the
+ * job then runs as it always did; else *version is the installed
+ * product's version (free() it), or NULL when the product is not
+ * installed. Windows: MsiQueryProductStateW says INSTALLSTATE_DEFAULT,
+ * then MsiGetProductInfoExW's VersionString for the machine context (the
+ * dispatcher installs per-machine), else for any context. Simulation: the
+ * folder named by the test setting MSIQ_SIM_PRODUCTS_DIR holds one file
+ * per installed product, named by its code, whose first line is its
+ * version; without that setting the answer is "cannot tell". */
+int msiq_host_product_installed_version(const char *product_code, bool *known,
+                                        char **version, msiq_diag *diag);
+
+/* Tells the simulation that a job which installed (version set) or
+ * removed (version NULL) a product succeeded, so that the next job sees
+ * it: the file in MSIQ_SIM_PRODUCTS_DIR is written or removed. Windows
+ * Installer keeps its own record, so on Windows this does nothing. */
+void msiq_host_product_note_result(const char *product_code,
+                                   const char *version);
+
 /* The services above and msiq_host_check_path, as job admission takes
  * them (core/admission.h); every caller that admits a job for real passes
  * this. */

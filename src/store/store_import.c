@@ -284,6 +284,15 @@ static int store_read_no_check(store_import_item *item, const char *name,
   return MSIQ_OK;
 }
 
+static int store_read_reinstall(store_import_item *item, const char *name,
+                                const char *value, msiq_diag *diag) {
+  (void)name;
+  (void)value;
+  (void)diag;
+  item->spec->reinstall = true;
+  return MSIQ_OK;
+}
+
 typedef struct store_import_field {
   const char *name;
   const char *type; /* JSON type required; "boolean" accepts true/false */
@@ -304,6 +313,7 @@ static const store_import_field store_import_fields[] = {
     {"after", "array", store_read_after},
     {"exit_codes", "object", store_read_exit_codes},
     {"no_check", "boolean", store_read_no_check},
+    {"reinstall", "boolean", store_read_reinstall},
 };
 
 /* store_import_item.seen_fields has a bit for each. */

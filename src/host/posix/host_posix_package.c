@@ -3,6 +3,8 @@
  * the simulation reads the same real packages wixl builds for the tests.
  * Read-only: nothing is ever written to the package. */
 #include "host/host.h"
+#include "host/host_test_settings.h"
+#include "core/text.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -221,4 +223,70 @@ cleanup:
     msiq_package_info_cleanup(info);
   }
   return status;
+}
+
+/* Installed products, simulated.
+ *
+ * The folder named by MSIQ_SIM_PRODUCTS_DIR (docs/testing.md) stands for
+ * Windows Installer's record of installed products: one file per product,
+ * named by its product code, whose first line is its version. */
+
+/* The product's file in the folder into buffer; false when the setting is
+ * unset or the code could name anything but a file in that folder. */
+static bool product_file_path(const char *product_code, char *buffer,
+                              size_t size) {
+  const char *directory = host_test_getenv("MSIQ_SIM_PRODUCTS_DIR");
+  if (directory == NULL || directory[0] == '\0' || product_code == NULL ||
+      product_code[0] == '\0' || strchr(product_code, '/') != NULL ||
+      product_code[0] == '.') {
+    return false;
+  }
+  int written = snprintf(buffer, size, "%s/%s", directory, product_code);
+  return written > 0 && (size_t)written < size;
+}
+
+int msiq_host_product_installed_version(const char *product_code, bool *known,
+                                        char **version, msiq_diag *diag) {
+  *known = false;
+  *version = NULL;
+  char path[4096];
+  if (!product_file_path(product_code, path, sizeof path)) {
+    return MSIQ_OK;
+  }
+  *known = true;
+  FILE *file = fopen(path, "r");
+  if (file == NULL) {
+    if (errno == ENOENT) {
+      return MSIQ_OK;
+    }
+    return msiq_diag_set(diag, MSIQ_EIO, "cannot read %s: %s", path,
+                         strerror(errno));
+  }
+  char line[256] = "";
+  bool read = fgets(line, sizeof line, file) != NULL;
+  fclose(file);
+  line[strcspn(line, "\r\n")] = '\0';
+  /* An empty file is a product whose version nobody recorded. */
+  *version = msiq_text_duplicate(read ? line : "");
+  if (*version == NULL) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  return MSIQ_OK;
+}
+
+void msiq_host_product_note_result(const char *product_code,
+                                   const char *version) {
+  char path[4096];
+  if (!product_file_path(product_code, path, sizeof path)) {
+    return;
+  }
+  if (version == NULL) {
+    remove(path);
+    return;
+  }
+  FILE *file = fopen(path, "w");
+  if (file != NULL) {
+    fprintf(file, "%s\n", version);
+    fclose(file);
+  }
 }

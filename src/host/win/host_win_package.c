@@ -243,3 +243,60 @@ int msiq_host_package_read(const char *path, bool patch,
   }
   return status;
 }
+
+/* Installed products: what Windows Installer itself records. */
+
+/* The product's VersionString in one installation context into *version
+ * (free() it); false when the product has none there. */
+static bool product_version_in_context(const wchar_t *code,
+                                       MSIINSTALLCONTEXT context,
+                                       char **version) {
+  wchar_t buffer[64];
+  DWORD length = (DWORD)(sizeof buffer / sizeof buffer[0]);
+  UINT result = MsiGetProductInfoExW(
+      code, NULL, context, INSTALLPROPERTY_VERSIONSTRING, buffer, &length);
+  if (result != ERROR_SUCCESS) {
+    return false;
+  }
+  *version = host_win_narrow(buffer);
+  return *version != NULL;
+}
+
+int msiq_host_product_installed_version(const char *product_code, bool *known,
+                                        char **version, msiq_diag *diag) {
+  *known = false;
+  *version = NULL;
+  wchar_t *code = host_win_wide(product_code);
+  if (code == NULL) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  *known = true;
+  int status = MSIQ_OK;
+  if (MsiQueryProductStateW(code) == INSTALLSTATE_DEFAULT) {
+    /* Per-machine first, as the dispatcher installs; a product that is
+     * installed only for a user is still installed, so any context next.
+     * A version Windows Installer will not tell is an empty one, which
+     * matches no package's. */
+    if (!product_version_in_context(code, MSIINSTALLCONTEXT_MACHINE, version) &&
+        !product_version_in_context(code, MSIINSTALLCONTEXT_USERMANAGED,
+                                    version) &&
+        !product_version_in_context(code, MSIINSTALLCONTEXT_USERUNMANAGED,
+                                    version)) {
+      *version = malloc(1);
+      if (*version == NULL) {
+        status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+      } else {
+        (*version)[0] = '\0';
+      }
+    }
+  }
+  free(code);
+  return status;
+}
+
+void msiq_host_product_note_result(const char *product_code,
+                                   const char *version) {
+  /* Windows Installer records what it installed and removed itself. */
+  (void)product_code;
+  (void)version;
+}

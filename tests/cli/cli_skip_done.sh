@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# cli_skip_done.sh: right before a job starts, the dispatcher asks the
+# machine about the job's product (issue 12, item 2): an install whose
+# ProductCode is installed at the package's version, and an uninstall of a
+# product that is not installed, succeed without the installer being
+# started, with an attempt that says why ("already installed (version V),
+# not run", "not installed, not run"). `enqueue --reinstall` (import's
+# "reinstall": true) adds REINSTALL=ALL REINSTALLMODE=vomus and runs anyway.
+# Real packages built by wixl (make_package), through the simulation host:
+# MSIQ_SIM_PRODUCTS_DIR holds one file per installed product, which a
+# succeeded install writes and a succeeded uninstall removes.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$MSIQ_TESTS_DIR/cli/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=lib_dispatch.sh
+. "$MSIQ_TESTS_DIR/cli/lib_dispatch.sh"
+
+chmod 0700 "$work_dir"
+begin_section skip
+chmod 0700 "$sec"
+products="$sec/products"
+mkdir -p "$products"
+export MSIQ_SIM_PRODUCTS_DIR="$products"
+
+app=$(pkg app)
+product_code=$(msiinfo export "$app" Property | awk -F'\t' '$1 == "ProductCode" { print $2 }' | tr -d '\r')
+version=$(msiinfo export "$app" Property | awk -F'\t' '$1 == "ProductVersion" { print $2 }' | tr -d '\r')
+check_match "$product_code" '^\{[0-9A-F-]{36}\}$' "the fixture has a ProductCode"
+
+# ---------------------------------------------------------------------------
+# 1. The first install runs and records the product; the second is not run.
+first=$(enqueue "$app")
+run_drain
+check_equal "$drain_status" 0 "first install: drain"
+check_equal "$(job_field "$first" .state)" "succeeded" "first install succeeded"
+check_equal "$(runs_of "$app")" 1 "first install: the installer ran"
+check_equal "$(cat "$products/$product_code" 2>/dev/null)" "$version" \
+  "a succeeded install records the product at its version"
+
+second=$(enqueue "$app")
+run_drain
+check_equal "$drain_status" 0 "second install: drain"
+check_equal "$(runs_of "$app")" 1 "second install: the installer was not started"
+check_equal "$(job_field "$second" .state)" "succeeded" "second install succeeded"
+check_equal "$(job_field "$second" '.history | length')" 1 "second install: one attempt"
+check_equal "$(job_field "$second" '.history[0].outcome')" "succeeded" "second install: the attempt succeeded"
+check_equal "$(job_field "$second" '.history[0].message')" \
+  "already installed (version $version), not run" "second install: the attempt says why"
+check_equal "$(job_field "$second" '.history[0].exit_code')" "null" \
+  "second install: no exit code, as nothing ran"
+run wait "$second"
+check_status 0 "second install: wait exits 0"
+run show "$second"
+check_match "$out" "already installed \(version $version\), not run" "show names the reason"
+check_match "$(count_in_run_log "already installed (version $version), not run")" '^1$' \
+  "the dispatcher says it once"
+
+# A product installed at another version is not this install: it runs.
+printf '0.9.0\n' >"$products/$product_code"
+other=$(enqueue "$app")
+run_drain
+check_equal "$(runs_of "$app")" 2 "another installed version: the installer ran"
+check_equal "$(job_field "$other" .state)" "succeeded" "another installed version: succeeded"
+check_equal "$(cat "$products/$product_code")" "$version" "the record now has this version"
+
+# The same version written differently ("1.00.0") is the same version.
+printf '%s\n' "$(printf '%s' "$version" | sed -E 's/^([0-9]+)\.([0-9]+)/\1.0\2/')" >"$products/$product_code"
+same=$(enqueue "$app")
+run_drain
+check_equal "$(runs_of "$app")" 2 "a version written with a leading zero: not run"
+check_match "$(job_field "$same" '.history[0].message')" '^already installed' \
+  "a version written with a leading zero: already installed"
+printf '%s\n' "$version" >"$products/$product_code"
+
+# ---------------------------------------------------------------------------
+# 2. --reinstall runs anyway, with REINSTALL=ALL REINSTALLMODE=vomus.
+again=$(enqueue --reinstall "$app")
+check_match "$again" '^[0-9]+$' "enqueue --reinstall"
+check_equal "$(job_field "$again" '.properties | to_entries | map(.key + "=" + .value) | join(" ")')" \
+  "REINSTALL=ALL REINSTALLMODE=vomus" "--reinstall sets the two properties"
+run_drain
+check_equal "$(runs_of "$app")" 3 "--reinstall: the installer ran"
+check_equal "$(job_field "$again" .state)" "succeeded" "--reinstall: succeeded"
+check_match "$(tail -n 1 "$FAKE_INSTALLER_LOG")" 'REINSTALL=ALL.*REINSTALLMODE=vomus' \
+  "--reinstall: the installer got both properties"
+
+# A job that sets REINSTALL itself runs too (it asks for a reinstall).
+own=$(enqueue "$app" REINSTALL=ALL)
+run_drain
+check_equal "$(runs_of "$app")" 4 "REINSTALL set by the job: the installer ran"
+check_equal "$(job_field "$own" .state)" "succeeded" "REINSTALL set by the job: succeeded"
+
+# Refusals: nothing enqueued, one line, exit 2.
+check_rejected 2 "--reinstall sets REINSTALL=ALL and REINSTALLMODE=vomus, and the job already sets REINSTALL( |$)" \
+  "--reinstall with REINSTALL" enqueue --reinstall "$app" REINSTALL=Main
+check_rejected 2 "already sets REINSTALLMODE( |$)" \
+  "--reinstall with REINSTALLMODE" enqueue --reinstall "$app" REINSTALLMODE=omus
+check_rejected 2 "--reinstall installs again, so it goes only with --action install, not uninstall( |$)" \
+  "--reinstall with an uninstall" enqueue --reinstall --action uninstall "$product_code"
+
+# import's "reinstall": true is --reinstall; false adds nothing.
+printf '[{"target": "%s", "reinstall": true}, {"target": "%s", "reinstall": false}]\n' \
+  "$app" "$app" >"$sec/manifest.json"
+run --json import "$sec/manifest.json"
+check_status 0 "import with reinstall"
+imported_true=$(jq_of "$out" '.[0]')
+imported_false=$(jq_of "$out" '.[1]')
+check_equal "$(job_field "$imported_true" '.properties | to_entries | map(.key + "=" + .value) | join(" ")')" \
+  "REINSTALL=ALL REINSTALLMODE=vomus" "import reinstall true sets the two properties"
+check_equal "$(job_field "$imported_false" '.properties | length')" 0 \
+  "import reinstall false sets nothing"
+run_drain
+check_equal "$(runs_of "$app")" 5 "import: only the reinstall ran"
+check_match "$(job_field "$imported_false" '.history[0].message')" '^already installed' \
+  "import: the other was not run"
+printf '[{"target": "%s", "reinstall": "yes"}]\n' "$app" >"$sec/bad.json"
+check_rejected 2 'reinstall' "import reinstall that is not a boolean" import "$sec/bad.json"
+
+# ---------------------------------------------------------------------------
+# 3. Uninstall twice: the first runs and removes the record, the second is
+# not run. By product code, then by package.
+uninstall_first=$(enqueue --action uninstall "$product_code")
+run_drain
+check_equal "$(job_field "$uninstall_first" .state)" "succeeded" "first uninstall succeeded"
+check_equal "$(runs_of "$product_code")" 1 "first uninstall: the installer ran"
+if [ -e "$products/$product_code" ]; then
+  fail "a succeeded uninstall leaves the product recorded"
+else
+  pass
+fi
+
+uninstall_second=$(enqueue --action uninstall "$product_code")
+run_drain
+check_equal "$(runs_of "$product_code")" 1 "second uninstall: the installer was not started"
+check_equal "$(job_field "$uninstall_second" .state)" "succeeded" "second uninstall succeeded"
+check_equal "$(job_field "$uninstall_second" '.history[0].message')" "not installed, not run" \
+  "second uninstall: the attempt says why"
+
+uninstall_package=$(enqueue --action uninstall "$app")
+run_drain
+check_equal "$(runs_of "$app")" 5 "uninstall by package: the installer was not started"
+check_equal "$(job_field "$uninstall_package" '.history[0].message')" "not installed, not run" \
+  "uninstall by package: its ProductCode is asked about"
+
+# ---------------------------------------------------------------------------
+# 4. A failed install records nothing, so the next one runs.
+export FAKE_INSTALLER_DEFAULT_CODE=1603
+failed_job=$(enqueue --max-attempts 1 "$app")
+run_drain
+check_equal "$(job_field "$failed_job" .state)" "failed" "a failing install failed"
+if [ -e "$products/$product_code" ]; then
+  fail "a failed install recorded the product"
+else
+  pass
+fi
+unset FAKE_INSTALLER_DEFAULT_CODE
+
+# ---------------------------------------------------------------------------
+# 5. Without the setting the simulation cannot tell, and every job runs as
+# before.
+unset MSIQ_SIM_PRODUCTS_DIR
+runs_before=$(runs_of "$product_code")
+unknown=$(enqueue --action uninstall "$product_code")
+run_drain
+check_equal "$(runs_of "$product_code")" "$((runs_before + 1))" \
+  "no products folder: the uninstall ran"
+check_equal "$(job_field "$unknown" .state)" "succeeded" "no products folder: succeeded"
+
+finish

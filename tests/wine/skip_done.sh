@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# skip_done.sh: skipping what is already done (issue 12, item 2) under Wine,
+# with the dispatcher's own worker (msiq.exe --worker) and Wine's msi.dll,
+# whose MsiQueryProductStateW and MsiGetProductInfoExW answer the
+# dispatcher's question. The package is worker.sh's (worker_package_build).
+# Proves that an install job installs the product, the same package
+# enqueued again succeeds as "already installed (version V), not run"
+# without the worker being started (one attempt, no exit code), an
+# uninstall removes it and a second uninstall succeeds as "not installed,
+# not run".
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$MSIQ_TESTS_DIR/wine/lib.sh"
+
+dispatcher_pid=""
+cleanup_skip_test() {
+  [ -n "$dispatcher_pid" ] && kill "$dispatcher_pid" 2>/dev/null
+  wine_prefix_cleanup
+}
+trap cleanup_skip_test EXIT
+
+unset MSIQ_INSTALLER
+MSIQ_DB=$(win_path "$work_dir/queue.db")
+export MSIQ_DB
+run_log="$work_dir/run.log"
+
+wait_finished() {
+  wait_until 600000 job_finished "$1" || fail "$2: the job did not finish (state $(job_field "$1" .state))"
+}
+
+wine_prefix_init
+worker_package_build
+version=$(msiinfo export "$work_dir/$package_name.msi" Property | tr -d '\r' |
+  awk -F'\t' '$1 == "ProductVersion" { print $2 }')
+wine "$MSIQ_EXE" run --poll 200ms >>"$run_log" 2>&1 &
+dispatcher_pid=$!
+wait_until 120000 grep -q 'dispatcher started' "$run_log" ||
+  fail "the dispatcher did not start: $(cat "$run_log")"
+
+run enqueue "$package" ALLUSERS=1
+check_status 0 "first install: enqueue"
+first=$out
+wait_finished "$first" "first install"
+check_equal "$(job_field "$first" '[.state, .exit_code] | map(tostring) | join(" ")')" "succeeded 0" \
+  "first install: succeeded ($(job_field "$first" .last_error))"
+check_equal "$(product_state "$product_code")" "5 default" "first install: the product is installed"
+
+run enqueue "$package" ALLUSERS=1
+check_status 0 "second install: enqueue"
+second=$out
+wait_finished "$second" "second install"
+check_equal "$(job_field "$second" .state)" succeeded "second install: succeeded"
+check_equal "$(job_field "$second" '.history[0].message')" \
+  "already installed (version $version), not run" "second install: not run, and says why"
+check_equal "$(job_field "$second" '.history[0].exit_code')" null "second install: no exit code"
+check_equal "$(grep -c "job $second: attempt 1 started" "$run_log")" 0 \
+  "second install: no installer was started"
+
+run enqueue --action uninstall "$product_code"
+first_uninstall=$out
+wait_finished "$first_uninstall" "first uninstall"
+check_equal "$(job_field "$first_uninstall" '[.state, .exit_code] | map(tostring) | join(" ")')" "succeeded 0" \
+  "first uninstall: succeeded ($(job_field "$first_uninstall" .last_error))"
+check_equal "$(product_state "$product_code")" "-1 unknown" "first uninstall: the product is gone"
+
+run enqueue --action uninstall "$product_code"
+second_uninstall=$out
+wait_finished "$second_uninstall" "second uninstall"
+check_equal "$(job_field "$second_uninstall" .state)" succeeded "second uninstall: succeeded"
+check_equal "$(job_field "$second_uninstall" '.history[0].message')" "not installed, not run" \
+  "second uninstall: not run, and says why"
+check_equal "$(grep -c "job $second_uninstall: attempt 1 started" "$run_log")" 0 \
+  "second uninstall: no installer was started"
+
+finish

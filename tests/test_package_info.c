@@ -269,6 +269,49 @@ static void test_set_and_copy(void **state) {
   assert_null(copy.product_name);
 }
 
+/* Both hosts fill the model row by row through the same names: the ones the
+ * model holds are kept, any other row is ignored, an empty value is none. */
+static void test_rows_fill_the_model(void **state) {
+  (void)state;
+  msiq_package_info info;
+  msiq_package_info_init(&info);
+  static const char *const rows[][2] = {
+      {"ProductCode", "{11111111-2222-3333-4444-555555555555}"},
+      {"ProductName", "Seven Zip"},
+      {"ProductVersion", "24.08"},
+      {"Manufacturer", "Igor"},
+      {"UpgradeCode", "{66666666-7777-8888-9999-AAAAAAAAAAAA}"},
+      {"ALLUSERS", "1"},
+      {"MSIINSTALLPERUSER", ""},
+      {"productname", "lower case is another property"},
+      {"ARPHELPLINK", "https://example.invalid/"},
+  };
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    assert_int_equal(
+        msiq_package_info_take_property(&info, rows[i][0], rows[i][1]),
+        MSIQ_OK);
+  }
+  assert_string_equal(info.product_code,
+                      "{11111111-2222-3333-4444-555555555555}");
+  assert_string_equal(info.product_name, "Seven Zip");
+  assert_string_equal(info.product_version, "24.08");
+  assert_string_equal(info.manufacturer, "Igor");
+  assert_string_equal(info.upgrade_code,
+                      "{66666666-7777-8888-9999-AAAAAAAAAAAA}");
+  assert_string_equal(info.all_users, "1");
+  assert_null(info.install_per_user);
+  assert_null(info.display_name);
+  assert_int_equal(
+      msiq_package_info_take_patch_metadata(&info, "Description", "long"),
+      MSIQ_OK);
+  assert_null(info.display_name);
+  assert_int_equal(
+      msiq_package_info_take_patch_metadata(&info, "DisplayName", "Fix 1"),
+      MSIQ_OK);
+  assert_string_equal(info.display_name, "Fix 1");
+  msiq_package_info_cleanup(&info);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kind_names_round_trip),
@@ -281,6 +324,7 @@ int main(void) {
       cmocka_unit_test(test_scope_from_all_users),
       cmocka_unit_test(test_labels),
       cmocka_unit_test(test_set_and_copy),
+      cmocka_unit_test(test_rows_fill_the_model),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

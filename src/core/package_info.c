@@ -5,6 +5,7 @@
 #include "core/job.h"
 #include "core/text.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +43,36 @@ void msiq_package_info_cleanup(msiq_package_info *info) {
     free(*fields[i]);
   }
   msiq_package_info_init(info);
+}
+
+int msiq_package_info_take_property(msiq_package_info *info, const char *name,
+                                    const char *value) {
+  static const struct {
+    const char *name;
+    size_t offset;
+  } wanted[] = {
+      {"ProductCode", offsetof(msiq_package_info, product_code)},
+      {"ProductName", offsetof(msiq_package_info, product_name)},
+      {"ProductVersion", offsetof(msiq_package_info, product_version)},
+      {"Manufacturer", offsetof(msiq_package_info, manufacturer)},
+      {"UpgradeCode", offsetof(msiq_package_info, upgrade_code)},
+      {"ALLUSERS", offsetof(msiq_package_info, all_users)},
+      {"MSIINSTALLPERUSER", offsetof(msiq_package_info, install_per_user)},
+  };
+  for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++) {
+    if (strcmp(name, wanted[i].name) == 0) {
+      return msiq_package_info_set((char **)((char *)info + wanted[i].offset),
+                                   value);
+    }
+  }
+  return MSIQ_OK;
+}
+
+int msiq_package_info_take_patch_metadata(msiq_package_info *info,
+                                          const char *name, const char *value) {
+  return strcmp(name, "DisplayName") == 0
+             ? msiq_package_info_set(&info->display_name, value)
+             : MSIQ_OK;
 }
 
 int msiq_package_info_set(char **field, const char *value) {

@@ -59,6 +59,18 @@ void msiq_package_info_cleanup(msiq_package_info *info);
  * MSIQ_ENOMEM when the copy cannot be made. */
 int msiq_package_info_set(char **field, const char *value);
 
+/* One row of a product's Property table, as either host reads it: keeps the
+ * value when the name is one the model holds (ProductCode, ProductName,
+ * ProductVersion, Manufacturer, UpgradeCode, ALLUSERS, MSIINSTALLPERUSER)
+ * and ignores every other name. Both hosts share it so that libmsi and
+ * msi.dll fill the model from the same names. */
+int msiq_package_info_take_property(msiq_package_info *info, const char *name,
+                                    const char *value);
+
+/* One row of a patch's MsiPatchMetadata table: keeps DisplayName. */
+int msiq_package_info_take_patch_metadata(msiq_package_info *info,
+                                          const char *name, const char *value);
+
 /* Copies every field of from into to (cleaned up first). */
 int msiq_package_info_copy(msiq_package_info *to,
                            const msiq_package_info *from);

@@ -85,36 +85,6 @@ static bool package_query_pairs(LibmsiDatabase *database, const char *sql,
   return true;
 }
 
-static int package_take_property(msiq_package_info *info, const char *name,
-                                 const char *value) {
-  static const struct {
-    const char *name;
-    size_t offset;
-  } wanted[] = {
-      {"ProductCode", offsetof(msiq_package_info, product_code)},
-      {"ProductName", offsetof(msiq_package_info, product_name)},
-      {"ProductVersion", offsetof(msiq_package_info, product_version)},
-      {"Manufacturer", offsetof(msiq_package_info, manufacturer)},
-      {"UpgradeCode", offsetof(msiq_package_info, upgrade_code)},
-      {"ALLUSERS", offsetof(msiq_package_info, all_users)},
-      {"MSIINSTALLPERUSER", offsetof(msiq_package_info, install_per_user)},
-  };
-  for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++) {
-    if (strcmp(name, wanted[i].name) == 0) {
-      return msiq_package_info_set((char **)((char *)info + wanted[i].offset),
-                                   value);
-    }
-  }
-  return MSIQ_OK;
-}
-
-static int package_take_patch_metadata(msiq_package_info *info,
-                                       const char *name, const char *value) {
-  return strcmp(name, "DisplayName") == 0
-             ? msiq_package_info_set(&info->display_name, value)
-             : MSIQ_OK;
-}
-
 /* libmsi explains a refusal through GLib's log (a CRITICAL on standard
  * error) rather than its GError; while a package is read, the log's last
  * message is kept here instead, to become the reason msiq gives in its one
@@ -183,7 +153,8 @@ int msiq_host_package_read(const char *path, bool patch,
         !package_query_pairs(database,
                              "SELECT `Property`, `Value` FROM "
                              "`MsiPatchMetadata`",
-                             package_take_patch_metadata, info, &status)) {
+                             msiq_package_info_take_patch_metadata, info,
+                             &status)) {
       status = MSIQ_OK;
     }
     /* A patch without MsiPatchMetadata (made before Windows Installer 3)
@@ -199,7 +170,7 @@ int msiq_host_package_read(const char *path, bool patch,
     if (status == MSIQ_OK &&
         !package_query_pairs(database,
                              "SELECT `Property`, `Value` FROM `Property`",
-                             package_take_property, info, &status)) {
+                             msiq_package_info_take_property, info, &status)) {
       status =
           msiq_diag_set(diag, MSIQ_ENOT_PACKAGE, "it has no Property table");
     }

@@ -120,36 +120,6 @@ static bool package_query_pairs(MSIHANDLE database, const WCHAR *sql,
   return true;
 }
 
-static int package_take_property(msiq_package_info *info, const char *name,
-                                 const char *value) {
-  static const struct {
-    const char *name;
-    size_t offset;
-  } wanted[] = {
-      {"ProductCode", offsetof(msiq_package_info, product_code)},
-      {"ProductName", offsetof(msiq_package_info, product_name)},
-      {"ProductVersion", offsetof(msiq_package_info, product_version)},
-      {"Manufacturer", offsetof(msiq_package_info, manufacturer)},
-      {"UpgradeCode", offsetof(msiq_package_info, upgrade_code)},
-      {"ALLUSERS", offsetof(msiq_package_info, all_users)},
-      {"MSIINSTALLPERUSER", offsetof(msiq_package_info, install_per_user)},
-  };
-  for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++) {
-    if (strcmp(name, wanted[i].name) == 0) {
-      return msiq_package_info_set((char **)((char *)info + wanted[i].offset),
-                                   value);
-    }
-  }
-  return MSIQ_OK;
-}
-
-static int package_take_patch_metadata(msiq_package_info *info,
-                                       const char *name, const char *value) {
-  return strcmp(name, "DisplayName") == 0
-             ? msiq_package_info_set(&info->display_name, value)
-             : MSIQ_OK;
-}
-
 /* Reads the summary and tables of the open database into info. */
 static int package_read_database(MSIHANDLE database, bool patch,
                                  msiq_package_info *info, msiq_diag *diag) {
@@ -181,7 +151,8 @@ static int package_read_database(MSIHANDLE database, bool patch,
         !package_query_pairs(database,
                              L"SELECT `Property`, `Value` FROM "
                              L"`MsiPatchMetadata`",
-                             package_take_patch_metadata, info, &status)) {
+                             msiq_package_info_take_patch_metadata, info,
+                             &status)) {
       status = MSIQ_OK;
     }
     /* A patch without MsiPatchMetadata (made before Windows Installer 3)
@@ -195,7 +166,7 @@ static int package_read_database(MSIHANDLE database, bool patch,
     if (status == MSIQ_OK &&
         !package_query_pairs(database,
                              L"SELECT `Property`, `Value` FROM `Property`",
-                             package_take_property, info, &status)) {
+                             msiq_package_info_take_property, info, &status)) {
       status =
           msiq_diag_set(diag, MSIQ_ENOT_PACKAGE, "it has no Property table");
     }

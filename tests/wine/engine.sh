@@ -113,7 +113,7 @@ check_match "$(job_field "$install_id" '.history[0].progress.since')" '^[0-9]{4}
   "install: the attempt's progress says when it came"
 check_equal "$(job_field "$install_id" .progress)" null "install: no live progress once the job ended"
 run show "$install_id"
-check_match "$out" "^  1 +[-0-9T:Z]+ +[-0-9T:Z]+ +0 +succeeded +100% " "install: show says the attempt got to 100%"
+check_match "$out" "^  1 +[-0-9]+ [0-9:]+ [-+0-9:]+ +[-0-9]+ [0-9:]+ [-+0-9:]+ +0 +succeeded +100% " "install: show says the attempt got to 100%"
 check_equal "$(job_field "$install_id" '.history[0].operation')" \
   "MsiInstallProductW(\"$package\", \"ALLUSERS=1 MSIQACTIONPROGRESS=\"160 250\" REBOOT=ReallySuppress\"); REBOOT=ReallySuppress was added by msiq (the job does not set REBOOT)" \
   "install: the attempt's operation is the exact call"
@@ -170,7 +170,7 @@ else
   fail "cancel: the attempt kept progress '$kept' (the cancel was sent at ${cancelled_at_percent:-?} %)"
 fi
 run show "$cancel_id"
-check_match "$out" "^  1 +[-0-9T:Z]+ +[-0-9T:Z]+ +1602 +cancelled +$kept% " "cancel: show says how far the attempt got"
+check_match "$out" "^  1 +[-0-9]+ [0-9:]+ [-+0-9:]+ +[-0-9]+ [0-9:]+ [-+0-9:]+ +1602 +cancelled +$kept% " "cancel: show says how far the attempt got"
 check_equal "$(product_state "$product_code")" "-1 unknown" "cancel: the product is not installed"
 check_equal "$(installed_file_count)" 0 "cancel: none of its files is installed"
 

@@ -66,35 +66,29 @@ int store_read_job_row(sqlite3_stmt *statement, msiq_job *job) {
   msiq_package_kind_parse((const char *)sqlite3_column_text(
                               statement, STORE_JOB_COLUMN_PACKAGE_KIND),
                           &job->package.kind);
-  static const struct {
+  /* Pointers to the fields rather than offsets: gcc's object-size checks
+   * (with the sanitizers) take an offset from &job->package as a write
+   * into its first member. */
+  msiq_package_info *package = &job->package;
+  const struct {
     int column;
-    size_t offset;
+    char **field;
   } package_texts[] = {
-      {STORE_JOB_COLUMN_PRODUCT_CODE,
-       offsetof(msiq_package_info, product_code)},
-      {STORE_JOB_COLUMN_PRODUCT_NAME,
-       offsetof(msiq_package_info, product_name)},
-      {STORE_JOB_COLUMN_PRODUCT_VERSION,
-       offsetof(msiq_package_info, product_version)},
-      {STORE_JOB_COLUMN_MANUFACTURER,
-       offsetof(msiq_package_info, manufacturer)},
-      {STORE_JOB_COLUMN_UPGRADE_CODE,
-       offsetof(msiq_package_info, upgrade_code)},
-      {STORE_JOB_COLUMN_ALL_USERS, offsetof(msiq_package_info, all_users)},
-      {STORE_JOB_COLUMN_INSTALL_PER_USER,
-       offsetof(msiq_package_info, install_per_user)},
-      {STORE_JOB_COLUMN_PACKAGE_PLATFORM,
-       offsetof(msiq_package_info, platform)},
-      {STORE_JOB_COLUMN_PACKAGE_LANGUAGES,
-       offsetof(msiq_package_info, languages)},
-      {STORE_JOB_COLUMN_PATCH_CODE, offsetof(msiq_package_info, patch_code)},
-      {STORE_JOB_COLUMN_PATCH_TARGETS,
-       offsetof(msiq_package_info, patch_targets)},
-      {STORE_JOB_COLUMN_PACKAGE_DISPLAY_NAME,
-       offsetof(msiq_package_info, display_name)},
+      {STORE_JOB_COLUMN_PRODUCT_CODE, &package->product_code},
+      {STORE_JOB_COLUMN_PRODUCT_NAME, &package->product_name},
+      {STORE_JOB_COLUMN_PRODUCT_VERSION, &package->product_version},
+      {STORE_JOB_COLUMN_MANUFACTURER, &package->manufacturer},
+      {STORE_JOB_COLUMN_UPGRADE_CODE, &package->upgrade_code},
+      {STORE_JOB_COLUMN_ALL_USERS, &package->all_users},
+      {STORE_JOB_COLUMN_INSTALL_PER_USER, &package->install_per_user},
+      {STORE_JOB_COLUMN_PACKAGE_PLATFORM, &package->platform},
+      {STORE_JOB_COLUMN_PACKAGE_LANGUAGES, &package->languages},
+      {STORE_JOB_COLUMN_PATCH_CODE, &package->patch_code},
+      {STORE_JOB_COLUMN_PATCH_TARGETS, &package->patch_targets},
+      {STORE_JOB_COLUMN_PACKAGE_DISPLAY_NAME, &package->display_name},
   };
   for (size_t i = 0; i < sizeof package_texts / sizeof package_texts[0]; i++) {
-    *(char **)((char *)&job->package + package_texts[i].offset) =
+    *package_texts[i].field =
         store_column_optional_text(statement, package_texts[i].column, &failed);
   }
   return failed ? MSIQ_ENOMEM : MSIQ_OK;

@@ -78,6 +78,7 @@ vg() {
   vg_cmd=(valgrind --error-exitcode=99 --leak-check=full
     --errors-for-leak-kinds=definite,indirect
     --show-leak-kinds=definite,indirect --track-fds=no
+    --suppressions="$MSIQ_TESTS_DIR/reliability/valgrind.supp"
     --log-file="$vg_log" "$MSIQ_BIN")
 }
 
@@ -106,10 +107,14 @@ vg_run() {
   check_clean "$description"
 }
 
-# package FILE: creates the empty package FILE (name and extension) in the
-# work directory and prints its path.
+# package FILE: creates a real package FILE (name and extension) in the
+# work directory, since enqueue reads every package it is given (a .msp
+# through make_patch_package), and prints its path.
 package() {
-  : >"$work_dir/$1"
+  case "$1" in
+  *.msp) make_patch_package "$work_dir/$1" >/dev/null ;;
+  *) make_package "$work_dir/$1" ;;
+  esac
   printf '%s\n' "$work_dir/$1"
 }
 

@@ -212,40 +212,32 @@ void msiq_exit_code_describe(int64_t exit_code, const char *system_message,
   if (size == 0) {
     return;
   }
+  /* The number as an administrator searches for it, and its name: ours
+   * (an exception status's with its meaning, or the msiexec table's), else
+   * the system's text, else none. */
+  char number[24];
+  const char *name = NULL;
   if (msiq_exit_code_is_ntstatus(exit_code)) {
-    unsigned long long code =
-        (unsigned long long)msiq_exit_code_unsigned(exit_code);
+    snprintf(number, sizeof number, "0x%08llX",
+             (unsigned long long)msiq_exit_code_unsigned(exit_code));
     const msiq_ntstatus_row *row = msiq_ntstatus_find(exit_code);
     if (row != NULL) {
-      snprintf(buffer, size, "0x%08llX (%s: %s)", code, row->name,
-               row->meaning);
+      snprintf(buffer, size, "%s (%s: %s)", number, row->name, row->meaning);
       return;
     }
-    /* No name of ours: the system's text if it has one, else hex alone. */
-    char flat[256] = "";
-    if (system_message != NULL) {
-      outcome_flatten_message(system_message, flat, sizeof flat);
-    }
-    if (flat[0] != '\0') {
-      snprintf(buffer, size, "0x%08llX (%s)", code, flat);
-    } else {
-      snprintf(buffer, size, "0x%08llX", code);
-    }
-    return;
-  }
-  const char *name = msiq_exit_code_name(exit_code);
-  if (name != NULL) {
-    snprintf(buffer, size, "%lld (%s)", (long long)exit_code, name);
-    return;
+  } else {
+    snprintf(number, sizeof number, "%lld", (long long)exit_code);
+    name = msiq_exit_code_name(exit_code);
   }
   char flat[256] = "";
-  if (system_message != NULL) {
+  if (name == NULL && system_message != NULL) {
     outcome_flatten_message(system_message, flat, sizeof flat);
+    name = flat[0] != '\0' ? flat : NULL;
   }
-  if (flat[0] != '\0') {
-    snprintf(buffer, size, "%lld (%s)", (long long)exit_code, flat);
+  if (name != NULL) {
+    snprintf(buffer, size, "%s (%s)", number, name);
   } else {
-    snprintf(buffer, size, "%lld", (long long)exit_code);
+    snprintf(buffer, size, "%s", number);
   }
 }
 

@@ -458,12 +458,13 @@ static bool time_fields_to_utc(const time_fields *fields, int64_t *utc_ms) {
   return true;
 }
 
-/* True when text is a clock time "HH:MM" (two digits each), with its
- * minute of the day in *minute; *valid says whether it is a real one. */
-static bool clock_time_match(const char *text, int *minute, bool *valid) {
+/* True when text begins with the shape of a clock time "HH:MM" (two digits
+ * each), with its minute of the day in *minute; *valid says whether it is
+ * a real one (00:00 to 23:59). Times and maintenance windows share it. */
+static bool clock_read(const char *text, int *minute, bool *valid) {
   if (!(character_is_digit(text[0]) && character_is_digit(text[1]) &&
         text[2] == ':' && character_is_digit(text[3]) &&
-        character_is_digit(text[4]) && text[5] == '\0')) {
+        character_is_digit(text[4]))) {
     return false;
   }
   int hour = (text[0] - '0') * 10 + (text[1] - '0');
@@ -471,6 +472,11 @@ static bool clock_time_match(const char *text, int *minute, bool *valid) {
   *valid = hour < 24 && minutes < 60;
   *minute = hour * 60 + minutes;
   return true;
+}
+
+/* True when text is a clock time "HH:MM" and nothing more. */
+static bool clock_time_match(const char *text, int *minute, bool *valid) {
+  return clock_read(text, minute, valid) && text[5] == '\0';
 }
 
 /* The local time minute_of_day on the local day of utc_ms, or on the day
@@ -709,18 +715,8 @@ void msiq_duration_format(int64_t milliseconds, char *buffer, size_t size) {
 /* Maintenance windows. */
 
 static bool window_parse_clock(const char *text, int *minute) {
-  if (!character_is_digit(text[0]) || !character_is_digit(text[1]) ||
-      text[2] != ':' || !character_is_digit(text[3]) ||
-      !character_is_digit(text[4])) {
-    return false;
-  }
-  int hour = (text[0] - '0') * 10 + (text[1] - '0');
-  int minutes = (text[3] - '0') * 10 + (text[4] - '0');
-  if (hour > 23 || minutes > 59) {
-    return false;
-  }
-  *minute = hour * 60 + minutes;
-  return true;
+  bool valid = false;
+  return clock_read(text, minute, &valid) && valid;
 }
 
 int msiq_window_parse(const char *text, msiq_window *window, msiq_diag *diag) {

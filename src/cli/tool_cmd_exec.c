@@ -19,6 +19,7 @@
 #include "core/installer_command.h"
 #include "core/msiexec_words.h"
 #include "core/outcome.h"
+#include "core/text.h"
 #include "core/timeparse.h"
 #include "dispatcher/dispatcher.h"
 
@@ -27,13 +28,7 @@ static bool exec_switch_is(const char *word, const char *name) {
   if (word[0] != '/' && word[0] != '-') {
     return false;
   }
-  word++;
-  for (; *word != '\0' && *name != '\0'; word++, name++) {
-    if (tolower((unsigned char)*word) != tolower((unsigned char)*name)) {
-      return false;
-    }
-  }
-  return *word == '\0' && *name == '\0';
+  return msiq_text_equal_ignoring_case(word + 1, name);
 }
 
 static bool exec_switch_starts(const char *word, const char *prefix) {

@@ -2,6 +2,8 @@
  * stored settings. See settings.h. */
 #include "core/settings.h"
 
+#include "core/text.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -63,22 +65,14 @@ static int setting_parse_boolean(const char *value, bool *result,
                                  msiq_diag *diag) {
   static const char *const yes[] = {"true", "yes", "on", "1"};
   static const char *const no[] = {"false", "no", "off", "0"};
-  char lower[8];
-  size_t length = strlen(value);
-  if (length < sizeof lower) {
-    for (size_t i = 0; i <= length; i++) {
-      char c = value[i];
-      lower[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+  for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+    if (msiq_text_equal_ignoring_case(value, yes[i])) {
+      *result = true;
+      return MSIQ_OK;
     }
-    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
-      if (strcmp(lower, yes[i]) == 0) {
-        *result = true;
-        return MSIQ_OK;
-      }
-      if (strcmp(lower, no[i]) == 0) {
-        *result = false;
-        return MSIQ_OK;
-      }
+    if (msiq_text_equal_ignoring_case(value, no[i])) {
+      *result = false;
+      return MSIQ_OK;
     }
   }
   return msiq_diag_set(diag, MSIQ_EINVAL,

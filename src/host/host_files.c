@@ -8,6 +8,7 @@
 #include "host/host_files.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -359,4 +360,19 @@ bool msiq_host_dispatcher_note_read(const char *database_path, char *buffer,
     buffer[strcspn(buffer, "\r\n")] = '\0';
   }
   return found && buffer[0] != '\0';
+}
+
+int host_package_check_header(const char *path, msiq_diag *diag) {
+  FILE *file = msiq_host_fopen(path, "rb");
+  if (file == NULL) {
+    return msiq_diag_set(diag, MSIQ_EIO, "%s", strerror(errno));
+  }
+  unsigned char header[8];
+  size_t count = fread(header, 1, sizeof header, file);
+  fclose(file);
+  if (!msiq_package_header_is_compound_file(header, count)) {
+    return msiq_diag_set(diag, MSIQ_ENOT_PACKAGE,
+                         "it is not an OLE compound file");
+  }
+  return MSIQ_OK;
 }

@@ -2,7 +2,8 @@
  * core/path_safety.h, hashing a file, staging a package) and what it needs
  * from each host: a description of one path component, and a SHA-256 that
  * the Windows host takes from the operating system (BCrypt) and the
- * simulation host from core/sha256.h. Not for use outside src/host.
+ * simulation host from core/sha256.h; and the first look at a package,
+ * which both hosts' package readers make. Not for use outside src/host.
  */
 #ifndef MSIQ_HOST_FILES_H
 #define MSIQ_HOST_FILES_H
@@ -52,5 +53,11 @@ int host_sha256_update(host_sha256 *hash, const void *bytes, size_t count,
  * frees it. */
 int host_sha256_end(host_sha256 *hash, char hex[MSIQ_SHA256_HEX_SIZE],
                     msiq_diag *diag);
+
+/* MSIQ_OK when the file at path begins like an OLE compound file;
+ * MSIQ_ENOT_PACKAGE when it does not, MSIQ_EIO (with the system's reason)
+ * when it cannot be read. libmsi and msi.dll refuse such a file too, but
+ * in words about storages, or with a code that does not say why. */
+int host_package_check_header(const char *path, msiq_diag *diag);
 
 #endif /* MSIQ_HOST_FILES_H */

@@ -3,6 +3,7 @@
  * the simulation reads the same real packages wixl builds for the tests.
  * Read-only: nothing is ever written to the package. */
 #include "host/host.h"
+#include "host/host_files.h"
 #include "host/host_test_settings.h"
 #include "core/text.h"
 
@@ -18,24 +19,6 @@
 #define PACKAGE_SUMMARY_SUBJECT  LIBMSI_PROPERTY_SUBJECT
 #define PACKAGE_SUMMARY_TEMPLATE LIBMSI_PROPERTY_TEMPLATE
 #define PACKAGE_SUMMARY_REVISION LIBMSI_PROPERTY_UUID
-
-/* MSIQ_OK when the file begins like an OLE compound file; MSIQ_ENOT_PACKAGE
- * when it does not, MSIQ_EIO when it cannot be read. libmsi (like msi.dll)
- * would refuse such a file too, in words about storages. */
-static int package_check_header(const char *path, msiq_diag *diag) {
-  FILE *file = msiq_host_fopen(path, "rb");
-  if (file == NULL) {
-    return msiq_diag_set(diag, MSIQ_EIO, "%s", strerror(errno));
-  }
-  unsigned char header[8];
-  size_t count = fread(header, 1, sizeof header, file);
-  fclose(file);
-  if (!msiq_package_header_is_compound_file(header, count)) {
-    return msiq_diag_set(diag, MSIQ_ENOT_PACKAGE,
-                         "it is not an OLE compound file");
-  }
-  return MSIQ_OK;
-}
 
 /* A summary text, NULL when the package has none or it is not a text. */
 static const char *package_summary_text(LibmsiSummaryInfo *summary,
@@ -119,7 +102,7 @@ static const char *package_reason(const GError *error, const package_log *log) {
 int msiq_host_package_read(const char *path, bool patch,
                            msiq_package_info *info, msiq_diag *diag) {
   msiq_package_info_cleanup(info);
-  int status = package_check_header(path, diag);
+  int status = host_package_check_header(path, diag);
   if (status != MSIQ_OK) {
     return status;
   }

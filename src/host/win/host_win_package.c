@@ -5,6 +5,7 @@
  * MsiGetSummaryInformationW. No package session is made, so nothing of the
  * package runs. */
 #include "host/host.h"
+#include "host/host_files.h"
 #include "host/win/host_win_internal.h"
 
 #include <windows.h>
@@ -19,24 +20,6 @@
 #define PACKAGE_SUMMARY_SUBJECT  3
 #define PACKAGE_SUMMARY_TEMPLATE 7
 #define PACKAGE_SUMMARY_REVISION 9
-
-/* MSIQ_OK when the file begins like an OLE compound file; MSIQ_ENOT_PACKAGE
- * when it does not, MSIQ_EIO when it cannot be read. msi.dll would refuse
- * such a file too, with a code that does not say why. */
-static int package_check_header(const char *path, msiq_diag *diag) {
-  FILE *file = msiq_host_fopen(path, "rb");
-  if (file == NULL) {
-    return msiq_diag_set(diag, MSIQ_EIO, "cannot open it for reading");
-  }
-  unsigned char header[8];
-  size_t count = fread(header, 1, sizeof header, file);
-  fclose(file);
-  if (!msiq_package_header_is_compound_file(header, count)) {
-    return msiq_diag_set(diag, MSIQ_ENOT_PACKAGE,
-                         "it is not an OLE compound file");
-  }
-  return MSIQ_OK;
-}
 
 /* A record's string field as UTF-8 (free() it); NULL when out of memory. */
 static char *package_record_text(MSIHANDLE record, UINT field) {
@@ -186,7 +169,7 @@ cleanup:
 int msiq_host_package_read(const char *path, bool patch,
                            msiq_package_info *info, msiq_diag *diag) {
   msiq_package_info_cleanup(info);
-  int status = package_check_header(path, diag);
+  int status = host_package_check_header(path, diag);
   if (status != MSIQ_OK) {
     return status;
   }

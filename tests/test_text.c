@@ -255,11 +255,32 @@ static void test_utf8_repair(void **state) {
   free(text);
 }
 
+/* What belongs to a queue lies beside it, with the path's own separator;
+ * the root is a folder; a bare name has none; too long is refused. */
+static void test_path_beside(void **state) {
+  (void)state;
+  char buffer[64];
+  assert_true(msiq_path_beside("C:\\ProgramData\\msiq\\queue.db", "logs",
+                               buffer, sizeof buffer));
+  assert_string_equal(buffer, "C:\\ProgramData\\msiq\\logs");
+  assert_true(
+      msiq_path_beside("/var/lib/msiq/q.db", "staged", buffer, sizeof buffer));
+  assert_string_equal(buffer, "/var/lib/msiq/staged");
+  assert_true(msiq_path_beside("/queue.db", "logs", buffer, sizeof buffer));
+  assert_string_equal(buffer, "/logs");
+  assert_true(
+      msiq_path_beside("queue.db", "msiq-service.log", buffer, sizeof buffer));
+  assert_string_equal(buffer, "msiq-service.log");
+  assert_true(msiq_path_beside("/var/lib/msiq/q.db", "logs", buffer, 19));
+  assert_false(msiq_path_beside("/var/lib/msiq/q.db", "logs", buffer, 18));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_duplicate_is_an_equal_separate_copy),
       cmocka_unit_test(test_control_characters),
       cmocka_unit_test(test_directory_length),
+      cmocka_unit_test(test_path_beside),
       cmocka_unit_test(test_utf8_sequences),
       cmocka_unit_test(test_utf8_encode_agrees_with_the_checker),
       cmocka_unit_test(test_utf8_valid_prefix_and_whole_texts),

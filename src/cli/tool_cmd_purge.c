@@ -66,17 +66,9 @@ static int purge_log_directory(const purge_options *options, msiq_store *store,
     snprintf(relative, sizeof relative, "%s",
              options->log_directory != NULL ? options->log_directory : stored);
     free(stored);
-  } else {
-    const char *path = msiq_store_path(store);
-    char separator = '/';
-    size_t length = msiq_path_directory_length(path, &separator);
-    char joint[2] = {separator, '\0'};
-    int written =
-        snprintf(relative, sizeof relative, "%.*s%slogs", (int)length, path,
-                 length > 0 || path[0] == separator ? joint : "");
-    if (written < 0 || (size_t)written >= sizeof relative) {
-      return msiq_diag_set(diag, MSIQ_EUSAGE, "log directory too long");
-    }
+  } else if (!msiq_path_beside(msiq_store_path(store), "logs", relative,
+                               sizeof relative)) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE, "log directory too long");
   }
   return msiq_host_absolute_path(relative, directory, diag);
 }

@@ -174,14 +174,10 @@ static void service_request_stop(void *context) {
 
 static int service_log_path(const msiq_store *store, char *buffer,
                             size_t size) {
-  const char *path = msiq_store_path(store);
-  char separator = '/';
-  size_t length = msiq_path_directory_length(path, &separator);
-  /* The directory with its separator, if the path has one. */
-  bool has_directory = length > 0 || path[0] == separator;
-  int written = snprintf(buffer, size, "%.*smsiq-service.log",
-                         has_directory ? (int)length + 1 : 0, path);
-  return written < 0 || (size_t)written >= size ? -1 : 0;
+  return msiq_path_beside(msiq_store_path(store), "msiq-service.log", buffer,
+                          size)
+             ? 0
+             : -1;
 }
 
 /* Opens the queue and its log. This runs once the service manager has

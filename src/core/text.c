@@ -2,6 +2,7 @@
 #include "core/text.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -370,4 +371,16 @@ bool msiq_text_equal_ignoring_case(const char *a, const char *b) {
       return true;
     }
   }
+}
+
+bool msiq_path_beside(const char *path, const char *name, char *buffer,
+                      size_t size) {
+  char separator = '/';
+  size_t length = msiq_path_directory_length(path, &separator);
+  /* A path in the root ("/queue.db") has the root as its folder. */
+  bool has_directory = length > 0 || path[0] == separator;
+  char joint[2] = {separator, '\0'};
+  int written = snprintf(buffer, size, "%.*s%s%s", (int)length, path,
+                         has_directory ? joint : "", name);
+  return written >= 0 && (size_t)written < size;
 }

@@ -34,6 +34,15 @@ bool msiq_text_has_control_character(const char *text);
  * '\\'), or '/' when there is none. */
 size_t msiq_path_directory_length(const char *path, char *separator);
 
+/* Writes into buffer the path of name in the same folder as path
+ * (C:\ProgramData\msiq\queue.db and logs give C:\ProgramData\msiq\logs;
+ * /queue.db gives /logs; a bare file name gives name), with path's own
+ * separator: where msiq keeps what belongs to
+ * a queue (logs, staged copies, the service log). False when it does not
+ * fit. */
+bool msiq_path_beside(const char *path, const char *name, char *buffer,
+                      size_t size);
+
 /* UTF-8 (RFC 3629) is what msiq stores and prints: every text that comes
  * in (arguments, manifests, what a worker says, logs) is checked or
  * converted at the door, so that `--json` output is always valid UTF-8. */

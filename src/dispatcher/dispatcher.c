@@ -1655,15 +1655,8 @@ static int dispatcher_default_log_directory(dispatcher *self) {
     snprintf(relative, sizeof relative, "%s", self->options.log_directory);
   } else {
     /* "logs" beside the database: the same protected data directory. */
-    const char *path = msiq_store_path(self->store);
-    char separator = '/';
-    size_t directory_length = msiq_path_directory_length(path, &separator);
-    /* The separator the path already uses, so a Windows path stays one. */
-    char joint[2] = {separator, '\0'};
-    int written = snprintf(
-        relative, sizeof relative, "%.*s%slogs", (int)directory_length, path,
-        directory_length > 0 || path[0] == separator ? joint : "");
-    if (written < 0 || (size_t)written >= sizeof relative) {
+    if (!msiq_path_beside(msiq_store_path(self->store), "logs", relative,
+                          sizeof relative)) {
       return msiq_diag_set(&self->diag, MSIQ_EUSAGE, "log directory too long");
     }
   }

@@ -15,15 +15,7 @@
 
 int msiq_store_staged_directory(const msiq_store *store, char *buffer,
                                 size_t size, msiq_diag *diag) {
-  const char *path = store->path;
-  char separator = '/';
-  size_t directory_length = msiq_path_directory_length(path, &separator);
-  /* A database in the root ("/queue.db") has the root as its folder. */
-  char joint[2] = {separator, '\0'};
-  int written =
-      snprintf(buffer, size, "%.*s%sstaged", (int)directory_length, path,
-               directory_length > 0 || path[0] == separator ? joint : "");
-  if (written < 0 || (size_t)written >= size) {
+  if (!msiq_path_beside(store->path, "staged", buffer, size)) {
     return msiq_diag_set(diag, MSIQ_EUSAGE, "staged folder path too long");
   }
   return MSIQ_OK;

@@ -305,6 +305,13 @@ int tool_open_command_store(tool_context *context, const tool_command *command,
 /* Output helpers (tool_output.c). */
 /* Prints JSON text followed by a newline. */
 void tool_print_json(const char *json);
+
+/* A dispatcher's report callback (msiq_dispatcher_options.report) that
+ * writes each line time-stamped (UTC) to the FILE * given as its context,
+ * flushed at once so that what a task or a script captures is complete
+ * after a crash: `run` reports on stdout, `exec` running its own job on
+ * stderr. */
+void tool_print_report_line(void *stream, const char *line);
 /* A time for people, in local time with its offset ("2026-12-02 22:00
  * +01:00"; JSON stays UTC ISO 8601), or "-" for MSIQ_TIME_UNSET. */
 const char *tool_format_time(int64_t utc_ms, char *buffer, size_t size);

@@ -395,16 +395,6 @@ static int exec_rehearse(msiq_store *store, void *state, msiq_diag *diag) {
   return exec_enqueue_all(store, state, ids, diag);
 }
 
-/* The dispatcher's lines while exec runs its own job, on stderr so that
- * stdout keeps only the job's result, as with a dispatcher running. */
-static void exec_print_report(void *context, const char *line) {
-  (void)context;
-  char now[40];
-  msiq_time_format_utc(msiq_host_now_ms(), now, sizeof now);
-  fprintf(stderr, "%s %s\n", now, line);
-  fflush(stderr);
-}
-
 /* With no dispatcher holding the queue's lock, exec runs its job itself
  * through the same gate and engine as `msiq run` (a dispatcher that exits
  * once the job has finished), instead of waiting silently for one that may
@@ -433,7 +423,10 @@ static int exec_dispatch_if_alone(msiq_store *store, int64_t id,
   msiq_dispatcher_options options;
   msiq_dispatcher_options_init(&options);
   options.exit_after_job = id;
-  options.report = exec_print_report;
+  /* The dispatcher's lines on stderr, so that stdout keeps only the job's
+   * result, as with a dispatcher running. */
+  options.report = tool_print_report_line;
+  options.report_context = stderr;
   int status = msiq_dispatcher_run(store, &options, diag);
   if (status == MSIQ_EDISPATCHER_RUNNING) {
     return MSIQ_OK;

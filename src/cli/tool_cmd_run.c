@@ -89,22 +89,14 @@ static int run_check(void *state, msiq_diag *diag) {
   return msiq_host_installer_program(program, sizeof program, NULL, diag);
 }
 
-/* One line per dispatcher event, time-stamped, flushed at once so that a
- * service log or a scheduled task's output is complete after a crash. */
-static void run_print_report(void *context, const char *line) {
-  (void)context;
-  char now[40];
-  msiq_time_format_utc(msiq_host_now_ms(), now, sizeof now);
-  printf("%s %s\n", now, line);
-  fflush(stdout);
-}
-
 static int run_exec(const tool_context *context, void *state,
                     msiq_store *store) {
   msiq_dispatcher_options *options = &((run_options *)state)->dispatcher;
   int exit_code = TOOL_EXIT_OK;
   msiq_diag diag = {{0}};
-  options->report = run_print_report;
+  /* One line per dispatcher event, on stdout (a task's output). */
+  options->report = tool_print_report_line;
+  options->report_context = stdout;
   int status = msiq_dispatcher_run(store, options, &diag);
   if (status != MSIQ_OK) {
     exit_code = tool_report(context, status, &diag);

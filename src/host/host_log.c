@@ -9,6 +9,7 @@
 
 #include "host/host.h"
 #include "host/host_test_settings.h"
+#include "core/text.h"
 
 struct msiq_host_log {
   char *path;
@@ -88,12 +89,11 @@ int msiq_host_log_open(const char *path, msiq_host_log **result,
                        msiq_diag *diag) {
   *result = NULL;
   msiq_host_log *log = calloc(1, sizeof *log);
-  char *copy = log != NULL ? malloc(strlen(path) + 1) : NULL;
+  char *copy = log != NULL ? msiq_text_duplicate(path) : NULL;
   if (copy == NULL) {
     free(log);
     return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
   }
-  strcpy(copy, path);
   log->path = copy;
   log->limit = host_log_limit();
   if (host_log_open_file(log) != MSIQ_OK) {

@@ -49,8 +49,8 @@ static int enqueue_parse_transform(void *state, const char *value,
 
 static int enqueue_parse_patch(void *state, const char *value,
                                msiq_diag *diag) {
-  if (msiq_job_spec_add_image_patch(&((enqueue_options *)state)->spec,
-                                    value) != MSIQ_OK) {
+  if (msiq_job_spec_add_image_patch(&((enqueue_options *)state)->spec, value) !=
+      MSIQ_OK) {
     return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
   }
   return MSIQ_OK;

@@ -159,9 +159,8 @@ static int admission_check_not_set(const msiq_job_spec *spec,
  * property name (TRANSFORMS, PATCH). A path holding ';' would split. */
 static int admission_add_path_list(msiq_job_spec *spec,
                                    const msiq_admission_host *host,
-                                   const char *what, char **paths,
-                                   size_t count, const char *name,
-                                   msiq_diag *diag) {
+                                   const char *what, char **paths, size_t count,
+                                   const char *name, msiq_diag *diag) {
   /* Each path and its ';' or, for the last, the terminating NUL. */
   size_t length = 1;
   for (size_t i = 0; i < count; i++) {
@@ -208,18 +207,18 @@ static int admission_add_sequence_properties(msiq_job_spec *spec,
     status = admission_check_not_set(spec, "--transform",
                                      MSIQ_TRANSFORMS_PROPERTY, diag);
     if (status == MSIQ_OK) {
-      status = admission_add_path_list(
-          spec, host, "transform", spec->transforms, spec->transform_count,
-          MSIQ_TRANSFORMS_PROPERTY, diag);
+      status = admission_add_path_list(spec, host, "transform",
+                                       spec->transforms, spec->transform_count,
+                                       MSIQ_TRANSFORMS_PROPERTY, diag);
     }
   }
   if (status == MSIQ_OK && spec->image_patch_count > 0) {
     status =
         admission_check_not_set(spec, "--patch", MSIQ_PATCH_PROPERTY, diag);
     if (status == MSIQ_OK) {
-      status = admission_add_path_list(
-          spec, host, "patch", spec->image_patches, spec->image_patch_count,
-          MSIQ_PATCH_PROPERTY, diag);
+      status = admission_add_path_list(spec, host, "patch", spec->image_patches,
+                                       spec->image_patch_count,
+                                       MSIQ_PATCH_PROPERTY, diag);
     }
   }
   if (status == MSIQ_OK && spec->target_dir != NULL) {
@@ -231,8 +230,8 @@ static int admission_add_sequence_properties(msiq_job_spec *spec,
     }
   }
   if (status == MSIQ_OK && spec->language != NULL) {
-    status = admission_check_not_set(spec, "--language",
-                                     MSIQ_LANGUAGE_PROPERTY, diag);
+    status = admission_check_not_set(spec, "--language", MSIQ_LANGUAGE_PROPERTY,
+                                     diag);
     if (status == MSIQ_OK) {
       status = msiq_job_spec_add_property(spec, MSIQ_LANGUAGE_PROPERTY,
                                           spec->language, diag);

@@ -870,7 +870,6 @@ static int installer_call_plan_advertise(const char *target,
   return MSIQ_OK;
 }
 
-
 int msiq_installer_call_plan(msiq_action action, const char *target,
                              const char *repair_mode,
                              const msiq_property *properties,

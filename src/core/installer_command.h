@@ -84,7 +84,7 @@ const char *msiq_repair_mode_of(const msiq_property *properties,
 #define MSIQ_INSTALLER_FUNCTION_MAP(XX)                                        \
   XX(INSTALL_PRODUCT, "MsiInstallProductW")                                    \
   XX(CONFIGURE_PRODUCT, "MsiConfigureProductExW")                              \
-  XX(APPLY_PATCHES, "MsiApplyMultiplePatchesW")                               \
+  XX(APPLY_PATCHES, "MsiApplyMultiplePatchesW")                                \
   XX(ADVERTISE_PRODUCT, "MsiAdvertiseProductExW")
 
 typedef enum msiq_installer_function {
@@ -104,7 +104,7 @@ const char *msiq_installer_function_name(msiq_installer_function function);
  *   APPLY_PATCHES      MsiApplyMultiplePatchesW(target, NULL, properties)
  *   ADVERTISE_PRODUCT  MsiAdvertiseProductExW(target,
  *                      ADVERTISEFLAGS_MACHINEASSIGN, transforms or NULL,
- *                      language, 0, 0); properties is "" 
+ *                      language, 0, 0); properties is ""
  * description is the call written out, for the worker's `operation`
  * message. */
 typedef struct msiq_installer_call {

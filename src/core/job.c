@@ -203,8 +203,7 @@ int msiq_job_spec_add_transform(msiq_job_spec *spec, const char *path) {
 }
 
 int msiq_job_spec_add_image_patch(msiq_job_spec *spec, const char *path) {
-  return text_list_append(&spec->image_patches, &spec->image_patch_count,
-                          path);
+  return text_list_append(&spec->image_patches, &spec->image_patch_count, path);
 }
 
 int msiq_job_spec_set_target_dir(msiq_job_spec *spec, const char *path) {

@@ -969,19 +969,21 @@ static bool dispatcher_check_patch(dispatcher *self) {
   while (answered && (cursor = msiq_patch_targets_next(cursor, code,
                                                        sizeof code)) != NULL) {
     if (count == PATCH_TARGETS_MAX) {
+      /* More targets than any real patch has: not worth judging. */
       answered = false;
       break;
     }
-    snprintf(codes[count], sizeof codes[count], "%s", code);
-    msiq_patch_target_state *state = &states[count];
-    *state = (msiq_patch_target_state){.product_code = codes[count]};
-    count++;
+    size_t index = count++;
+    snprintf(codes[index], sizeof codes[index], "%s", code);
+    msiq_patch_target_state *state = &states[index];
+    *state = (msiq_patch_target_state){.product_code = codes[index]};
     bool known = false;
     msiq_diag query_diag = {{0}};
     int status = msiq_host_product_installed_version(
-        code, &known, &versions[count - 1], &query_diag);
-    if (status == MSIQ_OK && known && versions[count - 1] != NULL) {
-      state->installed_version = versions[count - 1];
+        code, &known, &versions[index], &query_diag);
+    /* Whether the patch is applied matters only to an installed target. */
+    if (status == MSIQ_OK && known && versions[index] != NULL) {
+      state->installed_version = versions[index];
       status =
           msiq_host_patch_applied(self->job.package.patch_code, code, &known,
                                   &state->patch_applied, &query_diag);

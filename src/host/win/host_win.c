@@ -446,7 +446,7 @@ int msiq_host_prepare_database_directory(const char *database_path,
     return msiq_diag_set(diag, MSIQ_EUSAGE, "database path too long");
   }
   /* Both separators count on Windows; a bare name, or one right under a
-   * leading separator ("\\q.db"), needs no folder made. */
+   * leading separator ("\q.db"), needs no folder made. */
   size_t length = msiq_path_directory_length(directory, NULL);
   if (length == 0) {
     return MSIQ_OK;

@@ -562,18 +562,19 @@ static int target_check(const msiq_job_spec *spec, msiq_diag *diag) {
     return msiq_diag_set(diag, MSIQ_EINVAL, "%s target '%s' has a double quote",
                          action, quoted);
   }
+  /* A product code names an installed product: msiexec /i {ProductCode}
+   * PROP=... reconfigures it (its features, its properties), /x and /f
+   * remove or repair it. /update takes only a patch. */
+  if (spec->action != MSIQ_ACTION_PATCH && target[0] == '{') {
+    if (!msiq_product_code_is_valid(target)) {
+      return msiq_diag_set(diag, MSIQ_EINVAL,
+                           "invalid product code '%s': expected %s", quoted,
+                           product_code_form);
+    }
+    return MSIQ_OK;
+  }
   switch (spec->action) {
     case MSIQ_ACTION_INSTALL:
-      /* msiexec /i {ProductCode} PROP=... reconfigures an installed
-       * product (its features, its properties). */
-      if (target[0] == '{') {
-        if (!msiq_product_code_is_valid(target)) {
-          return msiq_diag_set(diag, MSIQ_EINVAL,
-                               "invalid product code '%s': expected %s", quoted,
-                               product_code_form);
-        }
-        return MSIQ_OK;
-      }
       if (!text_ends_with_ignoring_case(target, ".msi")) {
         return msiq_diag_set(diag, MSIQ_EINVAL,
                              "install target '%s' must be a .msi package",
@@ -598,14 +599,6 @@ static int target_check(const msiq_job_spec *spec, msiq_diag *diag) {
       return MSIQ_OK;
     case MSIQ_ACTION_UNINSTALL:
     case MSIQ_ACTION_REPAIR:
-      if (target[0] == '{') {
-        if (!msiq_product_code_is_valid(target)) {
-          return msiq_diag_set(diag, MSIQ_EINVAL,
-                               "invalid product code '%s': expected %s", quoted,
-                               product_code_form);
-        }
-        return MSIQ_OK;
-      }
       if (!text_ends_with_ignoring_case(target, ".msi")) {
         return msiq_diag_set(diag, MSIQ_EINVAL,
                              "%s target '%s' must be a .msi package or a "

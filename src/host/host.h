@@ -135,7 +135,8 @@ int msiq_host_installer_command_check(const msiq_installer_command *command,
  * (its target product codes), Revision Number (its code) and display name
  * (MsiPatchMetadata, else the summary's Subject). Windows: msi.dll
  * (MsiOpenDatabaseW with MSIDBOPEN_READONLY, plus MSIDBOPEN_PATCHFILE for a
- * patch; MsiGetSummaryInformationW); POSIX: libmsi. MSIQ_ENOT_PACKAGE with
+ * patch; MsiGetSummaryInformationW); POSIX: libmsi, loaded at the first
+ * read (MSIQ_EHOST naming it when it cannot be). MSIQ_ENOT_PACKAGE with
  * the reason in diag when the file is not such a package (not an OLE
  * compound file, or the installer cannot open it), MSIQ_EIO when it cannot
  * be read. The caller checks what was read (msiq_package_info_check). */

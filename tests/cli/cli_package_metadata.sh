@@ -99,6 +99,33 @@ check_rejected $((1620 & 255)) "is not a Windows Installer package" "exec of a t
 # In a manifest, the item is named and nothing of the manifest is stored.
 printf '[{"target": "%s"}, {"target": "%s"}]\n' "$pkgs/app.msi" "$pkgs/x.msi" >"$work_dir/manifest.json"
 check_rejected 2 "is not a Windows Installer package" "import with a non-package" import "$work_dir/manifest.json"
+# The library that reads packages natively (libmsi) is loaded only when a
+# package is read, not linked (every msiq process would pay for loading it
+# and GLib): msiq needs none of them, and when the library cannot be
+# loaded (MSIQ_SIM_LIBMSI names a file that does not exist) a package read
+# fails with one line naming it, exit 1, nothing enqueued, while commands
+# that read no package still work.
+needed=$(readelf -d "$MSIQ_BIN" | awk '/\(NEEDED\)/ { print $NF }' | tr -d '[]' | tr '\n' ' ')
+check_match "$needed" 'libc\.so' "readelf lists msiq's libraries"
+if printf '%s' "$needed" | grep -Eq 'libmsi|libglib|libgobject|libgio|libgsf|libicu'; then
+  fail "msiq is linked against libmsi or its libraries: $needed"
+else
+  pass
+fi
+missing_lib=libmsi-missing.so.0
+MSIQ_SIM_LIBMSI=$missing_lib check_rejected 1 \
+  "cannot read package '$pkgs/app\.msi': cannot load $missing_lib \(msitools' library, which reads packages\): cannot open shared object file: No such file or directory\$" \
+  "enqueue without the library" enqueue "$pkgs/app.msi"
+MSIQ_SIM_LIBMSI=$missing_lib check_rejected 1 "cannot load $missing_lib" \
+  "import without the library" import "$work_dir/manifest.json"
+MSIQ_SIM_LIBMSI=$missing_lib check_rejected $((1603 & 255)) "cannot load $missing_lib" \
+  "exec without the library: 1603" exec /i "$pkgs/app.msi" /qn
+MSIQ_SIM_LIBMSI=$missing_lib run list
+check_status 0 "list without the library"
+# (In a queue of its own, so that the ids below stay as they are.)
+MSIQ_SIM_LIBMSI=$missing_lib MSIQ_DB=$work_dir/nolib.db run enqueue --no-check "$pkgs/app.msi"
+check_status 0 "--no-check enqueues without the library"
+
 # With --no-check the file is not opened, so it is enqueued (the
 # dispatcher's installer judges it at start).
 run enqueue --no-check "$pkgs/x.msi"

@@ -1,18 +1,121 @@
 /* host_posix_package.c: reading a Windows Installer package's metadata
  * (msiq_host_package_read, host.h) with libmsi, msitools' own library, so
  * the simulation reads the same real packages wixl builds for the tests.
- * Read-only: nothing is ever written to the package. */
+ * Read-only: nothing is ever written to the package.
+ *
+ * msiq is not linked against libmsi: the library (and with it GLib, GIO,
+ * libgsf and ICU) is loaded with dlopen the first time a package is read.
+ * Loading it at every start cost each msiq process about 13 ms, although
+ * only enqueue, import and exec read packages. */
 #include "host/host.h"
 #include "host/host_files.h"
 #include "host/host_test_settings.h"
 #include "core/text.h"
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
+/* For the types and the functions' prototypes only: every call goes
+ * through the pointers below. */
 #include <libmsi.h>
+
+/* The library's file name (its soname), as dlopen finds it. */
+#define PACKAGE_LIBMSI_NAME "libmsi.so.0"
+
+/* The functions msiq uses, from libmsi and from the GLib and GObject it
+ * brings (dlsym on libmsi's handle also searches the libraries it
+ * depends on). Each pointer has the type of the header's declaration, so
+ * a call through it is checked just like a direct call. */
+typedef struct package_libmsi {
+  __typeof__(&libmsi_database_new) database_new;
+  __typeof__(&libmsi_summary_info_new) summary_info_new;
+  __typeof__(&libmsi_summary_info_get_property_type)
+      summary_info_get_property_type;
+  __typeof__(&libmsi_summary_info_get_string) summary_info_get_string;
+  __typeof__(&libmsi_query_new) query_new;
+  __typeof__(&libmsi_query_execute) query_execute;
+  __typeof__(&libmsi_query_fetch) query_fetch;
+  __typeof__(&libmsi_query_close) query_close;
+  __typeof__(&libmsi_record_get_string) record_get_string;
+  __typeof__(&g_clear_error) clear_error;
+  __typeof__(&g_free) free;
+  __typeof__(&g_object_unref) object_unref;
+  __typeof__(&g_log_set_default_handler) log_set_default_handler;
+} package_libmsi;
+
+static package_libmsi package_lib;
+/* Why the library could not be loaded; empty when it was. */
+static char package_lib_error[256];
+static pthread_once_t package_lib_once = PTHREAD_ONCE_INIT;
+
+/* Loads the library and looks up every function, once per process
+ * (pthread_once, although msiq reads packages on one thread only). The
+ * test setting MSIQ_SIM_LIBMSI names another file to load instead
+ * (docs/testing.md), so a test can see what happens when it is missing.
+ * The library is never unloaded: GLib's types cannot be. */
+static void package_lib_load(void) {
+  const char *name = host_test_getenv("MSIQ_SIM_LIBMSI");
+  if (name == NULL || name[0] == '\0') {
+    name = PACKAGE_LIBMSI_NAME;
+  }
+  void *handle = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+  if (handle == NULL) {
+    const char *why = dlerror();
+    /* dlerror starts with the name itself, which the line already says. */
+    size_t name_length = strlen(name);
+    if (why != NULL && strncmp(why, name, name_length) == 0 &&
+        why[name_length] == ':' && why[name_length + 1] == ' ') {
+      why += name_length + 2;
+    }
+    snprintf(package_lib_error, sizeof package_lib_error,
+             "cannot load %s (msitools' library, which reads packages): %s",
+             name, why != NULL ? why : "no reason given");
+    return;
+  }
+  /* POSIX guarantees that dlsym's data pointer holds a function's address;
+   * ISO C has no conversion between the two, so the bytes are copied. */
+#define PACKAGE_LIB_SYMBOL(field, symbol)                                      \
+  do {                                                                         \
+    void *address = dlsym(handle, #symbol);                                    \
+    if (address == NULL) {                                                     \
+      snprintf(package_lib_error, sizeof package_lib_error,                    \
+               "cannot load %s (msitools' library, which reads packages): "    \
+               "it has no %s",                                                 \
+               name, #symbol);                                                 \
+      return;                                                                  \
+    }                                                                          \
+    memcpy(&package_lib.field, &address, sizeof package_lib.field);            \
+  } while (0)
+  PACKAGE_LIB_SYMBOL(database_new, libmsi_database_new);
+  PACKAGE_LIB_SYMBOL(summary_info_new, libmsi_summary_info_new);
+  PACKAGE_LIB_SYMBOL(summary_info_get_property_type,
+                     libmsi_summary_info_get_property_type);
+  PACKAGE_LIB_SYMBOL(summary_info_get_string, libmsi_summary_info_get_string);
+  PACKAGE_LIB_SYMBOL(query_new, libmsi_query_new);
+  PACKAGE_LIB_SYMBOL(query_execute, libmsi_query_execute);
+  PACKAGE_LIB_SYMBOL(query_fetch, libmsi_query_fetch);
+  PACKAGE_LIB_SYMBOL(query_close, libmsi_query_close);
+  PACKAGE_LIB_SYMBOL(record_get_string, libmsi_record_get_string);
+  PACKAGE_LIB_SYMBOL(clear_error, g_clear_error);
+  PACKAGE_LIB_SYMBOL(free, g_free);
+  PACKAGE_LIB_SYMBOL(object_unref, g_object_unref);
+  PACKAGE_LIB_SYMBOL(log_set_default_handler, g_log_set_default_handler);
+#undef PACKAGE_LIB_SYMBOL
+}
+
+/* MSIQ_OK once the library is loaded, else MSIQ_EHOST with the reason in
+ * diag (the same reason at every call: a failed load is not retried). */
+static int package_lib_ready(msiq_diag *diag) {
+  pthread_once(&package_lib_once, package_lib_load);
+  if (package_lib_error[0] != '\0') {
+    return msiq_diag_set(diag, MSIQ_EHOST, "%s", package_lib_error);
+  }
+  return MSIQ_OK;
+}
 
 /* Windows Installer's summary information property ids (the same numbers
  * on every platform; libmsi names them LIBMSI_PROPERTY_*). */
@@ -24,13 +127,14 @@
 static const char *package_summary_text(LibmsiSummaryInfo *summary,
                                         LibmsiProperty property) {
   GError *error = NULL;
-  if (libmsi_summary_info_get_property_type(summary, property, &error) !=
+  if (package_lib.summary_info_get_property_type(summary, property, &error) !=
       LIBMSI_PROPERTY_TYPE_STRING) {
-    g_clear_error(&error);
+    package_lib.clear_error(&error);
     return NULL;
   }
-  const char *text = libmsi_summary_info_get_string(summary, property, &error);
-  g_clear_error(&error);
+  const char *text =
+      package_lib.summary_info_get_string(summary, property, &error);
+  package_lib.clear_error(&error);
   return text;
 }
 
@@ -42,29 +146,29 @@ static bool package_query_pairs(LibmsiDatabase *database, const char *sql,
                                             const char *value),
                                 msiq_package_info *info, int *status) {
   GError *error = NULL;
-  LibmsiQuery *query = libmsi_query_new(database, sql, &error);
-  if (query == NULL || !libmsi_query_execute(query, NULL, &error)) {
-    g_clear_error(&error);
+  LibmsiQuery *query = package_lib.query_new(database, sql, &error);
+  if (query == NULL || !package_lib.query_execute(query, NULL, &error)) {
+    package_lib.clear_error(&error);
     if (query != NULL) {
-      g_object_unref(query);
+      package_lib.object_unref(query);
     }
     return false;
   }
   LibmsiRecord *record;
   while (*status == MSIQ_OK &&
-         (record = libmsi_query_fetch(query, &error)) != NULL) {
-    char *name = libmsi_record_get_string(record, 1);
-    char *value = libmsi_record_get_string(record, 2);
+         (record = package_lib.query_fetch(query, &error)) != NULL) {
+    char *name = package_lib.record_get_string(record, 1);
+    char *value = package_lib.record_get_string(record, 2);
     if (name != NULL && value != NULL) {
       *status = take(info, name, value);
     }
-    g_free(name);
-    g_free(value);
-    g_object_unref(record);
+    package_lib.free(name);
+    package_lib.free(value);
+    package_lib.object_unref(record);
   }
-  g_clear_error(&error);
-  libmsi_query_close(query, NULL);
-  g_object_unref(query);
+  package_lib.clear_error(&error);
+  package_lib.query_close(query, NULL);
+  package_lib.object_unref(query);
   return true;
 }
 
@@ -106,11 +210,16 @@ int msiq_host_package_read(const char *path, bool patch,
   if (status != MSIQ_OK) {
     return status;
   }
+  status = package_lib_ready(diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
   package_log log = {{0}};
-  GLogFunc previous_handler = g_log_set_default_handler(package_log_keep, &log);
+  GLogFunc previous_handler =
+      package_lib.log_set_default_handler(package_log_keep, &log);
   GError *error = NULL;
   LibmsiSummaryInfo *summary = NULL;
-  LibmsiDatabase *database = libmsi_database_new(
+  LibmsiDatabase *database = package_lib.database_new(
       path, LIBMSI_DB_FLAGS_READONLY | (patch ? LIBMSI_DB_FLAGS_PATCH : 0),
       NULL, &error);
   if (database == NULL) {
@@ -118,7 +227,7 @@ int msiq_host_package_read(const char *path, bool patch,
                            package_reason(error, &log));
     goto cleanup;
   }
-  summary = libmsi_summary_info_new(database, 0, &error);
+  summary = package_lib.summary_info_new(database, 0, &error);
   if (summary == NULL) {
     status = msiq_diag_set(diag, MSIQ_ENOT_PACKAGE,
                            "it has no summary information: %s",
@@ -165,13 +274,13 @@ int msiq_host_package_read(const char *path, bool patch,
 cleanup:
   /* GLib does not return the previous handler's data; msiq sets no other
    * handler, so it is GLib's own, which takes none. */
-  g_log_set_default_handler(previous_handler, NULL);
-  g_clear_error(&error);
+  package_lib.log_set_default_handler(previous_handler, NULL);
+  package_lib.clear_error(&error);
   if (summary != NULL) {
-    g_object_unref(summary);
+    package_lib.object_unref(summary);
   }
   if (database != NULL) {
-    g_object_unref(database);
+    package_lib.object_unref(database);
   }
   if (status != MSIQ_OK) {
     msiq_package_info_cleanup(info);

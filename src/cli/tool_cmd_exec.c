@@ -160,8 +160,14 @@ static int exec_parse(int argc, char *const *argv, msiq_job_spec *spec,
       have_action = true;
       continue;
     }
-    if (exec_switch_starts(word, "l") || exec_switch_is(word, "log")) {
-      /* msiq always logs verbosely (/l*v); any /l form names the file. */
+    if (exec_switch_starts(word, "l")) {
+      /* /log FILE is msiexec's /l* FILE; any other /l form carries its
+       * letters, read and checked as msiexec reads them (log_mode.h). */
+      const char *letters = exec_switch_is(word, "log") ? "*" : word + 2;
+      msiq_diag reason = {{0}};
+      if (msiq_job_spec_set_log_mode(spec, letters, &reason) != MSIQ_OK) {
+        return msiq_diag_set(diag, MSIQ_EUSAGE, "%s: %s", word, reason.message);
+      }
       if (i + 1 >= argc) {
         return msiq_diag_set(diag, MSIQ_EUSAGE, "%s needs a log file", word);
       }
@@ -191,7 +197,8 @@ static int exec_parse(int argc, char *const *argv, msiq_job_spec *spec,
                            "msiexec switch '%s' is not supported by msiq exec "
                            "(supported: /i, /package, /x, /uninstall, "
                            "/update, /p, /f[MODE], /q[n|b|r|f][+|-|!], "
-                           "/quiet, /passive, /norestart, /l*v LOG, /log "
+                           "/quiet, /passive, /norestart, "
+                           "/l[i|w|e|a|r|u|c|m|o|p|v|x|+|!|*] LOG, /log "
                            "LOG, NAME=VALUE)",
                            word);
     }
@@ -246,8 +253,8 @@ typedef struct exec_options {
 
 /* /update a.msp;b.msp applies both, as msiexec does: one patch job for
  * each, in the order given, each waiting for the one before, with the
- * same properties. The log named by /l goes to the first; the others log
- * where jobs without --log do. */
+ * same properties. The log named by /l (and its mode) goes to the first;
+ * the others log where jobs without --log do. */
 static int exec_split_patches(exec_options *options, msiq_diag *diag) {
   msiq_job_spec *first = &options->specs[0];
   if (first->action != MSIQ_ACTION_PATCH ||
@@ -494,7 +501,9 @@ static const char exec_help[] =
     "dispatcher (`msiq run` or the service) is running, exec runs the job\n"
     "itself, as `msiq run` would, and says so on stderr.\n\n"
     "Supported: /i or /package, /x or /uninstall, /update or /p, /f with\n"
-    "any repair mode (/fomus, /FVOMUS...), /l*v LOG or /log LOG,\n"
+    "any repair mode (/fomus, /FVOMUS...), /l with msiexec's letters\n"
+    "i w e a r u c m o p v x + ! * in any case and order (/l*v LOG,\n"
+    "/l*vx+ LOG appends, /l*v! flushes each line) or /log LOG (/l*),\n"
     "NAME=VALUE, /q, /qn, /quiet, /norestart. /qb, /qr, /qf (with +, - or\n"
     "!) and /passive run silently too, with a note: a queue has no desktop.\n"
     "Anything else (/forcerestart, /a, /j, transforms given as switches...)\n"

@@ -661,11 +661,11 @@ int msiq_job_spec_validate(const msiq_job_spec *spec, msiq_diag *diag) {
   }
   if (spec->not_before != MSIQ_TIME_UNSET &&
       spec->deadline != MSIQ_TIME_UNSET && spec->deadline < spec->not_before) {
-    char deadline_text[32];
-    char not_before_text[32];
-    msiq_time_format_utc(spec->deadline, deadline_text, sizeof deadline_text);
-    msiq_time_format_utc(spec->not_before, not_before_text,
-                         sizeof not_before_text);
+    char deadline_text[40];
+    char not_before_text[40];
+    msiq_time_format_local(spec->deadline, deadline_text, sizeof deadline_text);
+    msiq_time_format_local(spec->not_before, not_before_text,
+                           sizeof not_before_text);
     return msiq_diag_set(diag, MSIQ_EINVAL,
                          "deadline %s is before not-before %s", deadline_text,
                          not_before_text);

@@ -98,8 +98,9 @@ int msiq_installer_command_build(const msiq_job *job, const char *log_path,
     return msiq_diag_set(diag, MSIQ_EINVAL, "%s target is empty",
                          msiq_action_name(job->action));
   }
-  /* Every job is logged verbosely: the log is the only way to learn why a
-   * silent install failed, so a missing path is a caller's bug. */
+  /* Every job is logged (verbosely unless its log mode says otherwise):
+   * the log is the only way to learn why a silent install failed, so a
+   * missing path is a caller's bug. */
   if (log_path == NULL || log_path[0] == '\0') {
     return msiq_diag_set(diag, MSIQ_EINVAL, "no installer log path given");
   }

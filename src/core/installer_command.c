@@ -115,6 +115,24 @@ int msiq_installer_command_build(const msiq_job *job, const char *log_path,
     }
   }
 
+  /* A stored mode is canonical (log_mode.h) and so at most
+   * MSIQ_LOG_MODE_SIZE - 1 letters; one that is not is refused here rather
+   * than passed on, since it would reach msiexec's command line. */
+  const char *log_mode =
+      job->log_mode != NULL ? job->log_mode : MSIQ_LOG_MODE_DEFAULT;
+  char log_switch[MSIQ_LOG_MODE_SIZE + 2];
+  char canonical[MSIQ_LOG_MODE_SIZE];
+  if (msiq_log_mode_canonical(log_mode, canonical, diag) != MSIQ_OK ||
+      strcmp(canonical, log_mode) != 0) {
+    char quoted[QUOTED_TEXT_SIZE];
+    msiq_quote_for_message(log_mode, quoted, sizeof quoted);
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "log mode '%s' is not a canonical set of msiexec's "
+                         "/l letters",
+                         quoted);
+  }
+  snprintf(log_switch, sizeof log_switch, "/l%s", log_mode);
+
   if (job->property_count > SIZE_MAX / sizeof(char *) - FIXED_ARGUMENT_COUNT) {
     return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
   }
@@ -140,24 +158,6 @@ int msiq_installer_command_build(const msiq_job *job, const char *log_path,
     }
     switch_text = repair_switch;
   }
-  /* A stored mode is canonical (log_mode.h) and so at most
-   * MSIQ_LOG_MODE_SIZE - 1 letters; one that is not is refused here rather
-   * than passed on, since it would reach msiexec's command line. */
-  const char *log_mode =
-      job->log_mode != NULL ? job->log_mode : MSIQ_LOG_MODE_DEFAULT;
-  char log_switch[MSIQ_LOG_MODE_SIZE + 2];
-  char canonical[MSIQ_LOG_MODE_SIZE];
-  if (msiq_log_mode_canonical(log_mode, canonical, diag) != MSIQ_OK ||
-      strcmp(canonical, log_mode) != 0) {
-    free(built.arguments);
-    char quoted[QUOTED_TEXT_SIZE];
-    msiq_quote_for_message(log_mode, quoted, sizeof quoted);
-    return msiq_diag_set(diag, MSIQ_EINVAL,
-                         "log mode '%s' is not a canonical set of msiexec's "
-                         "/l letters",
-                         quoted);
-  }
-  snprintf(log_switch, sizeof log_switch, "/l%s", log_mode);
   const char *fixed[FIXED_ARGUMENT_COUNT] = {
       switch_text, job->target, "/qn", "/norestart", log_switch, log_path};
   for (size_t i = 0; i < FIXED_ARGUMENT_COUNT; i++) {

@@ -852,6 +852,84 @@ static void test_event_ids(void **state) {
   assert_int_equal(MSIQ_EVENT_ID_QUEUE_ERROR, 3190);
 }
 
+/* A 1638 fails at once, with a sentence that names the version in the
+ * way when the dispatcher knew it. */
+static void test_product_version_names_installed_version(void **state) {
+  (void)state;
+  msiq_attempt_facts facts = facts_for_exit(1638);
+  facts.installed_version = "0.9.0";
+  msiq_attempt_decision decision = decide(&facts);
+  assert_string_equal(decision.attempt_outcome, "failed");
+  assert_int_equal(decision.new_state, MSIQ_STATE_FAILED);
+  /* Attempts are left, but a retry meets the same installed version. */
+  assert_true(decision.retry_at == MSIQ_TIME_UNSET);
+  assert_string_equal(decision.message,
+                      "exit code 1638 (ERROR_PRODUCT_VERSION): another "
+                      "version of this product is already installed "
+                      "(version 0.9.0)");
+  assert_string_equal(decision.last_error,
+                      "installer failed with exit code 1638 "
+                      "(ERROR_PRODUCT_VERSION): another version of this "
+                      "product is already installed (version 0.9.0)");
+
+  /* The version unknown (or empty): the sentence alone. */
+  const char *unknown[] = {NULL, ""};
+  for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
+    facts.installed_version = unknown[i];
+    decision = decide(&facts);
+    assert_string_equal(decision.message,
+                        "exit code 1638 (ERROR_PRODUCT_VERSION): another "
+                        "version of this product is already installed");
+    assert_string_equal(decision.last_error,
+                        "installer failed with exit code 1638 "
+                        "(ERROR_PRODUCT_VERSION): another version of this "
+                        "product is already installed");
+  }
+
+  /* A worker's 1638 is the same. */
+  facts = facts_for_worker(1638);
+  facts.installed_version = "0.9.0";
+  decision = decide(&facts);
+  assert_int_equal(decision.new_state, MSIQ_STATE_FAILED);
+  assert_string_equal(decision.last_error,
+                      "installer failed with exit code 1638 "
+                      "(ERROR_PRODUCT_VERSION): another version of this "
+                      "product is already installed (version 0.9.0)");
+
+  /* The job's own rule that 1638 fails: the history says it was the rule,
+   * the failure still says what the code means. */
+  msiq_exit_code_rule fail_rule = {1638, MSIQ_OUTCOME_FAIL};
+  facts = facts_for_exit(1638);
+  facts.installed_version = "0.9.0";
+  facts.exit_code_rules = &fail_rule;
+  facts.exit_code_rule_count = 1;
+  decision = decide(&facts);
+  assert_string_equal(decision.message,
+                      "exit code 1638 (ERROR_PRODUCT_VERSION): outcome set "
+                      "by the job's --exit-code rule");
+  assert_string_equal(decision.last_error,
+                      "installer failed with exit code 1638 "
+                      "(ERROR_PRODUCT_VERSION): another version of this "
+                      "product is already installed (version 0.9.0)");
+
+  /* A job that counts 1638 as success (--exit-code 1638=success) is not
+   * told otherwise. */
+  msiq_exit_code_rule success_rule = {1638, MSIQ_OUTCOME_SUCCESS};
+  facts.exit_code_rules = &success_rule;
+  decision = decide(&facts);
+  assert_int_equal(decision.new_state, MSIQ_STATE_SUCCEEDED);
+  assert_null(strstr(decision.message, "another version"));
+  assert_string_equal(decision.last_error, "");
+
+  /* Another failure says nothing of the installed version. */
+  facts = facts_for_exit(1603);
+  facts.installed_version = "0.9.0";
+  decision = decide(&facts);
+  assert_string_equal(decision.last_error,
+                      "installer failed with exit code 1603 "
+                      "(ERROR_INSTALL_FAILURE)");
+}
+
 /* Skipping what is already done. */
 
 static char product_code[] = "{11111111-2222-3333-4444-555555555555}";
@@ -965,6 +1043,168 @@ static void test_product_version_equal(void **state) {
   assert_true(msiq_product_version_equal("", ""));
 }
 
+/* Patches that are already applied, or that apply to nothing here. */
+
+static char patch_code[] = "{99999999-8888-7777-6666-555555555555}";
+static char patch_targets[] = "{11111111-2222-3333-4444-555555555555};"
+                              "{AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE}";
+static char patch_path[] = "/pkgs/fix.msp";
+
+/* A patch job on fix.msp, whose patch code and two targets are known. */
+static msiq_job patch_job(void) {
+  msiq_job job;
+  memset(&job, 0, sizeof job);
+  job.id = 4;
+  job.action = MSIQ_ACTION_PATCH;
+  job.target = patch_path;
+  job.package.kind = MSIQ_PACKAGE_KIND_PATCH;
+  job.package.patch_code = patch_code;
+  job.package.patch_targets = patch_targets;
+  return job;
+}
+
+static void test_patch_targets_next(void **state) {
+  (void)state;
+  char code[MSIQ_PRODUCT_CODE_SIZE];
+  const char *cursor =
+      msiq_patch_targets_next(patch_targets, code, sizeof code);
+  assert_non_null(cursor);
+  assert_string_equal(code, product_code);
+  cursor = msiq_patch_targets_next(cursor, code, sizeof code);
+  assert_non_null(cursor);
+  assert_string_equal(code, other_code);
+  assert_null(msiq_patch_targets_next(cursor, code, sizeof code));
+  assert_string_equal(code, "");
+  /* Empty entries are skipped; nothing at all is no target. */
+  cursor = msiq_patch_targets_next(";;{A};", code, sizeof code);
+  assert_string_equal(code, "{A}");
+  assert_null(msiq_patch_targets_next(cursor, code, sizeof code));
+  assert_null(msiq_patch_targets_next(";;", code, sizeof code));
+  assert_null(msiq_patch_targets_next(NULL, code, sizeof code));
+  /* A code longer than the buffer is cut, and the walk goes on after it. */
+  char small[4];
+  cursor = msiq_patch_targets_next("{ABCDEF};{B}", small, sizeof small);
+  assert_string_equal(small, "{AB");
+  cursor = msiq_patch_targets_next(cursor, small, sizeof small);
+  assert_string_equal(small, "{B}");
+}
+
+static void test_patch_checkable(void **state) {
+  (void)state;
+  msiq_job job = patch_job();
+  assert_true(msiq_job_patch_checkable(&job));
+  /* --no-check: nothing known about the package. */
+  msiq_job unknown = patch_job();
+  memset(&unknown.package, 0, sizeof unknown.package);
+  assert_false(msiq_job_patch_checkable(&unknown));
+  msiq_job no_code = patch_job();
+  no_code.package.patch_code = NULL;
+  assert_false(msiq_job_patch_checkable(&no_code));
+  msiq_job no_targets = patch_job();
+  no_targets.package.patch_targets = NULL;
+  assert_false(msiq_job_patch_checkable(&no_targets));
+  char empty[] = ";";
+  no_targets.package.patch_targets = empty;
+  assert_false(msiq_job_patch_checkable(&no_targets));
+  /* Another action, even on a patch's metadata. */
+  msiq_job repair = patch_job();
+  repair.action = MSIQ_ACTION_REPAIR;
+  assert_false(msiq_job_patch_checkable(&repair));
+}
+
+static void test_patch_already_applied(void **state) {
+  (void)state;
+  msiq_job job = patch_job();
+  char message[512];
+  msiq_patch_target_state both[] = {
+      {product_code, "1.2.3", true},
+      {other_code, "2.0", true},
+  };
+  assert_int_equal(
+      msiq_patch_skip_decide(&job, both, 2, message, sizeof message),
+      MSIQ_PATCH_ALREADY_APPLIED);
+  assert_string_equal(message,
+                      "already applied to "
+                      "{11111111-2222-3333-4444-555555555555} (version 1.2.3), "
+                      "{AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE} (version 2.0), "
+                      "not run");
+  /* Of the targets installed: one that is not installed does not count. */
+  msiq_patch_target_state one[] = {
+      {product_code, NULL, false},
+      {other_code, "2.0", true},
+  };
+  assert_int_equal(
+      msiq_patch_skip_decide(&job, one, 2, message, sizeof message),
+      MSIQ_PATCH_ALREADY_APPLIED);
+  assert_string_equal(message,
+                      "already applied to "
+                      "{AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE} (version 2.0), "
+                      "not run");
+  /* A version Windows Installer would not tell is left out. */
+  msiq_patch_target_state unnamed[] = {{product_code, "", true}};
+  assert_int_equal(
+      msiq_patch_skip_decide(&job, unnamed, 1, message, sizeof message),
+      MSIQ_PATCH_ALREADY_APPLIED);
+  assert_string_equal(message,
+                      "already applied to "
+                      "{11111111-2222-3333-4444-555555555555}, not run");
+  /* A short buffer holds a cut message, never more. */
+  char short_message[24];
+  assert_int_equal(msiq_patch_skip_decide(&job, both, 2, short_message,
+                                          sizeof short_message),
+                   MSIQ_PATCH_ALREADY_APPLIED);
+  assert_int_equal(strlen(short_message), sizeof short_message - 1);
+}
+
+static void test_patch_runs_when_a_target_lacks_it(void **state) {
+  (void)state;
+  msiq_job job = patch_job();
+  char message[512] = "x";
+  msiq_patch_target_state states[] = {
+      {product_code, "1.2.3", true},
+      {other_code, "2.0", false},
+  };
+  assert_int_equal(
+      msiq_patch_skip_decide(&job, states, 2, message, sizeof message),
+      MSIQ_PATCH_RUN);
+  assert_string_equal(message, "");
+  msiq_patch_target_state single[] = {{product_code, "1.2.3", false}};
+  assert_int_equal(
+      msiq_patch_skip_decide(&job, single, 1, message, sizeof message),
+      MSIQ_PATCH_RUN);
+  /* Nothing asked (no targets answered), or nothing known about the
+   * package: it runs as before. */
+  assert_int_equal(
+      msiq_patch_skip_decide(&job, NULL, 0, message, sizeof message),
+      MSIQ_PATCH_RUN);
+  msiq_job unknown = patch_job();
+  memset(&unknown.package, 0, sizeof unknown.package);
+  msiq_patch_target_state absent[] = {{product_code, NULL, false}};
+  assert_int_equal(
+      msiq_patch_skip_decide(&unknown, absent, 1, message, sizeof message),
+      MSIQ_PATCH_RUN);
+}
+
+static void test_patch_without_installed_target_fails(void **state) {
+  (void)state;
+  msiq_job job = patch_job();
+  char message[512];
+  msiq_patch_target_state states[] = {
+      {product_code, NULL, false},
+      {other_code, NULL, false},
+  };
+  assert_int_equal(
+      msiq_patch_skip_decide(&job, states, 2, message, sizeof message),
+      MSIQ_PATCH_NO_TARGET);
+  assert_string_equal(message, "no installed product this patch applies to");
+  /* A "patch applied" answer for a product that is not installed means
+   * nothing. */
+  states[0].patch_applied = true;
+  assert_int_equal(
+      msiq_patch_skip_decide(&job, states, 2, message, sizeof message),
+      MSIQ_PATCH_NO_TARGET);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_success),
@@ -997,6 +1237,12 @@ int main(void) {
       cmocka_unit_test(test_skip_uninstall_of_absent_product),
       cmocka_unit_test(test_other_actions_always_run),
       cmocka_unit_test(test_product_version_equal),
+      cmocka_unit_test(test_product_version_names_installed_version),
+      cmocka_unit_test(test_patch_targets_next),
+      cmocka_unit_test(test_patch_checkable),
+      cmocka_unit_test(test_patch_already_applied),
+      cmocka_unit_test(test_patch_runs_when_a_target_lacks_it),
+      cmocka_unit_test(test_patch_without_installed_target_fails),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -175,6 +175,35 @@ static void decision_describe_failure(const msiq_attempt_facts *facts,
   }
 }
 
+/* A 1638 says another version of the job's product is installed. The
+ * failure says so in a sentence, with the installed version when the
+ * dispatcher knew it, also when a job's own rule made 1638 a failure (the
+ * code means the same), so that an administrator sees which version is in
+ * the way without reading the log; the history message, which already
+ * carries the table's meaning, gets the version. */
+static void decision_add_product_version(const msiq_attempt_facts *facts,
+                                         msiq_attempt_decision *decision,
+                                         char *failure, size_t size) {
+  int64_t code = decision_code(facts);
+  if (code != MSIQ_EXIT_PRODUCT_VERSION) {
+    return;
+  }
+  const char *meaning =
+      msiq_outcome_classify(facts->action, NULL, 0, code).meaning;
+  char installed[128] = "";
+  if (facts->installed_version != NULL && facts->installed_version[0] != '\0') {
+    snprintf(installed, sizeof installed, " (version %s)",
+             facts->installed_version);
+  }
+  if (decision_classify(facts).meaning == meaning) {
+    size_t used = strlen(decision->message);
+    snprintf(decision->message + used, sizeof decision->message - used, "%s",
+             installed);
+  }
+  size_t used = strlen(failure);
+  snprintf(failure + used, size - used, ": %s%s", meaning, installed);
+}
+
 static void decision_judge_exit(const msiq_attempt_facts *facts,
                                 msiq_attempt_decision *decision) {
   char exit_text[192];
@@ -201,8 +230,9 @@ static void decision_judge_exit(const msiq_attempt_facts *facts,
       break;
     case MSIQ_OUTCOME_FAIL:
     case MSIQ_OUTCOME_COUNT: {
-      char failure[256];
+      char failure[384];
       snprintf(failure, sizeof failure, "installer failed with %s", exit_text);
+      decision_add_product_version(facts, decision, failure, sizeof failure);
       decision->attempt_outcome = "failed";
       decision->new_state = MSIQ_STATE_FAILED;
       decision_describe_failure(facts, failure, decision);
@@ -526,4 +556,94 @@ bool msiq_job_skip_decide(const msiq_job *job, const char *installed_version,
     default:
       return false;
   }
+}
+
+/* Patches that are already applied, or that apply to nothing here. */
+
+bool msiq_job_patch_checkable(const msiq_job *job) {
+  if (job->action != MSIQ_ACTION_PATCH ||
+      job->package.kind != MSIQ_PACKAGE_KIND_PATCH ||
+      job->package.patch_code == NULL || job->package.patch_targets == NULL) {
+    return false;
+  }
+  char code[MSIQ_PRODUCT_CODE_SIZE];
+  return msiq_patch_targets_next(job->package.patch_targets, code,
+                                 sizeof code) != NULL;
+}
+
+const char *msiq_patch_targets_next(const char *cursor, char *code,
+                                    size_t size) {
+  if (size > 0) {
+    code[0] = '\0';
+  }
+  if (cursor == NULL) {
+    return NULL;
+  }
+  while (*cursor == ';') {
+    cursor++;
+  }
+  if (*cursor == '\0') {
+    return NULL;
+  }
+  size_t length = strcspn(cursor, ";");
+  if (size > 0) {
+    snprintf(code, size, "%.*s", (int)length, cursor);
+  }
+  return cursor + length;
+}
+
+/* Appends "{CODE} (version V)" for one target to message, after a ", "
+ * when it holds one already. */
+static void patch_name_target(const msiq_patch_target_state *target, bool first,
+                              char *message, size_t size) {
+  size_t used = strlen(message);
+  if (used >= size) {
+    return;
+  }
+  bool has_version =
+      target->installed_version != NULL && target->installed_version[0] != '\0';
+  snprintf(message + used, size - used, "%s%s%s%s%s", first ? "" : ", ",
+           target->product_code, has_version ? " (version " : "",
+           has_version ? target->installed_version : "",
+           has_version ? ")" : "");
+}
+
+msiq_patch_verdict
+msiq_patch_skip_decide(const msiq_job *job,
+                       const msiq_patch_target_state *targets, size_t count,
+                       char *message, size_t size) {
+  if (size > 0) {
+    message[0] = '\0';
+  }
+  if (!msiq_job_patch_checkable(job) || count == 0) {
+    return MSIQ_PATCH_RUN;
+  }
+  size_t installed = 0;
+  for (size_t i = 0; i < count; i++) {
+    if (targets[i].installed_version == NULL) {
+      continue;
+    }
+    installed++;
+    /* One installed target without the patch is work to do. */
+    if (!targets[i].patch_applied) {
+      return MSIQ_PATCH_RUN;
+    }
+  }
+  if (installed == 0) {
+    snprintf(message, size, "no installed product this patch applies to");
+    return MSIQ_PATCH_NO_TARGET;
+  }
+  snprintf(message, size, "already applied to ");
+  bool first = true;
+  for (size_t i = 0; i < count; i++) {
+    if (targets[i].installed_version != NULL) {
+      patch_name_target(&targets[i], first, message, size);
+      first = false;
+    }
+  }
+  size_t used = strlen(message);
+  if (used < size) {
+    snprintf(message + used, size - used, ", not run");
+  }
+  return MSIQ_PATCH_ALREADY_APPLIED;
 }

@@ -98,6 +98,11 @@ typedef struct msiq_attempt_facts {
    * exit-code table does not know in the texts ("exit code 5 (Access is
    * denied)"). */
   const char *exit_code_message;
+  /* With an install: the version of the job's product that was installed
+   * when the attempt started (the dispatcher asked, for the skip rules
+   * below), or NULL when none was or nobody could tell. A 1638 ("another
+   * version of this product is already installed") names it. */
+  const char *installed_version;
 } msiq_attempt_facts;
 
 /* The code an attempt is judged by: a worker's `result` (the Windows
@@ -229,5 +234,59 @@ bool msiq_product_version_equal(const char *a, const char *b);
  * message, when the job succeeds without running. */
 bool msiq_job_skip_decide(const msiq_job *job, const char *installed_version,
                           char *message, size_t size);
+
+/* Patches that are already applied, or that apply to nothing here.
+ *
+ * Right before a patch job's installer would start, the dispatcher asks
+ * the machine about each product the patch targets (its package's
+ * metadata, read at enqueue): whether it is installed, at which version,
+ * and whether this patch is applied to it. Then:
+ *   - a patch applied to every target that is installed (at least one is)
+ *     succeeds as "already applied to {CODE} (version V), not run", every
+ *     such product named;
+ *   - a patch none of whose targets is installed fails before running with
+ *     "no installed product this patch applies to", and is not retried:
+ *     nothing a retry could change is missing but the product itself;
+ *   - anything else runs (Windows Installer applies the patch to the
+ *     installed targets that lack it).
+ * A patch whose package was not read (`--no-check`) runs as before. */
+
+/* The longest product code: a braced GUID, 38 characters. */
+#define MSIQ_PRODUCT_CODE_SIZE 39
+
+/* What the machine says about one product a patch targets. */
+typedef struct msiq_patch_target_state {
+  const char *product_code;
+  /* The installed product's version ("" when Windows Installer will not
+   * tell), or NULL when the product is not installed. */
+  const char *installed_version;
+  /* This patch is applied to the installed product. */
+  bool patch_applied;
+} msiq_patch_target_state;
+
+typedef enum msiq_patch_verdict {
+  MSIQ_PATCH_RUN,             /* start the installer */
+  MSIQ_PATCH_ALREADY_APPLIED, /* succeed without running */
+  MSIQ_PATCH_NO_TARGET,       /* fail without running, no retry */
+} msiq_patch_verdict;
+
+/* True when the patch rules apply to the job: a patch whose package's
+ * patch code and target product codes are known. */
+bool msiq_job_patch_checkable(const msiq_job *job);
+
+/* Walks a patch's target list (product codes separated by ';', as the
+ * package's summary Template names them): copies the code at cursor into
+ * code (cut to size) and returns where the next one starts, or NULL when
+ * there is none left. Empty entries are skipped. */
+const char *msiq_patch_targets_next(const char *cursor, char *code,
+                                    size_t size);
+
+/* Decides what becomes of a patch job, given what the machine says about
+ * each of its targets (count of them); the history message, or the
+ * failure, in message. */
+msiq_patch_verdict
+msiq_patch_skip_decide(const msiq_job *job,
+                       const msiq_patch_target_state *targets, size_t count,
+                       char *message, size_t size);
 
 #endif /* MSIQ_DECISION_H */

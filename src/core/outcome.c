@@ -56,8 +56,11 @@ static const msiq_exit_code_row exit_code_table[] = {
      NULL, 0},
     {1633, "ERROR_INSTALL_PLATFORM_UNSUPPORTED", MSIQ_OUTCOME_FAIL, "failed",
      false, NULL, 0},
-    {1638, "ERROR_PRODUCT_VERSION", MSIQ_OUTCOME_FAIL, "failed", false, NULL,
-     0},
+    /* Another version of the product (same ProductCode, another
+     * ProductVersion, no upgrade) is installed: a retry meets the same
+     * product, so it fails, and the meaning says why. */
+    {1638, "ERROR_PRODUCT_VERSION", MSIQ_OUTCOME_FAIL,
+     "another version of this product is already installed", false, NULL, 0},
     {1639, "ERROR_INVALID_COMMAND_LINE", MSIQ_OUTCOME_FAIL, "failed", false,
      NULL, 0},
     {1641, "ERROR_SUCCESS_REBOOT_INITIATED", MSIQ_OUTCOME_REBOOT,

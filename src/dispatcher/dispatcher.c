@@ -107,6 +107,9 @@ typedef struct msiq_dispatcher {
   int64_t attempt_number;
   int64_t attempt_started_at;
   char log_path[4096];
+  /* The version of the running install's product that was installed when
+   * it started (dispatcher_skip_if_done asked), or NULL: a 1638 names it. */
+  char *installed_version;
   int64_t timeout_ms;
   dispatcher_stop_reason stop_reason;
   /* What the running job's worker said, and what was done about it. */
@@ -570,6 +573,9 @@ static void dispatcher_record(dispatcher *self, int64_t exit_code) {
                 self->options.give_up_after_ms},
       .random_fraction = msiq_host_random_fraction(),
       .boot_time = msiq_host_boot_time_ms(),
+      .installed_version = self->job.action == MSIQ_ACTION_INSTALL
+                               ? self->installed_version
+                               : NULL,
   };
   /* The system's name for a code msiq's table does not know ("Access is
    * denied"), for the texts the history and the event log keep. */
@@ -626,6 +632,17 @@ static void dispatcher_record(dispatcher *self, int64_t exit_code) {
                                       ? self->job.package.product_version
                                       : NULL);
   }
+  /* And the patches applied to them: a succeeded patch is recorded against
+   * each of its targets that is installed. */
+  if (decision.new_state == MSIQ_STATE_SUCCEEDED &&
+      msiq_job_patch_checkable(&self->job)) {
+    char target[MSIQ_PRODUCT_CODE_SIZE];
+    const char *cursor = self->job.package.patch_targets;
+    while ((cursor = msiq_patch_targets_next(cursor, target, sizeof target)) !=
+           NULL) {
+      msiq_host_patch_note_applied(self->job.package.patch_code, target);
+    }
+  }
   dispatcher_store_outcome(self, &result, &decision);
 }
 
@@ -636,6 +653,8 @@ static void dispatcher_end_job(dispatcher *self) {
   msiq_host_installer_close(self->installer);
   self->installer = NULL;
   msiq_job_cleanup(&self->job);
+  free(self->installed_version);
+  self->installed_version = NULL;
   self->stop_reason = DISPATCHER_STOP_NONE;
   if (self->stopping) {
     dispatcher_abandon_pending(self);
@@ -861,12 +880,18 @@ static void dispatcher_fail_start(dispatcher *self, const char *why) {
   dispatcher_store_outcome(self, &result, NULL);
 }
 
+static void dispatcher_succeed_unrun(dispatcher *self, const char *message);
+
 /* Asks the machine about the job's product and, when the job is already
  * done (core/decision.h: installed at this version, or not installed for
  * an uninstall), records its attempt as succeeded without starting the
  * installer; true then. A machine that cannot be asked lets the job run:
- * running it is what msiq always did. */
+ * running it is what msiq always did. The installed version is kept for
+ * the attempt's decision. */
+
 static bool dispatcher_skip_if_done(dispatcher *self) {
+  free(self->installed_version);
+  self->installed_version = NULL;
   const char *product_code = msiq_job_skip_product_code(&self->job);
   if (product_code == NULL) {
     return false;
@@ -886,10 +911,18 @@ static bool dispatcher_skip_if_done(dispatcher *self) {
   char message[256];
   bool skip = known && msiq_job_skip_decide(&self->job, version, message,
                                             sizeof message);
-  free(version);
+  /* Kept for the attempt's decision: a 1638 names the version in the way. */
+  self->installed_version = version;
   if (!skip) {
     return false;
   }
+  dispatcher_succeed_unrun(self, message);
+  return true;
+}
+
+/* Records the attempt of a job that is already done as succeeded without
+ * the installer started: its line, its event and its history say why. */
+static void dispatcher_succeed_unrun(dispatcher *self, const char *message) {
   msiq_attempt_result result = {
       .job_id = self->job.id,
       .attempt_number = self->attempt_number,
@@ -912,7 +945,77 @@ static bool dispatcher_skip_if_done(dispatcher *self) {
   };
   dispatcher_send_event(MSIQ_EVENT_INFORMATION, &event, DISPATCHER_EVENT_SIZE);
   dispatcher_store_outcome(self, &result, NULL);
-  return true;
+}
+
+/* Asks the machine about each product a patch job targets and, when the
+ * patch is applied to every one installed, records the attempt as
+ * succeeded, or when none is installed, as failed (never retried: only
+ * installing the product changes that), without starting the installer;
+ * true then (core/decision.h). A machine that cannot be asked about every
+ * target lets the job run, as msiq always did. */
+static bool dispatcher_check_patch(dispatcher *self) {
+  if (!msiq_job_patch_checkable(&self->job)) {
+    return false;
+  }
+  /* A patch names a handful of products; more than this many runs. */
+  enum { PATCH_TARGETS_MAX = 64 };
+  msiq_patch_target_state states[PATCH_TARGETS_MAX];
+  char codes[PATCH_TARGETS_MAX][MSIQ_PRODUCT_CODE_SIZE];
+  char *versions[PATCH_TARGETS_MAX] = {0};
+  size_t count = 0;
+  bool answered = true;
+  const char *cursor = self->job.package.patch_targets;
+  char code[MSIQ_PRODUCT_CODE_SIZE];
+  while (answered && (cursor = msiq_patch_targets_next(cursor, code,
+                                                       sizeof code)) != NULL) {
+    if (count == PATCH_TARGETS_MAX) {
+      /* More targets than any real patch has: not worth judging. */
+      answered = false;
+      break;
+    }
+    size_t index = count++;
+    snprintf(codes[index], sizeof codes[index], "%s", code);
+    msiq_patch_target_state *state = &states[index];
+    *state = (msiq_patch_target_state){.product_code = codes[index]};
+    bool known = false;
+    msiq_diag query_diag = {{0}};
+    int status = msiq_host_product_installed_version(
+        code, &known, &versions[index], &query_diag);
+    /* Whether the patch is applied matters only to an installed target. */
+    if (status == MSIQ_OK && known && versions[index] != NULL) {
+      state->installed_version = versions[index];
+      status =
+          msiq_host_patch_applied(self->job.package.patch_code, code, &known,
+                                  &state->patch_applied, &query_diag);
+    }
+    if (status != MSIQ_OK) {
+      dispatcher_report(self,
+                        "job %lld: cannot tell whether patch %s applies to "
+                        "%s (%s); running it",
+                        (long long)self->job.id, self->job.package.patch_code,
+                        code, query_diag.message);
+    }
+    answered = status == MSIQ_OK && known;
+  }
+  char message[512];
+  msiq_patch_verdict verdict =
+      answered ? msiq_patch_skip_decide(&self->job, states, count, message,
+                                        sizeof message)
+               : MSIQ_PATCH_RUN;
+  for (size_t i = 0; i < count; i++) {
+    free(versions[i]);
+  }
+  switch (verdict) {
+    case MSIQ_PATCH_ALREADY_APPLIED:
+      dispatcher_succeed_unrun(self, message);
+      return true;
+    case MSIQ_PATCH_NO_TARGET:
+      dispatcher_fail_start(self, message);
+      return true;
+    case MSIQ_PATCH_RUN:
+    default:
+      return false;
+  }
 }
 
 /* Makes the folder of the per-job logs if it is missing and insists that
@@ -1035,7 +1138,7 @@ static void dispatcher_start(dispatcher *self, int64_t id,
     dispatcher_fail_start(self, self->diag.message);
     goto cleanup;
   }
-  if (dispatcher_skip_if_done(self)) {
+  if (dispatcher_skip_if_done(self) || dispatcher_check_patch(self)) {
     goto cleanup;
   }
   msiq_worker_link_init(&self->link);
@@ -2059,6 +2162,8 @@ int msiq_dispatcher_run(msiq_store *store,
     dispatcher_clear_pending(self);
   }
   msiq_job_cleanup(&self->job);
+  free(self->installed_version);
+  self->installed_version = NULL;
   uv_loop_close(&self->loop);
   free(self);
   msiq_host_lock_release(lock);

@@ -152,13 +152,38 @@ int msiq_host_package_read(const char *path, bool patch,
  * dispatcher installs per-machine), else for any context. Simulation: the
  * folder named by the test setting MSIQ_SIM_PRODUCTS_DIR holds one file
  * per installed product, named by its code, whose first line is its
- * version; without that setting the answer is "cannot tell". */
+ * version (the lines after it name applied patches); without that setting
+ * the answer is "cannot tell". */
 int msiq_host_product_installed_version(const char *product_code, bool *known,
                                         char **version, msiq_diag *diag);
 
+/* Asks the machine whether the patch with this patch code is applied to
+ * the installed product with this product code (both braced GUIDs), right
+ * before a patch job starts (the patch rules in core/decision.h). *known is
+ * false when this host cannot tell, and the job then runs as it always
+ * did; else *applied says. Windows: MsiGetPatchInfoExW(patch, product,
+ * NULL, MSIINSTALLCONTEXT_MACHINE, INSTALLPROPERTY_PATCHSTATE) answers
+ * MSIPATCHSTATE_APPLIED (1); ERROR_UNKNOWN_PATCH or ERROR_UNKNOWN_PRODUCT
+ * is "not applied", any other error MSIQ_EIO with the code in diag.
+ * Simulation: the product's file in MSIQ_SIM_PRODUCTS_DIR names the patch
+ * code on one of the lines after its first (its version). */
+int msiq_host_patch_applied(const char *patch_code, const char *product_code,
+                            bool *known, bool *applied, msiq_diag *diag);
+
+/* Tells the simulation that a patch job succeeded: the patch code is
+ * recorded against product_code when that product is installed (a line
+ * added to its file in MSIQ_SIM_PRODUCTS_DIR, once), and a product that
+ * is not installed stays so. Windows Installer keeps its own record, so on
+ * Windows this does nothing. */
+void msiq_host_patch_note_applied(const char *patch_code,
+                                  const char *product_code);
+
 /* Tells the simulation that a job which installed (version set) or
  * removed (version NULL) a product succeeded, so that the next job sees
- * it: the file in MSIQ_SIM_PRODUCTS_DIR is written or removed. Windows
+ * it: the file in MSIQ_SIM_PRODUCTS_DIR is written or removed (an install
+ * at the version already recorded keeps the patches recorded with it, as
+ * a reinstall keeps them on Windows; another version forgets them, as a
+ * patch belongs to the version it was made for). Windows
  * Installer keeps its own record, so on Windows this does nothing. */
 void msiq_host_product_note_result(const char *product_code,
                                    const char *version);

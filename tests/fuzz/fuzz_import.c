@@ -108,14 +108,16 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 }
 
 /* The shape of text: whether it is an array, and how many items it has. */
-static void json_shape(const char *text, bool *is_array, int64_t *length) {
+static void json_shape(const char *text, bool *is_array, bool *is_object,
+                       int64_t *length) {
   sqlite3_reset(oracle_shape);
   sqlite3_bind_text(oracle_shape, 1, text, -1, SQLITE_STATIC);
   FUZZ_CHECK(sqlite3_step(oracle_shape) == SQLITE_ROW, "oracle failed: %s",
              sqlite3_errmsg(oracle));
   const unsigned char *type = sqlite3_column_text(oracle_shape, 1);
-  *is_array = sqlite3_column_int(oracle_shape, 0) != 0 && type != NULL &&
-              strcmp((const char *)type, "array") == 0;
+  bool valid = sqlite3_column_int(oracle_shape, 0) != 0 && type != NULL;
+  *is_array = valid && strcmp((const char *)type, "array") == 0;
+  *is_object = valid && strcmp((const char *)type, "object") == 0;
   *length = sqlite3_column_int64(oracle_shape, 2);
   sqlite3_reset(oracle_shape);
 }
@@ -345,14 +347,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   size_t id_count = 0;
   int status = msiq_store_import(store, text, true, &ids, &id_count, &diag);
   bool is_array = false;
+  bool is_object = false;
   int64_t item_count = -1;
-  json_shape(text, &is_array, &item_count);
+  json_shape(text, &is_array, &is_object, &item_count);
+  /* A single job object is a manifest of one job (PowerShell 5.1 writes a
+   * one-item array that way), so the oracle checks it as that array. */
+  char *oracle_text = text;
+  if (is_object) {
+    size_t length = strlen(text);
+    oracle_text = malloc(length + 3);
+    FUZZ_CHECK(oracle_text != NULL, "out of memory");
+    oracle_text[0] = '[';
+    memcpy(oracle_text + 1, text, length);
+    oracle_text[length + 1] = ']';
+    oracle_text[length + 2] = '\0';
+    item_count = 1;
+  }
   FUZZ_CHECK(sqlite3_get_autocommit(store->db),
              "import left a transaction open (status %d)", status);
   int64_t stored = stored_job_count();
 
   if (status == MSIQ_OK) {
-    FUZZ_CHECK(is_array, "import accepted text that is not a JSON array");
+    FUZZ_CHECK(is_array || is_object,
+               "import accepted text that is neither a JSON array nor a job "
+               "object");
     /* Every string of an accepted manifest is used, so one with \u0000
      * was silently truncated (target "a.msi\u0000.exe" is stored as
      * "a.msi", a property value "abc\u0000def" as "abc"). */
@@ -373,7 +391,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       }
       if (!seen) {
         distinct++;
-        check_stored_job(ids[i], text, i);
+        check_stored_job(ids[i], oracle_text, i);
       }
     }
     FUZZ_CHECK(stored == distinct,
@@ -399,6 +417,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                diag.message);
   }
   free(ids);
+  if (oracle_text != text) {
+    free(oracle_text);
+  }
   free(text);
   return 0;
 }

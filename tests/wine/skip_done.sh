@@ -7,7 +7,13 @@
 # enqueued again succeeds as "already installed (version V), not run"
 # without the worker being started (one attempt, no exit code), an
 # uninstall removes it and a second uninstall succeeds as "not installed,
-# not run".
+# not run". Patches (tests/win/make_patch.c's, which hold no transforms, so
+# no installer can apply one): while the product is installed, Wine's
+# MsiGetPatchInfoExW answers "not applied" (the patch is started, nobody
+# says "cannot tell"); once it is gone, the patch fails with "no installed
+# product this patch applies to" and no worker is started. That a patch
+# applied is seen as applied is not tested here: it would need a real
+# patch.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$MSIQ_TESTS_DIR/wine/lib.sh"
 
@@ -55,6 +61,21 @@ check_equal "$(job_field "$second" '.history[0].exit_code')" null "second instal
 check_equal "$(grep -c "job $second: attempt 1 started" "$run_log")" 0 \
   "second install: no installer was started"
 
+# A patch for the installed product: asked about, not applied, so it runs
+# (and fails in Wine's msi.dll, as the patch holds no transforms).
+patch_code='{5A3F0C1E-7B2D-4E6A-9C8B-1D2E3F405162}'
+make_patch_package "$work_dir/fix.msp" "$patch_code" "$product_code"
+run enqueue --max-attempts 1 --timeout 5m "$(win_path "$work_dir/fix.msp")"
+check_status 0 "patch of the installed product: enqueue"
+patch_installed=$out
+wait_finished "$patch_installed" "patch of the installed product"
+check_equal "$(grep -c "job $patch_installed: attempt 1 started" "$run_log")" 1 \
+  "patch of the installed product: the worker was started (not applied yet)"
+check_equal "$(grep -c "cannot tell whether patch" "$run_log")" 0 \
+  "patch of the installed product: MsiGetPatchInfoExW answered"
+check_equal "$(product_state "$product_code")" "5 default" \
+  "patch of the installed product: the product is still installed"
+
 run enqueue --action uninstall "$product_code"
 first_uninstall=$out
 wait_finished "$first_uninstall" "first uninstall"
@@ -70,5 +91,18 @@ check_equal "$(job_field "$second_uninstall" '.history[0].message')" "not instal
   "second uninstall: not run, and says why"
 check_equal "$(grep -c "job $second_uninstall: attempt 1 started" "$run_log")" 0 \
   "second uninstall: no installer was started"
+
+# The same patch once its product is gone: it fails unrun, never retried.
+run enqueue --max-attempts 5 "$(win_path "$work_dir/fix.msp")"
+patch_absent=$out
+wait_finished "$patch_absent" "patch without its product"
+check_equal "$(job_field "$patch_absent" '[.state, .attempts, .retry_at] | map(tostring) | join(" ")')" \
+  "failed 1 null" "patch without its product: failed after one attempt, no retry"
+check_equal "$(job_field "$patch_absent" '.history[0].message')" \
+  "no installed product this patch applies to" "patch without its product: says why"
+check_equal "$(job_field "$patch_absent" '.history[0].exit_code')" null \
+  "patch without its product: no exit code"
+check_equal "$(grep -c "job $patch_absent: attempt 1 started" "$run_log")" 0 \
+  "patch without its product: no installer was started"
 
 finish

@@ -183,7 +183,13 @@ cleanup:
  *
  * The folder named by MSIQ_SIM_PRODUCTS_DIR (docs/testing.md) stands for
  * Windows Installer's record of installed products: one file per product,
- * named by its product code, whose first line is its version. */
+ * named by its product code, whose first line is its version and whose
+ * further lines, one code each, are the patches applied to it. A file of
+ * one line (what earlier tests wrote) is a product without patches. */
+
+/* The most a product's file holds that the simulation reads: its version
+ * and a few hundred patch codes. */
+#define PRODUCT_FILE_MAX 16384
 
 /* The product's file in the folder into buffer; false when the setting is
  * unset or the code could name anything but a file in that folder. */
@@ -199,6 +205,71 @@ static bool product_file_path(const char *product_code, char *buffer,
   return written > 0 && (size_t)written < size;
 }
 
+/* Reads the product's file into buffer (a string, cut at size); *exists
+ * false, and MSIQ_OK, when there is no such file: the product is not
+ * installed. */
+static int product_file_read(const char *path, bool *exists, char *buffer,
+                             size_t size, msiq_diag *diag) {
+  *exists = false;
+  buffer[0] = '\0';
+  FILE *file = fopen(path, "r");
+  if (file == NULL) {
+    if (errno == ENOENT) {
+      return MSIQ_OK;
+    }
+    return msiq_diag_set(diag, MSIQ_EIO, "cannot read %s: %s", path,
+                         strerror(errno));
+  }
+  *exists = true;
+  size_t count = fread(buffer, 1, size - 1, file);
+  bool failed = ferror(file) != 0;
+  fclose(file);
+  buffer[count] = '\0';
+  if (failed) {
+    return msiq_diag_set(diag, MSIQ_EIO, "cannot read %s", path);
+  }
+  return MSIQ_OK;
+}
+
+/* True when one of the lines after the first of a product's file is
+ * patch_code (in any case, as GUIDs are). */
+static bool product_file_names_patch(const char *contents,
+                                     const char *patch_code) {
+  const char *line = strchr(contents, '\n');
+  while (line != NULL) {
+    line++;
+    size_t length = strcspn(line, "\r\n");
+    char code[64];
+    if (length == strlen(patch_code) && length > 0 && length < sizeof code) {
+      snprintf(code, sizeof code, "%.*s", (int)length, line);
+      if (msiq_text_equal_ignoring_case(code, patch_code)) {
+        return true;
+      }
+    }
+    line = strchr(line, '\n');
+  }
+  return false;
+}
+
+/* Writes the product's file anew: contents replaced as a whole through a
+ * temporary file and a rename, so that a reader never sees half of it. */
+static void product_file_write(const char *path, const char *contents) {
+  char temporary[4200];
+  int written = snprintf(temporary, sizeof temporary, "%s.tmp", path);
+  if (written < 0 || (size_t)written >= sizeof temporary) {
+    return;
+  }
+  FILE *file = fopen(temporary, "w");
+  if (file == NULL) {
+    return;
+  }
+  bool ok = fputs(contents, file) >= 0;
+  ok = fclose(file) == 0 && ok;
+  if (!ok || rename(temporary, path) != 0) {
+    remove(temporary);
+  }
+}
+
 int msiq_host_product_installed_version(const char *product_code, bool *known,
                                         char **version, msiq_diag *diag) {
   *known = false;
@@ -208,24 +279,69 @@ int msiq_host_product_installed_version(const char *product_code, bool *known,
     return MSIQ_OK;
   }
   *known = true;
-  FILE *file = fopen(path, "r");
-  if (file == NULL) {
-    if (errno == ENOENT) {
-      return MSIQ_OK;
-    }
-    return msiq_diag_set(diag, MSIQ_EIO, "cannot read %s: %s", path,
-                         strerror(errno));
+  char contents[PRODUCT_FILE_MAX];
+  bool exists = false;
+  int status =
+      product_file_read(path, &exists, contents, sizeof contents, diag);
+  if (status != MSIQ_OK || !exists) {
+    return status;
   }
-  char line[256] = "";
-  bool read = fgets(line, sizeof line, file) != NULL;
-  fclose(file);
-  line[strcspn(line, "\r\n")] = '\0';
   /* An empty file is a product whose version nobody recorded. */
-  *version = msiq_text_duplicate(read ? line : "");
+  contents[strcspn(contents, "\r\n")] = '\0';
+  *version = msiq_text_duplicate(contents);
   if (*version == NULL) {
     return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
   }
   return MSIQ_OK;
+}
+
+int msiq_host_patch_applied(const char *patch_code, const char *product_code,
+                            bool *known, bool *applied, msiq_diag *diag) {
+  *known = false;
+  *applied = false;
+  char path[4096];
+  if (patch_code == NULL || patch_code[0] == '\0' ||
+      !product_file_path(product_code, path, sizeof path)) {
+    return MSIQ_OK;
+  }
+  char contents[PRODUCT_FILE_MAX];
+  bool exists = false;
+  int status =
+      product_file_read(path, &exists, contents, sizeof contents, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  *known = true;
+  *applied = exists && product_file_names_patch(contents, patch_code);
+  return MSIQ_OK;
+}
+
+void msiq_host_patch_note_applied(const char *patch_code,
+                                  const char *product_code) {
+  char path[4096];
+  if (patch_code == NULL || patch_code[0] == '\0' ||
+      strchr(patch_code, '\n') != NULL ||
+      !product_file_path(product_code, path, sizeof path)) {
+    return;
+  }
+  char contents[PRODUCT_FILE_MAX];
+  bool exists = false;
+  msiq_diag ignored = {{0}};
+  if (product_file_read(path, &exists, contents, sizeof contents, &ignored) !=
+          MSIQ_OK ||
+      !exists || product_file_names_patch(contents, patch_code)) {
+    return;
+  }
+  size_t used = strlen(contents);
+  /* A first line without its line feed (an empty file, or one written by
+   * hand) gets one, so that the code lands on a line of its own. */
+  int written =
+      snprintf(contents + used, sizeof contents - used, "%s%s\n",
+               used == 0 || contents[used - 1] != '\n' ? "\n" : "", patch_code);
+  if (written < 0 || (size_t)written >= sizeof contents - used) {
+    return;
+  }
+  product_file_write(path, contents);
 }
 
 void msiq_host_product_note_result(const char *product_code,
@@ -238,9 +354,21 @@ void msiq_host_product_note_result(const char *product_code,
     remove(path);
     return;
   }
-  FILE *file = fopen(path, "w");
-  if (file != NULL) {
-    fprintf(file, "%s\n", version);
-    fclose(file);
+  char contents[PRODUCT_FILE_MAX];
+  bool exists = false;
+  msiq_diag ignored = {{0}};
+  if (product_file_read(path, &exists, contents, sizeof contents, &ignored) ==
+          MSIQ_OK &&
+      exists) {
+    /* The same version installed again keeps its patches. */
+    size_t first = strcspn(contents, "\r\n");
+    if (first == strlen(version) && strncmp(contents, version, first) == 0) {
+      return;
+    }
+  }
+  char fresh[512];
+  int written = snprintf(fresh, sizeof fresh, "%s\n", version);
+  if (written > 0 && (size_t)written < sizeof fresh) {
+    product_file_write(path, fresh);
   }
 }

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 /* Windows Installer's summary information property ids. */
 #define PACKAGE_SUMMARY_SUBJECT  3
@@ -253,4 +254,55 @@ void msiq_host_product_note_result(const char *product_code,
   /* Windows Installer records what it installed and removed itself. */
   (void)product_code;
   (void)version;
+}
+
+/* Patches applied: what Windows Installer itself records. */
+
+int msiq_host_patch_applied(const char *patch_code, const char *product_code,
+                            bool *known, bool *applied, msiq_diag *diag) {
+  *known = false;
+  *applied = false;
+  int status = MSIQ_OK;
+  wchar_t *patch = host_win_wide(patch_code);
+  wchar_t *product = host_win_wide(product_code);
+  if (patch == NULL || product == NULL) {
+    status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+    goto cleanup;
+  }
+  /* The machine context, as the dispatcher applies patches per-machine.
+   * The state is a number in text ("1" is MSIPATCHSTATE_APPLIED); a
+   * superseded or obsoleted patch is not applied, so it runs and Windows
+   * Installer says what it makes of it. */
+  wchar_t state[16];
+  DWORD length = (DWORD)(sizeof state / sizeof state[0]);
+  UINT result =
+      MsiGetPatchInfoExW(patch, product, NULL, MSIINSTALLCONTEXT_MACHINE,
+                         INSTALLPROPERTY_PATCHSTATE, state, &length);
+  switch (result) {
+    case ERROR_SUCCESS:
+      *known = true;
+      *applied = wcstoul(state, NULL, 10) == MSIPATCHSTATE_APPLIED;
+      break;
+    case ERROR_UNKNOWN_PATCH:
+    case ERROR_UNKNOWN_PRODUCT:
+      *known = true;
+      break;
+    default:
+      status = msiq_diag_set(diag, MSIQ_EIO,
+                             "MsiGetPatchInfoExW failed with error %u",
+                             (unsigned)result);
+      break;
+  }
+
+cleanup:
+  free(patch);
+  free(product);
+  return status;
+}
+
+void msiq_host_patch_note_applied(const char *patch_code,
+                                  const char *product_code) {
+  /* Windows Installer records the patches it applied itself. */
+  (void)patch_code;
+  (void)product_code;
 }

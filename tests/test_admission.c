@@ -770,6 +770,169 @@ static void test_a_patch_target_implies_the_patch_action(void **state) {
   msiq_job_spec_cleanup(&spec);
 }
 
+/* --transform: made absolute, joined into TRANSFORMS in order, each file
+ * checked to exist and judged like the package; the lists are emptied so
+ * that a second admission adds nothing twice. */
+static void test_transforms_become_the_transforms_property(void **state) {
+  (void)state;
+  fake.existing_files[0] = "/fake-cwd/app.msi";
+  fake.existing_files[1] = "/fake-cwd/a.mst";
+  fake.existing_files[2] = "/t/b.mst";
+  msiq_job_spec spec;
+  spec_init_with(&spec, MSIQ_ACTION_INSTALL, "app.msi");
+  assert_int_equal(msiq_job_spec_add_transform(&spec, "a.mst"), MSIQ_OK);
+  assert_int_equal(msiq_job_spec_add_transform(&spec, "/t/b.mst"), MSIQ_OK);
+  msiq_admission admission;
+  msiq_diag diag = {{0}};
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_OK);
+  assert_int_equal(admission.refusal, MSIQ_OK);
+  assert_int_equal(spec.property_count, 1);
+  assert_string_equal(spec.properties[0].name, "TRANSFORMS");
+  assert_string_equal(spec.properties[0].value, "/fake-cwd/a.mst;/t/b.mst");
+  assert_int_equal(spec.transform_count, 0);
+  assert_string_equal(fake.checks[0], "package:/fake-cwd/a.mst");
+  assert_string_equal(fake.checks[1], "package:/t/b.mst");
+  assert_string_equal(fake.checks[2], "package:/fake-cwd/app.msi");
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_OK);
+  assert_int_equal(spec.property_count, 1);
+  msiq_job_spec_cleanup(&spec);
+}
+
+static void test_a_missing_transform_is_refused(void **state) {
+  (void)state;
+  fake.existing_files[0] = "/fake-cwd/app.msi";
+  msiq_job_spec spec;
+  spec_init_with(&spec, MSIQ_ACTION_ADVERTISE, "app.msi");
+  assert_int_equal(msiq_job_spec_add_transform(&spec, "gone.mst"), MSIQ_OK);
+  msiq_admission admission;
+  msiq_diag diag = {{0}};
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_OK);
+  assert_int_equal(admission.refusal, MSIQ_EPACKAGE_MISSING);
+  assert_message_contains(admission.refusal_diag.message,
+                          "transform '/fake-cwd/gone.mst' does not exist");
+  assert_message_is_one_line(admission.refusal_diag.message);
+  msiq_job_spec_cleanup(&spec);
+}
+
+/* An admin job's TARGETDIR, from --target-dir or its own property, is
+ * made absolute; its patches become PATCH. */
+static void test_admin_target_dir_and_patches(void **state) {
+  (void)state;
+  fake.existing_files[0] = "/fake-cwd/app.msi";
+  fake.existing_files[1] = "/fake-cwd/fix.msp";
+  msiq_job_spec spec;
+  spec_init_with(&spec, MSIQ_ACTION_ADMIN, "app.msi");
+  assert_int_equal(msiq_job_spec_set_target_dir(&spec, "image"), MSIQ_OK);
+  assert_int_equal(msiq_job_spec_add_image_patch(&spec, "fix.msp"), MSIQ_OK);
+  msiq_admission admission;
+  msiq_diag diag = {{0}};
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_OK);
+  assert_int_equal(admission.refusal, MSIQ_OK);
+  assert_int_equal(spec.property_count, 2);
+  assert_string_equal(spec.properties[0].name, "PATCH");
+  assert_string_equal(spec.properties[0].value, "/fake-cwd/fix.msp");
+  assert_string_equal(spec.properties[1].name, "TARGETDIR");
+  assert_string_equal(spec.properties[1].value, "/fake-cwd/image");
+  msiq_job_spec_cleanup(&spec);
+
+  spec_init_with(&spec, MSIQ_ACTION_ADMIN, "app.msi");
+  assert_int_equal(
+      msiq_job_spec_add_property(&spec, "TARGETDIR", "img2", &diag), MSIQ_OK);
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_OK);
+  assert_string_equal(spec.properties[0].value, "/fake-cwd/img2");
+  msiq_job_spec_cleanup(&spec);
+}
+
+typedef enum sequence_option {
+  OPTION_TRANSFORM,
+  OPTION_PATCH,
+  OPTION_TARGET_DIR,
+  OPTION_LANGUAGE,
+  OPTION_NONE
+} sequence_option;
+
+/* Admits a spec of action with one sequence option (and property, when
+ * name is set) and expects status with fragment; the file checks are
+ * never reached. */
+static void assert_sequence_refused(msiq_action action, sequence_option option,
+                                    const char *name, const char *value,
+                                    int status, const char *fragment) {
+  fake.existing_files[0] = "/fake-cwd/app.msi";
+  msiq_job_spec spec;
+  spec_init_with(&spec, action,
+                 action == MSIQ_ACTION_PATCH ? "fix.msp" : "app.msi");
+  switch (option) {
+    case OPTION_TRANSFORM:
+      assert_int_equal(msiq_job_spec_add_transform(&spec, "a.mst"), MSIQ_OK);
+      break;
+    case OPTION_PATCH:
+      assert_int_equal(msiq_job_spec_add_image_patch(&spec, "f.msp"), MSIQ_OK);
+      break;
+    case OPTION_TARGET_DIR:
+      assert_int_equal(msiq_job_spec_set_target_dir(&spec, "img"), MSIQ_OK);
+      break;
+    case OPTION_LANGUAGE:
+      assert_int_equal(msiq_job_spec_set_language(&spec, "1033"), MSIQ_OK);
+      break;
+    case OPTION_NONE:
+      break;
+  }
+  msiq_diag diag = {{0}};
+  if (name != NULL) {
+    assert_int_equal(msiq_job_spec_add_property(&spec, name, value, &diag),
+                     MSIQ_OK);
+  }
+  msiq_admission admission;
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   status);
+  assert_message_contains(diag.message, fragment);
+  assert_message_is_one_line(diag.message);
+  assert_int_equal(fake.file_exists_calls, 0);
+  msiq_job_spec_cleanup(&spec);
+}
+
+static void test_what_an_action_does_not_take_is_refused(void **state) {
+  (void)state;
+  assert_sequence_refused(MSIQ_ACTION_UNINSTALL, OPTION_TRANSFORM, NULL, NULL,
+                          MSIQ_EUSAGE,
+                          "--transform goes only with --action install or "
+                          "advertise, not uninstall");
+  assert_sequence_refused(MSIQ_ACTION_PATCH, OPTION_TRANSFORM, NULL, NULL,
+                          MSIQ_EUSAGE, "not patch");
+  assert_sequence_refused(MSIQ_ACTION_ADMIN, OPTION_TRANSFORM, "TARGETDIR",
+                          "img", MSIQ_EUSAGE, "not admin");
+  assert_sequence_refused(MSIQ_ACTION_INSTALL, OPTION_LANGUAGE, NULL, NULL,
+                          MSIQ_EUSAGE,
+                          "--language goes only with --action advertise");
+  assert_sequence_refused(MSIQ_ACTION_INSTALL, OPTION_PATCH, NULL, NULL,
+                          MSIQ_EUSAGE,
+                          "--patch patches an administrative image");
+  assert_sequence_refused(MSIQ_ACTION_ADVERTISE, OPTION_TARGET_DIR, NULL, NULL,
+                          MSIQ_EUSAGE, "--target-dir names");
+  assert_sequence_refused(MSIQ_ACTION_ADMIN, OPTION_NONE, NULL, NULL,
+                          MSIQ_EUSAGE,
+                          "admin needs the folder of the administrative "
+                          "image");
+  assert_sequence_refused(MSIQ_ACTION_ADMIN, OPTION_TARGET_DIR, "ACTION",
+                          "INSTALL", MSIQ_EINVAL, "the job may not set ACTION");
+  assert_sequence_refused(MSIQ_ACTION_ADMIN, OPTION_TARGET_DIR, "TARGETDIR",
+                          "x", MSIQ_EUSAGE,
+                          "the job already sets TARGETDIR itself");
+  assert_sequence_refused(MSIQ_ACTION_INSTALL, OPTION_TRANSFORM, "TRANSFORMS",
+                          "x.mst", MSIQ_EUSAGE,
+                          "the job already sets TRANSFORMS itself");
+  assert_sequence_refused(MSIQ_ACTION_ADVERTISE, OPTION_NONE, "ALLUSERS", "1",
+                          MSIQ_EUSAGE,
+                          "advertise takes no property 'ALLUSERS'");
+  assert_sequence_refused(MSIQ_ACTION_ADVERTISE, OPTION_NONE, "ProductLanguage",
+                          "english", MSIQ_EINVAL, "invalid language 'english'");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(test_paths_are_made_absolute_through_the_host,
@@ -777,6 +940,12 @@ int main(void) {
       cmocka_unit_test_setup(test_missing_package_is_refused_with_the_message,
                              fake_reset),
       cmocka_unit_test_setup(test_unsafe_package_or_log_is_refused, fake_reset),
+      cmocka_unit_test_setup(test_transforms_become_the_transforms_property,
+                             fake_reset),
+      cmocka_unit_test_setup(test_a_missing_transform_is_refused, fake_reset),
+      cmocka_unit_test_setup(test_admin_target_dir_and_patches, fake_reset),
+      cmocka_unit_test_setup(test_what_an_action_does_not_take_is_refused,
+                             fake_reset),
       cmocka_unit_test_setup(test_stage_skips_the_source_check_only,
                              fake_reset),
       cmocka_unit_test_setup(test_staged_spec_runs_the_copy, fake_reset),

@@ -4,14 +4,12 @@
  * before the release means no call; a deferral puts its next look a whole
  * interval after it; it leaves no handle behind.
  *
- * The mutex is held as in test_host_mutex.c: an open file description
- * write lock on the file named by MSIQ_SIM_MUTEX (POSIX), or the real
- * Global\_MSIExecute (Windows, under Wine).
+ * The mutex is held as in test_host_mutex.c, by test_mutex_owner.h: an open
+ * file description write lock on the file named by MSIQ_SIM_MUTEX (POSIX),
+ * or the real Global\_MSIExecute (Windows, under Wine).
  */
-#ifndef _WIN32
-#define _GNU_SOURCE /* F_OFD_SETLK */
-#endif
 
+#include "test_mutex_owner.h"
 #include "test_support.h"
 
 #include <stdbool.h>
@@ -22,13 +20,6 @@
 
 #include "dispatcher/gate_watch.h"
 #include "host/host.h"
-
-#ifdef _WIN32
-#include <windows.h>
-#else
-#include <fcntl.h>
-#include <unistd.h>
-#endif
 
 /* When the test releases the mutex, after the watch has started. */
 #define RELEASE_AFTER_MS 350
@@ -46,60 +37,8 @@ typedef struct fixture {
   uint64_t released_at;
   uint64_t called_at;
   uint64_t deferred_at;
-#ifdef _WIN32
-  HANDLE mutex;
-#else
-  int fd;
-  char path[512];
-#endif
+  test_mutex_owner mutex;
 } fixture;
-
-#ifdef _WIN32
-
-static void mutex_take(fixture *self) {
-  SetLastError(0);
-  self->mutex = CreateMutexW(NULL, TRUE, L"Global\\_MSIExecute");
-  assert_non_null(self->mutex);
-  assert_int_not_equal(GetLastError(), ERROR_ALREADY_EXISTS);
-}
-
-static void mutex_release(fixture *self) {
-  assert_true(ReleaseMutex(self->mutex));
-}
-
-static void mutex_cleanup(fixture *self) {
-  CloseHandle(self->mutex);
-}
-
-#else
-
-static int mutex_lock(fixture *self, short type) {
-  struct flock lock;
-  memset(&lock, 0, sizeof lock);
-  lock.l_type = type;
-  lock.l_whence = SEEK_SET;
-  return fcntl(self->fd, F_OFD_SETLK, &lock);
-}
-
-static void mutex_take(fixture *self) {
-  test_unique_path(self->path, sizeof self->path, "gate-watch");
-  assert_int_equal(setenv("MSIQ_SIM_MUTEX", self->path, 1), 0);
-  self->fd = open(self->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  assert_true(self->fd >= 0);
-  assert_int_equal(mutex_lock(self, F_WRLCK), 0);
-}
-
-static void mutex_release(fixture *self) {
-  assert_int_equal(mutex_lock(self, F_UNLCK), 0);
-}
-
-static void mutex_cleanup(fixture *self) {
-  close(self->fd);
-  remove(self->path);
-  unsetenv("MSIQ_SIM_MUTEX");
-}
-
-#endif
 
 static void fixture_init(fixture *self, bool hold) {
   memset(self, 0, sizeof *self);
@@ -108,36 +47,24 @@ static void fixture_init(fixture *self, bool hold) {
   assert_int_equal(uv_timer_init(&self->loop, &self->stop_timer), 0);
   self->release_timer.data = self;
   self->stop_timer.data = self;
+  test_mutex_owner_init(&self->mutex);
   if (hold) {
-    mutex_take(self);
+    test_mutex_owner_take(&self->mutex);
     assert_int_equal(msiq_host_installer_mutex_state(), MSIQ_MUTEX_HELD);
   } else {
-#ifndef _WIN32
-    /* Names a file nobody locks: free. */
-    test_unique_path(self->path, sizeof self->path, "gate-watch");
-    assert_int_equal(setenv("MSIQ_SIM_MUTEX", self->path, 1), 0);
-    self->fd = -1;
-#endif
     assert_int_equal(msiq_host_installer_mutex_state(), MSIQ_MUTEX_FREE);
   }
 }
 
 /* Runs the loop until only the fixture's own timers are left, then closes
  * them and the loop: uv_loop_close fails if the watch left a handle open. */
-static void fixture_cleanup(fixture *self, bool held) {
+static void fixture_cleanup(fixture *self) {
   uv_run(&self->loop, UV_RUN_DEFAULT);
   uv_close((uv_handle_t *)&self->release_timer, NULL);
   uv_close((uv_handle_t *)&self->stop_timer, NULL);
   uv_run(&self->loop, UV_RUN_DEFAULT);
   assert_int_equal(uv_loop_close(&self->loop), 0);
-  if (held) {
-    mutex_cleanup(self);
-  }
-#ifndef _WIN32
-  else {
-    unsetenv("MSIQ_SIM_MUTEX");
-  }
-#endif
+  test_mutex_owner_cleanup(&self->mutex);
 }
 
 static void on_release(void *data) {
@@ -152,7 +79,7 @@ static void on_release(void *data) {
 static void on_release_timer(uv_timer_t *timer) {
   fixture *self = timer->data;
   assert_int_equal(self->calls, 0); /* not before the release */
-  mutex_release(self);
+  test_mutex_owner_release(&self->mutex);
   uv_update_time(&self->loop);
   self->released = true;
   self->released_at = uv_now(&self->loop);
@@ -165,7 +92,7 @@ static void on_defer_timer(uv_timer_t *timer) {
   assert_int_equal(self->calls, 0);
   self->deferred_at = uv_now(&self->loop);
   msiq_gate_watch_defer(self->watch);
-  mutex_release(self);
+  test_mutex_owner_release(&self->mutex);
   self->released = true;
 }
 
@@ -195,7 +122,7 @@ static void test_calls_back_once_soon_after_the_release(void **state) {
     fail_msg("called %lld ms after the release (bound %d ms)",
              (long long)(self.called_at - self.released_at), LATE_BOUND_MS);
   }
-  fixture_cleanup(&self, true);
+  fixture_cleanup(&self);
 }
 
 static void test_stopped_watch_never_calls_back(void **state) {
@@ -215,7 +142,7 @@ static void test_stopped_watch_never_calls_back(void **state) {
   uv_run(&self.loop, UV_RUN_DEFAULT);
   assert_true(self.released);
   assert_int_equal(self.calls, 0);
-  fixture_cleanup(&self, true);
+  fixture_cleanup(&self);
 }
 
 static void test_deferred_watch_looks_an_interval_later(void **state) {
@@ -240,7 +167,7 @@ static void test_deferred_watch_looks_an_interval_later(void **state) {
              (long long)(self.called_at - self.deferred_at),
              MSIQ_GATE_WATCH_INTERVAL_MS);
   }
-  fixture_cleanup(&self, true);
+  fixture_cleanup(&self);
 }
 
 static void test_free_mutex_calls_back_at_the_first_look(void **state) {
@@ -257,7 +184,7 @@ static void test_free_mutex_calls_back_at_the_first_look(void **state) {
     fail_msg("called %lld ms after the start (bound %d ms)",
              (long long)(self.called_at - started_at), LATE_BOUND_MS);
   }
-  fixture_cleanup(&self, false);
+  fixture_cleanup(&self);
 }
 
 int main(void) {

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE /* F_OFD_SETLK */
 #endif
 
+#include "test_mutex_owner.h"
 #include "test_support.h"
 
 #include <stdbool.h>
@@ -42,102 +43,19 @@
 #define CHURN_ROUNDS 100000
 #endif
 
-/* The mutex, as a test owner holds it. */
-typedef struct owner {
-#ifdef _WIN32
-  HANDLE mutex;
-#else
-  int fd;
-  char path[512];
-#endif
-} owner;
-
-#ifdef _WIN32
-
-static void owner_init(owner *self) {
-  self->mutex = NULL;
-}
-
-/* Creates Global\_MSIExecute owned by the calling thread. */
-static void owner_take(owner *self) {
-  SetLastError(0);
-  self->mutex = CreateMutexW(NULL, TRUE, L"Global\\_MSIExecute");
-  assert_non_null(self->mutex);
-  assert_int_not_equal(GetLastError(), ERROR_ALREADY_EXISTS);
-}
-
-static void owner_release(owner *self) {
-  assert_true(ReleaseMutex(self->mutex));
-}
-
-/* Takes the mutex back without waiting; false if someone else has it. */
-static bool owner_retake(owner *self) {
-  return WaitForSingleObject(self->mutex, 0) == WAIT_OBJECT_0;
-}
-
-static void owner_cleanup(owner *self) {
-  if (self->mutex != NULL) {
-    CloseHandle(self->mutex);
-    self->mutex = NULL;
-  }
-}
-
-#else
-
-static void owner_init(owner *self) {
-  self->fd = -1;
-  test_unique_path(self->path, sizeof self->path, "sim-mutex");
-  assert_int_equal(setenv("MSIQ_SIM_MUTEX", self->path, 1), 0);
-}
-
-static int owner_lock(owner *self, short type) {
-  struct flock lock;
-  memset(&lock, 0, sizeof lock);
-  lock.l_type = type;
-  lock.l_whence = SEEK_SET;
-  return fcntl(self->fd, F_OFD_SETLK, &lock);
-}
-
-static void owner_take(owner *self) {
-  if (self->fd < 0) {
-    self->fd = open(self->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    assert_true(self->fd >= 0);
-  }
-  assert_int_equal(owner_lock(self, F_WRLCK), 0);
-}
-
-static void owner_release(owner *self) {
-  assert_int_equal(owner_lock(self, F_UNLCK), 0);
-}
-
-static bool owner_retake(owner *self) {
-  return owner_lock(self, F_WRLCK) == 0;
-}
-
-static void owner_cleanup(owner *self) {
-  if (self->fd >= 0) {
-    close(self->fd);
-    self->fd = -1;
-  }
-  remove(self->path);
-  unsetenv("MSIQ_SIM_MUTEX");
-}
-
-#endif
-
 /* Each test gets an owner that names the mutex but has not created it; the
  * teardown closes whatever a failed test left open, so one failure does not
  * spill into the next test. */
-static owner test_owner;
+static test_mutex_owner test_owner;
 
 static int owner_setup(void **state) {
-  owner_init(&test_owner);
+  test_mutex_owner_init(&test_owner);
   *state = &test_owner;
   return 0;
 }
 
 static int owner_teardown(void **state) {
-  owner_cleanup(*state);
+  test_mutex_owner_cleanup(*state);
   return 0;
 }
 
@@ -147,16 +65,16 @@ static void test_absent_mutex_is_free(void **state) {
 }
 
 static void test_owned_mutex_is_held_until_released(void **state) {
-  owner *mutex = *state;
-  owner_take(mutex);
+  test_mutex_owner *mutex = *state;
+  test_mutex_owner_take(mutex);
   assert_int_equal(msiq_host_installer_mutex_state(), MSIQ_MUTEX_HELD);
   /* Asking twice changes nothing. */
   assert_int_equal(msiq_host_installer_mutex_state(), MSIQ_MUTEX_HELD);
-  owner_release(mutex);
+  test_mutex_owner_release(mutex);
   assert_int_equal(msiq_host_installer_mutex_state(), MSIQ_MUTEX_FREE);
-  assert_true(owner_retake(mutex));
+  assert_true(test_mutex_owner_retake(mutex));
   assert_int_equal(msiq_host_installer_mutex_state(), MSIQ_MUTEX_HELD);
-  owner_release(mutex);
+  test_mutex_owner_release(mutex);
 }
 
 typedef struct churn_probe {
@@ -191,8 +109,8 @@ static void churn_probe_thread(void *argument) {
  * moment of a re-take (on Windows, a probe waiting on it would be handed it
  * at every release); a probe that only looks never is. */
 static void test_probe_never_stands_in_the_owners_way(void **state) {
-  owner *mutex = *state;
-  owner_take(mutex);
+  test_mutex_owner *mutex = *state;
+  test_mutex_owner_take(mutex);
   churn_probe probe;
   memset(&probe, 0, sizeof probe);
   assert_int_equal(uv_mutex_init(&probe.lock), 0);
@@ -200,8 +118,8 @@ static void test_probe_never_stands_in_the_owners_way(void **state) {
   assert_int_equal(uv_thread_create(&thread, churn_probe_thread, &probe), 0);
   int failed_round = 0;
   for (int round = 1; round <= CHURN_ROUNDS && failed_round == 0; round++) {
-    owner_release(mutex);
-    if (!owner_retake(mutex)) {
+    test_mutex_owner_release(mutex);
+    if (!test_mutex_owner_retake(mutex)) {
       failed_round = round;
     }
     /* Let the probe run between rounds too, so that most probes see the
@@ -224,7 +142,7 @@ static void test_probe_never_stands_in_the_owners_way(void **state) {
     fail_msg("only %u probes (%u held, %u free) ran during the churn",
              probe.probes, probe.seen_held, probe.seen_free);
   }
-  owner_release(mutex);
+  test_mutex_owner_release(mutex);
 }
 
 #ifdef _WIN32
@@ -239,7 +157,7 @@ static DWORD WINAPI abandoning_thread(LPVOID argument) {
  * for the gate. The probe must leave it abandoned, which proves it did not
  * acquire it (acquiring an abandoned mutex clears that state). */
 static void test_abandoned_mutex_is_free_and_stays_abandoned(void **state) {
-  owner *self = *state;
+  test_mutex_owner *self = *state;
   /* Kept open so the mutex outlives the thread. */
   HANDLE mutex = CreateMutexW(NULL, FALSE, L"Global\\_MSIExecute");
   assert_non_null(mutex);
@@ -263,9 +181,9 @@ static void test_abandoned_mutex_is_free_and_stays_abandoned(void **state) {
 
 /* Only a write lock, the simulated msiexec, holds the mutex. */
 static void test_read_lock_does_not_hold_the_mutex(void **state) {
-  owner *mutex = *state;
-  owner_take(mutex);
-  owner_release(mutex);
+  test_mutex_owner *mutex = *state;
+  test_mutex_owner_take(mutex);
+  test_mutex_owner_release(mutex);
   struct flock lock;
   memset(&lock, 0, sizeof lock);
   lock.l_type = F_RDLCK;
@@ -277,7 +195,7 @@ static void test_read_lock_does_not_hold_the_mutex(void **state) {
 /* A holder in another process, with a classic POSIX record lock, counts
  * too: the probe sees every fcntl lock. */
 static void test_other_process_holder_is_seen(void **state) {
-  owner *mutex = *state;
+  test_mutex_owner *mutex = *state;
   test_write_file(mutex->path, "");
   int ready[2];
   int release[2];

@@ -257,6 +257,73 @@ static void test_build_properties_in_order(void **state) {
   msiq_job_cleanup(&job);
 }
 
+/* msiexec /a PKG with TARGETDIR and the image's patches as properties. */
+static void test_build_admin(void **state) {
+  (void)state;
+  msiq_job job;
+  test_job_init(&job, MSIQ_ACTION_ADMIN, "C:\\pkg\\app.msi");
+  test_job_add_property(&job, "TARGETDIR", "D:\\image");
+  test_job_add_property(&job, "PATCH", "C:\\fix.msp");
+  static const char *const expected[] = {"/a",
+                                         "C:\\pkg\\app.msi",
+                                         "/qn",
+                                         "/norestart",
+                                         "/l*v",
+                                         "C:\\logs\\7.log",
+                                         "TARGETDIR=D:\\image",
+                                         "PATCH=C:\\fix.msp"};
+  assert_build(&job, "C:\\logs\\7.log", expected, ARRAY_SIZE(expected));
+  msiq_job_cleanup(&job);
+}
+
+/* msiexec /jm PKG /t TRANSFORMS /g LANGUAGE: the two properties become
+ * switches before /qn, and nothing follows the log path. */
+static void test_build_advertise(void **state) {
+  (void)state;
+  msiq_job job;
+  test_job_init(&job, MSIQ_ACTION_ADVERTISE, "C:\\pkg\\app.msi");
+  test_job_add_property(&job, "TRANSFORMS", "C:\\a.mst;C:\\b.mst");
+  test_job_add_property(&job, "ProductLanguage", "1033");
+  static const char *const expected[] = {
+      "/jm", "C:\\pkg\\app.msi", "/t",   "C:\\a.mst;C:\\b.mst", "/g", "1033",
+      "/qn", "/norestart",       "/l*v", "C:\\logs\\8.log"};
+  assert_build(&job, "C:\\logs\\8.log", expected, ARRAY_SIZE(expected));
+  msiq_job_cleanup(&job);
+  /* Without either, only the package. */
+  test_job_init(&job, MSIQ_ACTION_ADVERTISE, "C:\\pkg\\app.msi");
+  static const char *const bare[] = {"/jm",  "C:\\pkg\\app.msi",
+                                     "/qn",  "/norestart",
+                                     "/l*v", "C:\\logs\\9.log"};
+  assert_build(&job, "C:\\logs\\9.log", bare, ARRAY_SIZE(bare));
+  msiq_job_cleanup(&job);
+  /* Any other property has no place on an advertise line. */
+  test_job_init(&job, MSIQ_ACTION_ADVERTISE, "C:\\pkg\\app.msi");
+  test_job_add_property(&job, "ALLUSERS", "1");
+  msiq_installer_command command;
+  msiq_installer_command_init(&command);
+  msiq_diag diag = {{0}};
+  assert_int_equal(
+      msiq_installer_command_build(&job, "C:\\l.log", &command, &diag),
+      MSIQ_EINVAL);
+  assert_message_contains(diag.message,
+                          "advertise takes no property 'ALLUSERS'");
+  assert_int_equal(command.argument_count, 0);
+  msiq_job_cleanup(&job);
+}
+
+/* The transform list is quoted whole on the command line when it holds a
+ * space, like any plain argument. */
+static void test_line_advertise_quotes_transforms(void **state) {
+  (void)state;
+  msiq_job job;
+  test_job_init(&job, MSIQ_ACTION_ADVERTISE, "C:\\pkg\\app.msi");
+  test_job_add_property(&job, "TRANSFORMS", "C:\\My T\\a.mst");
+  assert_job_line(&job, "C:\\l.log", MSIEXEC,
+                  MSIEXEC " /jm C:\\pkg\\app.msi /t \"C:\\My T\\a.mst\" /qn "
+                          "/norestart /l*v C:\\l.log");
+  msiq_job_cleanup(&job);
+}
+
 static void test_build_requires_log_path(void **state) {
   (void)state;
   msiq_job job;
@@ -936,6 +1003,54 @@ static void assert_plan_refused(msiq_action action, const char *target,
   assert_message_is_one_line(diag.message);
 }
 
+static void test_plan_admin_and_advertise(void **state) {
+  (void)state;
+  const msiq_property image[] = {{"TARGETDIR", "D:\\image"},
+                                 {"PATCH", "C:\\fix.msp"}};
+  assert_plan(MSIQ_ACTION_ADMIN, "C:\\p.msi", NULL, image, 2,
+              MSIQ_INSTALLER_INSTALL_PRODUCT, false,
+              "ACTION=ADMIN TARGETDIR=D:\\image PATCH=C:\\fix.msp "
+              "REBOOT=ReallySuppress",
+              "MsiInstallProductW(\"C:\\p.msi\", \"ACTION=ADMIN "
+              "TARGETDIR=D:\\image PATCH=C:\\fix.msp "
+              "REBOOT=ReallySuppress\")");
+  const msiq_property advertised[] = {{"TRANSFORMS", "C:\\a.mst;C:\\b.mst"},
+                                      {"ProductLanguage", "1031"}};
+  msiq_installer_call call;
+  msiq_diag diag = {{0}};
+  msiq_installer_call_init(&call);
+  assert_int_equal(msiq_installer_call_plan(MSIQ_ACTION_ADVERTISE, "C:\\p.msi",
+                                            NULL, advertised, 2, &call, &diag),
+                   MSIQ_OK);
+  assert_int_equal(call.function, MSIQ_INSTALLER_ADVERTISE_PRODUCT);
+  assert_string_equal(call.transforms, "C:\\a.mst;C:\\b.mst");
+  assert_int_equal(call.language, 1031);
+  assert_string_equal(call.properties, "");
+  assert_string_equal(call.description,
+                      "MsiAdvertiseProductExW(\"C:\\p.msi\", "
+                      "ADVERTISEFLAGS_MACHINEASSIGN, \"C:\\a.mst;C:\\b.mst\", "
+                      "1031, 0, 0)");
+  msiq_installer_call_cleanup(&call);
+  assert_null(call.transforms);
+  /* No transforms, no language: NULL and 0, the package's own. */
+  assert_int_equal(msiq_installer_call_plan(MSIQ_ACTION_ADVERTISE, "C:\\p.msi",
+                                            NULL, NULL, 0, &call, &diag),
+                   MSIQ_OK);
+  assert_null(call.transforms);
+  assert_string_equal(call.description,
+                      "MsiAdvertiseProductExW(\"C:\\p.msi\", "
+                      "ADVERTISEFLAGS_MACHINEASSIGN, NULL, 0, 0, 0)");
+  msiq_installer_call_cleanup(&call);
+  const msiq_property other[] = {{"ALLUSERS", "1"}};
+  assert_plan_refused(MSIQ_ACTION_ADVERTISE, "C:\\p.msi", NULL, other, 1,
+                      "advertise takes no property 'ALLUSERS'");
+  const msiq_property bad_language[] = {{"ProductLanguage", "65536"}};
+  assert_plan_refused(MSIQ_ACTION_ADVERTISE, "C:\\p.msi", NULL, bad_language, 1,
+                      "language '65536' must be a language id");
+  assert_plan_refused(MSIQ_ACTION_ADMIN, PRODUCT_CODE, NULL, image, 2,
+                      "must be a package, not a product code");
+}
+
 static void test_plan_each_action(void **state) {
   (void)state;
   const msiq_property all_users[] = {{"ALLUSERS", "1"}};
@@ -1079,6 +1194,9 @@ int main(void) {
       cmocka_unit_test(test_build_repair_with_the_jobs_mode),
       cmocka_unit_test(test_build_repair),
       cmocka_unit_test(test_build_properties_in_order),
+      cmocka_unit_test(test_build_admin),
+      cmocka_unit_test(test_build_advertise),
+      cmocka_unit_test(test_line_advertise_quotes_transforms),
       cmocka_unit_test(test_build_requires_log_path),
       cmocka_unit_test(test_build_refuses_broken_jobs),
       cmocka_unit_test(test_build_replaces_previous_content),
@@ -1102,6 +1220,7 @@ int main(void) {
       cmocka_unit_test(test_repair_mode_rule),
       cmocka_unit_test(test_installer_function_names),
       cmocka_unit_test(test_plan_each_action),
+      cmocka_unit_test(test_plan_admin_and_advertise),
       cmocka_unit_test(test_plan_job_properties_win),
       cmocka_unit_test(test_plan_refusals),
       cmocka_unit_test(test_plan_replaces_only_on_success),

@@ -537,6 +537,66 @@ static void test_version_11_database_gets_log_modes(void **state) {
   test_remove_database(path);
 }
 
+static void test_sequences_widen_the_action_check_in_place(void **state) {
+  (void)state;
+  /* A database of the version before 0013 with a job, migrated: the job
+   * stays as it was, admin and advertise jobs can be stored, any other
+   * action is still refused, and the database is sound. */
+  int sequences_migration = -1;
+  for (int i = 0; i < MSIQ_SQL_MIGRATION_COUNT; i++) {
+    if (strstr(msiq_sql_migrations[i].name, "_sequences.sql") != NULL) {
+      sequences_migration = i;
+    }
+  }
+  assert_true(sequences_migration >= 12);
+  char path[512];
+  test_unique_path(path, sizeof path, "migrate-sequences");
+  for (int i = 0; i < sequences_migration; i++) {
+    test_database_exec(path, msiq_sql_migrations[i].sql);
+  }
+  char version[64];
+  snprintf(version, sizeof version, "PRAGMA user_version = %d;",
+           sequences_migration);
+  test_database_exec(path, version);
+  test_database_exec(path,
+                     "INSERT INTO job (id, state, action, target, max_attempts,"
+                     "                 created_at) VALUES"
+                     " (1, 'queued', 'repair', '/a.msi', 3, 0);");
+  /* One connection open across the upgrade, as a dispatcher's would be,
+   * sees the new constraint too. */
+  sqlite3 *other = NULL;
+  assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
+  assert_int_equal(
+      sqlite3_exec(other, "SELECT count(*) FROM job", NULL, NULL, NULL),
+      SQLITE_OK);
+  msiq_store *store = NULL;
+  assert_int_equal(msiq_store_open(path, 0, &store, NULL), MSIQ_OK);
+  msiq_store_close(store);
+  assert_int_equal(
+      sqlite3_exec(other,
+                   "INSERT INTO job (id, state, action, target, max_attempts,"
+                   " created_at) VALUES (2, 'queued', 'admin', '/b.msi', 3, 0),"
+                   " (3, 'queued', 'advertise', '/c.msi', 3, 0)",
+                   NULL, NULL, NULL),
+      SQLITE_OK);
+  assert_int_equal(
+      sqlite3_exec(other,
+                   "INSERT INTO job (id, state, action, target, max_attempts,"
+                   " created_at) VALUES (4, 'queued', 'bogus', '/d.msi', 3, 0)",
+                   NULL, NULL, NULL),
+      SQLITE_CONSTRAINT);
+  sqlite3_close(other);
+  char *kept = test_database_text(
+      path, "SELECT group_concat(id || ':' || action, ',') FROM"
+            " (SELECT id, action FROM job ORDER BY id)");
+  assert_string_equal(kept, "1:repair,2:admin,3:advertise");
+  free(kept);
+  kept = test_database_text(path, "PRAGMA integrity_check");
+  assert_string_equal(kept, "ok");
+  free(kept);
+  test_remove_database(path);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_new_database_is_migrated_to_the_latest_version),
@@ -552,6 +612,7 @@ int main(void) {
       cmocka_unit_test(test_state_counts_are_filled_from_the_existing_jobs),
       cmocka_unit_test(test_job_ids_are_not_reused_after_an_upgrade),
       cmocka_unit_test(test_version_11_database_gets_log_modes),
+      cmocka_unit_test(test_sequences_widen_the_action_check_in_place),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

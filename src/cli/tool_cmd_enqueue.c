@@ -30,10 +30,48 @@ static int enqueue_parse_action(void *state, const char *value,
   if (msiq_action_parse(value, &options->spec.action) != MSIQ_OK) {
     return msiq_diag_set(diag, MSIQ_EINVAL,
                          "unknown action '%s' (use install, uninstall, "
-                         "patch or repair)",
+                         "patch, repair, admin or advertise)",
                          value);
   }
   options->spec.action_given = true;
+  return MSIQ_OK;
+}
+
+/* The sequences' own arguments go into the spec as given; admission checks
+ * them against the action (core/admission.c). */
+static int enqueue_parse_transform(void *state, const char *value,
+                                   msiq_diag *diag) {
+  if (msiq_job_spec_add_transform(&((enqueue_options *)state)->spec, value) !=
+      MSIQ_OK) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  return MSIQ_OK;
+}
+
+static int enqueue_parse_patch(void *state, const char *value,
+                               msiq_diag *diag) {
+  if (msiq_job_spec_add_image_patch(&((enqueue_options *)state)->spec, value) !=
+      MSIQ_OK) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  return MSIQ_OK;
+}
+
+static int enqueue_parse_target_dir(void *state, const char *value,
+                                    msiq_diag *diag) {
+  if (msiq_job_spec_set_target_dir(&((enqueue_options *)state)->spec, value) !=
+      MSIQ_OK) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  return MSIQ_OK;
+}
+
+static int enqueue_parse_language(void *state, const char *value,
+                                  msiq_diag *diag) {
+  if (msiq_job_spec_set_language(&((enqueue_options *)state)->spec, value) !=
+      MSIQ_OK) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
   return MSIQ_OK;
 }
 
@@ -59,6 +97,10 @@ static const tool_option enqueue_option_table[] = {
     {"stage", 0, TOOL_OPTION_FLAG, offsetof(enqueue_options, spec.stage), NULL},
     {"reinstall", 0, TOOL_OPTION_FLAG,
      offsetof(enqueue_options, spec.reinstall), NULL},
+    {"transform", 0, TOOL_OPTION_CUSTOM, 0, enqueue_parse_transform},
+    {"patch", 0, TOOL_OPTION_CUSTOM, 0, enqueue_parse_patch},
+    {"target-dir", 0, TOOL_OPTION_CUSTOM, 0, enqueue_parse_target_dir},
+    {"language", 0, TOOL_OPTION_CUSTOM, 0, enqueue_parse_language},
     {"exit-code", 0, TOOL_OPTION_STRINGS, offsetof(enqueue_options, exit_codes),
      NULL},
     {"wait", 'w', TOOL_OPTION_FLAG, offsetof(enqueue_options, wait), NULL},
@@ -208,11 +250,20 @@ static int enqueue_exec(const tool_context *context, void *state,
 }
 
 static const char enqueue_help[] =
-    "TARGET is a .msi package (install), a .msp patch (patch), or a .msi\n"
-    "package or braced product code {GUID} (uninstall, repair). NAME=VALUE\n"
-    "pairs are MSI properties, passed to msiexec in the order given.\n\n"
+    "TARGET is a .msi package (install, admin, advertise), a .msp patch\n"
+    "(patch), or a .msi package or braced product code {GUID} (uninstall,\n"
+    "repair). NAME=VALUE pairs are MSI properties, passed to msiexec in the\n"
+    "order given.\n\n"
     "Options:\n"
-    "  -a, --action A        install (default), uninstall, patch or repair\n"
+    "  -a, --action A        install (default), uninstall, patch, repair,\n"
+    "                        admin (an administrative image, msiexec /a) or\n"
+    "                        advertise (per machine, msiexec /jm)\n"
+    "  --transform F.mst     apply transform F (install, advertise;\n"
+    "                        repeatable, in order): TRANSFORMS=F;...\n"
+    "  --target-dir DIR      admin: the image's folder (TARGETDIR; required)\n"
+    "  --patch F.msp         admin: patch the image with F (repeatable;\n"
+    "                        msiexec /a PKG /p F): PATCH=F;...\n"
+    "  --language ID         advertise: the language id (msiexec /g)\n"
     "  -p, --priority N      higher runs first (default 0; ties: oldest "
     "first)\n"
     "  --not-before T        do not start before T (ISO 8601 or +30m)\n"

@@ -117,15 +117,104 @@ static int exec_repair_mode_read(const char *word, exec_line *line,
   return MSIQ_OK;
 }
 
+/* Appends each ';'-separated piece of list (/t a.mst;b.mst, /p with /a)
+ * through add. */
+static int exec_add_list(msiq_job_spec *spec, const char *switch_word,
+                         const char *list,
+                         int (*add)(msiq_job_spec *, const char *),
+                         msiq_diag *diag) {
+  char *copy = msiq_text_duplicate(list);
+  if (copy == NULL) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  int status = MSIQ_OK;
+  for (char *piece = copy, *end = NULL; status == MSIQ_OK; piece = end + 1) {
+    end = strchr(piece, ';');
+    if (end != NULL) {
+      *end = '\0';
+    }
+    if (piece[0] == '\0') {
+      status = msiq_diag_set(diag, MSIQ_EUSAGE,
+                             "%s: an empty name in the list (names are "
+                             "separated by single ';')",
+                             switch_word);
+    } else if (add(spec, piece) != MSIQ_OK) {
+      status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+    }
+    if (end == NULL) {
+      break;
+    }
+  }
+  free(copy);
+  return status;
+}
+
+/* The sequences' switches: /t TRANSFORMS and /g LANGUAGE (msiexec's for
+ * /j; /t goes with /i too, as --transform does), /p PATCH after or before
+ * /a (patching the image, msiexec /a PKG /p PATCH). *used is false for any
+ * other word. */
+static int exec_parse_sequence_switch(int argc, char *const *argv, int *i,
+                                      bool admin, msiq_job_spec *spec,
+                                      bool *used, msiq_diag *diag) {
+  const char *word = argv[*i];
+  *used = exec_switch_is(word, "t") || exec_switch_is(word, "g") ||
+          (admin && exec_switch_is(word, "p"));
+  if (!*used) {
+    return MSIQ_OK;
+  }
+  if (*i + 1 >= argc) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE, "%s needs a value", word);
+  }
+  const char *value = argv[++*i];
+  if (exec_switch_is(word, "t")) {
+    return exec_add_list(spec, word, value, msiq_job_spec_add_transform, diag);
+  }
+  if (exec_switch_is(word, "p")) {
+    return exec_add_list(spec, word, value, msiq_job_spec_add_image_patch,
+                         diag);
+  }
+  if (msiq_job_spec_set_language(spec, value) != MSIQ_OK) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  return MSIQ_OK;
+}
+
 /* Translates msiexec arguments into a job spec; never prints. */
 static int exec_parse(int argc, char *const *argv, msiq_job_spec *spec,
                       exec_line *line, msiq_diag *diag) {
   bool have_action = false;
+  /* With /a anywhere on the line, /p patches the image instead of naming
+   * a patch to apply. */
+  bool admin = false;
+  for (int i = 0; i < argc; i++) {
+    admin = admin || exec_switch_is(argv[i], "a");
+  }
   for (int i = 0; i < argc; i++) {
     const char *word = argv[i];
     const char *action_switch = NULL;
     msiq_action action = MSIQ_ACTION_INSTALL;
-    if (exec_switch_is(word, "i") || exec_switch_is(word, "package")) {
+    bool used = false;
+    int sequence_status =
+        exec_parse_sequence_switch(argc, argv, &i, admin, spec, &used, diag);
+    if (sequence_status != MSIQ_OK) {
+      return sequence_status;
+    }
+    if (used) {
+      continue;
+    }
+    if (exec_switch_is(word, "ju")) {
+      return msiq_diag_set(diag, MSIQ_EUSAGE,
+                           "/ju advertises for the current user, and the "
+                           "queue's jobs run as the service: use /jm (per "
+                           "machine)");
+    }
+    if (exec_switch_is(word, "a")) {
+      action_switch = word;
+      action = MSIQ_ACTION_ADMIN;
+    } else if (exec_switch_is(word, "j") || exec_switch_is(word, "jm")) {
+      action_switch = word;
+      action = MSIQ_ACTION_ADVERTISE;
+    } else if (exec_switch_is(word, "i") || exec_switch_is(word, "package")) {
       action_switch = word;
       action = MSIQ_ACTION_INSTALL;
     } else if (exec_switch_is(word, "x") || exec_switch_is(word, "uninstall")) {
@@ -146,7 +235,8 @@ static int exec_parse(int argc, char *const *argv, msiq_job_spec *spec,
     if (action_switch != NULL) {
       if (have_action) {
         return msiq_diag_set(diag, MSIQ_EUSAGE,
-                             "only one of /i, /x, /update or /f may be given");
+                             "only one of /i, /x, /update, /f, /a or /jm may "
+                             "be given");
       }
       if (i + 1 >= argc) {
         return msiq_diag_set(diag, MSIQ_EUSAGE, "%s needs a package",
@@ -196,7 +286,8 @@ static int exec_parse(int argc, char *const *argv, msiq_job_spec *spec,
       return msiq_diag_set(diag, MSIQ_EUSAGE,
                            "msiexec switch '%s' is not supported by msiq exec "
                            "(supported: /i, /package, /x, /uninstall, "
-                           "/update, /p, /f[MODE], /q[n|b|r|f][+|-|!], "
+                           "/update, /p, /f[MODE], /a, /j[m], /t, /g, "
+                           "/q[n|b|r|f][+|-|!], "
                            "/quiet, /passive, /norestart, "
                            "/l[i|w|e|a|r|u|c|m|o|p|v|x|+|!|*] LOG, /log "
                            "LOG, NAME=VALUE)",
@@ -215,8 +306,8 @@ static int exec_parse(int argc, char *const *argv, msiq_job_spec *spec,
   }
   if (!have_action) {
     return msiq_diag_set(diag, MSIQ_EUSAGE,
-                         "no action: give /i, /x, /update or /f with a "
-                         "package");
+                         "no action: give /i, /x, /update, /f, /a or /jm "
+                         "with a package");
   }
   /* A repair mode other than the default travels as REINSTALLMODE, which
    * both ways of running a job read (msiq_repair_mode_of); a REINSTALLMODE
@@ -501,12 +592,14 @@ static const char exec_help[] =
     "dispatcher (`msiq run` or the service) is running, exec runs the job\n"
     "itself, as `msiq run` would, and says so on stderr.\n\n"
     "Supported: /i or /package, /x or /uninstall, /update or /p, /f with\n"
-    "any repair mode (/fomus, /FVOMUS...), /l with msiexec's letters\n"
-    "i w e a r u c m o p v x + ! * in any case and order (/l*v LOG,\n"
-    "/l*vx+ LOG appends, /l*v! flushes each line) or /log LOG (/l*),\n"
-    "NAME=VALUE, /q, /qn, /quiet, /norestart. /qb, /qr, /qf (with +, - or\n"
-    "!) and /passive run silently too, with a note: a queue has no desktop.\n"
-    "Anything else (/forcerestart, /a, /j, transforms given as switches...)\n"
+    "any repair mode (/fomus, /FVOMUS...), /a PKG TARGETDIR=DIR (an\n"
+    "administrative image; /p PATCH with /a patches it), /j or /jm PKG\n"
+    "(advertise per machine) with /t T.mst;... and /g LANGID, /t with /i\n"
+    "too, /l with msiexec's letters i w e a r u c m o p v x + ! * in any\n"
+    "case and order (/l*v LOG, /l*vx+ LOG appends, /l*v! flushes each\n"
+    "line) or /log LOG (/l*), NAME=VALUE, /q, /qn, /quiet, /norestart.\n"
+    "/qb, /qr, /qf (with +, - or !) and /passive run silently too, with a\n"
+    "note: a queue has no desktop. Anything else (/forcerestart, /ju...)\n"
     "is refused with a clear error.\n"
     "Global options (--db, --json) go before `exec`.\n";
 

@@ -31,8 +31,8 @@ static int list_parse_action(void *state, const char *value, msiq_diag *diag) {
   msiq_action parsed;
   if (msiq_action_parse(value, &parsed) != MSIQ_OK) {
     return msiq_diag_set(diag, MSIQ_EINVAL,
-                         "unknown action '%s' (use install, uninstall, patch "
-                         "or repair)",
+                         "unknown action '%s' (use install, uninstall, "
+                         "patch, repair, admin or advertise)",
                          value);
   }
   ((list_options *)state)->filter.action = (int)parsed;
@@ -225,7 +225,8 @@ static const char list_help[] =
     "Options (a job is listed when it matches every one given):\n"
     "  -s, --state S     only jobs in state S: queued, running, retrying,\n"
     "                    succeeded, failed or cancelled\n"
-    "  -a, --action A    only install, uninstall, patch or repair jobs\n"
+    "  -a, --action A    only install, uninstall, patch, repair, admin or\n"
+    "                    advertise jobs\n"
     "  -k, --key K       only jobs with idempotency key K\n"
     "  --product NAME    only jobs whose package is the product NAME (its\n"
     "                    name in any case, or its product code)\n"

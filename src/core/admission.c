@@ -105,6 +105,199 @@ static int admission_check_command(const msiq_job_spec *spec,
   return status;
 }
 
+/* Refuses a sequence argument that the action does not take: it would be
+ * ignored, and a job that silently drops what it was told is worse than
+ * none. */
+static int admission_check_sequence_options(const msiq_job_spec *spec,
+                                            msiq_diag *diag) {
+  const char *action = msiq_action_name(spec->action);
+  if (spec->transform_count > 0 && spec->action != MSIQ_ACTION_INSTALL &&
+      spec->action != MSIQ_ACTION_ADVERTISE) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE,
+                         "--transform goes only with --action install or "
+                         "advertise, not %s",
+                         action);
+  }
+  if (spec->image_patch_count > 0 && spec->action != MSIQ_ACTION_ADMIN) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE,
+                         "--patch patches an administrative image, so it "
+                         "goes only with --action admin, not %s (a patch "
+                         "job is --action patch)",
+                         action);
+  }
+  if (spec->target_dir != NULL && spec->action != MSIQ_ACTION_ADMIN) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE,
+                         "--target-dir names an administrative image's "
+                         "folder, so it goes only with --action admin, not %s",
+                         action);
+  }
+  if (spec->language != NULL && spec->action != MSIQ_ACTION_ADVERTISE) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE,
+                         "--language goes only with --action advertise, "
+                         "not %s",
+                         action);
+  }
+  return MSIQ_OK;
+}
+
+/* Refuses a sequence argument whose property the job also sets itself:
+ * Windows Installer would keep only one of the two. */
+static int admission_check_not_set(const msiq_job_spec *spec,
+                                   const char *option, const char *property,
+                                   msiq_diag *diag) {
+  for (size_t i = 0; i < spec->property_count; i++) {
+    if (strcmp(spec->properties[i].name, property) == 0) {
+      return msiq_diag_set(diag, MSIQ_EUSAGE,
+                           "%s sets the %s property, and the job already "
+                           "sets %s itself",
+                           option, property, property);
+    }
+  }
+  return MSIQ_OK;
+}
+
+/* Makes each path of a list absolute and joins them with ';' into the
+ * property name (TRANSFORMS, PATCH). A path holding ';' would split. */
+static int admission_add_path_list(msiq_job_spec *spec,
+                                   const msiq_admission_host *host,
+                                   const char *what, char **paths, size_t count,
+                                   const char *name, msiq_diag *diag) {
+  /* Each path and its ';' or, for the last, the terminating NUL. */
+  size_t length = 1;
+  for (size_t i = 0; i < count; i++) {
+    if (paths[i][0] == '\0' || strchr(paths[i], ';') != NULL) {
+      char quoted[160];
+      msiq_quote_for_message(paths[i], quoted, sizeof quoted);
+      return msiq_diag_set(diag, MSIQ_EINVAL,
+                           "%s '%s' is empty or holds ';', which separates "
+                           "the list Windows Installer reads",
+                           what, quoted);
+    }
+    int status = admission_make_path_absolute(host, what, &paths[i], diag);
+    if (status != MSIQ_OK) {
+      return status;
+    }
+    length += strlen(paths[i]) + 1;
+  }
+  char *joined = malloc(length);
+  if (joined == NULL) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  joined[0] = '\0';
+  for (size_t i = 0; i < count; i++) {
+    if (i > 0) {
+      strcat(joined, ";");
+    }
+    strcat(joined, paths[i]);
+  }
+  int status = msiq_job_spec_add_property(spec, name, joined, diag);
+  free(joined);
+  return status;
+}
+
+/* Turns the sequences' own arguments (job.h) into their properties:
+ * transforms and an image's patches made absolute, a language as given;
+ * and an administrative image's folder, from --target-dir or the job's
+ * own TARGETDIR, made absolute (the dispatcher runs from its own
+ * directory). The lists stay in spec until the files are checked. */
+static int admission_add_sequence_properties(msiq_job_spec *spec,
+                                             const msiq_admission_host *host,
+                                             msiq_diag *diag) {
+  int status = admission_check_sequence_options(spec, diag);
+  if (status == MSIQ_OK && spec->transform_count > 0) {
+    status = admission_check_not_set(spec, "--transform",
+                                     MSIQ_TRANSFORMS_PROPERTY, diag);
+    if (status == MSIQ_OK) {
+      status = admission_add_path_list(spec, host, "transform",
+                                       spec->transforms, spec->transform_count,
+                                       MSIQ_TRANSFORMS_PROPERTY, diag);
+    }
+  }
+  if (status == MSIQ_OK && spec->image_patch_count > 0) {
+    status =
+        admission_check_not_set(spec, "--patch", MSIQ_PATCH_PROPERTY, diag);
+    if (status == MSIQ_OK) {
+      status = admission_add_path_list(spec, host, "patch", spec->image_patches,
+                                       spec->image_patch_count,
+                                       MSIQ_PATCH_PROPERTY, diag);
+    }
+  }
+  if (status == MSIQ_OK && spec->target_dir != NULL) {
+    status = admission_check_not_set(spec, "--target-dir",
+                                     MSIQ_TARGETDIR_PROPERTY, diag);
+    if (status == MSIQ_OK) {
+      status = msiq_job_spec_add_property(spec, MSIQ_TARGETDIR_PROPERTY,
+                                          spec->target_dir, diag);
+    }
+  }
+  if (status == MSIQ_OK && spec->language != NULL) {
+    status = admission_check_not_set(spec, "--language", MSIQ_LANGUAGE_PROPERTY,
+                                     diag);
+    if (status == MSIQ_OK) {
+      status = msiq_job_spec_add_property(spec, MSIQ_LANGUAGE_PROPERTY,
+                                          spec->language, diag);
+    }
+  }
+  if (status != MSIQ_OK || spec->action != MSIQ_ACTION_ADMIN) {
+    return status;
+  }
+  for (size_t i = 0; i < spec->property_count; i++) {
+    msiq_property *property = &spec->properties[i];
+    if (strcmp(property->name, MSIQ_TARGETDIR_PROPERTY) == 0 &&
+        property->value[0] != '\0') {
+      return admission_make_path_absolute(host, "target folder",
+                                          &property->value, diag);
+    }
+  }
+  return MSIQ_OK;
+}
+
+/* Records the first transform or image patch that does not exist, or lies
+ * where others could change it, as the job's refusal: like the package,
+ * each is read by the installer as SYSTEM. */
+static void admission_check_sequence_files(const msiq_job_spec *spec,
+                                           const msiq_admission_host *host,
+                                           msiq_admission *admission) {
+  for (int list = 0; list < 2; list++) {
+    char **paths = list == 0 ? spec->transforms : spec->image_patches;
+    size_t count = list == 0 ? spec->transform_count : spec->image_patch_count;
+    const char *what = list == 0 ? "transform" : "patch";
+    for (size_t i = 0; i < count && admission->refusal == MSIQ_OK; i++) {
+      if (!host->file_exists(paths[i])) {
+        admission->refusal = msiq_diag_set(
+            &admission->refusal_diag, MSIQ_EPACKAGE_MISSING,
+            "%s '%s' does not exist (use --no-check for a share that is "
+            "offline now)",
+            what, paths[i]);
+      } else if (host->check_path(paths[i], MSIQ_PATH_ROLE_PACKAGE,
+                                  &admission->refusal_diag) != MSIQ_OK) {
+        admission->refusal = MSIQ_EINVAL;
+      }
+    }
+  }
+}
+
+/* Empties the lists admission turned into properties, so that a spec
+ * admitted again (a rehearsal) keeps its properties and adds none twice. */
+static void admission_forget_sequence_arguments(msiq_job_spec *spec) {
+  for (size_t i = 0; i < spec->transform_count; i++) {
+    free(spec->transforms[i]);
+  }
+  for (size_t i = 0; i < spec->image_patch_count; i++) {
+    free(spec->image_patches[i]);
+  }
+  free(spec->transforms);
+  free(spec->image_patches);
+  free(spec->target_dir);
+  free(spec->language);
+  spec->transforms = NULL;
+  spec->image_patches = NULL;
+  spec->target_dir = NULL;
+  spec->language = NULL;
+  spec->transform_count = 0;
+  spec->image_patch_count = 0;
+}
+
 /* Records why the host refused path as a refusal of the job: bad input,
  * whatever the host's own status was. */
 static void admission_check_path(const msiq_admission_host *host,
@@ -130,6 +323,9 @@ int msiq_job_admit(msiq_job_spec *spec, const msiq_admission_host *host,
     status = msiq_job_spec_add_reinstall(spec, diag);
     /* Once: a spec admitted again (a rehearsal) keeps its properties. */
     spec->reinstall = false;
+  }
+  if (status == MSIQ_OK) {
+    status = admission_add_sequence_properties(spec, host, diag);
   }
   if (status == MSIQ_OK) {
     status = msiq_job_spec_validate(spec, diag);
@@ -187,6 +383,10 @@ int msiq_job_admit(msiq_job_spec *spec, const msiq_admission_host *host,
                       "share that is offline now)",
                       spec->target);
   }
+  if (admission->refusal == MSIQ_OK && !spec->no_check) {
+    admission_check_sequence_files(spec, host, admission);
+  }
+  admission_forget_sequence_arguments(spec);
   if (admission->refusal == MSIQ_OK && is_package && !spec->no_check &&
       host->read_package != NULL) {
     admission_read_package(spec, host, admission);

@@ -77,8 +77,25 @@ static const char *action_switch(msiq_action action) {
       /* msiexec reads the repair mode as letters glued to /f; the caller
        * glues the job's mode on. */
       return "/f";
+    case MSIQ_ACTION_ADMIN:
+      return "/a";
+    case MSIQ_ACTION_ADVERTISE:
+      /* Per-machine: msiq runs as the service, so a per-user
+       * advertisement would land in its own profile. */
+      return "/jm";
     case MSIQ_ACTION_COUNT:
       break;
+  }
+  return NULL;
+}
+
+/* The value of the property name, or NULL when the job does not set it. */
+static const char *property_value_of(const msiq_property *properties,
+                                     size_t property_count, const char *name) {
+  for (size_t i = 0; i < property_count; i++) {
+    if (properties[i].name != NULL && strcmp(properties[i].name, name) == 0) {
+      return properties[i].value;
+    }
   }
   return NULL;
 }
@@ -133,10 +150,42 @@ int msiq_installer_command_build(const msiq_job *job, const char *log_path,
   }
   snprintf(log_switch, sizeof log_switch, "/l%s", log_mode);
 
-  if (job->property_count > SIZE_MAX / sizeof(char *) - FIXED_ARGUMENT_COUNT) {
+  /* An advertisement takes no properties: msiexec /j reads its transforms
+   * after /t and its language after /g, which the job carries as the
+   * TRANSFORMS and ProductLanguage properties (core/job.h). */
+  bool advertise = job->action == MSIQ_ACTION_ADVERTISE;
+  const char *advertise_switches[4] = {NULL, NULL, NULL, NULL};
+  size_t advertise_count = 0;
+  if (advertise) {
+    for (size_t i = 0; i < job->property_count; i++) {
+      const char *name = job->properties[i].name;
+      if (strcmp(name, MSIQ_TRANSFORMS_PROPERTY) != 0 &&
+          strcmp(name, MSIQ_LANGUAGE_PROPERTY) != 0) {
+        return msiq_diag_set(diag, MSIQ_EINVAL,
+                             "advertise takes no property '%s' (only "
+                             "transforms and a language)",
+                             name);
+      }
+    }
+    const char *transforms = property_value_of(
+        job->properties, job->property_count, MSIQ_TRANSFORMS_PROPERTY);
+    const char *language = property_value_of(
+        job->properties, job->property_count, MSIQ_LANGUAGE_PROPERTY);
+    if (transforms != NULL) {
+      advertise_switches[advertise_count++] = "/t";
+      advertise_switches[advertise_count++] = transforms;
+    }
+    if (language != NULL) {
+      advertise_switches[advertise_count++] = "/g";
+      advertise_switches[advertise_count++] = language;
+    }
+  }
+  size_t property_count = advertise ? 0 : job->property_count;
+  if (property_count >
+      SIZE_MAX / sizeof(char *) - FIXED_ARGUMENT_COUNT - advertise_count) {
     return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
   }
-  size_t count = FIXED_ARGUMENT_COUNT + job->property_count;
+  size_t count = FIXED_ARGUMENT_COUNT + advertise_count + property_count;
   /* The list is built aside and only handed over when complete, so a
    * failure leaves the caller's command as it was. */
   msiq_installer_command built;
@@ -158,9 +207,18 @@ int msiq_installer_command_build(const msiq_job *job, const char *log_path,
     }
     switch_text = repair_switch;
   }
-  const char *fixed[FIXED_ARGUMENT_COUNT] = {
-      switch_text, job->target, "/qn", "/norestart", log_switch, log_path};
-  for (size_t i = 0; i < FIXED_ARGUMENT_COUNT; i++) {
+  /* The switches of an advertisement go between its package and /qn, so
+   * that everything after the log path is still a property. */
+  const char *fixed[FIXED_ARGUMENT_COUNT + 4] = {switch_text, job->target};
+  size_t fixed_count = 2;
+  for (size_t i = 0; i < advertise_count; i++) {
+    fixed[fixed_count++] = advertise_switches[i];
+  }
+  fixed[fixed_count++] = "/qn";
+  fixed[fixed_count++] = "/norestart";
+  fixed[fixed_count++] = log_switch;
+  fixed[fixed_count++] = log_path;
+  for (size_t i = 0; i < fixed_count; i++) {
     built.arguments[built.argument_count] = msiq_text_duplicate(fixed[i]);
     if (built.arguments[built.argument_count] == NULL) {
       msiq_installer_command_cleanup(&built);
@@ -168,7 +226,7 @@ int msiq_installer_command_build(const msiq_job *job, const char *log_path,
     }
     built.argument_count++;
   }
-  for (size_t i = 0; i < job->property_count; i++) {
+  for (size_t i = 0; i < property_count; i++) {
     built.arguments[built.argument_count] = property_assignment_create(
         job->properties[i].name, job->properties[i].value);
     if (built.arguments[built.argument_count] == NULL) {
@@ -229,14 +287,15 @@ static bool argument_is_log_switch(const char *argument) {
  * argument_kind_of(). */
 static size_t property_start_find(const msiq_installer_command *command,
                                   bool *by_layout) {
-  /* The builder's own place for it first, so that a target that happens to
-   * read as a log switch ("/law" on POSIX) is never taken for it. */
-  const size_t log_index = FIXED_ARGUMENT_COUNT - 2;
-  if (command->argument_count > log_index &&
-      argument_is_log_switch(command->arguments[log_index])) {
-    *by_layout = true;
-    return log_index + 2 < command->argument_count ? log_index + 2
-                                                   : command->argument_count;
+  /* The builder's own place for it first, right after /norestart, so that
+   * a target that happens to read as a log switch ("/law" on POSIX) is
+   * never taken for it. */
+  for (size_t i = 1; i < command->argument_count; i++) {
+    if (strcmp(command->arguments[i - 1], "/norestart") == 0 &&
+        argument_is_log_switch(command->arguments[i])) {
+      *by_layout = true;
+      return i + 2 < command->argument_count ? i + 2 : command->argument_count;
+    }
   }
   for (size_t i = 0; i < command->argument_count; i++) {
     /* msiexec switches are case-insensitive, so "/L*V" is the same. */
@@ -672,12 +731,15 @@ void msiq_installer_call_init(msiq_installer_call *call) {
   call->target = NULL;
   call->properties = NULL;
   call->description = NULL;
+  call->transforms = NULL;
+  call->language = 0;
 }
 
 void msiq_installer_call_cleanup(msiq_installer_call *call) {
   free(call->target);
   free(call->properties);
   free(call->description);
+  free(call->transforms);
   msiq_installer_call_init(call);
 }
 
@@ -714,6 +776,17 @@ static int installer_call_target_check(msiq_action action, const char *target,
                              "patch target '%s' contains ';', which separates "
                              "patches for Windows Installer",
                              quoted);
+      }
+      return MSIQ_OK;
+    case MSIQ_ACTION_ADMIN:
+    case MSIQ_ACTION_ADVERTISE:
+      /* Both read a package: an installed product has no image to copy
+       * and is already more than advertised. */
+      if (target[0] == '{') {
+        return msiq_diag_set(diag, MSIQ_EINVAL,
+                             "%s target '%s' must be a package, not a "
+                             "product code",
+                             msiq_action_name(action), quoted);
       }
       return MSIQ_OK;
     case MSIQ_ACTION_INSTALL:
@@ -753,6 +826,23 @@ static char *installer_call_describe(const msiq_installer_call *call) {
     case MSIQ_INSTALLER_APPLY_PATCHES:
       text_builder_append(&builder, "NULL, ");
       break;
+    case MSIQ_INSTALLER_ADVERTISE_PRODUCT: {
+      /* MsiAdvertiseProductExW(package, ADVERTISEFLAGS_MACHINEASSIGN,
+       * transforms or NULL, language, 0, 0): its own shape. */
+      char language[16];
+      snprintf(language, sizeof language, "%u", call->language);
+      text_builder_append(&builder, "ADVERTISEFLAGS_MACHINEASSIGN, ");
+      if (call->transforms != NULL) {
+        text_builder_append(&builder, "\"");
+        text_builder_append(&builder, call->transforms);
+        text_builder_append(&builder, "\", ");
+      } else {
+        text_builder_append(&builder, "NULL, ");
+      }
+      text_builder_append(&builder, language);
+      text_builder_append(&builder, ", 0, 0)");
+      return text_builder_finish(&builder);
+    }
     case MSIQ_INSTALLER_INSTALL_PRODUCT:
     case MSIQ_INSTALLER_FUNCTION_COUNT:
       break;
@@ -765,6 +855,58 @@ static char *installer_call_describe(const msiq_installer_call *call) {
 
 /* The most properties the worker adds: REINSTALL, REINSTALLMODE, REBOOT. */
 #define ADDED_PROPERTY_MAX 3
+
+/* Plans MsiAdvertiseProductExW for an advertisement: its transforms and
+ * language are the job's TRANSFORMS and ProductLanguage properties, and it
+ * takes no others (the function has no property list). */
+static int installer_call_plan_advertise(const char *target,
+                                         const msiq_property *properties,
+                                         size_t property_count,
+                                         msiq_installer_call *call,
+                                         msiq_diag *diag) {
+  unsigned language = 0;
+  const char *transforms = NULL;
+  for (size_t i = 0; i < property_count; i++) {
+    const char *name = properties[i].name;
+    const char *value = properties[i].value;
+    if (strcmp(name, MSIQ_TRANSFORMS_PROPERTY) == 0) {
+      transforms = value;
+    } else if (strcmp(name, MSIQ_LANGUAGE_PROPERTY) == 0) {
+      if (!msiq_language_id_parse(value, &language)) {
+        return msiq_diag_set(diag, MSIQ_EINVAL,
+                             "language '%s' must be a language id from 0 "
+                             "to 65535",
+                             value);
+      }
+    } else {
+      return msiq_diag_set(diag, MSIQ_EINVAL,
+                           "advertise takes no property '%s' (only "
+                           "transforms and a language)",
+                           name);
+    }
+  }
+  msiq_installer_call planned;
+  msiq_installer_call_init(&planned);
+  planned.function = MSIQ_INSTALLER_ADVERTISE_PRODUCT;
+  planned.language = language;
+  planned.target = msiq_text_duplicate(target);
+  planned.properties = msiq_text_duplicate("");
+  bool ok = planned.target != NULL && planned.properties != NULL;
+  if (ok && transforms != NULL) {
+    planned.transforms = msiq_text_duplicate(transforms);
+    ok = planned.transforms != NULL;
+  }
+  if (ok) {
+    planned.description = installer_call_describe(&planned);
+  }
+  if (planned.description == NULL) {
+    msiq_installer_call_cleanup(&planned);
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  msiq_installer_call_cleanup(call);
+  *call = planned;
+  return MSIQ_OK;
+}
 
 int msiq_installer_call_plan(msiq_action action, const char *target,
                              const char *repair_mode,
@@ -815,6 +957,12 @@ int msiq_installer_call_plan(msiq_action action, const char *target,
       planned.function = by_code ? MSIQ_INSTALLER_CONFIGURE_PRODUCT
                                  : MSIQ_INSTALLER_INSTALL_PRODUCT;
       break;
+    case MSIQ_ACTION_ADMIN:
+      planned.function = MSIQ_INSTALLER_INSTALL_PRODUCT;
+      break;
+    case MSIQ_ACTION_ADVERTISE:
+      return installer_call_plan_advertise(target, properties, property_count,
+                                           call, diag);
     case MSIQ_ACTION_COUNT:
       planned.function = MSIQ_INSTALLER_INSTALL_PRODUCT;
       break;
@@ -825,6 +973,12 @@ int msiq_installer_call_plan(msiq_action action, const char *target,
    * already says it. */
   msiq_property leading[ADDED_PROPERTY_MAX];
   size_t leading_count = 0;
+  /* An administrative installation is the ADMIN sequence of the package,
+   * as msiexec /a runs it; TARGETDIR and PATCH are the job's. */
+  if (action == MSIQ_ACTION_ADMIN &&
+      !property_is_set(properties, property_count, "ACTION")) {
+    leading[leading_count++] = (msiq_property){"ACTION", "ADMIN"};
+  }
   if (action == MSIQ_ACTION_UNINSTALL && !by_code &&
       !property_is_set(properties, property_count, "REMOVE")) {
     leading[leading_count++] = (msiq_property){"REMOVE", "ALL"};

@@ -85,7 +85,8 @@ const char *msiq_repair_mode_of(const msiq_property *properties,
 #define MSIQ_INSTALLER_FUNCTION_MAP(XX)                                        \
   XX(INSTALL_PRODUCT, "MsiInstallProductW")                                    \
   XX(CONFIGURE_PRODUCT, "MsiConfigureProductExW")                              \
-  XX(APPLY_PATCHES, "MsiApplyMultiplePatchesW")
+  XX(APPLY_PATCHES, "MsiApplyMultiplePatchesW")                                \
+  XX(ADVERTISE_PRODUCT, "MsiAdvertiseProductExW")
 
 typedef enum msiq_installer_function {
 #define MSIQ_INSTALLER_FUNCTION_ENUM(name, text) MSIQ_INSTALLER_##name,
@@ -102,6 +103,9 @@ const char *msiq_installer_function_name(msiq_installer_function function);
  *                      INSTALLSTATE_ABSENT when remove, else
  *                      INSTALLSTATE_DEFAULT, properties)
  *   APPLY_PATCHES      MsiApplyMultiplePatchesW(target, NULL, properties)
+ *   ADVERTISE_PRODUCT  MsiAdvertiseProductExW(target,
+ *                      ADVERTISEFLAGS_MACHINEASSIGN, transforms or NULL,
+ *                      language, 0, 0); properties is ""
  * description is the call written out, for the worker's `operation`
  * message. */
 typedef struct msiq_installer_call {
@@ -110,6 +114,10 @@ typedef struct msiq_installer_call {
   char *target;
   char *properties;
   char *description;
+  /* ADVERTISE_PRODUCT only: the ';'-separated transforms (NULL for none)
+   * and the language id (0 for the package's own). */
+  char *transforms;
+  unsigned language;
 } msiq_installer_call;
 
 void msiq_installer_call_init(msiq_installer_call *call);
@@ -125,6 +133,10 @@ void msiq_installer_call_cleanup(msiq_installer_call *call);
  *   repair {CODE} MODE    MsiConfigureProductExW(CODE, ..., DEFAULT,
  *                         "REINSTALL=ALL REINSTALLMODE=MODE " props)
  *   repair PACKAGE MODE   MsiInstallProductW(PACKAGE, the same)
+ *   admin PACKAGE         MsiInstallProductW(PACKAGE, "ACTION=ADMIN " props),
+ *                         props holding TARGETDIR and any PATCH
+ *   advertise PACKAGE     MsiAdvertiseProductExW(PACKAGE, machine, TRANSFORMS,
+ *                         ProductLanguage, 0, 0); no other property
  * where props are the job's properties in order followed by
  * REBOOT=ReallySuppress unless the job sets REBOOT. A property the worker
  * adds (REMOVE, REINSTALL, REINSTALLMODE) is left out when the job sets it

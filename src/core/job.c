@@ -144,6 +144,16 @@ void msiq_job_spec_cleanup(msiq_job_spec *spec) {
   free(spec->package_sha256);
   free(spec->package_source);
   msiq_package_info_cleanup(&spec->package);
+  for (size_t i = 0; i < spec->transform_count; i++) {
+    free(spec->transforms[i]);
+  }
+  free(spec->transforms);
+  for (size_t i = 0; i < spec->image_patch_count; i++) {
+    free(spec->image_patches[i]);
+  }
+  free(spec->image_patches);
+  free(spec->target_dir);
+  free(spec->language);
   msiq_job_spec_init(spec);
 }
 
@@ -184,6 +194,39 @@ int msiq_job_spec_set_log_mode(msiq_job_spec *spec, const char *letters,
     return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
   }
   return MSIQ_OK;
+}
+
+/* Appends a copy of text to a list of strings. */
+static int text_list_append(char ***list, size_t *count, const char *text) {
+  char *copy = msiq_text_duplicate(text);
+  if (copy == NULL) {
+    return MSIQ_ENOMEM;
+  }
+  char **grown = realloc(*list, (*count + 1) * sizeof **list);
+  if (grown == NULL) {
+    free(copy);
+    return MSIQ_ENOMEM;
+  }
+  grown[*count] = copy;
+  *list = grown;
+  (*count)++;
+  return MSIQ_OK;
+}
+
+int msiq_job_spec_add_transform(msiq_job_spec *spec, const char *path) {
+  return text_list_append(&spec->transforms, &spec->transform_count, path);
+}
+
+int msiq_job_spec_add_image_patch(msiq_job_spec *spec, const char *path) {
+  return text_list_append(&spec->image_patches, &spec->image_patch_count, path);
+}
+
+int msiq_job_spec_set_target_dir(msiq_job_spec *spec, const char *path) {
+  return field_replace_text(&spec->target_dir, path);
+}
+
+int msiq_job_spec_set_language(msiq_job_spec *spec, const char *language) {
+  return field_replace_text(&spec->language, language);
 }
 
 int msiq_job_spec_set_staged(msiq_job_spec *spec, const char *staged_path,
@@ -486,6 +529,24 @@ int msiq_job_spec_add_exit_code_rule(msiq_job_spec *spec, const char *text,
   return MSIQ_OK;
 }
 
+bool msiq_language_id_parse(const char *text, unsigned *language) {
+  unsigned value = 0;
+  if (text == NULL || text[0] == '\0' || strlen(text) > 5) {
+    return false;
+  }
+  for (const char *cursor = text; *cursor != '\0'; cursor++) {
+    if (*cursor < '0' || *cursor > '9') {
+      return false;
+    }
+    value = value * 10 + (unsigned)(*cursor - '0');
+  }
+  if (value > 65535) {
+    return false;
+  }
+  *language = value;
+  return true;
+}
+
 /* Checks the target against what msiexec accepts for the action: /update
  * takes a patch, /i, /x and /f a package or a product code (for /i: an
  * installed product to reconfigure). */
@@ -516,21 +577,31 @@ static int target_check(const msiq_job_spec *spec, msiq_diag *diag) {
     return msiq_diag_set(diag, MSIQ_EINVAL, "%s target '%s' has a double quote",
                          action, quoted);
   }
+  /* A product code names an installed product: msiexec /i {ProductCode}
+   * PROP=... reconfigures it (its features, its properties), /x and /f
+   * remove or repair it. /update takes only a patch. */
+  if (spec->action != MSIQ_ACTION_PATCH && target[0] == '{') {
+    if (!msiq_product_code_is_valid(target)) {
+      return msiq_diag_set(diag, MSIQ_EINVAL,
+                           "invalid product code '%s': expected %s", quoted,
+                           product_code_form);
+    }
+    return MSIQ_OK;
+  }
   switch (spec->action) {
     case MSIQ_ACTION_INSTALL:
-      /* msiexec /i {ProductCode} PROP=... reconfigures an installed
-       * product (its features, its properties). */
-      if (target[0] == '{') {
-        if (!msiq_product_code_is_valid(target)) {
-          return msiq_diag_set(diag, MSIQ_EINVAL,
-                               "invalid product code '%s': expected %s", quoted,
-                               product_code_form);
-        }
-        return MSIQ_OK;
-      }
       if (!text_ends_with_ignoring_case(target, ".msi")) {
         return msiq_diag_set(diag, MSIQ_EINVAL,
                              "install target '%s' must be a .msi package",
+                             quoted);
+      }
+      return MSIQ_OK;
+    case MSIQ_ACTION_ADMIN:
+    case MSIQ_ACTION_ADVERTISE:
+      /* msiexec /a and /j read a package; neither takes a product code. */
+      if (!text_ends_with_ignoring_case(target, ".msi")) {
+        return msiq_diag_set(diag, MSIQ_EINVAL,
+                             "%s target '%s' must be a .msi package", action,
                              quoted);
       }
       return MSIQ_OK;
@@ -543,14 +614,6 @@ static int target_check(const msiq_job_spec *spec, msiq_diag *diag) {
       return MSIQ_OK;
     case MSIQ_ACTION_UNINSTALL:
     case MSIQ_ACTION_REPAIR:
-      if (target[0] == '{') {
-        if (!msiq_product_code_is_valid(target)) {
-          return msiq_diag_set(diag, MSIQ_EINVAL,
-                               "invalid product code '%s': expected %s", quoted,
-                               product_code_form);
-        }
-        return MSIQ_OK;
-      }
       if (!text_ends_with_ignoring_case(target, ".msi")) {
         return msiq_diag_set(diag, MSIQ_EINVAL,
                              "%s target '%s' must be a .msi package or a "
@@ -622,6 +685,83 @@ static int properties_check_unique(const msiq_property *properties,
   return status;
 }
 
+/* The value of the property name, or NULL when the spec does not set it. */
+static const char *spec_property_value(const msiq_job_spec *spec,
+                                       const char *name) {
+  for (size_t i = 0; i < spec->property_count; i++) {
+    if (spec->properties[i].name != NULL &&
+        strcmp(spec->properties[i].name, name) == 0) {
+      return spec->properties[i].value;
+    }
+  }
+  return NULL;
+}
+
+/* What the sequences need of their properties: an administrative install
+ * copies the package to TARGETDIR, so it needs one, and its ACTION is
+ * msiq's; an advertisement passes nothing but its transforms and language
+ * (msiexec /j takes no properties, MsiAdvertiseProductExW no list), and
+ * only an advertisement has a language. */
+static int sequence_properties_check(const msiq_job_spec *spec,
+                                     msiq_diag *diag) {
+  const char *language = spec_property_value(spec, MSIQ_LANGUAGE_PROPERTY);
+  switch (spec->action) {
+    case MSIQ_ACTION_ADMIN: {
+      const char *target_dir =
+          spec_property_value(spec, MSIQ_TARGETDIR_PROPERTY);
+      if (target_dir == NULL || target_dir[0] == '\0') {
+        return msiq_diag_set(diag, MSIQ_EUSAGE,
+                             "admin needs the folder of the administrative "
+                             "image: give --target-dir DIR (or the TARGETDIR "
+                             "property)");
+      }
+      if (spec_property_value(spec, "ACTION") != NULL) {
+        return msiq_diag_set(diag, MSIQ_EINVAL,
+                             "admin runs the ADMIN sequence itself, so the "
+                             "job may not set ACTION");
+      }
+      if (spec_property_value(spec, MSIQ_TRANSFORMS_PROPERTY) != NULL) {
+        return msiq_diag_set(diag, MSIQ_EUSAGE,
+                             "admin copies the package as it is: transforms "
+                             "are applied by the installs from the image");
+      }
+      return MSIQ_OK;
+    }
+    case MSIQ_ACTION_ADVERTISE:
+      for (size_t i = 0; i < spec->property_count; i++) {
+        const char *name = spec->properties[i].name;
+        if (strcmp(name, MSIQ_TRANSFORMS_PROPERTY) != 0 &&
+            strcmp(name, MSIQ_LANGUAGE_PROPERTY) != 0) {
+          char quoted[QUOTED_TEXT_SIZE];
+          msiq_quote_for_message(name, quoted, sizeof quoted);
+          return msiq_diag_set(diag, MSIQ_EUSAGE,
+                               "advertise takes no property '%s' (only "
+                               "--transform and --language)",
+                               quoted);
+        }
+      }
+      if (language != NULL) {
+        unsigned ignored = 0;
+        if (!msiq_language_id_parse(language, &ignored)) {
+          char quoted[QUOTED_TEXT_SIZE];
+          msiq_quote_for_message(language, quoted, sizeof quoted);
+          return msiq_diag_set(diag, MSIQ_EINVAL,
+                               "invalid language '%s': expected a language "
+                               "id from 0 to 65535 (1033 is English)",
+                               quoted);
+        }
+      }
+      return MSIQ_OK;
+    case MSIQ_ACTION_INSTALL:
+    case MSIQ_ACTION_UNINSTALL:
+    case MSIQ_ACTION_PATCH:
+    case MSIQ_ACTION_REPAIR:
+    case MSIQ_ACTION_COUNT:
+      break;
+  }
+  return MSIQ_OK;
+}
+
 int msiq_job_spec_validate(const msiq_job_spec *spec, msiq_diag *diag) {
   int status = target_check(spec, diag);
   if (status != MSIQ_OK) {
@@ -645,6 +785,9 @@ int msiq_job_spec_validate(const msiq_job_spec *spec, msiq_diag *diag) {
   }
   status =
       properties_check_unique(spec->properties, spec->property_count, diag);
+  if (status == MSIQ_OK) {
+    status = sequence_properties_check(spec, diag);
+  }
   if (status != MSIQ_OK) {
     return status;
   }

@@ -57,6 +57,21 @@ typedef struct msiq_exit_code_rule {
  * backslashes double). */
 #define MSIQ_PROPERTY_VALUE_SIZE_MAX 8000
 
+/* The properties that carry the sequences' own arguments: a job's
+ * transforms (`--transform`, msiexec's TRANSFORMS or /t), an
+ * administrative image's folder and patches (TARGETDIR and PATCH, msiexec
+ * /a's TARGETDIR and /p) and an advertisement's language (`--language`,
+ * msiexec /g). Stored as properties so that they travel with the job like
+ * any other; the msiexec command and the worker's call turn an
+ * advertisement's two into their own switches or arguments. */
+#define MSIQ_TRANSFORMS_PROPERTY "TRANSFORMS"
+#define MSIQ_TARGETDIR_PROPERTY  "TARGETDIR"
+#define MSIQ_PATCH_PROPERTY      "PATCH"
+#define MSIQ_LANGUAGE_PROPERTY   "ProductLanguage"
+
+/* True when text is a decimal language id (0 to 65535); sets *language. */
+bool msiq_language_id_parse(const char *text, unsigned *language);
+
 /* The fields a user supplies. The spec owns every string and array it holds:
  * build it with msiq_job_spec_init() and the msiq_job_spec_* setters, release
  * it with msiq_job_spec_cleanup(). */
@@ -105,6 +120,18 @@ typedef struct msiq_job_spec {
   /* What admission read from the package (core/package_info.h); its kind
    * is MSIQ_PACKAGE_KIND_UNKNOWN when nothing was read. */
   msiq_package_info package;
+  /* The sequences' own arguments, as given (`--transform`, `--patch`,
+   * `--target-dir`, `--language`, a manifest's "transforms", "patches",
+   * "target_dir", "language"): admission checks each against the action,
+   * makes the paths absolute, checks that the files exist and turns them
+   * into the TRANSFORMS, PATCH, TARGETDIR and ProductLanguage properties.
+   * Not stored (the properties are). */
+  char **transforms;
+  size_t transform_count;
+  char **image_patches;
+  size_t image_patch_count;
+  char *target_dir;
+  char *language;
 } msiq_job_spec;
 
 void msiq_job_spec_init(msiq_job_spec *spec);
@@ -140,6 +167,13 @@ int msiq_job_spec_add_property_assignment(msiq_job_spec *spec,
  * REINSTALLMODE itself. */
 int msiq_job_spec_add_reinstall(msiq_job_spec *spec, msiq_diag *diag);
 int msiq_job_spec_add_after(msiq_job_spec *spec, int64_t id);
+/* Append a transform (.mst) or an administrative image's patch (.msp) as
+ * given; set the folder of an administrative image or the language of an
+ * advertisement. Checked by admission (core/admission.h). */
+int msiq_job_spec_add_transform(msiq_job_spec *spec, const char *path);
+int msiq_job_spec_add_image_patch(msiq_job_spec *spec, const char *path);
+int msiq_job_spec_set_target_dir(msiq_job_spec *spec, const char *path);
+int msiq_job_spec_set_language(msiq_job_spec *spec, const char *language);
 int msiq_job_spec_add_after_key(msiq_job_spec *spec, const char *key);
 /* Parses "CODE=success|reboot|retry|fail" and appends it. */
 int msiq_job_spec_add_exit_code_rule(msiq_job_spec *spec, const char *text,

@@ -28,7 +28,7 @@ static bool is_blank(char c) {
  * switch, a path or a property value, and a line break could forge a line
  * of a log. */
 static bool is_refused_control(char c) {
-  return ((unsigned char)c < 0x20 && c != '\t') || c == 0x7f;
+  return c != '\t' && msiq_character_is_control((unsigned char)c);
 }
 
 int msiq_msiexec_words_split(const char *line, msiq_msiexec_words *words,

@@ -107,7 +107,9 @@ void msiq_quote_prefix_for_message(const char *text, size_t length,
   XX(INSTALL, "install")                                                       \
   XX(UNINSTALL, "uninstall")                                                   \
   XX(PATCH, "patch")                                                           \
-  XX(REPAIR, "repair")
+  XX(REPAIR, "repair")                                                         \
+  XX(ADMIN, "admin")                                                           \
+  XX(ADVERTISE, "advertise")
 
 typedef enum msiq_action {
 #define MSIQ_ACTION_ENUM(name, text) MSIQ_ACTION_##name,

@@ -619,12 +619,22 @@ int msiq_time_parse_past(const char *text, int64_t now_ms, int64_t *utc_ms,
   return time_parse(text, now_ms, false, utc_ms, diag);
 }
 
-void msiq_time_format_utc(int64_t utc_ms, char *buffer, size_t size) {
+/* What both time formats write when there is no time to show: nothing
+ * without a buffer, "unset" for MSIQ_TIME_UNSET. True when that is all. */
+static bool time_format_without_a_time(int64_t utc_ms, char *buffer,
+                                       size_t size) {
   if (buffer == NULL || size == 0) {
-    return;
+    return true;
   }
   if (utc_ms == MSIQ_TIME_UNSET) {
     snprintf(buffer, size, "unset");
+    return true;
+  }
+  return false;
+}
+
+void msiq_time_format_utc(int64_t utc_ms, char *buffer, size_t size) {
+  if (time_format_without_a_time(utc_ms, buffer, size)) {
     return;
   }
   int64_t seconds = integer_divide_floor(utc_ms, MILLISECONDS_PER_SECOND);
@@ -642,11 +652,7 @@ void msiq_time_format_utc(int64_t utc_ms, char *buffer, size_t size) {
 /* Local time with its offset, to the minute or to the second. */
 static void time_format_local(int64_t utc_ms, bool with_seconds, char *buffer,
                               size_t size) {
-  if (buffer == NULL || size == 0) {
-    return;
-  }
-  if (utc_ms == MSIQ_TIME_UNSET) {
-    snprintf(buffer, size, "unset");
+  if (time_format_without_a_time(utc_ms, buffer, size)) {
     return;
   }
   int64_t seconds = integer_divide_floor(utc_ms, MILLISECONDS_PER_SECOND);

@@ -342,6 +342,10 @@ static msiq_worker_message_kind request_operation_kind(msiq_action action) {
       return MSIQ_WORKER_PATCH;
     case MSIQ_ACTION_REPAIR:
       return MSIQ_WORKER_REPAIR;
+    case MSIQ_ACTION_ADMIN:
+      return MSIQ_WORKER_ADMIN;
+    case MSIQ_ACTION_ADVERTISE:
+      return MSIQ_WORKER_ADVERTISE;
     case MSIQ_ACTION_INSTALL:
     case MSIQ_ACTION_COUNT:
       break;
@@ -392,6 +396,11 @@ static int request_build_lines(const msiq_job *job, const char *log_path,
                            "request (at most %d bytes a line)",
                            quoted, MSIQ_WORKER_LINE_MAX - 1);
     }
+  }
+  /* An advertisement writes registrations only and takes no properties
+   * (installer_command.h), so there is no restart to suppress. */
+  if (job->action == MSIQ_ACTION_ADVERTISE) {
+    sets_reboot = true;
   }
   if (!sets_reboot) {
     const char *fields[] = {MSIQ_WORKER_REBOOT_PROPERTY,

@@ -45,6 +45,12 @@ static bool request_operation_action(msiq_worker_message_kind kind,
     case MSIQ_WORKER_REPAIR:
       *action = MSIQ_ACTION_REPAIR;
       return true;
+    case MSIQ_WORKER_ADMIN:
+      *action = MSIQ_ACTION_ADMIN;
+      return true;
+    case MSIQ_WORKER_ADVERTISE:
+      *action = MSIQ_ACTION_ADVERTISE;
+      return true;
     default:
       return false;
   }

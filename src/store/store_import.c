@@ -133,6 +133,45 @@ static int store_import_after(const char *key, const char *value,
                        type);
 }
 
+/* The members of "transforms" and "patches": file names, as given
+ * (admission makes them absolute and checks them). */
+static int store_import_path_member(const char *field, const char *value,
+                                    const char *type, msiq_diag *diag) {
+  if (strcmp(type, "text") != 0) {
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "\"%s\" entries must be file names (strings), not %s",
+                         field, type);
+  }
+  (void)value;
+  return MSIQ_OK;
+}
+
+static int store_import_transform(const char *key, const char *value,
+                                  const char *type, void *context,
+                                  msiq_diag *diag) {
+  store_import_item *item = context;
+  (void)key;
+  int status = store_import_path_member("transforms", value, type, diag);
+  if (status == MSIQ_OK &&
+      msiq_job_spec_add_transform(item->spec, value) != MSIQ_OK) {
+    status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  return status;
+}
+
+static int store_import_image_patch(const char *key, const char *value,
+                                    const char *type, void *context,
+                                    msiq_diag *diag) {
+  store_import_item *item = context;
+  (void)key;
+  int status = store_import_path_member("patches", value, type, diag);
+  if (status == MSIQ_OK &&
+      msiq_job_spec_add_image_patch(item->spec, value) != MSIQ_OK) {
+    status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  return status;
+}
+
 static int store_import_exit_code(const char *key, const char *value,
                                   const char *type, void *context,
                                   msiq_diag *diag) {
@@ -178,8 +217,8 @@ static int store_read_action(store_import_item *item, const char *name,
   (void)name;
   if (msiq_action_parse(value, &item->spec->action) != MSIQ_OK) {
     return msiq_diag_set(diag, MSIQ_EINVAL,
-                         "unknown action '%s' (use install, uninstall, patch "
-                         "or repair)",
+                         "unknown action '%s' (use install, uninstall, "
+                         "patch, repair, admin or advertise)",
                          store_quote(value).text);
   }
   item->spec->action_given = true;
@@ -287,6 +326,44 @@ static int store_read_exit_codes(store_import_item *item, const char *name,
   return MSIQ_OK;
 }
 
+static int store_read_transforms(store_import_item *item, const char *name,
+                                 const char *value, msiq_diag *diag) {
+  (void)name;
+  (void)value;
+  (void)diag;
+  item->members = store_import_transform;
+  return MSIQ_OK;
+}
+
+static int store_read_patches(store_import_item *item, const char *name,
+                              const char *value, msiq_diag *diag) {
+  (void)name;
+  (void)value;
+  (void)diag;
+  item->members = store_import_image_patch;
+  return MSIQ_OK;
+}
+
+static int store_read_target_dir(store_import_item *item, const char *name,
+                                 const char *value, msiq_diag *diag) {
+  (void)name;
+  if (msiq_job_spec_set_target_dir(item->spec, value) != MSIQ_OK) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  return MSIQ_OK;
+}
+
+/* A language id is a number ("language": 1033); admission checks its
+ * range. */
+static int store_read_language(store_import_item *item, const char *name,
+                               const char *value, msiq_diag *diag) {
+  (void)name;
+  if (msiq_job_spec_set_language(item->spec, value) != MSIQ_OK) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  return MSIQ_OK;
+}
+
 static int store_read_no_check(store_import_item *item, const char *name,
                                const char *value, msiq_diag *diag) {
   (void)name;
@@ -327,6 +404,10 @@ static const store_import_field store_import_fields[] = {
     {"exit_codes", "object", store_read_exit_codes},
     {"no_check", "boolean", store_read_no_check},
     {"reinstall", "boolean", store_read_reinstall},
+    {"transforms", "array", store_read_transforms},
+    {"patches", "array", store_read_patches},
+    {"target_dir", "text", store_read_target_dir},
+    {"language", "integer", store_read_language},
 };
 
 /* store_import_item.seen_fields has a bit for each. */

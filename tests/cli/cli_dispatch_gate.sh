@@ -27,16 +27,8 @@
 cd "$work_dir" || exit 1
 
 dispatcher_options=(--poll 100ms --retry-base 100ms --retry-max 400ms)
-holder_pid=""
 drain_pid=""
-cleanup_pid_variables="$cleanup_pid_variables holder_pid drain_pid"
-cleanup_functions="release_mutex_on_exit"
-
-# release_mutex_on_exit: tells a mutex holder still running to let go (its
-# flock child would otherwise hold the lock for up to 30 s).
-release_mutex_on_exit() {
-  if [ -n "$holder_pid" ]; then touch "$sec/release" 2>/dev/null; fi
-}
+cleanup_pid_variables="$cleanup_pid_variables drain_pid"
 
 # new_section NAME: a fresh directory, database, argv log, codes file and
 # simulated mutex and service for one part of the test.
@@ -50,29 +42,6 @@ new_section() {
 set_service() {
   printf '%s\n' "$1" >"$sec/service.tmp"
   mv "$sec/service.tmp" "$sec/service"
-}
-
-mutex_held_file() {
-  [ -e "$sec/held" ]
-}
-
-# hold_mutex: another "installation" holds the simulated installer mutex (a
-# write lock on $MSIQ_SIM_MUTEX, tests/sim_mutex.c) until release_mutex (at
-# most 60 s).
-hold_mutex() {
-  rm -f "$sec/held" "$sec/release"
-  "$MSIQ_SIM_MUTEX_TOOL" hold "$MSIQ_SIM_MUTEX" --ready "$sec/held" --until "$sec/release" &
-  holder_pid=$!
-  wait_until 5000 mutex_held_file || fail "$sec: could not take the simulated mutex"
-}
-
-release_mutex() {
-  touch "$sec/release"
-  if ! wait_until 5000 process_dead "$holder_pid"; then
-    kill "$holder_pid" 2>/dev/null
-  fi
-  wait "$holder_pid" 2>/dev/null
-  holder_pid=""
 }
 
 summary_of() {
@@ -150,7 +119,7 @@ start_dispatcher
 rm -f "$sec/held" "$sec/go" "$sec/churned" "$sec/release" "$sec/released"
 "$MSIQ_SIM_MUTEX_TOOL" churn "$MSIQ_SIM_MUTEX" 1000 --ready "$sec/held" --go "$sec/go" \
   --churned "$sec/churned" --until "$sec/release" --released "$sec/released" 2>"$sec/churn.err" &
-holder_pid=$!
+mutex_holder_pid=$!
 wait_until 5000 mutex_held_file || fail "churn: could not take the simulated mutex"
 a=$(pkg a)
 job_a=$(enqueue "$a")
@@ -160,7 +129,7 @@ waits_for_mutex() {
 if wait_until 5000 waits_for_mutex; then pass; else fail "churn: the dispatcher did not wait at the mutex ($(cat "$run_log"))"; fi
 touch "$sec/go"
 churn_over() {
-  [ -e "$sec/churned" ] || process_gone "$holder_pid"
+  [ -e "$sec/churned" ] || process_gone "$mutex_holder_pid"
 }
 if wait_until 30000 churn_over && [ -e "$sec/churned" ]; then
   pass
@@ -171,9 +140,9 @@ set_service idle
 sleep 0.5
 if ran "$a"; then fail "churn: the job started while the mutex was held"; else pass; fi
 touch "$sec/release"
-wait "$holder_pid"
+wait "$mutex_holder_pid"
 check_equal "$?" "0" "churn: the holder took the mutex back every time ($(cat "$sec/churn.err"))"
-holder_pid=""
+mutex_holder_pid=""
 if [ ! -e "$sec/released" ]; then
   fail "churn: the holder did not record its final release"
 elif wait_until 5000 test -e "$sec/started"; then

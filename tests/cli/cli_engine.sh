@@ -29,56 +29,26 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$MSIQ_TESTS_DIR/cli/lib.sh"
 
+# shellcheck source-path=SCRIPTDIR source=lib_dispatch.sh
+. "$MSIQ_TESTS_DIR/cli/lib_dispatch.sh"
+
 cd "$work_dir" || exit 1
 
-for variable in $(compgen -v); do
-  case $variable in
-    FAKE_INSTALLER_* | MSIQ_SIM_*) unset "$variable" ;;
-  esac
-done
-export MSIQ_INSTALLER="$MSIQ_FAKE_INSTALLER"
-export MSIQ_SIM_EXIT_CODE_DIR="$work_dir"
-
-dispatcher_pid=""
+# The workers this test started and their children, killed on exit with
+# the dispatcher.
 known_pids=""
-cleanup() {
-  local pid
-  for pid in $dispatcher_pid $known_pids; do
-    kill -KILL "$pid" 2>/dev/null
-  done
-  wait 2>/dev/null
-  [ -n "${KEEP:-}" ] || rm -rf "$work_dir"
-}
-trap cleanup EXIT
+cleanup_pid_variables="dispatcher_pid known_pids"
 
-now_ms() {
-  date +%s%3N
-}
-
-# wait_until MS COMMAND...: runs COMMAND every 50 ms until it succeeds or
-# MS milliseconds have passed (then 1).
-wait_until() {
-  local end=$(($(now_ms) + $1))
-  shift
-  until "$@"; do
-    [ "$(now_ms)" -lt "$end" ] || return 1
-    sleep 0.05
-  done
-}
-
-# section NAME: a fresh directory, database, script, marker and run log.
+# section NAME: a fresh directory, database and run log (begin_section),
+# with the worker's script, marker and request log.
 section() {
-  sec="$work_dir/$1"
-  mkdir -p "$sec"
-  export MSIQ_DB="$sec/queue.db"
+  begin_section "$1"
   export FAKE_INSTALLER_MARKER="$sec/marker"
   export FAKE_INSTALLER_PIDFILE="$sec/installer.pid"
   export FAKE_INSTALLER_PROTOCOL="$sec/script"
   export FAKE_INSTALLER_REQUEST_LOG="$sec/request.log"
   unset FAKE_INSTALLER_ON_CANCEL FAKE_INSTALLER_DEFAULT_CODE \
     FAKE_INSTALLER_SLEEP_MS FAKE_INSTALLER_CHILD_PIDFILE
-  run_log="$sec/run.log"
-  : >"$run_log"
   : >"$sec/script"
 }
 
@@ -87,44 +57,8 @@ script() {
   printf '%b\n' "$@" >"$FAKE_INSTALLER_PROTOCOL"
 }
 
-pkg() {
-  make_package "$sec/$1.msi"
-  printf '%s\n' "$sec/$1.msi"
-}
-
-start_dispatcher() {
-  "$MSIQ_BIN" run --poll 100ms "$@" >>"$run_log" 2>&1 &
-  dispatcher_pid=$!
-  wait_until 10000 grep -q 'dispatcher started' "$run_log" ||
-    fail "$sec: the dispatcher did not start: $(cat "$run_log")"
-}
-
-stop_dispatcher() {
-  [ -n "$dispatcher_pid" ] || return 0
-  kill -TERM "$dispatcher_pid" 2>/dev/null
-  wait "$dispatcher_pid" 2>/dev/null
-  dispatcher_status=$?
-  dispatcher_pid=""
-}
-
-job_field() {
-  msiq --json show "$1" 2>/dev/null | jq -r "$2"
-}
-
-job_state_is() {
-  [ "$(job_field "$1" .state)" = "$2" ]
-}
-
 marker_exists() {
   [ -s "$FAKE_INSTALLER_MARKER" ]
-}
-
-process_dead() {
-  kill -0 "$1" 2>/dev/null || return 0
-  case $(ps -o stat= -p "$1" 2>/dev/null) in
-    Z*) return 0 ;;
-  esac
-  return 1
 }
 
 # wait_started DESCRIPTION: waits for the worker's marker (written once it

@@ -92,11 +92,16 @@ stop_dispatcher
 new_section actions
 # Refused before the database exists: nothing is created.
 run exec /i app.msi /t
-check_error $((1639 & 255)) "msiexec switch '/t' is not supported by msiq exec" "exec /t is refused with 1639 (seen as 103)"
+check_error $((1639 & 255)) "/t needs a value" "exec /t without transforms is refused with 1639 (seen as 103)"
 check_no_database "exec /t creates no database"
 start_dispatcher
-for bad in /forcerestart /a /j /t /i- -y /passivex; do
+for bad in /forcerestart /i- -y /passivex; do
   check_rejected $((1639 & 255)) "msiexec switch '$bad' is not supported by msiq exec" "exec /i app.msi $bad" exec /i app.msi "$bad"
+done
+# /a and /j are actions of their own (tests/cli/cli_sequences.sh): one
+# action a line.
+for bad in /a /j; do
+  check_rejected $((1639 & 255)) "only one of /i, /x, /update, /f, /a or /jm" "exec /i app.msi $bad" exec /i app.msi "$bad" app.msi
 done
 check_rejected $((1639 & 255)) "/l\\*v needs a log file" "exec /l*v without a file" exec /i app.msi "/l*v"
 check_rejected $((1639 & 255)) "msiexec switch '/promptrestart' is not supported" "exec /promptrestart names the switch" exec /i app.msi /promptrestart

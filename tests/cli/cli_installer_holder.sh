@@ -18,13 +18,6 @@ cd "$work_dir" || exit 1
 
 dispatcher_options=(--poll 100ms)
 dispatcher_time_limit=60
-holder_pid=""
-cleanup_pid_variables="$cleanup_pid_variables holder_pid"
-cleanup_functions="release_mutex_on_exit"
-
-release_mutex_on_exit() {
-  if [ -n "$holder_pid" ]; then touch "$sec/release" 2>/dev/null; fi
-}
 
 new_section() {
   begin_section "$1"
@@ -33,26 +26,6 @@ new_section() {
   holder_file="$MSIQ_SIM_MUTEX.holder"
   # A database to ask: status needs one.
   msiq pause --reason setup >/dev/null 2>&1 && msiq resume >/dev/null 2>&1
-}
-
-mutex_held_file() {
-  [ -e "$sec/held" ]
-}
-
-hold_mutex() {
-  rm -f "$sec/held" "$sec/release"
-  "$MSIQ_SIM_MUTEX_TOOL" hold "$MSIQ_SIM_MUTEX" --ready "$sec/held" --until "$sec/release" &
-  holder_pid=$!
-  wait_until 5000 mutex_held_file || fail "$sec: could not take the simulated mutex"
-}
-
-release_mutex() {
-  touch "$sec/release"
-  if ! wait_until 5000 process_dead "$holder_pid"; then
-    kill "$holder_pid" 2>/dev/null
-  fi
-  wait "$holder_pid" 2>/dev/null
-  holder_pid=""
 }
 
 # ---------------------------------------------------------------------------

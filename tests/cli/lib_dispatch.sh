@@ -13,6 +13,8 @@
 # A test that starts dispatchers sets dispatcher_options (and, for a safety
 # bound, dispatcher_time_limit) once, then calls start_dispatcher,
 # stop_dispatcher, wait_dispatcher and run_drain; they log to $run_log.
+# A test of the gate points MSIQ_SIM_MUTEX at a file of its section and
+# calls hold_mutex and release_mutex.
 
 for variable in $(compgen -v); do
   case $variable in
@@ -52,8 +54,8 @@ wait_interval=0.05
 # On exit, the functions named in cleanup_functions run first (to release
 # what a process holds, to unmount...), then every one of those processes
 # is killed with SIGKILL and waited for, and the work directory is removed.
-cleanup_pid_variables="dispatcher_pid"
-cleanup_functions=""
+cleanup_pid_variables="dispatcher_pid mutex_holder_pid"
+cleanup_functions="release_mutex_on_exit"
 
 cleanup() {
   local function_name variable pid
@@ -136,6 +138,39 @@ job_field() {
 
 job_state_is() {
   [ "$(job_field "$1" .state)" = "$2" ]
+}
+
+# The simulated installer mutex's holder (tests/sim_mutex.c) that
+# hold_mutex started, or a churn a test started itself ("" when none runs).
+# On exit it is told to let go first (release_mutex_on_exit), since its
+# lock child would otherwise hold the lock for up to 30 s.
+mutex_holder_pid=""
+
+release_mutex_on_exit() {
+  if [ -n "$mutex_holder_pid" ]; then touch "$sec/release" 2>/dev/null; fi
+}
+
+mutex_held_file() {
+  [ -e "$sec/held" ]
+}
+
+# hold_mutex: another "installation" holds the simulated installer mutex (a
+# write lock on $MSIQ_SIM_MUTEX, tests/sim_mutex.c) until release_mutex (at
+# most 60 s).
+hold_mutex() {
+  rm -f "$sec/held" "$sec/release"
+  "$MSIQ_SIM_MUTEX_TOOL" hold "$MSIQ_SIM_MUTEX" --ready "$sec/held" --until "$sec/release" &
+  mutex_holder_pid=$!
+  wait_until 5000 mutex_held_file || fail "$sec: could not take the simulated mutex"
+}
+
+release_mutex() {
+  touch "$sec/release"
+  if ! wait_until 5000 process_dead "$mutex_holder_pid"; then
+    kill "$mutex_holder_pid" 2>/dev/null
+  fi
+  wait "$mutex_holder_pid" 2>/dev/null
+  mutex_holder_pid=""
 }
 
 # runs_of TARGET: how many times the fake installer was started for TARGET.

@@ -19,6 +19,7 @@
 #include <wchar.h>
 
 #include "core/msiexec_words.h"
+#include "core/text.h"
 #include "host/host.h"
 #include "host/host_installer.h"
 #include "host/host_test_settings.h"
@@ -444,15 +445,13 @@ int msiq_host_prepare_database_directory(const char *database_path,
       (int)sizeof directory) {
     return msiq_diag_set(diag, MSIQ_EUSAGE, "database path too long");
   }
-  char *slash = strrchr(directory, '\\');
-  char *forward = strrchr(directory, '/');
-  if (forward != NULL && (slash == NULL || forward > slash)) {
-    slash = forward;
-  }
-  if (slash == NULL || slash == directory) {
+  /* Both separators count on Windows; a bare name, or one right under a
+   * leading separator ("\q.db"), needs no folder made. */
+  size_t length = msiq_path_directory_length(directory, NULL);
+  if (length == 0) {
     return MSIQ_OK;
   }
-  *slash = '\0';
+  directory[length] = '\0';
   return msiq_host_make_directory(directory, diag);
 }
 

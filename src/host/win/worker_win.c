@@ -89,6 +89,7 @@ typedef struct worker {
   msiq_installer_call call;
   wchar_t *target;
   wchar_t *properties;
+  wchar_t *transforms; /* an advertisement's, or NULL */
   wchar_t *log_path;
   UINT result;
 
@@ -529,6 +530,14 @@ static DWORD WINAPI worker_call_thread(LPVOID context) {
     case MSIQ_INSTALLER_APPLY_PATCHES:
       w->result = MsiApplyMultiplePatchesW(w->target, NULL, w->properties);
       break;
+    case MSIQ_INSTALLER_ADVERTISE_PRODUCT:
+      /* As msiexec /jm: the script path argument carries the flag that
+       * advertises on this machine for all users; platform and options 0
+       * mean this machine's platform and no extra options. */
+      w->result = MsiAdvertiseProductExW(
+          w->target, (LPCWSTR)(ULONG_PTR)ADVERTISEFLAGS_MACHINEASSIGN,
+          w->transforms, (LANGID)w->call.language, 0, 0);
+      break;
     case MSIQ_INSTALLER_INSTALL_PRODUCT:
     case MSIQ_INSTALLER_FUNCTION_COUNT:
       w->result = MsiInstallProductW(w->target, w->properties);
@@ -553,6 +562,14 @@ static bool worker_prepare_call(worker *w) {
   }
   w->target = host_win_wide(w->call.target);
   w->properties = host_win_wide(w->call.properties);
+  if (w->call.transforms != NULL) {
+    w->transforms = host_win_wide(w->call.transforms);
+    if (w->transforms == NULL) {
+      msiq_diag_set(&w->request_diag, MSIQ_EINVAL,
+                    "worker request: a string is not valid UTF-8");
+      return false;
+    }
+  }
   if (job->log_path != NULL) {
     w->log_path = host_win_wide(job->log_path);
   }

@@ -63,8 +63,10 @@
  *       sleep, so a test that waits for it can rely on all of them.
  *
  *   FAKE_INSTALLER_WRITE_LOG=1
- *       Write a small fake verbose log to the argument after "/l*v"
- *       (matched without regard to case).
+ *       Write a small fake verbose log to the argument after the log
+ *       switch ("/l*v", or /l with any of msiexec's letters, matched
+ *       without regard to case): appended to what the file holds when the
+ *       switch has +, replacing it otherwise, as Windows Installer does.
  *
  *   FAKE_INSTALLER_HOLD_MUTEX=FILE
  *       POSIX only (ignored on Windows): hold an open file description
@@ -102,10 +104,11 @@
  *       "action<TAB>InstallFiles<TAB>Copying new files",
  *       "error<TAB>1722<TAB>text<TAB>CA_Run"); "log TEXT" appends
  *       TEXT and a line feed to the log the request names (its "log"
- *       line; each append is its own open, write and close, as Windows
- *       Installer flushes each line), as UTF-8, or with
- *       FAKE_INSTALLER_LOG_UTF16=1 as UTF-16LE (TEXT must then be ASCII)
- *       after a byte-order mark that starts the file; "await PATH" waits
+ *       line; a log line with a mode without + empties the log first, as
+ *       MsiEnableLog without INSTALLLOGATTRIBUTES_APPEND does; each append is
+ * its own open, write and close, as Windows Installer flushes each line), as
+ * UTF-8, or with FAKE_INSTALLER_LOG_UTF16=1 as UTF-16LE (TEXT must then be
+ * ASCII) after a byte-order mark that starts the file; "await PATH" waits
  *       (listening for "cancel") until PATH exists, at most 60 seconds,
  *       so a test can hold the job at a point of its script while it
  *       looks at it. After FILE and
@@ -671,15 +674,19 @@ static bool take_code(const char *path, uint32_t *code) {
   return true;
 }
 
-static bool is_verbose_log_switch(const char *argument) {
-  const char *expected = "/l*v";
-  size_t i;
-  for (i = 0; expected[i] != '\0'; i++) {
-    if (tolower((unsigned char)argument[i]) != expected[i]) {
+/* True for msiexec's log switch: /l (in any case) and at least one of
+ * its letters i w e a r u c m o p v x + ! *. */
+static bool is_log_switch(const char *argument) {
+  if (argument[0] != '/' || tolower((unsigned char)argument[1]) != 'l' ||
+      argument[2] == '\0') {
+    return false;
+  }
+  for (const char *cursor = argument + 2; *cursor != '\0'; cursor++) {
+    if (strchr("iwearucmopvx+!*", tolower((unsigned char)*cursor)) == NULL) {
       return false;
     }
   }
-  return argument[i] == '\0';
+  return true;
 }
 
 static void write_verbose_log(int argc, char **argv) {
@@ -689,14 +696,16 @@ static void write_verbose_log(int argc, char **argv) {
   FILE *file;
   int i;
   for (i = 1; i + 1 < argc; i++) {
-    if (is_verbose_log_switch(argv[i])) {
+    if (is_log_switch(argv[i])) {
       break;
     }
   }
   if (i + 1 >= argc) {
-    fail("FAKE_INSTALLER_WRITE_LOG is set but no /l*v LOG argument", NULL);
+    fail("FAKE_INSTALLER_WRITE_LOG is set but no /l LOG argument", NULL);
   }
-  file = fopen(argv[i + 1], "wb");
+  /* As Windows Installer does: + appends to an existing log, anything
+   * else replaces it. */
+  file = fopen(argv[i + 1], strchr(argv[i], '+') != NULL ? "ab" : "wb");
   if (file == NULL) {
     fail("cannot create", argv[i + 1]);
   }
@@ -729,6 +738,9 @@ typedef struct protocol {
   uint32_t rollback_ms;
   const char *request_log;
   char log_path[FAKE_PATH_MAX]; /* the request's log, or "" */
+  /* The request's log names a mode without +: the log is replaced at
+   * start, as MsiEnableLog without INSTALLLOGATTRIBUTES_APPEND does. */
+  bool log_replace;
 } protocol;
 
 /* Sends one line (without its line feed) on standard output. */
@@ -816,10 +828,10 @@ static bool on_request_line(protocol *state, char *line) {
     }
   }
   if (strncmp(line, "log\t", 4) == 0) {
-    /* The path field, unescaped; an "append" field after it is ignored. */
+    /* The path field, unescaped, then the mode field if any. */
     size_t length = 0;
-    for (const char *cursor = line + 4; *cursor != '\0' && *cursor != '\t';
-         cursor++) {
+    const char *cursor = line + 4;
+    for (; *cursor != '\0' && *cursor != '\t'; cursor++) {
       char character = *cursor;
       if (character == '\\' && cursor[1] != '\0') {
         cursor++;
@@ -834,6 +846,7 @@ static bool on_request_line(protocol *state, char *line) {
       state->log_path[length++] = character;
     }
     state->log_path[length] = '\0';
+    state->log_replace = *cursor == '\t' && strchr(cursor, '+') == NULL;
   }
   return strcmp(line, "start") == 0;
 }
@@ -846,6 +859,12 @@ static void read_request(protocol *state) {
       fprintf(stderr, "fake_installer: standard input ended before start\n");
       send_code("result", 1639);
       finish(1639);
+    }
+  }
+  if (state->log_replace) {
+    FILE *file = fopen(state->log_path, "wb");
+    if (file == NULL || fclose(file) != 0) {
+      fail("cannot replace", state->log_path);
     }
   }
 }

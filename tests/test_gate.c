@@ -104,11 +104,12 @@ static void test_outside_window(void **state) {
   assert_string_equal(msiq_gate_reason_name(verdict.reason), "outside_window");
   assert_string_equal(msiq_gate_reason_summary(verdict.reason),
                       "outside the maintenance window");
-  /* The text names the window and when it opens: 90 minutes from now. */
+  /* The text names the window and when it opens: 90 minutes from now, in
+   * local time with its offset, as people read it. */
   char window[16];
   char opens[40];
   msiq_window_format(&in.window, window, sizeof window);
-  msiq_time_format_utc(NOON + 90 * MINUTE, opens, sizeof opens);
+  msiq_time_format_local(NOON + 90 * MINUTE, opens, sizeof opens);
   assert_contains(verdict.text, "outside the maintenance window");
   assert_contains(verdict.text, window);
   assert_contains(verdict.text, opens);

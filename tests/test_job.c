@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/job.h"
+#include "core/timeparse.h"
 
 #define HOUR INT64_C(3600000)
 /* 2026-11-24T22:00:00Z */
@@ -747,8 +748,15 @@ static void test_validate_deadline_order(void **state) {
   spec.deadline = EXAMPLE_UTC_MS + HOUR;
   assert_spec_valid(&spec);
   spec.deadline = EXAMPLE_UTC_MS - HOUR;
-  assert_spec_invalid(&spec, "deadline 2026-11-24T21:00:00Z is before "
-                             "not-before 2026-11-24T22:00:00Z");
+  /* Both times in local time with their offset, as people read them. */
+  char deadline[40];
+  char not_before[40];
+  char expected[128];
+  msiq_time_format_local(EXAMPLE_UTC_MS - HOUR, deadline, sizeof deadline);
+  msiq_time_format_local(EXAMPLE_UTC_MS, not_before, sizeof not_before);
+  snprintf(expected, sizeof expected, "deadline %s is before not-before %s",
+           deadline, not_before);
+  assert_spec_invalid(&spec, expected);
   spec.not_before = MSIQ_TIME_UNSET;
   assert_spec_valid(&spec);
   msiq_job_spec_cleanup(&spec);

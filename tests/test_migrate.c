@@ -473,6 +473,70 @@ static void test_job_ids_are_not_reused_after_an_upgrade(void **state) {
   test_remove_database(path);
 }
 
+static void test_version_11_database_gets_log_modes(void **state) {
+  (void)state;
+  /* A database of the version before log modes (0012), holding a job,
+   * upgraded in place: the job names no mode (NULL, JSON null, the
+   * default /l*v), a new job keeps its canonical mode, and the table
+   * refuses a mode with characters outside msiexec's letters. */
+  int log_mode_migration = -1;
+  for (int i = 0; i < MSIQ_SQL_MIGRATION_COUNT; i++) {
+    if (strstr(msiq_sql_migrations[i].name, "_log_mode.sql") != NULL) {
+      log_mode_migration = i;
+    }
+  }
+  assert_int_equal(log_mode_migration, 11);
+  char path[512];
+  test_unique_path(path, sizeof path, "migrate-log-mode");
+  for (int i = 0; i < log_mode_migration; i++) {
+    test_database_exec(path, msiq_sql_migrations[i].sql);
+  }
+  test_database_exec(path, "PRAGMA user_version = 11;");
+  test_database_exec(path,
+                     "INSERT INTO job (id, state, action, target, max_attempts,"
+                     "                 created_at) VALUES"
+                     " (1, 'queued', 'install', '/a.msi', 3, 0);");
+  msiq_store *store = NULL;
+  assert_int_equal(msiq_store_open(path, 0, &store, NULL), MSIQ_OK);
+  msiq_job job;
+  msiq_job_init(&job);
+  assert_int_equal(msiq_store_get_job(store, 1, &job, NULL), MSIQ_OK);
+  assert_null(job.log_mode);
+  msiq_job_cleanup(&job);
+  msiq_job_spec spec;
+  msiq_job_spec_init(&spec);
+  assert_int_equal(msiq_job_spec_set_target(&spec, "/b.msi"), MSIQ_OK);
+  assert_int_equal(msiq_job_spec_set_log_mode(&spec, "VX*+", NULL), MSIQ_OK);
+  spec.no_check = true;
+  msiq_admission admission;
+  test_admit(&spec, &admission);
+  int64_t id = 0;
+  bool existing = false;
+  assert_int_equal(msiq_store_enqueue(store, &admission, &id, &existing, NULL),
+                   MSIQ_OK);
+  msiq_job_init(&job);
+  assert_int_equal(msiq_store_get_job(store, id, &job, NULL), MSIQ_OK);
+  assert_string_equal(job.log_mode, "*vx+");
+  msiq_job_cleanup(&job);
+  msiq_job_spec_cleanup(&spec);
+  msiq_store_close(store);
+  char *modes = test_database_text(
+      path, "SELECT group_concat(coalesce(json_extract(json, '$.log_mode'),"
+            " 'null') || ' ' || json_type(json, '$.log_mode'), ',')"
+            " FROM (SELECT json FROM job_json ORDER BY id)");
+  assert_string_equal(modes, "null null,*vx+ text");
+  free(modes);
+  sqlite3 *db = NULL;
+  assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db,
+                                "UPDATE job SET log_mode = '*v /x' "
+                                "WHERE id = 1",
+                                NULL, NULL, NULL),
+                   SQLITE_CONSTRAINT);
+  sqlite3_close(db);
+  test_remove_database(path);
+}
+
 static void test_sequences_widen_the_action_check_in_place(void **state) {
   (void)state;
   /* A database of the version before 0013 with a job, migrated: the job
@@ -547,6 +611,7 @@ int main(void) {
       cmocka_unit_test(test_version_4_database_gets_staged_packages),
       cmocka_unit_test(test_state_counts_are_filled_from_the_existing_jobs),
       cmocka_unit_test(test_job_ids_are_not_reused_after_an_upgrade),
+      cmocka_unit_test(test_version_11_database_gets_log_modes),
       cmocka_unit_test(test_sequences_widen_the_action_check_in_place),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -327,7 +327,20 @@ static void test_time_format_local(void **state) {
     assert_string_equal(text, "2026-11-24 23:00 +01:00");
     msiq_time_format_local(INT64_C(1781526896000), text, sizeof text);
     assert_string_equal(text, "2026-06-15 14:34 +02:00");
+    /* To the second, for time-stamped lines. */
+    msiq_time_format_local_seconds(INT64_C(1781526896000), text, sizeof text);
+    assert_string_equal(text, "2026-06-15 14:34:56 +02:00");
   }
+  /* In any zone: the minute's text with the seconds inserted. */
+  char minutes[40];
+  msiq_time_format_local(INT64_C(1781526896000), minutes, sizeof minutes);
+  msiq_time_format_local_seconds(INT64_C(1781526896000), text, sizeof text);
+  assert_int_equal(strlen(text), 26);
+  assert_memory_equal(text, minutes, 16);
+  assert_memory_equal(text + 16, ":56", 3);
+  assert_string_equal(text + 19, minutes + 16);
+  msiq_time_format_local_seconds(MSIQ_TIME_UNSET, text, sizeof text);
+  assert_string_equal(text, "unset");
 }
 
 static void test_time_local_midnight(void **state) {

@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "core/log_mode.h"
 #include "core/worker_request.h"
 
 #define PRODUCT_CODE "{12345678-1234-1234-1234-123456789ABC}"
@@ -89,7 +90,7 @@ static void test_install_request(void **state) {
   assert_string_equal(request.job.properties[1].value,
                       "a \"quoted\" C:\\value");
   assert_string_equal(request.job.log_path, "C:\\logs\\job-7.log");
-  assert_false(request.log_append);
+  assert_false(request.log_mode_given);
   assert_null(request.repair_mode);
   msiq_worker_request_cleanup(&request);
   assert_null(request.job.target);
@@ -128,15 +129,18 @@ static void test_each_operation(void **state) {
   }
 }
 
-static void test_log_append(void **state) {
+static void test_log_mode(void **state) {
   (void)state;
   msiq_worker_request request;
   msiq_worker_request_init(&request);
   const char *const lines[] = {"request\t1", "install\tC:\\\\p.msi",
-                               "log\tC:\\\\a.log\tappend", "start"};
+                               "log\tC:\\\\a.log\t*vx+!", "start"};
   request_feed_all(&request, lines, 4);
   assert_string_equal(request.job.log_path, "C:\\a.log");
-  assert_true(request.log_append);
+  assert_true(request.log_mode_given);
+  assert_int_equal(request.log_flags, MSIQ_LOG_ALL_KINDS | MSIQ_LOG_VERBOSE |
+                                          MSIQ_LOG_EXTRADEBUG |
+                                          MSIQ_LOG_APPEND | MSIQ_LOG_FLUSH);
   msiq_worker_request_cleanup(&request);
 }
 
@@ -179,8 +183,8 @@ static void test_refused_bad_values(void **state) {
   REFUSED_AT_LAST("the log is named twice", "request\t1",
                   "install\tC:\\\\p.msi", "log\tC:\\\\a.log",
                   "log\tC:\\\\b.log");
-  REFUSED_AT_LAST("log option 'truncate' is not 'append'", "request\t1",
-                  "install\tC:\\\\p.msi", "log\tC:\\\\a.log\ttruncate");
+  REFUSED_AT_LAST("log mode 'append' is not msiexec's /l letters", "request\t1",
+                  "install\tC:\\\\p.msi", "log\tC:\\\\a.log\tappend");
   REFUSED_AT_LAST("empty log path", "request\t1", "install\tC:\\\\p.msi",
                   "log\t");
 }
@@ -199,7 +203,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_install_request),
       cmocka_unit_test(test_each_operation),
-      cmocka_unit_test(test_log_append),
+      cmocka_unit_test(test_log_mode),
       cmocka_unit_test(test_refused_out_of_order),
       cmocka_unit_test(test_refused_after_start),
       cmocka_unit_test(test_refused_bad_values),

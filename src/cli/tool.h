@@ -307,7 +307,8 @@ int tool_open_command_store(tool_context *context, const tool_command *command,
 void tool_print_json(const char *json);
 
 /* A dispatcher's report callback (msiq_dispatcher_options.report) that
- * writes each line time-stamped (UTC) to the FILE * given as its context,
+ * writes each line time-stamped (local time with its offset, to the
+ * second: "2026-12-02 22:00:05 +01:00") to the FILE * given as its context,
  * flushed at once so that what a task or a script captures is complete
  * after a crash: `run` reports on stdout, `exec` running its own job on
  * stderr. */

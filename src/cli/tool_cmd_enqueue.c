@@ -15,6 +15,7 @@ typedef struct enqueue_options {
   tool_strings after;
   const char *key;
   const char *log_path;
+  const char *log_mode;
   tool_strings exit_codes;
   bool wait;
   int64_t wait_timeout_ms;
@@ -89,6 +90,8 @@ static const tool_option enqueue_option_table[] = {
     {"after", 0, TOOL_OPTION_STRINGS, offsetof(enqueue_options, after), NULL},
     {"key", 'k', TOOL_OPTION_STRING, offsetof(enqueue_options, key), NULL},
     {"log", 0, TOOL_OPTION_STRING, offsetof(enqueue_options, log_path), NULL},
+    {"log-mode", 0, TOOL_OPTION_STRING, offsetof(enqueue_options, log_mode),
+     NULL},
     {"no-check", 0, TOOL_OPTION_FLAG, offsetof(enqueue_options, spec.no_check),
      NULL},
     {"stage", 0, TOOL_OPTION_FLAG, offsetof(enqueue_options, spec.stage), NULL},
@@ -151,6 +154,13 @@ static int enqueue_check(void *state, msiq_diag *diag) {
   }
   if (status != MSIQ_OK) {
     return msiq_diag_set(diag, status, "out of memory");
+  }
+  if (options->log_mode != NULL) {
+    msiq_diag reason = {{0}};
+    if (msiq_job_spec_set_log_mode(spec, options->log_mode, &reason) !=
+        MSIQ_OK) {
+      return msiq_diag_set(diag, MSIQ_EINVAL, "--log-mode: %s", reason.message);
+    }
   }
   for (size_t i = 0; i < options->exit_codes.count; i++) {
     status = msiq_job_spec_add_exit_code_rule(
@@ -267,6 +277,8 @@ static const char enqueue_help[] =
     "                        if it has another target, action or\n"
     "                        properties)\n"
     "  --log PATH            msiexec verbose log (default: one per job)\n"
+    "  --log-mode LETTERS    msiexec's /l letters (i w e a r u c m o p v x\n"
+    "                        + ! *), as in '*v+' (default: *v)\n"
     "  --exit-code C=O       treat installer exit code C as O: success,\n"
     "                        reboot, retry or fail (repeatable)\n"
     "  --no-check            do not check that the package exists now\n"

@@ -250,8 +250,14 @@ static int exec_parse(int argc, char *const *argv, msiq_job_spec *spec,
       have_action = true;
       continue;
     }
-    if (exec_switch_starts(word, "l") || exec_switch_is(word, "log")) {
-      /* msiq always logs verbosely (/l*v); any /l form names the file. */
+    if (exec_switch_starts(word, "l")) {
+      /* /log FILE is msiexec's /l* FILE; any other /l form carries its
+       * letters, read and checked as msiexec reads them (log_mode.h). */
+      const char *letters = exec_switch_is(word, "log") ? "*" : word + 2;
+      msiq_diag reason = {{0}};
+      if (msiq_job_spec_set_log_mode(spec, letters, &reason) != MSIQ_OK) {
+        return msiq_diag_set(diag, MSIQ_EUSAGE, "%s: %s", word, reason.message);
+      }
       if (i + 1 >= argc) {
         return msiq_diag_set(diag, MSIQ_EUSAGE, "%s needs a log file", word);
       }
@@ -282,7 +288,8 @@ static int exec_parse(int argc, char *const *argv, msiq_job_spec *spec,
                            "(supported: /i, /package, /x, /uninstall, "
                            "/update, /p, /f[MODE], /a, /j[m], /t, /g, "
                            "/q[n|b|r|f][+|-|!], "
-                           "/quiet, /passive, /norestart, /l*v LOG, /log "
+                           "/quiet, /passive, /norestart, "
+                           "/l[i|w|e|a|r|u|c|m|o|p|v|x|+|!|*] LOG, /log "
                            "LOG, NAME=VALUE)",
                            word);
     }
@@ -337,8 +344,8 @@ typedef struct exec_options {
 
 /* /update a.msp;b.msp applies both, as msiexec does: one patch job for
  * each, in the order given, each waiting for the one before, with the
- * same properties. The log named by /l goes to the first; the others log
- * where jobs without --log do. */
+ * same properties. The log named by /l (and its mode) goes to the first;
+ * the others log where jobs without --log do. */
 static int exec_split_patches(exec_options *options, msiq_diag *diag) {
   msiq_job_spec *first = &options->specs[0];
   if (first->action != MSIQ_ACTION_PATCH ||
@@ -588,7 +595,9 @@ static const char exec_help[] =
     "any repair mode (/fomus, /FVOMUS...), /a PKG TARGETDIR=DIR (an\n"
     "administrative image; /p PATCH with /a patches it), /j or /jm PKG\n"
     "(advertise per machine) with /t T.mst;... and /g LANGID, /t with /i\n"
-    "too, /l*v LOG or /log LOG, NAME=VALUE, /q, /qn, /quiet, /norestart.\n"
+    "too, /l with msiexec's letters i w e a r u c m o p v x + ! * in any\n"
+    "case and order (/l*v LOG, /l*vx+ LOG appends, /l*v! flushes each\n"
+    "line) or /log LOG (/l*), NAME=VALUE, /q, /qn, /quiet, /norestart.\n"
     "/qb, /qr, /qf (with +, - or !) and /passive run silently too, with a\n"
     "note: a queue has no desktop. Anything else (/forcerestart, /ju...)\n"
     "is refused with a clear error.\n"

@@ -82,6 +82,10 @@ static void show_print_job(const msiq_job *job) {
   if (job->log_path != NULL) {
     printf("log:             %s\n", job->log_path);
   }
+  /* Only a mode the job names: one that names none logs as /l*v. */
+  if (job->log_mode != NULL) {
+    printf("log mode:        /l%s\n", job->log_mode);
+  }
   if (job->has_exit_code) {
     char exit_code[640];
     printf("exit code:       %s\n",

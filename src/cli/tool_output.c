@@ -56,7 +56,7 @@ int tool_print_job_json(const tool_context *context, msiq_store *store,
 
 void tool_print_report_line(void *stream, const char *line) {
   char now[40];
-  msiq_time_format_utc(msiq_host_now_ms(), now, sizeof now);
+  msiq_time_format_local_seconds(msiq_host_now_ms(), now, sizeof now);
   fprintf(stream, "%s %s\n", now, line);
   fflush(stream);
 }

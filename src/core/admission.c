@@ -85,6 +85,7 @@ static int admission_check_command(const msiq_job_spec *spec,
   job.target = spec->target;
   job.properties = spec->properties;
   job.property_count = spec->property_count;
+  job.log_mode = spec->log_mode;
   const char *log_path = spec->log_path != NULL ? spec->log_path : default_log;
   char *request = NULL;
   size_t request_length = 0;

@@ -66,7 +66,9 @@ static void gate_describe_window(const msiq_gate_inputs *in, char *text,
   char window[16];
   char opens[40];
   msiq_window_format(&in->window, window, sizeof window);
-  msiq_time_format_utc(msiq_gate_window_opens_at(in), opens, sizeof opens);
+  /* Local time with its offset, as people read it: this text is what
+   * `status` and the dispatcher's waiting line say. */
+  msiq_time_format_local(msiq_gate_window_opens_at(in), opens, sizeof opens);
   snprintf(text, size, "outside the maintenance window %s (opens at %s)",
            window, opens);
 }

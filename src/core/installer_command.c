@@ -13,6 +13,7 @@
  * arguments, and the tests and fuzzers run it on any platform.
  */
 #include "core/installer_command.h"
+#include "core/log_mode.h"
 #include "core/text.h"
 
 #include <stdio.h>
@@ -20,8 +21,8 @@
 #include <string.h>
 
 /* The layout msiq_installer_command_build() produces: the action switch and
- * target, /qn, /norestart, the log switch and log path, then properties. */
-#define LOG_SWITCH           "/l*v"
+ * target, /qn, /norestart, the log switch (/l and the job's log mode, /l*v
+ * by default) and log path, then properties. */
 #define FIXED_ARGUMENT_COUNT 6
 
 /* Room for a quoted copy of an argument inside a diagnostic; longer text is
@@ -114,8 +115,9 @@ int msiq_installer_command_build(const msiq_job *job, const char *log_path,
     return msiq_diag_set(diag, MSIQ_EINVAL, "%s target is empty",
                          msiq_action_name(job->action));
   }
-  /* Every job is logged verbosely: the log is the only way to learn why a
-   * silent install failed, so a missing path is a caller's bug. */
+  /* Every job is logged (verbosely unless its log mode says otherwise):
+   * the log is the only way to learn why a silent install failed, so a
+   * missing path is a caller's bug. */
   if (log_path == NULL || log_path[0] == '\0') {
     return msiq_diag_set(diag, MSIQ_EINVAL, "no installer log path given");
   }
@@ -129,6 +131,24 @@ int msiq_installer_command_build(const msiq_job *job, const char *log_path,
                            (unsigned long)i + 1);
     }
   }
+
+  /* A stored mode is canonical (log_mode.h) and so at most
+   * MSIQ_LOG_MODE_SIZE - 1 letters; one that is not is refused here rather
+   * than passed on, since it would reach msiexec's command line. */
+  const char *log_mode =
+      job->log_mode != NULL ? job->log_mode : MSIQ_LOG_MODE_DEFAULT;
+  char log_switch[MSIQ_LOG_MODE_SIZE + 2];
+  char canonical[MSIQ_LOG_MODE_SIZE];
+  if (msiq_log_mode_canonical(log_mode, canonical, diag) != MSIQ_OK ||
+      strcmp(canonical, log_mode) != 0) {
+    char quoted[QUOTED_TEXT_SIZE];
+    msiq_quote_for_message(log_mode, quoted, sizeof quoted);
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "log mode '%s' is not a canonical set of msiexec's "
+                         "/l letters",
+                         quoted);
+  }
+  snprintf(log_switch, sizeof log_switch, "/l%s", log_mode);
 
   /* An advertisement takes no properties: msiexec /j reads its transforms
    * after /t and its language after /g, which the job carries as the
@@ -196,7 +216,7 @@ int msiq_installer_command_build(const msiq_job *job, const char *log_path,
   }
   fixed[fixed_count++] = "/qn";
   fixed[fixed_count++] = "/norestart";
-  fixed[fixed_count++] = LOG_SWITCH;
+  fixed[fixed_count++] = log_switch;
   fixed[fixed_count++] = log_path;
   for (size_t i = 0; i < fixed_count; i++) {
     built.arguments[built.argument_count] = msiq_text_duplicate(fixed[i]);
@@ -249,20 +269,38 @@ static int property_name_check(const char *text, size_t length, bool *valid) {
   return MSIQ_OK;
 }
 
+/* True for a log switch: /l (in any case) followed by one or more of
+ * msiexec's log letters (log_mode.h), as in "/l*v" or "/L*VX+". */
+static bool argument_is_log_switch(const char *argument) {
+  unsigned flags = 0;
+  return argument[0] == '/' && (argument[1] == 'l' || argument[1] == 'L') &&
+         argument[2] != '\0' &&
+         msiq_log_mode_parse(argument + 2, &flags, NULL) == MSIQ_OK;
+}
+
 /* Where the properties start. The command line receives only the argument
  * list, so the positions are recovered from the builder's layout: after
- * "/l*v" comes the log path, and everything after that is NAME=VALUE. A
- * list without "/l*v" (assembled by hand, say by a test or a fuzzer) has
- * no such landmark; there, *by_layout is false and each argument is judged
- * on its own by argument_kind_of(). */
+ * the log switch ("/l*v", or the job's own mode) comes the log path, and
+ * everything after that is NAME=VALUE. A list without a log switch
+ * (assembled by hand, say by a test or a fuzzer) has no such landmark;
+ * there, *by_layout is false and each argument is judged on its own by
+ * argument_kind_of(). */
 static size_t property_start_find(const msiq_installer_command *command,
                                   bool *by_layout) {
+  /* The builder's own place for it first, right after /norestart, so that
+   * a target that happens to read as a log switch ("/law" on POSIX) is
+   * never taken for it. */
+  for (size_t i = 1; i < command->argument_count; i++) {
+    if (strcmp(command->arguments[i - 1], "/norestart") == 0 &&
+        argument_is_log_switch(command->arguments[i])) {
+      *by_layout = true;
+      return i + 2 < command->argument_count ? i + 2 : command->argument_count;
+    }
+  }
   for (size_t i = 0; i < command->argument_count; i++) {
     /* msiexec switches are case-insensitive, so "/L*V" is the same. */
     const char *argument = command->arguments[i];
-    if (argument[0] == '/' && (argument[1] == 'l' || argument[1] == 'L') &&
-        argument[2] == '*' && (argument[3] == 'v' || argument[3] == 'V') &&
-        argument[4] == '\0') {
+    if (argument_is_log_switch(argument)) {
       *by_layout = true;
       return i + 2 < command->argument_count ? i + 2 : command->argument_count;
     }
@@ -271,7 +309,7 @@ static size_t property_start_find(const msiq_installer_command *command,
   return command->argument_count;
 }
 
-/* Decides how to write the argument at index. Without the "/l*v" landmark,
+/* Decides how to write the argument at index. Without the log switch,
  * an argument is a property when it does not start with '/', contains '='
  * and the part before the first '=' is a valid property name; anything else
  * is passed whole. Misjudging either way stays safe: a plain argument with

@@ -28,7 +28,8 @@ void msiq_installer_command_cleanup(msiq_installer_command *command);
 
 /* Builds: the action switch and target (/i, /x, /update, /f with the
  * job's repair mode, msiq_repair_mode_of), then
- * /qn /norestart /l*v LOG, then each property as NAME=VALUE in order.
+ * /qn /norestart /lMODE LOG (the job's log mode, log_mode.h; /l*v when it
+ * names none), then each property as NAME=VALUE in order.
  * Properties are passed raw here; quoting is the host's job. */
 int msiq_installer_command_build(const msiq_job *job, const char *log_path,
                                  msiq_installer_command *command,

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log_mode.h"
 #include "core/timeparse.h"
 
 /* Attempts beyond this are almost certainly a typo, and an unbounded count
@@ -133,6 +134,7 @@ void msiq_job_spec_cleanup(msiq_job_spec *spec) {
   properties_free(spec->properties, spec->property_count);
   free(spec->key);
   free(spec->log_path);
+  free(spec->log_mode);
   free(spec->after);
   free(spec->exit_code_rules);
   for (size_t i = 0; i < spec->after_key_count; i++) {
@@ -179,6 +181,19 @@ int msiq_job_spec_set_key(msiq_job_spec *spec, const char *key) {
 
 int msiq_job_spec_set_log_path(msiq_job_spec *spec, const char *path) {
   return field_replace_text(&spec->log_path, path);
+}
+
+int msiq_job_spec_set_log_mode(msiq_job_spec *spec, const char *letters,
+                               msiq_diag *diag) {
+  char canonical[MSIQ_LOG_MODE_SIZE];
+  int status = msiq_log_mode_canonical(letters, canonical, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  if (field_replace_text(&spec->log_mode, canonical) != MSIQ_OK) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  return MSIQ_OK;
 }
 
 /* Appends a copy of text to a list of strings. */
@@ -789,11 +804,11 @@ int msiq_job_spec_validate(const msiq_job_spec *spec, msiq_diag *diag) {
   }
   if (spec->not_before != MSIQ_TIME_UNSET &&
       spec->deadline != MSIQ_TIME_UNSET && spec->deadline < spec->not_before) {
-    char deadline_text[32];
-    char not_before_text[32];
-    msiq_time_format_utc(spec->deadline, deadline_text, sizeof deadline_text);
-    msiq_time_format_utc(spec->not_before, not_before_text,
-                         sizeof not_before_text);
+    char deadline_text[40];
+    char not_before_text[40];
+    msiq_time_format_local(spec->deadline, deadline_text, sizeof deadline_text);
+    msiq_time_format_local(spec->not_before, not_before_text,
+                           sizeof not_before_text);
     return msiq_diag_set(diag, MSIQ_EINVAL,
                          "deadline %s is before not-before %s", deadline_text,
                          not_before_text);
@@ -887,6 +902,7 @@ void msiq_job_cleanup(msiq_job *job) {
   properties_free(job->properties, job->property_count);
   free(job->key);
   free(job->log_path);
+  free(job->log_mode);
   free(job->after);
   free(job->exit_code_rules);
   free(job->last_error);

@@ -87,7 +87,10 @@ typedef struct msiq_job_spec {
   int64_t timeout_ms;   /* 0 means the dispatcher's default */
   char *key;            /* idempotency key, or NULL */
   char *log_path;       /* or NULL for the default per-job log */
-  int64_t *after;       /* ids this job waits for */
+  /* msiexec's /l letters in their canonical form (core/log_mode.h), or
+   * NULL for msiq's default: /l*v, each line flushed by the worker. */
+  char *log_mode;
+  int64_t *after; /* ids this job waits for */
   size_t after_count;
   msiq_exit_code_rule *exit_code_rules;
   size_t exit_code_rule_count;
@@ -136,6 +139,11 @@ void msiq_job_spec_cleanup(msiq_job_spec *spec);
 int msiq_job_spec_set_target(msiq_job_spec *spec, const char *target);
 int msiq_job_spec_set_key(msiq_job_spec *spec, const char *key);
 int msiq_job_spec_set_log_path(msiq_job_spec *spec, const char *path);
+/* Reads msiexec's /l letters ("*v", "VOICEWARMUP", "*vx+!") and keeps
+ * their canonical text; MSIQ_EINVAL naming a letter that is not one of
+ * msiexec's (log_mode.h), the spec unchanged. */
+int msiq_job_spec_set_log_mode(msiq_job_spec *spec, const char *letters,
+                               msiq_diag *diag);
 /* Makes the job run the staged copy at staged_path (SHA-256 sha256) of the
  * package it named, which is kept as the source. */
 int msiq_job_spec_set_staged(msiq_job_spec *spec, const char *staged_path,
@@ -200,6 +208,7 @@ typedef struct msiq_job {
   int64_t timeout_ms;
   char *key;
   char *log_path;
+  char *log_mode; /* canonical /l letters, or NULL for msiq's default */
   int64_t *after;
   size_t after_count;
   msiq_exit_code_rule *exit_code_rules;

@@ -649,7 +649,9 @@ void msiq_time_format_utc(int64_t utc_ms, char *buffer, size_t size) {
            (int)(second_of_day % 60));
 }
 
-void msiq_time_format_local(int64_t utc_ms, char *buffer, size_t size) {
+/* Local time with its offset, to the minute or to the second. */
+static void time_format_local(int64_t utc_ms, bool with_seconds, char *buffer,
+                              size_t size) {
   if (time_format_without_a_time(utc_ms, buffer, size)) {
     return;
   }
@@ -672,10 +674,22 @@ void msiq_time_format_local(int64_t utc_ms, char *buffer, size_t size) {
   if (offset_minutes < 0) {
     offset_minutes = -offset_minutes;
   }
-  snprintf(buffer, size, "%04d-%02d-%02d %02d:%02d %c%02d:%02d",
+  char second_text[8] = "";
+  if (with_seconds) {
+    snprintf(second_text, sizeof second_text, ":%02d", local.tm_sec % 60);
+  }
+  snprintf(buffer, size, "%04d-%02d-%02d %02d:%02d%s %c%02d:%02d",
            local.tm_year + 1900, local.tm_mon + 1, local.tm_mday, local.tm_hour,
-           local.tm_min, sign, (int)(offset_minutes / 60),
+           local.tm_min, second_text, sign, (int)(offset_minutes / 60),
            (int)(offset_minutes % 60));
+}
+
+void msiq_time_format_local(int64_t utc_ms, char *buffer, size_t size) {
+  time_format_local(utc_ms, false, buffer, size);
+}
+
+void msiq_time_format_local_seconds(int64_t utc_ms, char *buffer, size_t size) {
+  time_format_local(utc_ms, true, buffer, size);
 }
 
 void msiq_duration_format(int64_t milliseconds, char *buffer, size_t size) {

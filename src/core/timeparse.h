@@ -37,6 +37,10 @@ int msiq_time_parse_past(const char *text, int64_t now_ms, int64_t *utc_ms,
  * read it: "2026-12-02 22:00 +01:00" (at least 32 bytes), or "unset". */
 void msiq_time_format_local(int64_t utc_ms, char *buffer, size_t size);
 
+/* The same to the second, for time-stamped lines (`run`'s report):
+ * "2026-12-02 22:00:05 +01:00" (at least 32 bytes), or "unset". */
+void msiq_time_format_local_seconds(int64_t utc_ms, char *buffer, size_t size);
+
 /* Writes "2026-11-24T22:00:00Z" (UTC) into buffer (at least 32 bytes). */
 void msiq_time_format_utc(int64_t utc_ms, char *buffer, size_t size);
 

@@ -409,8 +409,11 @@ static int request_build_lines(const msiq_job *job, const char *log_path,
         request_builder_append(builder, MSIQ_WORKER_PROPERTY, fields, 2, diag);
   }
   if (status == MSIQ_OK) {
-    const char *log[] = {log_path};
-    status = request_builder_append(builder, MSIQ_WORKER_LOG, log, 1, diag);
+    /* The job's log mode travels as the second field; a job without one
+     * gets the worker's default (/l*v, each line flushed). */
+    const char *log[] = {log_path, job->log_mode};
+    status = request_builder_append(builder, MSIQ_WORKER_LOG, log,
+                                    job->log_mode != NULL ? 2 : 1, diag);
     if (status != MSIQ_OK) {
       status = msiq_diag_set(diag, status,
                              "the log path is too long for the worker's "

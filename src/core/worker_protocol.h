@@ -49,7 +49,7 @@
   XX(ADMIN, "admin", 1, 1, "dispatcher")         /* package */                 \
   XX(ADVERTISE, "advertise", 1, 1, "dispatcher") /* package */                 \
   XX(PROPERTY, "property", 2, 2, "dispatcher")   /* name value */              \
-  XX(LOG, "log", 1, 2, "dispatcher")             /* path [append] */           \
+  XX(LOG, "log", 1, 2, "dispatcher")             /* path [mode] */             \
   XX(START, "start", 0, 0, "dispatcher")         /* the request is complete */ \
   XX(CANCEL, "cancel", 0, 0, "dispatcher")       /* roll back and stop */
 
@@ -125,7 +125,7 @@ void msiq_worker_line_reader_feed(msiq_worker_line_reader *reader,
  *       repair TARGET omus
  *   property NAME VALUE            (the job's properties, in order)
  *   property REBOOT ReallySuppress (unless the job sets REBOOT)
- *   log LOG_PATH
+ *   log LOG_PATH [MODE]            (MODE: the job's /l letters, if any)
  *   start
  *
  * *text (free() it) receives the lines and *length their size; when

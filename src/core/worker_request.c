@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/installer_command.h"
+#include "core/log_mode.h"
 
 /* Room for a quoted field inside a diagnostic. */
 #define QUOTED_TEXT_SIZE 160
@@ -14,7 +15,8 @@ void msiq_worker_request_init(msiq_worker_request *request) {
   request->stage = MSIQ_WORKER_REQUEST_EXPECT_REQUEST;
   msiq_job_spec_init(&request->job);
   request->repair_mode = NULL;
-  request->log_append = false;
+  request->log_flags = 0;
+  request->log_mode_given = false;
 }
 
 void msiq_worker_request_cleanup(msiq_worker_request *request) {
@@ -100,14 +102,18 @@ static int request_add_log(msiq_worker_request *request,
     return msiq_diag_set(diag, MSIQ_EINVAL, "worker request: empty log path");
   }
   if (message->field_count == 2) {
-    if (strcmp(message->fields[1], "append") != 0) {
+    msiq_diag reason = {{0}};
+    if (message->fields[1][0] == '\0' ||
+        msiq_log_mode_parse(message->fields[1], &request->log_flags, &reason) !=
+            MSIQ_OK) {
       char quoted[QUOTED_TEXT_SIZE];
       msiq_quote_for_message(message->fields[1], quoted, sizeof quoted);
       return msiq_diag_set(diag, MSIQ_EINVAL,
-                           "worker request: log option '%s' is not 'append'",
+                           "worker request: log mode '%s' is not msiexec's "
+                           "/l letters",
                            quoted);
     }
-    request->log_append = true;
+    request->log_mode_given = true;
   }
   if (msiq_job_spec_set_log_path(&request->job, message->fields[0]) !=
       MSIQ_OK) {

@@ -6,7 +6,7 @@
  *   install PACKAGE | uninstall PACKAGE-OR-{CODE} | patch PATCH.msp |
  *       repair TARGET MODE                          (exactly one)
  *   property<TAB>NAME<TAB>VALUE                     (any number, in order)
- *   log<TAB>PATH[<TAB>append]                       (at most one)
+ *   log<TAB>PATH[<TAB>MODE]                         (at most one)
  *   start
  *
  * This module collects those messages and refuses anything out of place,
@@ -41,7 +41,11 @@ typedef struct msiq_worker_request {
   msiq_worker_request_stage stage;
   msiq_job_spec job;
   char *repair_mode; /* repair only */
-  bool log_append;
+  /* The log's mode: msiexec's /l letters as MSIQ_LOG_* flags
+   * (core/log_mode.h), and whether the request named one; a request
+   * without a mode gets the worker's default. */
+  unsigned log_flags;
+  bool log_mode_given;
 } msiq_worker_request;
 
 void msiq_worker_request_init(msiq_worker_request *request);
@@ -53,7 +57,8 @@ void msiq_worker_request_cleanup(msiq_worker_request *request);
  * version other than MSIQ_WORKER_PROTOCOL_VERSION, a message the
  * dispatcher does not send, a bad property (name rule, control character,
  * given twice), a bad repair mode, a second `log`, or a `log` whose second
- * field is not `append`. After an error the request stays refused. */
+ * field is not a log mode (msiq_log_mode_parse). After an error the request
+ * stays refused. */
 int msiq_worker_request_add(msiq_worker_request *request,
                             const msiq_worker_message *message,
                             msiq_diag *diag);

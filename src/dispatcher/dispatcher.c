@@ -386,7 +386,7 @@ static void dispatcher_write_pending_note(dispatcher *self,
                                           const char *reason) {
   const dispatcher_pending_outcome *pending = &self->pending;
   char since[40];
-  msiq_time_format_utc(pending->failed_since, since, sizeof since);
+  msiq_time_format_local(pending->failed_since, since, sizeof since);
   char note[1024];
   snprintf(note, sizeof note,
            "the outcome of job %lld, attempt %lld (%s), is not recorded yet: "
@@ -1324,8 +1324,9 @@ static void dispatcher_on_clamped_retry(void *context, int64_t id, int64_t from,
   dispatcher *self = context;
   char from_text[40];
   char to_text[40];
-  msiq_time_format_utc(from, from_text, sizeof from_text);
-  msiq_time_format_utc(to, to_text, sizeof to_text);
+  /* A line for people: local time with its offset, as `status` shows. */
+  msiq_time_format_local_seconds(from, from_text, sizeof from_text);
+  msiq_time_format_local_seconds(to, to_text, sizeof to_text);
   dispatcher_report(self,
                     "job %lld: next attempt moved from %s to %s, as its "
                     "backoff allows",

@@ -176,6 +176,7 @@ static int store_insert_job_rows(msiq_store *store, const msiq_job_spec *spec,
   store_bind_optional_text(statement, 11, spec->package_sha256);
   store_bind_optional_text(statement, 12, spec->package_source);
   store_bind_package(statement, 13, &spec->package);
+  store_bind_optional_text(statement, 26, spec->log_mode);
   status = store_run(store, statement, diag, "storing the job");
   if (status != MSIQ_OK) {
     return status;

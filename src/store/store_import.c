@@ -252,6 +252,18 @@ static int store_read_log(store_import_item *item, const char *name,
   return MSIQ_OK;
 }
 
+/* msiexec's /l letters, as `enqueue --log-mode` takes them. */
+static int store_read_log_mode(store_import_item *item, const char *name,
+                               const char *value, msiq_diag *diag) {
+  (void)name;
+  msiq_diag reason = {{0}};
+  int status = msiq_job_spec_set_log_mode(item->spec, value, &reason);
+  if (status != MSIQ_OK) {
+    return msiq_diag_set(diag, status, "\"log_mode\": %s", reason.message);
+  }
+  return MSIQ_OK;
+}
+
 static int store_read_priority(store_import_item *item, const char *name,
                                const char *value, msiq_diag *diag) {
   (void)name;
@@ -387,6 +399,7 @@ static const store_import_field store_import_fields[] = {
     {"timeout", "text", store_read_timeout},
     {"key", "text", store_read_key},
     {"log", "text", store_read_log},
+    {"log_mode", "text", store_read_log_mode},
     {"after", "array", store_read_after},
     {"exit_codes", "object", store_read_exit_codes},
     {"no_check", "boolean", store_read_no_check},

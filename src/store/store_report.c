@@ -41,6 +41,8 @@ int store_read_job_row(sqlite3_stmt *statement, msiq_job *job) {
       store_column_optional_text(statement, STORE_JOB_COLUMN_KEY, &failed);
   job->log_path =
       store_column_optional_text(statement, STORE_JOB_COLUMN_LOG_PATH, &failed);
+  job->log_mode =
+      store_column_optional_text(statement, STORE_JOB_COLUMN_LOG_MODE, &failed);
   job->attempts = sqlite3_column_int64(statement, STORE_JOB_COLUMN_ATTEMPTS);
   job->has_exit_code =
       sqlite3_column_type(statement, STORE_JOB_COLUMN_EXIT_CODE) != SQLITE_NULL;

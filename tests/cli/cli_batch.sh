@@ -111,8 +111,10 @@ start_dispatcher --window "$closed"
 sleep 1.5
 check_equal "$(installer_runs)" "0" "window $closed (closed now): no installer started within 1.5 s"
 check_equal "$(job_field "$job" .state)" "queued" "window closed: the job stays queued"
-check_match "$(cat "$run_log")" "waiting: outside the maintenance window $closed \(opens at $expected_opening\)" \
-  "window closed: the run log says so and when it opens (UTC)"
+check_match "$(cat "$run_log")" "waiting: outside the maintenance window $closed \(opens at $(local_time "$expected_opening")\)" \
+  "window closed: the run log says so and when it opens (local time with its offset)"
+check_match "$(grep 'waiting: outside' "$run_log" | head -n 1)" "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} \+05:30 " \
+  "window closed: the run log's lines are stamped in local time with its offset, to the second"
 run status
 check_status 0 "window closed: status exits 0"
 check_match "$out" "^gate: +closed \(outside the maintenance window\)" "window closed: status says the gate is closed by the window"
@@ -121,8 +123,8 @@ run --json status
 check_equal "$(jq_of "$out" '[.gate.open, .gate.maintenance_window, .gate.window_opens_at] | map(tostring) | join(" ")')" \
   "false $closed $expected_opening" "window closed: status --json gate.open, maintenance_window, window_opens_at"
 check_equal "$(jq_of "$out" '[.gate.reason, .gate.text] | join("|")')" \
-  "outside_window|outside the maintenance window $closed (opens at $expected_opening)" \
-  "window closed: status --json gate.reason, and gate.text as the run log says it"
+  "outside_window|outside the maintenance window $closed (opens at $(date -d "$expected_opening" '+%Y-%m-%d %H:%M %:z'))" \
+  "window closed: status --json gate.reason, and gate.text as the run log says it (window_opens_at stays UTC)"
 stop_dispatcher
 run --json status
 check_equal "$(jq_of "$out" '[.gate.maintenance_window, .gate.window_opens_at, .gate.open] | map(tostring) | join(" ")')" \

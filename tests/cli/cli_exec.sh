@@ -20,7 +20,11 @@
 #   5. /update a.msp;b.msp: two patch jobs, the second after the first, the
 #      same properties; a missing patch enqueues neither;
 #   6. called from inside an installation (MSIQ_SIM_INSIDE_INSTALLATION
-#      stands for an msiexec.exe ancestor): 1618 at once, nothing enqueued.
+#      stands for an msiexec.exe ancestor): 1618 at once, nothing enqueued;
+#   7. log switches /l[i|w|e|a|r|u|c|m|o|p|v|x|+|!|*] in any case and order
+#      (and enqueue --log-mode): stored canonically, shown, passed on as
+#      /lMODE and in the worker's request; + keeps the old log, a plain
+#      /l*v replaces it; a bad letter is refused with 1639, named.
 #
 # Every section has its own database; dispatchers poll every 100 ms; every
 # wait is bounded.
@@ -277,6 +281,71 @@ check_equal "$err" "msiq: exec: called from inside an installation (msiexec.exe,
   "exec inside an installation: one line says why"
 check_equal "$(queue_snapshot)" "$before" "exec inside an installation: the queue is unchanged"
 check_equal "$(installer_runs)" 0 "exec inside an installation: no installer started"
+cd "$work_dir" || exit 1
+
+# ---------------------------------------------------------------------------
+# 7. Log switches as msiexec has them: /l with its letters in any case and
+# order, stored canonically with the job, passed on to the installer; +
+# appends to an existing log, anything else replaces it; a letter outside
+# msiexec's is refused with 1639 and nothing changes.
+new_section logmodes
+export FAKE_INSTALLER_WRITE_LOG=1
+start_dispatcher
+printf 'old content\n' >"$sec/keep.log"
+run_exec exec /i app.msi /L*VX+ keep.log
+check_status 0 "exec /L*VX+ keep.log: exit 0 ($err)"
+check_equal "$(last_run 5,6)" "[/l*vx+] [$sec/keep.log]" "exec /L*VX+: the installer gets /l*vx+ and the log"
+check_equal "$(head -n 1 "$sec/keep.log")" "old content" "exec /l*vx+: the old log is kept (+ appends)"
+check_match "$(cat "$sec/keep.log")" "MSI \(s\) fake log" "exec /l*vx+: the new log follows the old"
+check_equal "$(job_field 1 .log_mode)" "*vx+" "exec /L*VX+: --json shows the mode, canonical"
+check_match "$(msiq show 1)" "log mode: +/l\*vx\+" "exec /L*VX+: show prints the mode"
+printf 'old content\n' >"$sec/replace.log"
+run_exec exec /i app.msi /l*v replace.log
+check_status 0 "exec /l*v replace.log: exit 0 ($err)"
+check_equal "$(last_run 5,6)" "[/l*v] [$sec/replace.log]" "exec /l*v: the installer gets /l*v"
+check_equal "$(grep -c 'old content' "$sec/replace.log")" "0" "exec /l*v: the old log is replaced"
+check_equal "$(job_field 2 .log_mode)" "*v" "exec /l*v: the mode is stored"
+run_exec exec /i app.msi
+check_equal "$(job_field 3 .log_mode) $(last_run 5)" "null [/l*v]" "exec without /l: no mode stored (null), the installer gets /l*v"
+check_equal "$(msiq show 3 | grep -c '^log mode:')" "0" "exec without /l: show prints no mode"
+run_exec exec /i app.msi /log all.log
+check_equal "$status $(last_run 5,6)" "0 [/l*] [$sec/all.log]" "exec /log FILE is msiexec's /l*"
+run_exec exec /i app.msi '/lvoicewarmup!' flush.log
+check_equal "$status $(last_run 5)" "0 [/l*v!]" "exec /lvoicewarmup!: every kind, verbose, flushed: /l*v!"
+run_exec exec /i app.msi '/l+' bare.log
+check_equal "$status $(last_run 5)" "0 [/liwearmo+]" "exec /l+: Windows Installer's default kinds, iwearmo, appended"
+runs=$(installer_runs)
+check_rejected $((1639 & 255)) "/l\*vq: log mode letter 'q' is not one of msiexec's /l letters" "exec /l*vq names the bad letter: 1639" exec /i app.msi '/l*vq' bad.log
+check_rejected $((1639 & 255)) "/lang: log mode letter 'n' is not one of" "exec /lang: 1639" exec /i app.msi /lang bad.log
+check_rejected $((1639 & 255)) "/L\*V\+ needs a log file" "exec /L*V+ without a file" exec /i app.msi '/L*V+'
+check_equal "$(installer_runs)" "$runs" "exec: a refused log switch starts no installer"
+check_equal "$(printf '%s' "$err" | wc -l | tr -d ' ')" "0" "exec: the refusal is one line"
+# enqueue --log-mode: the same letters, the same refusal.
+printf 'old content\n' >"$sec/enq.log"
+run enqueue --log "$sec/enq.log" --log-mode 'V*+' --wait app.msi
+check_status 0 "enqueue --log-mode 'V*+' --wait: exit 0 ($err)"
+check_equal "$(last_run 5,6)" "[/l*v+] [$sec/enq.log]" "enqueue --log-mode: the installer gets /l*v+"
+check_equal "$(head -n 1 "$sec/enq.log")" "old content" "enqueue --log-mode '*v+': the old log is kept"
+check_rejected 2 "--log-mode: log mode letter 'z' is not one of msiexec's /l letters" "enqueue --log-mode with a bad letter" enqueue --log-mode '*vz' app.msi
+stop_dispatcher
+unset FAKE_INSTALLER_WRITE_LOG
+# The worker's way: the mode travels in the request's log line, and the
+# stand-in worker replaces the log unless the mode has +.
+export FAKE_INSTALLER_PROTOCOL="$sec/script"
+export FAKE_INSTALLER_REQUEST_LOG="$sec/requests"
+printf 'log new line\n' >"$sec/script"
+start_dispatcher
+printf 'old content\n' >"$sec/worker-keep.log"
+run_exec exec /i app.msi '/l*v+' worker-keep.log
+check_status 0 "exec /l*v+ through the worker: exit 0 ($err)"
+check_equal "$(grep '^log' "$sec/requests" | tail -n 1)" "$(printf 'log\t%s\t*v+' "$sec/worker-keep.log")" \
+  "exec /l*v+: the worker's request names the log and its mode"
+check_equal "$(tr '\n' '|' <"$sec/worker-keep.log")" "old content|new line|" "exec /l*v+ through the worker: appended"
+printf 'old content\n' >"$sec/worker-replace.log"
+run_exec exec /i app.msi '/l*v' worker-replace.log
+check_equal "$status $(tr '\n' '|' <"$sec/worker-replace.log")" "0 new line|" "exec /l*v through the worker: replaced"
+stop_dispatcher
+unset FAKE_INSTALLER_PROTOCOL FAKE_INSTALLER_REQUEST_LOG
 cd "$work_dir" || exit 1
 
 finish

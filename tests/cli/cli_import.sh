@@ -181,4 +181,14 @@ check_equal "$(find "$fresh_dir" -name '*.new-*' | wc -l)" "0" "no temporary cop
 MSIQ_DB="$fresh_dir/queue.db" run enqueue "$app"
 check_equal "$out" "3" "the next enqueue follows the imported ids"
 
+# "log_mode": msiexec's /l letters, as enqueue --log-mode takes them.
+printf '[{"target": "%s", "log_mode": "V*+"}]\n' "$app" >"$work_dir/mode.json"
+run --json import "$work_dir/mode.json"
+check_status 0 "import with a log_mode exits 0"
+mode_id=$(jq_of "$out" '.[0]')
+check_equal "$(msiq --json show "$mode_id" | jq -r .log_mode)" "*v+" "import stores log_mode, canonical"
+printf '[{"target": "%s"}, {"target": "%s", "log_mode": "*vz"}]\n' "$app" "$app" >"$work_dir/bad-mode.json"
+check_rejected 2 "import item 2: \"log_mode\": log mode letter 'z' is not one of msiexec's /l letters" \
+  "import refuses a log_mode with a bad letter, nothing imported" import "$work_dir/bad-mode.json"
+
 finish

@@ -197,6 +197,9 @@ run show "$times_id"
 check_match "$out" "not before: +2031-01-15 22:00 \\+01:00" "times: show prints the not-before in local time, winter offset"
 check_match "$out" "deadline: +2031-07-01 08:30 \\+02:00" "times: show prints the deadline in local time, summer offset"
 check_match "$out" "created: +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} \\+0[12]:00" "times: show prints the creation time in local time"
+check_rejected 2 "deadline 2031-01-15 22:00 \\+01:00 is before not-before 2031-07-01 08:30 \\+02:00" \
+  "times: a deadline before the not-before is refused, both in local time" \
+  enqueue --not-before 2031-07-01T06:30:00Z --deadline 2031-01-15T21:00:00Z "$target"
 # A deadline already past.
 check_rejected 2 "deadline 2000-01-01 01:00 \\+01:00 has already passed \\(it is [0-9-]+ [0-9:]+ \\+0[12]:00 now\\)" \
   "times: enqueue refuses a deadline already past" enqueue --deadline 2000-01-01T00:00:00Z "$target"

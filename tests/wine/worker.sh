@@ -9,7 +9,7 @@
 #     more than about four a second, action lines, result 0, the exit code,
 #     the verbose log, the product registered and its files present;
 #   - repair by product code puts back a deleted file and writes the log
-#     it is given (with append, which Wine ignores);
+#     it is given (with the log mode *v+, whose append Wine ignores);
 #   - uninstall by product code, and by package (REMOVE=ALL);
 #   - cancel sent right behind `start`, and cancel half way (while the
 #     package's custom action runs): `cancelling`, result 1602, the product
@@ -148,17 +148,18 @@ check_equal "$(product_state "$product_code")" "5 default" "install: the product
 check_equal "$(installed_file_count)" "$payload_count" "install: every file is installed"
 if grep -q "MsiqTestAction" "$log_path" 2>/dev/null; then pass; else fail "install: no verbose log at $log_path"; fi
 
-# 2. Repair by product code, appending to the same log.
+# 2. Repair by product code, appending to the same log: the request's log
+# mode is msiexec's /l letters, here *v+ (every kind, verbose, append).
 rm -f "$program_files/$package_name/file7.bin"
 log_size_before=$(stat -c %s "$log_path" 2>/dev/null || echo 0)
 worker_run repair "request${T}1" "repair$T$product_code${T}omus" \
-  "log$T$(field "$(win_path "$log_path")")${T}append" "start"
+  "log$T$(field "$(win_path "$log_path")")$T*v+" "start"
 check_common repair
 check_operation repair "MsiConfigureProductExW(\"$product_code\", INSTALLLEVEL_DEFAULT, INSTALLSTATE_DEFAULT, \"REINSTALL=ALL REINSTALLMODE=omus REBOOT=ReallySuppress\")"
 check_equal "$result" 0 "repair: result"
 check_equal "$(lines_of progress | tail -1)" "progress${T}100" "repair: progress ends at 100"
 if [ -e "$program_files/$package_name/file7.bin" ]; then pass; else fail "repair: the deleted file is not back"; fi
-# The repair writes the same log (Wine's msi.dll ignores "append": it writes
+# The repair writes the same log (Wine's msi.dll ignores the append: it writes
 # from the start of the existing file, over what was there; Windows
 # appends), so only the repair's own content is checked.
 if grep -q "REINSTALL" "$log_path" 2>/dev/null; then pass; else fail "repair: the log does not show the repair"; fi

@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "core/installer_command.h"
+#include "core/log_mode.h"
 #include "core/progress.h"
 #include "core/worker_protocol.h"
 #include "core/worker_request.h"
@@ -53,8 +54,8 @@
  * many bytes so that the line, escaped, stays under MSIQ_WORKER_LINE_MAX. */
 #define WORKER_TEXT_MAX 1500
 
-/* msiexec's /l*v: every kind of message ('*' is i w e a r u c m o p) plus
- * verbose output (v). */
+/* msiexec's /l*v, the log of a job that names no mode: every kind of
+ * message ('*' is i w e a r u c m o p) plus verbose output (v). */
 #define WORKER_LOG_MODE                                                        \
   (INSTALLLOGMODE_FATALEXIT | INSTALLLOGMODE_ERROR | INSTALLLOGMODE_WARNING |  \
    INSTALLLOGMODE_USER | INSTALLLOGMODE_INFO | INSTALLLOGMODE_RESOLVESOURCE |  \
@@ -461,18 +462,56 @@ static DWORD WINAPI worker_input_thread(LPVOID context) {
 
 /* The call. */
 
+/* The INSTALLLOGMODE_ bits and INSTALLLOGATTRIBUTES_ of msiexec's /l
+ * letters (core/log_mode.h): what msiexec itself passes to MsiEnableLog. */
+static DWORD worker_log_mode(unsigned flags, DWORD *attributes) {
+  static const struct {
+    unsigned flag;
+    DWORD mode;
+  } kinds[] = {
+      {MSIQ_LOG_INFO, INSTALLLOGMODE_INFO},
+      {MSIQ_LOG_WARNING, INSTALLLOGMODE_WARNING},
+      {MSIQ_LOG_ERROR, INSTALLLOGMODE_ERROR},
+      {MSIQ_LOG_ACTIONSTART, INSTALLLOGMODE_ACTIONSTART},
+      {MSIQ_LOG_ACTIONDATA, INSTALLLOGMODE_ACTIONDATA},
+      {MSIQ_LOG_USER, INSTALLLOGMODE_USER},
+      {MSIQ_LOG_COMMONDATA, INSTALLLOGMODE_COMMONDATA},
+      {MSIQ_LOG_FATALEXIT, INSTALLLOGMODE_FATALEXIT},
+      {MSIQ_LOG_OUTOFDISKSPACE, INSTALLLOGMODE_OUTOFDISKSPACE},
+      {MSIQ_LOG_PROPERTYDUMP, INSTALLLOGMODE_PROPERTYDUMP},
+      {MSIQ_LOG_VERBOSE, INSTALLLOGMODE_VERBOSE},
+      {MSIQ_LOG_EXTRADEBUG, INSTALLLOGMODE_EXTRADEBUG},
+  };
+  DWORD mode = 0;
+  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+    if ((flags & kinds[i].flag) != 0) {
+      mode |= (DWORD)kinds[i].mode;
+    }
+  }
+  *attributes = 0;
+  if ((flags & MSIQ_LOG_APPEND) != 0) {
+    *attributes |= INSTALLLOGATTRIBUTES_APPEND;
+  }
+  if ((flags & MSIQ_LOG_FLUSH) != 0) {
+    *attributes |= INSTALLLOGATTRIBUTES_FLUSHEACHLINE;
+  }
+  return mode;
+}
+
 static DWORD WINAPI worker_call_thread(LPVOID context) {
   worker *w = context;
   /* The UI level and handler are set right before the call on the thread
    * that makes it, as Windows Installer's own examples do. */
   MsiSetInternalUI(INSTALLUILEVEL_NONE, NULL);
   if (w->log_path != NULL) {
+    /* A job without a mode logs as msiq always has: /l*v, each line
+     * flushed, so that `msiq log --follow` sees every line at once. */
+    DWORD mode = WORKER_LOG_MODE;
     DWORD attributes = INSTALLLOGATTRIBUTES_FLUSHEACHLINE;
-    if (w->request.log_append) {
-      attributes |= INSTALLLOGATTRIBUTES_APPEND;
+    if (w->request.log_mode_given) {
+      mode = worker_log_mode(w->request.log_flags, &attributes);
     }
-    if (MsiEnableLogW(WORKER_LOG_MODE, w->log_path, attributes) !=
-        ERROR_SUCCESS) {
+    if (MsiEnableLogW(mode, w->log_path, attributes) != ERROR_SUCCESS) {
       /* msiexec's answer when it cannot open its log. */
       w->result = ERROR_INSTALL_LOG_FAILURE;
       return 0;

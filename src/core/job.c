@@ -579,8 +579,12 @@ static int target_check(const msiq_job_spec *spec, msiq_diag *diag) {
   }
   /* A product code names an installed product: msiexec /i {ProductCode}
    * PROP=... reconfigures it (its features, its properties), /x and /f
-   * remove or repair it. /update takes only a patch. */
-  if (spec->action != MSIQ_ACTION_PATCH && target[0] == '{') {
+   * remove or repair it. /update takes only a patch, /a and /j only a
+   * package. */
+  bool takes_product_code = spec->action == MSIQ_ACTION_INSTALL ||
+                            spec->action == MSIQ_ACTION_UNINSTALL ||
+                            spec->action == MSIQ_ACTION_REPAIR;
+  if (takes_product_code && target[0] == '{') {
     if (!msiq_product_code_is_valid(target)) {
       return msiq_diag_set(diag, MSIQ_EINVAL,
                            "invalid product code '%s': expected %s", quoted,

@@ -853,6 +853,23 @@ static char *installer_call_describe(const msiq_installer_call *call) {
   return text_builder_finish(&builder);
 }
 
+/* Finishes a planned call whose parts were all built (ready is false when
+ * one could not be): describes it and hands it to the caller in place of
+ * what call held, or frees it and reports the lack of memory. */
+static int installer_call_finish(msiq_installer_call *planned, bool ready,
+                                 msiq_installer_call *call, msiq_diag *diag) {
+  if (ready) {
+    planned->description = installer_call_describe(planned);
+  }
+  if (planned->description == NULL) {
+    msiq_installer_call_cleanup(planned);
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  msiq_installer_call_cleanup(call);
+  *call = *planned;
+  return MSIQ_OK;
+}
+
 /* The most properties the worker adds: REINSTALL, REINSTALLMODE, REBOOT. */
 #define ADDED_PROPERTY_MAX 3
 
@@ -896,16 +913,7 @@ static int installer_call_plan_advertise(const char *target,
     planned.transforms = msiq_text_duplicate(transforms);
     ok = planned.transforms != NULL;
   }
-  if (ok) {
-    planned.description = installer_call_describe(&planned);
-  }
-  if (planned.description == NULL) {
-    msiq_installer_call_cleanup(&planned);
-    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
-  }
-  msiq_installer_call_cleanup(call);
-  *call = planned;
-  return MSIQ_OK;
+  return installer_call_finish(&planned, ok, call, diag);
 }
 
 int msiq_installer_call_plan(msiq_action action, const char *target,
@@ -1006,14 +1014,7 @@ int msiq_installer_call_plan(msiq_action action, const char *target,
   }
   planned.properties = text_builder_finish(&builder);
   planned.target = msiq_text_duplicate(target);
-  if (planned.properties != NULL && planned.target != NULL) {
-    planned.description = installer_call_describe(&planned);
-  }
-  if (planned.description == NULL) {
-    msiq_installer_call_cleanup(&planned);
-    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
-  }
-  msiq_installer_call_cleanup(call);
-  *call = planned;
-  return MSIQ_OK;
+  return installer_call_finish(
+      &planned, planned.properties != NULL && planned.target != NULL, call,
+      diag);
 }

@@ -20,8 +20,8 @@ chmod 0700 "$pkgs"
 
 make_package "$pkgs/app.msi" "Sample App" 2.5.1 || fail "make_package failed"
 make_package "$pkgs/other.msi" "Other Tool" 1.0.0 || fail "make_package failed"
-product_code=$(msiinfo export "$pkgs/app.msi" Property | awk -F'\t' '$1 == "ProductCode" { print $2 }' | tr -d '\r')
-upgrade_code=$(msiinfo export "$pkgs/app.msi" Property | awk -F'\t' '$1 == "UpgradeCode" { print $2 }' | tr -d '\r')
+product_code=$(package_property "$pkgs/app.msi" ProductCode)
+upgrade_code=$(package_property "$pkgs/app.msi" UpgradeCode)
 check_match "$product_code" '^\{[0-9A-F-]{36}\}$' "the fixture has a ProductCode"
 
 # ---------------------------------------------------------------------------

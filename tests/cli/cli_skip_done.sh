@@ -22,8 +22,8 @@ mkdir -p "$products"
 export MSIQ_SIM_PRODUCTS_DIR="$products"
 
 app=$(pkg app)
-product_code=$(msiinfo export "$app" Property | awk -F'\t' '$1 == "ProductCode" { print $2 }' | tr -d '\r')
-version=$(msiinfo export "$app" Property | awk -F'\t' '$1 == "ProductVersion" { print $2 }' | tr -d '\r')
+product_code=$(package_property "$app" ProductCode)
+version=$(package_property "$app" ProductVersion)
 check_match "$product_code" '^\{[0-9A-F-]{36}\}$' "the fixture has a ProductCode"
 
 # ---------------------------------------------------------------------------

@@ -22,8 +22,8 @@ mkdir -p "$products"
 export MSIQ_SIM_PRODUCTS_DIR="$products"
 
 app=$(pkg app)
-product_code=$(msiinfo export "$app" Property | awk -F'\t' '$1 == "ProductCode" { print $2 }' | tr -d '\r')
-version=$(msiinfo export "$app" Property | awk -F'\t' '$1 == "ProductVersion" { print $2 }' | tr -d '\r')
+product_code=$(package_property "$app" ProductCode)
+version=$(package_property "$app" ProductVersion)
 check_match "$product_code" '^\{[0-9A-F-]{36}\}$' "the fixture has a ProductCode"
 absent_code='{0B1C2D3E-4F50-6172-8394-A5B6C7D8E9F0}'
 patch_code='{5A3F0C1E-7B2D-4E6A-9C8B-1D2E3F405162}'

@@ -133,6 +133,12 @@ enqueue_as_writer() {
   done
 }
 
+# package_property PACKAGE NAME: prints the value of property NAME in the
+# Property table of the .msi PACKAGE (msitools' msiinfo), empty if absent.
+package_property() {
+  msiinfo export "$1" Property | tr -d '\r' | awk -F'\t' -v name="$2" '$1 == name { print $2 }'
+}
+
 # make_package OUT [NAME [VERSION]]: writes a real per-machine .msi (built by
 # wixl from tests/packages/sample.wxs) to OUT, for tests whose target must be
 # a Windows Installer package. One build per NAME and VERSION is kept in

@@ -60,10 +60,6 @@ stop_dispatcher() {
 
 # wait_finished ID DESCRIPTION: waits (generously: Wine on a loaded machine)
 # for the job to end.
-wait_finished() {
-  wait_until 600000 job_finished "$1" || fail "$2: the job did not finish (state $(job_field "$1" .state))"
-}
-
 # sample ID: one look at the running job, "STATE PERCENT" (PERCENT empty
 # while it has none).
 sample() {

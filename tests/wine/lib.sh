@@ -62,6 +62,12 @@ job_finished() {
   return 1
 }
 
+# wait_finished ID WHAT: waits up to ten minutes for job ID to finish (Wine's
+# msi.dll is slow), failing with WHAT and the job's state if it does not.
+wait_finished() {
+  wait_until 600000 job_finished "$1" || fail "$2: the job did not finish (state $(job_field "$1" .state))"
+}
+
 # wine_prefix_init [NAME=VALUE...]: a fresh prefix and a wineserver that
 # stays up until wine_prefix_cleanup (services die with wineserver, and
 # starting it for each program would cost seconds). Each NAME=VALUE goes
@@ -125,8 +131,7 @@ worker_package_build() {
     fail "wixl could not build the package: $(grep -v GLib "$work_dir/wixl.log" | tail -1)"
   # shellcheck disable=SC2034 # read by the tests that source this file
   package=$(win_path "$work_dir/$package_name.msi")
-  product_code=$(msiinfo export "$work_dir/$package_name.msi" Property | tr -d '\r' |
-    sed -n "s/^ProductCode$(printf '\t')//p")
+  product_code=$(package_property "$work_dir/$package_name.msi" ProductCode)
   check_match "$product_code" '^\{[0-9A-F-]{36}\}$' "package: its product code"
 }
 

@@ -31,8 +31,8 @@ wine_prefix_init
 wine cmd.exe /c exit 0 </dev/null >/dev/null 2>&1
 
 make_package "$pkgs/app.msi" "Wine Sample" 3.2.1 || fail "make_package failed"
-product_code=$(msiinfo export "$pkgs/app.msi" Property | tr -d '\r' | sed -n "s/^ProductCode$(printf '\t')//p")
-upgrade_code=$(msiinfo export "$pkgs/app.msi" Property | tr -d '\r' | sed -n "s/^UpgradeCode$(printf '\t')//p")
+product_code=$(package_property "$pkgs/app.msi" ProductCode)
+upgrade_code=$(package_property "$pkgs/app.msi" UpgradeCode)
 check_match "$product_code" '^\{[0-9A-F-]{36}\}$' "the fixture has a ProductCode"
 
 # 1. A product, read by msi.dll.

@@ -26,10 +26,6 @@ MSIQ_DB=$(win_path "$work_dir/queue.db")
 export MSIQ_DB
 run_log="$work_dir/run.log"
 
-wait_finished() {
-  wait_until 600000 job_finished "$1" || fail "$2: the job did not finish (state $(job_field "$1" .state))"
-}
-
 wine_prefix_init
 make_package "$work_dir/app.msi" "Msiq Admin Test" 1.0.0 || fail "make_package failed"
 package=$(win_path "$work_dir/app.msi")

@@ -29,14 +29,9 @@ MSIQ_DB=$(win_path "$work_dir/queue.db")
 export MSIQ_DB
 run_log="$work_dir/run.log"
 
-wait_finished() {
-  wait_until 600000 job_finished "$1" || fail "$2: the job did not finish (state $(job_field "$1" .state))"
-}
-
 wine_prefix_init
 worker_package_build
-version=$(msiinfo export "$work_dir/$package_name.msi" Property | tr -d '\r' |
-  awk -F'\t' '$1 == "ProductVersion" { print $2 }')
+version=$(package_property "$work_dir/$package_name.msi" ProductVersion)
 wine "$MSIQ_EXE" run --poll 200ms >>"$run_log" 2>&1 &
 dispatcher_pid=$!
 wait_until 120000 grep -q 'dispatcher started' "$run_log" ||

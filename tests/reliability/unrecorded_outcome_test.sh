@@ -72,7 +72,7 @@ else
   fail "kept: status never showed the unrecorded outcome: $(status_text); $(tail -n 3 "$run_log")"
 fi
 line=$(status_text | grep '^  outcome:')
-check_match "$line" "^  outcome:   the outcome of job $first, attempt 1 \(succeeded\), is not recorded yet: database .* locked .*; tried [0-9]+ times? since [0-9T:-]+Z, again at every check; no job starts until it is recorded$" \
+check_match "$line" "^  outcome:   the outcome of job $first, attempt 1 \(succeeded\), is not recorded yet: database .* locked .*; tried [0-9]+ times? since [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}(:[0-9]{2})? [+-][0-9]{2}:[0-9]{2}, again at every check; no job starts until it is recorded$" \
   "kept: the status line says what is kept and why"
 check_match "$(msiq --json status | jq -r .unrecorded_outcome)" "^the outcome of job $first, attempt 1 \(succeeded\), is not recorded yet" \
   "kept: status --json has unrecorded_outcome"

@@ -487,6 +487,19 @@ static void test_line_log_switch_layout(void **state) {
   assert_line("m.exe", &command, "m.exe A=b /l*v l.log C=\"d\"");
   msiq_installer_command_cleanup(&command);
 
+  /* A target that msiexec would read as its log switch, before the real
+   * one, is refused: msiexec would take the words after it for a log. */
+  static const char *const posing[] = {"/i",         "/L*V", "/qn",
+                                       "/norestart", "/l*v", "l.log"};
+  command_from(&command, posing, ARRAY_SIZE(posing));
+  assert_line_refused("m.exe", &command, "would read it as its log switch");
+  msiq_installer_command_cleanup(&command);
+  static const char *const posing_letters[] = {"/i",         "/lWe+!", "/qn",
+                                               "/norestart", "/l*v",   "l.log"};
+  command_from(&command, posing_letters, ARRAY_SIZE(posing_letters));
+  assert_line_refused("m.exe", &command, "would read it as its log switch");
+  msiq_installer_command_cleanup(&command);
+
   /* A trailing /l*v with no log path leaves no property positions. */
   static const char *const trailing[] = {"/i", "a.msi", "/l*v"};
   command_from(&command, trailing, ARRAY_SIZE(trailing));

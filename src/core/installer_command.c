@@ -286,7 +286,7 @@ static bool argument_is_log_switch(const char *argument) {
  * there, *by_layout is false and each argument is judged on its own by
  * argument_kind_of(). */
 static size_t property_start_find(const msiq_installer_command *command,
-                                  bool *by_layout) {
+                                  bool *by_layout, size_t *log_switch) {
   /* The builder's own place for it first, right after /norestart, so that
    * a target that happens to read as a log switch ("/law" on POSIX) is
    * never taken for it. */
@@ -294,6 +294,7 @@ static size_t property_start_find(const msiq_installer_command *command,
     if (strcmp(command->arguments[i - 1], "/norestart") == 0 &&
         argument_is_log_switch(command->arguments[i])) {
       *by_layout = true;
+      *log_switch = i;
       return i + 2 < command->argument_count ? i + 2 : command->argument_count;
     }
   }
@@ -302,6 +303,7 @@ static size_t property_start_find(const msiq_installer_command *command,
     const char *argument = command->arguments[i];
     if (argument_is_log_switch(argument)) {
       *by_layout = true;
+      *log_switch = i;
       return i + 2 < command->argument_count ? i + 2 : command->argument_count;
     }
   }
@@ -490,13 +492,26 @@ int msiq_installer_command_line(const char *program,
     }
   }
   bool by_layout = false;
-  size_t property_start = property_start_find(command, &by_layout);
+  size_t log_switch = 0;
+  size_t property_start = property_start_find(command, &by_layout, &log_switch);
   for (size_t i = 0; i < command->argument_count; i++) {
     const char *argument = command->arguments[i];
     if (argument_kind_of(argument, i, property_start, by_layout, &kinds[i]) !=
         MSIQ_OK) {
       free(kinds);
       return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+    }
+    if (by_layout && i < log_switch && argument_is_log_switch(argument)) {
+      /* msiexec reads the line again by its own rules: a target such as
+       * "/L*V" before the real log switch would be taken for one, and the
+       * words after it for its log file. */
+      free(kinds);
+      char quoted[QUOTED_TEXT_SIZE];
+      msiq_quote_for_message(argument, quoted, sizeof quoted);
+      return msiq_diag_set(diag, MSIQ_EINVAL,
+                           "cannot pass '%s' to msiexec safely: msiexec "
+                           "would read it as its log switch",
+                           quoted);
     }
     status = kinds[i] == ARGUMENT_PLAIN
                  ? plain_argument_check(argument, diag)

@@ -145,13 +145,12 @@ static int admission_check_sequence_options(const msiq_job_spec *spec,
 static int admission_check_not_set(const msiq_job_spec *spec,
                                    const char *option, const char *property,
                                    msiq_diag *diag) {
-  for (size_t i = 0; i < spec->property_count; i++) {
-    if (strcmp(spec->properties[i].name, property) == 0) {
-      return msiq_diag_set(diag, MSIQ_EUSAGE,
-                           "%s sets the %s property, and the job already "
-                           "sets %s itself",
-                           option, property, property);
-    }
+  if (msiq_property_value_of(spec->properties, spec->property_count,
+                             property) != NULL) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE,
+                         "%s sets the %s property, and the job already "
+                         "sets %s itself",
+                         option, property, property);
   }
   return MSIQ_OK;
 }
@@ -277,27 +276,6 @@ static void admission_check_sequence_files(const msiq_job_spec *spec,
   }
 }
 
-/* Empties the lists admission turned into properties, so that a spec
- * admitted again (a rehearsal) keeps its properties and adds none twice. */
-static void admission_forget_sequence_arguments(msiq_job_spec *spec) {
-  for (size_t i = 0; i < spec->transform_count; i++) {
-    free(spec->transforms[i]);
-  }
-  for (size_t i = 0; i < spec->image_patch_count; i++) {
-    free(spec->image_patches[i]);
-  }
-  free(spec->transforms);
-  free(spec->image_patches);
-  free(spec->target_dir);
-  free(spec->language);
-  spec->transforms = NULL;
-  spec->image_patches = NULL;
-  spec->target_dir = NULL;
-  spec->language = NULL;
-  spec->transform_count = 0;
-  spec->image_patch_count = 0;
-}
-
 /* Records why the host refused path as a refusal of the job: bad input,
  * whatever the host's own status was. */
 static void admission_check_path(const msiq_admission_host *host,
@@ -386,7 +364,7 @@ int msiq_job_admit(msiq_job_spec *spec, const msiq_admission_host *host,
   if (admission->refusal == MSIQ_OK && !spec->no_check) {
     admission_check_sequence_files(spec, host, admission);
   }
-  admission_forget_sequence_arguments(spec);
+  msiq_job_spec_forget_sequence_arguments(spec);
   if (admission->refusal == MSIQ_OK && is_package && !spec->no_check &&
       host->read_package != NULL) {
     admission_read_package(spec, host, admission);

@@ -89,17 +89,6 @@ static const char *action_switch(msiq_action action) {
   return NULL;
 }
 
-/* The value of the property name, or NULL when the job does not set it. */
-static const char *property_value_of(const msiq_property *properties,
-                                     size_t property_count, const char *name) {
-  for (size_t i = 0; i < property_count; i++) {
-    if (properties[i].name != NULL && strcmp(properties[i].name, name) == 0) {
-      return properties[i].value;
-    }
-  }
-  return NULL;
-}
-
 int msiq_installer_command_build(const msiq_job *job, const char *log_path,
                                  msiq_installer_command *command,
                                  msiq_diag *diag) {
@@ -167,9 +156,9 @@ int msiq_installer_command_build(const msiq_job *job, const char *log_path,
                              name);
       }
     }
-    const char *transforms = property_value_of(
+    const char *transforms = msiq_property_value_of(
         job->properties, job->property_count, MSIQ_TRANSFORMS_PROPERTY);
-    const char *language = property_value_of(
+    const char *language = msiq_property_value_of(
         job->properties, job->property_count, MSIQ_LANGUAGE_PROPERTY);
     if (transforms != NULL) {
       advertise_switches[advertise_count++] = "/t";
@@ -760,12 +749,7 @@ void msiq_installer_call_cleanup(msiq_installer_call *call) {
 
 static bool property_is_set(const msiq_property *properties,
                             size_t property_count, const char *name) {
-  for (size_t i = 0; i < property_count; i++) {
-    if (properties[i].name != NULL && strcmp(properties[i].name, name) == 0) {
-      return true;
-    }
-  }
-  return false;
+  return msiq_property_value_of(properties, property_count, name) != NULL;
 }
 
 /* Checks the target and decides the function; sets *by_code for an

@@ -144,17 +144,27 @@ void msiq_job_spec_cleanup(msiq_job_spec *spec) {
   free(spec->package_sha256);
   free(spec->package_source);
   msiq_package_info_cleanup(&spec->package);
+  msiq_job_spec_forget_sequence_arguments(spec);
+  msiq_job_spec_init(spec);
+}
+
+void msiq_job_spec_forget_sequence_arguments(msiq_job_spec *spec) {
   for (size_t i = 0; i < spec->transform_count; i++) {
     free(spec->transforms[i]);
   }
-  free(spec->transforms);
   for (size_t i = 0; i < spec->image_patch_count; i++) {
     free(spec->image_patches[i]);
   }
+  free(spec->transforms);
   free(spec->image_patches);
   free(spec->target_dir);
   free(spec->language);
-  msiq_job_spec_init(spec);
+  spec->transforms = NULL;
+  spec->image_patches = NULL;
+  spec->target_dir = NULL;
+  spec->language = NULL;
+  spec->transform_count = 0;
+  spec->image_patch_count = 0;
 }
 
 /* Replaces *field with a copy of text (or NULL when text is NULL). */
@@ -196,20 +206,18 @@ int msiq_job_spec_set_log_mode(msiq_job_spec *spec, const char *letters,
   return MSIQ_OK;
 }
 
-/* Appends a copy of text to a list of strings. */
+/* Appends a copy of text to a list of strings grown by array_grow_by_one. */
 static int text_list_append(char ***list, size_t *count, const char *text) {
+  char **grown = array_grow_by_one(*list, *count, sizeof **list);
+  if (grown == NULL) {
+    return MSIQ_ENOMEM;
+  }
+  *list = grown;
   char *copy = msiq_text_duplicate(text);
   if (copy == NULL) {
     return MSIQ_ENOMEM;
   }
-  char **grown = realloc(*list, (*count + 1) * sizeof **list);
-  if (grown == NULL) {
-    free(copy);
-    return MSIQ_ENOMEM;
-  }
-  grown[*count] = copy;
-  *list = grown;
-  (*count)++;
+  grown[(*count)++] = copy;
   return MSIQ_OK;
 }
 
@@ -455,18 +463,7 @@ int msiq_job_spec_add_after_key(msiq_job_spec *spec, const char *key) {
       return MSIQ_OK;
     }
   }
-  char **grown = array_grow_by_one(spec->after_keys, spec->after_key_count,
-                                   sizeof *spec->after_keys);
-  if (grown == NULL) {
-    return MSIQ_ENOMEM;
-  }
-  spec->after_keys = grown;
-  char *copy = msiq_text_duplicate(key);
-  if (copy == NULL) {
-    return MSIQ_ENOMEM;
-  }
-  spec->after_keys[spec->after_key_count++] = copy;
-  return MSIQ_OK;
+  return text_list_append(&spec->after_keys, &spec->after_key_count, key);
 }
 
 int msiq_job_spec_add_exit_code_rule(msiq_job_spec *spec, const char *text,
@@ -689,16 +686,20 @@ static int properties_check_unique(const msiq_property *properties,
   return status;
 }
 
-/* The value of the property name, or NULL when the spec does not set it. */
-static const char *spec_property_value(const msiq_job_spec *spec,
-                                       const char *name) {
-  for (size_t i = 0; i < spec->property_count; i++) {
-    if (spec->properties[i].name != NULL &&
-        strcmp(spec->properties[i].name, name) == 0) {
-      return spec->properties[i].value;
+const char *msiq_property_value_of(const msiq_property *properties,
+                                   size_t property_count, const char *name) {
+  for (size_t i = 0; properties != NULL && i < property_count; i++) {
+    if (properties[i].name != NULL && strcmp(properties[i].name, name) == 0) {
+      return properties[i].value;
     }
   }
   return NULL;
+}
+
+/* The value of the property name, or NULL when the spec does not set it. */
+static const char *spec_property_value(const msiq_job_spec *spec,
+                                       const char *name) {
+  return msiq_property_value_of(spec->properties, spec->property_count, name);
 }
 
 /* What the sequences need of their properties: an administrative install

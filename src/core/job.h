@@ -136,6 +136,10 @@ typedef struct msiq_job_spec {
 
 void msiq_job_spec_init(msiq_job_spec *spec);
 void msiq_job_spec_cleanup(msiq_job_spec *spec);
+/* Frees the sequence arguments (transforms, image patches, target folder,
+ * language) and empties them: admission turns them into properties, so a
+ * spec admitted again (a rehearsal) adds none twice. */
+void msiq_job_spec_forget_sequence_arguments(msiq_job_spec *spec);
 int msiq_job_spec_set_target(msiq_job_spec *spec, const char *target);
 int msiq_job_spec_set_key(msiq_job_spec *spec, const char *key);
 int msiq_job_spec_set_log_path(msiq_job_spec *spec, const char *path);
@@ -192,6 +196,10 @@ bool msiq_product_code_is_valid(const char *text);
 /* Property values may not contain a newline, carriage return or NUL (the NUL
  * case arrives as an explicit length longer than strlen). */
 bool msiq_property_value_is_valid(const char *value, size_t length);
+/* The value of the first property called name (case-sensitive, as Windows
+ * Installer's names are), or NULL when none is. */
+const char *msiq_property_value_of(const msiq_property *properties,
+                                   size_t property_count, const char *name);
 
 /* A job as stored, with every field. */
 typedef struct msiq_job {

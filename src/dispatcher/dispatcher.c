@@ -880,7 +880,32 @@ static void dispatcher_fail_start(dispatcher *self, const char *why) {
   dispatcher_store_outcome(self, &result, NULL);
 }
 
-static void dispatcher_succeed_unrun(dispatcher *self, const char *message);
+/* Records the attempt of a job that is already done as succeeded without
+ * the installer started: its line, its event and its history say why. */
+static void dispatcher_succeed_unrun(dispatcher *self, const char *message) {
+  msiq_attempt_result result = {
+      .job_id = self->job.id,
+      .attempt_number = self->attempt_number,
+      .finished_at = msiq_host_now_ms(),
+      .attempt_outcome = "succeeded",
+      .message = message,
+      .new_state = MSIQ_STATE_SUCCEEDED,
+      .retry_at = MSIQ_TIME_UNSET,
+  };
+  dispatcher_report(self, "job %lld: attempt %lld succeeded: %s",
+                    (long long)self->job.id, (long long)self->attempt_number,
+                    message);
+  msiq_job_event event = {
+      .kind = MSIQ_JOB_EVENT_SUCCEEDED,
+      .job_id = self->job.id,
+      .action = msiq_action_name(self->job.action),
+      .target = self->job.target,
+      .attempt_number = self->attempt_number,
+      .detail = message,
+  };
+  dispatcher_send_event(MSIQ_EVENT_INFORMATION, &event, DISPATCHER_EVENT_SIZE);
+  dispatcher_store_outcome(self, &result, NULL);
+}
 
 /* Asks the machine about the job's product and, when the job is already
  * done (core/decision.h: installed at this version, or not installed for
@@ -888,7 +913,6 @@ static void dispatcher_succeed_unrun(dispatcher *self, const char *message);
  * installer; true then. A machine that cannot be asked lets the job run:
  * running it is what msiq always did. The installed version is kept for
  * the attempt's decision. */
-
 static bool dispatcher_skip_if_done(dispatcher *self) {
   free(self->installed_version);
   self->installed_version = NULL;
@@ -918,33 +942,6 @@ static bool dispatcher_skip_if_done(dispatcher *self) {
   }
   dispatcher_succeed_unrun(self, message);
   return true;
-}
-
-/* Records the attempt of a job that is already done as succeeded without
- * the installer started: its line, its event and its history say why. */
-static void dispatcher_succeed_unrun(dispatcher *self, const char *message) {
-  msiq_attempt_result result = {
-      .job_id = self->job.id,
-      .attempt_number = self->attempt_number,
-      .finished_at = msiq_host_now_ms(),
-      .attempt_outcome = "succeeded",
-      .message = message,
-      .new_state = MSIQ_STATE_SUCCEEDED,
-      .retry_at = MSIQ_TIME_UNSET,
-  };
-  dispatcher_report(self, "job %lld: attempt %lld succeeded: %s",
-                    (long long)self->job.id, (long long)self->attempt_number,
-                    message);
-  msiq_job_event event = {
-      .kind = MSIQ_JOB_EVENT_SUCCEEDED,
-      .job_id = self->job.id,
-      .action = msiq_action_name(self->job.action),
-      .target = self->job.target,
-      .attempt_number = self->attempt_number,
-      .detail = message,
-  };
-  dispatcher_send_event(MSIQ_EVENT_INFORMATION, &event, DISPATCHER_EVENT_SIZE);
-  dispatcher_store_outcome(self, &result, NULL);
 }
 
 /* Asks the machine about each product a patch job targets and, when the

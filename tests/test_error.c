@@ -48,6 +48,8 @@ static void test_names_round_trip(void **state) {
     assert_int_equal(msiq_action_parse(msiq_action_name(action), &parsed),
                      MSIQ_OK);
     assert_int_equal(parsed, action);
+    /* The messages' list of choices names it. */
+    assert_non_null(strstr(MSIQ_ACTION_CHOICES, msiq_action_name(action)));
   }
   for (int job_state = 0; job_state < MSIQ_STATE_COUNT; job_state++) {
     msiq_state parsed;

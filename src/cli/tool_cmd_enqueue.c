@@ -29,8 +29,7 @@ static int enqueue_parse_action(void *state, const char *value,
   enqueue_options *options = state;
   if (msiq_action_parse(value, &options->spec.action) != MSIQ_OK) {
     return msiq_diag_set(diag, MSIQ_EINVAL,
-                         "unknown action '%s' (use install, uninstall, "
-                         "patch, repair, admin or advertise)",
+                         "unknown action '%s' (use " MSIQ_ACTION_CHOICES ")",
                          value);
   }
   options->spec.action_given = true;

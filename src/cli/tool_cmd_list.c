@@ -31,8 +31,7 @@ static int list_parse_action(void *state, const char *value, msiq_diag *diag) {
   msiq_action parsed;
   if (msiq_action_parse(value, &parsed) != MSIQ_OK) {
     return msiq_diag_set(diag, MSIQ_EINVAL,
-                         "unknown action '%s' (use install, uninstall, "
-                         "patch, repair, admin or advertise)",
+                         "unknown action '%s' (use " MSIQ_ACTION_CHOICES ")",
                          value);
   }
   ((list_options *)state)->filter.action = (int)parsed;

@@ -111,6 +111,11 @@ void msiq_quote_prefix_for_message(const char *text, size_t length,
   XX(ADMIN, "admin")                                                           \
   XX(ADVERTISE, "advertise")
 
+/* The action names as a message lists them; test_error checks that it
+ * names every action of the map, so a new action cannot be left out. */
+#define MSIQ_ACTION_CHOICES                                                    \
+  "install, uninstall, patch, repair, admin or advertise"
+
 typedef enum msiq_action {
 #define MSIQ_ACTION_ENUM(name, text) MSIQ_ACTION_##name,
   MSIQ_ACTION_MAP(MSIQ_ACTION_ENUM)

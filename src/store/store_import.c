@@ -217,8 +217,7 @@ static int store_read_action(store_import_item *item, const char *name,
   (void)name;
   if (msiq_action_parse(value, &item->spec->action) != MSIQ_OK) {
     return msiq_diag_set(diag, MSIQ_EINVAL,
-                         "unknown action '%s' (use install, uninstall, "
-                         "patch, repair, admin or advertise)",
+                         "unknown action '%s' (use " MSIQ_ACTION_CHOICES ")",
                          store_quote(value).text);
   }
   item->spec->action_given = true;

@@ -117,6 +117,24 @@ static int exec_repair_mode_read(const char *word, exec_line *line,
   return MSIQ_OK;
 }
 
+/* The next ';'-separated piece of a list msiexec takes (/update a;b,
+ * /t a.mst;b.mst), cut off in place; NULL after the last. A piece may be
+ * empty ("a;;b", a trailing ';'): callers refuse it. */
+static char *exec_list_next(char **cursor) {
+  char *piece = *cursor;
+  if (piece == NULL) {
+    return NULL;
+  }
+  char *end = strchr(piece, ';');
+  if (end != NULL) {
+    *end = '\0';
+    *cursor = end + 1;
+  } else {
+    *cursor = NULL;
+  }
+  return piece;
+}
+
 /* Appends each ';'-separated piece of list (/t a.mst;b.mst, /p with /a)
  * through add. */
 static int exec_add_list(msiq_job_spec *spec, const char *switch_word,
@@ -128,11 +146,9 @@ static int exec_add_list(msiq_job_spec *spec, const char *switch_word,
     return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
   }
   int status = MSIQ_OK;
-  for (char *piece = copy, *end = NULL; status == MSIQ_OK; piece = end + 1) {
-    end = strchr(piece, ';');
-    if (end != NULL) {
-      *end = '\0';
-    }
+  char *cursor = copy;
+  char *piece;
+  while (status == MSIQ_OK && (piece = exec_list_next(&cursor)) != NULL) {
     if (piece[0] == '\0') {
       status = msiq_diag_set(diag, MSIQ_EUSAGE,
                              "%s: an empty name in the list (names are "
@@ -140,9 +156,6 @@ static int exec_add_list(msiq_job_spec *spec, const char *switch_word,
                              switch_word);
     } else if (add(spec, piece) != MSIQ_OK) {
       status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
-    }
-    if (end == NULL) {
-      break;
     }
   }
   free(copy);
@@ -356,11 +369,9 @@ static int exec_split_patches(exec_options *options, msiq_diag *diag) {
   first->target = NULL;
   int status = MSIQ_OK;
   size_t count = 0;
-  for (char *piece = list, *end = NULL; status == MSIQ_OK; piece = end + 1) {
-    end = strchr(piece, ';');
-    if (end != NULL) {
-      *end = '\0';
-    }
+  char *cursor = list;
+  char *piece;
+  while (status == MSIQ_OK && (piece = exec_list_next(&cursor)) != NULL) {
     if (piece[0] == '\0') {
       status = msiq_diag_set(diag, MSIQ_EUSAGE,
                              "/update: an empty patch name in the list "
@@ -385,9 +396,6 @@ static int exec_split_patches(exec_options *options, msiq_diag *diag) {
       }
       count++;
       options->count = count;
-    }
-    if (end == NULL) {
-      break;
     }
   }
   free(list);

@@ -132,6 +132,10 @@ run exec /a app.msi
 check_error $((1639 & 255)) "admin needs the folder" "exec /a without TARGETDIR is refused"
 run exec /i app.msi /t missing.mst
 check_error $((1619 & 255)) "transform '$sec/missing.mst' does not exist" "exec /t with a missing transform"
+run exec /jm app.msi /t "a.mst;;b.mst"
+check_error $((1639 & 255)) "/t: an empty name in the list" "exec /t with an empty name in its list"
+run exec /a app.msi TARGETDIR=img /p "fix.msp;"
+check_error $((1639 & 255)) "/p: an empty name in the list" "exec /a /p with a trailing ';'"
 check_equal "$(queue_snapshot)" "$before" "exec refusals change nothing"
 
 # ---------------------------------------------------------------------------

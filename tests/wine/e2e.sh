@@ -164,24 +164,13 @@ check_equal "$(job_field "$reboot_id" '(.exit_code|tostring) + " " + (.reboot_re
   "stub: 3010 recorded in full with reboot_required"
 unset FAKE_INSTALLER_CODES
 
-# 5. Non-ASCII paths and awkward property values reach msiexec intact: the
-# raw command line the installer received, and a real install from there.
+# 5. Non-ASCII paths and awkward property values reach msiexec intact: a
+# real install from a non-ASCII directory, then a patch for that installed
+# product (a patch whose target is not installed fails unrun) beside it, whose
+# raw command line the stub installer records.
 new_queue unicode
 unicode_dir="$work_dir/Logiciels/Mise à jour"
 mkdir -p "$unicode_dir"
-make_patch_package "$unicode_dir/correctif.msp"
-export FAKE_INSTALLER_RAW_LOG
-FAKE_INSTALLER_RAW_LOG=$(win_path "$work_dir/raw.log")
-run enqueue --action patch "$(win_path "$unicode_dir/correctif.msp")" 'NOTE=a "quoted" value with spaces' 'TRICK=" /x {11111111-2222-3333-4444-555555555555}'
-check_status 0 "unicode: enqueue a patch from a non-ASCII directory"
-unicode_id=$out
-timeout 120 wine "$MSIQ_EXE" run --drain --poll 200ms >>"$work_dir/run.log" 2>&1
-check_equal "$(job_field "$unicode_id" .state)" "succeeded" "unicode: the job succeeded"
-raw=$(cat "$work_dir/raw.log" 2>/dev/null)
-check_match "$raw" '/update "?Z:\\.*\\Logiciels\\Mise à jour\\correctif\.msp' "unicode: the .msp path reached the installer intact"
-check_match "$raw" 'NOTE="a ""quoted"" value with spaces"' "unicode: the property with quotes and spaces is quoted for msiexec"
-check_match "$raw" 'TRICK=""" /x \{11111111-2222-3333-4444-555555555555\}"' "unicode: an injected switch stays inside the value"
-unset FAKE_INSTALLER_RAW_LOG
 unset MSIQ_INSTALLER
 build_package MsiqSampleB "$unicode_dir"
 run enqueue "$(win_path "$unicode_dir/MsiqSampleB.msi")" "NOTE=two words"
@@ -190,6 +179,22 @@ timeout 120 wine "$MSIQ_EXE" run --drain --poll 200ms >>"$work_dir/run.log" 2>&1
 check_equal "$(job_field "$unicode_real_id" .state)" "succeeded" "unicode: msiexec installed from the non-ASCII directory"
 check_equal "$(cat "$program_files/MsiqSampleB/payload.txt" 2>/dev/null)" "payload of MsiqSampleB" \
   "unicode: the package's file is installed"
+sample_b_code=$(package_property "$unicode_dir/MsiqSampleB.msi" ProductCode)
+make_patch_package "$unicode_dir/correctif.msp" "" "$sample_b_code"
+export MSIQ_INSTALLER="$FAKE_INSTALLER_EXE"
+export FAKE_INSTALLER_RAW_LOG
+FAKE_INSTALLER_RAW_LOG=$(win_path "$work_dir/raw.log")
+run enqueue --action patch "$(win_path "$unicode_dir/correctif.msp")" 'NOTE=a "quoted" value with spaces' 'TRICK=" /x {11111111-2222-3333-4444-555555555555}'
+check_status 0 "unicode: enqueue a patch from a non-ASCII directory"
+unicode_id=$out
+timeout 120 wine "$MSIQ_EXE" run --drain --poll 200ms >>"$work_dir/run.log" 2>&1
+check_equal "$(job_field "$unicode_id" .state)" "succeeded" "unicode: the patch job succeeded ($(job_field "$unicode_id" .last_error))"
+raw=$(cat "$work_dir/raw.log" 2>/dev/null)
+check_match "$raw" '/update "?Z:\\.*\\Logiciels\\Mise à jour\\correctif\.msp' "unicode: the .msp path reached the installer intact"
+check_match "$raw" 'NOTE="a ""quoted"" value with spaces"' "unicode: the property with quotes and spaces is quoted for msiexec"
+check_match "$raw" 'TRICK=""" /x \{11111111-2222-3333-4444-555555555555\}"' "unicode: an injected switch stays inside the value"
+unset FAKE_INSTALLER_RAW_LOG
+unset MSIQ_INSTALLER
 
 # 6. Service mode: the dispatcher as a Windows service. The service manager
 # starts it with its own environment, so it runs the real msiexec.

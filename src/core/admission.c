@@ -10,6 +10,10 @@
 #include <string.h>
 
 bool msiq_job_target_is_package(msiq_action action, const char *target) {
+  /* An unpatch job names an installed product, never a file. */
+  if (action == MSIQ_ACTION_UNPATCH) {
+    return false;
+  }
   return action == MSIQ_ACTION_PATCH || target[0] != '{';
 }
 
@@ -137,6 +141,12 @@ static int admission_check_sequence_options(const msiq_job_spec *spec,
                          "not %s",
                          action);
   }
+  if (spec->patch_code != NULL && spec->action != MSIQ_ACTION_UNPATCH) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE,
+                         "--patch-code names the patch to remove, so it goes "
+                         "only with --action unpatch, not %s",
+                         action);
+  }
   return MSIQ_OK;
 }
 
@@ -235,6 +245,17 @@ static int admission_add_sequence_properties(msiq_job_spec *spec,
     if (status == MSIQ_OK) {
       status = msiq_job_spec_add_property(spec, MSIQ_LANGUAGE_PROPERTY,
                                           spec->language, diag);
+    }
+  }
+  /* The patch code is checked with the job's other properties
+   * (msiq_job_spec_validate), so --patch-code and MSIPATCHREMOVE=... are
+   * judged alike. */
+  if (status == MSIQ_OK && spec->patch_code != NULL) {
+    status = admission_check_not_set(spec, "--patch-code",
+                                     MSIQ_PATCHREMOVE_PROPERTY, diag);
+    if (status == MSIQ_OK) {
+      status = msiq_job_spec_add_property(spec, MSIQ_PATCHREMOVE_PROPERTY,
+                                          spec->patch_code, diag);
     }
   }
   if (status != MSIQ_OK || spec->action != MSIQ_ACTION_ADMIN) {

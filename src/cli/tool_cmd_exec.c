@@ -342,6 +342,7 @@ static int exec_parse(int argc, char *const *argv, msiq_job_spec *spec,
       return msiq_diag_set(diag, MSIQ_EUSAGE,
                            "msiexec switch '%s' is not supported by msiq exec "
                            "(supported: /i, /package, /x, /uninstall, "
+                           "/uninstall PATCH /package PRODUCT, "
                            "/update, /p, /f[MODE], /a, /j[m], /t, /g, "
                            "/q[n|b|r|f][+|-|!], "
                            "/quiet, /passive, /norestart, "
@@ -654,7 +655,9 @@ static const char exec_help[] =
     "any repair mode (/fomus, /FVOMUS...), /a PKG TARGETDIR=DIR (an\n"
     "administrative image; /p PATCH with /a patches it), /j or /jm PKG\n"
     "(advertise per machine) with /t T.mst;... and /g LANGID, /t with /i\n"
-    "too, /l with msiexec's letters i w e a r u c m o p v x + ! * in any\n"
+    "too, /uninstall {PATCH} /package {PRODUCT} or /i {PRODUCT}\n"
+    "MSIPATCHREMOVE={PATCH} (remove a patch), /l with msiexec's letters i w e "
+    "a r u c m o p v x + ! * in any\n"
     "case and order (/l*v LOG, /l*vx+ LOG appends, /l*v! flushes each\n"
     "line) or /log LOG (/l*), NAME=VALUE, /q, /qn, /quiet, /norestart.\n"
     "/qb, /qr, /qf (with +, - or !) and /passive run silently too, with a\n"

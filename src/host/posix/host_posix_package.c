@@ -472,9 +472,8 @@ void msiq_host_patch_note_removed(const char *patch_code,
    * every one that names the patch (in any case) is left out. */
   char kept[PRODUCT_FILE_MAX];
   size_t first = strcspn(contents, "\n");
-  size_t used = 0;
   memcpy(kept, contents, first);
-  used = first;
+  size_t used = first;
   const char *line = contents[first] == '\n' ? contents + first + 1 : NULL;
   if (line != NULL) {
     kept[used++] = '\n';

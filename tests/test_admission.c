@@ -1046,6 +1046,51 @@ static void test_unpatch_refuses_what_it_cannot_run(void **state) {
                           MSIQ_EUSAGE, "not unpatch");
 }
 
+/* --patch-code FIX.msp reads the code from the patch, made absolute. */
+static void test_unpatch_patch_code_read_from_the_msp(void **state) {
+  (void)state;
+  fake.existing_files[0] = "/fake-cwd/fix.msp";
+  msiq_job_spec spec;
+  spec_init_with(&spec, MSIQ_ACTION_UNPATCH, valid_product_code);
+  assert_int_equal(msiq_job_spec_set_patch_code(&spec, "fix.msp"), MSIQ_OK);
+  msiq_admission admission;
+  msiq_diag diag = {{0}};
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_OK);
+  assert_int_equal(fake.read_package_calls, 1);
+  assert_true(fake.read_as_patch);
+  assert_int_equal(spec.property_count, 1);
+  assert_string_equal(spec.properties[0].name, "MSIPATCHREMOVE");
+  /* The fake's patch has the fixture's code. */
+  assert_string_equal(spec.properties[0].value, valid_product_code);
+  assert_string_equal(spec.target, valid_product_code);
+  msiq_job_spec_cleanup(&spec);
+
+  /* A missing file, and one that is not a patch, are refused. */
+  fake_reset(NULL);
+  spec_init_with(&spec, MSIQ_ACTION_UNPATCH, valid_product_code);
+  assert_int_equal(msiq_job_spec_set_patch_code(&spec, "gone.msp"), MSIQ_OK);
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_EPACKAGE_MISSING);
+  assert_message_contains(diag.message,
+                          "patch '/fake-cwd/gone.msp' does not exist");
+  assert_int_equal(fake.read_package_calls, 0);
+  msiq_job_spec_cleanup(&spec);
+  fake_reset(NULL);
+  fake.existing_files[0] = "/fake-cwd/text.msp";
+  fake.not_package = "/fake-cwd/text.msp";
+  spec_init_with(&spec, MSIQ_ACTION_UNPATCH, valid_product_code);
+  assert_int_equal(msiq_job_spec_set_patch_code(&spec, "text.msp"), MSIQ_OK);
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_ENOT_PACKAGE);
+  assert_message_contains(diag.message,
+                          "'/fake-cwd/text.msp' is not a Windows Installer "
+                          "patch (.msp): it is not an OLE compound file");
+  assert_message_is_one_line(diag.message);
+  assert_int_equal(spec.property_count, 0);
+  msiq_job_spec_cleanup(&spec);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(test_paths_are_made_absolute_through_the_host,
@@ -1062,6 +1107,8 @@ int main(void) {
       cmocka_unit_test_setup(test_unpatch_patch_code_becomes_msipatchremove,
                              fake_reset),
       cmocka_unit_test_setup(test_unpatch_refuses_what_it_cannot_run,
+                             fake_reset),
+      cmocka_unit_test_setup(test_unpatch_patch_code_read_from_the_msp,
                              fake_reset),
       cmocka_unit_test_setup(test_stage_skips_the_source_check_only,
                              fake_reset),

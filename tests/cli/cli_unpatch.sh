@@ -8,7 +8,8 @@
 # installed, succeeds as "patch {P} is not applied to {PRODUCT}, not run";
 # bad input is refused in one line with nothing enqueued; `exec /uninstall
 # {PATCH} /package {PRODUCT}` and `exec /i {PRODUCT} MSIPATCHREMOVE={PATCH}`
-# are the same job; an import manifest's "patch_code" too.
+# are the same job; an import manifest's "patch_code" too; `--patch-code
+# FIX.msp` reads the code from the patch (make_patch_package's .msp).
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$MSIQ_TESTS_DIR/cli/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=lib_dispatch.sh
@@ -92,6 +93,21 @@ FAKE_INSTALLER_DEFAULT_CODE=1603 run_drain
 check_equal "$(job_field "$failing" .state)" "failed" "a failing unpatch fails"
 check_equal "$(cat "$products/$product")" "$(printf '1.0.0\n%s' "$patch")" \
   "a failed unpatch keeps the patch's line"
+
+# The patch code read from the .msp itself (a relative path, made absolute
+# only to be read): the same job as the code given.
+make_patch_package "$sec/fix.msp" "$patch" "$product" "Sample Fix" ||
+  fail "make_patch_package fix.msp"
+from_file=$(cd "$sec" && msiq enqueue --action unpatch --patch-code fix.msp "$product")
+check_match "$from_file" '^[0-9]+$' "--patch-code FIX.msp: enqueued"
+check_equal "$(job_field "$from_file" .properties.MSIPATCHREMOVE)" "$patch" \
+  "--patch-code FIX.msp: the patch's own code is stored"
+msiq cancel "$from_file" >/dev/null 2>&1
+printf 'not a patch\n' >"$sec/text.msp"
+check_rejected 2 "'$sec/text.msp' is not a Windows Installer patch \\(\\.msp\\)" \
+  "--patch-code of a file that is not a patch" enqueue --action unpatch --patch-code "$sec/text.msp" "$product"
+check_rejected 2 "patch '$sec/gone.msp' does not exist" \
+  "--patch-code of a missing .msp" enqueue --action unpatch --patch-code "$sec/gone.msp" "$product"
 
 # ---------------------------------------------------------------------------
 # 3. Bad input: one line, exit 2, the queue unchanged.

@@ -15,7 +15,8 @@
 # patch (--action unpatch): while the product is installed, Wine's
 # MsiGetPatchInfoExW answers "not applied", so the job succeeds as "patch
 # {P} is not applied to {PRODUCT}, not run" without a worker; once the
-# product is gone, as "... (not installed), not run". That a patch applied
+# product is gone (the patch code read from the .msp this time), as "...
+# (not installed), not run". That a patch applied
 # is seen as applied (and removed) is not tested here: it would need a
 # real patch.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -106,9 +107,13 @@ check_equal "$(job_field "$second_uninstall" '.history[0].message')" "not instal
 check_equal "$(grep -c "job $second_uninstall: attempt 1 started" "$run_log")" 0 \
   "second uninstall: no installer was started"
 
-# Removing the patch once its product is gone: not run either.
-run enqueue --action unpatch --patch-code "$patch_code" "$product_code"
+# Removing the patch once its product is gone: not run either. The patch
+# code is read from the .msp by Wine's msi.dll this time.
+run enqueue --action unpatch --patch-code "$(win_path "$work_dir/fix.msp")" "$product_code"
+check_status 0 "unpatch by the .msp's code: enqueue"
 unpatch_absent=$out
+check_equal "$(job_field "$unpatch_absent" .properties.MSIPATCHREMOVE)" "$patch_code" \
+  "unpatch by the .msp's code: the code Wine's msi.dll read"
 wait_finished "$unpatch_absent" "unpatch without its product"
 check_equal "$(job_field "$unpatch_absent" '.history[0].message')" \
   "patch $patch_code is not applied to $product_code (not installed), not run" \

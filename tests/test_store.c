@@ -553,9 +553,9 @@ static void test_import_is_all_or_nothing(void **state) {
   const char *bad_third =
       "[{\"target\":\"/p/a.msi\"},{\"target\":\"/p/b.msi\"},"
       "{\"target\":\"/p/c.msi\",\"properties\":{\"9X\":\"1\"}}]";
-  assert_int_equal(
-      msiq_store_import(fixture->store, bad_third, true, &ids, &count, &diag),
-      MSIQ_EINVAL);
+  assert_int_equal(msiq_store_import(fixture->store, bad_third, true,
+                                     &msiq_host_admission, &ids, &count, &diag),
+                   MSIQ_EINVAL);
   assert_non_null(strstr(diag.message, "item 3"));
   assert_non_null(strstr(diag.message, "9X"));
   assert_null(ids);
@@ -567,9 +567,9 @@ static void test_import_is_all_or_nothing(void **state) {
       "{\"action\":\"patch\",\"target\":\"/p/fix.msp\",\"after\":[\"base\"],"
       "\"priority\":3,\"timeout\":\"15m\",\"exit_codes\":{\"1603\":\"retry\"}}"
       "]";
-  assert_int_equal(
-      msiq_store_import(fixture->store, good, true, &ids, &count, &diag),
-      MSIQ_OK);
+  assert_int_equal(msiq_store_import(fixture->store, good, true,
+                                     &msiq_host_admission, &ids, &count, &diag),
+                   MSIQ_OK);
   assert_int_equal(count, 2);
   msiq_job job;
   assert_int_equal(msiq_store_get_job(fixture->store, ids[1], &job, NULL),
@@ -597,6 +597,70 @@ static void test_import_is_all_or_nothing(void **state) {
  * import which read the JSON in another order would show it. */
 #define IMPORT_ORDER_ITEMS      300
 #define IMPORT_ORDER_PROPERTIES 17
+
+/* The admission services import uses are the caller's: these fakes make
+ * every path absolute under /fake-root and know of one package only, which
+ * exists nowhere on this machine. */
+static int fake_root_absolute_path(const char *path, char **absolute,
+                                   msiq_diag *diag) {
+  size_t length = strlen("/fake-root/") + strlen(path) + 1;
+  *absolute = malloc(length);
+  if (*absolute == NULL) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  snprintf(*absolute, length, "/fake-root/%s", path);
+  return MSIQ_OK;
+}
+
+static bool fake_root_file_exists(const char *path) {
+  return strcmp(path, "/fake-root/share/app.msi") == 0;
+}
+
+static int fake_root_check_path(const char *path, msiq_path_role role,
+                                msiq_diag *diag) {
+  (void)path;
+  (void)role;
+  (void)diag;
+  return MSIQ_OK;
+}
+
+static void test_import_admits_with_the_callers_services(void **state) {
+  store_fixture *fixture = *state;
+  const msiq_admission_host fake_root = {
+      fake_root_absolute_path,
+      fake_root_file_exists,
+      NULL,
+      fake_root_check_path,
+      NULL,
+      NULL,
+  };
+  int64_t *ids = NULL;
+  size_t count = 0;
+  msiq_diag diag = {{0}};
+  assert_int_equal(msiq_store_import(fixture->store,
+                                     "[{\"target\":\"share/app.msi\"}]", false,
+                                     &fake_root, &ids, &count, &diag),
+                   MSIQ_OK);
+  assert_int_equal(count, 1);
+  msiq_job job;
+  assert_int_equal(msiq_store_get_job(fixture->store, ids[0], &job, NULL),
+                   MSIQ_OK);
+  assert_string_equal(job.target, "/fake-root/share/app.msi");
+  msiq_job_cleanup(&job);
+  free(ids);
+  ids = NULL;
+
+  /* A package the caller's services do not know is refused, and nothing is
+   * stored. */
+  assert_int_equal(msiq_store_import(fixture->store,
+                                     "[{\"target\":\"share/app.msi\"},"
+                                     "{\"target\":\"share/other.msi\"}]",
+                                     false, &fake_root, &ids, &count, &diag),
+                   MSIQ_EPACKAGE_MISSING);
+  assert_non_null(strstr(diag.message, "/fake-root/share/other.msi"));
+  assert_null(ids);
+  assert_int_equal(count_jobs(fixture->store, -1), 1);
+}
 
 static void test_import_keeps_document_order(void **state) {
   store_fixture *fixture = *state;
@@ -631,9 +695,9 @@ static void test_import_keeps_document_order(void **state) {
   int64_t *ids = NULL;
   size_t count = 0;
   msiq_diag diag = {{0}};
-  assert_int_equal(
-      msiq_store_import(fixture->store, json, true, &ids, &count, &diag),
-      MSIQ_OK);
+  assert_int_equal(msiq_store_import(fixture->store, json, true,
+                                     &msiq_host_admission, &ids, &count, &diag),
+                   MSIQ_OK);
   assert_int_equal(count, IMPORT_ORDER_ITEMS);
   for (int item = 0; item < IMPORT_ORDER_ITEMS; item++) {
     if (item > 0) {
@@ -680,33 +744,35 @@ test_import_rejects_documents_that_are_not_job_arrays(void **state) {
   int64_t *ids = NULL;
   size_t count = 0;
   msiq_diag diag = {{0}};
-  assert_int_equal(
-      msiq_store_import(fixture->store, "42", true, &ids, &count, &diag),
-      MSIQ_EINVAL);
+  assert_int_equal(msiq_store_import(fixture->store, "42", true,
+                                     &msiq_host_admission, &ids, &count, &diag),
+                   MSIQ_EINVAL);
   assert_non_null(strstr(diag.message, "array"));
   /* A single job object is a manifest of one job (PowerShell 5.1 writes a
    * one-item array so); it is checked as an item. */
   assert_int_equal(msiq_store_import(fixture->store, "{\"colour\":1}", true,
-                                     &ids, &count, &diag),
+                                     &msiq_host_admission, &ids, &count, &diag),
                    MSIQ_EINVAL);
   assert_non_null(strstr(diag.message, "import item 1: unknown field"));
-  assert_int_equal(
-      msiq_store_import(fixture->store, "[{", true, &ids, &count, &diag),
-      MSIQ_EINVAL);
+  assert_int_equal(msiq_store_import(fixture->store, "[{", true,
+                                     &msiq_host_admission, &ids, &count, &diag),
+                   MSIQ_EINVAL);
   assert_non_null(strstr(diag.message, "not JSON"));
   assert_int_equal(msiq_store_import(fixture->store, "[{\"colour\":1}]", true,
-                                     &ids, &count, &diag),
+                                     &msiq_host_admission, &ids, &count, &diag),
                    MSIQ_EINVAL);
   assert_non_null(strstr(diag.message, "colour"));
   assert_int_equal(msiq_store_import(fixture->store,
                                      "[{\"target\":\"/a.msi\",\"priority\":"
                                      "\"high\"}]",
-                                     true, &ids, &count, &diag),
+                                     true, &msiq_host_admission, &ids, &count,
+                                     &diag),
                    MSIQ_EINVAL);
   assert_non_null(strstr(diag.message, "priority"));
   assert_int_equal(count_jobs(fixture->store, -1), 0);
   assert_int_equal(msiq_store_import(fixture->store, "{\"target\":\"/a.msi\"}",
-                                     true, &ids, &count, &diag),
+                                     true, &msiq_host_admission, &ids, &count,
+                                     &diag),
                    MSIQ_OK);
   assert_int_equal(count, 1);
   assert_int_equal(count_jobs(fixture->store, -1), 1);
@@ -721,9 +787,9 @@ static void assert_import_refused(store_fixture *fixture, const char *json,
   size_t count = 0;
   msiq_diag diag = {{0}};
   int64_t before = count_jobs(fixture->store, -1);
-  assert_int_equal(
-      msiq_store_import(fixture->store, json, true, &ids, &count, &diag),
-      MSIQ_EINVAL);
+  assert_int_equal(msiq_store_import(fixture->store, json, true,
+                                     &msiq_host_admission, &ids, &count, &diag),
+                   MSIQ_EINVAL);
   if (strstr(diag.message, expected) == NULL) {
     fail_msg("import of %s: message '%s' lacks '%s'", json, diag.message,
              expected);
@@ -766,7 +832,7 @@ static void test_import_refuses_integers_out_of_range(void **state) {
                         "9223372036854775807},{\"target\":\"/p/b.msi\","
                         "\"priority\":-9223372036854775808,\"properties\":"
                         "{\"BIG\":99999999999999999999}}]",
-                        true, &ids, &count, &diag),
+                        true, &msiq_host_admission, &ids, &count, &diag),
       MSIQ_OK);
   assert_int_equal(count, 2);
   msiq_job job;
@@ -808,7 +874,8 @@ static void test_import_refuses_a_field_given_twice(void **state) {
                                      "[{\"target\":\"/p/a.msi\",\"priority\":"
                                      "1},{\"target\":\"/p/b.msi\","
                                      "\"priority\":2}]",
-                                     true, &ids, &count, NULL),
+                                     true, &msiq_host_admission, &ids, &count,
+                                     NULL),
                    MSIQ_OK);
   assert_int_equal(count, 2);
   free(ids);
@@ -841,7 +908,8 @@ static void test_import_refuses_text_that_is_not_utf8(void **state) {
   assert_int_equal(msiq_store_import(fixture->store,
                                      "[{\"target\":\"/p/\\ud83d\\ude00 "
                                      "caf\xc3\xa9.msi\"}]",
-                                     true, &ids, &count, NULL),
+                                     true, &msiq_host_admission, &ids, &count,
+                                     NULL),
                    MSIQ_OK);
   msiq_job job;
   assert_int_equal(msiq_store_get_job(fixture->store, ids[0], &job, NULL),
@@ -868,7 +936,7 @@ static void test_import_admits_each_item_like_enqueue(void **state) {
   assert_int_equal(
       msiq_store_import(fixture->store,
                         "[{\"target\":\"/no/such/x.msi\",\"key\":\"x\"}]",
-                        false, &ids, &count, &diag),
+                        false, &msiq_host_admission, &ids, &count, &diag),
       MSIQ_OK);
   assert_int_equal(count, 1);
   assert_int_equal(ids[0], keyed);
@@ -889,7 +957,7 @@ static void test_import_admits_each_item_like_enqueue(void **state) {
       msiq_store_import(fixture->store,
                         "[{\"target\":\"/no/such/x.msi\",\"key\":\"x\"},"
                         "{\"target\":\"/no/such/y.msi\"}]",
-                        false, &ids, &count, &diag),
+                        false, &msiq_host_admission, &ids, &count, &diag),
       MSIQ_EPACKAGE_MISSING);
   assert_null(ids);
   assert_string_equal(diag.message, expected);
@@ -1179,6 +1247,9 @@ int main(void) {
                                       store_setup, store_teardown),
       cmocka_unit_test_setup_teardown(test_import_refuses_text_that_is_not_utf8,
                                       store_setup, store_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_import_admits_with_the_callers_services, store_setup,
+          store_teardown),
       cmocka_unit_test_setup_teardown(
           test_job_row_queries_match_the_column_enum, store_setup,
           store_teardown),

@@ -302,7 +302,8 @@ static void test_kept_counts_follow_every_change(void **state) {
                                      "[{\"target\": \"/pkgs/i1.msi\"},"
                                      " {\"target\": \"/pkgs/i2.msi\"},"
                                      " {\"target\": \"/pkgs/i3.msi\"}]",
-                                     true, &ids, &id_count, NULL),
+                                     true, &msiq_host_admission, &ids,
+                                     &id_count, NULL),
                    MSIQ_OK);
   assert_int_equal(id_count, 3);
   assert_counts_true(fixture);

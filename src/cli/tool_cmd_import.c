@@ -79,7 +79,8 @@ static int import_check(void *state, msiq_diag *diag) {
 static int import_rehearse(msiq_store *store, void *state, msiq_diag *diag) {
   import_options *options = state;
   return msiq_store_import(store, options->text, options->no_check,
-                           &options->ids, &options->id_count, diag);
+                           &msiq_host_admission, &options->ids,
+                           &options->id_count, diag);
 }
 
 static int import_exec(const tool_context *context, void *state,
@@ -91,7 +92,8 @@ static int import_exec(const tool_context *context, void *state,
     options->ids = NULL;
     options->id_count = 0;
     int status = msiq_store_import(store, options->text, options->no_check,
-                                   &options->ids, &options->id_count, &diag);
+                                   &msiq_host_admission, &options->ids,
+                                   &options->id_count, &diag);
     if (status != MSIQ_OK) {
       return tool_report(context, status, &diag);
     }

@@ -73,13 +73,16 @@ int msiq_store_enqueue(msiq_store *store, const msiq_admission *admission,
 
 /* Reads a JSON array of job objects and enqueues all of them in one
  * transaction: on any error nothing is stored. Each item is admitted
- * (core/admission.h, with the host's services) before the transaction
- * begins, so a manifest refused by admission never takes the write lock,
- * and stored as by enqueue.
+ * (core/admission.h) with the services the caller passes in admission_host
+ * (the CLI passes the host's, msiq_host_admission; tests may pass fakes), so
+ * the store itself never touches the file system for admission. Admission
+ * happens before the transaction begins, so a manifest refused by admission
+ * never takes the write lock; each item is then stored as by enqueue.
  * *ids (free() it) receives one id per item, in order. no_check skips the
  * package existence checks. */
 int msiq_store_import(msiq_store *store, const char *json_text, bool no_check,
-                      int64_t **ids, size_t *id_count, msiq_diag *diag);
+                      const msiq_admission_host *admission_host, int64_t **ids,
+                      size_t *id_count, msiq_diag *diag);
 
 /* Reads one job with every field; MSIQ_ENOT_FOUND if there is none. The
  * caller cleans *job up with msiq_job_cleanup(). */

@@ -470,6 +470,7 @@ typedef struct store_import_job {
 typedef struct store_import_run {
   msiq_store *store;
   bool no_check;
+  const msiq_admission_host *admission_host;
   int64_t now;
   size_t item_count;
   size_t capacity;
@@ -541,7 +542,7 @@ static int store_import_end_item(store_import_run *run, msiq_diag *diag) {
   }
   msiq_admission admission;
   if (status == MSIQ_OK) {
-    status = msiq_job_admit(&job->spec, &msiq_host_admission, &admission, diag);
+    status = msiq_job_admit(&job->spec, run->admission_host, &admission, diag);
   }
   if (status == MSIQ_OK && admission.refusal != MSIQ_OK) {
     job->refusal = admission.refusal;
@@ -661,8 +662,9 @@ static int store_import_insert_all(store_import_run *run, int64_t *ids,
 
 /* The body of msiq_store_import, on a manifest that is a JSON array. */
 static int store_import_text(msiq_store *store, const char *json_text,
-                             bool no_check, int64_t **ids, size_t *id_count,
-                             msiq_diag *diag) {
+                             bool no_check,
+                             const msiq_admission_host *admission_host,
+                             int64_t **ids, size_t *id_count, msiq_diag *diag) {
   int status = MSIQ_OK;
   /* SQLite passes bytes that are not UTF-8 through into the jobs, and from
    * there into every --json output. */
@@ -699,8 +701,9 @@ static int store_import_text(msiq_store *store, const char *json_text,
   /* First every item is read and admitted, outside any transaction; then
    * one transaction stores them all (the keys, dependencies and inserts
    * need the database as it is at that moment). */
-  store_import_run run = {store, no_check, msiq_host_now_ms(), 0, 0, NULL,
-                          false, {0}};
+  store_import_run run = {store, no_check, admission_host, msiq_host_now_ms(),
+                          0,     0,        NULL,           false,
+                          {0}};
   status = store_import_read_all(&run, json_text, diag);
   int64_t *new_ids = NULL;
   if (status == MSIQ_OK && run.item_count > 0) {
@@ -728,7 +731,8 @@ static int store_import_text(msiq_store *store, const char *json_text,
 }
 
 int msiq_store_import(msiq_store *store, const char *json_text, bool no_check,
-                      int64_t **ids, size_t *id_count, msiq_diag *diag) {
+                      const msiq_admission_host *admission_host, int64_t **ids,
+                      size_t *id_count, msiq_diag *diag) {
   *ids = NULL;
   *id_count = 0;
   char type[16];
@@ -759,7 +763,8 @@ int msiq_store_import(msiq_store *store, const char *json_text, bool no_check,
                          "object), not %s",
                          type);
   }
-  status = store_import_text(store, json_text, no_check, ids, id_count, diag);
+  status = store_import_text(store, json_text, no_check, admission_host, ids,
+                             id_count, diag);
   free(wrapped);
   return status;
 }

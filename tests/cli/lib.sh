@@ -14,9 +14,17 @@ work_dir=$(mktemp -d "${MSIQ_TEST_TMPDIR:-/tmp}/${test_name}.XXXXXX")
 export MSIQ_DB="$work_dir/queue.db"
 trap 'rm -rf "$work_dir"' EXIT
 
+# Every msiq command a test runs is stopped after this many seconds (timeout
+# exits 124), so that a command that hangs fails its test with the command
+# named and the output so far, before ctest's own limit kills the whole
+# script silently. No test command needs more than a few seconds; the limit is
+# far above that so that a loaded machine or a sanitizer does not trip it.
+msiq_command_limit=${MSIQ_TEST_COMMAND_LIMIT:-240}
+
 # msiq ARGS...: runs the binary, output to stdout/stderr as usual.
 msiq() {
-  ${MSIQ_RUNNER:-} "$MSIQ_BIN" "$@"
+  # shellcheck disable=SC2086 # MSIQ_RUNNER may be a command with arguments
+  timeout -k 10 "$msiq_command_limit" ${MSIQ_RUNNER:-} "$MSIQ_BIN" "$@"
 }
 
 # run ARGS...: runs msiq, keeping stdout in $out, stderr in $err and the exit
@@ -25,6 +33,9 @@ run() {
   out=$(msiq "$@" 2>"$work_dir/stderr")
   status=$?
   err=$(cat "$work_dir/stderr")
+  if [ "$status" -eq 124 ]; then
+    echo "HUNG: msiq $* did not finish within $msiq_command_limit s and was stopped" >&2
+  fi
 }
 
 pass() {

@@ -42,6 +42,7 @@
 #include <string.h>
 
 #include "fuzz_support.h"
+#include "host/host.h"
 #include "core/installer_command.h"
 #include "store/store.h"
 #include "store/store_internal.h"
@@ -345,7 +346,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
   int64_t *ids = NULL;
   size_t id_count = 0;
-  int status = msiq_store_import(store, text, true, &ids, &id_count, &diag);
+  int status = msiq_store_import(store, text, true, &msiq_host_admission, &ids,
+                                 &id_count, &diag);
   bool is_array = false;
   bool is_object = false;
   int64_t item_count = -1;

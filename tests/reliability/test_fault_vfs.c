@@ -656,7 +656,8 @@ static int op_import(msiq_store *store, msiq_diag *diag) {
   snprintf(json + length, sizeof json - length, "]");
   int64_t *ids = NULL;
   size_t count = 0;
-  int status = msiq_store_import(store, json, true, &ids, &count, diag);
+  int status = msiq_store_import(store, json, true, &msiq_host_admission, &ids,
+                                 &count, diag);
   if (status == MSIQ_OK) {
     assert_int_equal(count, IMPORT_JOBS);
     assert_int_equal(ids[0], BASELINE_JOBS + 1);

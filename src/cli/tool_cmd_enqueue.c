@@ -307,7 +307,8 @@ static const char enqueue_help[] =
     "                        for a package in a folder others can change\n"
     "  -w, --wait            wait until the job finishes and exit with an\n"
     "                        msiexec-style code (see `msiq wait --help`)\n"
-    "  --wait-timeout D      wait as --wait does, but stop after D (exit 1460)\n";
+    "  --wait-timeout D      wait as --wait does, but stop after D\n"
+    "                        (exit 1460)\n";
 
 const tool_command tool_cmd_enqueue = {
     .name = "enqueue",

@@ -933,6 +933,164 @@ static void test_what_an_action_does_not_take_is_refused(void **state) {
                           "english", MSIQ_EINVAL, "invalid language 'english'");
 }
 
+static const char valid_patch_code[] = "{5A3F0C1E-7B2D-4E6A-9C8B-1D2E3F405162}";
+
+/* --patch-code becomes the MSIPATCHREMOVE property of a job whose target
+ * is the product: no file is named, so none is looked for or read, and the
+ * command the dispatcher will build is the one checked. */
+static void test_unpatch_patch_code_becomes_msipatchremove(void **state) {
+  (void)state;
+  msiq_job_spec spec;
+  spec_init_with(&spec, MSIQ_ACTION_UNPATCH, valid_product_code);
+  assert_int_equal(msiq_job_spec_set_patch_code(&spec, valid_patch_code),
+                   MSIQ_OK);
+  msiq_admission admission;
+  msiq_diag diag = {{0}};
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_OK);
+  assert_int_equal(admission.refusal, MSIQ_OK);
+  assert_string_equal(spec.target, valid_product_code);
+  assert_int_equal(spec.property_count, 1);
+  assert_string_equal(spec.properties[0].name, "MSIPATCHREMOVE");
+  assert_string_equal(spec.properties[0].value, valid_patch_code);
+  /* Turned into the property once: the argument is gone, so a spec
+   * admitted again does not add it twice. */
+  assert_null(spec.patch_code);
+  assert_int_equal(fake.absolute_path_calls, 0);
+  assert_int_equal(fake.file_exists_calls, 0);
+  assert_int_equal(fake.read_package_calls, 0);
+  assert_int_equal(fake.command_check_calls, 1);
+  assert_string_equal(fake.command_arguments[0], "/package");
+  assert_string_equal(fake.command_arguments[1], valid_product_code);
+  msiq_job_spec_cleanup(&spec);
+
+  /* The property given directly is the same job. */
+  fake_reset(NULL);
+  spec_init_with(&spec, MSIQ_ACTION_UNPATCH, valid_product_code);
+  assert_int_equal(msiq_job_spec_add_property(&spec, "MSIPATCHREMOVE",
+                                              valid_patch_code, &diag),
+                   MSIQ_OK);
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_OK);
+  assert_int_equal(spec.property_count, 1);
+  msiq_job_spec_cleanup(&spec);
+}
+
+/* Admits an unpatch of target with patch_code (NULL: none given) and the
+ * property name=value (NULL: none) and expects status with fragment. */
+static void assert_unpatch_refused(const char *target, const char *patch_code,
+                                   const char *name, const char *value,
+                                   int status, const char *fragment) {
+  msiq_job_spec spec;
+  spec_init_with(&spec, MSIQ_ACTION_UNPATCH, target);
+  if (patch_code != NULL) {
+    assert_int_equal(msiq_job_spec_set_patch_code(&spec, patch_code), MSIQ_OK);
+  }
+  msiq_diag diag = {{0}};
+  if (name != NULL) {
+    assert_int_equal(msiq_job_spec_add_property(&spec, name, value, &diag),
+                     MSIQ_OK);
+  }
+  msiq_admission admission;
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   status);
+  assert_message_contains(diag.message, fragment);
+  assert_message_is_one_line(diag.message);
+  assert_int_equal(fake.command_check_calls, 0);
+  msiq_job_spec_cleanup(&spec);
+}
+
+static void test_unpatch_refuses_what_it_cannot_run(void **state) {
+  (void)state;
+  assert_unpatch_refused(valid_product_code, NULL, NULL, NULL, MSIQ_EUSAGE,
+                         "unpatch needs the patch to remove: give "
+                         "--patch-code");
+  assert_unpatch_refused(valid_product_code, "{5A3F0C1E}", NULL, NULL,
+                         MSIQ_EINVAL, "invalid patch code '{5A3F0C1E}'");
+  assert_unpatch_refused(valid_product_code, NULL, "MSIPATCHREMOVE",
+                         "{5A3F0C1E-7B2D-4E6A-9C8B-1D2E3F405162};"
+                         "{6B4A1D2F-8C3E-4F7B-AD9C-2E3F40516273}",
+                         MSIQ_EINVAL, "(one patch per job)");
+  assert_unpatch_refused("app.msi", valid_patch_code, NULL, NULL, MSIQ_EINVAL,
+                         "unpatch target 'app.msi' must be the product code");
+  assert_unpatch_refused("{12345678-ABCD}", valid_patch_code, NULL, NULL,
+                         MSIQ_EINVAL, "must be the product code");
+  assert_unpatch_refused(valid_product_code, valid_patch_code, "MSIPATCHREMOVE",
+                         valid_patch_code, MSIQ_EUSAGE,
+                         "the job already sets MSIPATCHREMOVE itself");
+  assert_unpatch_refused(valid_product_code, valid_patch_code, "TRANSFORMS",
+                         "a.mst", MSIQ_EUSAGE,
+                         "the job may not set TRANSFORMS");
+  assert_unpatch_refused(valid_product_code, valid_patch_code, "PATCH",
+                         "C:\\fix.msp", MSIQ_EUSAGE,
+                         "the job may not set PATCH");
+  /* A patch code goes with unpatch alone. */
+  msiq_job_spec spec;
+  spec_init_with(&spec, MSIQ_ACTION_UNINSTALL, valid_product_code);
+  assert_int_equal(msiq_job_spec_set_patch_code(&spec, valid_patch_code),
+                   MSIQ_OK);
+  msiq_admission admission;
+  msiq_diag diag = {{0}};
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_EUSAGE);
+  assert_message_contains(diag.message,
+                          "--patch-code names the patch to remove, so it "
+                          "goes only with --action unpatch, not uninstall");
+  msiq_job_spec_cleanup(&spec);
+  /* And the other sequences' options do not go with it. */
+  assert_sequence_refused(MSIQ_ACTION_UNPATCH, OPTION_TRANSFORM, NULL, NULL,
+                          MSIQ_EUSAGE, "not unpatch");
+  assert_sequence_refused(MSIQ_ACTION_UNPATCH, OPTION_TARGET_DIR, NULL, NULL,
+                          MSIQ_EUSAGE, "not unpatch");
+  assert_sequence_refused(MSIQ_ACTION_UNPATCH, OPTION_LANGUAGE, NULL, NULL,
+                          MSIQ_EUSAGE, "not unpatch");
+}
+
+/* --patch-code FIX.msp reads the code from the patch, made absolute. */
+static void test_unpatch_patch_code_read_from_the_msp(void **state) {
+  (void)state;
+  fake.existing_files[0] = "/fake-cwd/fix.msp";
+  msiq_job_spec spec;
+  spec_init_with(&spec, MSIQ_ACTION_UNPATCH, valid_product_code);
+  assert_int_equal(msiq_job_spec_set_patch_code(&spec, "fix.msp"), MSIQ_OK);
+  msiq_admission admission;
+  msiq_diag diag = {{0}};
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_OK);
+  assert_int_equal(fake.read_package_calls, 1);
+  assert_true(fake.read_as_patch);
+  assert_int_equal(spec.property_count, 1);
+  assert_string_equal(spec.properties[0].name, "MSIPATCHREMOVE");
+  /* The fake's patch has the fixture's code. */
+  assert_string_equal(spec.properties[0].value, valid_product_code);
+  assert_string_equal(spec.target, valid_product_code);
+  msiq_job_spec_cleanup(&spec);
+
+  /* A missing file, and one that is not a patch, are refused. */
+  fake_reset(NULL);
+  spec_init_with(&spec, MSIQ_ACTION_UNPATCH, valid_product_code);
+  assert_int_equal(msiq_job_spec_set_patch_code(&spec, "gone.msp"), MSIQ_OK);
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_EPACKAGE_MISSING);
+  assert_message_contains(diag.message,
+                          "patch '/fake-cwd/gone.msp' does not exist");
+  assert_int_equal(fake.read_package_calls, 0);
+  msiq_job_spec_cleanup(&spec);
+  fake_reset(NULL);
+  fake.existing_files[0] = "/fake-cwd/text.msp";
+  fake.not_package = "/fake-cwd/text.msp";
+  spec_init_with(&spec, MSIQ_ACTION_UNPATCH, valid_product_code);
+  assert_int_equal(msiq_job_spec_set_patch_code(&spec, "text.msp"), MSIQ_OK);
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_ENOT_PACKAGE);
+  assert_message_contains(diag.message,
+                          "'/fake-cwd/text.msp' is not a Windows Installer "
+                          "patch (.msp): it is not an OLE compound file");
+  assert_message_is_one_line(diag.message);
+  assert_int_equal(spec.property_count, 0);
+  msiq_job_spec_cleanup(&spec);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(test_paths_are_made_absolute_through_the_host,
@@ -945,6 +1103,12 @@ int main(void) {
       cmocka_unit_test_setup(test_a_missing_transform_is_refused, fake_reset),
       cmocka_unit_test_setup(test_admin_target_dir_and_patches, fake_reset),
       cmocka_unit_test_setup(test_what_an_action_does_not_take_is_refused,
+                             fake_reset),
+      cmocka_unit_test_setup(test_unpatch_patch_code_becomes_msipatchremove,
+                             fake_reset),
+      cmocka_unit_test_setup(test_unpatch_refuses_what_it_cannot_run,
+                             fake_reset),
+      cmocka_unit_test_setup(test_unpatch_patch_code_read_from_the_msp,
                              fake_reset),
       cmocka_unit_test_setup(test_stage_skips_the_source_check_only,
                              fake_reset),

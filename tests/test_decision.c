@@ -1205,6 +1205,71 @@ static void test_patch_without_installed_target_fails(void **state) {
       MSIQ_PATCH_NO_TARGET);
 }
 
+/* An unpatch job of product_code removing removed_patch. */
+static char removed_patch[] = "{5A3F0C1E-7B2D-4E6A-9C8B-1D2E3F405162}";
+static char patch_remove_name[] = "MSIPATCHREMOVE";
+static msiq_property unpatch_property = {patch_remove_name, removed_patch};
+
+static msiq_job unpatch_job(void) {
+  msiq_job job;
+  memset(&job, 0, sizeof job);
+  job.id = 5;
+  job.action = MSIQ_ACTION_UNPATCH;
+  job.target = product_code;
+  job.properties = &unpatch_property;
+  job.property_count = 1;
+  return job;
+}
+
+static void test_unpatch_of_a_patch_not_applied_is_not_run(void **state) {
+  (void)state;
+  msiq_job job = unpatch_job();
+  assert_string_equal(msiq_job_unpatch_patch_code(&job), removed_patch);
+  /* The install and uninstall rules are not this job's. */
+  assert_null(msiq_job_skip_product_code(&job));
+  char message[256] = "x";
+  assert_false(
+      msiq_unpatch_skip_decide(&job, true, true, message, sizeof message));
+  assert_string_equal(message, "");
+  assert_true(
+      msiq_unpatch_skip_decide(&job, true, false, message, sizeof message));
+  assert_string_equal(message, "patch {5A3F0C1E-7B2D-4E6A-9C8B-1D2E3F405162} "
+                               "is not applied to "
+                               "{11111111-2222-3333-4444-555555555555}, not "
+                               "run");
+  /* A product that is not installed has no patch to remove; a "patch
+   * applied" answer for it means nothing. */
+  assert_true(
+      msiq_unpatch_skip_decide(&job, false, true, message, sizeof message));
+  assert_string_equal(message, "patch {5A3F0C1E-7B2D-4E6A-9C8B-1D2E3F405162} "
+                               "is not applied to "
+                               "{11111111-2222-3333-4444-555555555555} (not "
+                               "installed), not run");
+  /* A short buffer holds a cut message, never more. */
+  char short_message[16];
+  assert_true(msiq_unpatch_skip_decide(&job, false, false, short_message,
+                                       sizeof short_message));
+  assert_int_equal(strlen(short_message), sizeof short_message - 1);
+}
+
+static void test_unpatch_rule_is_for_unpatch_jobs_only(void **state) {
+  (void)state;
+  char message[256];
+  /* Another action with the same property is not a removal to judge. */
+  msiq_job job = unpatch_job();
+  job.action = MSIQ_ACTION_INSTALL;
+  assert_null(msiq_job_unpatch_patch_code(&job));
+  assert_false(
+      msiq_unpatch_skip_decide(&job, false, false, message, sizeof message));
+  /* An unpatch without its property (never stored so) is run, not
+   * judged. */
+  job = unpatch_job();
+  job.property_count = 0;
+  assert_null(msiq_job_unpatch_patch_code(&job));
+  assert_false(
+      msiq_unpatch_skip_decide(&job, false, false, message, sizeof message));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_success),
@@ -1236,6 +1301,8 @@ int main(void) {
       cmocka_unit_test(test_install_runs_otherwise),
       cmocka_unit_test(test_skip_uninstall_of_absent_product),
       cmocka_unit_test(test_other_actions_always_run),
+      cmocka_unit_test(test_unpatch_of_a_patch_not_applied_is_not_run),
+      cmocka_unit_test(test_unpatch_rule_is_for_unpatch_jobs_only),
       cmocka_unit_test(test_product_version_equal),
       cmocka_unit_test(test_product_version_names_installed_version),
       cmocka_unit_test(test_patch_targets_next),

@@ -311,6 +311,33 @@ static void test_build_advertise(void **state) {
   msiq_job_cleanup(&job);
 }
 
+/* msiexec /package {ProductCode} ... MSIPATCHREMOVE={PatchCode}: the
+ * documented removal, the patch code a property like any other. */
+static void test_build_unpatch(void **state) {
+  (void)state;
+  msiq_job job;
+  test_job_init(&job, MSIQ_ACTION_UNPATCH, PRODUCT_CODE);
+  test_job_add_property(&job, "MSIPATCHREMOVE",
+                        "{5A3F0C1E-7B2D-4E6A-9C8B-1D2E3F405162}");
+  test_job_add_property(&job, "REBOOT", "ReallySuppress");
+  static const char *const expected[] = {
+      "/package",
+      PRODUCT_CODE,
+      "/qn",
+      "/norestart",
+      "/l*v",
+      "C:\\logs\\10.log",
+      "MSIPATCHREMOVE={5A3F0C1E-7B2D-4E6A-9C8B-1D2E3F405162}",
+      "REBOOT=ReallySuppress"};
+  assert_build(&job, "C:\\logs\\10.log", expected, ARRAY_SIZE(expected));
+  assert_job_line(&job, "C:\\l.log", MSIEXEC,
+                  MSIEXEC " /package " PRODUCT_CODE " /qn /norestart /l*v "
+                          "C:\\l.log "
+                          "MSIPATCHREMOVE=\"{5A3F0C1E-7B2D-4E6A-9C8B-"
+                          "1D2E3F405162}\" REBOOT=\"ReallySuppress\"");
+  msiq_job_cleanup(&job);
+}
+
 /* The transform list is quoted whole on the command line when it holds a
  * space, like any plain argument. */
 static void test_line_advertise_quotes_transforms(void **state) {
@@ -1064,6 +1091,27 @@ static void test_plan_admin_and_advertise(void **state) {
                       "must be a package, not a product code");
 }
 
+static void test_plan_unpatch(void **state) {
+  (void)state;
+  /* MsiConfigureProductExW with MSIPATCHREMOVE in its command line, as
+   * Microsoft's "Removing Patches" describes; the product stays. */
+  const msiq_property removal[] = {
+      {"MSIPATCHREMOVE", "{5A3F0C1E-7B2D-4E6A-9C8B-1D2E3F405162}"}};
+  assert_plan(MSIQ_ACTION_UNPATCH, PRODUCT_CODE, NULL, removal, 1,
+              MSIQ_INSTALLER_CONFIGURE_PRODUCT, false,
+              "MSIPATCHREMOVE={5A3F0C1E-7B2D-4E6A-9C8B-1D2E3F405162} "
+              "REBOOT=ReallySuppress",
+              "MsiConfigureProductExW(\"" PRODUCT_CODE
+              "\", INSTALLLEVEL_DEFAULT, INSTALLSTATE_DEFAULT, "
+              "\"MSIPATCHREMOVE={5A3F0C1E-7B2D-4E6A-9C8B-1D2E3F405162} "
+              "REBOOT=ReallySuppress\")");
+  assert_plan_refused(MSIQ_ACTION_UNPATCH, "C:\\p.msi", NULL, removal, 1,
+                      "unpatch target 'C:\\p.msi' must be a product code");
+  const msiq_property other[] = {{"ALLUSERS", "1"}};
+  assert_plan_refused(MSIQ_ACTION_UNPATCH, PRODUCT_CODE, NULL, other, 1,
+                      "names no patch to remove (MSIPATCHREMOVE)");
+}
+
 static void test_plan_each_action(void **state) {
   (void)state;
   const msiq_property all_users[] = {{"ALLUSERS", "1"}};
@@ -1209,6 +1257,7 @@ int main(void) {
       cmocka_unit_test(test_build_properties_in_order),
       cmocka_unit_test(test_build_admin),
       cmocka_unit_test(test_build_advertise),
+      cmocka_unit_test(test_build_unpatch),
       cmocka_unit_test(test_line_advertise_quotes_transforms),
       cmocka_unit_test(test_build_requires_log_path),
       cmocka_unit_test(test_build_refuses_broken_jobs),
@@ -1234,6 +1283,7 @@ int main(void) {
       cmocka_unit_test(test_installer_function_names),
       cmocka_unit_test(test_plan_each_action),
       cmocka_unit_test(test_plan_admin_and_advertise),
+      cmocka_unit_test(test_plan_unpatch),
       cmocka_unit_test(test_plan_job_properties_win),
       cmocka_unit_test(test_plan_refusals),
       cmocka_unit_test(test_plan_replaces_only_on_success),

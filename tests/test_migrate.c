@@ -597,6 +597,72 @@ static void test_sequences_widen_the_action_check_in_place(void **state) {
   test_remove_database(path);
 }
 
+static void test_unpatch_widens_the_action_check_in_place(void **state) {
+  (void)state;
+  /* A database of the version before 0014 with an advertise job, migrated:
+   * the job stays as it was, an unpatch job can be stored, any other
+   * action is still refused, and the database is sound. */
+  int unpatch_migration = -1;
+  for (int i = 0; i < MSIQ_SQL_MIGRATION_COUNT; i++) {
+    if (strstr(msiq_sql_migrations[i].name, "_unpatch.sql") != NULL) {
+      unpatch_migration = i;
+    }
+  }
+  assert_true(unpatch_migration >= 13);
+  char path[512];
+  test_unique_path(path, sizeof path, "migrate-unpatch");
+  for (int i = 0; i < unpatch_migration; i++) {
+    test_database_exec(path, msiq_sql_migrations[i].sql);
+  }
+  char version[64];
+  snprintf(version, sizeof version, "PRAGMA user_version = %d;",
+           unpatch_migration);
+  test_database_exec(path, version);
+  test_database_exec(path,
+                     "INSERT INTO job (id, state, action, target, max_attempts,"
+                     "                 created_at) VALUES"
+                     " (1, 'queued', 'advertise', '/a.msi', 3, 0);");
+  sqlite3 *other = NULL;
+  assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
+  /* Before the migration the action is refused, so the test below proves
+   * that 0014 is what admits it. */
+  assert_int_equal(
+      sqlite3_exec(other,
+                   "INSERT INTO job (id, state, action, target, max_attempts,"
+                   " created_at) VALUES (2, 'queued', 'unpatch',"
+                   " '{11111111-2222-3333-4444-555555555555}', 3, 0)",
+                   NULL, NULL, NULL),
+      SQLITE_CONSTRAINT);
+  msiq_store *store = NULL;
+  assert_int_equal(msiq_store_open(path, 0, &store, NULL), MSIQ_OK);
+  msiq_store_close(store);
+  /* The connection open across the upgrade sees the new constraint. */
+  assert_int_equal(
+      sqlite3_exec(other,
+                   "INSERT INTO job (id, state, action, target, max_attempts,"
+                   " created_at) VALUES (2, 'queued', 'unpatch',"
+                   " '{11111111-2222-3333-4444-555555555555}', 3, 0)",
+                   NULL, NULL, NULL),
+      SQLITE_OK);
+  assert_int_equal(
+      sqlite3_exec(other,
+                   "INSERT INTO job (id, state, action, target, max_attempts,"
+                   " created_at) VALUES (3, 'queued', 'unpatched', '/d.msi',"
+                   " 3, 0)",
+                   NULL, NULL, NULL),
+      SQLITE_CONSTRAINT);
+  sqlite3_close(other);
+  char *kept = test_database_text(
+      path, "SELECT group_concat(id || ':' || action, ',') FROM"
+            " (SELECT id, action FROM job ORDER BY id)");
+  assert_string_equal(kept, "1:advertise,2:unpatch");
+  free(kept);
+  kept = test_database_text(path, "PRAGMA integrity_check");
+  assert_string_equal(kept, "ok");
+  free(kept);
+  test_remove_database(path);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_new_database_is_migrated_to_the_latest_version),
@@ -613,6 +679,7 @@ int main(void) {
       cmocka_unit_test(test_job_ids_are_not_reused_after_an_upgrade),
       cmocka_unit_test(test_version_11_database_gets_log_modes),
       cmocka_unit_test(test_sequences_widen_the_action_check_in_place),
+      cmocka_unit_test(test_unpatch_widens_the_action_check_in_place),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -309,6 +309,32 @@ static void test_request_keeps_the_jobs_own_reboot(void **state) {
   msiq_job_cleanup(&job);
 }
 
+static void test_request_for_an_unpatch(void **state) {
+  (void)state;
+  /* The product is the operation's target, the patch to remove a
+   * property like any other, which the worker's MsiConfigureProductExW
+   * reads. */
+  msiq_job job;
+  const char *properties[] = {
+      "MSIPATCHREMOVE={5A3F0C1E-7B2D-4E6A-9C8B-1D2E3F405162}"};
+  job_with(&job, MSIQ_ACTION_UNPATCH, "{12345678-1234-1234-1234-123456789ABC}",
+           properties, 1);
+  char *text = NULL;
+  size_t length = 0;
+  assert_int_equal(
+      msiq_worker_request_build(&job, "/l.log", &text, &length, NULL, NULL),
+      MSIQ_OK);
+  assert_string_equal(
+      text, "request\t1\n"
+            "unpatch\t{12345678-1234-1234-1234-123456789ABC}\n"
+            "property\tMSIPATCHREMOVE\t{5A3F0C1E-7B2D-4E6A-9C8B-1D2E3F405162}\n"
+            "property\tREBOOT\tReallySuppress\n"
+            "log\t/l.log\n"
+            "start\n");
+  free(text);
+  msiq_job_cleanup(&job);
+}
+
 static void test_request_for_a_repair(void **state) {
   (void)state;
   msiq_job job;
@@ -391,6 +417,7 @@ int main(void) {
       cmocka_unit_test(test_request_for_an_install),
       cmocka_unit_test(test_request_keeps_the_jobs_own_reboot),
       cmocka_unit_test(test_request_for_a_repair),
+      cmocka_unit_test(test_request_for_an_unpatch),
       cmocka_unit_test(test_request_refuses_what_does_not_fit),
       cmocka_unit_test(test_operation_says_what_msiq_added),
   };

@@ -109,6 +109,8 @@ static void test_each_operation(void **state) {
       {"patch\tC:\\\\fix.msp", MSIQ_ACTION_PATCH, "C:\\fix.msp", NULL},
       {"repair\t" PRODUCT_CODE "\tvomus", MSIQ_ACTION_REPAIR, PRODUCT_CODE,
        "vomus"},
+      /* The patch to remove comes as the MSIPATCHREMOVE property line. */
+      {"unpatch\t" PRODUCT_CODE, MSIQ_ACTION_UNPATCH, PRODUCT_CODE, NULL},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     msiq_worker_request request;

@@ -74,6 +74,15 @@ static int enqueue_parse_language(void *state, const char *value,
   return MSIQ_OK;
 }
 
+static int enqueue_parse_patch_code(void *state, const char *value,
+                                    msiq_diag *diag) {
+  if (msiq_job_spec_set_patch_code(&((enqueue_options *)state)->spec, value) !=
+      MSIQ_OK) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  return MSIQ_OK;
+}
+
 static const tool_option enqueue_option_table[] = {
     {"action", 'a', TOOL_OPTION_CUSTOM, 0, enqueue_parse_action},
     {"priority", 'p', TOOL_OPTION_INTEGER,
@@ -100,6 +109,7 @@ static const tool_option enqueue_option_table[] = {
     {"patch", 0, TOOL_OPTION_CUSTOM, 0, enqueue_parse_patch},
     {"target-dir", 0, TOOL_OPTION_CUSTOM, 0, enqueue_parse_target_dir},
     {"language", 0, TOOL_OPTION_CUSTOM, 0, enqueue_parse_language},
+    {"patch-code", 0, TOOL_OPTION_CUSTOM, 0, enqueue_parse_patch_code},
     {"exit-code", 0, TOOL_OPTION_STRINGS, offsetof(enqueue_options, exit_codes),
      NULL},
     {"wait", 'w', TOOL_OPTION_FLAG, offsetof(enqueue_options, wait), NULL},
@@ -250,19 +260,25 @@ static int enqueue_exec(const tool_context *context, void *state,
 
 static const char enqueue_help[] =
     "TARGET is a .msi package (install, admin, advertise), a .msp patch\n"
-    "(patch), or a .msi package or braced product code {GUID} (uninstall,\n"
-    "repair). NAME=VALUE pairs are MSI properties, passed to msiexec in the\n"
-    "order given.\n\n"
+    "(patch), a .msi package or braced product code {GUID} (uninstall,\n"
+    "repair), or the product code of the product a patch is removed from\n"
+    "(unpatch). NAME=VALUE pairs are MSI properties, passed to msiexec in\n"
+    "the order given.\n\n"
     "Options:\n"
     "  -a, --action A        install (default), uninstall, patch, repair,\n"
     "                        admin (an administrative image, msiexec /a) or\n"
-    "                        advertise (per machine, msiexec /jm)\n"
+    "                        advertise (per machine, msiexec /jm) or\n"
+    "                        unpatch (remove a patch, msiexec /package)\n"
     "  --transform F.mst     apply transform F (install, advertise;\n"
     "                        repeatable, in order): TRANSFORMS=F;...\n"
     "  --target-dir DIR      admin: the image's folder (TARGETDIR; required)\n"
     "  --patch F.msp         admin: patch the image with F (repeatable;\n"
     "                        msiexec /a PKG /p F): PATCH=F;...\n"
     "  --language ID         advertise: the language id (msiexec /g)\n"
+    "  --patch-code {GUID}   unpatch: the patch to remove (required;\n"
+    "                        MSIPATCHREMOVE={GUID}), or a .msp to read its\n"
+    "                        code from; a job whose patch is not applied to\n"
+    "                        the product is not run\n"
     "  -p, --priority N      higher runs first (default 0; ties: oldest "
     "first)\n"
     "  --not-before T        do not start before T (ISO 8601 or +30m)\n"
@@ -291,7 +307,8 @@ static const char enqueue_help[] =
     "                        for a package in a folder others can change\n"
     "  -w, --wait            wait until the job finishes and exit with an\n"
     "                        msiexec-style code (see `msiq wait --help`)\n"
-    "  --wait-timeout D      wait as --wait does, but stop after D (exit 1460)\n";
+    "  --wait-timeout D      wait as --wait does, but stop after D\n"
+    "                        (exit 1460)\n";
 
 const tool_command tool_cmd_enqueue = {
     .name = "enqueue",

@@ -192,10 +192,28 @@ static int exec_parse_sequence_switch(int argc, char *const *argv, int *i,
   return MSIQ_OK;
 }
 
+/* True when the action switch word, after the line's first action switch
+ * first, makes the pair msiexec documents for removing a patch:
+ * /uninstall {PatchCode} /package {ProductCode}, in either order, once. */
+static bool exec_is_patch_removal(const char *first, const char *word,
+                                  bool removing_patch) {
+  if (removing_patch || first == NULL) {
+    return false;
+  }
+  return (exec_switch_is(first, "uninstall") &&
+          exec_switch_is(word, "package")) ||
+         (exec_switch_is(first, "package") &&
+          exec_switch_is(word, "uninstall"));
+}
+
 /* Translates msiexec arguments into a job spec; never prints. */
 static int exec_parse(int argc, char *const *argv, msiq_job_spec *spec,
                       exec_line *line, msiq_diag *diag) {
   bool have_action = false;
+  /* The first action switch, and whether a second one made the line a
+   * patch removal (/uninstall PATCH /package PRODUCT). */
+  const char *first_switch = NULL;
+  bool removing_patch = false;
   /* With /a anywhere on the line, /p patches the image instead of naming
    * a patch to apply. */
   bool admin = false;
@@ -246,11 +264,36 @@ static int exec_parse(int argc, char *const *argv, msiq_job_spec *spec,
       action = MSIQ_ACTION_REPAIR;
     }
     if (action_switch != NULL) {
+      if (have_action &&
+          exec_is_patch_removal(first_switch, word, removing_patch)) {
+        /* msiexec's /uninstall {PatchCode} /package {ProductCode}, in
+         * either order: the patch removed from the product. */
+        if (i + 1 >= argc) {
+          return msiq_diag_set(diag, MSIQ_EUSAGE, "%s needs a %s", word,
+                               exec_switch_is(word, "package") ? "product code"
+                                                               : "patch code");
+        }
+        const char *value = argv[++i];
+        bool value_is_product = exec_switch_is(word, "package");
+        const char *patch_code = value_is_product ? spec->target : value;
+        const char *product_code = value_is_product ? value : spec->target;
+        /* The patch code is copied before the target is replaced, since
+         * either may be the target's own text. */
+        if (msiq_job_spec_set_patch_code(spec, patch_code) != MSIQ_OK ||
+            msiq_job_spec_set_target(spec, product_code) != MSIQ_OK) {
+          return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+        }
+        spec->action = MSIQ_ACTION_UNPATCH;
+        removing_patch = true;
+        continue;
+      }
       if (have_action) {
         return msiq_diag_set(diag, MSIQ_EUSAGE,
                              "only one of /i, /x, /update, /f, /a or /jm may "
-                             "be given");
+                             "be given (or /uninstall PATCH /package "
+                             "PRODUCT)");
       }
+      first_switch = word;
       if (i + 1 >= argc) {
         return msiq_diag_set(diag, MSIQ_EUSAGE, "%s needs a package",
                              action_switch);
@@ -299,6 +342,7 @@ static int exec_parse(int argc, char *const *argv, msiq_job_spec *spec,
       return msiq_diag_set(diag, MSIQ_EUSAGE,
                            "msiexec switch '%s' is not supported by msiq exec "
                            "(supported: /i, /package, /x, /uninstall, "
+                           "/uninstall PATCH /package PRODUCT, "
                            "/update, /p, /f[MODE], /a, /j[m], /t, /g, "
                            "/q[n|b|r|f][+|-|!], "
                            "/quiet, /passive, /norestart, "
@@ -321,6 +365,14 @@ static int exec_parse(int argc, char *const *argv, msiq_job_spec *spec,
     return msiq_diag_set(diag, MSIQ_EUSAGE,
                          "no action: give /i, /x, /update, /f, /a or /jm "
                          "with a package");
+  }
+  /* /i {ProductCode} MSIPATCHREMOVE={PatchCode} (or /package) is the
+   * other documented way to remove a patch: the same job as --action
+   * unpatch, whose MSIPATCHREMOVE is the line's own property. */
+  if (spec->action == MSIQ_ACTION_INSTALL && spec->target[0] == '{' &&
+      msiq_property_value_of(spec->properties, spec->property_count,
+                             MSIQ_PATCHREMOVE_PROPERTY) != NULL) {
+    spec->action = MSIQ_ACTION_UNPATCH;
   }
   /* A repair mode other than the default travels as REINSTALLMODE, which
    * both ways of running a job read (msiq_repair_mode_of); a REINSTALLMODE
@@ -603,7 +655,9 @@ static const char exec_help[] =
     "any repair mode (/fomus, /FVOMUS...), /a PKG TARGETDIR=DIR (an\n"
     "administrative image; /p PATCH with /a patches it), /j or /jm PKG\n"
     "(advertise per machine) with /t T.mst;... and /g LANGID, /t with /i\n"
-    "too, /l with msiexec's letters i w e a r u c m o p v x + ! * in any\n"
+    "too, /uninstall {PATCH} /package {PRODUCT} or /i {PRODUCT}\n"
+    "MSIPATCHREMOVE={PATCH} (remove a patch), /l with msiexec's letters i w e "
+    "a r u c m o p v x + ! * in any\n"
     "case and order (/l*v LOG, /l*vx+ LOG appends, /l*v! flushes each\n"
     "line) or /log LOG (/l*), NAME=VALUE, /q, /qn, /quiet, /norestart.\n"
     "/qb, /qr, /qf (with +, - or !) and /passive run silently too, with a\n"

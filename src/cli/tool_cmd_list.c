@@ -112,6 +112,25 @@ static int list_print_row(const msiq_job *job, void *context) {
   const char *target =
       msiq_package_info_label(&job->package, label, sizeof label) ? label
                                                                   : job->target;
+  /* An unpatch job's target is the product; the patch it removes is its
+   * MSIPATCHREMOVE property, which the list's rows do not carry, so it
+   * is read for these rows alone: "{PATCH} from {PRODUCT}". */
+  if (job->action == MSIQ_ACTION_UNPATCH) {
+    msiq_job full;
+    msiq_job_init(&full);
+    int status = msiq_store_get_job(rows->store, job->id, &full, rows->diag);
+    if (status != MSIQ_OK) {
+      msiq_job_cleanup(&full);
+      return status;
+    }
+    const char *patch_code = msiq_property_value_of(
+        full.properties, full.property_count, MSIQ_PATCHREMOVE_PROPERTY);
+    if (patch_code != NULL) {
+      snprintf(label, sizeof label, "%s from %s", patch_code, job->target);
+      target = label;
+    }
+    msiq_job_cleanup(&full);
+  }
   printf("%-6lld %-9s %-9s %8lld %3lld/%-3lld %-6s %-8s %s\n",
          (long long)job->id, msiq_state_name(job->state),
          msiq_action_name(job->action), (long long)job->priority,
@@ -224,8 +243,8 @@ static const char list_help[] =
     "Options (a job is listed when it matches every one given):\n"
     "  -s, --state S     only jobs in state S: queued, running, retrying,\n"
     "                    succeeded, failed or cancelled\n"
-    "  -a, --action A    only install, uninstall, patch, repair, admin or\n"
-    "                    advertise jobs\n"
+    "  -a, --action A    only install, uninstall, patch, repair, admin,\n"
+    "                    advertise or unpatch jobs\n"
     "  -k, --key K       only jobs with idempotency key K\n"
     "  --product NAME    only jobs whose package is the product NAME (its\n"
     "                    name in any case, or its product code)\n"

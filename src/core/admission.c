@@ -10,6 +10,10 @@
 #include <string.h>
 
 bool msiq_job_target_is_package(msiq_action action, const char *target) {
+  /* An unpatch job names an installed product, never a file. */
+  if (action == MSIQ_ACTION_UNPATCH) {
+    return false;
+  }
   return action == MSIQ_ACTION_PATCH || target[0] != '{';
 }
 
@@ -137,6 +141,12 @@ static int admission_check_sequence_options(const msiq_job_spec *spec,
                          "not %s",
                          action);
   }
+  if (spec->patch_code != NULL && spec->action != MSIQ_ACTION_UNPATCH) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE,
+                         "--patch-code names the patch to remove, so it goes "
+                         "only with --action unpatch, not %s",
+                         action);
+  }
   return MSIQ_OK;
 }
 
@@ -194,6 +204,61 @@ static int admission_add_path_list(msiq_job_spec *spec,
   return status;
 }
 
+/* `--patch-code FIX.msp`: the patch code is read from the patch itself
+ * (its summary's Revision Number, core/package_info.h), so an
+ * administrator can name the patch they applied by its file. Only the
+ * code is kept: the file is read now and never run, so where it lies does
+ * not matter. A file that is missing or is not a patch is refused like a
+ * package (exit 2), and so is one when the host cannot read packages. */
+static int admission_read_patch_code(msiq_job_spec *spec,
+                                     const msiq_admission_host *host,
+                                     msiq_diag *diag) {
+  int status =
+      admission_make_path_absolute(host, "patch", &spec->patch_code, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  char quoted[160];
+  msiq_quote_for_message(spec->patch_code, quoted, sizeof quoted);
+  if (!host->file_exists(spec->patch_code)) {
+    return msiq_diag_set(diag, MSIQ_EPACKAGE_MISSING,
+                         "patch '%s' does not exist (--patch-code takes a "
+                         "patch code or the .msp to read it from)",
+                         quoted);
+  }
+  if (host->read_package == NULL) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE,
+                         "cannot read patch '%s' here: give its patch code",
+                         quoted);
+  }
+  msiq_package_info info;
+  memset(&info, 0, sizeof info);
+  msiq_diag why = {{0}};
+  status = host->read_package(spec->patch_code, true, &info, &why);
+  if (status == MSIQ_OK) {
+    status = msiq_package_info_check(&info, &why);
+  }
+  if (status == MSIQ_OK &&
+      (info.kind != MSIQ_PACKAGE_KIND_PATCH || info.patch_code == NULL)) {
+    status = msiq_diag_set(&why, MSIQ_ENOT_PACKAGE, "it names no patch code");
+  }
+  if (status == MSIQ_OK) {
+    status = msiq_job_spec_set_patch_code(spec, info.patch_code);
+    if (status != MSIQ_OK) {
+      status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+    }
+  } else if (status == MSIQ_ENOT_PACKAGE) {
+    status = msiq_diag_set(diag, MSIQ_ENOT_PACKAGE,
+                           "'%s' is not a Windows Installer patch (.msp): %s",
+                           quoted, why.message);
+  } else {
+    status = msiq_diag_set(diag, status, "cannot read patch '%s': %s", quoted,
+                           why.message);
+  }
+  msiq_package_info_cleanup(&info);
+  return status;
+}
+
 /* Turns the sequences' own arguments (job.h) into their properties:
  * transforms and an image's patches made absolute, a language as given;
  * and an administrative image's folder, from --target-dir or the job's
@@ -235,6 +300,20 @@ static int admission_add_sequence_properties(msiq_job_spec *spec,
     if (status == MSIQ_OK) {
       status = msiq_job_spec_add_property(spec, MSIQ_LANGUAGE_PROPERTY,
                                           spec->language, diag);
+    }
+  }
+  /* The patch code is checked with the job's other properties
+   * (msiq_job_spec_validate), so --patch-code and MSIPATCHREMOVE=... are
+   * judged alike. */
+  if (status == MSIQ_OK && spec->patch_code != NULL) {
+    status = admission_check_not_set(spec, "--patch-code",
+                                     MSIQ_PATCHREMOVE_PROPERTY, diag);
+    if (status == MSIQ_OK && msiq_package_path_is_patch(spec->patch_code)) {
+      status = admission_read_patch_code(spec, host, diag);
+    }
+    if (status == MSIQ_OK) {
+      status = msiq_job_spec_add_property(spec, MSIQ_PATCHREMOVE_PROPERTY,
+                                          spec->patch_code, diag);
     }
   }
   if (status != MSIQ_OK || spec->action != MSIQ_ACTION_ADMIN) {

@@ -647,3 +647,31 @@ msiq_patch_skip_decide(const msiq_job *job,
   }
   return MSIQ_PATCH_ALREADY_APPLIED;
 }
+
+/* Removing a patch that is not there. */
+
+const char *msiq_job_unpatch_patch_code(const msiq_job *job) {
+  if (job->action != MSIQ_ACTION_UNPATCH) {
+    return NULL;
+  }
+  return msiq_property_value_of(job->properties, job->property_count,
+                                MSIQ_PATCHREMOVE_PROPERTY);
+}
+
+bool msiq_unpatch_skip_decide(const msiq_job *job, bool product_installed,
+                              bool patch_applied, char *message, size_t size) {
+  if (size > 0) {
+    message[0] = '\0';
+  }
+  const char *patch_code = msiq_job_unpatch_patch_code(job);
+  if (patch_code == NULL || job->target == NULL ||
+      (product_installed && patch_applied)) {
+    return false;
+  }
+  /* An absent product says so, as "not installed, not run" does for an
+   * uninstall: the patch went with it. */
+  snprintf(message, size, "patch %s is not applied to %s%s, not run",
+           patch_code, job->target,
+           product_installed ? "" : " (not installed)");
+  return true;
+}

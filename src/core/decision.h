@@ -289,4 +289,24 @@ msiq_patch_skip_decide(const msiq_job *job,
                        const msiq_patch_target_state *targets, size_t count,
                        char *message, size_t size);
 
+/* Removing a patch that is not there.
+ *
+ * Right before an unpatch job's installer would start, the dispatcher asks
+ * the machine whether the product the job names is installed and whether
+ * the patch it removes is applied to it. When it is not (or the product is
+ * not installed at all), there is nothing to remove: the job succeeds as
+ * "patch {P} is not applied to {PRODUCT}, not run", the way an uninstall
+ * of an absent product does, so that a removal run twice, or after the
+ * product went, leaves a clean history. Otherwise it runs. */
+
+/* The patch code an unpatch job removes (its MSIPATCHREMOVE property), or
+ * NULL for any other job. */
+const char *msiq_job_unpatch_patch_code(const msiq_job *job);
+
+/* Decides whether an unpatch job is already done, given whether its
+ * product is installed and the patch applied to it. True, with the
+ * history message in message, when the job succeeds without running. */
+bool msiq_unpatch_skip_decide(const msiq_job *job, bool product_installed,
+                              bool patch_applied, char *message, size_t size);
+
 #endif /* MSIQ_DECISION_H */

@@ -83,6 +83,17 @@ static const char *action_switch(msiq_action action) {
       /* Per-machine: msiq runs as the service, so a per-user
        * advertisement would land in its own profile. */
       return "/jm";
+    case MSIQ_ACTION_UNPATCH:
+      /* msiexec documents two forms, "/package {ProductCode}
+       * MSIPATCHREMOVE={PatchCode}" and "/uninstall {PatchCode} /package
+       * {ProductCode}"; its parser turns the second into the first. The
+       * first is used because the patch code then is an ordinary
+       * property after the log switch, like every other, so the layout
+       * of this list (switch, target, fixed switches, properties) and its
+       * quoting stay the same for every action, and the job's
+       * MSIPATCHREMOVE property is exactly what the worker passes to
+       * MsiConfigureProductExW. */
+      return "/package";
     case MSIQ_ACTION_COUNT:
       break;
   }
@@ -788,6 +799,16 @@ static int installer_call_target_check(msiq_action action, const char *target,
                              msiq_action_name(action), quoted);
       }
       return MSIQ_OK;
+    case MSIQ_ACTION_UNPATCH:
+      /* A patch is removed from an installed product: only a product code
+       * names one. */
+      if (!msiq_product_code_is_valid(target)) {
+        return msiq_diag_set(diag, MSIQ_EINVAL,
+                             "unpatch target '%s' must be a product code",
+                             quoted);
+      }
+      *by_code = true;
+      return MSIQ_OK;
     case MSIQ_ACTION_INSTALL:
     case MSIQ_ACTION_UNINSTALL:
     case MSIQ_ACTION_REPAIR:
@@ -966,6 +987,21 @@ int msiq_installer_call_plan(msiq_action action, const char *target,
       break;
     case MSIQ_ACTION_ADMIN:
       planned.function = MSIQ_INSTALLER_INSTALL_PRODUCT;
+      break;
+    case MSIQ_ACTION_UNPATCH:
+      /* Microsoft's "Removing Patches": MsiConfigureProductExW with
+       * MSIPATCHREMOVE in its command line removes the patch, as msiexec
+       * /package {CODE} MSIPATCHREMOVE=... does; the property is the
+       * job's own. MsiRemovePatchesW would do the same with the codes
+       * split out of the property list, and is not needed. */
+      if (!property_is_set(properties, property_count,
+                           MSIQ_PATCHREMOVE_PROPERTY)) {
+        return msiq_diag_set(diag, MSIQ_EINVAL,
+                             "unpatch of %s names no patch to remove "
+                             "(MSIPATCHREMOVE)",
+                             target);
+      }
+      planned.function = MSIQ_INSTALLER_CONFIGURE_PRODUCT;
       break;
     case MSIQ_ACTION_ADVERTISE:
       return installer_call_plan_advertise(target, properties, property_count,

@@ -27,7 +27,8 @@ void msiq_installer_command_init(msiq_installer_command *command);
 void msiq_installer_command_cleanup(msiq_installer_command *command);
 
 /* Builds: the action switch and target (/i, /x, /update, /f with the
- * job's repair mode, msiq_repair_mode_of), then
+ * job's repair mode, msiq_repair_mode_of, /a, /jm, /package for unpatch,
+ * whose MSIPATCHREMOVE is one of the properties), then
  * /qn /norestart /lMODE LOG (the job's log mode, log_mode.h; /l*v when it
  * names none), then each property as NAME=VALUE in order.
  * Properties are passed raw here; quoting is the host's job. */
@@ -137,6 +138,8 @@ void msiq_installer_call_cleanup(msiq_installer_call *call);
  *                         props holding TARGETDIR and any PATCH
  *   advertise PACKAGE     MsiAdvertiseProductExW(PACKAGE, machine, TRANSFORMS,
  *                         ProductLanguage, 0, 0); no other property
+ *   unpatch {CODE}        MsiConfigureProductExW(CODE, ..., DEFAULT, props),
+ *                         props holding MSIPATCHREMOVE={PATCH}
  * where props are the job's properties in order followed by
  * REBOOT=ReallySuppress unless the job sets REBOOT. A property the worker
  * adds (REMOVE, REINSTALL, REINSTALLMODE) is left out when the job sets it
@@ -144,7 +147,8 @@ void msiq_installer_call_cleanup(msiq_installer_call *call);
  * Installer sees. repair_mode is used for repair only (NULL there means
  * MSIQ_DEFAULT_REPAIR_MODE). MSIQ_EINVAL for an empty target or one with a
  * control character, a malformed product code, a patch path holding ';'
- * (the function takes a ';'-separated list), a bad repair mode, or a
+ * (the function takes a ';'-separated list), an unpatch without
+ * MSIPATCHREMOVE, a bad repair mode, or a
  * property msiq_installer_property_list() refuses. On failure *call is
  * left as it was. */
 int msiq_installer_call_plan(msiq_action action, const char *target,

@@ -159,6 +159,8 @@ void msiq_job_spec_forget_sequence_arguments(msiq_job_spec *spec) {
   free(spec->image_patches);
   free(spec->target_dir);
   free(spec->language);
+  free(spec->patch_code);
+  spec->patch_code = NULL;
   spec->transforms = NULL;
   spec->image_patches = NULL;
   spec->target_dir = NULL;
@@ -235,6 +237,10 @@ int msiq_job_spec_set_target_dir(msiq_job_spec *spec, const char *path) {
 
 int msiq_job_spec_set_language(msiq_job_spec *spec, const char *language) {
   return field_replace_text(&spec->language, language);
+}
+
+int msiq_job_spec_set_patch_code(msiq_job_spec *spec, const char *patch_code) {
+  return field_replace_text(&spec->patch_code, patch_code);
 }
 
 int msiq_job_spec_set_staged(msiq_job_spec *spec, const char *staged_path,
@@ -622,6 +628,16 @@ static int target_check(const msiq_job_spec *spec, msiq_diag *diag) {
                              action, quoted, product_code_form);
       }
       return MSIQ_OK;
+    case MSIQ_ACTION_UNPATCH:
+      /* A patch is removed from an installed product, which only its
+       * product code names: the product's package is not needed. */
+      if (!msiq_product_code_is_valid(target)) {
+        return msiq_diag_set(diag, MSIQ_EINVAL,
+                             "unpatch target '%s' must be the product code "
+                             "%s of the product the patch is removed from",
+                             quoted, product_code_form);
+      }
+      return MSIQ_OK;
     case MSIQ_ACTION_COUNT:
       break;
   }
@@ -702,6 +718,44 @@ static const char *spec_property_value(const msiq_job_spec *spec,
   return msiq_property_value_of(spec->properties, spec->property_count, name);
 }
 
+/* What an unpatch job needs of its properties: exactly one well-formed
+ * patch code in MSIPATCHREMOVE (Windows Installer takes a ';'-separated
+ * list there, but the skip rule asks about one patch, and a job per patch
+ * says in its history which one was removed), and none of the properties
+ * that only mean something to another sequence: a maintenance run of an
+ * installed product applies no transform, and a patch applied (PATCH) in
+ * the run that removes one is two jobs' work. */
+static int unpatch_properties_check(const msiq_job_spec *spec,
+                                    msiq_diag *diag) {
+  const char *patch_code = spec_property_value(spec, MSIQ_PATCHREMOVE_PROPERTY);
+  if (patch_code == NULL || patch_code[0] == '\0') {
+    return msiq_diag_set(diag, MSIQ_EUSAGE,
+                         "unpatch needs the patch to remove: give "
+                         "--patch-code %s (or the MSIPATCHREMOVE property)",
+                         product_code_form);
+  }
+  if (!msiq_product_code_is_valid(patch_code)) {
+    char quoted[QUOTED_TEXT_SIZE];
+    msiq_quote_for_message(patch_code, quoted, sizeof quoted);
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "invalid patch code '%s': expected %s (one patch "
+                         "per job)",
+                         quoted, product_code_form);
+  }
+  static const char *const refused[] = {
+      MSIQ_TRANSFORMS_PROPERTY, MSIQ_TARGETDIR_PROPERTY, MSIQ_PATCH_PROPERTY,
+      MSIQ_LANGUAGE_PROPERTY, "ACTION"};
+  for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+    if (spec_property_value(spec, refused[i]) != NULL) {
+      return msiq_diag_set(diag, MSIQ_EUSAGE,
+                           "unpatch removes a patch from an installed "
+                           "product, so the job may not set %s",
+                           refused[i]);
+    }
+  }
+  return MSIQ_OK;
+}
+
 /* What the sequences need of their properties: an administrative install
  * copies the package to TARGETDIR, so it needs one, and its ACTION is
  * msiq's; an advertisement passes nothing but its transforms and language
@@ -757,6 +811,8 @@ static int sequence_properties_check(const msiq_job_spec *spec,
         }
       }
       return MSIQ_OK;
+    case MSIQ_ACTION_UNPATCH:
+      return unpatch_properties_check(spec, diag);
     case MSIQ_ACTION_INSTALL:
     case MSIQ_ACTION_UNINSTALL:
     case MSIQ_ACTION_PATCH:

@@ -68,6 +68,12 @@ typedef struct msiq_exit_code_rule {
 #define MSIQ_TARGETDIR_PROPERTY  "TARGETDIR"
 #define MSIQ_PATCH_PROPERTY      "PATCH"
 #define MSIQ_LANGUAGE_PROPERTY   "ProductLanguage"
+/* The patch an unpatch job removes (`--patch-code`, msiexec's
+ * MSIPATCHREMOVE or /uninstall {PatchCode}): one braced patch code, set on
+ * the installed product the job's target names. Windows Installer reads
+ * the property itself, in msiexec /package and in MsiConfigureProductExW
+ * alike, so the job needs nothing else. */
+#define MSIQ_PATCHREMOVE_PROPERTY "MSIPATCHREMOVE"
 
 /* True when text is a decimal language id (0 to 65535); sets *language. */
 bool msiq_language_id_parse(const char *text, unsigned *language);
@@ -132,13 +138,17 @@ typedef struct msiq_job_spec {
   size_t image_patch_count;
   char *target_dir;
   char *language;
+  /* `--patch-code`, a manifest's "patch_code": the patch an unpatch job
+   * removes, turned into the MSIPATCHREMOVE property by admission. Not
+   * stored (the property is). */
+  char *patch_code;
 } msiq_job_spec;
 
 void msiq_job_spec_init(msiq_job_spec *spec);
 void msiq_job_spec_cleanup(msiq_job_spec *spec);
 /* Frees the sequence arguments (transforms, image patches, target folder,
- * language) and empties them: admission turns them into properties, so a
- * spec admitted again (a rehearsal) adds none twice. */
+ * language, patch code) and empties them: admission turns them into properties,
+ * so a spec admitted again (a rehearsal) adds none twice. */
 void msiq_job_spec_forget_sequence_arguments(msiq_job_spec *spec);
 int msiq_job_spec_set_target(msiq_job_spec *spec, const char *target);
 int msiq_job_spec_set_key(msiq_job_spec *spec, const char *key);
@@ -178,6 +188,8 @@ int msiq_job_spec_add_transform(msiq_job_spec *spec, const char *path);
 int msiq_job_spec_add_image_patch(msiq_job_spec *spec, const char *path);
 int msiq_job_spec_set_target_dir(msiq_job_spec *spec, const char *path);
 int msiq_job_spec_set_language(msiq_job_spec *spec, const char *language);
+/* Sets the patch code an unpatch job removes; checked by admission. */
+int msiq_job_spec_set_patch_code(msiq_job_spec *spec, const char *patch_code);
 int msiq_job_spec_add_after_key(msiq_job_spec *spec, const char *key);
 /* Parses "CODE=success|reboot|retry|fail" and appends it. */
 int msiq_job_spec_add_exit_code_rule(msiq_job_spec *spec, const char *text,

@@ -109,12 +109,13 @@ void msiq_quote_prefix_for_message(const char *text, size_t length,
   XX(PATCH, "patch")                                                           \
   XX(REPAIR, "repair")                                                         \
   XX(ADMIN, "admin")                                                           \
-  XX(ADVERTISE, "advertise")
+  XX(ADVERTISE, "advertise")                                                   \
+  XX(UNPATCH, "unpatch")
 
 /* The action names as a message lists them; test_error checks that it
  * names every action of the map, so a new action cannot be left out. */
 #define MSIQ_ACTION_CHOICES                                                    \
-  "install, uninstall, patch, repair, admin or advertise"
+  "install, uninstall, patch, repair, admin, advertise or unpatch"
 
 typedef enum msiq_action {
 #define MSIQ_ACTION_ENUM(name, text) MSIQ_ACTION_##name,

@@ -346,6 +346,8 @@ static msiq_worker_message_kind request_operation_kind(msiq_action action) {
       return MSIQ_WORKER_ADMIN;
     case MSIQ_ACTION_ADVERTISE:
       return MSIQ_WORKER_ADVERTISE;
+    case MSIQ_ACTION_UNPATCH:
+      return MSIQ_WORKER_UNPATCH;
     case MSIQ_ACTION_INSTALL:
     case MSIQ_ACTION_COUNT:
       break;

@@ -48,6 +48,7 @@
   XX(REPAIR, "repair", 2, 2, "dispatcher")       /* target mode */             \
   XX(ADMIN, "admin", 1, 1, "dispatcher")         /* package */                 \
   XX(ADVERTISE, "advertise", 1, 1, "dispatcher") /* package */                 \
+  XX(UNPATCH, "unpatch", 1, 1, "dispatcher")     /* product code */            \
   XX(PROPERTY, "property", 2, 2, "dispatcher")   /* name value */              \
   XX(LOG, "log", 1, 2, "dispatcher")             /* path [mode] */             \
   XX(START, "start", 0, 0, "dispatcher")         /* the request is complete */ \

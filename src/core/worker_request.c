@@ -51,6 +51,9 @@ static bool request_operation_action(msiq_worker_message_kind kind,
     case MSIQ_WORKER_ADVERTISE:
       *action = MSIQ_ACTION_ADVERTISE;
       return true;
+    case MSIQ_WORKER_UNPATCH:
+      *action = MSIQ_ACTION_UNPATCH;
+      return true;
     default:
       return false;
   }

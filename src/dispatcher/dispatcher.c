@@ -643,6 +643,11 @@ static void dispatcher_record(dispatcher *self, int64_t exit_code) {
       msiq_host_patch_note_applied(self->job.package.patch_code, target);
     }
   }
+  /* And a removed patch is no longer recorded against its product. */
+  const char *removed_patch = msiq_job_unpatch_patch_code(&self->job);
+  if (decision.new_state == MSIQ_STATE_SUCCEEDED && removed_patch != NULL) {
+    msiq_host_patch_note_removed(removed_patch, self->job.target);
+  }
   dispatcher_store_outcome(self, &result, &decision);
 }
 
@@ -1015,6 +1020,46 @@ static bool dispatcher_check_patch(dispatcher *self) {
   }
 }
 
+/* Asks the machine whether an unpatch job's product is installed and its
+ * patch applied to it and, when not, records the attempt as succeeded
+ * without starting the installer; true then (core/decision.h). A machine
+ * that cannot be asked lets the job run, as msiq always did. */
+static bool dispatcher_check_unpatch(dispatcher *self) {
+  const char *patch_code = msiq_job_unpatch_patch_code(&self->job);
+  if (patch_code == NULL) {
+    return false;
+  }
+  const char *product_code = self->job.target;
+  bool known = false;
+  char *version = NULL;
+  bool applied = false;
+  msiq_diag query_diag = {{0}};
+  int status = msiq_host_product_installed_version(product_code, &known,
+                                                   &version, &query_diag);
+  bool installed = version != NULL;
+  free(version);
+  /* Whether the patch is applied matters only to an installed product. */
+  if (status == MSIQ_OK && known && installed) {
+    status = msiq_host_patch_applied(patch_code, product_code, &known, &applied,
+                                     &query_diag);
+  }
+  if (status != MSIQ_OK) {
+    dispatcher_report(self,
+                      "job %lld: cannot tell whether patch %s is applied to "
+                      "%s (%s); running it",
+                      (long long)self->job.id, patch_code, product_code,
+                      query_diag.message);
+    return false;
+  }
+  char message[256];
+  if (!known || !msiq_unpatch_skip_decide(&self->job, installed, applied,
+                                          message, sizeof message)) {
+    return false;
+  }
+  dispatcher_succeed_unrun(self, message);
+  return true;
+}
+
 /* Makes the folder of the per-job logs if it is missing and insists that
  * only administrators can change it: SYSTEM's installer writes there, so a
  * folder someone else can replace by a link, or a `logs` that is a file,
@@ -1135,7 +1180,8 @@ static void dispatcher_start(dispatcher *self, int64_t id,
     dispatcher_fail_start(self, self->diag.message);
     goto cleanup;
   }
-  if (dispatcher_skip_if_done(self) || dispatcher_check_patch(self)) {
+  if (dispatcher_skip_if_done(self) || dispatcher_check_patch(self) ||
+      dispatcher_check_unpatch(self)) {
     goto cleanup;
   }
   msiq_worker_link_init(&self->link);

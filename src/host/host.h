@@ -179,6 +179,13 @@ int msiq_host_patch_applied(const char *patch_code, const char *product_code,
 void msiq_host_patch_note_applied(const char *patch_code,
                                   const char *product_code);
 
+/* Tells the simulation that an unpatch job succeeded: the patch code's
+ * line is removed from product_code's file in MSIQ_SIM_PRODUCTS_DIR (the
+ * product and its other patches stay). Windows Installer keeps its own
+ * record, so on Windows this does nothing. */
+void msiq_host_patch_note_removed(const char *patch_code,
+                                  const char *product_code);
+
 /* Tells the simulation that a job which installed (version set) or
  * removed (version NULL) a product succeeded, so that the next job sees
  * it: the file in MSIQ_SIM_PRODUCTS_DIR is written or removed (an install

@@ -363,6 +363,15 @@ static int store_read_language(store_import_item *item, const char *name,
   return MSIQ_OK;
 }
 
+static int store_read_patch_code(store_import_item *item, const char *name,
+                                 const char *value, msiq_diag *diag) {
+  (void)name;
+  if (msiq_job_spec_set_patch_code(item->spec, value) != MSIQ_OK) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  return MSIQ_OK;
+}
+
 static int store_read_no_check(store_import_item *item, const char *name,
                                const char *value, msiq_diag *diag) {
   (void)name;
@@ -407,6 +416,7 @@ static const store_import_field store_import_fields[] = {
     {"patches", "array", store_read_patches},
     {"target_dir", "text", store_read_target_dir},
     {"language", "integer", store_read_language},
+    {"patch_code", "text", store_read_patch_code},
 };
 
 /* store_import_item.seen_fields has a bit for each. */

@@ -11,9 +11,14 @@
 # no installer can apply one): while the product is installed, Wine's
 # MsiGetPatchInfoExW answers "not applied" (the patch is started, nobody
 # says "cannot tell"); once it is gone, the patch fails with "no installed
-# product this patch applies to" and no worker is started. That a patch
-# applied is seen as applied is not tested here: it would need a real
-# patch.
+# product this patch applies to" and no worker is started. Removing that
+# patch (--action unpatch): while the product is installed, Wine's
+# MsiGetPatchInfoExW answers "not applied", so the job succeeds as "patch
+# {P} is not applied to {PRODUCT}, not run" without a worker; once the
+# product is gone (the patch code read from the .msp this time), as "...
+# (not installed), not run". That a patch applied
+# is seen as applied (and removed) is not tested here: it would need a
+# real patch.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$MSIQ_TESTS_DIR/wine/lib.sh"
 
@@ -71,6 +76,21 @@ check_equal "$(grep -c "cannot tell whether patch" "$run_log")" 0 \
 check_equal "$(product_state "$product_code")" "5 default" \
   "patch of the installed product: the product is still installed"
 
+# Removing the patch Wine's msi.dll says is not applied: not run.
+run enqueue --action unpatch --patch-code "$patch_code" "$product_code"
+check_status 0 "unpatch of a patch not applied: enqueue"
+unpatch_installed=$out
+wait_finished "$unpatch_installed" "unpatch of a patch not applied"
+check_equal "$(job_field "$unpatch_installed" .state)" succeeded \
+  "unpatch of a patch not applied: succeeded"
+check_equal "$(job_field "$unpatch_installed" '.history[0].message')" \
+  "patch $patch_code is not applied to $product_code, not run" \
+  "unpatch of a patch not applied: not run, and says why"
+check_equal "$(grep -c "job $unpatch_installed: attempt 1 started" "$run_log")" 0 \
+  "unpatch of a patch not applied: no installer was started"
+check_equal "$(grep -c "cannot tell whether patch $patch_code is applied" "$run_log")" 0 \
+  "unpatch of a patch not applied: MsiGetPatchInfoExW answered"
+
 run enqueue --action uninstall "$product_code"
 first_uninstall=$out
 wait_finished "$first_uninstall" "first uninstall"
@@ -86,6 +106,20 @@ check_equal "$(job_field "$second_uninstall" '.history[0].message')" "not instal
   "second uninstall: not run, and says why"
 check_equal "$(grep -c "job $second_uninstall: attempt 1 started" "$run_log")" 0 \
   "second uninstall: no installer was started"
+
+# Removing the patch once its product is gone: not run either. The patch
+# code is read from the .msp by Wine's msi.dll this time.
+run enqueue --action unpatch --patch-code "$(win_path "$work_dir/fix.msp")" "$product_code"
+check_status 0 "unpatch by the .msp's code: enqueue"
+unpatch_absent=$out
+check_equal "$(job_field "$unpatch_absent" .properties.MSIPATCHREMOVE)" "$patch_code" \
+  "unpatch by the .msp's code: the code Wine's msi.dll read"
+wait_finished "$unpatch_absent" "unpatch without its product"
+check_equal "$(job_field "$unpatch_absent" '.history[0].message')" \
+  "patch $patch_code is not applied to $product_code (not installed), not run" \
+  "unpatch without its product: not run, and says why"
+check_equal "$(grep -c "job $unpatch_absent: attempt 1 started" "$run_log")" 0 \
+  "unpatch without its product: no installer was started"
 
 # The same patch once its product is gone: it fails unrun, never retried.
 run enqueue --max-attempts 5 "$(win_path "$work_dir/fix.msp")"

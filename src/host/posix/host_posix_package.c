@@ -453,6 +453,51 @@ void msiq_host_patch_note_applied(const char *patch_code,
   product_file_write(path, contents);
 }
 
+void msiq_host_patch_note_removed(const char *patch_code,
+                                  const char *product_code) {
+  char path[4096];
+  if (patch_code == NULL || patch_code[0] == '\0' ||
+      !product_file_path(product_code, path, sizeof path)) {
+    return;
+  }
+  char contents[PRODUCT_FILE_MAX];
+  bool exists = false;
+  msiq_diag ignored = {{0}};
+  if (product_file_read(path, &exists, contents, sizeof contents, &ignored) !=
+          MSIQ_OK ||
+      !exists || !product_file_names_patch(contents, patch_code)) {
+    return;
+  }
+  /* The first line (the version) is kept as it is; of the lines after it,
+   * every one that names the patch (in any case) is left out. */
+  char kept[PRODUCT_FILE_MAX];
+  size_t first = strcspn(contents, "\n");
+  memcpy(kept, contents, first);
+  size_t used = first;
+  const char *line = contents[first] == '\n' ? contents + first + 1 : NULL;
+  if (line != NULL) {
+    kept[used++] = '\n';
+  }
+  while (line != NULL && *line != '\0') {
+    size_t length = strcspn(line, "\n");
+    size_t code_length = strcspn(line, "\r\n");
+    char code[64];
+    bool names_patch = false;
+    if (code_length == strlen(patch_code) && code_length < sizeof code) {
+      snprintf(code, sizeof code, "%.*s", (int)code_length, line);
+      names_patch = msiq_text_equal_ignoring_case(code, patch_code);
+    }
+    bool has_newline = line[length] == '\n';
+    if (!names_patch) {
+      memcpy(kept + used, line, length + (has_newline ? 1 : 0));
+      used += length + (has_newline ? 1 : 0);
+    }
+    line = has_newline ? line + length + 1 : NULL;
+  }
+  kept[used] = '\0';
+  product_file_write(path, kept);
+}
+
 void msiq_host_product_note_result(const char *product_code,
                                    const char *version) {
   char path[4096];

@@ -306,3 +306,10 @@ void msiq_host_patch_note_applied(const char *patch_code,
   (void)patch_code;
   (void)product_code;
 }
+
+void msiq_host_patch_note_removed(const char *patch_code,
+                                  const char *product_code) {
+  /* Windows Installer records the patches it removed itself. */
+  (void)patch_code;
+  (void)product_code;
+}

@@ -208,7 +208,7 @@ image_path=$(wine reg query 'HKLM\System\CurrentControlSet\Services\msiqtest' /v
 check_match "$image_path" "service run --name msiqtest --cancel-grace 3m --db " \
   "service mode: the service manager recorded --cancel-grace"
 run service --name msiqtest start
-check_status 0 "service mode: start"
+check_status 0 "service mode: start ($err)"
 run service --name msiqtest status
 check_match "$out" "running|start pending" "service mode: status says it runs"
 run enqueue "$(win_path "$work_dir/packages/MsiqSampleC.msi")"
@@ -220,11 +220,11 @@ check_match "$(tr -d '\r' <"$work_dir/msiq-service.log" 2>/dev/null)" "service m
 check_equal "$(cat "$program_files/MsiqSampleC/payload.txt" 2>/dev/null)" "payload of MsiqSampleC" \
   "service mode: msiexec installed the package"
 run service --name msiqtest stop
-check_status 0 "service mode: stop"
+check_status 0 "service mode: stop ($err)"
 run service --name msiqtest status
 check_match "$out" "stopped" "service mode: stopped"
 run service --name msiqtest uninstall
-check_status 0 "service mode: uninstall"
+check_status 0 "service mode: uninstall ($err)"
 run service --name msiqtest status
 check_match "$out" "not installed" "service mode: uninstalled"
 

@@ -145,8 +145,24 @@ static int64_t stored_job_count(void) {
   return total;
 }
 
+/* True when a and b are equal but for the case of ASCII letters: outcome
+ * names are read in any case ("Success", as Windows tools write them) and
+ * stored in lower case. Written here rather than taken from the core, so the
+ * oracle does not share the code it checks. */
+static bool same_ignoring_ascii_case(const char *a, const char *b) {
+  for (; *a != '\0' && *b != '\0'; a++, b++) {
+    char lower_a = *a >= 'A' && *a <= 'Z' ? (char)(*a - 'A' + 'a') : *a;
+    char lower_b = *b >= 'A' && *b <= 'Z' ? (char)(*b - 'A' + 'a') : *b;
+    if (lower_a != lower_b) {
+      return false;
+    }
+  }
+  return *a == *b;
+}
+
 /* The exit-code rules of manifest item `item` are exactly those stored with
- * job: same codes (leading zeros allowed), same outcome names. */
+ * job: same codes (leading zeros allowed), same outcome names but for the
+ * case of their letters. */
 static void check_exit_codes(const msiq_job *job, const char *text,
                              size_t item) {
   sqlite3_reset(oracle_exit_codes);
@@ -167,8 +183,8 @@ static void check_exit_codes(const msiq_job *job, const char *text,
     bool found = false;
     for (size_t i = 0; i < job->exit_code_rule_count; i++) {
       if (job->exit_code_rules[i].code == code && value != NULL &&
-          strcmp(msiq_outcome_name(job->exit_code_rules[i].outcome), value) ==
-              0) {
+          same_ignoring_ascii_case(
+              msiq_outcome_name(job->exit_code_rules[i].outcome), value)) {
         found = true;
       }
     }

@@ -362,26 +362,37 @@ static void test_version_4_database_gets_staged_packages(void **state) {
   test_remove_database(path);
 }
 
+/* Writes a new database at a unique path (named after name) as it was just
+ * before the migration whose file name ends in suffix: every earlier
+ * migration applied and user_version set to match, as a queue last opened by
+ * that older msiq would be. Returns the migration's index. */
+static int database_before_migration(const char *suffix, const char *name,
+                                     char *path, size_t path_size) {
+  int migration = -1;
+  for (int i = 0; i < MSIQ_SQL_MIGRATION_COUNT; i++) {
+    if (strstr(msiq_sql_migrations[i].name, suffix) != NULL) {
+      migration = i;
+    }
+  }
+  assert_true(migration >= 0);
+  test_unique_path(path, path_size, name);
+  for (int i = 0; i < migration; i++) {
+    test_database_exec(path, msiq_sql_migrations[i].sql);
+  }
+  char version[64];
+  snprintf(version, sizeof version, "PRAGMA user_version = %d;", migration);
+  test_database_exec(path, version);
+  return migration;
+}
+
 static void test_state_counts_are_filled_from_the_existing_jobs(void **state) {
   (void)state;
   /* A database of the version before the state counts, with jobs in four
    * states, migrated: the kept counts are what counting finds. */
-  int counts_migration = -1;
-  for (int i = 0; i < MSIQ_SQL_MIGRATION_COUNT; i++) {
-    if (strstr(msiq_sql_migrations[i].name, "_state_counts.sql") != NULL) {
-      counts_migration = i;
-    }
-  }
-  assert_true(counts_migration >= 6);
   char path[512];
-  test_unique_path(path, sizeof path, "migrate-counts");
-  for (int i = 0; i < counts_migration; i++) {
-    test_database_exec(path, msiq_sql_migrations[i].sql);
-  }
-  char version[64];
-  snprintf(version, sizeof version, "PRAGMA user_version = %d;",
-           counts_migration);
-  test_database_exec(path, version);
+  int counts_migration = database_before_migration(
+      "_state_counts.sql", "migrate-counts", path, sizeof path);
+  assert_true(counts_migration >= 6);
   test_database_exec(path,
                      "INSERT INTO job (id, state, action, target, max_attempts,"
                      "                 created_at, finished_at) VALUES"
@@ -420,22 +431,10 @@ static void test_job_ids_are_not_reused_after_an_upgrade(void **state) {
    * already removed (ids 4 and 5 are gone, 3 is the largest), upgraded in
    * place: it starts from the largest id it has, and from then on a purge
    * no longer gives ids back, whoever deletes. */
-  int high_water_migration = -1;
-  for (int i = 0; i < MSIQ_SQL_MIGRATION_COUNT; i++) {
-    if (strstr(msiq_sql_migrations[i].name, "_purged_jobs.sql") != NULL) {
-      high_water_migration = i;
-    }
-  }
-  assert_true(high_water_migration >= 8);
   char path[512];
-  test_unique_path(path, sizeof path, "migrate-ids");
-  for (int i = 0; i < high_water_migration; i++) {
-    test_database_exec(path, msiq_sql_migrations[i].sql);
-  }
-  char version[64];
-  snprintf(version, sizeof version, "PRAGMA user_version = %d;",
-           high_water_migration);
-  test_database_exec(path, version);
+  int high_water_migration = database_before_migration(
+      "_purged_jobs.sql", "migrate-ids", path, sizeof path);
+  assert_true(high_water_migration >= 8);
   test_database_exec(path,
                      "INSERT INTO job (id, state, action, target, max_attempts,"
                      "                 created_at, finished_at) VALUES"
@@ -479,19 +478,10 @@ static void test_version_11_database_gets_log_modes(void **state) {
    * upgraded in place: the job names no mode (NULL, JSON null, the
    * default /l*v), a new job keeps its canonical mode, and the table
    * refuses a mode with characters outside msiexec's letters. */
-  int log_mode_migration = -1;
-  for (int i = 0; i < MSIQ_SQL_MIGRATION_COUNT; i++) {
-    if (strstr(msiq_sql_migrations[i].name, "_log_mode.sql") != NULL) {
-      log_mode_migration = i;
-    }
-  }
-  assert_int_equal(log_mode_migration, 11);
   char path[512];
-  test_unique_path(path, sizeof path, "migrate-log-mode");
-  for (int i = 0; i < log_mode_migration; i++) {
-    test_database_exec(path, msiq_sql_migrations[i].sql);
-  }
-  test_database_exec(path, "PRAGMA user_version = 11;");
+  int log_mode_migration = database_before_migration(
+      "_log_mode.sql", "migrate-log-mode", path, sizeof path);
+  assert_int_equal(log_mode_migration, 11);
   test_database_exec(path,
                      "INSERT INTO job (id, state, action, target, max_attempts,"
                      "                 created_at) VALUES"
@@ -542,22 +532,10 @@ static void test_sequences_widen_the_action_check_in_place(void **state) {
   /* A database of the version before 0013 with a job, migrated: the job
    * stays as it was, admin and advertise jobs can be stored, any other
    * action is still refused, and the database is sound. */
-  int sequences_migration = -1;
-  for (int i = 0; i < MSIQ_SQL_MIGRATION_COUNT; i++) {
-    if (strstr(msiq_sql_migrations[i].name, "_sequences.sql") != NULL) {
-      sequences_migration = i;
-    }
-  }
-  assert_true(sequences_migration >= 12);
   char path[512];
-  test_unique_path(path, sizeof path, "migrate-sequences");
-  for (int i = 0; i < sequences_migration; i++) {
-    test_database_exec(path, msiq_sql_migrations[i].sql);
-  }
-  char version[64];
-  snprintf(version, sizeof version, "PRAGMA user_version = %d;",
-           sequences_migration);
-  test_database_exec(path, version);
+  int sequences_migration = database_before_migration(
+      "_sequences.sql", "migrate-sequences", path, sizeof path);
+  assert_true(sequences_migration >= 12);
   test_database_exec(path,
                      "INSERT INTO job (id, state, action, target, max_attempts,"
                      "                 created_at) VALUES"
@@ -602,22 +580,10 @@ static void test_unpatch_widens_the_action_check_in_place(void **state) {
   /* A database of the version before 0014 with an advertise job, migrated:
    * the job stays as it was, an unpatch job can be stored, any other
    * action is still refused, and the database is sound. */
-  int unpatch_migration = -1;
-  for (int i = 0; i < MSIQ_SQL_MIGRATION_COUNT; i++) {
-    if (strstr(msiq_sql_migrations[i].name, "_unpatch.sql") != NULL) {
-      unpatch_migration = i;
-    }
-  }
-  assert_true(unpatch_migration >= 13);
   char path[512];
-  test_unique_path(path, sizeof path, "migrate-unpatch");
-  for (int i = 0; i < unpatch_migration; i++) {
-    test_database_exec(path, msiq_sql_migrations[i].sql);
-  }
-  char version[64];
-  snprintf(version, sizeof version, "PRAGMA user_version = %d;",
-           unpatch_migration);
-  test_database_exec(path, version);
+  int unpatch_migration = database_before_migration(
+      "_unpatch.sql", "migrate-unpatch", path, sizeof path);
+  assert_true(unpatch_migration >= 13);
   test_database_exec(path,
                      "INSERT INTO job (id, state, action, target, max_attempts,"
                      "                 created_at) VALUES"

@@ -425,20 +425,34 @@ int msiq_host_patch_applied(const char *patch_code, const char *product_code,
   return MSIQ_OK;
 }
 
+/* Reads the file of the installed product product_code into contents
+ * (PRODUCT_FILE_MAX bytes) and its path into path, for noting patch_code
+ * in it or taking it out. False when there is nothing to change: no usable
+ * patch code, no such product, a file that cannot be read, or (names_patch
+ * being what the change would make true) a file that already is so. */
+static bool product_file_load_for_patch(const char *patch_code,
+                                        const char *product_code,
+                                        bool names_patch, char *path,
+                                        size_t path_size, char *contents) {
+  if (patch_code == NULL || patch_code[0] == '\0' ||
+      strchr(patch_code, '\n') != NULL ||
+      !product_file_path(product_code, path, path_size)) {
+    return false;
+  }
+  bool exists = false;
+  msiq_diag ignored = {{0}};
+  return product_file_read(path, &exists, contents, PRODUCT_FILE_MAX,
+                           &ignored) == MSIQ_OK &&
+         exists &&
+         product_file_names_patch(contents, patch_code) != names_patch;
+}
+
 void msiq_host_patch_note_applied(const char *patch_code,
                                   const char *product_code) {
   char path[4096];
-  if (patch_code == NULL || patch_code[0] == '\0' ||
-      strchr(patch_code, '\n') != NULL ||
-      !product_file_path(product_code, path, sizeof path)) {
-    return;
-  }
   char contents[PRODUCT_FILE_MAX];
-  bool exists = false;
-  msiq_diag ignored = {{0}};
-  if (product_file_read(path, &exists, contents, sizeof contents, &ignored) !=
-          MSIQ_OK ||
-      !exists || product_file_names_patch(contents, patch_code)) {
+  if (!product_file_load_for_patch(patch_code, product_code, true, path,
+                                   sizeof path, contents)) {
     return;
   }
   size_t used = strlen(contents);
@@ -456,16 +470,9 @@ void msiq_host_patch_note_applied(const char *patch_code,
 void msiq_host_patch_note_removed(const char *patch_code,
                                   const char *product_code) {
   char path[4096];
-  if (patch_code == NULL || patch_code[0] == '\0' ||
-      !product_file_path(product_code, path, sizeof path)) {
-    return;
-  }
   char contents[PRODUCT_FILE_MAX];
-  bool exists = false;
-  msiq_diag ignored = {{0}};
-  if (product_file_read(path, &exists, contents, sizeof contents, &ignored) !=
-          MSIQ_OK ||
-      !exists || !product_file_names_patch(contents, patch_code)) {
+  if (!product_file_load_for_patch(patch_code, product_code, false, path,
+                                   sizeof path, contents)) {
     return;
   }
   /* The first line (the version) is kept as it is; of the lines after it,

@@ -7,7 +7,10 @@
 #   2. sanitize: the same native suite built with AddressSanitizer and
 #      UndefinedBehaviorSanitizer (leak checks on); any report fails the
 #      test. The load and valgrind tests are left out there (label "slow",
-#      "valgrind"; see tests/reliability/CMakeLists.txt).
+#      "valgrind"; see tests/reliability/CMakeLists.txt), and so are the
+#      checks that read only the source tree (label "static") and the
+#      release build's own check (label "release"): the native stage ran
+#      them.
 #   3. windows: the mingw-w64 cross build (dependencies built once from
 #      Debian's source packages and cached under build/); every cmocka test
 #      under Wine, and the end-to-end test with Wine's real msiexec.
@@ -28,7 +31,7 @@ cmake --workflow --preset native --fresh
 stage "native build and tests under AddressSanitizer and UndefinedBehaviorSanitizer"
 cmake --workflow --preset sanitize --fresh
 
-stage "libFuzzer harnesses, 45 s each (hostile input)"
+stage "libFuzzer harnesses, 30 s each (hostile input)"
 cmake --workflow --preset fuzz --fresh
 
 stage "Windows cross build and tests under Wine"

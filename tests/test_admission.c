@@ -45,7 +45,13 @@ static struct {
   bool read_as_patch;
   const char *not_package;
   const char *incomplete;
+  /* Read as a patch with the code other_patch_code, and read as a product
+   * even when asked for a patch. */
+  const char *other_patch;
+  const char *product_not_patch;
 } fake;
+
+static const char other_patch_code[] = "{6B4F1D2F-8C3E-4F7B-AD9C-2E3F40516273}";
 
 static int64_t fake_now_ms(void) {
   fake.now_calls++;
@@ -126,10 +132,16 @@ static int fake_read_package(const char *path, bool patch,
     return msiq_diag_set(diag, MSIQ_ENOT_PACKAGE,
                          "it is not an OLE compound file");
   }
-  if (patch) {
+  bool product_not_patch = fake.product_not_patch != NULL &&
+                           strcmp(path, fake.product_not_patch) == 0;
+  if (patch && !product_not_patch) {
+    bool other =
+        fake.other_patch != NULL && strcmp(path, fake.other_patch) == 0;
     info->kind = MSIQ_PACKAGE_KIND_PATCH;
     assert_int_equal(
-        msiq_package_info_set(&info->patch_code, valid_product_code), MSIQ_OK);
+        msiq_package_info_set(&info->patch_code,
+                              other ? other_patch_code : valid_product_code),
+        MSIQ_OK);
     assert_int_equal(
         msiq_package_info_set(&info->patch_targets, valid_product_code),
         MSIQ_OK);
@@ -826,7 +838,7 @@ static void test_admin_target_dir_and_patches(void **state) {
   msiq_job_spec spec;
   spec_init_with(&spec, MSIQ_ACTION_ADMIN, "app.msi");
   assert_int_equal(msiq_job_spec_set_target_dir(&spec, "image"), MSIQ_OK);
-  assert_int_equal(msiq_job_spec_add_image_patch(&spec, "fix.msp"), MSIQ_OK);
+  assert_int_equal(msiq_job_spec_add_patch_path(&spec, "fix.msp"), MSIQ_OK);
   msiq_admission admission;
   msiq_diag diag = {{0}};
   assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
@@ -871,7 +883,7 @@ static void assert_sequence_refused(msiq_action action, sequence_option option,
       assert_int_equal(msiq_job_spec_add_transform(&spec, "a.mst"), MSIQ_OK);
       break;
     case OPTION_PATCH:
-      assert_int_equal(msiq_job_spec_add_image_patch(&spec, "f.msp"), MSIQ_OK);
+      assert_int_equal(msiq_job_spec_add_patch_path(&spec, "f.msp"), MSIQ_OK);
       break;
     case OPTION_TARGET_DIR:
       assert_int_equal(msiq_job_spec_set_target_dir(&spec, "img"), MSIQ_OK);
@@ -896,6 +908,120 @@ static void assert_sequence_refused(msiq_action action, sequence_option option,
   msiq_job_spec_cleanup(&spec);
 }
 
+/* A patch job's --patch files are applied with its target: made
+ * absolute into its PATCH property, checked, and each read like the
+ * target, into the package's further patches. */
+static void test_patch_job_applies_more_patches(void **state) {
+  (void)state;
+  fake.existing_files[0] = "/fake-cwd/fix.msp";
+  fake.existing_files[1] = "/fake-cwd/more.msp";
+  fake.existing_files[2] = "/fake-cwd/copy.msp";
+  fake.other_patch = "/fake-cwd/more.msp";
+  msiq_job_spec spec;
+  spec_init_with(&spec, MSIQ_ACTION_PATCH, "fix.msp");
+  assert_int_equal(msiq_job_spec_add_patch_path(&spec, "more.msp"), MSIQ_OK);
+  msiq_admission admission;
+  msiq_diag diag = {{0}};
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_OK);
+  assert_int_equal(admission.refusal, MSIQ_OK);
+  assert_int_equal(fake.read_package_calls, 2);
+  assert_int_equal(spec.property_count, 1);
+  assert_string_equal(spec.properties[0].name, "PATCH");
+  assert_string_equal(spec.properties[0].value, "/fake-cwd/more.msp");
+  assert_string_equal(spec.package.patch_code, valid_product_code);
+  assert_int_equal(spec.package.more_patch_count, 1);
+  assert_string_equal(spec.package.more_patches[0].path, "/fake-cwd/more.msp");
+  assert_string_equal(spec.package.more_patches[0].patch_code,
+                      other_patch_code);
+  /* Copied with the package, as the store and the dispatcher see it. */
+  msiq_package_info copy;
+  msiq_package_info_init(&copy);
+  assert_int_equal(msiq_package_info_copy(&copy, &spec.package), MSIQ_OK);
+  assert_int_equal(copy.more_patch_count, 1);
+  assert_string_equal(copy.more_patches[0].patch_code, other_patch_code);
+  msiq_package_info_cleanup(&copy);
+  msiq_job_spec_cleanup(&spec);
+
+  /* Another file of the target's patch code is the same patch. */
+  spec_init_with(&spec, MSIQ_ACTION_PATCH, "fix.msp");
+  assert_int_equal(msiq_job_spec_add_patch_path(&spec, "copy.msp"), MSIQ_OK);
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_OK);
+  assert_int_equal(admission.refusal, MSIQ_EUSAGE);
+  assert_message_contains(admission.refusal_diag.message,
+                          "patches '/fake-cwd/fix.msp' and "
+                          "'/fake-cwd/copy.msp' are the same patch");
+  assert_int_equal(spec.package.kind, MSIQ_PACKAGE_KIND_UNKNOWN);
+  msiq_job_spec_cleanup(&spec);
+
+  /* A product among the patches is refused as no patch. */
+  fake.product_not_patch = "/fake-cwd/more.msp";
+  spec_init_with(&spec, MSIQ_ACTION_PATCH, "fix.msp");
+  assert_int_equal(msiq_job_spec_add_patch_path(&spec, "more.msp"), MSIQ_OK);
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_OK);
+  assert_int_equal(admission.refusal, MSIQ_ENOT_PACKAGE);
+  assert_message_contains(admission.refusal_diag.message,
+                          "'/fake-cwd/more.msp' is not a Windows Installer "
+                          "patch (.msp): it is a product");
+  msiq_job_spec_cleanup(&spec);
+  fake.product_not_patch = NULL;
+
+  /* The target named again, in another spelling, is refused at once. */
+  spec_init_with(&spec, MSIQ_ACTION_PATCH, "fix.msp");
+  assert_int_equal(msiq_job_spec_add_patch_path(&spec, "/FAKE-CWD/FIX.MSP"),
+                   MSIQ_OK);
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_EUSAGE);
+  assert_message_contains(diag.message,
+                          "patch '/FAKE-CWD/FIX.MSP' is named twice");
+  msiq_job_spec_cleanup(&spec);
+
+  /* --no-check reads nothing: the job keeps the paths and no metadata. */
+  int reads = fake.read_package_calls;
+  spec_init_with(&spec, MSIQ_ACTION_PATCH, "fix.msp");
+  spec.no_check = true;
+  assert_int_equal(msiq_job_spec_add_patch_path(&spec, "gone.msp"), MSIQ_OK);
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_OK);
+  assert_int_equal(admission.refusal, MSIQ_OK);
+  assert_int_equal(fake.read_package_calls, reads);
+  assert_string_equal(spec.properties[0].value, "/fake-cwd/gone.msp");
+  assert_int_equal(spec.package.more_patch_count, 0);
+  msiq_job_spec_cleanup(&spec);
+}
+
+/* At most MSIQ_JOB_PATCH_COUNT_MAX patches, the target among them. */
+static void test_patch_job_patch_limit(void **state) {
+  (void)state;
+  msiq_job_spec spec;
+  spec_init_with(&spec, MSIQ_ACTION_PATCH, "fix.msp");
+  spec.no_check = true;
+  char name[32];
+  for (int i = 1; i < MSIQ_JOB_PATCH_COUNT_MAX; i++) {
+    snprintf(name, sizeof name, "more%d.msp", i);
+    assert_int_equal(msiq_job_spec_add_patch_path(&spec, name), MSIQ_OK);
+  }
+  msiq_admission admission;
+  msiq_diag diag = {{0}};
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_OK);
+  msiq_job_spec_cleanup(&spec);
+  spec_init_with(&spec, MSIQ_ACTION_PATCH, "fix.msp");
+  spec.no_check = true;
+  for (int i = 1; i <= MSIQ_JOB_PATCH_COUNT_MAX; i++) {
+    snprintf(name, sizeof name, "more%d.msp", i);
+    assert_int_equal(msiq_job_spec_add_patch_path(&spec, name), MSIQ_OK);
+  }
+  assert_int_equal(msiq_job_admit(&spec, &fake_host, &admission, &diag),
+                   MSIQ_EUSAGE);
+  assert_message_contains(diag.message,
+                          "33 patches in one job: at most 32 are applied "
+                          "together");
+  msiq_job_spec_cleanup(&spec);
+}
+
 static void test_what_an_action_does_not_take_is_refused(void **state) {
   (void)state;
   assert_sequence_refused(MSIQ_ACTION_UNINSTALL, OPTION_TRANSFORM, NULL, NULL,
@@ -911,7 +1037,9 @@ static void test_what_an_action_does_not_take_is_refused(void **state) {
                           "--language goes only with --action advertise");
   assert_sequence_refused(MSIQ_ACTION_INSTALL, OPTION_PATCH, NULL, NULL,
                           MSIQ_EUSAGE,
-                          "--patch patches an administrative image");
+                          "--patch goes only with --action patch (more "
+                          "patches applied together) or admin (patching the "
+                          "image), not install");
   assert_sequence_refused(MSIQ_ACTION_ADVERTISE, OPTION_TARGET_DIR, NULL, NULL,
                           MSIQ_EUSAGE, "--target-dir names");
   assert_sequence_refused(MSIQ_ACTION_ADMIN, OPTION_NONE, NULL, NULL,
@@ -1128,6 +1256,8 @@ int main(void) {
                              fake_reset),
       cmocka_unit_test_setup(test_no_package_is_read_without_a_file,
                              fake_reset),
+      cmocka_unit_test_setup(test_patch_job_applies_more_patches, fake_reset),
+      cmocka_unit_test_setup(test_patch_job_patch_limit, fake_reset),
       cmocka_unit_test_setup(test_a_patch_target_implies_the_patch_action,
                              fake_reset),
       cmocka_unit_test_setup(test_a_request_line_too_long_is_refused,

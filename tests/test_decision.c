@@ -1117,8 +1117,8 @@ static void test_patch_already_applied(void **state) {
   msiq_job job = patch_job();
   char message[512];
   msiq_patch_target_state both[] = {
-      {product_code, "1.2.3", true},
-      {other_code, "2.0", true},
+      {patch_code, product_code, "1.2.3", true},
+      {patch_code, other_code, "2.0", true},
   };
   assert_int_equal(
       msiq_patch_skip_decide(&job, both, 2, message, sizeof message),
@@ -1130,8 +1130,8 @@ static void test_patch_already_applied(void **state) {
                       "not run");
   /* Of the targets installed: one that is not installed does not count. */
   msiq_patch_target_state one[] = {
-      {product_code, NULL, false},
-      {other_code, "2.0", true},
+      {patch_code, product_code, NULL, false},
+      {patch_code, other_code, "2.0", true},
   };
   assert_int_equal(
       msiq_patch_skip_decide(&job, one, 2, message, sizeof message),
@@ -1141,7 +1141,7 @@ static void test_patch_already_applied(void **state) {
                       "{AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE} (version 2.0), "
                       "not run");
   /* A version Windows Installer would not tell is left out. */
-  msiq_patch_target_state unnamed[] = {{product_code, "", true}};
+  msiq_patch_target_state unnamed[] = {{patch_code, product_code, "", true}};
   assert_int_equal(
       msiq_patch_skip_decide(&job, unnamed, 1, message, sizeof message),
       MSIQ_PATCH_ALREADY_APPLIED);
@@ -1161,14 +1161,15 @@ static void test_patch_runs_when_a_target_lacks_it(void **state) {
   msiq_job job = patch_job();
   char message[512] = "x";
   msiq_patch_target_state states[] = {
-      {product_code, "1.2.3", true},
-      {other_code, "2.0", false},
+      {patch_code, product_code, "1.2.3", true},
+      {patch_code, other_code, "2.0", false},
   };
   assert_int_equal(
       msiq_patch_skip_decide(&job, states, 2, message, sizeof message),
       MSIQ_PATCH_RUN);
   assert_string_equal(message, "");
-  msiq_patch_target_state single[] = {{product_code, "1.2.3", false}};
+  msiq_patch_target_state single[] = {
+      {patch_code, product_code, "1.2.3", false}};
   assert_int_equal(
       msiq_patch_skip_decide(&job, single, 1, message, sizeof message),
       MSIQ_PATCH_RUN);
@@ -1179,7 +1180,7 @@ static void test_patch_runs_when_a_target_lacks_it(void **state) {
       MSIQ_PATCH_RUN);
   msiq_job unknown = patch_job();
   memset(&unknown.package, 0, sizeof unknown.package);
-  msiq_patch_target_state absent[] = {{product_code, NULL, false}};
+  msiq_patch_target_state absent[] = {{patch_code, product_code, NULL, false}};
   assert_int_equal(
       msiq_patch_skip_decide(&unknown, absent, 1, message, sizeof message),
       MSIQ_PATCH_RUN);
@@ -1190,8 +1191,8 @@ static void test_patch_without_installed_target_fails(void **state) {
   msiq_job job = patch_job();
   char message[512];
   msiq_patch_target_state states[] = {
-      {product_code, NULL, false},
-      {other_code, NULL, false},
+      {patch_code, product_code, NULL, false},
+      {patch_code, other_code, NULL, false},
   };
   assert_int_equal(
       msiq_patch_skip_decide(&job, states, 2, message, sizeof message),
@@ -1203,6 +1204,100 @@ static void test_patch_without_installed_target_fails(void **state) {
   assert_int_equal(
       msiq_patch_skip_decide(&job, states, 2, message, sizeof message),
       MSIQ_PATCH_NO_TARGET);
+}
+
+/* A patch job on fix.msp and more.msp: fix.msp targets product_code and
+ * other_code, more.msp (second_patch) only other_code. */
+static char second_patch[] = "{77777777-6666-5555-4444-333333333333}";
+static char second_path[] = "/pkgs/more.msp";
+static char more_patch_name[] = "PATCH";
+static msiq_property more_patch_property = {more_patch_name, second_path};
+static msiq_more_patch second_more_patch = {second_path, second_patch,
+                                            other_code, NULL};
+
+static msiq_job two_patch_job(void) {
+  msiq_job job = patch_job();
+  job.properties = &more_patch_property;
+  job.property_count = 1;
+  job.package.more_patches = &second_more_patch;
+  job.package.more_patch_count = 1;
+  return job;
+}
+
+static void test_patches_checkable_only_when_every_one_was_read(void **state) {
+  (void)state;
+  msiq_job job = two_patch_job();
+  assert_true(msiq_job_patch_checkable(&job));
+  const char *code = NULL;
+  const char *targets = NULL;
+  assert_true(msiq_job_patch_metadata(&job, 0, &code, &targets));
+  assert_string_equal(code, patch_code);
+  assert_true(msiq_job_patch_metadata(&job, 1, &code, &targets));
+  assert_string_equal(code, second_patch);
+  assert_string_equal(targets, other_code);
+  assert_false(msiq_job_patch_metadata(&job, 2, &code, &targets));
+  /* A PATCH list naming a patch that was not read (given by hand, or
+   * --no-check): what that patch would do is unknown, so the job runs. */
+  msiq_job unread = patch_job();
+  unread.properties = &more_patch_property;
+  unread.property_count = 1;
+  assert_false(msiq_job_patch_checkable(&unread));
+  /* A further patch whose code is unknown. */
+  msiq_more_patch codeless = {second_path, NULL, other_code, NULL};
+  msiq_job no_code = two_patch_job();
+  no_code.package.more_patches = &codeless;
+  assert_false(msiq_job_patch_checkable(&no_code));
+}
+
+static void test_patches_together(void **state) {
+  (void)state;
+  msiq_job job = two_patch_job();
+  char message[512];
+  /* Both applied where installed; other_code, which both target, is named
+   * once. */
+  msiq_patch_target_state applied[] = {
+      {patch_code, product_code, "1.2.3", true},
+      {patch_code, other_code, "2.0", true},
+      {second_patch, other_code, "2.0", true},
+  };
+  assert_int_equal(
+      msiq_patch_skip_decide(&job, applied, 3, message, sizeof message),
+      MSIQ_PATCH_ALREADY_APPLIED);
+  assert_string_equal(message,
+                      "already applied to "
+                      "{11111111-2222-3333-4444-555555555555} (version 1.2.3), "
+                      "{AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE} (version 2.0), "
+                      "not run");
+  /* The second patch missing on its one installed target: the job runs. */
+  applied[2].patch_applied = false;
+  assert_int_equal(
+      msiq_patch_skip_decide(&job, applied, 3, message, sizeof message),
+      MSIQ_PATCH_RUN);
+  /* The second patch's only target not installed: running would change
+   * nothing for it, so the job is done, and says why. */
+  msiq_patch_target_state first_only[] = {
+      {patch_code, product_code, "1.2.3", true},
+      {patch_code, other_code, NULL, false},
+      {second_patch, other_code, NULL, false},
+  };
+  assert_int_equal(
+      msiq_patch_skip_decide(&job, first_only, 3, message, sizeof message),
+      MSIQ_PATCH_ALREADY_APPLIED);
+  assert_string_equal(message,
+                      "already applied to "
+                      "{11111111-2222-3333-4444-555555555555} (version 1.2.3), "
+                      "not run; {77777777-6666-5555-4444-333333333333} "
+                      "applies to no installed product");
+  /* Nothing installed that any of them targets. */
+  msiq_patch_target_state none[] = {
+      {patch_code, product_code, NULL, false},
+      {patch_code, other_code, NULL, false},
+      {second_patch, other_code, NULL, false},
+  };
+  assert_int_equal(
+      msiq_patch_skip_decide(&job, none, 3, message, sizeof message),
+      MSIQ_PATCH_NO_TARGET);
+  assert_string_equal(message, "no installed product these patches apply to");
 }
 
 /* An unpatch job of product_code removing removed_patch. */
@@ -1307,6 +1402,8 @@ int main(void) {
       cmocka_unit_test(test_product_version_names_installed_version),
       cmocka_unit_test(test_patch_targets_next),
       cmocka_unit_test(test_patch_checkable),
+      cmocka_unit_test(test_patches_checkable_only_when_every_one_was_read),
+      cmocka_unit_test(test_patches_together),
       cmocka_unit_test(test_patch_already_applied),
       cmocka_unit_test(test_patch_runs_when_a_target_lacks_it),
       cmocka_unit_test(test_patch_without_installed_target_fails),

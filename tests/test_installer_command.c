@@ -197,6 +197,38 @@ static void test_build_patch(void **state) {
   msiq_job_cleanup(&job);
 }
 
+/* A patch job's PATCH property names the patches applied with its
+ * target: one /update list, as msiexec takes several, and no property. */
+static void test_build_several_patches(void **state) {
+  (void)state;
+  msiq_job job;
+  test_job_init(&job, MSIQ_ACTION_PATCH, "C:\\fix.msp");
+  test_job_add_property(&job, "PATCH", "C:\\more.msp;D:\\last.msp");
+  test_job_add_property(&job, "NOTE", "kept");
+  static const char *const expected[] = {
+      "/update",  "C:\\fix.msp;C:\\more.msp;D:\\last.msp",
+      "/qn",      "/norestart",
+      "/l*v",     "C:\\logs\\3.log",
+      "NOTE=kept"};
+  assert_build(&job, "C:\\logs\\3.log", expected, ARRAY_SIZE(expected));
+  msiq_job_cleanup(&job);
+  /* An administrative image's PATCH stays a property: msiexec /a reads it
+   * so. */
+  test_job_init(&job, MSIQ_ACTION_ADMIN, "C:\\app.msi");
+  test_job_add_property(&job, "TARGETDIR", "C:\\image");
+  test_job_add_property(&job, "PATCH", "C:\\more.msp");
+  static const char *const admin[] = {"/a",
+                                      "C:\\app.msi",
+                                      "/qn",
+                                      "/norestart",
+                                      "/l*v",
+                                      "C:\\logs\\3.log",
+                                      "TARGETDIR=C:\\image",
+                                      "PATCH=C:\\more.msp"};
+  assert_build(&job, "C:\\logs\\3.log", admin, ARRAY_SIZE(admin));
+  msiq_job_cleanup(&job);
+}
+
 static void test_build_repair(void **state) {
   (void)state;
   msiq_job job;
@@ -1027,6 +1059,35 @@ static void assert_plan(msiq_action action, const char *target,
   assert_null(call.description);
 }
 
+/* The worker's call for a patch job with more patches: one
+ * MsiApplyMultiplePatchesW list, the PATCH property not passed on. */
+static void test_plan_several_patches(void **state) {
+  (void)state;
+  static msiq_property properties[] = {
+      {"PATCH", "C:\\more.msp;C:\\last.msp"},
+      {"NOTE", "kept"},
+  };
+  msiq_installer_call call;
+  msiq_diag diag = {{0}};
+  msiq_installer_call_init(&call);
+  assert_int_equal(msiq_installer_call_plan(MSIQ_ACTION_PATCH, "C:\\fix.msp",
+                                            NULL, properties, 2, &call, &diag),
+                   MSIQ_OK);
+  assert_int_equal(call.function, MSIQ_INSTALLER_APPLY_PATCHES);
+  assert_string_equal(call.target, "C:\\fix.msp;C:\\more.msp;C:\\last.msp");
+  assert_string_equal(call.properties, "NOTE=kept REBOOT=ReallySuppress");
+  assert_string_equal(call.description,
+                      "MsiApplyMultiplePatchesW(\"C:\\fix.msp;C:\\more.msp;"
+                      "C:\\last.msp\", NULL, \"NOTE=kept "
+                      "REBOOT=ReallySuppress\")");
+  msiq_installer_call_cleanup(&call);
+  /* The target itself still may not hold the separator. */
+  assert_int_equal(msiq_installer_call_plan(MSIQ_ACTION_PATCH,
+                                            "C:\\a.msp;C:\\b.msp", NULL,
+                                            properties, 2, &call, &diag),
+                   MSIQ_EINVAL);
+}
+
 static void assert_plan_refused(msiq_action action, const char *target,
                                 const char *mode,
                                 const msiq_property *properties, size_t count,
@@ -1252,6 +1313,7 @@ int main(void) {
       cmocka_unit_test(test_build_install),
       cmocka_unit_test(test_build_uninstall),
       cmocka_unit_test(test_build_patch),
+      cmocka_unit_test(test_build_several_patches),
       cmocka_unit_test(test_build_repair_with_the_jobs_mode),
       cmocka_unit_test(test_build_repair),
       cmocka_unit_test(test_build_properties_in_order),
@@ -1284,6 +1346,7 @@ int main(void) {
       cmocka_unit_test(test_plan_each_action),
       cmocka_unit_test(test_plan_admin_and_advertise),
       cmocka_unit_test(test_plan_unpatch),
+      cmocka_unit_test(test_plan_several_patches),
       cmocka_unit_test(test_plan_job_properties_win),
       cmocka_unit_test(test_plan_refusals),
       cmocka_unit_test(test_plan_replaces_only_on_success),

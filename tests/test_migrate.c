@@ -33,7 +33,8 @@ static void test_new_database_is_migrated_to_the_latest_version(void **state) {
                                "(SELECT name FROM sqlite_schema WHERE "
                                "type = 'table' ORDER BY name)");
   assert_string_equal(tables, "attempt,dependency_broken,job,job_dependency,"
-                              "job_exit_code,job_id_high_water,job_property,"
+                              "job_exit_code,job_id_high_water,"
+                              "job_more_patch,job_property,"
                               "job_state_count,queue,setting,"
                               "setting_generation,staged_removal");
   free(tables);

@@ -49,7 +49,7 @@ static int enqueue_parse_transform(void *state, const char *value,
 
 static int enqueue_parse_patch(void *state, const char *value,
                                msiq_diag *diag) {
-  if (msiq_job_spec_add_image_patch(&((enqueue_options *)state)->spec, value) !=
+  if (msiq_job_spec_add_patch_path(&((enqueue_options *)state)->spec, value) !=
       MSIQ_OK) {
     return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
   }
@@ -272,8 +272,10 @@ static const char enqueue_help[] =
     "  --transform F.mst     apply transform F (install, advertise;\n"
     "                        repeatable, in order): TRANSFORMS=F;...\n"
     "  --target-dir DIR      admin: the image's folder (TARGETDIR; required)\n"
-    "  --patch F.msp         admin: patch the image with F (repeatable;\n"
-    "                        msiexec /a PKG /p F): PATCH=F;...\n"
+    "  --patch F.msp         patch: apply F too, in the same transaction\n"
+    "                        (repeatable; msiexec /update \"A.msp;F.msp\");\n"
+    "                        admin: patch the image with F (msiexec /a PKG\n"
+    "                        /p F); both stored as PATCH=F;...\n"
     "  --language ID         advertise: the language id (msiexec /g)\n"
     "  --patch-code {GUID}   unpatch: the patch to remove (required;\n"
     "                        MSIPATCHREMOVE={GUID}), or a .msp to read its\n"

@@ -183,8 +183,7 @@ static int exec_parse_sequence_switch(int argc, char *const *argv, int *i,
     return exec_add_list(spec, word, value, msiq_job_spec_add_transform, diag);
   }
   if (exec_switch_is(word, "p")) {
-    return exec_add_list(spec, word, value, msiq_job_spec_add_image_patch,
-                         diag);
+    return exec_add_list(spec, word, value, msiq_job_spec_add_patch_path, diag);
   }
   if (msiq_job_spec_set_language(spec, value) != MSIQ_OK) {
     return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
@@ -392,35 +391,25 @@ static int exec_parse(int argc, char *const *argv, msiq_job_spec *spec,
   return MSIQ_OK;
 }
 
-/* The most patches one /update may name ("a.msp;b.msp;..."). */
-#define EXEC_JOB_MAX 16
-
 typedef struct exec_options {
-  /* One job per patch of /update a.msp;b.msp, each after the one before;
-   * a single job otherwise. */
-  msiq_job_spec specs[EXEC_JOB_MAX];
-  size_t count;
+  msiq_job_spec spec;
   exec_line line;
   /* The words of the line, which line.ui_switch points into. */
   msiq_msiexec_words words;
-  /* The jobs as admitted by exec_check(). */
-  msiq_admission admissions[EXEC_JOB_MAX];
+  /* The job as admitted by exec_check(). */
+  msiq_admission admission;
 } exec_options;
 
-/* /update a.msp;b.msp applies both, as msiexec does: one patch job for
- * each, in the order given, each waiting for the one before, with the
- * same properties. The log named by /l (and its mode) goes to the first;
- * the others log where jobs without --log do. */
-static int exec_split_patches(exec_options *options, msiq_diag *diag) {
-  msiq_job_spec *first = &options->specs[0];
-  if (first->action != MSIQ_ACTION_PATCH ||
-      strchr(first->target, ';') == NULL) {
+/* /update a.msp;b.msp applies both in one transaction, as msiexec does:
+ * one patch job whose target is the first patch and which applies the
+ * others with it (enqueue's --patch). */
+static int exec_split_patches(msiq_job_spec *spec, msiq_diag *diag) {
+  if (spec->action != MSIQ_ACTION_PATCH || strchr(spec->target, ';') == NULL) {
     return MSIQ_OK;
   }
-  char *list = first->target;
-  first->target = NULL;
+  char *list = spec->target;
+  spec->target = NULL;
   int status = MSIQ_OK;
-  size_t count = 0;
   char *cursor = list;
   char *piece;
   while (status == MSIQ_OK && (piece = exec_list_next(&cursor)) != NULL) {
@@ -428,26 +417,10 @@ static int exec_split_patches(exec_options *options, msiq_diag *diag) {
       status = msiq_diag_set(diag, MSIQ_EUSAGE,
                              "/update: an empty patch name in the list "
                              "(patches are separated by single ';')");
-    } else if (count == EXEC_JOB_MAX) {
-      status = msiq_diag_set(diag, MSIQ_EUSAGE,
-                             "/update: at most %d patches in one list",
-                             EXEC_JOB_MAX);
-    } else {
-      msiq_job_spec *spec = &options->specs[count];
-      if (count > 0) {
-        spec->action = MSIQ_ACTION_PATCH;
-        for (size_t k = 0; k < first->property_count && status == MSIQ_OK;
-             k++) {
-          status = msiq_job_spec_add_property(spec, first->properties[k].name,
-                                              first->properties[k].value, diag);
-        }
-      }
-      if (status == MSIQ_OK &&
-          msiq_job_spec_set_target(spec, piece) != MSIQ_OK) {
-        status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
-      }
-      count++;
-      options->count = count;
+    } else if ((spec->target == NULL
+                    ? msiq_job_spec_set_target(spec, piece)
+                    : msiq_job_spec_add_patch_path(spec, piece)) != MSIQ_OK) {
+      status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
     }
   }
   free(list);
@@ -480,77 +453,42 @@ static int exec_parse_arguments(tool_context *context, void *state, int argc,
   free(line);
   if (status == MSIQ_OK) {
     status = exec_parse((int)options->words.count, options->words.words,
-                        &options->specs[0], &options->line, diag);
+                        &options->spec, &options->line, diag);
   }
   if (status == MSIQ_OK) {
-    status = exec_split_patches(options, diag);
+    status = exec_split_patches(&options->spec, diag);
   }
   return status;
 }
 
 static void exec_init(void *state) {
   exec_options *options = state;
-  for (size_t i = 0; i < EXEC_JOB_MAX; i++) {
-    msiq_job_spec_init(&options->specs[i]);
-  }
-  options->count = 1;
+  msiq_job_spec_init(&options->spec);
   msiq_msiexec_words_init(&options->words);
 }
 
 static void exec_cleanup(void *state) {
   exec_options *options = state;
-  for (size_t i = 0; i < EXEC_JOB_MAX; i++) {
-    msiq_job_spec_cleanup(&options->specs[i]);
-  }
+  msiq_job_spec_cleanup(&options->spec);
   msiq_msiexec_words_cleanup(&options->words);
 }
 
-/* The jobs are admitted once, before the database is opened. */
+/* The job is admitted once, before the database is opened. */
 static int exec_check(void *state, msiq_diag *diag) {
   exec_options *options = state;
-  for (size_t i = 0; i < options->count; i++) {
-    int status = msiq_job_admit(&options->specs[i], &msiq_host_admission,
-                                &options->admissions[i], diag);
-    if (status != MSIQ_OK) {
-      return status;
-    }
-  }
-  return MSIQ_OK;
+  return msiq_job_admit(&options->spec, &msiq_host_admission,
+                        &options->admission, diag);
 }
 
-/* Enqueues every job, each after the one before. A refusal admission left
- * for the store (a missing package) is delivered before anything is
- * enqueued, so a list with one bad patch adds no job at all. */
-static int exec_enqueue_all(msiq_store *store, exec_options *options,
-                            int64_t *ids, msiq_diag *diag) {
-  for (size_t i = 0; i < options->count; i++) {
-    if (options->admissions[i].refusal != MSIQ_OK) {
-      return msiq_diag_set(diag, options->admissions[i].refusal, "%s",
-                           options->admissions[i].refusal_diag.message);
-    }
-  }
-  for (size_t i = 0; i < options->count; i++) {
-    bool existing = false;
-    if (i > 0 &&
-        msiq_job_spec_add_after(&options->specs[i], ids[i - 1]) != MSIQ_OK) {
-      return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
-    }
-    int status = msiq_store_enqueue(store, &options->admissions[i], &ids[i],
-                                    &existing, diag);
-    if (i > 0) {
-      /* Taken back: the rehearsal's ids are not the real queue's. */
-      options->specs[i].after_count = 0;
-    }
-    if (status != MSIQ_OK) {
-      return status;
-    }
-  }
-  return MSIQ_OK;
+static int exec_enqueue(msiq_store *store, exec_options *options, int64_t *id,
+                        msiq_diag *diag) {
+  bool existing = false;
+  return msiq_store_enqueue(store, &options->admission, id, &existing, diag);
 }
 
 static int exec_rehearse(msiq_store *store, void *state, msiq_diag *diag) {
-  int64_t ids[EXEC_JOB_MAX];
-  return exec_enqueue_all(store, state, ids, diag);
+  int64_t id = 0;
+  return exec_enqueue(store, state, &id, diag);
 }
 
 /* With no dispatcher holding the queue's lock, exec runs its job itself
@@ -610,34 +548,25 @@ static int exec_exec(const tool_context *context, void *state,
           "desktop, so msiq runs the job silently (as /qn)",
           options->line.ui_switch);
   }
-  int64_t ids[EXEC_JOB_MAX];
-  int status = exec_enqueue_all(store, options, ids, &diag);
+  int64_t id = 0;
+  int status = exec_enqueue(store, options, &id, &diag);
   if (status != MSIQ_OK) {
     return tool_report(context, status, &diag);
   }
-  /* The last job waits for all the others. */
-  status = exec_dispatch_if_alone(store, ids[options->count - 1], &diag);
+  status = exec_dispatch_if_alone(store, id, &diag);
   if (status != MSIQ_OK) {
     return tool_report(context, status, &diag);
   }
-  int exit_code = tool_wait_for_jobs(context, store, ids, options->count, 0);
+  int exit_code = tool_wait_for_jobs(context, store, &id, 1, 0);
   if (exit_code == MSIQ_EXIT_INSTALL_FAILURE) {
     /* wait reads a job that spent its retry budget on 1618 as a failure;
      * exec gives the fleet tool msiexec's 1618 to retry on. */
-    msiq_job jobs[EXEC_JOB_MAX];
-    size_t read = 0;
-    bool complete = true;
-    for (; read < options->count && complete; read++) {
-      msiq_job_init(&jobs[read]);
-      complete =
-          msiq_store_get_job(store, ids[read], &jobs[read], NULL) == MSIQ_OK;
+    msiq_job job;
+    msiq_job_init(&job);
+    if (msiq_store_get_job(store, id, &job, NULL) == MSIQ_OK) {
+      exit_code = (int)msiq_exec_exit_code(&job, 1);
     }
-    if (complete) {
-      exit_code = (int)msiq_exec_exit_code(jobs, read);
-    }
-    for (size_t i = 0; i < read; i++) {
-      msiq_job_cleanup(&jobs[i]);
-    }
+    msiq_job_cleanup(&job);
   }
   return exit_code;
 }
@@ -651,7 +580,8 @@ static const char exec_help[] =
     "package missing, 1620 not a package, 1603 anything else. When no\n"
     "dispatcher (`msiq run` or the service) is running, exec runs the job\n"
     "itself, as `msiq run` would, and says so on stderr.\n\n"
-    "Supported: /i or /package, /x or /uninstall, /update or /p, /f with\n"
+    "Supported: /i or /package, /x or /uninstall, /update or /p (A;B: one\n"
+    "job applying both in one transaction), /f with\n"
     "any repair mode (/fomus, /FVOMUS...), /a PKG TARGETDIR=DIR (an\n"
     "administrative image; /p PATCH with /a patches it), /j or /jm PKG\n"
     "(advertise per machine) with /t T.mst;... and /g LANGID, /t with /i\n"

@@ -15,6 +15,16 @@ static void show_print_package(const msiq_package_info *package) {
     printf("patch:           %s\n", label);
     printf("patch code:      %s\n", package->patch_code);
     printf("applies to:      %s\n", package->patch_targets);
+    /* The further patches applied in the same transaction, each with what
+     * was read from it. */
+    for (size_t i = 0; i < package->more_patch_count; i++) {
+      const msiq_more_patch *more = &package->more_patches[i];
+      printf("with patch:      %s\n", more->path);
+      printf("  name:          %s\n",
+             more->display_name != NULL ? more->display_name : "");
+      printf("  patch code:    %s\n", more->patch_code);
+      printf("  applies to:    %s\n", more->patch_targets);
+    }
     return;
   }
   printf("product:         %s\n", label);

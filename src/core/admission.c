@@ -17,6 +17,77 @@ bool msiq_job_target_is_package(msiq_action action, const char *target) {
   return action == MSIQ_ACTION_PATCH || target[0] != '{';
 }
 
+/* Reads each further patch a patch job applies (its --patch files, now
+ * absolute) as the target was read, into spec->package's more_patches,
+ * and records the first that is not a patch as the refusal. */
+static void admission_read_more_patches(msiq_job_spec *spec,
+                                        const msiq_admission_host *host,
+                                        msiq_admission *admission) {
+  for (size_t i = 0;
+       i < spec->patch_path_count && admission->refusal == MSIQ_OK; i++) {
+    const char *path = spec->patch_paths[i];
+    msiq_package_info info;
+    msiq_package_info_init(&info);
+    msiq_diag why = {{0}};
+    int status = host->read_package(path, true, &info, &why);
+    if (status == MSIQ_OK) {
+      status = msiq_package_info_check(&info, &why);
+    }
+    if (status == MSIQ_OK && info.kind != MSIQ_PACKAGE_KIND_PATCH) {
+      status = msiq_diag_set(&why, MSIQ_ENOT_PACKAGE, "it is a product");
+    }
+    /* Two files of one patch code are one patch: Windows Installer
+     * applies it once, and the skip rule would ask about it twice. */
+    const char *same = NULL;
+    if (status == MSIQ_OK && spec->package.patch_code != NULL &&
+        msiq_text_equal_ignoring_case(info.patch_code,
+                                      spec->package.patch_code)) {
+      same = spec->target;
+    }
+    for (size_t k = 0; status == MSIQ_OK && same == NULL &&
+                       k < spec->package.more_patch_count;
+         k++) {
+      if (msiq_text_equal_ignoring_case(
+              info.patch_code, spec->package.more_patches[k].patch_code)) {
+        same = spec->package.more_patches[k].path;
+      }
+    }
+    if (same != NULL) {
+      char quoted_path[160];
+      char quoted_same[160];
+      msiq_quote_for_message(path, quoted_path, sizeof quoted_path);
+      msiq_quote_for_message(same, quoted_same, sizeof quoted_same);
+      admission->refusal = msiq_diag_set(
+          &admission->refusal_diag, MSIQ_EUSAGE,
+          "patches '%s' and '%s' are the same patch %s; name it once",
+          quoted_same, quoted_path, info.patch_code);
+      msiq_package_info_cleanup(&info);
+      break;
+    }
+    if (status == MSIQ_OK && msiq_package_info_add_more_patch(
+                                 &spec->package, path, &info) != MSIQ_OK) {
+      status = msiq_diag_set(&why, MSIQ_ENOMEM, "out of memory");
+    }
+    msiq_package_info_cleanup(&info);
+    if (status == MSIQ_OK) {
+      continue;
+    }
+    char quoted[160];
+    msiq_quote_for_message(path, quoted, sizeof quoted);
+    admission->refusal =
+        status == MSIQ_ENOT_PACKAGE
+            ? msiq_diag_set(&admission->refusal_diag, MSIQ_ENOT_PACKAGE,
+                            "'%s' is not a Windows Installer patch (.msp): "
+                            "%s",
+                            quoted, why.message)
+            : msiq_diag_set(&admission->refusal_diag, status,
+                            "cannot read patch '%s': %s", quoted, why.message);
+  }
+  if (admission->refusal != MSIQ_OK) {
+    msiq_package_info_cleanup(&spec->package);
+  }
+}
+
 /* Reads the package the job names into spec->package and records a file
  * that is not one as the refusal (MSIQ_ENOT_PACKAGE whatever the host's
  * own words follow). */
@@ -122,12 +193,22 @@ static int admission_check_sequence_options(const msiq_job_spec *spec,
                          "advertise, not %s",
                          action);
   }
-  if (spec->image_patch_count > 0 && spec->action != MSIQ_ACTION_ADMIN) {
+  if (spec->patch_path_count > 0 && spec->action != MSIQ_ACTION_ADMIN &&
+      spec->action != MSIQ_ACTION_PATCH) {
     return msiq_diag_set(diag, MSIQ_EUSAGE,
-                         "--patch patches an administrative image, so it "
-                         "goes only with --action admin, not %s (a patch "
-                         "job is --action patch)",
+                         "--patch goes only with --action patch (more "
+                         "patches applied together) or admin (patching the "
+                         "image), not %s",
                          action);
+  }
+  /* The target counts as one of the patches a patch job applies. */
+  size_t patch_count =
+      spec->patch_path_count + (spec->action == MSIQ_ACTION_PATCH ? 1 : 0);
+  if (patch_count > MSIQ_JOB_PATCH_COUNT_MAX) {
+    return msiq_diag_set(diag, MSIQ_EUSAGE,
+                         "%lu patches in one job: at most %d are applied "
+                         "together",
+                         (unsigned long)patch_count, MSIQ_JOB_PATCH_COUNT_MAX);
   }
   if (spec->target_dir != NULL && spec->action != MSIQ_ACTION_ADMIN) {
     return msiq_diag_set(diag, MSIQ_EUSAGE,
@@ -259,6 +340,36 @@ static int admission_read_patch_code(msiq_job_spec *spec,
   return status;
 }
 
+/* Refuses a patch job that names one patch twice (its target among
+ * them): Windows Installer would apply it once, and the job's history
+ * would say otherwise. Paths are compared as Windows compares names, in
+ * any case; the target is made absolute for the comparison only, as it is
+ * later for the job. */
+static int admission_check_patches_differ(const msiq_job_spec *spec,
+                                          const msiq_admission_host *host,
+                                          msiq_diag *diag) {
+  char *target = NULL;
+  int status = host->absolute_path(spec->target, &target, diag);
+  if (status != MSIQ_OK) {
+    return status;
+  }
+  for (size_t i = 0; i < spec->patch_path_count && status == MSIQ_OK; i++) {
+    const char *path = spec->patch_paths[i];
+    bool twice = msiq_text_equal_ignoring_case(path, target);
+    for (size_t k = 0; k < i && !twice; k++) {
+      twice = msiq_text_equal_ignoring_case(path, spec->patch_paths[k]);
+    }
+    if (twice) {
+      char quoted[160];
+      msiq_quote_for_message(path, quoted, sizeof quoted);
+      status = msiq_diag_set(diag, MSIQ_EUSAGE,
+                             "patch '%s' is named twice in one job", quoted);
+    }
+  }
+  free(target);
+  return status;
+}
+
 /* Turns the sequences' own arguments (job.h) into their properties:
  * transforms and an image's patches made absolute, a language as given;
  * and an administrative image's folder, from --target-dir or the job's
@@ -277,13 +388,16 @@ static int admission_add_sequence_properties(msiq_job_spec *spec,
                                        MSIQ_TRANSFORMS_PROPERTY, diag);
     }
   }
-  if (status == MSIQ_OK && spec->image_patch_count > 0) {
+  if (status == MSIQ_OK && spec->patch_path_count > 0) {
     status =
         admission_check_not_set(spec, "--patch", MSIQ_PATCH_PROPERTY, diag);
     if (status == MSIQ_OK) {
-      status = admission_add_path_list(spec, host, "patch", spec->image_patches,
-                                       spec->image_patch_count,
+      status = admission_add_path_list(spec, host, "patch", spec->patch_paths,
+                                       spec->patch_path_count,
                                        MSIQ_PATCH_PROPERTY, diag);
+    }
+    if (status == MSIQ_OK && spec->action == MSIQ_ACTION_PATCH) {
+      status = admission_check_patches_differ(spec, host, diag);
     }
   }
   if (status == MSIQ_OK && spec->target_dir != NULL) {
@@ -337,8 +451,8 @@ static void admission_check_sequence_files(const msiq_job_spec *spec,
                                            const msiq_admission_host *host,
                                            msiq_admission *admission) {
   for (int list = 0; list < 2; list++) {
-    char **paths = list == 0 ? spec->transforms : spec->image_patches;
-    size_t count = list == 0 ? spec->transform_count : spec->image_patch_count;
+    char **paths = list == 0 ? spec->transforms : spec->patch_paths;
+    size_t count = list == 0 ? spec->transform_count : spec->patch_path_count;
     const char *what = list == 0 ? "transform" : "patch";
     for (size_t i = 0; i < count && admission->refusal == MSIQ_OK; i++) {
       if (!host->file_exists(paths[i])) {
@@ -443,11 +557,14 @@ int msiq_job_admit(msiq_job_spec *spec, const msiq_admission_host *host,
   if (admission->refusal == MSIQ_OK && !spec->no_check) {
     admission_check_sequence_files(spec, host, admission);
   }
-  msiq_job_spec_forget_sequence_arguments(spec);
   if (admission->refusal == MSIQ_OK && is_package && !spec->no_check &&
       host->read_package != NULL) {
     admission_read_package(spec, host, admission);
+    if (spec->action == MSIQ_ACTION_PATCH) {
+      admission_read_more_patches(spec, host, admission);
+    }
   }
+  msiq_job_spec_forget_sequence_arguments(spec);
   /* A staged package runs from the copy, so where it comes from does not
    * matter; any other package is what SYSTEM will run. */
   if (admission->refusal == MSIQ_OK && is_package && !spec->no_check &&

@@ -560,15 +560,61 @@ bool msiq_job_skip_decide(const msiq_job *job, const char *installed_version,
 
 /* Patches that are already applied, or that apply to nothing here. */
 
-bool msiq_job_patch_checkable(const msiq_job *job) {
-  if (job->action != MSIQ_ACTION_PATCH ||
-      job->package.kind != MSIQ_PACKAGE_KIND_PATCH ||
-      job->package.patch_code == NULL || job->package.patch_targets == NULL) {
+bool msiq_job_patch_metadata(const msiq_job *job, size_t index,
+                             const char **patch_code,
+                             const char **patch_targets) {
+  const msiq_package_info *package = &job->package;
+  if (index == 0) {
+    *patch_code = package->patch_code;
+    *patch_targets = package->patch_targets;
+    return true;
+  }
+  if (index > package->more_patch_count) {
     return false;
   }
+  *patch_code = package->more_patches[index - 1].patch_code;
+  *patch_targets = package->more_patches[index - 1].patch_targets;
+  return true;
+}
+
+/* True when a patch's code and at least one target are known. */
+static bool patch_metadata_known(const char *patch_code,
+                                 const char *patch_targets) {
   char code[MSIQ_PRODUCT_CODE_SIZE];
-  return msiq_patch_targets_next(job->package.patch_targets, code,
-                                 sizeof code) != NULL;
+  return patch_code != NULL &&
+         msiq_patch_targets_next(patch_targets, code, sizeof code) != NULL;
+}
+
+bool msiq_job_patch_checkable(const msiq_job *job) {
+  const msiq_package_info *package = &job->package;
+  if (job->action != MSIQ_ACTION_PATCH ||
+      package->kind != MSIQ_PACKAGE_KIND_PATCH ||
+      !patch_metadata_known(package->patch_code, package->patch_targets)) {
+    return false;
+  }
+  /* Every path of the PATCH list must have been read: a patch the job
+   * applies without msiq knowing its code could be the one not applied. */
+  const char *more = msiq_property_value_of(
+      job->properties, job->property_count, MSIQ_PATCH_PROPERTY);
+  size_t listed = 0;
+  for (const char *cursor = more; cursor != NULL && *cursor != '\0';) {
+    size_t length = strcspn(cursor, ";");
+    listed += length > 0 ? 1 : 0;
+    cursor += length;
+    cursor += *cursor == ';' ? 1 : 0;
+  }
+  if (listed != package->more_patch_count) {
+    return false;
+  }
+  const char *patch_code = NULL;
+  const char *patch_targets = NULL;
+  for (size_t i = 1;
+       msiq_job_patch_metadata(job, i, &patch_code, &patch_targets); i++) {
+    if (!patch_metadata_known(patch_code, patch_targets)) {
+      return false;
+    }
+  }
+  return true;
 }
 
 const char *msiq_patch_targets_next(const char *cursor, char *code,
@@ -608,6 +654,19 @@ static void patch_name_target(const msiq_patch_target_state *target, bool first,
            has_version ? ")" : "");
 }
 
+/* True when the installed product of targets[i] is named by an earlier
+ * pair, so that a product two patches target is named once. */
+static bool patch_target_named_before(const msiq_patch_target_state *targets,
+                                      size_t i) {
+  for (size_t k = 0; k < i; k++) {
+    if (targets[k].installed_version != NULL &&
+        strcmp(targets[k].product_code, targets[i].product_code) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
 msiq_patch_verdict
 msiq_patch_skip_decide(const msiq_job *job,
                        const msiq_patch_target_state *targets, size_t count,
@@ -619,24 +678,30 @@ msiq_patch_skip_decide(const msiq_job *job,
     return MSIQ_PATCH_RUN;
   }
   size_t installed = 0;
+  size_t patches = 0;
   for (size_t i = 0; i < count; i++) {
+    if (i == 0 || strcmp(targets[i].patch_code, targets[i - 1].patch_code)) {
+      patches++;
+    }
     if (targets[i].installed_version == NULL) {
       continue;
     }
     installed++;
-    /* One installed target without the patch is work to do. */
+    /* One installed target without its patch is work to do. */
     if (!targets[i].patch_applied) {
       return MSIQ_PATCH_RUN;
     }
   }
   if (installed == 0) {
-    snprintf(message, size, "no installed product this patch applies to");
+    snprintf(message, size, "no installed product %s",
+             patches > 1 ? "these patches apply to" : "this patch applies to");
     return MSIQ_PATCH_NO_TARGET;
   }
   snprintf(message, size, "already applied to ");
   bool first = true;
   for (size_t i = 0; i < count; i++) {
-    if (targets[i].installed_version != NULL) {
+    if (targets[i].installed_version != NULL &&
+        !patch_target_named_before(targets, i)) {
       patch_name_target(&targets[i], first, message, size);
       first = false;
     }
@@ -644,6 +709,23 @@ msiq_patch_skip_decide(const msiq_job *job,
   size_t used = strlen(message);
   if (used < size) {
     snprintf(message + used, size - used, ", not run");
+  }
+  /* A patch whose pairs are all "not installed" changes nothing either. */
+  for (size_t start = 0; start < count;) {
+    size_t end = start;
+    bool any_installed = false;
+    while (end < count &&
+           strcmp(targets[end].patch_code, targets[start].patch_code) == 0) {
+      any_installed = any_installed || targets[end].installed_version != NULL;
+      end++;
+    }
+    used = strlen(message);
+    if (!any_installed && used < size) {
+      snprintf(message + used, size - used,
+               "; %s applies to no installed product",
+               targets[start].patch_code);
+    }
+    start = end;
   }
   return MSIQ_PATCH_ALREADY_APPLIED;
 }

@@ -238,24 +238,32 @@ bool msiq_job_skip_decide(const msiq_job *job, const char *installed_version,
 /* Patches that are already applied, or that apply to nothing here.
  *
  * Right before a patch job's installer would start, the dispatcher asks
- * the machine about each product the patch targets (its package's
- * metadata, read at enqueue): whether it is installed, at which version,
- * and whether this patch is applied to it. Then:
- *   - a patch applied to every target that is installed (at least one is)
- *     succeeds as "already applied to {CODE} (version V), not run", every
- *     such product named;
- *   - a patch none of whose targets is installed fails before running with
- *     "no installed product this patch applies to", and is not retried:
- *     nothing a retry could change is missing but the product itself;
- *   - anything else runs (Windows Installer applies the patch to the
+ * the machine about each product the job's patches target (their
+ * metadata, read at enqueue: the target's, then each further patch's of
+ * `--patch`): whether it is installed, at which version, and whether that
+ * patch is applied to it. Then:
+ *   - when every patch is applied to every target of it that is installed,
+ *     and at least one target is installed, the job succeeds as "already
+ *     applied to {CODE} (version V), not run", every such product named
+ *     once; a further patch none of whose targets is installed is named
+ *     after it ("; {PATCH} applies to no installed product"), since running
+ *     the job would change nothing for it either;
+ *   - when no target of any of the patches is installed, the job fails
+ *     before running with "no installed product this patch applies to"
+ *     ("these patches apply to" for several), and is not retried: nothing
+ *     a retry could change is missing but the product itself;
+ *   - anything else runs (Windows Installer applies each patch to the
  *     installed targets that lack it).
- * A patch whose package was not read (`--no-check`) runs as before. */
+ * A job whose patches were not all read (`--no-check`, a PATCH property
+ * given by hand) runs as before. */
 
 /* The longest product code: a braced GUID, 38 characters. */
 #define MSIQ_PRODUCT_CODE_SIZE 39
 
 /* What the machine says about one product a patch targets. */
 typedef struct msiq_patch_target_state {
+  /* The patch asked about (one of the job's), and the product. */
+  const char *patch_code;
   const char *product_code;
   /* The installed product's version ("" when Windows Installer will not
    * tell), or NULL when the product is not installed. */
@@ -270,9 +278,18 @@ typedef enum msiq_patch_verdict {
   MSIQ_PATCH_NO_TARGET,       /* fail without running, no retry */
 } msiq_patch_verdict;
 
-/* True when the patch rules apply to the job: a patch whose package's
- * patch code and target product codes are known. */
+/* True when the patch rules apply to the job: a patch job whose patches'
+ * codes and target product codes are all known (its target's and one
+ * further patch read for each path in its PATCH property). */
 bool msiq_job_patch_checkable(const msiq_job *job);
+
+/* The index-th patch a patch job applies (0: its target's package, then
+ * each further patch of `--patch` in order): its code and its target list
+ * into *patch_code and *patch_targets (NULL when unknown); false past the
+ * last. */
+bool msiq_job_patch_metadata(const msiq_job *job, size_t index,
+                             const char **patch_code,
+                             const char **patch_targets);
 
 /* Walks a patch's target list (product codes separated by ';', as the
  * package's summary Template names them): copies the code at cursor into
@@ -282,8 +299,9 @@ const char *msiq_patch_targets_next(const char *cursor, char *code,
                                     size_t size);
 
 /* Decides what becomes of a patch job, given what the machine says about
- * each of its targets (count of them); the history message, or the
- * failure, in message. */
+ * each target of each of its patches (count of them, every pair once, a
+ * patch's pairs next to each other); the history message, or the failure,
+ * in message. */
 msiq_patch_verdict
 msiq_patch_skip_decide(const msiq_job *job,
                        const msiq_patch_target_state *targets, size_t count,

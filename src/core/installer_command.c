@@ -100,6 +100,38 @@ static const char *action_switch(msiq_action action) {
   return NULL;
 }
 
+/* A patch job's PATCH property names the patches it applies together with
+ * its target (core/job.h); both the msiexec command and the worker's call
+ * take them as one list after the target, and not as a property. */
+static bool property_is_more_patches(msiq_action action, const char *name) {
+  return action == MSIQ_ACTION_PATCH && strcmp(name, MSIQ_PATCH_PROPERTY) == 0;
+}
+
+/* The patches a patch job applies: its target, then its PATCH property's
+ * list, separated by ';' as msiexec's /update and MsiApplyMultiplePatchesW
+ * take them; the target alone without one. NULL when out of memory. */
+static char *patch_list_join(const char *target,
+                             const msiq_property *properties,
+                             size_t property_count) {
+  const char *more =
+      msiq_property_value_of(properties, property_count, MSIQ_PATCH_PROPERTY);
+  if (more == NULL || more[0] == '\0') {
+    return msiq_text_duplicate(target);
+  }
+  size_t target_length = strlen(target);
+  size_t more_length = strlen(more);
+  if (target_length > SIZE_MAX - 2 - more_length) {
+    return NULL;
+  }
+  char *joined = malloc(target_length + more_length + 2);
+  if (joined != NULL) {
+    memcpy(joined, target, target_length);
+    joined[target_length] = ';';
+    memcpy(joined + target_length + 1, more, more_length + 1);
+  }
+  return joined;
+}
+
 int msiq_installer_command_build(const msiq_job *job, const char *log_path,
                                  msiq_installer_command *command,
                                  msiq_diag *diag) {
@@ -207,9 +239,19 @@ int msiq_installer_command_build(const msiq_job *job, const char *log_path,
     }
     switch_text = repair_switch;
   }
+  char *patches = NULL;
+  if (job->action == MSIQ_ACTION_PATCH) {
+    patches =
+        patch_list_join(job->target, job->properties, job->property_count);
+    if (patches == NULL) {
+      msiq_installer_command_cleanup(&built);
+      return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+    }
+  }
   /* The switches of an advertisement go between its package and /qn, so
    * that everything after the log path is still a property. */
-  const char *fixed[FIXED_ARGUMENT_COUNT + 4] = {switch_text, job->target};
+  const char *fixed[FIXED_ARGUMENT_COUNT + 4] = {
+      switch_text, patches != NULL ? patches : job->target};
   size_t fixed_count = 2;
   for (size_t i = 0; i < advertise_count; i++) {
     fixed[fixed_count++] = advertise_switches[i];
@@ -221,12 +263,17 @@ int msiq_installer_command_build(const msiq_job *job, const char *log_path,
   for (size_t i = 0; i < fixed_count; i++) {
     built.arguments[built.argument_count] = msiq_text_duplicate(fixed[i]);
     if (built.arguments[built.argument_count] == NULL) {
+      free(patches);
       msiq_installer_command_cleanup(&built);
       return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
     }
     built.argument_count++;
   }
+  free(patches);
   for (size_t i = 0; i < property_count; i++) {
+    if (property_is_more_patches(job->action, job->properties[i].name)) {
+      continue;
+    }
     built.arguments[built.argument_count] = property_assignment_create(
         job->properties[i].name, job->properties[i].value);
     if (built.arguments[built.argument_count] == NULL) {
@@ -1041,14 +1088,18 @@ int msiq_installer_call_plan(msiq_action action, const char *target,
     property_list_append(&builder, leading[i].name, leading[i].value);
   }
   for (size_t i = 0; i < property_count; i++) {
-    property_list_append(&builder, properties[i].name, properties[i].value);
+    if (!property_is_more_patches(action, properties[i].name)) {
+      property_list_append(&builder, properties[i].name, properties[i].value);
+    }
   }
   if (!property_is_set(properties, property_count, MSIQ_REBOOT_PROPERTY)) {
     property_list_append(&builder, MSIQ_REBOOT_PROPERTY,
                          MSIQ_REBOOT_DEFAULT_VALUE);
   }
   planned.properties = text_builder_finish(&builder);
-  planned.target = msiq_text_duplicate(target);
+  planned.target = action == MSIQ_ACTION_PATCH
+                       ? patch_list_join(target, properties, property_count)
+                       : msiq_text_duplicate(target);
   return installer_call_finish(
       &planned, planned.properties != NULL && planned.target != NULL, call,
       diag);

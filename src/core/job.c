@@ -152,21 +152,21 @@ void msiq_job_spec_forget_sequence_arguments(msiq_job_spec *spec) {
   for (size_t i = 0; i < spec->transform_count; i++) {
     free(spec->transforms[i]);
   }
-  for (size_t i = 0; i < spec->image_patch_count; i++) {
-    free(spec->image_patches[i]);
+  for (size_t i = 0; i < spec->patch_path_count; i++) {
+    free(spec->patch_paths[i]);
   }
   free(spec->transforms);
-  free(spec->image_patches);
+  free(spec->patch_paths);
   free(spec->target_dir);
   free(spec->language);
   free(spec->patch_code);
   spec->patch_code = NULL;
   spec->transforms = NULL;
-  spec->image_patches = NULL;
+  spec->patch_paths = NULL;
   spec->target_dir = NULL;
   spec->language = NULL;
   spec->transform_count = 0;
-  spec->image_patch_count = 0;
+  spec->patch_path_count = 0;
 }
 
 /* Replaces *field with a copy of text (or NULL when text is NULL). */
@@ -227,8 +227,8 @@ int msiq_job_spec_add_transform(msiq_job_spec *spec, const char *path) {
   return text_list_append(&spec->transforms, &spec->transform_count, path);
 }
 
-int msiq_job_spec_add_image_patch(msiq_job_spec *spec, const char *path) {
-  return text_list_append(&spec->image_patches, &spec->image_patch_count, path);
+int msiq_job_spec_add_patch_path(msiq_job_spec *spec, const char *path) {
+  return text_list_append(&spec->patch_paths, &spec->patch_path_count, path);
 }
 
 int msiq_job_spec_set_target_dir(msiq_job_spec *spec, const char *path) {

@@ -43,6 +43,12 @@ typedef struct msiq_exit_code_rule {
 /* Default number of attempts when a job does not say. */
 #define MSIQ_DEFAULT_MAX_ATTEMPTS 10
 
+/* The most patches one patch job applies together, its target with them
+ * (`--patch`, msiexec's /update "a.msp;b.msp"). Windows Installer has no
+ * such limit; each patch is read at enqueue and asked about at every
+ * start, and a patch night rarely needs more than a handful at once. */
+#define MSIQ_JOB_PATCH_COUNT_MAX 32
+
 /* The most properties one job may set. Real packages take a handful; the
  * limit keeps one job from making an enqueue or an import slow (every
  * property is checked and stored), and no command line could carry many
@@ -60,10 +66,12 @@ typedef struct msiq_exit_code_rule {
 /* The properties that carry the sequences' own arguments: a job's
  * transforms (`--transform`, msiexec's TRANSFORMS or /t), an
  * administrative image's folder and patches (TARGETDIR and PATCH, msiexec
- * /a's TARGETDIR and /p) and an advertisement's language (`--language`,
- * msiexec /g). Stored as properties so that they travel with the job like
- * any other; the msiexec command and the worker's call turn an
- * advertisement's two into their own switches or arguments. */
+ * /a's TARGETDIR and /p), the patches a patch job applies together with
+ * its target (PATCH, msiexec's /update "a.msp;b.msp") and an
+ * advertisement's language (`--language`, msiexec /g). Stored as
+ * properties so that they travel with the job like any other; the msiexec
+ * command and the worker's call turn an advertisement's two, and a patch
+ * job's PATCH, into their own switches or arguments. */
 #define MSIQ_TRANSFORMS_PROPERTY "TRANSFORMS"
 #define MSIQ_TARGETDIR_PROPERTY  "TARGETDIR"
 #define MSIQ_PATCH_PROPERTY      "PATCH"
@@ -134,8 +142,8 @@ typedef struct msiq_job_spec {
    * Not stored (the properties are). */
   char **transforms;
   size_t transform_count;
-  char **image_patches;
-  size_t image_patch_count;
+  char **patch_paths;
+  size_t patch_path_count;
   char *target_dir;
   char *language;
   /* `--patch-code`, a manifest's "patch_code": the patch an unpatch job
@@ -181,11 +189,12 @@ int msiq_job_spec_add_property_assignment(msiq_job_spec *spec,
  * REINSTALLMODE itself. */
 int msiq_job_spec_add_reinstall(msiq_job_spec *spec, msiq_diag *diag);
 int msiq_job_spec_add_after(msiq_job_spec *spec, int64_t id);
-/* Append a transform (.mst) or an administrative image's patch (.msp) as
- * given; set the folder of an administrative image or the language of an
+/* Append a transform (.mst), or a patch (.msp) that patches an
+ * administrative image or is applied together with a patch job's target,
+ * as given; set the folder of an administrative image or the language of an
  * advertisement. Checked by admission (core/admission.h). */
 int msiq_job_spec_add_transform(msiq_job_spec *spec, const char *path);
-int msiq_job_spec_add_image_patch(msiq_job_spec *spec, const char *path);
+int msiq_job_spec_add_patch_path(msiq_job_spec *spec, const char *path);
 int msiq_job_spec_set_target_dir(msiq_job_spec *spec, const char *path);
 int msiq_job_spec_set_language(msiq_job_spec *spec, const char *language);
 /* Sets the patch code an unpatch job removes; checked by admission. */

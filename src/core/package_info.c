@@ -36,13 +36,58 @@ static void package_info_fields(msiq_package_info *info,
   memcpy(fields, all, sizeof all);
 }
 
+static void more_patch_cleanup(msiq_more_patch *patch) {
+  free(patch->path);
+  free(patch->patch_code);
+  free(patch->patch_targets);
+  free(patch->display_name);
+  memset(patch, 0, sizeof *patch);
+}
+
 void msiq_package_info_cleanup(msiq_package_info *info) {
   char **fields[PACKAGE_INFO_FIELD_COUNT];
   package_info_fields(info, fields);
   for (size_t i = 0; fields[i] != NULL; i++) {
     free(*fields[i]);
   }
+  for (size_t i = 0; i < info->more_patch_count; i++) {
+    more_patch_cleanup(&info->more_patches[i]);
+  }
+  free(info->more_patches);
   msiq_package_info_init(info);
+}
+
+/* Appends a copy of the four texts; a NULL or empty one stays NULL. */
+static int package_info_append_more_patch(msiq_package_info *info,
+                                          const char *path,
+                                          const char *patch_code,
+                                          const char *patch_targets,
+                                          const char *display_name) {
+  msiq_more_patch added;
+  memset(&added, 0, sizeof added);
+  if (msiq_package_info_set(&added.path, path) != MSIQ_OK ||
+      msiq_package_info_set(&added.patch_code, patch_code) != MSIQ_OK ||
+      msiq_package_info_set(&added.patch_targets, patch_targets) != MSIQ_OK ||
+      msiq_package_info_set(&added.display_name, display_name) != MSIQ_OK) {
+    more_patch_cleanup(&added);
+    return MSIQ_ENOMEM;
+  }
+  msiq_more_patch *grown =
+      realloc(info->more_patches,
+              (info->more_patch_count + 1) * sizeof *info->more_patches);
+  if (grown == NULL) {
+    more_patch_cleanup(&added);
+    return MSIQ_ENOMEM;
+  }
+  info->more_patches = grown;
+  grown[info->more_patch_count++] = added;
+  return MSIQ_OK;
+}
+
+int msiq_package_info_add_more_patch(msiq_package_info *info, const char *path,
+                                     const msiq_package_info *patch) {
+  return package_info_append_more_patch(
+      info, path, patch->patch_code, patch->patch_targets, patch->display_name);
 }
 
 int msiq_package_info_take_property(msiq_package_info *info, const char *name,
@@ -99,6 +144,15 @@ int msiq_package_info_copy(msiq_package_info *to,
   to->kind = from->kind;
   for (size_t i = 0; to_fields[i] != NULL; i++) {
     if (msiq_package_info_set(to_fields[i], *from_fields[i]) != MSIQ_OK) {
+      msiq_package_info_cleanup(to);
+      return MSIQ_ENOMEM;
+    }
+  }
+  for (size_t i = 0; i < from->more_patch_count; i++) {
+    const msiq_more_patch *patch = &from->more_patches[i];
+    if (package_info_append_more_patch(to, patch->path, patch->patch_code,
+                                       patch->patch_targets,
+                                       patch->display_name) != MSIQ_OK) {
       msiq_package_info_cleanup(to);
       return MSIQ_ENOMEM;
     }

@@ -28,6 +28,18 @@ typedef enum msiq_package_kind {
   MSIQ_PACKAGE_KIND_PATCH,
 } msiq_package_kind;
 
+/* Another patch that a patch job applies in the same transaction as its
+ * target (`enqueue --patch`, msiexec's /update "a.msp;b.msp"), as read at
+ * enqueue: its absolute path, its code, the product codes it targets
+ * (separated by semicolons) and its display name, NULL when it does not
+ * say. */
+typedef struct msiq_more_patch {
+  char *path;
+  char *patch_code;
+  char *patch_targets;
+  char *display_name;
+} msiq_more_patch;
+
 /* What was read from one package. Every text is owned (free()d by
  * msiq_package_info_cleanup) and NULL when the package does not say. */
 typedef struct msiq_package_info {
@@ -50,6 +62,11 @@ typedef struct msiq_package_info {
   char *patch_code;
   char *patch_targets;
   char *display_name;
+  /* A patch job's other patches, in the order they are applied after this
+   * one (the job's PATCH property holds their paths in the same order);
+   * none for a job that applies one. */
+  msiq_more_patch *more_patches;
+  size_t more_patch_count;
 } msiq_package_info;
 
 void msiq_package_info_init(msiq_package_info *info);
@@ -71,7 +88,14 @@ int msiq_package_info_take_property(msiq_package_info *info, const char *name,
 int msiq_package_info_take_patch_metadata(msiq_package_info *info,
                                           const char *name, const char *value);
 
-/* Copies every field of from into to (cleaned up first). */
+/* Appends another patch at path to a patch job's package, taking its
+ * code, targets and display name from patch (what was read from it).
+ * MSIQ_ENOMEM when a copy cannot be made (info is then unchanged). */
+int msiq_package_info_add_more_patch(msiq_package_info *info, const char *path,
+                                     const msiq_package_info *patch);
+
+/* Copies every field of from into to (cleaned up first), its other
+ * patches too. */
 int msiq_package_info_copy(msiq_package_info *to,
                            const msiq_package_info *from);
 

@@ -632,15 +632,19 @@ static void dispatcher_record(dispatcher *self, int64_t exit_code) {
                                       ? self->job.package.product_version
                                       : NULL);
   }
-  /* And the patches applied to them: a succeeded patch is recorded against
-   * each of its targets that is installed. */
-  if (decision.new_state == MSIQ_STATE_SUCCEEDED &&
-      msiq_job_patch_checkable(&self->job)) {
+  /* And the patches applied to them: each patch of a succeeded patch job
+   * is recorded against each of its targets that is installed. */
+  const char *patch_code = NULL;
+  const char *cursor = NULL;
+  for (size_t patch = 0;
+       decision.new_state == MSIQ_STATE_SUCCEEDED &&
+       msiq_job_patch_checkable(&self->job) &&
+       msiq_job_patch_metadata(&self->job, patch, &patch_code, &cursor);
+       patch++) {
     char target[MSIQ_PRODUCT_CODE_SIZE];
-    const char *cursor = self->job.package.patch_targets;
     while ((cursor = msiq_patch_targets_next(cursor, target, sizeof target)) !=
            NULL) {
-      msiq_host_patch_note_applied(self->job.package.patch_code, target);
+      msiq_host_patch_note_applied(patch_code, target);
     }
   }
   /* And a removed patch is no longer recorded against its product. */
@@ -949,57 +953,64 @@ static bool dispatcher_skip_if_done(dispatcher *self) {
   return true;
 }
 
-/* Asks the machine about each product a patch job targets and, when the
- * patch is applied to every one installed, records the attempt as
- * succeeded, or when none is installed, as failed (never retried: only
- * installing the product changes that), without starting the installer;
- * true then (core/decision.h). A machine that cannot be asked about every
- * target lets the job run, as msiq always did. */
+/* Asks the machine about each product a patch job's patches target (its
+ * target's and each further one's) and, when every patch is applied to
+ * every one installed, records the attempt as succeeded, or when none is
+ * installed, as failed (never retried: only installing the product changes
+ * that), without starting the installer; true then (core/decision.h). A
+ * machine that cannot be asked about every target lets the job run, as
+ * msiq always did. */
 static bool dispatcher_check_patch(dispatcher *self) {
   if (!msiq_job_patch_checkable(&self->job)) {
     return false;
   }
-  /* A patch names a handful of products; more than this many runs. */
-  enum { PATCH_TARGETS_MAX = 64 };
+  /* A patch names a handful of products; more pairs than this run. */
+  enum { PATCH_TARGETS_MAX = 128 };
   msiq_patch_target_state states[PATCH_TARGETS_MAX];
   char codes[PATCH_TARGETS_MAX][MSIQ_PRODUCT_CODE_SIZE];
   char *versions[PATCH_TARGETS_MAX] = {0};
   size_t count = 0;
   bool answered = true;
-  const char *cursor = self->job.package.patch_targets;
-  char code[MSIQ_PRODUCT_CODE_SIZE];
-  while (answered && (cursor = msiq_patch_targets_next(cursor, code,
-                                                       sizeof code)) != NULL) {
-    if (count == PATCH_TARGETS_MAX) {
-      /* More targets than any real patch has: not worth judging. */
-      answered = false;
-      break;
+  const char *patch_code = NULL;
+  const char *cursor = NULL;
+  for (size_t patch = 0;
+       answered &&
+       msiq_job_patch_metadata(&self->job, patch, &patch_code, &cursor);
+       patch++) {
+    char code[MSIQ_PRODUCT_CODE_SIZE];
+    while (answered && (cursor = msiq_patch_targets_next(
+                            cursor, code, sizeof code)) != NULL) {
+      if (count == PATCH_TARGETS_MAX) {
+        /* More targets than any real patch night has: not worth judging. */
+        answered = false;
+        break;
+      }
+      size_t index = count++;
+      snprintf(codes[index], sizeof codes[index], "%s", code);
+      msiq_patch_target_state *state = &states[index];
+      *state = (msiq_patch_target_state){.patch_code = patch_code,
+                                         .product_code = codes[index]};
+      bool known = false;
+      msiq_diag query_diag = {{0}};
+      int status = msiq_host_product_installed_version(
+          code, &known, &versions[index], &query_diag);
+      /* Whether the patch is applied matters only to an installed target. */
+      if (status == MSIQ_OK && known && versions[index] != NULL) {
+        state->installed_version = versions[index];
+        status = msiq_host_patch_applied(patch_code, code, &known,
+                                         &state->patch_applied, &query_diag);
+      }
+      if (status != MSIQ_OK) {
+        dispatcher_report(self,
+                          "job %lld: cannot tell whether patch %s applies to "
+                          "%s (%s); running it",
+                          (long long)self->job.id, patch_code, code,
+                          query_diag.message);
+      }
+      answered = status == MSIQ_OK && known;
     }
-    size_t index = count++;
-    snprintf(codes[index], sizeof codes[index], "%s", code);
-    msiq_patch_target_state *state = &states[index];
-    *state = (msiq_patch_target_state){.product_code = codes[index]};
-    bool known = false;
-    msiq_diag query_diag = {{0}};
-    int status = msiq_host_product_installed_version(
-        code, &known, &versions[index], &query_diag);
-    /* Whether the patch is applied matters only to an installed target. */
-    if (status == MSIQ_OK && known && versions[index] != NULL) {
-      state->installed_version = versions[index];
-      status =
-          msiq_host_patch_applied(self->job.package.patch_code, code, &known,
-                                  &state->patch_applied, &query_diag);
-    }
-    if (status != MSIQ_OK) {
-      dispatcher_report(self,
-                        "job %lld: cannot tell whether patch %s applies to "
-                        "%s (%s); running it",
-                        (long long)self->job.id, self->job.package.patch_code,
-                        code, query_diag.message);
-    }
-    answered = status == MSIQ_OK && known;
   }
-  char message[512];
+  char message[1024];
   msiq_patch_verdict verdict =
       answered ? msiq_patch_skip_decide(&self->job, states, count, message,
                                         sizeof message)

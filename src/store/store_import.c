@@ -159,14 +159,14 @@ static int store_import_transform(const char *key, const char *value,
   return status;
 }
 
-static int store_import_image_patch(const char *key, const char *value,
-                                    const char *type, void *context,
-                                    msiq_diag *diag) {
+static int store_import_patch_path(const char *key, const char *value,
+                                   const char *type, void *context,
+                                   msiq_diag *diag) {
   store_import_item *item = context;
   (void)key;
   int status = store_import_path_member("patches", value, type, diag);
   if (status == MSIQ_OK &&
-      msiq_job_spec_add_image_patch(item->spec, value) != MSIQ_OK) {
+      msiq_job_spec_add_patch_path(item->spec, value) != MSIQ_OK) {
     status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
   }
   return status;
@@ -339,7 +339,7 @@ static int store_read_patches(store_import_item *item, const char *name,
   (void)name;
   (void)value;
   (void)diag;
-  item->members = store_import_image_patch;
+  item->members = store_import_patch_path;
   return MSIQ_OK;
 }
 

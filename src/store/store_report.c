@@ -97,7 +97,8 @@ int store_read_job_row(sqlite3_stmt *statement, msiq_job *job) {
 }
 
 /* Row visitors that append one child row (job_properties_get.sql,
- * job_dependencies_get.sql, job_exit_codes_get.sql) to the job. */
+ * job_more_patches_get.sql, job_dependencies_get.sql,
+ * job_exit_codes_get.sql) to the job. */
 
 static int store_append_property(sqlite3_stmt *statement, void *context,
                                  msiq_diag *diag) {
@@ -114,6 +115,29 @@ static int store_append_property(sqlite3_stmt *statement, void *context,
   grown[job->property_count].value =
       store_column_optional_text(statement, 1, &failed);
   job->property_count++;
+  if (failed) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  return MSIQ_OK;
+}
+
+static int store_append_more_patch(sqlite3_stmt *statement, void *context,
+                                   msiq_diag *diag) {
+  msiq_job *job = context;
+  bool failed = false;
+  char *path = store_column_optional_text(statement, 0, &failed);
+  msiq_package_info patch;
+  msiq_package_info_init(&patch);
+  patch.kind = MSIQ_PACKAGE_KIND_PATCH;
+  patch.patch_code = store_column_optional_text(statement, 1, &failed);
+  patch.patch_targets = store_column_optional_text(statement, 2, &failed);
+  patch.display_name = store_column_optional_text(statement, 3, &failed);
+  if (!failed) {
+    failed = msiq_package_info_add_more_patch(&job->package, path, &patch) !=
+             MSIQ_OK;
+  }
+  free(path);
+  msiq_package_info_cleanup(&patch);
   if (failed) {
     return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
   }
@@ -150,7 +174,8 @@ static int store_append_exit_code_rule(sqlite3_stmt *statement, void *context,
   return MSIQ_OK;
 }
 
-/* Reads the job's properties, dependencies and exit-code rules. */
+/* Reads the job's properties, further patches, dependencies and exit-code
+ * rules. */
 static int store_read_job_children(msiq_store *store, msiq_job *job,
                                    msiq_diag *diag) {
   static const struct {
@@ -158,6 +183,7 @@ static int store_read_job_children(msiq_store *store, msiq_job *job,
     store_row_visitor append;
   } children[] = {
       {msiq_sql_job_properties_get, store_append_property},
+      {msiq_sql_job_more_patches_get, store_append_more_patch},
       {msiq_sql_job_dependencies_get, store_append_dependency},
       {msiq_sql_job_exit_codes_get, store_append_exit_code_rule},
   };

@@ -17,8 +17,10 @@
 #      through the same engine and exits; wait and enqueue --wait say at
 #      once on stderr that no dispatcher runs, and keep waiting; where exec
 #      cannot run the job itself it says why;
-#   5. /update a.msp;b.msp: two patch jobs, the second after the first, the
-#      same properties; a missing patch enqueues neither;
+#   5. /update a.msp;b.msp: one patch job applying both in one installer
+#      run (/update "a;b"), the second read like the first; a missing, an
+#      empty, a repeated patch, or two files of one patch code, enqueue
+#      nothing;
 #   6. called from inside an installation (MSIQ_SIM_INSIDE_INSTALLATION
 #      stands for an msiexec.exe ancestor): 1618 at once, nothing enqueued;
 #   7. log switches /l[i|w|e|a|r|u|c|m|o|p|v|x|+|!|*] in any case and order
@@ -250,22 +252,26 @@ check_match "$(head -n 1 "$sec/exec.err")" "^msiq: warning: exec: no dispatcher 
   "exec that cannot run its job: says why on stderr"
 
 # ---------------------------------------------------------------------------
-# 5. /update a.msp;b.msp applies both, in order.
+# 5. /update a.msp;b.msp applies both, in order, in one transaction.
 new_section patches
-cp "$work_dir/patch.msp" "$sec/fix2.msp"
+make_patch_package "$sec/fix2.msp" "{6B4F1D2F-8C3E-4F7B-AD9C-2E3F40516273}" "" "Second Fix" || exit 1
+cp "$sec/fix.msp" "$sec/fix-copy.msp"
 start_dispatcher
 run_exec --json exec /update "fix.msp;fix2.msp" /qn P=1
 check_status 0 "exec /update a;b: exit 0 ($err)"
-check_equal "$(tail -n 2 "$FAKE_INSTALLER_LOG" | cut -d' ' -f1,2,7 | tr '\n' '|')" \
-  "[/update] [$sec/fix.msp] [P=1]|[/update] [$sec/fix2.msp] [P=1]|" "exec /update a;b: both patches, in order, with the properties"
-check_equal "$(jq_of "$out" 'map(.action + " " + (.after | map(tostring) | join(","))) | join("|")')" "patch |patch 1" \
-  "exec /update a;b: two jobs, the second after the first"
+check_equal "$(tail -n 1 "$FAKE_INSTALLER_LOG" | cut -d" " -f1,2,7- | tr '\n' '|')" \
+  "[/update] [$sec/fix.msp;$sec/fix2.msp] [P=1]|" "exec /update a;b: one installer run applying both, in order, with the properties (and no PATCH property)"
+check_equal "$(jq_of "$out" 'map(.action + " " + .properties.PATCH + " " + (.package.more_patches | map(.path + " " + .patch_code + " " + .name) | join(","))) | join("|")')" \
+  "patch $sec/fix2.msp $sec/fix2.msp {6B4F1D2F-8C3E-4F7B-AD9C-2E3F40516273} Second Fix" \
+  "exec /update a;b: one job, the second patch in its PATCH property and read like the first"
 echo "1603" >"$FAKE_INSTALLER_CODES"
 run_exec exec /update "fix.msp;fix2.msp"
-check_status $((1603 & 255)) "exec /update a;b, the first fails: 1603"
+check_status $((1603 & 255)) "exec /update a;b that fails: 1603"
 : >"$FAKE_INSTALLER_CODES"
 check_rejected $((1619 & 255)) "fix3.msp' does not exist" "exec /update a;missing: 1619, nothing enqueued" exec /update "fix.msp;fix3.msp"
 check_rejected $((1639 & 255)) "an empty patch name" "exec /update a;: 1639" exec /update "fix.msp;"
+check_rejected $((1639 & 255)) "fix.msp' is named twice in one job" "exec /update a;a: 1639" exec /update "fix.msp;fix.msp"
+check_rejected $((1639 & 255)) "are the same patch \\{5A3F0C1E-7B2D-4E6A-9C8B-1D2E3F405162\\}" "exec /update a;copy of a: 1639" exec /update "fix.msp;fix-copy.msp"
 stop_dispatcher
 
 # ---------------------------------------------------------------------------

@@ -89,7 +89,7 @@ check_rejected 2 "--transform goes only with --action install or advertise, not 
   "--transform with patch" enqueue --transform a.mst fix.msp
 check_rejected 2 "--language goes only with --action advertise, not install" \
   "--language with install" enqueue --language 1033 app.msi
-check_rejected 2 "--patch patches an administrative image" \
+check_rejected 2 "--patch goes only with --action patch .* or admin .*, not install" \
   "--patch with install" enqueue --patch fix.msp app.msi
 check_rejected 2 "--target-dir names an administrative image's folder" \
   "--target-dir with install" enqueue --target-dir img app.msi

@@ -8,7 +8,8 @@
 # in the way. Real packages (make_package, make_patch_package) through the
 # simulation host: MSIQ_SIM_PRODUCTS_DIR holds one file per installed
 # product (its version, then one applied patch code a line), which a
-# succeeded install writes and a succeeded patch extends.
+# succeeded install writes and a succeeded patch extends. Section 6: the
+# same rules for a job that applies several patches together (--patch).
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$MSIQ_TESTS_DIR/cli/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=lib_dispatch.sh
@@ -176,5 +177,48 @@ unknown=$(enqueue "$fix")
 run_drain
 check_equal "$(runs_of "$fix")" "$((runs_before + 1))" "no products folder: the patch ran"
 check_equal "$(job_field "$unknown" .state)" "succeeded" "no products folder: succeeded"
+
+# ---------------------------------------------------------------------------
+# 6. Several patches in one job (--patch): one installer run applying all,
+# each recorded against its installed targets; the job again is not run;
+# one patch missing on its installed target makes it run; none of their
+# targets installed fails it before running.
+export MSIQ_SIM_PRODUCTS_DIR="$products"
+printf '%s\n' "$version" >"$products/$product_code"
+second_code='{7C5E2A30-9D4F-4A8C-BE0D-3F4051627384}'
+second_fix="$sec/second.msp"
+make_patch_package "$second_fix" "$second_code" "$product_code" "Second Fix" ||
+  fail "make_patch_package second.msp"
+together=$(enqueue --patch "$second_fix" --patch "$stray" "$fix")
+check_equal "$(job_field "$together" '[.properties.PATCH, (.package.more_patches | map(.patch_code + "=" + (.targets | join(";"))) | join(" "))] | join(" ")')" \
+  "$second_fix;$stray $second_code=$product_code {6B4F1D2F-8C3E-4F7B-AD9C-2E3F40516273}=$absent_code" \
+  "several patches: the further ones in PATCH, each read"
+run_drain
+check_equal "$(job_field "$together" .state)" "succeeded" "several patches: succeeded"
+check_equal "$(runs_of "$fix;$second_fix;$stray")" 1 "several patches: one installer run applying all three, in order"
+check_equal "$(sed -n '2,$p' "$products/$product_code" | sort | tr '\n' ' ')" \
+  "$(printf '%s\n%s\n' "$patch_code" "$second_code" | sort | tr '\n' ' ')" \
+  "several patches: each recorded against the installed product"
+again=$(enqueue --patch "$second_fix" --patch "$stray" "$fix")
+run_drain
+check_equal "$(runs_of "$fix;$second_fix;$stray")" 1 "several patches again: not run"
+check_equal "$(job_field "$again" '.history[0].message')" \
+  "already applied to $product_code (version $version), not run; {6B4F1D2F-8C3E-4F7B-AD9C-2E3F40516273} applies to no installed product" \
+  "several patches again: the product named once, the patch with nothing to patch named"
+# The second patch taken off the record: the job runs again.
+printf '%s\n%s\n' "$version" "$patch_code" >"$products/$product_code"
+partly=$(enqueue --patch "$second_fix" "$fix")
+run_drain
+check_equal "$(runs_of "$fix;$second_fix")" 1 "one of the patches missing: the job ran"
+check_equal "$(job_field "$partly" .state)" "succeeded" "one of the patches missing: succeeded"
+# None of the targets installed.
+rm -f "$products/$product_code"
+nowhere=$(enqueue --max-attempts 3 --patch "$second_fix" "$stray")
+run_drain
+check_equal "$(runs_of "$stray;$second_fix")" 0 "several patches, no target installed: not run"
+check_equal "$(job_field "$nowhere" .state)" "failed" "several patches, no target installed: failed"
+check_equal "$(job_field "$nowhere" .last_error)" \
+  "no installed product these patches apply to" "several patches, no target installed: says why"
+check_equal "$(job_field "$nowhere" '.history | length')" 1 "several patches, no target installed: no retry"
 
 finish

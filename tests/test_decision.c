@@ -1300,6 +1300,33 @@ static void test_patches_together(void **state) {
   assert_string_equal(message, "no installed product these patches apply to");
 }
 
+/* A related uninstall of every product with the UpgradeCode other_code. */
+static void test_related_uninstall_of_nothing_is_not_run(void **state) {
+  (void)state;
+  msiq_job job;
+  memset(&job, 0, sizeof job);
+  job.id = 6;
+  job.action = MSIQ_ACTION_UNINSTALL;
+  job.target = other_code;
+  job.related = true;
+  /* Its target is no product code: the uninstall rule does not ask it. */
+  assert_null(msiq_job_skip_product_code(&job));
+  char message[256] = "x";
+  assert_true(msiq_related_skip_decide(&job, NULL, message, sizeof message));
+  assert_string_equal(message,
+                      "no product with upgrade code "
+                      "{AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE} is installed, "
+                      "not run");
+  assert_true(msiq_related_skip_decide(&job, ";", message, sizeof message));
+  assert_false(
+      msiq_related_skip_decide(&job, product_code, message, sizeof message));
+  assert_string_equal(message, "");
+  /* An uninstall that is not related never takes this rule. */
+  job.related = false;
+  assert_false(msiq_related_skip_decide(&job, NULL, message, sizeof message));
+  assert_string_equal(msiq_job_skip_product_code(&job), other_code);
+}
+
 /* An unpatch job of product_code removing removed_patch. */
 static char removed_patch[] = "{5A3F0C1E-7B2D-4E6A-9C8B-1D2E3F405162}";
 static char patch_remove_name[] = "MSIPATCHREMOVE";
@@ -1402,6 +1429,7 @@ int main(void) {
       cmocka_unit_test(test_product_version_names_installed_version),
       cmocka_unit_test(test_patch_targets_next),
       cmocka_unit_test(test_patch_checkable),
+      cmocka_unit_test(test_related_uninstall_of_nothing_is_not_run),
       cmocka_unit_test(test_patches_checkable_only_when_every_one_was_read),
       cmocka_unit_test(test_patches_together),
       cmocka_unit_test(test_patch_already_applied),

@@ -632,6 +632,31 @@ static void test_validate_install_target(void **state) {
                         "invalid product code '{1234}'");
 }
 
+/* --related: an uninstall whose target is an UpgradeCode. */
+static void test_validate_related_uninstall(void **state) {
+  (void)state;
+  msiq_job_spec spec;
+  test_spec_init(&spec, MSIQ_ACTION_UNINSTALL, valid_product_code);
+  spec.related = true;
+  assert_spec_valid(&spec);
+  msiq_job_spec_cleanup(&spec);
+  /* A package, or a malformed code, is no UpgradeCode. */
+  test_spec_init(&spec, MSIQ_ACTION_UNINSTALL, "C:\\pkg\\app.msi");
+  spec.related = true;
+  assert_spec_invalid(&spec, "invalid upgrade code 'C:\\pkg\\app.msi'");
+  msiq_job_spec_cleanup(&spec);
+  /* Only an uninstall removes a family of products. */
+  test_spec_init(&spec, MSIQ_ACTION_REPAIR, valid_product_code);
+  spec.related = true;
+  msiq_diag diag = {{0}};
+  assert_int_equal(msiq_job_spec_validate(&spec, &diag), MSIQ_EUSAGE);
+  assert_message_contains(diag.message,
+                          "--related removes every product of an "
+                          "UpgradeCode, so it goes only with --action "
+                          "uninstall, not repair");
+  msiq_job_spec_cleanup(&spec);
+}
+
 static void test_validate_patch_target(void **state) {
   (void)state;
   assert_target_valid(MSIQ_ACTION_PATCH, "C:\\pkg\\fix.msp");
@@ -971,6 +996,7 @@ int main(void) {
       cmocka_unit_test(test_add_exit_code_rule_errors),
       cmocka_unit_test(test_validate_install_target),
       cmocka_unit_test(test_validate_patch_target),
+      cmocka_unit_test(test_validate_related_uninstall),
       cmocka_unit_test(test_validate_uninstall_and_repair_targets),
       cmocka_unit_test(test_validate_empty_target),
       cmocka_unit_test(test_validate_target_characters),

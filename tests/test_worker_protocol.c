@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/worker_protocol.h"
+#include "core/worker_request.h"
 
 static void parse_ok(const char *line, msiq_worker_message *message) {
   msiq_diag diag = {{0}};
@@ -273,6 +274,47 @@ static void test_request_for_an_install(void **state) {
   msiq_job_cleanup(&job);
 }
 
+/* A related uninstall names its UpgradeCode with its own keyword, which
+ * the request reads back as a related uninstall. */
+static void test_request_for_a_related_uninstall(void **state) {
+  (void)state;
+  msiq_job job;
+  job_with(&job, MSIQ_ACTION_UNINSTALL,
+           "{12345678-1234-1234-1234-123456789ABC}", NULL, 0);
+  job.related = true;
+  char *text = NULL;
+  size_t length = 0;
+  assert_int_equal(
+      msiq_worker_request_build(&job, "/l.log", &text, &length, NULL, NULL),
+      MSIQ_OK);
+  assert_string_equal(
+      text, "request\t1\n"
+            "uninstall-related\t{12345678-1234-1234-1234-123456789ABC}\n"
+            "property\tREBOOT\tReallySuppress\n"
+            "log\t/l.log\n"
+            "start\n");
+  msiq_worker_line_reader reader;
+  msiq_worker_line_reader_init(&reader);
+  collected seen = {0};
+  msiq_worker_line_reader_feed(&reader, text, length, collect, &seen);
+  msiq_worker_request request;
+  msiq_worker_request_init(&request);
+  for (size_t i = 0; i < seen.count; i++) {
+    msiq_worker_message message;
+    parse_ok(seen.lines[i], &message);
+    assert_int_equal(msiq_worker_request_add(&request, &message, NULL),
+                     MSIQ_OK);
+  }
+  assert_true(msiq_worker_request_is_complete(&request));
+  assert_int_equal(request.job.action, MSIQ_ACTION_UNINSTALL);
+  assert_true(request.job.related);
+  assert_string_equal(request.job.target,
+                      "{12345678-1234-1234-1234-123456789ABC}");
+  msiq_worker_request_cleanup(&request);
+  free(text);
+  msiq_job_cleanup(&job);
+}
+
 static void test_request_keeps_the_jobs_own_reboot(void **state) {
   (void)state;
   msiq_job job;
@@ -415,6 +457,7 @@ int main(void) {
       cmocka_unit_test(test_line_reader_splits_any_chunks),
       cmocka_unit_test(test_line_reader_cuts_overlong_lines_once),
       cmocka_unit_test(test_request_for_an_install),
+      cmocka_unit_test(test_request_for_a_related_uninstall),
       cmocka_unit_test(test_request_keeps_the_jobs_own_reboot),
       cmocka_unit_test(test_request_for_a_repair),
       cmocka_unit_test(test_request_for_an_unpatch),

@@ -131,6 +131,30 @@ static void test_each_operation(void **state) {
   }
 }
 
+/* uninstall-related: an uninstall of every product of an UpgradeCode,
+ * which must be a braced GUID. */
+static void test_related_uninstall_request(void **state) {
+  (void)state;
+  msiq_worker_request request;
+  msiq_worker_request_init(&request);
+  const char *const related[] = {"request\t1",
+                                 "uninstall-related\t" PRODUCT_CODE, "start"};
+  request_feed_all(&request, related, 3);
+  assert_int_equal(request.job.action, MSIQ_ACTION_UNINSTALL);
+  assert_true(request.job.related);
+  assert_string_equal(request.job.target, PRODUCT_CODE);
+  msiq_worker_request_cleanup(&request);
+  /* A plain uninstall is not related. */
+  msiq_worker_request_init(&request);
+  const char *const plain[] = {"request\t1", "uninstall\t" PRODUCT_CODE,
+                               "start"};
+  request_feed_all(&request, plain, 3);
+  assert_false(request.job.related);
+  msiq_worker_request_cleanup(&request);
+  REFUSED_AT_LAST("upgrade code 'C:\\p.msi' is not a braced GUID", "request\t1",
+                  "uninstall-related\tC:\\\\p.msi");
+}
+
 static void test_log_mode(void **state) {
   (void)state;
   msiq_worker_request request;
@@ -205,6 +229,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_install_request),
       cmocka_unit_test(test_each_operation),
+      cmocka_unit_test(test_related_uninstall_request),
       cmocka_unit_test(test_log_mode),
       cmocka_unit_test(test_refused_out_of_order),
       cmocka_unit_test(test_refused_after_start),

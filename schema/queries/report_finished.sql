@@ -7,7 +7,7 @@ SELECT id, state, action, target, priority, not_before, deadline,
        package_source, package_kind, product_code,
        product_name, product_version, manufacturer, upgrade_code, all_users,
        install_per_user, package_platform, package_languages, patch_code,
-       patch_targets, package_display_name, log_mode
+       patch_targets, package_display_name, log_mode, related
   FROM job INDEXED BY job_finished
  WHERE (state = 'succeeded' OR state = 'failed' OR state = 'cancelled')
    AND finished_at >= ?1

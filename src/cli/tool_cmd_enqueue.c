@@ -105,6 +105,8 @@ static const tool_option enqueue_option_table[] = {
     {"stage", 0, TOOL_OPTION_FLAG, offsetof(enqueue_options, spec.stage), NULL},
     {"reinstall", 0, TOOL_OPTION_FLAG,
      offsetof(enqueue_options, spec.reinstall), NULL},
+    {"related", 0, TOOL_OPTION_FLAG, offsetof(enqueue_options, spec.related),
+     NULL},
     {"transform", 0, TOOL_OPTION_CUSTOM, 0, enqueue_parse_transform},
     {"patch", 0, TOOL_OPTION_CUSTOM, 0, enqueue_parse_patch},
     {"target-dir", 0, TOOL_OPTION_CUSTOM, 0, enqueue_parse_target_dir},
@@ -261,7 +263,8 @@ static int enqueue_exec(const tool_context *context, void *state,
 static const char enqueue_help[] =
     "TARGET is a .msi package (install, admin, advertise), a .msp patch\n"
     "(patch), a .msi package or braced product code {GUID} (uninstall,\n"
-    "repair), or the product code of the product a patch is removed from\n"
+    "repair), the UpgradeCode of the products to remove (uninstall\n"
+    "--related), or the product code of the product a patch is removed from\n"
     "(unpatch). NAME=VALUE pairs are MSI properties, passed to msiexec in\n"
     "the order given.\n\n"
     "Options:\n"
@@ -277,6 +280,9 @@ static const char enqueue_help[] =
     "                        admin: patch the image with F (msiexec /a PKG\n"
     "                        /p F); both stored as PATCH=F;...\n"
     "  --language ID         advertise: the language id (msiexec /g)\n"
+    "  --related             uninstall: TARGET is an UpgradeCode {GUID};\n"
+    "                        remove every product installed with it (none\n"
+    "                        installed: the job is not run)\n"
     "  --patch-code {GUID}   unpatch: the patch to remove (required;\n"
     "                        MSIPATCHREMOVE={GUID}), or a .msp to read its\n"
     "                        code from; a job whose patch is not applied to\n"

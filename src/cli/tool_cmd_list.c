@@ -112,6 +112,11 @@ static int list_print_row(const msiq_job *job, void *context) {
   const char *target =
       msiq_package_info_label(&job->package, label, sizeof label) ? label
                                                                   : job->target;
+  /* A related uninstall's target is an UpgradeCode, named as such. */
+  if (job->related) {
+    snprintf(label, sizeof label, "products of upgrade code %s", job->target);
+    target = label;
+  }
   /* An unpatch job's target is the product; the patch it removes is its
    * MSIPATCHREMOVE property, which the list's rows do not carry, so it
    * is read for these rows alone: "{PATCH} from {PRODUCT}". */

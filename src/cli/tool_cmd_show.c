@@ -52,7 +52,9 @@ static void show_print_job(const msiq_job *job) {
   printf("id:              %lld\n", (long long)job->id);
   printf("state:           %s\n", msiq_state_name(job->state));
   printf("action:          %s\n", msiq_action_name(job->action));
-  printf("target:          %s\n", job->target);
+  printf("target:          %s%s\n", job->target,
+         job->related ? " (an upgrade code: every product installed with it)"
+                      : "");
   show_print_package(&job->package);
   if (job->package_sha256 != NULL) {
     printf("staged from:     %s\n",

@@ -599,6 +599,15 @@ int msiq_admission_check_key_reuse(const msiq_job_spec *spec,
                          key, id, msiq_action_name(existing->action),
                          msiq_action_name(spec->action), id);
   }
+  if (spec->related != existing->related) {
+    return msiq_diag_set(diag, MSIQ_ESTATE,
+                         "key '%s' already names unfinished job %lld, which "
+                         "removes %s; use another key or cancel job %lld",
+                         key, id,
+                         existing->related ? "every product of an UpgradeCode"
+                                           : "one product",
+                         id);
+  }
   const char *spec_source =
       admission_job_source(spec->target, spec->package_source);
   const char *job_source =

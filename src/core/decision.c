@@ -437,6 +437,11 @@ msiq_event_id msiq_job_event_id(const msiq_job_event *event) {
 /* Skipping what is already done. */
 
 const char *msiq_job_skip_product_code(const msiq_job *job) {
+  /* A related uninstall's target is an UpgradeCode, asked about by
+   * msiq_related_skip_decide's rule instead. */
+  if (job->related) {
+    return NULL;
+  }
   const char *package_code = job->package.kind == MSIQ_PACKAGE_KIND_PRODUCT
                                  ? job->package.product_code
                                  : NULL;
@@ -755,5 +760,23 @@ bool msiq_unpatch_skip_decide(const msiq_job *job, bool product_installed,
   snprintf(message, size, "patch %s is not applied to %s%s, not run",
            patch_code, job->target,
            product_installed ? "" : " (not installed)");
+  return true;
+}
+
+/* Removing every product of an UpgradeCode. */
+
+bool msiq_related_skip_decide(const msiq_job *job, const char *installed_codes,
+                              char *message, size_t size) {
+  if (size > 0) {
+    message[0] = '\0';
+  }
+  char code[MSIQ_PRODUCT_CODE_SIZE];
+  if (!job->related || job->target == NULL ||
+      msiq_patch_targets_next(installed_codes, code, sizeof code) != NULL) {
+    return false;
+  }
+  snprintf(message, size,
+           "no product with upgrade code %s is installed, not run",
+           job->target);
   return true;
 }

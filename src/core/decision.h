@@ -327,4 +327,17 @@ const char *msiq_job_unpatch_patch_code(const msiq_job *job);
 bool msiq_unpatch_skip_decide(const msiq_job *job, bool product_installed,
                               bool patch_applied, char *message, size_t size);
 
+/* Removing every product of an UpgradeCode.
+ *
+ * Right before a related uninstall (`--related`) would start, the
+ * dispatcher asks the machine which products are installed with the
+ * job's UpgradeCode (its target). When none is, there is nothing to
+ * remove: the job succeeds as "no product with upgrade code {U} is
+ * installed, not run", as an uninstall of an absent product does.
+ * Otherwise the worker removes each of them. installed_codes holds the
+ * product codes found, separated by ';' (NULL or "" for none). True, with
+ * the history message in message, when the job succeeds without running. */
+bool msiq_related_skip_decide(const msiq_job *job, const char *installed_codes,
+                              char *message, size_t size);
+
 #endif /* MSIQ_DECISION_H */

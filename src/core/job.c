@@ -580,6 +580,23 @@ static int target_check(const msiq_job_spec *spec, msiq_diag *diag) {
     return msiq_diag_set(diag, MSIQ_EINVAL, "%s target '%s' has a double quote",
                          action, quoted);
   }
+  /* A related uninstall names a family of products by their UpgradeCode:
+   * msiexec has no such target, so only msiq's own worker runs it. */
+  if (spec->related) {
+    if (spec->action != MSIQ_ACTION_UNINSTALL) {
+      return msiq_diag_set(diag, MSIQ_EUSAGE,
+                           "--related removes every product of an "
+                           "UpgradeCode, so it goes only with --action "
+                           "uninstall, not %s",
+                           action);
+    }
+    if (!msiq_product_code_is_valid(target)) {
+      return msiq_diag_set(diag, MSIQ_EINVAL,
+                           "invalid upgrade code '%s': expected %s", quoted,
+                           product_code_form);
+    }
+    return MSIQ_OK;
+  }
   /* A product code names an installed product: msiexec /i {ProductCode}
    * PROP=... reconfigures it (its features, its properties), /x and /f
    * remove or repair it. /update takes only a patch, /a and /j only a

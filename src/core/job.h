@@ -150,6 +150,10 @@ typedef struct msiq_job_spec {
    * removes, turned into the MSIPATCHREMOVE property by admission. Not
    * stored (the property is). */
   char *patch_code;
+  /* `--related`, a manifest's "related": true: the target of an uninstall
+   * is an UpgradeCode, and the job removes every product installed with
+   * it (docs/packages.md, "Removing every product of an UpgradeCode"). */
+  bool related;
 } msiq_job_spec;
 
 void msiq_job_spec_init(msiq_job_spec *spec);
@@ -254,6 +258,8 @@ typedef struct msiq_job {
   /* What the package said at enqueue; kind MSIQ_PACKAGE_KIND_UNKNOWN when
    * it was not read (--no-check, a product code, a job from before). */
   msiq_package_info package;
+  /* An uninstall whose target is an UpgradeCode (msiq_job_spec.related). */
+  bool related;
   int64_t created_at;
   int64_t started_at;
   int64_t finished_at;

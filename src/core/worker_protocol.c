@@ -334,8 +334,11 @@ static int request_builder_append(request_builder *builder,
   return MSIQ_OK;
 }
 
-static msiq_worker_message_kind request_operation_kind(msiq_action action) {
-  switch (action) {
+static msiq_worker_message_kind request_operation_kind(const msiq_job *job) {
+  if (job->related) {
+    return MSIQ_WORKER_UNINSTALL_RELATED;
+  }
+  switch (job->action) {
     case MSIQ_ACTION_UNINSTALL:
       return MSIQ_WORKER_UNINSTALL;
     case MSIQ_ACTION_PATCH:
@@ -372,9 +375,9 @@ static int request_build_lines(const msiq_job *job, const char *log_path,
    * default. */
   const char *operation[] = {
       job->target, msiq_repair_mode_of(job->properties, job->property_count)};
-  status = request_builder_append(
-      builder, request_operation_kind(job->action), operation,
-      job->action == MSIQ_ACTION_REPAIR ? 2 : 1, diag);
+  status =
+      request_builder_append(builder, request_operation_kind(job), operation,
+                             job->action == MSIQ_ACTION_REPAIR ? 2 : 1, diag);
   if (status != MSIQ_OK) {
     return msiq_diag_set(diag, status,
                          "the %s target is too long for the worker's request",

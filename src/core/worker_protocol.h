@@ -49,10 +49,12 @@
   XX(ADMIN, "admin", 1, 1, "dispatcher")         /* package */                 \
   XX(ADVERTISE, "advertise", 1, 1, "dispatcher") /* package */                 \
   XX(UNPATCH, "unpatch", 1, 1, "dispatcher")     /* product code */            \
-  XX(PROPERTY, "property", 2, 2, "dispatcher")   /* name value */              \
-  XX(LOG, "log", 1, 2, "dispatcher")             /* path [mode] */             \
-  XX(START, "start", 0, 0, "dispatcher")         /* the request is complete */ \
-  XX(CANCEL, "cancel", 0, 0, "dispatcher")       /* roll back and stop */
+  XX(UNINSTALL_RELATED, "uninstall-related", 1, 1,                             \
+     "dispatcher")                             /* upgrade code */              \
+  XX(PROPERTY, "property", 2, 2, "dispatcher") /* name value */                \
+  XX(LOG, "log", 1, 2, "dispatcher")           /* path [mode] */               \
+  XX(START, "start", 0, 0, "dispatcher")       /* the request is complete */   \
+  XX(CANCEL, "cancel", 0, 0, "dispatcher")     /* roll back and stop */
 
 typedef enum msiq_worker_message_kind {
 #define MSIQ_WORKER_MESSAGE_ENUM(name, keyword, min, max, sender)              \

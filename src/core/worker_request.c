@@ -54,6 +54,9 @@ static bool request_operation_action(msiq_worker_message_kind kind,
     case MSIQ_WORKER_UNPATCH:
       *action = MSIQ_ACTION_UNPATCH;
       return true;
+    case MSIQ_WORKER_UNINSTALL_RELATED:
+      *action = MSIQ_ACTION_UNINSTALL;
+      return true;
     default:
       return false;
   }
@@ -86,10 +89,22 @@ static int request_add_operation(msiq_worker_request *request,
     }
     memcpy(request->repair_mode, mode, size);
   }
+  /* A related uninstall names an UpgradeCode, which the worker looks up;
+   * anything else there would be looked up for nothing. */
+  bool related = message->kind == MSIQ_WORKER_UNINSTALL_RELATED;
+  if (related && !msiq_product_code_is_valid(target)) {
+    char quoted[QUOTED_TEXT_SIZE];
+    msiq_quote_for_message(target, quoted, sizeof quoted);
+    return msiq_diag_set(diag, MSIQ_EINVAL,
+                         "worker request: upgrade code '%s' is not a braced "
+                         "GUID",
+                         quoted);
+  }
   if (msiq_job_spec_set_target(&request->job, target) != MSIQ_OK) {
     return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
   }
   request->job.action = action;
+  request->job.related = related;
   request->stage = MSIQ_WORKER_REQUEST_EXPECT_OPTIONS;
   return MSIQ_OK;
 }

@@ -110,6 +110,9 @@ typedef struct msiq_dispatcher {
   /* The version of the running install's product that was installed when
    * it started (dispatcher_skip_if_done asked), or NULL: a 1638 names it. */
   char *installed_version;
+  /* A related uninstall's products as they were found right before it
+   * started (dispatcher_check_related), ';'-separated, or NULL. */
+  char *related_products;
   int64_t timeout_ms;
   dispatcher_stop_reason stop_reason;
   /* What the running job's worker said, and what was done about it. */
@@ -627,10 +630,18 @@ static void dispatcher_record(dispatcher *self, int64_t exit_code) {
    * own, so on Windows this does nothing). */
   const char *product_code = msiq_job_skip_product_code(&self->job);
   if (decision.new_state == MSIQ_STATE_SUCCEEDED && product_code != NULL) {
-    msiq_host_product_note_result(product_code,
-                                  self->job.action == MSIQ_ACTION_INSTALL
-                                      ? self->job.package.product_version
-                                      : NULL);
+    bool install = self->job.action == MSIQ_ACTION_INSTALL;
+    msiq_host_product_note_result(
+        product_code, install ? self->job.package.product_version : NULL,
+        install ? self->job.package.upgrade_code : NULL);
+  }
+  /* A related uninstall removed each product found before it started. */
+  char removed[MSIQ_PRODUCT_CODE_SIZE];
+  for (const char *cursor = self->related_products;
+       decision.new_state == MSIQ_STATE_SUCCEEDED &&
+       (cursor = msiq_patch_targets_next(cursor, removed, sizeof removed)) !=
+           NULL;) {
+    msiq_host_product_note_result(removed, NULL, NULL);
   }
   /* And the patches applied to them: each patch of a succeeded patch job
    * is recorded against each of its targets that is installed. */
@@ -664,6 +675,8 @@ static void dispatcher_end_job(dispatcher *self) {
   msiq_job_cleanup(&self->job);
   free(self->installed_version);
   self->installed_version = NULL;
+  free(self->related_products);
+  self->related_products = NULL;
   self->stop_reason = DISPATCHER_STOP_NONE;
   if (self->stopping) {
     dispatcher_abandon_pending(self);
@@ -1031,6 +1044,45 @@ static bool dispatcher_check_patch(dispatcher *self) {
   }
 }
 
+/* Asks the machine which products a related uninstall would remove and,
+ * when none is installed, records the attempt as succeeded without
+ * starting the installer; true then (core/decision.h). Otherwise says
+ * which it found, and keeps them, so that the log names what the worker
+ * is about to remove. A machine that cannot be asked lets the job run:
+ * the worker looks the products up itself. */
+static bool dispatcher_check_related(dispatcher *self) {
+  free(self->related_products);
+  self->related_products = NULL;
+  if (!self->job.related) {
+    return false;
+  }
+  bool known = false;
+  char *codes = NULL;
+  msiq_diag query_diag = {{0}};
+  if (msiq_host_related_products(self->job.target, &known, &codes,
+                                 &query_diag) != MSIQ_OK) {
+    dispatcher_report(self,
+                      "job %lld: cannot tell which products have upgrade "
+                      "code %s (%s); running it",
+                      (long long)self->job.id, self->job.target,
+                      query_diag.message);
+    return false;
+  }
+  char message[256];
+  if (known &&
+      msiq_related_skip_decide(&self->job, codes, message, sizeof message)) {
+    free(codes);
+    dispatcher_succeed_unrun(self, message);
+    return true;
+  }
+  if (codes != NULL) {
+    dispatcher_report(self, "job %lld: removing %s (upgrade code %s)",
+                      (long long)self->job.id, codes, self->job.target);
+  }
+  self->related_products = codes;
+  return false;
+}
+
 /* Asks the machine whether an unpatch job's product is installed and its
  * patch applied to it and, when not, records the attempt as succeeded
  * without starting the installer; true then (core/decision.h). A machine
@@ -1192,7 +1244,7 @@ static void dispatcher_start(dispatcher *self, int64_t id,
     goto cleanup;
   }
   if (dispatcher_skip_if_done(self) || dispatcher_check_patch(self) ||
-      dispatcher_check_unpatch(self)) {
+      dispatcher_check_unpatch(self) || dispatcher_check_related(self)) {
     goto cleanup;
   }
   msiq_worker_link_init(&self->link);

@@ -158,6 +158,19 @@ int msiq_host_package_read(const char *path, bool patch,
 int msiq_host_product_installed_version(const char *product_code, bool *known,
                                         char **version, msiq_diag *diag);
 
+/* Asks the machine which products are installed with this UpgradeCode (a
+ * braced GUID), right before a related uninstall starts (core/decision.h).
+ * *known is false when this host cannot tell, and the job then runs (the
+ * worker looks them up itself); else *product_codes is their product
+ * codes separated by ';' (free() it), or NULL when none is installed.
+ * Windows: MsiEnumRelatedProductsW, as the worker calls it;
+ * simulation: the products in MSIQ_SIM_PRODUCTS_DIR whose file
+ * CODE.upgrade-code, beside the product's own, holds this UpgradeCode
+ * (written by msiq_host_product_note_result); without that setting the
+ * answer is "cannot tell". */
+int msiq_host_related_products(const char *upgrade_code, bool *known,
+                               char **product_codes, msiq_diag *diag);
+
 /* Asks the machine whether the patch with this patch code is applied to
  * the installed product with this product code (both braced GUIDs), right
  * before a patch job starts (the patch rules in core/decision.h). *known is
@@ -191,10 +204,13 @@ void msiq_host_patch_note_removed(const char *patch_code,
  * it: the file in MSIQ_SIM_PRODUCTS_DIR is written or removed (an install
  * at the version already recorded keeps the patches recorded with it, as
  * a reinstall keeps them on Windows; another version forgets them, as a
- * patch belongs to the version it was made for). Windows
- * Installer keeps its own record, so on Windows this does nothing. */
+ * patch belongs to the version it was made for), and with it the file
+ * CODE.upgrade-code that holds an installed product's upgrade_code (NULL:
+ * the package names none). Windows Installer keeps its own record, so on
+ * Windows this does nothing. */
 void msiq_host_product_note_result(const char *product_code,
-                                   const char *version);
+                                   const char *version,
+                                   const char *upgrade_code);
 
 /* The services above and msiq_host_check_path, as job admission takes
  * them (core/admission.h); every caller that admits a job for real passes

@@ -193,6 +193,7 @@ static int store_insert_job_rows(msiq_store *store, const msiq_job_spec *spec,
   store_bind_optional_text(statement, 12, spec->package_source);
   store_bind_package(statement, 13, &spec->package);
   store_bind_optional_text(statement, 26, spec->log_mode);
+  sqlite3_bind_int(statement, 27, spec->related ? 1 : 0);
   status = store_run(store, statement, diag, "storing the job");
   if (status != MSIQ_OK) {
     return status;

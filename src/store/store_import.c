@@ -390,6 +390,15 @@ static int store_read_reinstall(store_import_item *item, const char *name,
   return MSIQ_OK;
 }
 
+static int store_read_related(store_import_item *item, const char *name,
+                              const char *value, msiq_diag *diag) {
+  (void)name;
+  (void)value;
+  (void)diag;
+  item->spec->related = true;
+  return MSIQ_OK;
+}
+
 typedef struct store_import_field {
   const char *name;
   const char *type; /* JSON type required; "boolean" accepts true/false */
@@ -412,6 +421,7 @@ static const store_import_field store_import_fields[] = {
     {"exit_codes", "object", store_read_exit_codes},
     {"no_check", "boolean", store_read_no_check},
     {"reinstall", "boolean", store_read_reinstall},
+    {"related", "boolean", store_read_related},
     {"transforms", "array", store_read_transforms},
     {"patches", "array", store_read_patches},
     {"target_dir", "text", store_read_target_dir},

@@ -137,7 +137,8 @@ int store_insert_job(msiq_store *store, const msiq_admission *admission,
   XX(PATCH_CODE, "patch_code")                                                 \
   XX(PATCH_TARGETS, "patch_targets")                                           \
   XX(PACKAGE_DISPLAY_NAME, "package_display_name")                             \
-  XX(LOG_MODE, "log_mode")
+  XX(LOG_MODE, "log_mode")                                                     \
+  XX(RELATED, "related")
 
 enum store_job_column {
 #define STORE_JOB_COLUMN_ENUM(name, text) STORE_JOB_COLUMN_##name,

@@ -43,6 +43,7 @@ int store_read_job_row(sqlite3_stmt *statement, msiq_job *job) {
       store_column_optional_text(statement, STORE_JOB_COLUMN_LOG_PATH, &failed);
   job->log_mode =
       store_column_optional_text(statement, STORE_JOB_COLUMN_LOG_MODE, &failed);
+  job->related = sqlite3_column_int(statement, STORE_JOB_COLUMN_RELATED) != 0;
   job->attempts = sqlite3_column_int64(statement, STORE_JOB_COLUMN_ATTEMPTS);
   job->has_exit_code =
       sqlite3_column_type(statement, STORE_JOB_COLUMN_EXIT_CODE) != SQLITE_NULL;

@@ -8,7 +8,11 @@
 # "reinstall": true) adds REINSTALL=ALL REINSTALLMODE=vomus and runs anyway.
 # Real packages built by wixl (make_package), through the simulation host:
 # MSIQ_SIM_PRODUCTS_DIR holds one file per installed product, which a
-# succeeded install writes and a succeeded uninstall removes.
+# succeeded install writes and a succeeded uninstall removes. Section 6:
+# `--action uninstall --related {UPGRADE-CODE}` removes every product
+# installed with that UpgradeCode (two versions of one product), leaves
+# the others, is not run when none is installed, and is refused with any
+# other action or a target that is no GUID.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$MSIQ_TESTS_DIR/cli/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=lib_dispatch.sh
@@ -164,5 +168,61 @@ run_drain
 check_equal "$(runs_of "$product_code")" "$((runs_before + 1))" \
   "no products folder: the uninstall ran"
 check_equal "$(job_field "$unknown" .state)" "succeeded" "no products folder: succeeded"
+
+# ---------------------------------------------------------------------------
+# 6. Every product of an UpgradeCode: two versions of one product (their
+# UpgradeCode is derived from the name) are removed by one related
+# uninstall; another product stays.
+export MSIQ_SIM_PRODUCTS_DIR="$products"
+make_package "$sec/family-1.msi" "Family App" 1.0.0 || fail "make_package family 1"
+make_package "$sec/family-2.msi" "Family App" 2.0.0 || fail "make_package family 2"
+make_package "$sec/bystander.msi" "Bystander App" 1.0.0 || fail "make_package bystander"
+upgrade_code=$(package_property "$sec/family-1.msi" UpgradeCode)
+family_1=$(package_property "$sec/family-1.msi" ProductCode)
+family_2=$(package_property "$sec/family-2.msi" ProductCode)
+bystander=$(package_property "$sec/bystander.msi" ProductCode)
+check_equal "$(package_property "$sec/family-2.msi" UpgradeCode)" "$upgrade_code" \
+  "the two versions share an UpgradeCode"
+for package in family-1 family-2 bystander; do
+  enqueue "$sec/$package.msi" >/dev/null
+done
+run_drain
+check_equal "$(cat "$products/$family_1.upgrade-code" 2>/dev/null)" "$upgrade_code" \
+  "a succeeded install records the product's UpgradeCode"
+related=$(enqueue --action uninstall --related "$upgrade_code")
+check_equal "$(job_field "$related" '[.action, .target, .related] | map(tostring) | join(" ")')" \
+  "uninstall $upgrade_code true" "related uninstall: stored as such"
+run list
+check_match "$out" "products of upgrade code \\$upgrade_code" "related uninstall: list names the UpgradeCode"
+run_drain
+check_equal "$(job_field "$related" .state)" "succeeded" "related uninstall: succeeded"
+check_equal "$(runs_of "$upgrade_code")" 1 "related uninstall: one worker started"
+check_match "$(grep "job $related: removing" "$run_log")" "$family_1" "related uninstall: the log names the first version"
+check_match "$(grep "job $related: removing" "$run_log")" "$family_2" "related uninstall: the log names the second version"
+for code in "$family_1" "$family_2"; do
+  if [ -e "$products/$code" ] || [ -e "$products/$code.upgrade-code" ]; then
+    fail "related uninstall: $code is still recorded"
+  else
+    pass
+  fi
+done
+check_equal "$(cat "$products/$bystander" 2>/dev/null)" "1.0.0" "related uninstall: another product stays"
+# Nothing left of the family: not run.
+again=$(enqueue --action uninstall --related "$upgrade_code")
+run_drain
+check_equal "$(runs_of "$upgrade_code")" 1 "related uninstall again: not run"
+check_equal "$(job_field "$again" '[.state, .history[0].message] | join(" ")')" \
+  "succeeded no product with upgrade code $upgrade_code is installed, not run" \
+  "related uninstall again: says why"
+# The same from a manifest.
+printf '[{"action": "uninstall", "target": "%s", "related": true}]\n' "$upgrade_code" >"$sec/related.json"
+run --json import "$sec/related.json"
+check_status 0 "related uninstall in a manifest: imported ($err)"
+check_equal "$(job_field "$(printf '%s' "$out" | jq '.[0]')" .related)" "true" "related uninstall in a manifest: related"
+# Refused: another action, and a target that is no UpgradeCode.
+check_rejected 2 "--related removes every product of an UpgradeCode, so it goes only with --action uninstall, not repair" \
+  "--related with repair" enqueue --action repair --related "$upgrade_code"
+check_rejected 2 "invalid upgrade code '.*family-1.msi'" \
+  "--related with a package" enqueue --action uninstall --related "$sec/family-1.msi"
 
 finish

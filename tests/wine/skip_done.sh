@@ -16,7 +16,11 @@
 # MsiGetPatchInfoExW answers "not applied", so the job succeeds as "patch
 # {P} is not applied to {PRODUCT}, not run" without a worker; once the
 # product is gone (the patch code read from the .msp this time), as "...
-# (not installed), not run". That a patch applied
+# (not installed), not run". Two patches in one job (--patch) are read,
+# asked about and applied by one MsiApplyMultiplePatchesW call, and fail
+# unrun once the product is gone. A related uninstall (--related) of the
+# package's UpgradeCode removes it through Wine's MsiEnumRelatedProductsW
+# and is not run once nothing is left. That a patch applied
 # is seen as applied (and removed) is not tested here: it would need a
 # real patch.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -76,6 +80,24 @@ check_equal "$(grep -c "cannot tell whether patch" "$run_log")" 0 \
 check_equal "$(product_state "$product_code")" "5 default" \
   "patch of the installed product: the product is still installed"
 
+# Two patches in one job: both read by Wine's msi.dll, asked about, not
+# applied, so one worker applies both in one MsiApplyMultiplePatchesW call.
+second_patch_code='{6B4F1D2F-8C3E-4F7B-AD9C-2E3F40516273}'
+make_patch_package "$work_dir/fix2.msp" "$second_patch_code" "$product_code"
+fix_win=$(win_path "$work_dir/fix.msp")
+fix2_win=$(win_path "$work_dir/fix2.msp")
+run enqueue --max-attempts 1 --timeout 5m --patch "$fix2_win" "$fix_win"
+check_status 0 "two patches: enqueue ($err)"
+patches_installed=$out
+check_equal "$(job_field "$patches_installed" '.package.more_patches | map(.patch_code + " " + (.targets | join(";"))) | join(",")')" \
+  "$second_patch_code $product_code" "two patches: the second read by Wine's msi.dll"
+wait_finished "$patches_installed" "two patches"
+check_equal "$(grep -c "job $patches_installed: attempt 1 started" "$run_log")" 1 \
+  "two patches: one worker was started (neither applied yet)"
+check_equal "$(job_field "$patches_installed" '.history[0].operation')" \
+  "MsiApplyMultiplePatchesW(\"$fix_win;$fix2_win\", NULL, \"REBOOT=ReallySuppress\"); REBOOT=ReallySuppress was added by msiq (the job does not set REBOOT)" \
+  "two patches: one call applying both, in order"
+
 # Removing the patch Wine's msi.dll says is not applied: not run.
 run enqueue --action unpatch --patch-code "$patch_code" "$product_code"
 check_status 0 "unpatch of a patch not applied: enqueue"
@@ -120,6 +142,41 @@ check_equal "$(job_field "$unpatch_absent" '.history[0].message')" \
   "unpatch without its product: not run, and says why"
 check_equal "$(grep -c "job $unpatch_absent: attempt 1 started" "$run_log")" 0 \
   "unpatch without its product: no installer was started"
+
+# The two patches once their product is gone: they fail unrun.
+run enqueue --max-attempts 5 --patch "$fix2_win" "$fix_win"
+patches_absent=$out
+wait_finished "$patches_absent" "two patches without their product"
+check_equal "$(job_field "$patches_absent" '[.state, .attempts, .history[0].message] | map(tostring) | join(" ")')" \
+  "failed 1 no installed product these patches apply to" "two patches without their product: failed unrun, says why"
+
+# Every product of the package's UpgradeCode: installed again, then
+# removed by a related uninstall, whose worker finds it with Wine's
+# MsiEnumRelatedProductsW; once it is gone, the same job is not run.
+upgrade_code='{5D1D7A30-5E0B-4C2B-9E64-6B0E3F0C1A01}'
+run enqueue "$package" ALLUSERS=1
+reinstalled=$out
+wait_finished "$reinstalled" "install for the related uninstall"
+check_equal "$(product_state "$product_code")" "5 default" "install for the related uninstall: installed"
+run enqueue --action uninstall --related "$upgrade_code"
+check_status 0 "related uninstall: enqueue ($err)"
+related=$out
+wait_finished "$related" "related uninstall"
+check_equal "$(job_field "$related" '[.state, .exit_code] | map(tostring) | join(" ")')" "succeeded 0" \
+  "related uninstall: succeeded ($(job_field "$related" .last_error))"
+check_equal "$(product_state "$product_code")" "-1 unknown" "related uninstall: the product is gone"
+check_match "$(grep "job $related: removing" "$run_log")" "removing \\$product_code \(upgrade code" \
+  "related uninstall: the dispatcher found the product with MsiEnumRelatedProductsW"
+check_equal "$(job_field "$related" '.history[0].operation')" \
+  "MsiConfigureProductExW(\"$product_code\", INSTALLLEVEL_DEFAULT, INSTALLSTATE_ABSENT, \"REBOOT=ReallySuppress\"); REBOOT=ReallySuppress was added by msiq (the job does not set REBOOT)" \
+  "related uninstall: the worker removed the product by its code"
+run enqueue --action uninstall --related "$upgrade_code"
+related_again=$out
+wait_finished "$related_again" "related uninstall again"
+check_equal "$(job_field "$related_again" '.history[0].message')" \
+  "no product with upgrade code $upgrade_code is installed, not run" "related uninstall again: not run, and says why"
+check_equal "$(grep -c "job $related_again: attempt 1 started" "$run_log")" 0 \
+  "related uninstall again: no worker was started"
 
 # The same patch once its product is gone: it fails unrun, never retried.
 run enqueue --max-attempts 5 "$(win_path "$work_dir/fix.msp")"

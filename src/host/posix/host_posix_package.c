@@ -10,6 +10,7 @@
 #include "host/host.h"
 #include "host/host_files.h"
 #include "host/host_test_settings.h"
+#include "core/decision.h"
 #include "core/text.h"
 
 #include <dlfcn.h>
@@ -17,6 +18,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* For the types and the functions' prototypes only: every call goes
@@ -505,12 +507,110 @@ void msiq_host_patch_note_removed(const char *patch_code,
   product_file_write(path, kept);
 }
 
+/* The file beside a product's that holds its UpgradeCode. */
+#define UPGRADE_CODE_SUFFIX ".upgrade-code"
+
+/* Records the installed product's upgrade code beside its file (removes
+ * the record for NULL). */
+static void product_file_note_upgrade_code(const char *path,
+                                           const char *upgrade_code) {
+  char upgrade_path[4200];
+  int written = snprintf(upgrade_path, sizeof upgrade_path, "%s%s", path,
+                         UPGRADE_CODE_SUFFIX);
+  if (written < 0 || (size_t)written >= sizeof upgrade_path) {
+    return;
+  }
+  if (upgrade_code == NULL || strchr(upgrade_code, '\n') != NULL) {
+    remove(upgrade_path);
+    return;
+  }
+  char contents[64];
+  written = snprintf(contents, sizeof contents, "%s\n", upgrade_code);
+  if (written > 0 && (size_t)written < sizeof contents) {
+    product_file_write(upgrade_path, contents);
+  }
+}
+
+typedef struct related_search {
+  const char *directory;
+  const char *upgrade_code;
+  char *found; /* product codes separated by ';', or NULL */
+  bool out_of_memory;
+} related_search;
+
+/* One entry of the products folder: a CODE.upgrade-code file that holds
+ * the UpgradeCode searched for, whose product's file CODE is there. */
+static void related_search_visit(void *context, const char *name) {
+  related_search *search = context;
+  size_t length = strlen(name);
+  size_t suffix = strlen(UPGRADE_CODE_SUFFIX);
+  if (length <= suffix || length - suffix >= MSIQ_PRODUCT_CODE_SIZE ||
+      strcmp(name + length - suffix, UPGRADE_CODE_SUFFIX) != 0) {
+    return;
+  }
+  char code[MSIQ_PRODUCT_CODE_SIZE];
+  snprintf(code, sizeof code, "%.*s", (int)(length - suffix), name);
+  char path[4096];
+  char contents[128];
+  bool exists = false;
+  msiq_diag ignored = {{0}};
+  int written = snprintf(path, sizeof path, "%s/%s", search->directory, name);
+  if (written < 0 || (size_t)written >= sizeof path ||
+      product_file_read(path, &exists, contents, sizeof contents, &ignored) !=
+          MSIQ_OK ||
+      !exists) {
+    return;
+  }
+  contents[strcspn(contents, "\r\n")] = '\0';
+  written = snprintf(path, sizeof path, "%s/%s", search->directory, code);
+  if (!msiq_text_equal_ignoring_case(contents, search->upgrade_code) ||
+      written < 0 || (size_t)written >= sizeof path ||
+      product_file_read(path, &exists, contents, sizeof contents, &ignored) !=
+          MSIQ_OK ||
+      !exists) {
+    return;
+  }
+  size_t used = search->found != NULL ? strlen(search->found) : 0;
+  char *grown = realloc(search->found, used + strlen(code) + 2);
+  if (grown == NULL) {
+    search->out_of_memory = true;
+    return;
+  }
+  snprintf(grown + used, strlen(code) + 2, "%s%s", used > 0 ? ";" : "", code);
+  search->found = grown;
+}
+
+int msiq_host_related_products(const char *upgrade_code, bool *known,
+                               char **product_codes, msiq_diag *diag) {
+  *known = false;
+  *product_codes = NULL;
+  const char *directory = host_test_getenv("MSIQ_SIM_PRODUCTS_DIR");
+  if (directory == NULL || directory[0] == '\0' || upgrade_code == NULL) {
+    return MSIQ_OK;
+  }
+  related_search search = {directory, upgrade_code, NULL, false};
+  int status =
+      msiq_host_list_directory(directory, related_search_visit, &search, diag);
+  if (status == MSIQ_OK && search.out_of_memory) {
+    status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  if (status != MSIQ_OK) {
+    free(search.found);
+    return status;
+  }
+  *known = true;
+  *product_codes = search.found;
+  return MSIQ_OK;
+}
+
 void msiq_host_product_note_result(const char *product_code,
-                                   const char *version) {
+                                   const char *version,
+                                   const char *upgrade_code) {
   char path[4096];
   if (!product_file_path(product_code, path, sizeof path)) {
     return;
   }
+  product_file_note_upgrade_code(path, version != NULL ? upgrade_code : NULL);
   if (version == NULL) {
     remove(path);
     return;

@@ -250,10 +250,60 @@ int msiq_host_product_installed_version(const char *product_code, bool *known,
 }
 
 void msiq_host_product_note_result(const char *product_code,
-                                   const char *version) {
+                                   const char *version,
+                                   const char *upgrade_code) {
   /* Windows Installer records what it installed and removed itself. */
   (void)product_code;
   (void)version;
+  (void)upgrade_code;
+}
+
+int msiq_host_related_products(const char *upgrade_code, bool *known,
+                               char **product_codes, msiq_diag *diag) {
+  *known = false;
+  *product_codes = NULL;
+  wchar_t *upgrade = host_win_wide(upgrade_code);
+  if (upgrade == NULL) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  int status = MSIQ_OK;
+  char *found = NULL;
+  size_t used = 0;
+  /* Every context: MsiEnumRelatedProductsW lists the products installed
+   * with this UpgradeCode for the machine and for any user. A product
+   * code is 38 characters. */
+  for (DWORD index = 0;; index++) {
+    wchar_t code[39];
+    UINT result = MsiEnumRelatedProductsW(upgrade, 0, index, code);
+    if (result == ERROR_NO_MORE_ITEMS) {
+      break;
+    }
+    if (result != ERROR_SUCCESS) {
+      status = msiq_diag_set(diag, MSIQ_EIO,
+                             "MsiEnumRelatedProductsW failed with error %u",
+                             (unsigned)result);
+      break;
+    }
+    char *narrow = host_win_narrow(code);
+    char *grown =
+        narrow != NULL ? realloc(found, used + strlen(narrow) + 2) : NULL;
+    if (grown == NULL) {
+      free(narrow);
+      status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+      break;
+    }
+    found = grown;
+    used += (size_t)sprintf(found + used, "%s%s", used > 0 ? ";" : "", narrow);
+    free(narrow);
+  }
+  free(upgrade);
+  if (status != MSIQ_OK) {
+    free(found);
+    return status;
+  }
+  *known = true;
+  *product_codes = found;
+  return MSIQ_OK;
 }
 
 /* Patches applied: what Windows Installer itself records. */

@@ -92,6 +92,9 @@ typedef struct worker {
   wchar_t *transforms; /* an advertisement's, or NULL */
   wchar_t *log_path;
   UINT result;
+  /* A related uninstall: the products found with the request's UpgradeCode
+   * (';'-separated, NULL for none), removed one call each. */
+  char *related_products;
 
   /* Cancelling. */
   volatile LONG cancel_requested;
@@ -498,6 +501,55 @@ static DWORD worker_log_mode(unsigned flags, DWORD *attributes) {
   return mode;
 }
 
+static bool worker_result_is_success(UINT result);
+
+/* A related uninstall: one MsiConfigureProductExW call per product found
+ * with the UpgradeCode, each planned as an uninstall of that product code
+ * with the job's properties and announced by its own `operation` line.
+ * The first failure (a cancel's 1602 among them) stops the rest and is
+ * the result; otherwise the strongest success: 1641 (a restart started)
+ * over 3010 (one needed) over 0. No product found is 0 with no call. */
+static void worker_remove_related(worker *w) {
+  const msiq_job_spec *job = &w->request.job;
+  UINT combined = ERROR_SUCCESS;
+  char code[64];
+  const char *cursor = w->related_products;
+  while (cursor != NULL && *cursor != '\0') {
+    size_t length = strcspn(cursor, ";");
+    snprintf(code, sizeof code, "%.*s", (int)length, cursor);
+    cursor += length + (cursor[length] == ';' ? 1 : 0);
+    msiq_installer_call call;
+    msiq_installer_call_init(&call);
+    msiq_diag diag = {{0}};
+    wchar_t *target = NULL;
+    wchar_t *properties = NULL;
+    UINT result = ERROR_INSTALL_FAILURE;
+    if (msiq_installer_call_plan(MSIQ_ACTION_UNINSTALL, code, NULL,
+                                 job->properties, job->property_count, &call,
+                                 &diag) == MSIQ_OK &&
+        (target = host_win_wide(call.target)) != NULL &&
+        (properties = host_win_wide(call.properties)) != NULL) {
+      const char *fields[] = {call.description};
+      worker_send(w, MSIQ_WORKER_OPERATION, fields, 1);
+      result = MsiConfigureProductExW(target, INSTALLLEVEL_DEFAULT,
+                                      INSTALLSTATE_ABSENT, properties);
+    }
+    free(target);
+    free(properties);
+    msiq_installer_call_cleanup(&call);
+    if (!worker_result_is_success(result)) {
+      combined = result;
+      break;
+    }
+    if (result == ERROR_SUCCESS_REBOOT_INITIATED ||
+        (result == ERROR_SUCCESS_REBOOT_REQUIRED &&
+         combined == ERROR_SUCCESS)) {
+      combined = result;
+    }
+  }
+  w->result = combined;
+}
+
 static DWORD WINAPI worker_call_thread(LPVOID context) {
   worker *w = context;
   /* The UI level and handler are set right before the call on the thread
@@ -518,6 +570,10 @@ static DWORD WINAPI worker_call_thread(LPVOID context) {
     }
   }
   MsiSetExternalUIRecord(worker_ui_handler, WORKER_UI_FILTER, w, NULL);
+  if (w->request.job.related) {
+    worker_remove_related(w);
+    return 0;
+  }
   const char *fields[] = {w->call.description};
   worker_send(w, MSIQ_WORKER_OPERATION, fields, 1);
   switch (w->call.function) {
@@ -555,10 +611,20 @@ static bool worker_result_is_success(UINT result) {
  * request_diag) when the request cannot be carried out. */
 static bool worker_prepare_call(worker *w) {
   const msiq_job_spec *job = &w->request.job;
+  /* A related uninstall is planned as an uninstall of its UpgradeCode, so
+   * that its properties are checked as every uninstall's; the calls are
+   * planned again for each product the UpgradeCode finds. */
   if (msiq_installer_call_plan(job->action, job->target, w->request.repair_mode,
                                job->properties, job->property_count, &w->call,
                                &w->request_diag) != MSIQ_OK) {
     return false;
+  }
+  if (job->related) {
+    bool known = false;
+    if (msiq_host_related_products(job->target, &known, &w->related_products,
+                                   &w->request_diag) != MSIQ_OK) {
+      return false;
+    }
   }
   w->target = host_win_wide(w->call.target);
   w->properties = host_win_wide(w->call.properties);

@@ -134,13 +134,17 @@ int main(int argc, char **argv) {
     snprintf(target, sizeof target, "/srv/packages/app-%ld.msi", i);
     snprintf(directory, sizeof directory, "C:\\Program Files\\App%ld", i);
     /* job_insert.sql: action, target, priority, not_before, deadline,
-     * max_attempts, timeout_ms, key, log, created_at, sha256, source. */
+     * max_attempts, timeout_ms, key, log, created_at, sha256, source,
+     * thirteen of package metadata, log mode, and related (?27, which may
+     * not be NULL); what is not bound is NULL, as in an import of jobs
+     * whose packages were not read. */
     sqlite3_bind_text(job, 1, "install", -1, SQLITE_STATIC);
     sqlite3_bind_text(job, 2, target, -1, SQLITE_STATIC);
     sqlite3_bind_int64(job, 3, i % 5);
     sqlite3_bind_int64(job, 6, 10);
     sqlite3_bind_int64(job, 7, 0);
     sqlite3_bind_int64(job, 10, now);
+    sqlite3_bind_int64(job, 27, 0);
     if (floor_step(db, job)) {
       goto cleanup;
     }

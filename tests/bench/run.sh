@@ -275,8 +275,10 @@ build_snapshot() {
   cp -r "$ROOT/CMakeLists.txt" "$ROOT/CMakePresets.json" "$ROOT/cmake" \
     "$ROOT/src" "$ROOT/schema" "$source/"
   cp "$ROOT/tests/fake_installer.c" "$source/tests/"
+  # The bench runs stand-in installers (MSIQ_INSTALLER), which only a build
+  # with the test settings honours; without the tests they default to off.
   cmake -S "$source" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DMSIQ_BUILD_TESTS=OFF >"$WORK/build-snapshot.log" 2>&1 &&
+    -DMSIQ_BUILD_TESTS=OFF -DMSIQ_TEST_SETTINGS=ON >"$WORK/build-snapshot.log" 2>&1 &&
     cmake --build "$build" --target msiq -j "$(nproc)" >>"$WORK/build-snapshot.log" 2>&1 ||
     die "snapshot build failed; see $WORK/build-snapshot.log (BENCH_KEEP=1 keeps it)"
   mkdir -p "$build/tests"
@@ -284,7 +286,7 @@ build_snapshot() {
     die "cannot compile fake_installer"
   BUILD_DIR=$build
   SRC_DIR=$source/src
-  BUILD_KIND="snapshot of the working tree (tests off), $build"
+  BUILD_KIND="snapshot of the working tree (tests off, test settings on), $build"
 }
 
 build_msiq() {

@@ -34,7 +34,7 @@ static void test_new_database_is_migrated_to_the_latest_version(void **state) {
                                "type = 'table' ORDER BY name)");
   assert_string_equal(tables, "attempt,dependency_broken,job,job_dependency,"
                               "job_exit_code,job_id_high_water,"
-                              "job_more_patch,job_property,"
+                              "job_more_patch,job_property,job_staged_file,"
                               "job_state_count,queue,setting,"
                               "setting_generation,staged_removal");
   free(tables);
@@ -350,7 +350,9 @@ static void test_version_4_database_gets_staged_packages(void **state) {
   assert_int_equal(msiq_store_job_json(store, 1, false, &json, NULL), MSIQ_OK);
   char expected[160];
   snprintf(expected, sizeof expected,
-           "\"staged\":{\"source\":\"/src/a.msi\",\"sha256\":\"%s\"}", digest);
+           "\"staged\":{\"source\":\"/src/a.msi\",\"sha256\":\"%s\","
+           "\"files\":[]}",
+           digest);
   assert_non_null(strstr(json, expected));
   free(json);
   msiq_store_close(store);

@@ -284,8 +284,49 @@ static void test_log_folder(void **state) {
                       "administrators can change");
 }
 
+/* Absolute in a POSIX or a Windows form, by the text alone. */
+static void test_path_is_absolute(void **state) {
+  (void)state;
+  assert_true(msiq_path_is_absolute("/srv/pkgs/a.mst"));
+  assert_true(msiq_path_is_absolute("C:\\Packages\\a.mst"));
+  assert_true(msiq_path_is_absolute("d:/Packages/a.mst"));
+  assert_true(msiq_path_is_absolute("\\\\server\\share\\a.mst"));
+  assert_false(msiq_path_is_absolute("a.mst"));
+  assert_false(msiq_path_is_absolute("C:a.mst"));
+  assert_false(msiq_path_is_absolute("\\a.mst"));
+  assert_false(msiq_path_is_absolute(""));
+  assert_false(msiq_path_is_absolute(NULL));
+}
+
+/* The files of a TRANSFORMS or PATCH list that msiq judges, in order. */
+static void test_path_list_next_file(void **state) {
+  (void)state;
+  const char *cursor = "/t/a.mst;:embedded;@beside.mst;relative.mst;"
+                       "|C:\\secure\\b.mst;;/p/c.msp";
+  char file[64];
+  assert_true(msiq_path_list_next_file(&cursor, file, sizeof file));
+  assert_string_equal(file, "/t/a.mst");
+  assert_true(msiq_path_list_next_file(&cursor, file, sizeof file));
+  assert_string_equal(file, "C:\\secure\\b.mst");
+  assert_true(msiq_path_list_next_file(&cursor, file, sizeof file));
+  assert_string_equal(file, "/p/c.msp");
+  assert_false(msiq_path_list_next_file(&cursor, file, sizeof file));
+  assert_string_equal(file, "");
+  const char *none = NULL;
+  assert_false(msiq_path_list_next_file(&none, file, sizeof file));
+  /* Longer than the buffer: empty, never skipped. */
+  const char *long_entry = "/a/very/long/path/that/does/not/fit.mst;/b.mst";
+  char small[8];
+  assert_true(msiq_path_list_next_file(&long_entry, small, sizeof small));
+  assert_string_equal(small, "");
+  assert_true(msiq_path_list_next_file(&long_entry, small, sizeof small));
+  assert_string_equal(small, "/b.mst");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_path_is_absolute),
+      cmocka_unit_test(test_path_list_next_file),
       cmocka_unit_test(test_private_paths_pass),
       cmocka_unit_test(test_writable_folder_of_the_file_is_refused),
       cmocka_unit_test(test_folders_on_the_way),

@@ -551,7 +551,8 @@ static void test_purge_knows_every_table_that_refers_to_jobs(void **state) {
       tables, sizeof tables);
   assert_string_equal(tables, "attempt.job_id,job_dependency.after_id,"
                               "job_dependency.job_id,job_exit_code.job_id,"
-                              "job_more_patch.job_id,job_property.job_id");
+                              "job_more_patch.job_id,job_property.job_id,"
+                              "job_staged_file.job_id");
   for (const char *table = tables; *table != '\0';) {
     const char *end = strchr(table, ',');
     size_t length = end != NULL ? (size_t)(end - table) : strlen(table);

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/admission.h"
 #include "host/host.h"
@@ -194,10 +195,93 @@ static int enqueue_rehearse(msiq_store *store, void *state, msiq_diag *diag) {
                             &existing, diag);
 }
 
+/* Copies each file of the list property name (TRANSFORMS, PATCH) into
+ * directory, as the package is copied, and makes the property name the
+ * copies, entries msiq does not judge (an embedded transform) kept as they
+ * are; each copy is recorded in spec->staged_files, and a further patch's
+ * metadata follows its file to the copy. */
+static int enqueue_stage_list(msiq_job_spec *spec, const char *name,
+                              const char *directory, msiq_diag *diag) {
+  msiq_property *property = NULL;
+  for (size_t i = 0; i < spec->property_count; i++) {
+    if (strcmp(spec->properties[i].name, name) == 0) {
+      property = &spec->properties[i];
+    }
+  }
+  if (property == NULL) {
+    return MSIQ_OK;
+  }
+  size_t size = strlen(property->value) + 1;
+  char *rewritten = NULL;
+  size_t used = 0;
+  int status = MSIQ_OK;
+  const char *cursor = property->value;
+  while (status == MSIQ_OK && *cursor != '\0') {
+    size_t length = strcspn(cursor, ";");
+    char entry[MSIQ_PROPERTY_VALUE_SIZE_MAX + 1];
+    snprintf(entry, sizeof entry, "%.*s", (int)length, cursor);
+    cursor += length + (cursor[length] == ';' ? 1 : 0);
+    const char *entry_cursor = entry;
+    char file[MSIQ_PROPERTY_VALUE_SIZE_MAX + 1];
+    char *copy = NULL;
+    char sha256[MSIQ_SHA256_HEX_SIZE];
+    if (msiq_path_list_next_file(&entry_cursor, file, sizeof file) &&
+        strcmp(file, entry) == 0) {
+      status = msiq_host_stage_file(file, directory, &copy, sha256, diag);
+      if (status == MSIQ_OK &&
+          msiq_staged_files_add(&spec->staged_files, &spec->staged_file_count,
+                                copy, file, sha256) != MSIQ_OK) {
+        msiq_host_remove_file(copy);
+        status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+      }
+      for (size_t i = 0;
+           status == MSIQ_OK && i < spec->package.more_patch_count; i++) {
+        msiq_more_patch *more = &spec->package.more_patches[i];
+        if (more->path != NULL && strcmp(more->path, file) == 0 &&
+            msiq_package_info_set(&more->path, copy) != MSIQ_OK) {
+          status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+        }
+      }
+    }
+    const char *kept = copy != NULL ? copy : entry;
+    char *grown = status == MSIQ_OK
+                      ? realloc(rewritten, used + strlen(kept) + size + 2)
+                      : NULL;
+    if (status == MSIQ_OK && grown == NULL) {
+      status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+    }
+    if (grown != NULL) {
+      rewritten = grown;
+      used +=
+          (size_t)sprintf(rewritten + used, "%s%s", used > 0 ? ";" : "", kept);
+    }
+    free(copy);
+  }
+  if (status == MSIQ_OK && rewritten != NULL) {
+    free(property->value);
+    property->value = rewritten;
+    rewritten = NULL;
+  }
+  free(rewritten);
+  return status;
+}
+
+/* Deletes the copies staged for spec (a job that is not added). */
+static void enqueue_unstage(const msiq_job_spec *spec, const char *package) {
+  if (package != NULL) {
+    msiq_host_remove_file(package);
+  }
+  for (size_t i = 0; i < spec->staged_file_count; i++) {
+    msiq_host_remove_file(spec->staged_files[i].path);
+  }
+}
+
 /* --stage: copies the package into the queue's `staged` folder and makes
  * the job run the copy, whose SHA-256 the dispatcher checks before it
- * starts the installer. Done before the enqueue's transaction, so a large
- * package never holds the write lock. *staged receives the copy's path. */
+ * starts the installer; its transforms and further patches likewise.
+ * Done before the enqueue's transaction, so a large package never holds
+ * the write lock. *staged receives the package copy's path; on failure
+ * every copy made is deleted again. */
 static int enqueue_stage(msiq_store *store, msiq_job_spec *spec, char **staged,
                          msiq_diag *diag) {
   char relative[4096];
@@ -215,6 +299,22 @@ static int enqueue_stage(msiq_store *store, msiq_job_spec *spec, char **staged,
   if (status == MSIQ_OK &&
       msiq_job_spec_set_staged(spec, *staged, sha256) != MSIQ_OK) {
     status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  bool transforms = spec->action == MSIQ_ACTION_INSTALL ||
+                    spec->action == MSIQ_ACTION_ADVERTISE;
+  bool patches =
+      spec->action == MSIQ_ACTION_PATCH || spec->action == MSIQ_ACTION_ADMIN;
+  if (status == MSIQ_OK && transforms) {
+    status =
+        enqueue_stage_list(spec, MSIQ_TRANSFORMS_PROPERTY, directory, diag);
+  }
+  if (status == MSIQ_OK && patches) {
+    status = enqueue_stage_list(spec, MSIQ_PATCH_PROPERTY, directory, diag);
+  }
+  if (status != MSIQ_OK) {
+    enqueue_unstage(spec, *staged);
+    free(*staged);
+    *staged = NULL;
   }
   free(directory);
   return status;
@@ -238,8 +338,8 @@ static int enqueue_exec(const tool_context *context, void *state,
         msiq_store_enqueue(store, &options->admission, &id, &existing, &diag);
   }
   if (staged != NULL && (status != MSIQ_OK || existing)) {
-    /* No job runs this copy. */
-    msiq_host_remove_file(staged);
+    /* No job runs these copies. */
+    enqueue_unstage(spec, staged);
   }
   free(staged);
   if (status != MSIQ_OK) {

@@ -61,6 +61,11 @@ static void show_print_job(const msiq_job *job) {
            job->package_source != NULL ? job->package_source : "");
     printf("sha256:          %s\n", job->package_sha256);
   }
+  for (size_t i = 0; i < job->staged_file_count; i++) {
+    printf("staged file:     %s\n", job->staged_files[i].path);
+    printf("  from:          %s\n", job->staged_files[i].source);
+    printf("  sha256:        %s\n", job->staged_files[i].sha256);
+  }
   for (size_t i = 0; i < job->property_count; i++) {
     printf("property:        %s=%s\n", job->properties[i].name,
            job->properties[i].value);

@@ -444,9 +444,10 @@ static int admission_add_sequence_properties(msiq_job_spec *spec,
   return MSIQ_OK;
 }
 
-/* Records the first transform or image patch that does not exist, or lies
- * where others could change it, as the job's refusal: like the package,
- * each is read by the installer as SYSTEM. */
+/* Records the first transform or further patch that does not exist, or
+ * (unless the job is staged) lies where others could change it, as the
+ * job's refusal: like the package, each is read by the installer as
+ * SYSTEM. */
 static void admission_check_sequence_files(const msiq_job_spec *spec,
                                            const msiq_admission_host *host,
                                            msiq_admission *admission) {
@@ -461,8 +462,11 @@ static void admission_check_sequence_files(const msiq_job_spec *spec,
             "%s '%s' does not exist (use --no-check for a share that is "
             "offline now)",
             what, paths[i]);
-      } else if (host->check_path(paths[i], MSIQ_PATH_ROLE_PACKAGE,
+      } else if (!spec->stage &&
+                 host->check_path(paths[i], MSIQ_PATH_ROLE_PACKAGE,
                                   &admission->refusal_diag) != MSIQ_OK) {
+        /* A staged job runs copies of these too (enqueue --stage), so
+         * where they come from does not matter. */
         admission->refusal = MSIQ_EINVAL;
       }
     }

@@ -143,6 +143,7 @@ void msiq_job_spec_cleanup(msiq_job_spec *spec) {
   free(spec->after_keys);
   free(spec->package_sha256);
   free(spec->package_source);
+  msiq_staged_files_free(spec->staged_files, spec->staged_file_count);
   msiq_package_info_cleanup(&spec->package);
   msiq_job_spec_forget_sequence_arguments(spec);
   msiq_job_spec_init(spec);
@@ -241,6 +242,36 @@ int msiq_job_spec_set_language(msiq_job_spec *spec, const char *language) {
 
 int msiq_job_spec_set_patch_code(msiq_job_spec *spec, const char *patch_code) {
   return field_replace_text(&spec->patch_code, patch_code);
+}
+
+int msiq_staged_files_add(msiq_staged_file **files, size_t *count,
+                          const char *path, const char *source,
+                          const char *sha256) {
+  msiq_staged_file added = {msiq_text_duplicate(path),
+                            msiq_text_duplicate(source),
+                            msiq_text_duplicate(sha256)};
+  msiq_staged_file *grown =
+      added.path != NULL && added.source != NULL && added.sha256 != NULL
+          ? realloc(*files, (*count + 1) * sizeof **files)
+          : NULL;
+  if (grown == NULL) {
+    free(added.path);
+    free(added.source);
+    free(added.sha256);
+    return MSIQ_ENOMEM;
+  }
+  grown[(*count)++] = added;
+  *files = grown;
+  return MSIQ_OK;
+}
+
+void msiq_staged_files_free(msiq_staged_file *files, size_t count) {
+  for (size_t i = 0; i < count; i++) {
+    free(files[i].path);
+    free(files[i].source);
+    free(files[i].sha256);
+  }
+  free(files);
 }
 
 int msiq_job_spec_set_staged(msiq_job_spec *spec, const char *staged_path,
@@ -986,6 +1017,7 @@ void msiq_job_cleanup(msiq_job *job) {
   free(job->last_error);
   free(job->package_sha256);
   free(job->package_source);
+  msiq_staged_files_free(job->staged_files, job->staged_file_count);
   msiq_package_info_cleanup(&job->package);
   msiq_job_init(job);
 }

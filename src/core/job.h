@@ -86,6 +86,17 @@ typedef struct msiq_exit_code_rule {
 /* True when text is a decimal language id (0 to 65535); sets *language. */
 bool msiq_language_id_parse(const char *text, unsigned *language);
 
+/* A transform or a further patch that `enqueue --stage` copied into the
+ * queue's own folder beside the package: the copy (which the job's
+ * TRANSFORMS or PATCH property names), where it came from, and the
+ * SHA-256 of what was copied (64 lowercase hexadecimal digits), which the
+ * dispatcher checks before each start, as it checks the package's. */
+typedef struct msiq_staged_file {
+  char *path;
+  char *source;
+  char *sha256;
+} msiq_staged_file;
+
 /* The fields a user supplies. The spec owns every string and array it holds:
  * build it with msiq_job_spec_init() and the msiq_job_spec_* setters, release
  * it with msiq_job_spec_cleanup(). */
@@ -118,6 +129,9 @@ typedef struct msiq_job_spec {
    * it was copied from; target is the copy. Both NULL otherwise. */
   char *package_sha256;
   char *package_source;
+  /* The transforms and further patches staged with the package. */
+  msiq_staged_file *staged_files;
+  size_t staged_file_count;
   /* Keys of jobs this one waits for; resolved to ids by the store inside the
    * enqueue transaction (import manifests may refer to keys). */
   char **after_keys;
@@ -201,6 +215,13 @@ int msiq_job_spec_add_transform(msiq_job_spec *spec, const char *path);
 int msiq_job_spec_add_patch_path(msiq_job_spec *spec, const char *path);
 int msiq_job_spec_set_target_dir(msiq_job_spec *spec, const char *path);
 int msiq_job_spec_set_language(msiq_job_spec *spec, const char *language);
+/* Appends a staged transform or further patch (copies of the three
+ * texts) to the files array of a spec or a job; MSIQ_ENOMEM leaves it as
+ * it was. */
+int msiq_staged_files_add(msiq_staged_file **files, size_t *count,
+                          const char *path, const char *source,
+                          const char *sha256);
+void msiq_staged_files_free(msiq_staged_file *files, size_t count);
 /* Sets the patch code an unpatch job removes; checked by admission. */
 int msiq_job_spec_set_patch_code(msiq_job_spec *spec, const char *patch_code);
 int msiq_job_spec_add_after_key(msiq_job_spec *spec, const char *key);
@@ -255,6 +276,9 @@ typedef struct msiq_job {
    * package_source; both NULL for other jobs. */
   char *package_sha256;
   char *package_source;
+  /* The transforms and further patches staged with it (msiq_job_spec). */
+  msiq_staged_file *staged_files;
+  size_t staged_file_count;
   /* What the package said at enqueue; kind MSIQ_PACKAGE_KIND_UNKNOWN when
    * it was not read (--no-check, a product code, a job from before). */
   msiq_package_info package;

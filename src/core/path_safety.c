@@ -152,3 +152,48 @@ int msiq_path_judge(const char *path, msiq_path_role role,
   }
   return MSIQ_OK;
 }
+
+bool msiq_path_is_absolute(const char *path) {
+  if (path == NULL) {
+    return false;
+  }
+  if (path[0] == '/') {
+    return true;
+  }
+  if (path[0] == '\\' && path[1] == '\\') {
+    return true;
+  }
+  bool letter =
+      (path[0] >= 'A' && path[0] <= 'Z') || (path[0] >= 'a' && path[0] <= 'z');
+  return letter && path[1] == ':' && (path[2] == '\\' || path[2] == '/');
+}
+
+bool msiq_path_list_next_file(const char **cursor, char *buffer, size_t size) {
+  while (*cursor != NULL && **cursor != '\0') {
+    const char *entry = *cursor;
+    size_t length = strcspn(entry, ";");
+    *cursor = entry[length] == ';' ? entry + length + 1 : entry + length;
+    if (length > 0 && entry[0] == '|') {
+      entry++;
+      length--;
+    }
+    if (length == 0 || size == 0) {
+      continue;
+    }
+    if (length >= size) {
+      /* Too long to copy: an empty path, which no host accepts, so that
+       * a file is never passed over unjudged. */
+      buffer[0] = '\0';
+      return true;
+    }
+    memcpy(buffer, entry, length);
+    buffer[length] = '\0';
+    if (msiq_path_is_absolute(buffer)) {
+      return true;
+    }
+  }
+  if (size > 0) {
+    buffer[0] = '\0';
+  }
+  return false;
+}

@@ -100,4 +100,22 @@ int msiq_path_judge(const char *path, msiq_path_role role,
                     const msiq_path_component *components, size_t count,
                     size_t depth, msiq_diag *diag);
 
+/* True when path is absolute in one of the forms a host uses: "/..."
+ * (POSIX), "X:\..." or "X:/..." (a Windows drive) or "\\server\..." (a
+ * share). Text only: whether it names anything is the host's to say. */
+bool msiq_path_is_absolute(const char *path);
+
+/* The files a job's installer reads beside its package, from the list
+ * properties of its sequences (core/job.h): an install's or an
+ * advertisement's TRANSFORMS, and an administrative image's or a patch
+ * job's PATCH. Each call copies the next path of the list value at
+ * *cursor into buffer (cut to size) and moves *cursor past it; false when
+ * none is left. Entries that are not files msiq can judge are passed
+ * over: a transform embedded in the package (":name"), one Windows
+ * Installer looks for beside the package ("@name"), and relative names;
+ * a secure full-path transform ("|C:\\t.mst") is the path after the bar.
+ * An entry longer than the buffer comes back empty, which no host's check
+ * accepts, so that no file is passed over unjudged. */
+bool msiq_path_list_next_file(const char **cursor, char *buffer, size_t size);
+
 #endif /* MSIQ_PATH_SAFETY_H */

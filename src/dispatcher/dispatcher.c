@@ -1136,10 +1136,32 @@ static int dispatcher_prepare_log_directory(dispatcher *self) {
   return status;
 }
 
-/* What the job names is judged again now, as it was at enqueue: a package
- * or a log that someone other than an administrator can change by now
- * fails the job before its installer starts, and a staged copy must still
- * be what was staged. */
+/* A staged copy (the package, a transform, a further patch) must still be
+ * what was copied: its SHA-256 now against the one recorded. */
+static int dispatcher_check_staged_copy(dispatcher *self, const char *what,
+                                        const char *path, const char *sha256) {
+  char found[MSIQ_SHA256_HEX_SIZE];
+  msiq_diag read_diag = {{0}};
+  if (msiq_host_file_sha256(path, found, &read_diag) != MSIQ_OK) {
+    return msiq_diag_set(&self->diag, MSIQ_EIO,
+                         "cannot check the staged %s: %s; enqueue the "
+                         "package again with --stage",
+                         what, read_diag.message);
+  }
+  if (strcmp(found, sha256) != 0) {
+    return msiq_diag_set(&self->diag, MSIQ_EINSECURE,
+                         "staged %s %s has changed since it was staged "
+                         "(SHA-256 %s, staged as %s); enqueue the package "
+                         "again with --stage",
+                         what, path, found, sha256);
+  }
+  return MSIQ_OK;
+}
+
+/* What the job names is judged again now, as it was at enqueue: a package,
+ * a transform, a further patch or a log that someone other than an
+ * administrator can change by now fails the job before its installer
+ * starts, and a staged copy must still be what was staged. */
 static int dispatcher_check_job_paths(dispatcher *self) {
   const msiq_job *job = &self->job;
   int status =
@@ -1149,25 +1171,41 @@ static int dispatcher_check_job_paths(dispatcher *self) {
     status =
         msiq_host_check_path(job->target, MSIQ_PATH_ROLE_PACKAGE, &self->diag);
   }
+  /* The transforms and further patches the installer reads beside the
+   * package, judged as the package is: admission judged those of
+   * --transform and --patch at enqueue, and a folder can be opened to
+   * others since. */
+  static const struct {
+    const char *property;
+    msiq_action actions[2];
+  } lists[] = {
+      {MSIQ_TRANSFORMS_PROPERTY, {MSIQ_ACTION_INSTALL, MSIQ_ACTION_ADVERTISE}},
+      {MSIQ_PATCH_PROPERTY, {MSIQ_ACTION_ADMIN, MSIQ_ACTION_PATCH}},
+  };
+  for (size_t i = 0; status == MSIQ_OK && i < sizeof lists / sizeof lists[0];
+       i++) {
+    if (job->action != lists[i].actions[0] &&
+        job->action != lists[i].actions[1]) {
+      continue;
+    }
+    const char *cursor = msiq_property_value_of(
+        job->properties, job->property_count, lists[i].property);
+    char file[MSIQ_PROPERTY_VALUE_SIZE_MAX + 1];
+    while (status == MSIQ_OK &&
+           msiq_path_list_next_file(&cursor, file, sizeof file)) {
+      status = msiq_host_check_path(file, MSIQ_PATH_ROLE_PACKAGE, &self->diag);
+    }
+  }
   if (status != MSIQ_OK || job->package_sha256 == NULL) {
     return status;
   }
-  char found[MSIQ_SHA256_HEX_SIZE];
-  msiq_diag read_diag = {{0}};
-  if (msiq_host_file_sha256(job->target, found, &read_diag) != MSIQ_OK) {
-    return msiq_diag_set(&self->diag, MSIQ_EIO,
-                         "cannot check the staged package: %s; enqueue the "
-                         "package again with --stage",
-                         read_diag.message);
+  status = dispatcher_check_staged_copy(self, "package", job->target,
+                                        job->package_sha256);
+  for (size_t i = 0; status == MSIQ_OK && i < job->staged_file_count; i++) {
+    status = dispatcher_check_staged_copy(
+        self, "file", job->staged_files[i].path, job->staged_files[i].sha256);
   }
-  if (strcmp(found, job->package_sha256) != 0) {
-    return msiq_diag_set(&self->diag, MSIQ_EINSECURE,
-                         "staged package %s has changed since it was staged "
-                         "(SHA-256 %s, staged as %s); enqueue the package "
-                         "again with --stage",
-                         job->target, found, job->package_sha256);
-  }
-  return MSIQ_OK;
+  return status;
 }
 
 static int dispatcher_log_path(dispatcher *self, char *buffer, size_t size) {

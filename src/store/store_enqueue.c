@@ -39,8 +39,8 @@ static int store_lookup_id(msiq_store *store, const char *sql, int64_t id_arg,
   return status;
 }
 
-/* Inserts the job's dependent rows: properties, further patches,
- * dependencies (the resolved ids, not the spec's), exit codes. */
+/* Inserts the job's dependent rows: properties, further patches, staged
+ * files, dependencies (the resolved ids, not the spec's), exit codes. */
 static int store_insert_job_children(msiq_store *store,
                                      const msiq_job_spec *spec,
                                      const int64_t *after, size_t after_count,
@@ -76,6 +76,20 @@ static int store_insert_job_children(msiq_store *store,
     store_bind_optional_text(statement, 5, patch->patch_targets);
     store_bind_optional_text(statement, 6, patch->display_name);
     status = store_run(store, statement, diag, "storing a further patch");
+  }
+  for (size_t i = 0; status == MSIQ_OK && i < spec->staged_file_count; i++) {
+    const msiq_staged_file *file = &spec->staged_files[i];
+    status =
+        store_prepare(store, msiq_sql_job_staged_file_insert, &statement, diag);
+    if (status != MSIQ_OK) {
+      break;
+    }
+    sqlite3_bind_int64(statement, 1, id);
+    sqlite3_bind_int64(statement, 2, (int64_t)i);
+    sqlite3_bind_text(statement, 3, file->path, -1, SQLITE_STATIC);
+    sqlite3_bind_text(statement, 4, file->source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(statement, 5, file->sha256, -1, SQLITE_STATIC);
+    status = store_run(store, statement, diag, "storing a staged file");
   }
   for (size_t i = 0; status == MSIQ_OK && i < after_count; i++) {
     status =

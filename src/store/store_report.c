@@ -98,7 +98,8 @@ int store_read_job_row(sqlite3_stmt *statement, msiq_job *job) {
 }
 
 /* Row visitors that append one child row (job_properties_get.sql,
- * job_more_patches_get.sql, job_dependencies_get.sql,
+ * job_more_patches_get.sql, job_staged_files_get.sql,
+ * job_dependencies_get.sql,
  * job_exit_codes_get.sql) to the job. */
 
 static int store_append_property(sqlite3_stmt *statement, void *context,
@@ -145,6 +146,19 @@ static int store_append_more_patch(sqlite3_stmt *statement, void *context,
   return MSIQ_OK;
 }
 
+static int store_append_staged_file(sqlite3_stmt *statement, void *context,
+                                    msiq_diag *diag) {
+  msiq_job *job = context;
+  if (msiq_staged_files_add(&job->staged_files, &job->staged_file_count,
+                            (const char *)sqlite3_column_text(statement, 0),
+                            (const char *)sqlite3_column_text(statement, 1),
+                            (const char *)sqlite3_column_text(statement, 2)) !=
+      MSIQ_OK) {
+    return msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
+  }
+  return MSIQ_OK;
+}
+
 static int store_append_dependency(sqlite3_stmt *statement, void *context,
                                    msiq_diag *diag) {
   msiq_job *job = context;
@@ -175,8 +189,8 @@ static int store_append_exit_code_rule(sqlite3_stmt *statement, void *context,
   return MSIQ_OK;
 }
 
-/* Reads the job's properties, further patches, dependencies and exit-code
- * rules. */
+/* Reads the job's properties, further patches, staged files, dependencies
+ * and exit-code rules. */
 static int store_read_job_children(msiq_store *store, msiq_job *job,
                                    msiq_diag *diag) {
   static const struct {
@@ -185,6 +199,7 @@ static int store_read_job_children(msiq_store *store, msiq_job *job,
   } children[] = {
       {msiq_sql_job_properties_get, store_append_property},
       {msiq_sql_job_more_patches_get, store_append_more_patch},
+      {msiq_sql_job_staged_files_get, store_append_staged_file},
       {msiq_sql_job_dependencies_get, store_append_dependency},
       {msiq_sql_job_exit_codes_get, store_append_exit_code_rule},
   };

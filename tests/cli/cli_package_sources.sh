@@ -5,11 +5,13 @@
 # others, owned by another user, or reached through a symbolic link is
 # refused at enqueue with what to do (move it, or --stage), and refused
 # again at start, before the installer runs, when that changed after the
-# enqueue or the enqueue could not look (--no-check). `enqueue --stage`
+# enqueue or the enqueue could not look (--no-check); so are a job's
+# transforms and further patches. `enqueue --stage`
 # copies the package into the queue's own folder (`staged` beside the
 # database) with its SHA-256, which the dispatcher checks before it starts
 # the installer: any source is then safe, a changed copy is refused, and
-# purge deletes the copies of the jobs it deletes. Tests run as root:
+# purge deletes the copies of the jobs it deletes; a job's transforms and
+# further patches are staged and checked alike. Tests run as root:
 # "others" are made with world-writable modes and chown to nobody.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$MSIQ_TESTS_DIR/cli/lib.sh"
@@ -107,6 +109,29 @@ check_equal "$(job_field "$job_fine" .state)" "succeeded" "start: the private pa
 check_equal "$(runs_of "$sec/open/offline.msi")$(runs_of "$later")" "00" "start: the refused packages never reached the installer"
 check_equal "$(runs_of "$fine")" "1" "start: the private package reached it once"
 
+# The transforms and further patches the installer reads beside the
+# package are judged again at start too.
+private_dir "$sec/extras"
+private_dir "$sec/extras/t"
+private_dir "$sec/extras/p"
+printf 'transform\n' >"$sec/extras/t/site.mst"
+make_patch_package "$sec/extras/p/more.msp" "{6B4F1D2F-8C3E-4F7B-AD9C-2E3F40516273}" || fail "make_patch_package more.msp"
+make_patch_package "$sec/extras/fix.msp" || fail "make_patch_package fix.msp"
+with_transform=$(enqueue --transform "$sec/extras/t/site.mst" "$fine")
+with_patch=$(enqueue --patch "$sec/extras/p/more.msp" "$sec/extras/fix.msp")
+check_match "$with_transform $with_patch" '^[0-9]+ [0-9]+$' "start: a job with a transform and one with a further patch enqueued"
+chmod 0777 "$sec/extras/t" "$sec/extras/p"
+runs_before=$(runs_of "$fine")
+run_drain
+check_equal "$(job_field "$with_transform" .state)" "failed" "start: the job whose transform's folder became world-writable failed"
+check_match "$(job_field "$with_transform" .last_error)" "^refusing package $sec/extras/t/site\.mst: $sec/extras/t can be written by everyone" \
+  "start: its last error names the transform"
+check_equal "$(job_field "$with_patch" .state)" "failed" "start: the job whose further patch's folder became world-writable failed"
+check_match "$(job_field "$with_patch" .last_error)" "^refusing package $sec/extras/p/more\.msp: " \
+  "start: its last error names the further patch"
+check_equal "$(runs_of "$fine")$(runs_of "$sec/extras/fix.msp;$sec/extras/p/more.msp")" "${runs_before}0" \
+  "start: neither reached the installer"
+
 # ---------------------------------------------------------------------------
 # 3. --stage: a copy in the queue's own folder runs, checked by its SHA-256.
 new_section stage
@@ -176,5 +201,47 @@ for gone in "$copy" "$tampered_copy" "$keyed_copy"; do
 done
 check_equal "$(ls "$sec/staged" | wc -l)" "0" "stage: purge emptied staged/"
 check_equal "$(msiq --json list | jq length)" "0" "stage: purge deleted every finished job"
+
+# ---------------------------------------------------------------------------
+# 4. --stage copies a job's transforms and further patches too: each copy
+# is checked by its SHA-256 before the start, and purge deletes it.
+new_section stage_files
+private_dir "$sec/open"
+chmod 0777 "$sec/open"
+source_app=$(package_in "$sec/open" app)
+printf 'transform\n' >"$sec/open/site.mst"
+check_rejected 2 "refusing package $sec/open/site\.mst" \
+  "stage files: without --stage a transform in a world-writable folder is refused" \
+  enqueue --transform "$sec/open/site.mst" "$source_app"
+run --json enqueue --stage --transform "$sec/open/site.mst" "$source_app"
+check_status 0 "stage files: with --stage it is accepted ($err)"
+with_transform=$(jq_of "$out" .id)
+transform_copy=$(jq_of "$out" '.staged.files[0].path')
+check_match "$transform_copy" "^$sec/staged/[0-9a-f]+-[0-9a-f]+-site\.mst\$" "stage files: the transform is copied into staged/"
+check_equal "$(jq_of "$out" '[(.staged.files | length), .staged.files[0].source, .staged.files[0].sha256, .properties.TRANSFORMS] | map(tostring) | join(" ")')" \
+  "1 $sec/open/site.mst $(sha256sum "$sec/open/site.mst" | cut -d' ' -f1) $transform_copy" \
+  "stage files: its source and SHA-256 are recorded, and TRANSFORMS names the copy"
+make_patch_package "$sec/open/fix.msp" || fail "make_patch_package fix.msp"
+make_patch_package "$sec/open/more.msp" "{6B4F1D2F-8C3E-4F7B-AD9C-2E3F40516273}" || fail "make_patch_package more.msp"
+run --json enqueue --stage --patch "$sec/open/more.msp" "$sec/open/fix.msp"
+check_status 0 "stage files: a patch job and its further patch staged ($err)"
+with_patch=$(jq_of "$out" .id)
+patch_copy=$(jq_of "$out" .target)
+more_copy=$(jq_of "$out" '.staged.files[0].path')
+check_equal "$(jq_of "$out" '[.properties.PATCH, .package.more_patches[0].path, .staged.files[0].source] | join(" ")')" \
+  "$more_copy $more_copy $sec/open/more.msp" "stage files: PATCH and the further patch's metadata name the copy"
+# The sources are swapped, and one copy is changed.
+printf 'evil\n' >"$sec/open/more.msp"
+printf 'more\n' >>"$transform_copy"
+run_drain
+check_equal "$(job_field "$with_patch" .state)" "succeeded" "stage files: the staged patch job ran"
+check_equal "$(runs_of "$patch_copy;$more_copy")" 1 "stage files: the installer got both copies"
+check_equal "$(job_field "$with_transform" .state)" "failed" "stage files: a changed transform copy fails its job"
+check_match "$(job_field "$with_transform" .last_error)" "^staged file $transform_copy has changed since it was staged" \
+  "stage files: its last error names the copy"
+sleep 1.2
+run purge --older-than 1s
+check_status 0 "stage files: purge"
+check_equal "$(ls "$sec/staged" | wc -l)" "0" "stage files: purge deleted every copy"
 
 finish

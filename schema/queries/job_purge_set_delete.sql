@@ -4,8 +4,8 @@
 -- ON DELETE CASCADE runs its actions as a trigger program per deleted job,
 -- one per table that refers to it (five when this was measured), which cost
 -- 38 us a job (a million jobs: 38 s), against a few microseconds for these
--- deletes of whole sets. They are the cascade of migrations 0001, 0015 and
--- 0017 written out: every table whose rows refer to a job
+-- deletes of whole sets. They are the cascade of migrations 0001 and 0015
+-- written out: every table whose rows refer to a job
 -- (test_store.c checks that no other table does), including the
 -- dependencies on a deleted job, which only finished jobs can still have
 -- (job_purge_set_fill.sql keeps a job an unfinished one waits for). The

@@ -35,20 +35,26 @@
 
 static const char property_name_rule[] = "[A-Za-z_][A-Za-z0-9_.]*";
 
-/* Joins name, '=' and value into a new string. */
-static char *property_assignment_create(const char *name, const char *value) {
-  size_t name_length = strlen(name);
-  size_t value_length = strlen(value);
-  if (name_length > SIZE_MAX - 2 - value_length) {
+/* Joins left, the separator and right into a new string; NULL when out of
+ * memory. */
+static char *text_join(const char *left, char separator, const char *right) {
+  size_t left_length = strlen(left);
+  size_t right_length = strlen(right);
+  if (left_length > SIZE_MAX - 2 - right_length) {
     return NULL;
   }
-  char *assignment = malloc(name_length + value_length + 2);
-  if (assignment != NULL) {
-    memcpy(assignment, name, name_length);
-    assignment[name_length] = '=';
-    memcpy(assignment + name_length + 1, value, value_length + 1);
+  char *joined = malloc(left_length + right_length + 2);
+  if (joined != NULL) {
+    memcpy(joined, left, left_length);
+    joined[left_length] = separator;
+    memcpy(joined + left_length + 1, right, right_length + 1);
   }
-  return assignment;
+  return joined;
+}
+
+/* NAME=value, as msiexec's command line takes a property. */
+static char *property_assignment_create(const char *name, const char *value) {
+  return text_join(name, '=', value);
 }
 
 void msiq_installer_command_init(msiq_installer_command *command) {
@@ -118,18 +124,7 @@ static char *patch_list_join(const char *target,
   if (more == NULL || more[0] == '\0') {
     return msiq_text_duplicate(target);
   }
-  size_t target_length = strlen(target);
-  size_t more_length = strlen(more);
-  if (target_length > SIZE_MAX - 2 - more_length) {
-    return NULL;
-  }
-  char *joined = malloc(target_length + more_length + 2);
-  if (joined != NULL) {
-    memcpy(joined, target, target_length);
-    joined[target_length] = ';';
-    memcpy(joined + target_length + 1, more, more_length + 1);
-  }
-  return joined;
+  return text_join(target, ';', more);
 }
 
 int msiq_installer_command_build(const msiq_job *job, const char *log_path,

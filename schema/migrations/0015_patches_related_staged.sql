@@ -1,16 +1,70 @@
--- 0016_related_uninstall.sql: uninstalling every product of one family
--- (`enqueue --action uninstall --related {UPGRADE-CODE}`; docs/packages.md,
--- "Removing every product of an UpgradeCode").
+-- 0015_patches_related_staged.sql: the last three parts of issue 12's
+-- execute sequences, which change the job table and its view together.
 --
--- related = 1 says that the job's target is an UpgradeCode, not a
--- ProductCode: right before it starts, the products installed with that
--- UpgradeCode are looked up (MsiEnumRelatedProductsW) and the worker
--- removes each. Only an uninstall may be related (the CHECK, and the job
--- model's rule). As in 0011, the column is added in place and the view is
--- created again with the new field ("related" after "target").
+-- 1. Several patches in one job, applied in one transaction (`enqueue
+--    --action patch a.msp --patch b.msp`, msiexec's /update "a.msp;b.msp";
+--    docs/packages.md, "Several patches in one job"). The job's target is
+--    its first patch, whose metadata stays in the job's own columns
+--    (0011); the further patches' paths travel in its PATCH property, in
+--    order, and what was read from each at enqueue is a row of
+--    job_more_patch: its code, the product codes it targets (separated by
+--    semicolons, as in job.patch_targets, with the same CHECK) and its
+--    display name. The dispatcher's skip rule asks the machine about every
+--    one of them. A job whose further patches were not read (--no-check)
+--    has none.
+CREATE TABLE job_more_patch (
+  job_id        INTEGER NOT NULL REFERENCES job (id) ON DELETE CASCADE,
+  position      INTEGER NOT NULL,
+  path          TEXT    NOT NULL,
+  patch_code    TEXT    NOT NULL,
+  patch_targets TEXT    NOT NULL
+    CHECK (patch_targets NOT GLOB '*[^0-9A-Fa-f{};-]*'),
+  display_name  TEXT,
+  PRIMARY KEY (job_id, position)
+) WITHOUT ROWID;
+
+-- 2. Uninstalling every product of one family (`enqueue --action
+--    uninstall --related {UPGRADE-CODE}`; docs/packages.md, "Removing
+--    every product of an UpgradeCode"). related = 1 says that the job's
+--    target is an UpgradeCode, not a ProductCode: right before it starts,
+--    the products installed with that UpgradeCode are looked up
+--    (MsiEnumRelatedProductsW) and the worker removes each. Only an
+--    uninstall may be related (the CHECK, and the job model's rule). The
+--    column is added in place, as in 0011.
 ALTER TABLE job ADD COLUMN related INTEGER NOT NULL DEFAULT 0
   CHECK (related = 0 OR (related = 1 AND action = 'uninstall'));
 
+-- 3. `enqueue --stage` copies a job's transforms and further patches too
+--    (docs/packages.md, "Staged packages"). Each copy lies in the queue's
+--    `staged` folder beside the package's copy; the job's TRANSFORMS or
+--    PATCH property names the copies, and a row of job_staged_file keeps,
+--    for each, where it came from and the SHA-256 of what was copied,
+--    which the dispatcher checks before each start as it checks the
+--    package's (job.package_sha256, 0006). Like the package's copy, a
+--    file's copy is noted for deletion when its row goes (with its job, in
+--    `purge`).
+--
+-- purge deletes the rows of both new tables with the job's others
+-- (job_purge_set_delete.sql).
+CREATE TABLE job_staged_file (
+  job_id   INTEGER NOT NULL REFERENCES job (id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  path     TEXT    NOT NULL,
+  source   TEXT    NOT NULL,
+  sha256   TEXT    NOT NULL
+    CHECK (length(sha256) = 64 AND sha256 NOT GLOB '*[^0-9a-f]*'),
+  PRIMARY KEY (job_id, position)
+) WITHOUT ROWID;
+
+CREATE TRIGGER job_staged_file_note_removal AFTER DELETE ON job_staged_file
+BEGIN
+  INSERT OR IGNORE INTO staged_removal (path) VALUES (OLD.path);
+END;
+
+-- The view of 0012 with "related" after "target", "more_patches" in a
+-- patch's "package" object (an array of {"path", "patch_code", "name",
+-- "targets"}, empty for a job that applies one patch) and "files" in
+-- "staged" (an array of {"path", "source", "sha256"}).
 DROP VIEW job_json;
 CREATE VIEW job_json (id, state, json) AS
 SELECT j.id, j.state, json_object(
@@ -53,7 +107,16 @@ SELECT j.id, j.state, json_object(
                    END),
   'staged', json(CASE WHEN j.package_sha256 IS NOT NULL
                       THEN json_object('source', j.package_source,
-                                       'sha256', j.package_sha256)
+                                       'sha256', j.package_sha256,
+                                       'files', json((
+                                         SELECT json_group_array(json_object(
+                                                  'path', f.path,
+                                                  'source', f.source,
+                                                  'sha256', f.sha256))
+                                           FROM (SELECT path, source, sha256
+                                                   FROM job_staged_file
+                                                  WHERE job_id = j.id
+                                                  ORDER BY position) AS f)))
                  END),
   'package', json(CASE j.package_kind
                     WHEN 'product' THEN json_object(

@@ -632,6 +632,62 @@ static void test_unpatch_widens_the_action_check_in_place(void **state) {
   test_remove_database(path);
 }
 
+static void test_patches_related_staged_migrate_existing_jobs(void **state) {
+  (void)state;
+  /* A database of the version before 0015 with a staged patch job,
+   * migrated: the job is not related, its JSON has an empty list of
+   * further patches and of staged files, only an uninstall may be related,
+   * and a staged file's row that goes leaves a note to delete its copy. */
+  char path[512];
+  int migration = database_before_migration(
+      "_patches_related_staged.sql", "migrate-0015", path, sizeof path);
+  assert_true(migration >= 14);
+  test_database_exec(
+      path,
+      "INSERT INTO job (id, state, action, target, max_attempts, created_at,"
+      "                 package_sha256, package_source, package_kind,"
+      "                 patch_code, patch_targets) VALUES"
+      " (1, 'queued', 'patch', '/staged/1-fix.msp', 3, 0,"
+      "  'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',"
+      "  '/src/fix.msp', 'patch', '{11111111-2222-3333-4444-555555555555}',"
+      "  '{AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE}');");
+  msiq_store *store = NULL;
+  assert_int_equal(msiq_store_open(path, 0, &store, NULL), MSIQ_OK);
+  char *json = NULL;
+  assert_int_equal(msiq_store_job_json(store, 1, false, &json, NULL), MSIQ_OK);
+  assert_non_null(strstr(json, "\"related\":false"));
+  assert_non_null(strstr(json, "\"more_patches\":[]"));
+  assert_non_null(strstr(json, "\"files\":[]"));
+  free(json);
+  msiq_store_close(store);
+  sqlite3 *db = NULL;
+  assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+  assert_int_equal(
+      sqlite3_exec(db, "UPDATE job SET related = 1 WHERE id = 1", NULL, NULL,
+                   NULL),
+      SQLITE_CONSTRAINT);
+  assert_int_equal(
+      sqlite3_exec(db,
+                   "INSERT INTO job_staged_file (job_id, position, path,"
+                   " source, sha256) VALUES (1, 0, '/staged/2-more.msp',"
+                   " '/src/more.msp', 'e3b0c44298fc1c149afbf4c8996fb92427ae41"
+                   "e4649b934ca495991b7852b855')",
+                   NULL, NULL, NULL),
+      SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db,
+                                "DELETE FROM job_staged_file WHERE job_id = 1",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(db);
+  char *noted = test_database_text(path, "SELECT path FROM staged_removal");
+  assert_string_equal(noted, "/staged/2-more.msp");
+  free(noted);
+  noted = test_database_text(path, "PRAGMA integrity_check");
+  assert_string_equal(noted, "ok");
+  free(noted);
+  test_remove_database(path);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_new_database_is_migrated_to_the_latest_version),
@@ -649,6 +705,7 @@ int main(void) {
       cmocka_unit_test(test_version_11_database_gets_log_modes),
       cmocka_unit_test(test_sequences_widen_the_action_check_in_place),
       cmocka_unit_test(test_unpatch_widens_the_action_check_in_place),
+      cmocka_unit_test(test_patches_related_staged_migrate_existing_jobs),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

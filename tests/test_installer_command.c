@@ -1088,6 +1088,32 @@ static void test_plan_several_patches(void **state) {
                    MSIQ_EINVAL);
 }
 
+/* A related uninstall's calls fold into one result: the first failure
+ * stops, else the strongest success. */
+static void test_related_result_fold(void **state) {
+  (void)state;
+  bool stop = true;
+  assert_int_equal(msiq_related_result_fold(0, 0, &stop), 0);
+  assert_false(stop);
+  assert_int_equal(msiq_related_result_fold(0, 3010, &stop), 3010);
+  assert_false(stop);
+  assert_int_equal(msiq_related_result_fold(3010, 0, &stop), 3010);
+  assert_int_equal(msiq_related_result_fold(3010, 1641, &stop), 1641);
+  assert_int_equal(msiq_related_result_fold(1641, 3010, &stop), 1641);
+  assert_int_equal(msiq_related_result_fold(1641, 0, &stop), 1641);
+  assert_false(stop);
+  /* A failure, a cancel among them, is the result whatever came before. */
+  assert_int_equal(msiq_related_result_fold(3010, 1603, &stop), 1603);
+  assert_true(stop);
+  assert_int_equal(msiq_related_result_fold(1641, 1602, &stop), 1602);
+  assert_true(stop);
+  /* 3011 needs a restart as 3010 does; the first of them is kept. */
+  assert_int_equal(msiq_related_result_fold(0, 3011, &stop), 3011);
+  assert_false(stop);
+  assert_int_equal(msiq_related_result_fold(3011, 3010, &stop), 3011);
+  assert_int_equal(msiq_related_result_fold(3011, 1641, &stop), 1641);
+}
+
 static void assert_plan_refused(msiq_action action, const char *target,
                                 const char *mode,
                                 const msiq_property *properties, size_t count,
@@ -1347,6 +1373,7 @@ int main(void) {
       cmocka_unit_test(test_plan_admin_and_advertise),
       cmocka_unit_test(test_plan_unpatch),
       cmocka_unit_test(test_plan_several_patches),
+      cmocka_unit_test(test_related_result_fold),
       cmocka_unit_test(test_plan_job_properties_win),
       cmocka_unit_test(test_plan_refusals),
       cmocka_unit_test(test_plan_replaces_only_on_success),

@@ -639,8 +639,8 @@ static void test_patches_related_staged_migrate_existing_jobs(void **state) {
    * further patches and of staged files, only an uninstall may be related,
    * and a staged file's row that goes leaves a note to delete its copy. */
   char path[512];
-  int migration = database_before_migration(
-      "_patches_related_staged.sql", "migrate-0015", path, sizeof path);
+  int migration = database_before_migration("_patches_related_staged.sql",
+                                            "migrate-0015", path, sizeof path);
   assert_true(migration >= 14);
   test_database_exec(
       path,
@@ -662,10 +662,9 @@ static void test_patches_related_staged_migrate_existing_jobs(void **state) {
   msiq_store_close(store);
   sqlite3 *db = NULL;
   assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-  assert_int_equal(
-      sqlite3_exec(db, "UPDATE job SET related = 1 WHERE id = 1", NULL, NULL,
-                   NULL),
-      SQLITE_CONSTRAINT);
+  assert_int_equal(sqlite3_exec(db, "UPDATE job SET related = 1 WHERE id = 1",
+                                NULL, NULL, NULL),
+                   SQLITE_CONSTRAINT);
   assert_int_equal(
       sqlite3_exec(db,
                    "INSERT INTO job_staged_file (job_id, position, path,"

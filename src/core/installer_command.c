@@ -14,6 +14,7 @@
  */
 #include "core/installer_command.h"
 #include "core/log_mode.h"
+#include "core/outcome.h"
 #include "core/text.h"
 
 #include <stdio.h>
@@ -1098,4 +1099,29 @@ int msiq_installer_call_plan(msiq_action action, const char *target,
   return installer_call_finish(
       &planned, planned.properties != NULL && planned.target != NULL, call,
       diag);
+}
+
+/* How strong a success is: 0 none needed, 1 a restart needed (3010,
+ * 3011), 2 a restart started (1641); -1 for a failure. */
+static int related_success_rank(int64_t code) {
+  switch (code) {
+    case MSIQ_EXIT_SUCCESS:
+      return 0;
+    case MSIQ_EXIT_SUCCESS_REBOOT_REQUIRED:
+    case MSIQ_EXIT_SUCCESS_RESTART_REQUIRED:
+      return 1;
+    case MSIQ_EXIT_SUCCESS_REBOOT_INITIATED:
+      return 2;
+    default:
+      return -1;
+  }
+}
+
+int64_t msiq_related_result_fold(int64_t sofar, int64_t next, bool *stop) {
+  int rank = related_success_rank(next);
+  *stop = rank < 0;
+  if (rank < 0 || rank > related_success_rank(sofar)) {
+    return next;
+  }
+  return sofar;
 }

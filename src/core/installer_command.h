@@ -157,4 +157,15 @@ int msiq_installer_call_plan(msiq_action action, const char *target,
                              size_t property_count, msiq_installer_call *call,
                              msiq_diag *diag);
 
+/* A related uninstall (`--related`) makes one
+ * MsiConfigureProductExW(CODE, ..., INSTALLSTATE_ABSENT, props) call per
+ * product its UpgradeCode finds, each planned with
+ * msiq_installer_call_plan(MSIQ_ACTION_UNINSTALL, CODE, ...). This folds
+ * one call's return code (next) into the attempt's so far (0 before the
+ * first): a failure is the result and sets *stop (the products after it
+ * are not removed; a retry starts with those still installed); otherwise
+ * the strongest success is kept, 1641 (a restart was started) over 3010
+ * or 3011 (one is needed; the first of them) over 0. */
+int64_t msiq_related_result_fold(int64_t sofar, int64_t next, bool *stop);
+
 #endif /* MSIQ_INSTALLER_COMMAND_H */

@@ -501,17 +501,14 @@ static DWORD worker_log_mode(unsigned flags, DWORD *attributes) {
   return mode;
 }
 
-static bool worker_result_is_success(UINT result);
-
 /* A related uninstall: one MsiConfigureProductExW call per product found
  * with the UpgradeCode, each planned as an uninstall of that product code
- * with the job's properties and announced by its own `operation` line.
- * The first failure (a cancel's 1602 among them) stops the rest and is
- * the result; otherwise the strongest success: 1641 (a restart started)
- * over 3010 (one needed) over 0. No product found is 0 with no call. */
+ * with the job's properties and announced by its own `operation` line;
+ * the results fold as msiq_related_result_fold says (a cancel's 1602
+ * stops the rest like any failure). No product found is 0 with no call. */
 static void worker_remove_related(worker *w) {
   const msiq_job_spec *job = &w->request.job;
-  UINT combined = ERROR_SUCCESS;
+  int64_t combined = ERROR_SUCCESS;
   char code[64];
   const char *cursor = w->related_products;
   while (cursor != NULL && *cursor != '\0') {
@@ -537,17 +534,13 @@ static void worker_remove_related(worker *w) {
     free(target);
     free(properties);
     msiq_installer_call_cleanup(&call);
-    if (!worker_result_is_success(result)) {
-      combined = result;
+    bool stop = false;
+    combined = msiq_related_result_fold(combined, result, &stop);
+    if (stop) {
       break;
     }
-    if (result == ERROR_SUCCESS_REBOOT_INITIATED ||
-        (result == ERROR_SUCCESS_REBOOT_REQUIRED &&
-         combined == ERROR_SUCCESS)) {
-      combined = result;
-    }
   }
-  w->result = combined;
+  w->result = (UINT)combined;
 }
 
 static DWORD WINAPI worker_call_thread(LPVOID context) {

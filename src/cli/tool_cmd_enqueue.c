@@ -257,6 +257,16 @@ static int enqueue_stage_list(msiq_job_spec *spec, const char *name,
     }
     free(copy);
   }
+  /* The copies' names are longer than their sources' may be: a list the
+   * installer's request could not carry would fail at every start. */
+  if (status == MSIQ_OK && rewritten != NULL &&
+      strlen(rewritten) > MSIQ_PROPERTY_VALUE_SIZE_MAX) {
+    status =
+        msiq_diag_set(diag, MSIQ_EINVAL,
+                      "the staged copies make %s %zu bytes long, more "
+                      "than the %d a property may hold",
+                      name, strlen(rewritten), MSIQ_PROPERTY_VALUE_SIZE_MAX);
+  }
   if (status == MSIQ_OK && rewritten != NULL) {
     free(property->value);
     property->value = rewritten;

@@ -17,7 +17,9 @@
  * property, NAME=VALUE with the original value, so nothing becomes a switch
  * or an argument of its own. Also checked for built jobs:
  *   - the argument list is exactly switch, target, /qn, /norestart, /l*v,
- *     log, then one NAME=VALUE per property in order;
+ *     log, then one NAME=VALUE per property in order, except that a patch
+ *     job's PATCH property (the patches applied with its target) is not
+ *     passed on and its first value joins the target after a ';';
  *   - the command line is refused exactly when something in it cannot be
  *     written safely (a double quote or control character in the program,
  *     target or log path, an invalid property name, a control character in
@@ -186,22 +188,48 @@ static void fuzz_built_job(msiq_action action, const char *program,
     return;
   }
 
+  /* A patch job's PATCH property names the patches it applies with its
+   * target: the first one given joins the target after a ';' (when it is
+   * not empty), and no PATCH property is passed on. Written out here, not
+   * taken from the core. */
+  const char *more = NULL;
+  size_t *emitted = fuzz_alloc((property_count + 1) * sizeof *emitted);
+  size_t emitted_count = 0;
+  for (size_t i = 0; i < property_count; i++) {
+    bool is_patch_list = action == MSIQ_ACTION_PATCH &&
+                         strcmp(job.properties[i].name, "PATCH") == 0;
+    if (is_patch_list && more == NULL) {
+      more = job.properties[i].value;
+    }
+    if (!is_patch_list) {
+      emitted[emitted_count++] = i;
+    }
+  }
+  size_t target_length = strlen(job.target);
+  size_t more_length = more != NULL ? strlen(more) : 0;
+  char *target = fuzz_alloc(target_length + more_length + 2);
+  memcpy(target, job.target, target_length + 1);
+  if (more_length > 0) {
+    target[target_length] = ';';
+    memcpy(target + target_length + 1, more, more_length + 1);
+  }
+
   /* The argument list, exactly. */
-  FUZZ_CHECK(command.argument_count == 6 + property_count,
-             "build gave %lu arguments for %lu properties",
+  FUZZ_CHECK(command.argument_count == 6 + emitted_count,
+             "build gave %lu arguments for %lu properties passed on",
              (unsigned long)command.argument_count,
-             (unsigned long)property_count);
+             (unsigned long)emitted_count);
   char switch_text[32];
   action_switch(action, &job, switch_text, sizeof switch_text);
-  const char *fixed[6] = {switch_text,  job.target, "/qn",
-                          "/norestart", "/l*v",     log_path};
+  const char *fixed[6] = {switch_text,  target, "/qn",
+                          "/norestart", "/l*v", log_path};
   for (size_t i = 0; i < 6; i++) {
     FUZZ_CHECK(strcmp(command.arguments[i], fixed[i]) == 0,
                "argument %lu is [%s], expected [%s]", (unsigned long)i,
                command.arguments[i], fixed[i]);
   }
-  for (size_t i = 0; i < property_count; i++) {
-    const msiq_property *property = &job.properties[i];
+  for (size_t i = 0; i < emitted_count; i++) {
+    const msiq_property *property = &job.properties[emitted[i]];
     const char *argument = command.arguments[6 + i];
     size_t name_length = strlen(property->name);
     FUZZ_CHECK(strncmp(argument, property->name, name_length) == 0 &&
@@ -212,11 +240,11 @@ static void fuzz_built_job(msiq_action action, const char *program,
   }
 
   /* Whether the line should be refused. */
-  bool safe = plain_is_safe(program) && plain_is_safe(job.target) &&
-              plain_is_safe(log_path) && !reads_as_log_switch(job.target);
-  for (size_t i = 0; i < property_count; i++) {
-    if (!name_is_valid(job.properties[i].name) ||
-        fuzz_has_control(job.properties[i].value)) {
+  bool safe = plain_is_safe(program) && plain_is_safe(target) &&
+              plain_is_safe(log_path) && !reads_as_log_switch(target);
+  for (size_t i = 0; i < emitted_count; i++) {
+    if (!name_is_valid(job.properties[emitted[i]].name) ||
+        fuzz_has_control(job.properties[emitted[i]].value)) {
       safe = false;
     }
   }
@@ -234,10 +262,10 @@ static void fuzz_built_job(msiq_action action, const char *program,
                    strchr(diag.message, '\r') == NULL,
                "refusal without a one-line diagnostic: [%s]", diag.message);
     /* Values may be secrets: the diagnostic must not depend on them. */
-    for (size_t i = 0; i < property_count; i++) {
+    for (size_t i = 0; i < emitted_count; i++) {
       FUZZ_CHECK(!diagnostic_shows_value(program, &command, i, diag.message),
                  "diagnostic [%s] shows the value of property %s", diag.message,
-                 job.properties[i].name);
+                 job.properties[emitted[i]].name);
     }
   } else {
     FUZZ_CHECK(safe, "command line [%s] accepted with an unsafe argument",
@@ -257,6 +285,8 @@ static void fuzz_built_job(msiq_action action, const char *program,
     fuzz_split_free(&split);
     free(line);
   }
+  free(target);
+  free(emitted);
   msiq_installer_command_cleanup(&command);
   msiq_job_cleanup(&job);
 }

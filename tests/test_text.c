@@ -20,6 +20,18 @@ static void test_duplicate_is_an_equal_separate_copy(void **state) {
   free(empty);
 }
 
+/* A list grows item by item, the separator only between items. */
+static void test_list_append(void **state) {
+  (void)state;
+  char *list = NULL;
+  assert_int_equal(msiq_text_list_append(&list, ';', "{A}"), MSIQ_OK);
+  assert_string_equal(list, "{A}");
+  assert_int_equal(msiq_text_list_append(&list, ';', "C:\\b.mst"), MSIQ_OK);
+  assert_int_equal(msiq_text_list_append(&list, ';', ":embedded"), MSIQ_OK);
+  assert_string_equal(list, "{A};C:\\b.mst;:embedded");
+  free(list);
+}
+
 static void test_control_characters(void **state) {
   (void)state;
   for (int c = 0; c < 256; c++) {
@@ -278,6 +290,7 @@ static void test_path_beside(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_duplicate_is_an_equal_separate_copy),
+      cmocka_unit_test(test_list_append),
       cmocka_unit_test(test_control_characters),
       cmocka_unit_test(test_directory_length),
       cmocka_unit_test(test_path_beside),

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/admission.h"
+#include "core/text.h"
 #include "host/host.h"
 
 /* What the command line asked for: the job itself, and what to do once it
@@ -211,9 +212,7 @@ static int enqueue_stage_list(msiq_job_spec *spec, const char *name,
   if (property == NULL) {
     return MSIQ_OK;
   }
-  size_t size = strlen(property->value) + 1;
   char *rewritten = NULL;
-  size_t used = 0;
   int status = MSIQ_OK;
   const char *cursor = property->value;
   while (status == MSIQ_OK && *cursor != '\0') {
@@ -221,39 +220,29 @@ static int enqueue_stage_list(msiq_job_spec *spec, const char *name,
     char entry[MSIQ_PROPERTY_VALUE_SIZE_MAX + 1];
     snprintf(entry, sizeof entry, "%.*s", (int)length, cursor);
     cursor += length + (cursor[length] == ';' ? 1 : 0);
-    const char *entry_cursor = entry;
-    char file[MSIQ_PROPERTY_VALUE_SIZE_MAX + 1];
     char *copy = NULL;
     char sha256[MSIQ_SHA256_HEX_SIZE];
-    if (msiq_path_list_next_file(&entry_cursor, file, sizeof file) &&
-        strcmp(file, entry) == 0) {
-      status = msiq_host_stage_file(file, directory, &copy, sha256, diag);
+    if (msiq_path_is_absolute(entry)) {
+      status = msiq_host_stage_file(entry, directory, &copy, sha256, diag);
       if (status == MSIQ_OK &&
           msiq_staged_files_add(&spec->staged_files, &spec->staged_file_count,
-                                copy, file, sha256) != MSIQ_OK) {
+                                copy, entry, sha256) != MSIQ_OK) {
         msiq_host_remove_file(copy);
         status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
       }
       for (size_t i = 0;
            status == MSIQ_OK && i < spec->package.more_patch_count; i++) {
         msiq_more_patch *more = &spec->package.more_patches[i];
-        if (more->path != NULL && strcmp(more->path, file) == 0 &&
+        if (more->path != NULL && strcmp(more->path, entry) == 0 &&
             msiq_package_info_set(&more->path, copy) != MSIQ_OK) {
           status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
         }
       }
     }
-    const char *kept = copy != NULL ? copy : entry;
-    char *grown = status == MSIQ_OK
-                      ? realloc(rewritten, used + strlen(kept) + size + 2)
-                      : NULL;
-    if (status == MSIQ_OK && grown == NULL) {
+    if (status == MSIQ_OK &&
+        msiq_text_list_append(&rewritten, ';', copy != NULL ? copy : entry) !=
+            MSIQ_OK) {
       status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
-    }
-    if (grown != NULL) {
-      rewritten = grown;
-      used +=
-          (size_t)sprintf(rewritten + used, "%s%s", used > 0 ? ";" : "", kept);
     }
     free(copy);
   }
@@ -310,16 +299,9 @@ static int enqueue_stage(msiq_store *store, msiq_job_spec *spec, char **staged,
       msiq_job_spec_set_staged(spec, *staged, sha256) != MSIQ_OK) {
     status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
   }
-  bool transforms = spec->action == MSIQ_ACTION_INSTALL ||
-                    spec->action == MSIQ_ACTION_ADVERTISE;
-  bool patches =
-      spec->action == MSIQ_ACTION_PATCH || spec->action == MSIQ_ACTION_ADMIN;
-  if (status == MSIQ_OK && transforms) {
-    status =
-        enqueue_stage_list(spec, MSIQ_TRANSFORMS_PROPERTY, directory, diag);
-  }
-  if (status == MSIQ_OK && patches) {
-    status = enqueue_stage_list(spec, MSIQ_PATCH_PROPERTY, directory, diag);
+  const char *list = msiq_action_file_list_property(spec->action);
+  if (status == MSIQ_OK && list != NULL) {
+    status = enqueue_stage_list(spec, list, directory, diag);
   }
   if (status != MSIQ_OK) {
     enqueue_unstage(spec, *staged);

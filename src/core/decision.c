@@ -599,14 +599,15 @@ bool msiq_job_patch_checkable(const msiq_job *job) {
   }
   /* Every path of the PATCH list must have been read: a patch the job
    * applies without msiq knowing its code could be the one not applied. */
-  const char *more = msiq_property_value_of(
+  const char *cursor = msiq_property_value_of(
       job->properties, job->property_count, MSIQ_PATCH_PROPERTY);
   size_t listed = 0;
-  for (const char *cursor = more; cursor != NULL && *cursor != '\0';) {
-    size_t length = strcspn(cursor, ";");
-    listed += length > 0 ? 1 : 0;
-    cursor += length;
-    cursor += *cursor == ';' ? 1 : 0;
+  /* The list walker of the targets serves any ';'-separated list; only the
+   * count of entries matters here, so each is cut to the buffer. */
+  char entry[MSIQ_PRODUCT_CODE_SIZE];
+  while ((cursor = msiq_patch_targets_next(cursor, entry, sizeof entry)) !=
+         NULL) {
+    listed++;
   }
   if (listed != package->more_patch_count) {
     return false;

@@ -760,6 +760,23 @@ const char *msiq_property_value_of(const msiq_property *properties,
   return NULL;
 }
 
+const char *msiq_action_file_list_property(msiq_action action) {
+  switch (action) {
+    case MSIQ_ACTION_INSTALL:
+    case MSIQ_ACTION_ADVERTISE:
+      return MSIQ_TRANSFORMS_PROPERTY;
+    case MSIQ_ACTION_PATCH:
+    case MSIQ_ACTION_ADMIN:
+      return MSIQ_PATCH_PROPERTY;
+    case MSIQ_ACTION_UNINSTALL:
+    case MSIQ_ACTION_REPAIR:
+    case MSIQ_ACTION_UNPATCH:
+    case MSIQ_ACTION_COUNT:
+      break;
+  }
+  return NULL;
+}
+
 /* The value of the property name, or NULL when the spec does not set it. */
 static const char *spec_property_value(const msiq_job_spec *spec,
                                        const char *name) {

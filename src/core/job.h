@@ -246,6 +246,12 @@ bool msiq_property_value_is_valid(const char *value, size_t length);
  * Installer's names are), or NULL when none is. */
 const char *msiq_property_value_of(const msiq_property *properties,
                                    size_t property_count, const char *name);
+/* The property whose ';'-separated list names the files an action's
+ * installer reads beside its package: TRANSFORMS for an install or an
+ * advertisement, PATCH for a patch job or an administrative image; NULL
+ * for the other actions. The dispatcher judges those files again before a
+ * start, and `enqueue --stage` copies them. */
+const char *msiq_action_file_list_property(msiq_action action);
 
 /* A job as stored, with every field. */
 typedef struct msiq_job {

@@ -15,6 +15,24 @@ char *msiq_text_duplicate(const char *text) {
   return copy;
 }
 
+int msiq_text_list_append(char **list, char separator, const char *item) {
+  size_t used = *list != NULL ? strlen(*list) : 0;
+  size_t length = strlen(item);
+  if (length > SIZE_MAX - 2 - used) {
+    return MSIQ_ENOMEM;
+  }
+  char *grown = realloc(*list, used + length + 2);
+  if (grown == NULL) {
+    return MSIQ_ENOMEM;
+  }
+  if (used > 0) {
+    grown[used++] = separator;
+  }
+  memcpy(grown + used, item, length + 1);
+  *list = grown;
+  return MSIQ_OK;
+}
+
 bool msiq_character_is_control(unsigned char character) {
   return character < 0x20 || character == 0x7f;
 }

@@ -15,6 +15,11 @@
  * (mingw-w64 in strict mode too). */
 char *msiq_text_duplicate(const char *text);
 
+/* Appends item to the list *list of items separated by separator (a new
+ * list when *list is NULL), as Windows Installer writes its lists
+ * ("{A};{B}", "a.mst;b.mst"). MSIQ_ENOMEM leaves *list as it was. */
+int msiq_text_list_append(char **list, char separator, const char *item);
+
 /* The C0 controls and DEL: what msiq refuses in property values and escapes
  * in messages, because neither an msiexec command line nor a one-line
  * message can carry them safely. */

@@ -1175,26 +1175,15 @@ static int dispatcher_check_job_paths(dispatcher *self) {
    * package, judged as the package is: admission judged those of
    * --transform and --patch at enqueue, and a folder can be opened to
    * others since. */
-  static const struct {
-    const char *property;
-    msiq_action actions[2];
-  } lists[] = {
-      {MSIQ_TRANSFORMS_PROPERTY, {MSIQ_ACTION_INSTALL, MSIQ_ACTION_ADVERTISE}},
-      {MSIQ_PATCH_PROPERTY, {MSIQ_ACTION_ADMIN, MSIQ_ACTION_PATCH}},
-  };
-  for (size_t i = 0; status == MSIQ_OK && i < sizeof lists / sizeof lists[0];
-       i++) {
-    if (job->action != lists[i].actions[0] &&
-        job->action != lists[i].actions[1]) {
-      continue;
-    }
-    const char *cursor = msiq_property_value_of(
-        job->properties, job->property_count, lists[i].property);
-    char file[MSIQ_PROPERTY_VALUE_SIZE_MAX + 1];
-    while (status == MSIQ_OK &&
-           msiq_path_list_next_file(&cursor, file, sizeof file)) {
-      status = msiq_host_check_path(file, MSIQ_PATH_ROLE_PACKAGE, &self->diag);
-    }
+  const char *list = msiq_action_file_list_property(job->action);
+  const char *cursor =
+      list != NULL
+          ? msiq_property_value_of(job->properties, job->property_count, list)
+          : NULL;
+  char file[MSIQ_PROPERTY_VALUE_SIZE_MAX + 1];
+  while (status == MSIQ_OK &&
+         msiq_path_list_next_file(&cursor, file, sizeof file)) {
+    status = msiq_host_check_path(file, MSIQ_PATH_ROLE_PACKAGE, &self->diag);
   }
   if (status != MSIQ_OK || job->package_sha256 == NULL) {
     return status;

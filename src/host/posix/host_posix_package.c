@@ -570,14 +570,9 @@ static void related_search_visit(void *context, const char *name) {
       !exists) {
     return;
   }
-  size_t used = search->found != NULL ? strlen(search->found) : 0;
-  char *grown = realloc(search->found, used + strlen(code) + 2);
-  if (grown == NULL) {
+  if (msiq_text_list_append(&search->found, ';', code) != MSIQ_OK) {
     search->out_of_memory = true;
-    return;
   }
-  snprintf(grown + used, strlen(code) + 2, "%s%s", used > 0 ? ";" : "", code);
-  search->found = grown;
 }
 
 int msiq_host_related_products(const char *upgrade_code, bool *known,

@@ -7,6 +7,7 @@
 #include "host/host.h"
 #include "host/host_files.h"
 #include "host/win/host_win_internal.h"
+#include "core/text.h"
 
 #include <windows.h>
 #include <msi.h>
@@ -268,7 +269,6 @@ int msiq_host_related_products(const char *upgrade_code, bool *known,
   }
   int status = MSIQ_OK;
   char *found = NULL;
-  size_t used = 0;
   /* Every context: MsiEnumRelatedProductsW lists the products installed
    * with this UpgradeCode for the machine and for any user. A product
    * code is 38 characters. */
@@ -285,16 +285,13 @@ int msiq_host_related_products(const char *upgrade_code, bool *known,
       break;
     }
     char *narrow = host_win_narrow(code);
-    char *grown =
-        narrow != NULL ? realloc(found, used + strlen(narrow) + 2) : NULL;
-    if (grown == NULL) {
-      free(narrow);
+    bool added =
+        narrow != NULL && msiq_text_list_append(&found, ';', narrow) == MSIQ_OK;
+    free(narrow);
+    if (!added) {
       status = msiq_diag_set(diag, MSIQ_ENOMEM, "out of memory");
       break;
     }
-    found = grown;
-    used += (size_t)sprintf(found + used, "%s%s", used > 0 ? ";" : "", narrow);
-    free(narrow);
   }
   free(upgrade);
   if (status != MSIQ_OK) {

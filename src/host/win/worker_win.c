@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/decision.h"
 #include "core/installer_command.h"
 #include "core/log_mode.h"
 #include "core/progress.h"
@@ -509,12 +510,10 @@ static DWORD worker_log_mode(unsigned flags, DWORD *attributes) {
 static void worker_remove_related(worker *w) {
   const msiq_job_spec *job = &w->request.job;
   int64_t combined = ERROR_SUCCESS;
-  char code[64];
+  char code[MSIQ_PRODUCT_CODE_SIZE];
   const char *cursor = w->related_products;
-  while (cursor != NULL && *cursor != '\0') {
-    size_t length = strcspn(cursor, ";");
-    snprintf(code, sizeof code, "%.*s", (int)length, cursor);
-    cursor += length + (cursor[length] == ';' ? 1 : 0);
+  while ((cursor = msiq_patch_targets_next(cursor, code, sizeof code)) !=
+         NULL) {
     msiq_installer_call call;
     msiq_installer_call_init(&call);
     msiq_diag diag = {{0}};

@@ -198,9 +198,10 @@ static int enqueue_rehearse(msiq_store *store, void *state, msiq_diag *diag) {
 
 /* Copies each file of the list property name (TRANSFORMS, PATCH) into
  * directory, as the package is copied, and makes the property name the
- * copies, entries msiq does not judge (an embedded transform) kept as they
- * are; each copy is recorded in spec->staged_files, and a further patch's
- * metadata follows its file to the copy. */
+ * copies; an entry that is not an absolute path (an embedded ":name", an
+ * "@name", a "|path" judged where it is) is kept as it is. Each copy is
+ * recorded in spec->staged_files, and a further patch's metadata follows
+ * its file to the copy. */
 static int enqueue_stage_list(msiq_job_spec *spec, const char *name,
                               const char *directory, msiq_diag *diag) {
   msiq_property *property = NULL;

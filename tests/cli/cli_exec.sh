@@ -271,6 +271,8 @@ check_status $((1603 & 255)) "exec /update a;b that fails: 1603"
 check_rejected $((1619 & 255)) "fix3.msp' does not exist" "exec /update a;missing: 1619, nothing enqueued" exec /update "fix.msp;fix3.msp"
 check_rejected $((1639 & 255)) "an empty patch name" "exec /update a;: 1639" exec /update "fix.msp;"
 check_rejected $((1639 & 255)) "fix.msp' is named twice in one job" "exec /update a;a: 1639" exec /update "fix.msp;fix.msp"
+check_rejected 2 "'$sec/app.msi' is not a Windows Installer patch \\(\\.msp\\): " \
+  "enqueue --patch of a product (not a patch): exit 2, nothing enqueued" enqueue --patch app.msi fix.msp
 check_rejected $((1639 & 255)) "are the same patch \\{5A3F0C1E-7B2D-4E6A-9C8B-1D2E3F405162\\}" "exec /update a;copy of a: 1639" exec /update "fix.msp;fix-copy.msp"
 stop_dispatcher
 

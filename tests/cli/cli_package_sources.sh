@@ -239,6 +239,22 @@ check_equal "$(runs_of "$patch_copy;$more_copy")" 1 "stage files: the installer 
 check_equal "$(job_field "$with_transform" .state)" "failed" "stage files: a changed transform copy fails its job"
 check_match "$(job_field "$with_transform" .last_error)" "^staged file $transform_copy has changed since it was staged" \
   "stage files: its last error names the copy"
+# Copies whose longer names would take the list past the 8,000 bytes a
+# property may hold: refused, and no copy is left.
+long_name=$(printf 'transform-%0190d' 0)
+transforms=()
+list_length=0
+for ((i = 0; ; i++)); do
+  file="$sec/open/$i-$long_name.mst"
+  [ $((list_length + ${#file} + 1)) -gt 7990 ] && break
+  printf 'transform\n' >"$file"
+  transforms+=(--transform "$file")
+  list_length=$((list_length + ${#file} + 1))
+done
+copies_before=$(ls "$sec/staged" | wc -l)
+check_rejected 2 "the staged copies make TRANSFORMS [0-9]+ bytes long, more than the 8000 a property may hold" \
+  "stage files: copies too long for the list are refused" enqueue --stage "${transforms[@]}" "$source_app"
+check_equal "$(ls "$sec/staged" | wc -l)" "$copies_before" "stage files: the refused job left no copy"
 sleep 1.2
 run purge --older-than 1s
 check_status 0 "stage files: purge"
